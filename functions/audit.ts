@@ -1,0 +1,27 @@
+/**
+ * Scheduled audit. Trigger: EventBridge schedule (`custom.auditSchedule` in serverless.yml).
+ * Audits every repository against the guardrails and publishes one summary notification to SNS.
+ * Errors are rethrown so Lambda's retry and the on-failure destination see them.
+ */
+import { logger } from '../lib/logger';
+import { auditDeps, runtimeConfig } from '../lib/runtime';
+import { auditAndNotify } from '../lib/usecases/audit';
+
+export const handler = async (
+  event: unknown,
+): Promise<{ violations: number; notVisible: number; findings: number }> => {
+  const config = runtimeConfig();
+  logger.info('scheduled audit started', { trigger: (event as { id?: string } | null)?.id ?? 'unknown' });
+  const report = await auditAndNotify(await auditDeps(), config.guardrails, {
+    now: new Date(),
+    concurrency: config.AUDIT_CONCURRENCY,
+    topOffenders: config.AUDIT_TOP_OFFENDERS,
+  });
+  const result = {
+    violations: report.summary.byStatus.violation,
+    notVisible: report.summary.byStatus['not-visible'],
+    findings: report.findings.length,
+  };
+  logger.info('scheduled audit finished', { ...result, byRule: report.summary.byRule });
+  return result;
+};

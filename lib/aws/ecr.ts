@@ -1,0 +1,152 @@
+/** ECR adapter (read side): implements RegistryReader with the fewest calls the API allows. */
+import {
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetLifecyclePolicyCommand,
+  GetRegistryScanningConfigurationCommand,
+  GetRepositoryPolicyCommand,
+  ListTagsForResourceCommand,
+  paginateDescribeImages,
+  paginateDescribeRepositories,
+  type ImageDetail as SdkImageDetail,
+  type Repository as SdkRepository,
+} from '@aws-sdk/client-ecr';
+import type { ImagesOption, RegistryReader, RepositoryDetails } from '../ports';
+import type { ImageDetail, RegistryScanningConfiguration, Repository } from '../policy/model';
+import { clientConfig, compact, isAwsError, iso } from './common';
+
+export const ecrReadActions = [
+  'ecr:GetRegistryScanningConfiguration',
+  'ecr:DescribeRepositories',
+  'ecr:GetLifecyclePolicy',
+  'ecr:GetRepositoryPolicy',
+  'ecr:ListTagsForResource',
+  'ecr:DescribeImages',
+] as const;
+
+const ecr = new ECRClient(clientConfig);
+
+export const PAGE_SIZE = 1000;
+
+export function toRepository(r: SdkRepository): Repository {
+  return compact({
+    repositoryArn: r.repositoryArn ?? '',
+    registryId: r.registryId,
+    repositoryName: r.repositoryName ?? '',
+    repositoryUri: r.repositoryUri,
+    createdAt: iso(r.createdAt),
+    imageTagMutability: r.imageTagMutability,
+    imageTagMutabilityExclusionFilters:
+      r.imageTagMutabilityExclusionFilters as Repository['imageTagMutabilityExclusionFilters'],
+    imageScanningConfiguration: r.imageScanningConfiguration,
+    encryptionConfiguration: r.encryptionConfiguration as Repository['encryptionConfiguration'],
+  }) as Repository;
+}
+
+export function toImageDetail(i: SdkImageDetail): ImageDetail {
+  return compact({
+    registryId: i.registryId,
+    repositoryName: i.repositoryName,
+    imageDigest: i.imageDigest ?? '',
+    imageTags: i.imageTags,
+    imageSizeInBytes: i.imageSizeInBytes,
+    imagePushedAt: iso(i.imagePushedAt),
+    lastRecordedPullTime: iso(i.lastRecordedPullTime),
+    imageManifestMediaType: i.imageManifestMediaType,
+    artifactMediaType: i.artifactMediaType,
+    ...pickOptional(i as Record<string, unknown>),
+  }) as ImageDetail;
+}
+
+/** Newer DescribeImages fields (archive support) are passed through when the SDK returns them. */
+function pickOptional(i: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (typeof i.imageStatus === 'string') out.imageStatus = i.imageStatus;
+  if (i.lastArchivedAt instanceof Date) out.lastArchivedAt = i.lastArchivedAt.toISOString();
+  if (i.lastActivatedAt instanceof Date) out.lastActivatedAt = i.lastActivatedAt.toISOString();
+  return out;
+}
+
+export class EcrRegistry implements RegistryReader {
+  constructor(private readonly client: ECRClient = ecr) {}
+
+  async scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined> {
+    const out = await this.client.send(new GetRegistryScanningConfigurationCommand({}));
+    const config = out.scanningConfiguration;
+    if (!config?.scanType) return undefined;
+    return {
+      scanType: config.scanType,
+      rules: (config.rules ?? []).map((rule) => ({
+        scanFrequency: rule.scanFrequency ?? 'MANUAL',
+        repositoryFilters: (rule.repositoryFilters ?? []).map((f) => ({
+          filter: f.filter ?? '',
+          filterType: 'WILDCARD' as const,
+        })),
+      })),
+    };
+  }
+
+  async *repositoryPages(): AsyncIterable<Repository[]> {
+    for await (const page of paginateDescribeRepositories({ client: this.client, pageSize: PAGE_SIZE }, {})) {
+      yield (page.repositories ?? []).map(toRepository);
+    }
+  }
+
+  async repository(name: string, options: { images?: boolean } = {}): Promise<Repository | undefined> {
+    let found: SdkRepository | undefined;
+    try {
+      const out = await this.client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }));
+      found = out.repositories?.[0];
+    } catch (error) {
+      if (isAwsError(error, 'RepositoryNotFoundException')) return undefined;
+      throw error;
+    }
+    if (!found) return undefined;
+    const repository = toRepository(found);
+    return {
+      ...repository,
+      ...(await this.repositoryDetails(repository, { images: options.images ?? false })),
+    };
+  }
+
+  async repositoryDetails(
+    repository: Repository,
+    options: { images: ImagesOption },
+  ): Promise<RepositoryDetails> {
+    const ids = { repositoryName: repository.repositoryName, registryId: repository.registryId };
+    const [lifecyclePolicyText, repositoryPolicyText, tags] = await Promise.all([
+      this.client
+        .send(new GetLifecyclePolicyCommand(ids))
+        .then((o) => o.lifecyclePolicyText)
+        .catch(absentOn('LifecyclePolicyNotFoundException')),
+      this.client
+        .send(new GetRepositoryPolicyCommand(ids))
+        .then((o) => o.policyText)
+        .catch(absentOn('RepositoryPolicyNotFoundException')),
+      this.client
+        .send(new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn }))
+        .then((o) => (o.tags ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }))),
+    ]);
+    const details: RepositoryDetails = compact({ lifecyclePolicyText, repositoryPolicyText, tags });
+    const wantImages =
+      options.images === 'if-lifecycle-policy' ? lifecyclePolicyText !== undefined : options.images;
+    if (wantImages) details.images = await this.images(repository);
+    return details;
+  }
+
+  async images(repository: Repository): Promise<ImageDetail[]> {
+    const images: ImageDetail[] = [];
+    const input = { repositoryName: repository.repositoryName, registryId: repository.registryId };
+    for await (const page of paginateDescribeImages({ client: this.client, pageSize: PAGE_SIZE }, input)) {
+      images.push(...(page.imageDetails ?? []).map(toImageDetail));
+    }
+    return images;
+  }
+}
+
+function absentOn(name: string) {
+  return (error: unknown): undefined => {
+    if (isAwsError(error, name)) return undefined;
+    throw error;
+  };
+}

@@ -1,0 +1,14 @@
+/** Composition for the CLI: the sandbox account from a snapshot file, or the live account of the credentials. */
+import { EcrRegistry } from '../aws/ecr';
+import { currentAccount } from '../aws/account';
+import type { AuditDeps } from '../usecases/audit';
+import type { SandboxAccount } from '../sandbox/account';
+
+export function sandboxDeps(sandbox: SandboxAccount): AuditDeps {
+  return { account: sandbox.info, registry: sandbox, projects: sandbox, identity: sandbox };
+}
+
+/** The account of the current AWS credentials and region; AWS_ENDPOINT_URL is honoured by the SDK itself. */
+export async function liveDeps(): Promise<AuditDeps> {
+  return { account: await currentAccount(), registry: new EcrRegistry() };
+}

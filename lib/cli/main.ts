@@ -1,0 +1,83 @@
+/**
+ * The `buildwarden` command. Every command calls the same use cases as the Lambda functions; this is a
+ * second front door, not a second implementation.
+ */
+import { InvalidInputError } from '../policy/validation';
+import { auditCommand } from './commands/audit';
+import { configValidateCommand } from './commands/config';
+import { snapshotCommand } from './commands/snapshot';
+import { EXIT, runCommand, UsageError, type Command, type Io } from './framework';
+
+const commands: Command[] = [auditCommand, snapshotCommand, configValidateCommand];
+
+function mainHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: buildwarden <command> [options]',
+    '',
+    'Guardrails for AWS CodeBuild + Amazon ECR container build pipelines.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Run `buildwarden <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  // Longest match first, so `config validate` wins over a hypothetical `config`.
+  for (const words of [2, 1]) {
+    const name = argv.slice(0, words).join(' ');
+    const command = commands.find((c) => c.name === name);
+    if (command) return { command, rest: argv.slice(words) };
+  }
+  return undefined;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    cwd: process.cwd(),
+    stderrIsTty: process.stderr.isTTY === true,
+  };
+}
+
+export async function run(argv: string[], io: Io = processIo()): Promise<number> {
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      io.stdout(mainHelp());
+      return argv.length === 0 ? EXIT.usage : EXIT.ok;
+    }
+    if (argv[0] === '--version') {
+      io.stdout(`${VERSION}\n`);
+      return EXIT.ok;
+    }
+    const found = findCommand(argv);
+    if (!found) {
+      const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+      const hint = group.length > 0 ? `; one of: ${group.map((c) => c.name).join(', ')}` : '';
+      throw new UsageError(
+        `unknown command "${argv.slice(0, group.length > 0 ? 2 : 1).join(' ')}"${hint}\n\n${mainHelp()}`,
+      );
+    }
+    return await runCommand(found.command, found.rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`buildwarden: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof InvalidInputError) {
+      io.stderr(`buildwarden: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const e = error as Error;
+    io.stderr(`buildwarden: ${e.name ?? 'Error'}: ${e.message}\n`);
+    return 4;
+  }
+}
+
+declare const __BUILDWARDEN_VERSION__: string | undefined;
+const VERSION = typeof __BUILDWARDEN_VERSION__ === 'string' ? __BUILDWARDEN_VERSION__ : 'dev';

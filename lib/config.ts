@@ -1,0 +1,48 @@
+/**
+ * Runtime configuration of the Lambda functions: parsed once at cold start from the environment with one
+ * schema. A missing or malformed value fails fast with a message naming the variable.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/guardrails';
+import { formatIssues } from './policy/validation';
+
+const envSchema = z.object({
+  STAGE: z.string().min(1),
+  NOTIFICATION_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'expected an SNS topic ARN'),
+  /** Path of the guardrails file inside the deployment package; absent means built-in defaults. */
+  GUARDRAILS_FILE: z.string().min(1).optional(),
+  /** How many worst offenders the audit summary names. */
+  AUDIT_TOP_OFFENDERS: z.coerce.number().int().min(1).max(100).default(10),
+  AUDIT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+});
+export type RuntimeConfig = z.infer<typeof envSchema> & { guardrails: Guardrails };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): RuntimeConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid environment: ${formatIssues(parsed.error).join('; ')}`);
+  }
+  let guardrails = defaultGuardrails();
+  if (parsed.data.GUARDRAILS_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(parsed.data.GUARDRAILS_FILE, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `GUARDRAILS_FILE: cannot read ${parsed.data.GUARDRAILS_FILE}: ${(error as Error).message}`,
+      );
+    }
+    guardrails = parseGuardrails(text, `GUARDRAILS_FILE (${parsed.data.GUARDRAILS_FILE})`);
+  }
+  return { ...parsed.data, guardrails };
+}

@@ -1,0 +1,89 @@
+/** Notification texts (plain text an email reader can act on) built from use-case results. Pure. */
+import type { Finding } from './findings';
+import type { AuditSummary } from './findings';
+
+export interface NotificationText {
+  subject: string;
+  message: string;
+  attributes: Record<string, string>;
+}
+
+/** Keeps at most `max` lines and says how many were left out. */
+export function truncateLines(lines: readonly string[], max: number): string[] {
+  if (lines.length <= max) return [...lines];
+  return [...lines.slice(0, max), `… and ${lines.length - max} more`];
+}
+
+export function resourceName(arn: string): string {
+  const slash = arn.indexOf('/');
+  if (slash >= 0) return arn.slice(slash + 1);
+  const parts = arn.split(':');
+  return parts[parts.length - 1] ?? arn;
+}
+
+export interface AuditNotificationInput {
+  accountId: string;
+  region: string;
+  findings: readonly Finding[];
+  summary: AuditSummary;
+  /** How many worst offenders to name. */
+  top?: number;
+}
+
+/** One summary per scheduled audit: counts per rule and the worst offenders, not one message per finding. */
+export function auditSummaryNotification(input: AuditNotificationInput): NotificationText {
+  const { summary } = input;
+  const top = input.top ?? 10;
+  const violations = summary.byStatus.violation;
+  const notVisible = summary.byStatus['not-visible'];
+  const subject =
+    violations + notVisible === 0
+      ? `buildwarden audit ${input.accountId}/${input.region}: all guardrails pass`
+      : `buildwarden audit ${input.accountId}/${input.region}: ${violations} violations, ${notVisible} not visible`;
+
+  const perRule = Object.entries(summary.byRule)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(
+      ([rule, c]) =>
+        `  ${rule.padEnd(34)} ${String(c.violation).padStart(5)} violation  ${String(c['not-visible']).padStart(4)} not-visible  ${String(c.exempt).padStart(4)} exempt  ${String(c.compliant).padStart(5)} compliant`,
+    );
+
+  const offenders = new Map<string, Finding[]>();
+  for (const f of input.findings) {
+    if (f.status !== 'violation') continue;
+    const list = offenders.get(f.resourceArn) ?? [];
+    list.push(f);
+    offenders.set(f.resourceArn, list);
+  }
+  const severityWeight = { critical: 1000, high: 100, medium: 10, low: 1, info: 0 } as const;
+  const worst = [...offenders.entries()]
+    .map(([arn, list]) => ({ arn, list, score: list.reduce((s, f) => s + severityWeight[f.severity], 0) }))
+    .sort((a, b) => b.score - a.score || a.arn.localeCompare(b.arn))
+    .map(
+      ({ arn, list }) =>
+        `  ${resourceName(arn)} — ${list.map((f) => `${f.ruleId} (${f.severity})`).join(', ')}`,
+    );
+
+  const message = [
+    `Account ${input.accountId}, region ${input.region}.`,
+    `Resources: ${summary.resources.repositories} repositories, ${summary.resources.projects} projects, ${summary.resources.roles} roles.`,
+    `Findings: ${violations} violations, ${notVisible} not visible, ${summary.byStatus.exempt} exempt, ${summary.byStatus.compliant} compliant.`,
+    '',
+    'Per rule:',
+    ...perRule,
+    ...(worst.length > 0
+      ? [
+          '',
+          `Worst offenders (top ${Math.min(top, worst.length)} of ${worst.length}):`,
+          ...truncateLines(worst, top),
+        ]
+      : []),
+    '',
+    'Run `buildwarden audit` for every finding.',
+  ].join('\n');
+
+  const worstSeverity = (['critical', 'high', 'medium', 'low', 'info'] as const).find((s) =>
+    input.findings.some((f) => f.status === 'violation' && f.severity === s),
+  );
+  return { subject, message, attributes: { kind: 'audit-summary', severity: worstSeverity ?? 'none' } };
+}

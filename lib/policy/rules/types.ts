@@ -1,0 +1,38 @@
+/** The shape every guardrail rule shares. Rules are pure: plain data in, an outcome out. */
+import type { Guardrails, RuleId } from '../guardrails';
+import type { ManagedPolicy, Project, RegistryScanningConfiguration, Repository, Role } from '../model';
+
+/** What one rule concludes for one resource, before severity, exemptions and the resource id are attached. */
+export interface RuleOutcome {
+  status: 'violation' | 'compliant' | 'not-visible';
+  message: string;
+  remediable?: boolean;
+  details?: Record<string, unknown>;
+}
+
+/** Everything the rules may look at, indexed for joins. Built once per audit from ports or a snapshot. */
+export interface AccountView {
+  accountId: string;
+  region: string;
+  partition: string;
+  registryScanning?: RegistryScanningConfiguration;
+  /** True when the registry scanning configuration could not be read (rules say so instead of guessing). */
+  registryScanningUnreadable?: boolean;
+  repositories: Repository[];
+  /** Resources (by ARN) whose details could not be read, with the reason: their rules say `not-visible`. */
+  unreadable?: Record<string, string>;
+  projects: Project[];
+  roles: Role[];
+  policies: ManagedPolicy[];
+}
+
+export interface RuleContext {
+  view: AccountView;
+  guardrails: Guardrails;
+  now: Date;
+}
+
+export type RepositoryRule = (repository: Repository, ctx: RuleContext) => RuleOutcome;
+export type ProjectRule = (project: Project, ctx: RuleContext) => RuleOutcome;
+
+export type { RuleId };

@@ -1,0 +1,207 @@
+/**
+ * Which ECR repository a CodeBuild project pushes to, read from its configuration: the environment variables
+ * named in `targetRepository.environmentVariables` (bare name, repository URI or ARN) and the project tag
+ * `buildwarden:repository`. Pure: when the answer cannot be read from the configuration, say why instead of
+ * guessing.
+ */
+import type { Project, Repository } from './model';
+
+/** Project tag naming the target repository explicitly (a bare name, URI or ARN). */
+export const REPOSITORY_TAG = 'buildwarden:repository';
+
+export interface RepositoryScope {
+  accountId: string;
+  region: string;
+  partition: string;
+  repositories: Repository[];
+}
+
+export type TargetRepository =
+  | {
+      status: 'resolved';
+      repositoryName: string;
+      repositoryArn: string;
+      /** Where the name was read, e.g. `environment variable IMAGE_REPO_NAME` (several joined by `, `). */
+      source: string;
+      /**
+       * Present (false) only when the repository is in the scope's own account and region but not among its
+       * repositories. Absent when it was found, or when it lives in another registry (existence unknown).
+       */
+      exists?: boolean;
+    }
+  | { status: 'not-visible'; reason: string };
+
+/** The ECR API's RepositoryName pattern (botocore ecr 2015-09-21), with its 2–256 length bounds. */
+const REPOSITORY_NAME =
+  /^(?=.{2,256}$)[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
+/** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` (and other partitions' domains), or dual-stack. */
+const ECR_HOST = new RegExp(`^(\\d{12})\\.(?:dkr\\.ecr(?:-fips)?\\.(${REGION})\\.[a-z0-9.-]+|dkr-ecr\\.(${REGION})\\.on\\.aws)$`);
+const ECR_ARN = /^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/;
+const TAG_OR_DIGEST = /(?:@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
+
+const PARTITION_BY_REGION_PREFIX: readonly [string, string][] = [
+  ['cn-', 'aws-cn'],
+  ['us-gov-', 'aws-us-gov'],
+  ['us-isob-', 'aws-iso-b'],
+  ['us-iso-', 'aws-iso'],
+  ['eu-isoe-', 'aws-iso-e'],
+  ['us-isof-', 'aws-iso-f'],
+];
+
+function partitionOf(region: string, scope: RepositoryScope): string {
+  if (region === scope.region) return scope.partition;
+  return PARTITION_BY_REGION_PREFIX.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+}
+
+interface Located {
+  name: string;
+  accountId: string;
+  region: string;
+  partition: string;
+}
+type Parsed = { ok: true; repository: Located } | { ok: false; why: string };
+
+/** A literal value (references already expanded) as a repository: ARN, registry URI, or bare name. */
+function parseRepositoryValue(raw: string, scope: RepositoryScope): Parsed {
+  const value = raw.trim();
+  const arn = ECR_ARN.exec(value);
+  if (arn) {
+    const [, partition, region, accountId, name] = arn as unknown as [string, string, string, string, string];
+    if (!REPOSITORY_NAME.test(name)) return { ok: false, why: 'is an ECR ARN with an invalid repository name' };
+    return { ok: true, repository: { name, accountId, region, partition } };
+  }
+  const withoutScheme = value.replace(/^https?:\/\//, '');
+  const slash = withoutScheme.indexOf('/');
+  const first = slash >= 0 ? withoutScheme.slice(0, slash) : '';
+  // Docker's reference rule: a first component with a dot or a port, or `localhost`, is a registry host.
+  const hasRegistry = slash >= 0 && (/[.:]/.test(first) || first === 'localhost');
+  const path = (hasRegistry ? withoutScheme.slice(slash + 1) : withoutScheme).replace(TAG_OR_DIGEST, '');
+  if (hasRegistry) {
+    const host = ECR_HOST.exec(first.toLowerCase());
+    if (!host) return { ok: false, why: 'names an image outside private Amazon ECR' };
+    const accountId = host[1]!;
+    const region = (host[2] ?? host[3])!;
+    if (!REPOSITORY_NAME.test(path)) return { ok: false, why: 'is an ECR URI with an invalid repository name' };
+    return { ok: true, repository: { name: path, accountId, region, partition: partitionOf(region, scope) } };
+  }
+  if (!REPOSITORY_NAME.test(path)) return { ok: false, why: 'is not an ECR repository name, URI or ARN' };
+  return {
+    ok: true,
+    repository: { name: path, accountId: scope.accountId, region: scope.region, partition: scope.partition },
+  };
+}
+
+/** CodeBuild sets these in every build to the project's region. */
+const BUILT_IN_REGION_VARIABLES = new Set(['AWS_REGION', 'AWS_DEFAULT_REGION']);
+const VARIABLE_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/**
+ * Expands `$NAME` / `${NAME}` once, from the project's own PLAINTEXT literal variables and CodeBuild's region
+ * variables, so `$AWS_ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com/$IMAGE_REPO_NAME` resolves when
+ * the project defines AWS_ACCOUNT_ID and IMAGE_REPO_NAME. Command substitution cannot be evaluated.
+ */
+function expand(value: string, literals: ReadonlyMap<string, string>, scope: RepositoryScope): Parsed | string {
+  if (value.trim() === '') return { ok: false, why: 'is empty' };
+  if (/\$\(|`/.test(value)) return { ok: false, why: 'is computed by a command at build time' };
+  const unknown = new Set<string>();
+  const expanded = value.replace(VARIABLE_REFERENCE, (whole, braced?: string, bare?: string) => {
+    const name = (braced ?? bare)!;
+    const literal = literals.get(name) ?? (BUILT_IN_REGION_VARIABLES.has(name) ? scope.region : undefined);
+    if (literal === undefined) unknown.add(name);
+    return literal ?? whole;
+  });
+  if (unknown.size > 0) {
+    return { ok: false, why: `refers to ${[...unknown].join(', ')}, which the project configuration does not set` };
+  }
+  if (expanded.includes('$')) return { ok: false, why: 'contains a reference that cannot be expanded' };
+  return expanded;
+}
+
+interface Candidate {
+  source: string;
+  parsed: Parsed;
+}
+
+function arnOf(repository: Located): string {
+  return `arn:${repository.partition}:ecr:${repository.region}:${repository.accountId}:repository/${repository.name}`;
+}
+
+/**
+ * The project's target repository. Sources that resolve win over sources that cannot be read (a
+ * `REPOSITORY_URI` built from `$(aws sts …)` next to a literal `IMAGE_REPO_NAME` is common); sources that
+ * resolve to different repositories make the answer not-visible, naming the conflict.
+ */
+export function resolveTargetRepository(
+  project: Project,
+  scope: RepositoryScope,
+  envVarNames: readonly string[],
+): TargetRepository {
+  const variables = project.environment?.environmentVariables ?? [];
+  const literals = new Map(
+    variables
+      .filter((v) => (v.type ?? 'PLAINTEXT') === 'PLAINTEXT' && !/[$`]/.test(v.value))
+      .map((v) => [v.name, v.value] as const),
+  );
+  const candidates: Candidate[] = [];
+  for (const name of envVarNames) {
+    for (const variable of variables.filter((v) => v.name === name)) {
+      const source = `environment variable ${name}`;
+      const type = variable.type ?? 'PLAINTEXT';
+      if (type !== 'PLAINTEXT') {
+        candidates.push({ source, parsed: { ok: false, why: `is a ${type} variable, whose value cannot be read` } });
+        continue;
+      }
+      const expanded = expand(variable.value, literals, scope);
+      candidates.push({ source, parsed: typeof expanded === 'string' ? parseRepositoryValue(expanded, scope) : expanded });
+    }
+  }
+  const tag = project.tags?.find((t) => t.key === REPOSITORY_TAG);
+  if (tag) {
+    const value = tag.value ?? '';
+    candidates.push({
+      source: `tag ${REPOSITORY_TAG}`,
+      parsed: value.trim() === '' ? { ok: false, why: 'is empty' } : parseRepositoryValue(value, scope),
+    });
+  }
+
+  const resolved = new Map<string, { repository: Located; sources: string[] }>();
+  for (const { source, parsed } of candidates) {
+    if (!parsed.ok) continue;
+    const arn = arnOf(parsed.repository);
+    const entry = resolved.get(arn) ?? { repository: parsed.repository, sources: [] };
+    entry.sources.push(source);
+    resolved.set(arn, entry);
+  }
+
+  if (resolved.size > 1) {
+    const parts = [...resolved].map(([arn, { sources }]) => `${sources.join(', ')} → ${arn}`);
+    return { status: 'not-visible', reason: `sources name different target repositories: ${parts.join('; ')}` };
+  }
+  const only = [...resolved][0];
+  if (only) {
+    const [repositoryArn, { repository, sources }] = only;
+    const local =
+      repository.accountId === scope.accountId &&
+      repository.region === scope.region &&
+      repository.partition === scope.partition;
+    const found = scope.repositories.some(
+      (r) =>
+        r.repositoryArn === repositoryArn ||
+        (local && r.repositoryName === repository.name && (r.registryId ?? scope.accountId) === scope.accountId),
+    );
+    return {
+      status: 'resolved',
+      repositoryName: repository.name,
+      repositoryArn,
+      source: sources.join(', '),
+      ...(local && !found ? { exists: false } : {}),
+    };
+  }
+  if (candidates.length === 0) {
+    const names = envVarNames.length > 0 ? `no environment variable (${envVarNames.join(', ')}) or ` : 'no ';
+    return { status: 'not-visible', reason: `${names}tag ${REPOSITORY_TAG} names a target repository` };
+  }
+  const problems = candidates.flatMap(({ source, parsed }) => (parsed.ok ? [] : [`${source} ${parsed.why}`]));
+  return { status: 'not-visible', reason: `the target repository cannot be read: ${problems.join('; ')}` };
+}

@@ -1,0 +1,61 @@
+/**
+ * The ports: what the use cases need from an AWS account, named for what they do. Implemented by the SDK
+ * adapters in lib/aws (a real account or an emulator) and by the simulated account in lib/sandbox.
+ */
+import type {
+  ImageDetail,
+  ManagedPolicy,
+  Project,
+  RegistryScanningConfiguration,
+  Repository,
+  Role,
+} from './policy/model';
+
+export interface AccountInfo {
+  accountId: string;
+  region: string;
+}
+
+/** Read side of ECR. */
+export interface RegistryReader {
+  /** GetRegistryScanningConfiguration; undefined when the registry has none. */
+  scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined>;
+  /** DescribeRepositories, one page at a time (the repositories without their joined fields). */
+  repositoryPages(): AsyncIterable<Repository[]>;
+  /** One repository by name, with the joined fields; undefined when it does not exist. */
+  repository(name: string, options?: { images?: boolean }): Promise<Repository | undefined>;
+  /**
+   * Lifecycle policy, repository policy and tags of one repository, and its images when asked
+   * (`if-lifecycle-policy`: only when the repository has a lifecycle policy, to save DescribeImages calls).
+   */
+  repositoryDetails(repository: Repository, options: { images: ImagesOption }): Promise<RepositoryDetails>;
+}
+
+export type ImagesOption = boolean | 'if-lifecycle-policy';
+
+export type RepositoryDetails = Pick<Repository, 'lifecyclePolicyText' | 'repositoryPolicyText' | 'tags'> & {
+  images?: ImageDetail[];
+};
+
+/** Read side of CodeBuild. */
+export interface ProjectReader {
+  /** ListProjects + BatchGetProjects, one batch at a time. */
+  projectPages(): AsyncIterable<Project[]>;
+}
+
+/** Read side of IAM. */
+export interface IdentityReader {
+  /** Every role with its inline policies, attachments and boundary, and the managed policies they use. */
+  authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }>;
+}
+
+export interface Notification {
+  subject: string;
+  message: string;
+  /** SNS message attributes for subscription filtering (`kind`, `severity`, `repository`, `project`). */
+  attributes: Record<string, string>;
+}
+
+export interface Notifier {
+  publish(notification: Notification): Promise<void>;
+}

@@ -1,0 +1,147 @@
+/**
+ * The audit use case: read what the guardrails need from an account through the ports, evaluate, summarise.
+ * The same code runs in the scheduled Lambda, the CLI against a live account, and the CLI on a snapshot.
+ */
+import type { AccountInfo, IdentityReader, Notifier, ProjectReader, RegistryReader } from '../ports';
+import { auditSummaryNotification } from '../policy/notifications';
+import type { Finding } from '../policy/findings';
+import { summarize, type AuditSummary } from '../policy/findings';
+import type { Guardrails, RuleId } from '../policy/guardrails';
+import { activeRules, evaluateAccount } from '../policy/evaluate';
+import { partitionOf } from '../policy/snapshot';
+import type { Repository } from '../policy/model';
+import type { AccountView } from '../policy/rules/types';
+import { mapWithConcurrency } from './concurrency';
+
+export interface AuditDeps {
+  account: AccountInfo;
+  registry: RegistryReader;
+  projects?: ProjectReader;
+  identity?: IdentityReader;
+}
+
+export type AuditProgress =
+  | { phase: 'repositories-listed'; count: number }
+  | { phase: 'repository-read'; done: number; total: number }
+  | { phase: 'projects-listed'; count: number }
+  | { phase: 'roles-read'; count: number };
+
+export interface AuditOptions {
+  now: Date;
+  ruleIds?: readonly RuleId[];
+  /** Per-repository reads in flight at once. */
+  concurrency?: number;
+  onProgress?: (progress: AuditProgress) => void;
+}
+
+export interface AuditReport {
+  accountId: string;
+  region: string;
+  generatedAt: string;
+  findings: Finding[];
+  summary: AuditSummary;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+/** Reads the account into an AccountView with only the reads the active rules need. */
+export async function readAccount(
+  deps: AuditDeps,
+  guardrails: Guardrails,
+  options: AuditOptions,
+): Promise<AccountView> {
+  const rules = activeRules(guardrails, options.ruleIds);
+  const view: AccountView = {
+    accountId: deps.account.accountId,
+    region: deps.account.region,
+    partition: partitionOf(deps.account.region),
+    repositories: [],
+    projects: [],
+    roles: [],
+    policies: [],
+  };
+
+  if (rules.has('ecr.scan-on-push')) {
+    try {
+      const scanning = await deps.registry.scanningConfiguration();
+      if (scanning) view.registryScanning = scanning;
+    } catch {
+      view.registryScanningUnreadable = true;
+    }
+  }
+
+  const listed: Repository[] = [];
+  for await (const page of deps.registry.repositoryPages()) listed.push(...page);
+  options.onProgress?.({ phase: 'repositories-listed', count: listed.length });
+
+  let done = 0;
+  // Details (lifecycle policy, repository policy, tags) are read for every repository: tags carry exemptions.
+  // Images only where a lifecycle policy exists, to preview what it would expire now.
+  const images = rules.has('ecr.lifecycle-policy') ? 'if-lifecycle-policy' : false;
+  const unreadable: Record<string, string> = {};
+  view.repositories = await mapWithConcurrency(
+    listed,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    async (repository) => {
+      let result: Repository = repository;
+      try {
+        result = { ...repository, ...(await deps.registry.repositoryDetails(repository, { images })) };
+      } catch (error) {
+        unreadable[repository.repositoryArn] = describeError(error);
+      }
+      done += 1;
+      options.onProgress?.({ phase: 'repository-read', done, total: listed.length });
+      return result;
+    },
+  );
+  view.unreadable = unreadable;
+  return view;
+}
+
+export async function runAudit(
+  deps: AuditDeps,
+  guardrails: Guardrails,
+  options: AuditOptions,
+): Promise<AuditReport> {
+  const view = await readAccount(deps, guardrails, options);
+  const findings = evaluateAccount(view, guardrails, {
+    now: options.now,
+    ...(options.ruleIds ? { ruleIds: options.ruleIds } : {}),
+  });
+  return {
+    accountId: view.accountId,
+    region: view.region,
+    generatedAt: options.now.toISOString(),
+    findings,
+    summary: summarize(findings, {
+      repositories: view.repositories.length,
+      projects: view.projects.length,
+      roles: view.roles.length,
+    }),
+  };
+}
+
+/** Error name and message, never a stack or request payload. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** The scheduled audit: run it and publish one summary notification (not one message per finding). */
+export async function auditAndNotify(
+  deps: AuditDeps & { notifier: Notifier },
+  guardrails: Guardrails,
+  options: AuditOptions & { topOffenders: number },
+): Promise<AuditReport> {
+  const report = await runAudit(deps, guardrails, options);
+  await deps.notifier.publish(
+    auditSummaryNotification({
+      accountId: report.accountId,
+      region: report.region,
+      findings: report.findings,
+      summary: report.summary,
+      top: options.topOffenders,
+    }),
+  );
+  return report;
+}
