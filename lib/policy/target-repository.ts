@@ -36,7 +36,9 @@ const REPOSITORY_NAME =
   /^(?=.{2,256}$)[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
 /** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` (and other partitions' domains), or dual-stack. */
-const ECR_HOST = new RegExp(`^(\\d{12})\\.(?:dkr\\.ecr(?:-fips)?\\.(${REGION})\\.[a-z0-9.-]+|dkr-ecr\\.(${REGION})\\.on\\.aws)$`);
+const ECR_HOST = new RegExp(
+  `^(\\d{12})\\.(?:dkr\\.ecr(?:-fips)?\\.(${REGION})\\.[a-z0-9.-]+|dkr-ecr\\.(${REGION})\\.on\\.aws)$`,
+);
 const ECR_ARN = /^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/;
 const TAG_OR_DIGEST = /(?:@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
 
@@ -68,7 +70,8 @@ function parseRepositoryValue(raw: string, scope: RepositoryScope): Parsed {
   const arn = ECR_ARN.exec(value);
   if (arn) {
     const [, partition, region, accountId, name] = arn as unknown as [string, string, string, string, string];
-    if (!REPOSITORY_NAME.test(name)) return { ok: false, why: 'is an ECR ARN with an invalid repository name' };
+    if (!REPOSITORY_NAME.test(name))
+      return { ok: false, why: 'is an ECR ARN with an invalid repository name' };
     return { ok: true, repository: { name, accountId, region, partition } };
   }
   const withoutScheme = value.replace(/^https?:\/\//, '');
@@ -82,7 +85,8 @@ function parseRepositoryValue(raw: string, scope: RepositoryScope): Parsed {
     if (!host) return { ok: false, why: 'names an image outside private Amazon ECR' };
     const accountId = host[1]!;
     const region = (host[2] ?? host[3])!;
-    if (!REPOSITORY_NAME.test(path)) return { ok: false, why: 'is an ECR URI with an invalid repository name' };
+    if (!REPOSITORY_NAME.test(path))
+      return { ok: false, why: 'is an ECR URI with an invalid repository name' };
     return { ok: true, repository: { name: path, accountId, region, partition: partitionOf(region, scope) } };
   }
   if (!REPOSITORY_NAME.test(path)) return { ok: false, why: 'is not an ECR repository name, URI or ARN' };
@@ -101,7 +105,11 @@ const VARIABLE_REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-
  * variables, so `$AWS_ACCOUNT_ID.dkr.ecr.$AWS_DEFAULT_REGION.amazonaws.com/$IMAGE_REPO_NAME` resolves when
  * the project defines AWS_ACCOUNT_ID and IMAGE_REPO_NAME. Command substitution cannot be evaluated.
  */
-function expand(value: string, literals: ReadonlyMap<string, string>, scope: RepositoryScope): Parsed | string {
+function expand(
+  value: string,
+  literals: ReadonlyMap<string, string>,
+  scope: RepositoryScope,
+): Parsed | string {
   if (value.trim() === '') return { ok: false, why: 'is empty' };
   if (/\$\(|`/.test(value)) return { ok: false, why: 'is computed by a command at build time' };
   const unknown = new Set<string>();
@@ -112,7 +120,10 @@ function expand(value: string, literals: ReadonlyMap<string, string>, scope: Rep
     return literal ?? whole;
   });
   if (unknown.size > 0) {
-    return { ok: false, why: `refers to ${[...unknown].join(', ')}, which the project configuration does not set` };
+    return {
+      ok: false,
+      why: `refers to ${[...unknown].join(', ')}, which the project configuration does not set`,
+    };
   }
   if (expanded.includes('$')) return { ok: false, why: 'contains a reference that cannot be expanded' };
   return expanded;
@@ -149,11 +160,17 @@ export function resolveTargetRepository(
       const source = `environment variable ${name}`;
       const type = variable.type ?? 'PLAINTEXT';
       if (type !== 'PLAINTEXT') {
-        candidates.push({ source, parsed: { ok: false, why: `is a ${type} variable, whose value cannot be read` } });
+        candidates.push({
+          source,
+          parsed: { ok: false, why: `is a ${type} variable, whose value cannot be read` },
+        });
         continue;
       }
       const expanded = expand(variable.value, literals, scope);
-      candidates.push({ source, parsed: typeof expanded === 'string' ? parseRepositoryValue(expanded, scope) : expanded });
+      candidates.push({
+        source,
+        parsed: typeof expanded === 'string' ? parseRepositoryValue(expanded, scope) : expanded,
+      });
     }
   }
   const tag = project.tags?.find((t) => t.key === REPOSITORY_TAG);
@@ -176,7 +193,10 @@ export function resolveTargetRepository(
 
   if (resolved.size > 1) {
     const parts = [...resolved].map(([arn, { sources }]) => `${sources.join(', ')} → ${arn}`);
-    return { status: 'not-visible', reason: `sources name different target repositories: ${parts.join('; ')}` };
+    return {
+      status: 'not-visible',
+      reason: `sources name different target repositories: ${parts.join('; ')}`,
+    };
   }
   const only = [...resolved][0];
   if (only) {
@@ -188,7 +208,9 @@ export function resolveTargetRepository(
     const found = scope.repositories.some(
       (r) =>
         r.repositoryArn === repositoryArn ||
-        (local && r.repositoryName === repository.name && (r.registryId ?? scope.accountId) === scope.accountId),
+        (local &&
+          r.repositoryName === repository.name &&
+          (r.registryId ?? scope.accountId) === scope.accountId),
     );
     return {
       status: 'resolved',

@@ -17,7 +17,7 @@ export const DOCKER_BUILD_TAG = 'buildwarden:docker-build';
  * exact, as AWS tag keys are case-sensitive; value `true` in any letter case) or whose name matches one of
  * `dockerBuildProjects`.
  */
-export const privilegedMode: ProjectRule = (project, ctx) => {
+export const privilegedModeRule: ProjectRule = (project, ctx) => {
   if (project.environment?.privilegedMode !== true) {
     return { status: 'compliant', message: 'privileged mode is off', details: { privilegedMode: false } };
   }
@@ -94,7 +94,10 @@ export type SecretReason =
 const SECRET_VALUE_PATTERNS: readonly { reason: SecretReason; pattern: RegExp }[] = [
   { reason: 'aws-access-key-id', pattern: /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/ },
   // Classic tokens are the prefix plus 36 base62 characters; fine-grained ones are github_pat_ plus 82.
-  { reason: 'github-token', pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/ },
+  {
+    reason: 'github-token',
+    pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/,
+  },
   { reason: 'gitlab-token', pattern: /(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_.-]{20,}/ },
   // RSA, EC, DSA, OPENSSH, ENCRYPTED and unqualified PKCS#8 keys, and PGP private key blocks.
   { reason: 'private-key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
@@ -119,7 +122,9 @@ const HEX_ONLY = /^[0-9a-fA-F]+$/;
 /** True when a value without any naming context has the shape of a random machine secret. */
 function isHighEntropy(value: string): boolean {
   if (value.length < ENTROPY_MIN_LENGTH || /\s/.test(value) || isReferenceOrArn(value)) return false;
-  const threshold = HEX_ONLY.test(value) ? HEX_ENTROPY_THRESHOLD_BITS_PER_CHAR : ENTROPY_THRESHOLD_BITS_PER_CHAR;
+  const threshold = HEX_ONLY.test(value)
+    ? HEX_ENTROPY_THRESHOLD_BITS_PER_CHAR
+    : ENTROPY_THRESHOLD_BITS_PER_CHAR;
   return shannonEntropy(value) >= threshold;
 }
 
@@ -150,7 +155,7 @@ export function plaintextCredentialReason(name: string, value: string): SecretRe
 // codebuild.plaintext-credentials
 
 /** Messages and details name the variable and the reason, never the value. */
-export const plaintextCredentials: ProjectRule = (project) => {
+export const plaintextCredentialsRule: ProjectRule = (project) => {
   const variables = project.environment?.environmentVariables ?? [];
   const flagged: { name: string; reason: SecretReason }[] = [];
   for (const variable of variables) {
@@ -190,7 +195,7 @@ type LogStatus = 'ENABLED' | 'DISABLED';
  * cloudWatchLogs, means CloudWatch Logs is on; the rule fires only when CloudWatch Logs is explicitly
  * DISABLED and S3 logs are absent or DISABLED.
  */
-export const logging: ProjectRule = (project) => {
+export const loggingRule: ProjectRule = (project) => {
   const cloudWatchLogs: LogStatus = project.logsConfig?.cloudWatchLogs?.status ?? 'ENABLED';
   const s3Logs: LogStatus = project.logsConfig?.s3Logs?.status ?? 'DISABLED';
   const cloudWatchLogsByDefault = project.logsConfig?.cloudWatchLogs === undefined;
@@ -204,7 +209,9 @@ export const logging: ProjectRule = (project) => {
     };
   }
   const enabled = [
-    ...(cloudWatchLogs === 'ENABLED' ? [cloudWatchLogsByDefault ? 'CloudWatch Logs (API default)' : 'CloudWatch Logs'] : []),
+    ...(cloudWatchLogs === 'ENABLED'
+      ? [cloudWatchLogsByDefault ? 'CloudWatch Logs (API default)' : 'CloudWatch Logs']
+      : []),
     ...(s3Logs === 'ENABLED' ? ['S3 logs'] : []),
   ];
   return { status: 'compliant', message: `build logs enabled: ${enabled.join(', ')}`, details };
@@ -213,7 +220,7 @@ export const logging: ProjectRule = (project) => {
 // ---------------------------------------------------------------------------------------------------------
 // codebuild.artifact-encryption
 
-export const artifactEncryption: ProjectRule = (project) => {
+export const artifactEncryptionRule: ProjectRule = (project) => {
   const artifacts = [
     ...(project.artifacts ? [{ label: 'primary', artifact: project.artifacts }] : []),
     ...(project.secondaryArtifacts ?? []).map((artifact, index) => ({
@@ -232,7 +239,9 @@ export const artifactEncryption: ProjectRule = (project) => {
       details: { unencryptedArtifacts: [] },
     };
   }
-  const names = unencrypted.map((label) => (label === 'primary' ? 'primary artifacts' : `artifact "${label}"`));
+  const names = unencrypted.map((label) =>
+    label === 'primary' ? 'primary artifacts' : `artifact "${label}"`,
+  );
   return {
     status: 'violation',
     message: `build output is stored unencrypted (encryptionDisabled): ${names.join(', ')}`,
@@ -275,7 +284,7 @@ export function redactLocation(location: string): string {
   return location.trim().replace(URL_WITH_USERINFO, '$1***@');
 }
 
-export const sourceCredentials: ProjectRule = (project) => {
+export const sourceCredentialsRule: ProjectRule = (project) => {
   const sources = [
     ...(project.source ? [{ label: 'primary', location: project.source.location }] : []),
     ...(project.secondarySources ?? []).map((source, index) => ({
@@ -285,10 +294,16 @@ export const sourceCredentials: ProjectRule = (project) => {
   ];
   const flagged = sources.flatMap(({ label, location }) => {
     const reason = location === undefined ? undefined : sourceCredentialReason(location);
-    return reason && location !== undefined ? [{ source: label, location: redactLocation(location), reason }] : [];
+    return reason && location !== undefined
+      ? [{ source: label, location: redactLocation(location), reason }]
+      : [];
   });
   if (flagged.length === 0) {
-    return { status: 'compliant', message: 'no source location embeds credentials', details: { sources: [] } };
+    return {
+      status: 'compliant',
+      message: 'no source location embeds credentials',
+      details: { sources: [] },
+    };
   }
   const names = flagged.map((f) => (f.source === 'primary' ? 'primary source' : `source "${f.source}"`));
   return {
@@ -302,9 +317,9 @@ export const sourceCredentials: ProjectRule = (project) => {
 };
 
 export const projectRules = {
-  'codebuild.privileged-mode': privilegedMode,
-  'codebuild.plaintext-credentials': plaintextCredentials,
-  'codebuild.logging': logging,
-  'codebuild.artifact-encryption': artifactEncryption,
-  'codebuild.source-credentials': sourceCredentials,
+  'codebuild.privileged-mode': privilegedModeRule,
+  'codebuild.plaintext-credentials': plaintextCredentialsRule,
+  'codebuild.logging': loggingRule,
+  'codebuild.artifact-encryption': artifactEncryptionRule,
+  'codebuild.source-credentials': sourceCredentialsRule,
 } satisfies Record<string, ProjectRule>;
