@@ -3,9 +3,9 @@
  * Handlers in functions/ import from here and never touch the SDK themselves.
  */
 import { loadConfig, type RuntimeConfig } from './config';
-import { currentAccount } from './aws/account';
-import { EcrRegistry } from './aws/ecr';
-import { SnsNotifier } from './aws/sns';
+import { currentAccount, stsActions } from './aws/account';
+import { EcrRegistry, ecrReadActions } from './aws/ecr';
+import { SnsNotifier, snsActions } from './aws/sns';
 import type { AccountInfo } from './ports';
 
 let config: RuntimeConfig | undefined;
@@ -23,3 +23,11 @@ export const auditDeps = async () => {
     notifier: new SnsNotifier(cfg.NOTIFICATION_TOPIC_ARN),
   };
 };
+
+/**
+ * The IAM actions each function's adapters call. serverless.yml grants each function exactly these (plus its
+ * log stream and failure destination); tests/unit/deploy/template.test.ts keeps the two in step.
+ */
+export const functionActions = {
+  audit: [...ecrReadActions, ...stsActions, ...snsActions],
+} as const;

@@ -1,0 +1,167 @@
+/** The audit use case on the simulated sandbox account. */
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parseGuardrails } from '../../lib/policy/guardrails';
+import { parseSnapshot } from '../../lib/policy/snapshot';
+import type { Repository } from '../../lib/policy/model';
+import type { ImagesOption, RepositoryDetails } from '../../lib/ports';
+import { SandboxAccount } from '../../lib/sandbox/account';
+import { runAudit, auditAndNotify, type AuditProgress } from '../../lib/usecases/audit';
+import { sandboxDeps } from '../../lib/cli/deps';
+import { REPO_ROOT } from '../fixtures/load';
+import { NOW, repository } from '../fixtures/builders';
+
+const demoText = readFileSync(path.join(REPO_ROOT, 'demo/account.json'), 'utf8');
+const demoGuardrails = parseGuardrails(readFileSync(path.join(REPO_ROOT, 'demo/guardrails.yml'), 'utf8'));
+const ecrRules = [
+  'ecr.lifecycle-policy',
+  'ecr.scan-on-push',
+  'ecr.tag-immutability',
+  'ecr.encryption',
+  'ecr.repository-policy',
+] as const;
+
+function demoSandbox(): SandboxAccount {
+  return new SandboxAccount(parseSnapshot(demoText));
+}
+
+function sandboxOf(repositories: Repository[]): SandboxAccount {
+  return new SandboxAccount(
+    parseSnapshot(
+      JSON.stringify({
+        format: 'buildwarden-snapshot/1',
+        accountId: '123456789012',
+        region: 'us-east-1',
+        ecr: { repositories },
+      }),
+    ),
+  );
+}
+
+class FlakyRepositorySandbox extends SandboxAccount {
+  constructor(
+    base: SandboxAccount,
+    private readonly failing: string,
+  ) {
+    super(base.snapshot);
+  }
+  override async repositoryDetails(
+    repository: Repository,
+    options: { images: ImagesOption },
+  ): Promise<RepositoryDetails> {
+    if (repository.repositoryName === this.failing) {
+      const error = new Error('User is not authorized to perform: ecr:GetLifecyclePolicy');
+      error.name = 'AccessDeniedException';
+      throw error;
+    }
+    return super.repositoryDetails(repository, options);
+  }
+}
+
+describe('audit use case on the sandbox', () => {
+  test('every repository gets one finding per active ECR rule', async () => {
+    const sandbox = demoSandbox();
+
+    const report = await runAudit(sandboxDeps(sandbox), demoGuardrails, { now: NOW, ruleIds: [...ecrRules] });
+
+    expect(report.findings).toHaveLength(sandbox.snapshot.ecr.repositories.length * ecrRules.length);
+  });
+
+  test('a rule in mode off produces no findings', async () => {
+    const guardrails = parseGuardrails('rules:\n  ecr.encryption:\n    mode: "off"\n');
+
+    const report = await runAudit(sandboxDeps(demoSandbox()), guardrails, { now: NOW });
+
+    expect(report.findings.some((f) => f.ruleId === 'ecr.encryption')).toBe(false);
+  });
+
+  test('a repository whose details cannot be read yields not-visible findings, not a crashed audit', async () => {
+    const sandbox = new FlakyRepositorySandbox(sandboxOf([repository('a'), repository('b')]), 'b');
+
+    const report = await runAudit(sandboxDeps(sandbox), parseGuardrails(''), {
+      now: NOW,
+      ruleIds: [...ecrRules],
+    });
+
+    const ofB = report.findings.filter((f) => f.resourceArn.endsWith('/b'));
+    expect(
+      ofB
+        .filter((f) => f.status === 'not-visible')
+        .map((f) => f.ruleId)
+        .sort(),
+    ).toEqual(['ecr.lifecycle-policy', 'ecr.repository-policy']);
+    expect(ofB.find((f) => f.ruleId === 'ecr.lifecycle-policy')!.message).toMatch(/AccessDeniedException/);
+    expect(
+      report.findings.filter((f) => f.resourceArn.endsWith('/a')).every((f) => f.status === 'compliant'),
+    ).toBe(true);
+  });
+
+  test('reads use the fewest calls: one listing page per 1000 repositories and one registry read', async () => {
+    const repositories = Array.from({ length: 2500 }, (_, i) =>
+      repository(`r${i}`, { lifecyclePolicyText: undefined }),
+    );
+    const sandbox = sandboxOf(repositories);
+
+    await runAudit(sandboxDeps(sandbox), parseGuardrails(''), { now: NOW, ruleIds: [...ecrRules] });
+
+    expect(sandbox.calls.get('ecr:DescribeRepositories')).toBe(3);
+    expect(sandbox.calls.get('ecr:GetRegistryScanningConfiguration')).toBe(1);
+    expect(sandbox.calls.get('ecr:GetLifecyclePolicy')).toBe(2500);
+    // No lifecycle policy anywhere → nothing to preview → no DescribeImages.
+    expect(sandbox.calls.get('ecr:DescribeImages')).toBeUndefined();
+  });
+
+  test('images are read only for repositories with a lifecycle policy', async () => {
+    const sandbox = sandboxOf([
+      repository('with'),
+      repository('without', { lifecyclePolicyText: undefined }),
+    ]);
+
+    await runAudit(sandboxDeps(sandbox), parseGuardrails(''), { now: NOW });
+
+    expect(sandbox.calls.get('ecr:DescribeImages')).toBe(1);
+  });
+
+  test('progress is reported for every repository read', async () => {
+    const events: AuditProgress[] = [];
+
+    await runAudit(sandboxDeps(demoSandbox()), demoGuardrails, {
+      now: NOW,
+      onProgress: (p) => events.push(p),
+    });
+
+    const reads = events.filter((e) => e.phase === 'repository-read');
+    expect(reads).toHaveLength(8);
+    expect(reads[reads.length - 1]).toEqual({ phase: 'repository-read', done: 8, total: 8 });
+  });
+
+  test('the audit is read-only: the account is unchanged afterwards', async () => {
+    const sandbox = demoSandbox();
+    const before = JSON.stringify(sandbox.snapshot);
+
+    await runAudit(sandboxDeps(sandbox), demoGuardrails, { now: NOW });
+
+    expect(JSON.stringify(sandbox.snapshot)).toBe(before);
+  });
+
+  test('the scheduled audit publishes exactly one summary notification', async () => {
+    const sandbox = demoSandbox();
+
+    const report = await auditAndNotify({ ...sandboxDeps(sandbox), notifier: sandbox }, demoGuardrails, {
+      now: NOW,
+      topOffenders: 3,
+    });
+
+    const messages = sandbox.snapshot.sns!.topics[0]!.messages as {
+      subject: string;
+      message: string;
+      attributes: Record<string, string>;
+    }[];
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.subject).toBe(
+      `buildwarden audit 123456789012/us-east-1: ${report.summary.byStatus.violation} violations, ${report.summary.byStatus['not-visible']} not visible`,
+    );
+    expect(messages[0]!.attributes).toMatchObject({ kind: 'audit-summary', severity: 'critical' });
+    expect(messages[0]!.message).toMatch(/Worst offenders \(top 3 of \d+\):/);
+  });
+});

@@ -1,0 +1,106 @@
+import { defaultGuardrails, parseGuardrails, RULE_IDS } from '../../../lib/policy/guardrails';
+import { InvalidInputError } from '../../../lib/policy/validation';
+
+function problemsOf(text: string): string[] {
+  try {
+    parseGuardrails(text, 'guardrails.yml');
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the guardrails to be rejected');
+}
+
+describe('guardrails config', () => {
+  test('an empty file means every documented default', () => {
+    const parsed = parseGuardrails('');
+
+    expect(parsed).toEqual(defaultGuardrails());
+    expect(parsed.rules['ecr.lifecycle-policy'].maxUntaggedAgeDays).toBe(14);
+    expect(parsed.rules['ecr.tag-immutability'].allowedModes).toEqual([
+      'IMMUTABLE',
+      'IMMUTABLE_WITH_EXCLUSION',
+    ]);
+  });
+
+  test('every rule id has a config section with a mode', () => {
+    const defaults = defaultGuardrails();
+
+    for (const id of RULE_IDS) expect(['off', 'report', 'remediate']).toContain(defaults.rules[id].mode);
+  });
+
+  test('default modes: remediate for lifecycle, scanning, immutability, repository policy and role-can-push', () => {
+    const { rules } = defaultGuardrails();
+
+    const remediating = RULE_IDS.filter((id) => rules[id].mode === 'remediate').sort();
+
+    expect(remediating).toEqual(
+      [
+        'codebuild.role-can-push',
+        'ecr.lifecycle-policy',
+        'ecr.repository-policy',
+        'ecr.scan-on-push',
+        'ecr.tag-immutability',
+      ].sort(),
+    );
+  });
+
+  test('a bad option is reported with its full path', () => {
+    const problems = problemsOf('rules:\n  ecr.lifecycle-policy:\n    maxUntaggedAgeDays: -3\n');
+
+    expect(problems).toEqual(['rules.ecr.lifecycle-policy.maxUntaggedAgeDays: expected positive integer']);
+  });
+
+  test('a non-integer age is rejected as not a positive integer', () => {
+    const problems = problemsOf('rules:\n  ecr.lifecycle-policy:\n    maxUntaggedAgeDays: 1.5\n');
+
+    expect(problems[0]).toBe('rules.ecr.lifecycle-policy.maxUntaggedAgeDays: expected positive integer');
+  });
+
+  test('unknown keys are rejected so typos do not silently fall back to defaults', () => {
+    const problems = problemsOf('rules:\n  ecr.lifecycle-policy:\n    maxUntagedAgeDays: 7\n');
+
+    expect(problems.join('\n')).toMatch(
+      /rules\.ecr\.lifecycle-policy: Unrecognized key: "maxUntagedAgeDays"/,
+    );
+  });
+
+  test('an unknown rule id is rejected', () => {
+    const problems = problemsOf('rules:\n  ecr.bogus: {}\n');
+
+    expect(problems.join('\n')).toMatch(/rules: Unrecognized key: "ecr.bogus"/);
+  });
+
+  test('remediate is refused for a rule that has no safe automatic fix', () => {
+    const problems = problemsOf('rules:\n  ecr.encryption:\n    mode: remediate\n');
+
+    expect(problems).toEqual([
+      'rules.ecr.encryption.mode: ecr.encryption has no safe automatic fix: use off or report',
+    ]);
+  });
+
+  test('an exemption must say why it exists', () => {
+    const problems = problemsOf("exemptions:\n  - repositories: ['tmp/*']\n");
+
+    expect(problems[0]).toMatch(/^exemptions\[0\]\.reason:/);
+  });
+
+  test('text that is not YAML is reported with its line', () => {
+    const problems = problemsOf('rules: [\n');
+
+    expect(problems[0]).toMatch(/^not valid YAML \(line \d+\)/);
+  });
+
+  test('an exemption may name rules by id', () => {
+    const parsed = parseGuardrails(
+      "exemptions:\n  - repositories: ['legacy/*']\n    rules: [ecr.tag-immutability]\n    reason: vendor images\n",
+    );
+
+    expect(parsed.exemptions[0]).toEqual({
+      repositories: ['legacy/*'],
+      projects: [],
+      rules: ['ecr.tag-immutability'],
+      reason: 'vendor images',
+    });
+  });
+});
