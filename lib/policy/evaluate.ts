@@ -7,9 +7,10 @@ import { compareFindings } from './findings';
 import type { Guardrails, RuleId } from './guardrails';
 import { RULE_IDS } from './guardrails';
 import { EXEMPT_TAG, exemptionFor, type ExemptionTarget } from './exemptions';
-import type { Repository } from './model';
+import type { Project, Repository } from './model';
 import { repositoryRules } from './rules/ecr';
-import type { AccountView, RepositoryRule, RuleContext, RuleOutcome } from './rules/types';
+import { projectRules } from './rules/project';
+import type { AccountView, ProjectRule, RepositoryRule, RuleContext, RuleOutcome } from './rules/types';
 
 /** Rules that need the joined repository reads (lifecycle policy, repository policy). */
 const DETAIL_RULES = new Set<RuleId>(['ecr.lifecycle-policy', 'ecr.repository-policy']);
@@ -84,6 +85,31 @@ export function evaluateRepository(repository: Repository, ctx: RuleContext, rul
   return findings;
 }
 
+export function projectExemptionTarget(project: Project): ExemptionTarget {
+  const tag = project.tags?.find((t) => t.key === EXEMPT_TAG)?.value;
+  return { kind: 'project', name: project.name, ...(tag !== undefined ? { exemptTag: tag } : {}) };
+}
+
+/** Every active CodeBuild project rule on one project. */
+export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<RuleId>): Finding[] {
+  const target = projectExemptionTarget(project);
+  const findings: Finding[] = [];
+  for (const [ruleId, rule] of Object.entries(projectRules) as [RuleId, ProjectRule][]) {
+    if (!rules.has(ruleId)) continue;
+    findings.push(
+      toFinding(
+        ruleId,
+        'AWS::CodeBuild::Project',
+        project.arn,
+        rule(project, ctx),
+        ctx.guardrails,
+        exemptionFor(target, ruleId, ctx.guardrails),
+      ),
+    );
+  }
+  return findings;
+}
+
 /** The whole account: every repository, project and service role, worst findings first. */
 export function evaluateAccount(
   view: AccountView,
@@ -94,5 +120,6 @@ export function evaluateAccount(
   const rules = activeRules(guardrails, options.ruleIds);
   const findings: Finding[] = [];
   for (const repository of view.repositories) findings.push(...evaluateRepository(repository, ctx, rules));
+  for (const project of view.projects) findings.push(...evaluateProject(project, ctx, rules));
   return findings.sort(compareFindings);
 }
