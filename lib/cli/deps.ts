@@ -1,6 +1,8 @@
 /** Composition for the CLI: the sandbox account from a snapshot file, or the live account of the credentials. */
 import { EcrRegistry } from '../aws/ecr';
 import { currentAccount } from '../aws/account';
+import { CodeBuildProjects } from '../aws/codebuild';
+import { IamIdentity } from '../aws/iam';
 import type { AuditDeps } from '../usecases/audit';
 import type { SandboxAccount } from '../sandbox/account';
 
@@ -10,5 +12,10 @@ export function sandboxDeps(sandbox: SandboxAccount): AuditDeps {
 
 /** The account of the current AWS credentials and region; AWS_ENDPOINT_URL is honoured by the SDK itself. */
 export async function liveDeps(): Promise<AuditDeps> {
-  return { account: await currentAccount(), registry: new EcrRegistry() };
+  return {
+    account: await currentAccount(),
+    registry: new EcrRegistry(),
+    projects: new CodeBuildProjects(),
+    identity: new IamIdentity(),
+  };
 }

@@ -6,9 +6,16 @@ import { InvalidInputError } from '../policy/validation';
 import { auditCommand } from './commands/audit';
 import { configValidateCommand } from './commands/config';
 import { snapshotCommand } from './commands/snapshot';
+import { lifecyclePreviewCommand, lifecycleValidateCommand } from './commands/lifecycle';
 import { EXIT, runCommand, UsageError, type Command, type Io } from './framework';
 
-const commands: Command[] = [auditCommand, snapshotCommand, configValidateCommand];
+const commands: Command[] = [
+  auditCommand,
+  snapshotCommand,
+  configValidateCommand,
+  lifecycleValidateCommand,
+  lifecyclePreviewCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -3,42 +3,14 @@
  * plus one spawn of the built binary to prove the packaging.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { run } from '../../lib/cli/main';
-import type { Io } from '../../lib/cli/framework';
 import { RULE_IDS } from '../../lib/policy/guardrails';
 import { REPO_ROOT } from '../fixtures/load';
-
-interface Captured {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env,
-    cwd: REPO_ROOT,
-    stderrIsTty: false,
-  };
-  const code = await run(argv, io);
-  return { code, stdout, stderr };
-}
+import { cli, tempFile } from '../fixtures/cli';
 
 const DEMO = 'demo/account.json';
 const DEMO_CONFIG = 'demo/guardrails.yml';
-
-function tempFile(name: string, content: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'bw-cli-')), name);
-  writeFileSync(file, content);
-  return file;
-}
 
 describe('buildwarden audit --snapshot', () => {
   test('the demo account has violations: exit 1 and a findings table', async () => {
