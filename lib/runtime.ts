@@ -6,6 +6,8 @@ import { loadConfig, type RuntimeConfig } from './config';
 import { currentAccount, stsActions } from './aws/account';
 import { EcrRegistry, ecrReadActions } from './aws/ecr';
 import { SnsNotifier, snsActions } from './aws/sns';
+import { CodeBuildProjects, codebuildReadActions } from './aws/codebuild';
+import { IamIdentity, iamReadActions } from './aws/iam';
 import type { AccountInfo } from './ports';
 
 let config: RuntimeConfig | undefined;
@@ -20,6 +22,8 @@ export const auditDeps = async () => {
   return {
     account: await (account ??= currentAccount()),
     registry: new EcrRegistry(),
+    projects: new CodeBuildProjects(),
+    identity: new IamIdentity(),
     notifier: new SnsNotifier(cfg.NOTIFICATION_TOPIC_ARN),
   };
 };
@@ -29,5 +33,5 @@ export const auditDeps = async () => {
  * log stream and failure destination); tests/unit/deploy/template.test.ts keeps the two in step.
  */
 export const functionActions = {
-  audit: [...ecrReadActions, ...stsActions, ...snsActions],
+  audit: [...ecrReadActions, ...codebuildReadActions, ...iamReadActions, ...stsActions, ...snsActions],
 } as const;

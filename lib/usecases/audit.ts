@@ -95,6 +95,19 @@ export async function readAccount(
     },
   );
   view.unreadable = unreadable;
+
+  const projectRulesActive = [...rules].some((id) => id.startsWith('codebuild.'));
+  if (projectRulesActive && deps.projects) {
+    for await (const page of deps.projects.projectPages()) view.projects.push(...page);
+    options.onProgress?.({ phase: 'projects-listed', count: view.projects.length });
+  }
+  const roleRulesActive = [...rules].some((id) => id.startsWith('codebuild.role-'));
+  if (roleRulesActive && deps.identity && view.projects.length > 0) {
+    const { roles, policies } = await deps.identity.authorizationDetails();
+    view.roles = roles;
+    view.policies = policies;
+    options.onProgress?.({ phase: 'roles-read', count: roles.length });
+  }
   return view;
 }
 

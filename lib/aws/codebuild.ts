@@ -1,0 +1,48 @@
+/** CodeBuild adapter (read side): ListProjects + BatchGetProjects, 100 projects per call. */
+import {
+  BatchGetProjectsCommand,
+  CodeBuildClient,
+  paginateListProjects,
+  type Project as SdkProject,
+} from '@aws-sdk/client-codebuild';
+import type { ProjectReader } from '../ports';
+import { projectSchema, type Project } from '../policy/model';
+import { clientConfig } from './common';
+
+export const codebuildReadActions = ['codebuild:ListProjects', 'codebuild:BatchGetProjects'] as const;
+
+const codebuild = new CodeBuildClient(clientConfig);
+
+/** BatchGetProjects accepts at most 100 names per call. */
+export const BATCH_GET_PROJECTS_MAX = 100;
+
+/** SDK output (Dates) → the BatchGetProjects JSON shape of the snapshot (ISO strings), through the schema. */
+export function toProject(p: SdkProject): Project {
+  return projectSchema.parse(JSON.parse(JSON.stringify(p)));
+}
+
+export class CodeBuildProjects implements ProjectReader {
+  constructor(private readonly client: CodeBuildClient = codebuild) {}
+
+  async *projectPages(): AsyncIterable<Project[]> {
+    let batch: string[] = [];
+    for await (const page of paginateListProjects({ client: this.client }, { sortBy: 'NAME' })) {
+      batch.push(...(page.projects ?? []));
+      while (batch.length >= BATCH_GET_PROJECTS_MAX) {
+        yield await this.batchGet(batch.slice(0, BATCH_GET_PROJECTS_MAX));
+        batch = batch.slice(BATCH_GET_PROJECTS_MAX);
+      }
+    }
+    if (batch.length > 0) yield await this.batchGet(batch);
+  }
+
+  /** One project by name; undefined when it does not exist. */
+  async project(name: string): Promise<Project | undefined> {
+    return (await this.batchGet([name]))[0];
+  }
+
+  private async batchGet(names: string[]): Promise<Project[]> {
+    const out = await this.client.send(new BatchGetProjectsCommand({ names }));
+    return (out.projects ?? []).map(toProject);
+  }
+}
