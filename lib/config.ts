@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/guardrails';
-import { formatIssues } from './policy/validation';
+import { formatIssues, InvalidInputError } from './policy/validation';
 
 const envSchema = z.object({
   STAGE: z.string().min(1),
@@ -42,7 +42,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         `GUARDRAILS_FILE: cannot read ${parsed.data.GUARDRAILS_FILE}: ${(error as Error).message}`,
       );
     }
-    guardrails = parseGuardrails(text, `GUARDRAILS_FILE (${parsed.data.GUARDRAILS_FILE})`);
+    try {
+      guardrails = parseGuardrails(text, `GUARDRAILS_FILE (${parsed.data.GUARDRAILS_FILE})`);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw new ConfigError(error.message);
+      throw error;
+    }
   }
   return { ...parsed.data, guardrails };
 }

@@ -12,7 +12,10 @@ export const SUBJECT_MAX = 100;
 export const MESSAGE_MAX_BYTES = 256 * 1024;
 
 export function fitSubject(subject: string): string {
-  const ascii = subject.replace(/[\r\n]+/g, ' ').replace(/[^\x20-\x7e]/g, '?');
+  const ascii = subject
+    .replace(/[\r\n]+/g, ' ')
+    .trim()
+    .replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= SUBJECT_MAX ? ascii : `${ascii.slice(0, SUBJECT_MAX - 3)}...`;
 }
 
@@ -21,6 +24,8 @@ export function fitMessage(message: string, maxBytes = MESSAGE_MAX_BYTES - 1024)
   const marker = '\n… (truncated to fit the SNS message size limit)';
   let cut = message.slice(0, maxBytes);
   while (Buffer.byteLength(cut + marker, 'utf8') > maxBytes) cut = cut.slice(0, -1024);
+  // Never end inside a surrogate pair (it would reach subscribers as U+FFFD).
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
   return cut + marker;
 }
 
