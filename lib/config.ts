@@ -17,6 +17,11 @@ const envSchema = z.object({
   /** How many worst offenders the audit summary names. */
   AUDIT_TOP_OFFENDERS: z.coerce.number().int().min(1).max(100).default(10),
   AUDIT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** The change handler's own role: events it causes are skipped so remediation never loops. */
+  REMEDIATION_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN')
+    .optional(),
 });
 export type RuntimeConfig = z.infer<typeof envSchema> & { guardrails: Guardrails };
 

@@ -10,6 +10,7 @@ import type {
   Repository,
   Role,
 } from './policy/model';
+import type { RemediationWrite } from './policy/remediation';
 
 export interface AccountInfo {
   accountId: string;
@@ -41,12 +42,21 @@ export type RepositoryDetails = Pick<Repository, 'lifecyclePolicyText' | 'reposi
 export interface ProjectReader {
   /** ListProjects + BatchGetProjects, one batch at a time. */
   projectPages(): AsyncIterable<Project[]>;
+  /** One project by name; undefined when it does not exist. */
+  project(name: string): Promise<Project | undefined>;
 }
 
 /** Read side of IAM. */
 export interface IdentityReader {
   /** Every role with its inline policies, attachments and boundary, and the managed policies they use. */
   authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }>;
+  /** One role with its inline policies, attachments and boundary, and the managed policies it uses. */
+  role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined>;
+}
+
+/** Applies remediation writes. Idempotent: applying a write whose effect is already in place changes nothing. */
+export interface Remediator {
+  apply(write: RemediationWrite): Promise<void>;
 }
 
 export interface Notification {

@@ -7,7 +7,9 @@ import { currentAccount, stsActions } from './aws/account';
 import { EcrRegistry, ecrReadActions } from './aws/ecr';
 import { SnsNotifier, snsActions } from './aws/sns';
 import { CodeBuildProjects, codebuildReadActions } from './aws/codebuild';
-import { IamIdentity, iamReadActions } from './aws/iam';
+import { IamIdentity, iamReadActions, iamRoleReadActions } from './aws/iam';
+import { AwsRemediator, remediatorActions } from './aws/remediator';
+import type { ChangeDeps } from './usecases/on-change';
 import type { AccountInfo } from './ports';
 
 let config: RuntimeConfig | undefined;
@@ -28,10 +30,30 @@ export const auditDeps = async () => {
   };
 };
 
+export const changeDeps = async (): Promise<ChangeDeps> => {
+  const cfg = runtimeConfig();
+  return {
+    account: await (account ??= currentAccount()),
+    registry: new EcrRegistry(),
+    projects: new CodeBuildProjects(),
+    identity: new IamIdentity(),
+    remediator: new AwsRemediator(),
+    notifier: new SnsNotifier(cfg.NOTIFICATION_TOPIC_ARN),
+  };
+};
+
 /**
  * The IAM actions each function's adapters call. serverless.yml grants each function exactly these (plus its
  * log stream and failure destination); tests/unit/deploy/template.test.ts keeps the two in step.
  */
 export const functionActions = {
   audit: [...ecrReadActions, ...codebuildReadActions, ...iamReadActions, ...stsActions, ...snsActions],
+  onChange: [
+    ...ecrReadActions,
+    ...codebuildReadActions,
+    ...iamRoleReadActions,
+    ...remediatorActions,
+    ...stsActions,
+    ...snsActions,
+  ],
 } as const;

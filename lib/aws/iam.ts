@@ -4,15 +4,31 @@
  */
 import {
   GetAccountAuthorizationDetailsCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
   IAMClient,
+  paginateListAttachedRolePolicies,
+  paginateListRolePolicies,
   type ManagedPolicyDetail,
   type RoleDetail,
 } from '@aws-sdk/client-iam';
 import type { IdentityReader } from '../ports';
 import { managedPolicySchema, roleSchema, type ManagedPolicy, type Role } from '../policy/model';
-import { clientConfig } from './common';
+import { clientConfig, isAwsError } from './common';
 
 export const iamReadActions = ['iam:GetAccountAuthorizationDetails'] as const;
+
+/** Single-role reads (event handling): 3–5 calls per role instead of the whole account. */
+export const iamRoleReadActions = [
+  'iam:GetRole',
+  'iam:ListRolePolicies',
+  'iam:GetRolePolicy',
+  'iam:ListAttachedRolePolicies',
+  'iam:GetPolicy',
+  'iam:GetPolicyVersion',
+] as const;
 
 const iam = new IAMClient(clientConfig);
 
@@ -52,5 +68,68 @@ export class IamIdentity implements IdentityReader {
       marker = out.IsTruncated ? out.Marker : undefined;
     } while (marker);
     return { roles, policies };
+  }
+
+  async role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined> {
+    let found;
+    try {
+      found = (await this.client.send(new GetRoleCommand({ RoleName: name }))).Role;
+    } catch (error) {
+      if (isAwsError(error, 'NoSuchEntityException')) return undefined;
+      throw error;
+    }
+    if (!found) return undefined;
+    const inlineNames: string[] = [];
+    for await (const page of paginateListRolePolicies({ client: this.client }, { RoleName: name })) {
+      inlineNames.push(...(page.PolicyNames ?? []));
+    }
+    const RolePolicyList = await Promise.all(
+      inlineNames.map(async (PolicyName) => {
+        const out = await this.client.send(new GetRolePolicyCommand({ RoleName: name, PolicyName }));
+        return { PolicyName, PolicyDocument: out.PolicyDocument ?? '{}' };
+      }),
+    );
+    const AttachedManagedPolicies: { PolicyName: string; PolicyArn: string }[] = [];
+    for await (const page of paginateListAttachedRolePolicies({ client: this.client }, { RoleName: name })) {
+      for (const p of page.AttachedPolicies ?? [])
+        AttachedManagedPolicies.push({ PolicyName: p.PolicyName ?? '', PolicyArn: p.PolicyArn ?? '' });
+    }
+    const boundary = found.PermissionsBoundary?.PermissionsBoundaryArn;
+    const arns = [
+      ...new Set([...AttachedManagedPolicies.map((p) => p.PolicyArn), ...(boundary ? [boundary] : [])]),
+    ];
+    const policies = (await Promise.all(arns.map((arn) => this.managedPolicy(arn)))).filter(
+      (p): p is ManagedPolicy => !!p,
+    );
+    const role = roleSchema.parse(viaJson({ ...found, RolePolicyList, AttachedManagedPolicies }));
+    return { role, policies };
+  }
+
+  /** A managed policy with its default version's document; undefined when it is gone. */
+  private async managedPolicy(arn: string): Promise<ManagedPolicy | undefined> {
+    try {
+      const policy = (await this.client.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy;
+      if (!policy?.DefaultVersionId) return undefined;
+      const version = (
+        await this.client.send(
+          new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.DefaultVersionId }),
+        )
+      ).PolicyVersion;
+      return managedPolicySchema.parse(
+        viaJson({
+          ...policy,
+          PolicyVersionList: [
+            {
+              Document: version?.Document ?? '{}',
+              VersionId: policy.DefaultVersionId,
+              IsDefaultVersion: true,
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (isAwsError(error, 'NoSuchEntityException')) return undefined;
+      throw error;
+    }
   }
 }

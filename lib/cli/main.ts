@@ -7,6 +7,7 @@ import { auditCommand } from './commands/audit';
 import { configValidateCommand } from './commands/config';
 import { snapshotCommand } from './commands/snapshot';
 import { lifecyclePreviewCommand, lifecycleValidateCommand } from './commands/lifecycle';
+import { replayCommand } from './commands/replay';
 import { EXIT, runCommand, UsageError, type Command, type Io } from './framework';
 
 const commands: Command[] = [
@@ -15,6 +16,7 @@ const commands: Command[] = [
   configValidateCommand,
   lifecycleValidateCommand,
   lifecyclePreviewCommand,
+  replayCommand,
 ];
 
 function mainHelp(): string {

@@ -87,3 +87,74 @@ export function auditSummaryNotification(input: AuditNotificationInput): Notific
   );
   return { subject, message, attributes: { kind: 'audit-summary', severity: worstSeverity ?? 'none' } };
 }
+
+export interface ChangeNotificationInput {
+  ruleId: string;
+  resourceArn: string;
+  outcome: 'applied' | 'dry-run' | 'refused' | 'reported';
+  before: unknown;
+  after: unknown;
+  reason?: string;
+  message?: string;
+  severity: string;
+  principal: string;
+  eventName: string;
+  region: string;
+  accountId: string;
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 2000 ? `${text.slice(0, 2000)}… (${text.length} characters)` : text;
+}
+
+/** A link to the resource in the AWS console. */
+export function consoleLink(resourceArn: string, region: string, accountId: string): string {
+  const repository = /:repository\/(.+)$/.exec(resourceArn)?.[1];
+  if (repository) {
+    return `https://${region}.console.aws.amazon.com/ecr/repositories/private/${accountId}/${repository}?region=${region}`;
+  }
+  const role = /:role\/(?:.*\/)?([^/]+)$/.exec(resourceArn)?.[1];
+  if (role) return `https://console.aws.amazon.com/iam/home#/roles/details/${role}`;
+  const project = /:project\/([^:]+)/.exec(resourceArn)?.[1];
+  if (project)
+    return `https://${region}.console.aws.amazon.com/codesuite/codebuild/${accountId}/projects/${project}?region=${region}`;
+  return `https://${region}.console.aws.amazon.com/`;
+}
+
+const OUTCOME_WORDS = {
+  applied: 'fixed',
+  'dry-run': 'would fix (dry run)',
+  refused: 'did not fix',
+  reported: 'found a violation of',
+} as const;
+
+/** One notification per change (or planned change, or violation left for people) caused by a change event. */
+export function changeNotification(input: ChangeNotificationInput): NotificationText {
+  const name = resourceName(input.resourceArn);
+  const subject = `buildwarden ${OUTCOME_WORDS[input.outcome]} ${input.ruleId} on ${name}`;
+  const lines = [
+    `Rule: ${input.ruleId}`,
+    `Resource: ${input.resourceArn}`,
+    `Outcome: ${input.outcome}${input.reason ? ` — ${input.reason}` : ''}`,
+    ...(input.message ? [`Finding: ${input.message}`] : []),
+    ...(input.outcome === 'reported'
+      ? []
+      : [`Before: ${show(input.before)}`, `After:  ${show(input.after)}`]),
+    `Triggered by: ${input.eventName} by ${input.principal}`,
+    `Console: ${consoleLink(input.resourceArn, input.region, input.accountId)}`,
+  ];
+  const isRepository = input.resourceArn.includes(':repository/');
+  const isProject = input.resourceArn.includes(':project/');
+  return {
+    subject,
+    message: lines.join('\n'),
+    attributes: {
+      kind: input.outcome === 'reported' ? 'guardrail-violation' : 'remediation',
+      severity: input.severity,
+      repository: isRepository ? name : '',
+      project: isProject ? name : '',
+    },
+  };
+}

@@ -12,8 +12,11 @@ import type {
   Notifier,
   ProjectReader,
   RegistryReader,
+  Remediator,
   RepositoryDetails,
 } from '../ports';
+import type { RemediationWrite } from '../policy/remediation';
+import { defaultPolicyDocument } from '../policy/model';
 import type {
   ManagedPolicy,
   Project,
@@ -37,7 +40,7 @@ const JOINED_FIELDS = [
 /** Counts simulated API calls by IAM action name, e.g. `ecr:DescribeRepositories`. */
 export type CallLog = Map<string, number>;
 
-export class SandboxAccount implements RegistryReader, ProjectReader, IdentityReader, Notifier {
+export class SandboxAccount implements RegistryReader, ProjectReader, IdentityReader, Notifier, Remediator {
   readonly calls: CallLog = new Map();
 
   constructor(readonly snapshot: Snapshot) {}
@@ -88,7 +91,12 @@ export class SandboxAccount implements RegistryReader, ProjectReader, IdentityRe
   ): Promise<RepositoryDetails> {
     const stored = this.findRepository(repository.repositoryName);
     await this.call('ecr:GetLifecyclePolicy');
-    if (!stored) throw new RepositoryNotFoundError(repository.repositoryName);
+    if (!stored) {
+      throw simulatedAwsError(
+        'RepositoryNotFoundException',
+        `The repository '${repository.repositoryName}' does not exist`,
+      );
+    }
     await this.call('ecr:GetRepositoryPolicy');
     await this.call('ecr:ListTagsForResource');
     const images =
@@ -116,6 +124,94 @@ export class SandboxAccount implements RegistryReader, ProjectReader, IdentityRe
     }
   }
 
+  async project(name: string): Promise<Project | undefined> {
+    await this.call('codebuild:BatchGetProjects');
+    return structuredClone(this.snapshot.codebuild.projects.find((p) => p.name === name));
+  }
+
+  /** Per-role reads, as the live adapter makes them for a single role. */
+  async role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined> {
+    await this.call('iam:GetRole');
+    const role = this.snapshot.iam.roles.find((r) => r.RoleName === name);
+    if (!role) return undefined;
+    await this.call('iam:ListRolePolicies');
+    for (let i = 0; i < role.RolePolicyList.length; i++) await this.call('iam:GetRolePolicy');
+    await this.call('iam:ListAttachedRolePolicies');
+    const arns = [
+      ...role.AttachedManagedPolicies.map((p) => p.PolicyArn),
+      ...(role.PermissionsBoundary ? [role.PermissionsBoundary.PermissionsBoundaryArn] : []),
+    ];
+    const policies: ManagedPolicy[] = [];
+    for (const arn of new Set(arns)) {
+      await this.call('iam:GetPolicy');
+      const policy = this.snapshot.iam.policies.find((p) => p.Arn === arn);
+      if (policy && defaultPolicyDocument(policy)) {
+        await this.call('iam:GetPolicyVersion');
+        policies.push(policy);
+      }
+    }
+    return structuredClone({ role, policies });
+  }
+
+  async apply(write: RemediationWrite): Promise<void> {
+    await this.call(`${'roleName' in write ? 'iam' : 'ecr'}:${write.type}`);
+    if (write.type === 'PutRegistryScanningConfiguration') {
+      this.snapshot.ecr.registryScanningConfiguration = {
+        scanType: write.scanType,
+        rules: structuredClone(write.rules),
+      };
+      return;
+    }
+    if (write.type === 'PutRolePolicy' || write.type === 'DetachRolePolicy') {
+      const role = this.snapshot.iam.roles.find((r) => r.RoleName === write.roleName);
+      if (!role)
+        throw simulatedAwsError(
+          'NoSuchEntityException',
+          `The role with name ${write.roleName} cannot be found.`,
+        );
+      if (write.type === 'PutRolePolicy') {
+        const document = JSON.parse(write.policyDocument) as Role['RolePolicyList'][number]['PolicyDocument'];
+        const existing = role.RolePolicyList.find((p) => p.PolicyName === write.policyName);
+        if (existing) existing.PolicyDocument = document;
+        else role.RolePolicyList.push({ PolicyName: write.policyName, PolicyDocument: document });
+      } else {
+        role.AttachedManagedPolicies = role.AttachedManagedPolicies.filter(
+          (p) => p.PolicyArn !== write.policyArn,
+        );
+      }
+      return;
+    }
+    const repository = this.findRepository(write.repositoryName);
+    if (!repository) {
+      throw simulatedAwsError(
+        'RepositoryNotFoundException',
+        `The repository '${write.repositoryName}' does not exist`,
+      );
+    }
+    switch (write.type) {
+      case 'PutLifecyclePolicy':
+        repository.lifecyclePolicyText = write.lifecyclePolicyText;
+        break;
+      case 'PutImageScanningConfiguration':
+        repository.imageScanningConfiguration = { scanOnPush: write.scanOnPush };
+        break;
+      case 'PutImageTagMutability':
+        repository.imageTagMutability = write.imageTagMutability;
+        if (write.imageTagMutabilityExclusionFilters) {
+          repository.imageTagMutabilityExclusionFilters = structuredClone(
+            write.imageTagMutabilityExclusionFilters,
+          );
+        }
+        break;
+      case 'SetRepositoryPolicy':
+        repository.repositoryPolicyText = write.policyText;
+        break;
+      case 'DeleteRepositoryPolicy':
+        delete repository.repositoryPolicyText;
+        break;
+    }
+  }
+
   async authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }> {
     await this.call('iam:GetAccountAuthorizationDetails');
     return structuredClone({ roles: this.snapshot.iam.roles, policies: this.snapshot.iam.policies });
@@ -140,11 +236,11 @@ export class SandboxAccount implements RegistryReader, ProjectReader, IdentityRe
   }
 }
 
-export class RepositoryNotFoundError extends Error {
-  constructor(readonly repositoryName: string) {
-    super(`repository ${repositoryName} does not exist`);
-    this.name = 'RepositoryNotFoundError';
-  }
+/** An error named like the AWS service exception it stands for, as the SDK raises it. */
+export function simulatedAwsError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
 
 function withoutJoinedFields(repository: Repository): Repository {

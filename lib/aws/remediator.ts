@@ -1,0 +1,100 @@
+/** Applies remediation writes to ECR and IAM. Each write is a single idempotent API call. */
+import {
+  DeleteRepositoryPolicyCommand,
+  ECRClient,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
+  PutLifecyclePolicyCommand,
+  PutRegistryScanningConfigurationCommand,
+  SetRepositoryPolicyCommand,
+} from '@aws-sdk/client-ecr';
+import { DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import type { Remediator } from '../ports';
+import type { RemediationWrite } from '../policy/remediation';
+import { clientConfig, isAwsError } from './common';
+
+export const remediatorActions = [
+  'ecr:PutLifecyclePolicy',
+  'ecr:PutImageScanningConfiguration',
+  'ecr:PutRegistryScanningConfiguration',
+  'ecr:PutImageTagMutability',
+  'ecr:SetRepositoryPolicy',
+  'ecr:DeleteRepositoryPolicy',
+  'iam:PutRolePolicy',
+  'iam:DetachRolePolicy',
+] as const;
+
+const ecr = new ECRClient(clientConfig);
+const iam = new IAMClient(clientConfig);
+
+export class AwsRemediator implements Remediator {
+  constructor(
+    private readonly ecrClient: ECRClient = ecr,
+    private readonly iamClient: IAMClient = iam,
+  ) {}
+
+  async apply(write: RemediationWrite): Promise<void> {
+    switch (write.type) {
+      case 'PutLifecyclePolicy':
+        await this.ecrClient.send(new PutLifecyclePolicyCommand(withoutType(write)));
+        return;
+      case 'PutImageScanningConfiguration':
+        await this.ecrClient.send(
+          new PutImageScanningConfigurationCommand({
+            repositoryName: write.repositoryName,
+            registryId: write.registryId,
+            imageScanningConfiguration: { scanOnPush: write.scanOnPush },
+          }),
+        );
+        return;
+      case 'PutRegistryScanningConfiguration':
+        await this.ecrClient.send(new PutRegistryScanningConfigurationCommand(withoutType(write)));
+        return;
+      case 'PutImageTagMutability':
+        await this.ecrClient.send(
+          new PutImageTagMutabilityCommand({
+            ...withoutType(write),
+            imageTagMutabilityExclusionFilters: write.imageTagMutabilityExclusionFilters?.map((f) => ({
+              filterType: 'WILDCARD' as const,
+              filter: f.filter,
+            })),
+          }),
+        );
+        return;
+      case 'SetRepositoryPolicy':
+        await this.ecrClient.send(new SetRepositoryPolicyCommand(withoutType(write)));
+        return;
+      case 'DeleteRepositoryPolicy':
+        try {
+          await this.ecrClient.send(new DeleteRepositoryPolicyCommand(withoutType(write)));
+        } catch (error) {
+          // Already gone: the desired state holds.
+          if (!isAwsError(error, 'RepositoryPolicyNotFoundException')) throw error;
+        }
+        return;
+      case 'PutRolePolicy':
+        await this.iamClient.send(
+          new PutRolePolicyCommand({
+            RoleName: write.roleName,
+            PolicyName: write.policyName,
+            PolicyDocument: write.policyDocument,
+          }),
+        );
+        return;
+      case 'DetachRolePolicy':
+        try {
+          await this.iamClient.send(
+            new DetachRolePolicyCommand({ RoleName: write.roleName, PolicyArn: write.policyArn }),
+          );
+        } catch (error) {
+          if (!isAwsError(error, 'NoSuchEntityException')) throw error;
+        }
+        return;
+    }
+  }
+}
+
+function withoutType<T extends { type: string }>(write: T): Omit<T, 'type'> {
+  const { type: _type, ...rest } = write;
+  return rest;
+}

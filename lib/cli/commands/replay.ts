@@ -1,0 +1,68 @@
+import { parseChangeEvent } from '../../policy/change-events';
+import { onChangeEvent } from '../../usecases/on-change';
+import { sandboxChangeDeps } from '../deps';
+import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
+import { loadGuardrails, loadSandbox, readInputFile } from '../inputs';
+import { InvalidInputError } from '../../policy/validation';
+
+export const replayCommand: Command = {
+  name: 'replay',
+  summary: 'Run an EventBridge event through the same handler code path against a snapshot (the sandbox).',
+  usage:
+    'buildwarden replay --snapshot FILE --event FILE [--dry-run] [--save] [--config FILE] [--format json|table]',
+  details:
+    'Prints { skipped, actions, notifications }. --save writes the changed account back to the snapshot file.\n' +
+    "Events caused by $BUILDWARDEN_REMEDIATION_ROLE_ARN (buildwarden's own role) are skipped, as in Lambda.",
+  options: {
+    snapshot: { type: 'string', valueName: 'FILE', description: 'the account to run against (required)' },
+    event: { type: 'string', valueName: 'FILE', description: 'the EventBridge event JSON (required)' },
+    'dry-run': { type: 'boolean', description: 'plan and notify, write nothing' },
+    save: { type: 'boolean', description: 'write the changed account back to the snapshot file' },
+    config: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'guardrails file (default: $BUILDWARDEN_CONFIG, ./guardrails.yml, or defaults)',
+    },
+    format: { type: 'string', valueName: 'FORMAT', description: 'json (default) or table' },
+  },
+  async run({ values }, io) {
+    const format = choiceOption(values, 'format', ['json', 'table'] as const, 'json');
+    const snapshotFile = stringOption(values, 'snapshot');
+    const eventFile = stringOption(values, 'event');
+    if (!snapshotFile || !eventFile) throw new UsageError('--snapshot FILE and --event FILE are required');
+    if (values.save && values['dry-run'])
+      throw new UsageError('--save with --dry-run would save nothing; choose one');
+    const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
+    const sandbox = loadSandbox(snapshotFile, io);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readInputFile(eventFile, io));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new InvalidInputError(eventFile, [`not valid JSON: ${(error as Error).message}`]);
+    }
+    const event = parseChangeEvent(raw);
+    const ownRole = io.env.BUILDWARDEN_REMEDIATION_ROLE_ARN;
+    const result = await onChangeEvent(event, sandboxChangeDeps(sandbox), guardrails, {
+      now: new Date(),
+      ownRoleArns: ownRole ? [ownRole] : [],
+      dryRun: values['dry-run'] === true,
+    });
+    if (values.save) sandbox.saveTo(snapshotFile);
+    if (format === 'json') {
+      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      const lines = result.skipped
+        ? [`skipped: ${result.skipped}`]
+        : [
+            ...result.actions.map(
+              (a) =>
+                `${a.applied ? 'applied' : 'planned'}  ${a.ruleId}  ${a.action}${a.reason ? `  (${a.reason})` : ''}`,
+            ),
+            `${result.actions.length} action(s), ${result.notifications.length} notification(s)`,
+          ];
+      io.stdout(`${lines.join('\n')}\n`);
+    }
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,276 @@
+/**
+ * Remediation plans: for a resource's current state and its findings, the smallest writes that make it
+ * compliant — or why a fix is refused. Pure: the use case applies the writes through the Remediator port.
+ * Plans are computed from current state, so a second run over a fixed resource plans nothing (idempotent).
+ */
+import type { Finding } from './findings';
+import type { Guardrails, RuleId } from './guardrails';
+import { mergeRule } from './lifecycle/analysis';
+import {
+  parseLifecyclePolicy,
+  serializeLifecyclePolicy,
+  type LifecyclePolicy,
+  type LifecycleRule,
+} from './lifecycle/grammar';
+import { simulateLifecyclePolicy } from './lifecycle/simulate';
+import type { RegistryScanningConfiguration, Repository } from './model';
+import { withoutStatements, type OffendingStatement } from './rules/repository-policy';
+
+/** One write to the account. Field names follow the AWS API request parameters. */
+export type RemediationWrite =
+  | { type: 'PutLifecyclePolicy'; repositoryName: string; registryId?: string; lifecyclePolicyText: string }
+  | { type: 'PutImageScanningConfiguration'; repositoryName: string; registryId?: string; scanOnPush: true }
+  | {
+      type: 'PutRegistryScanningConfiguration';
+      scanType: 'BASIC' | 'ENHANCED';
+      rules: RegistryScanningConfiguration['rules'];
+    }
+  | {
+      type: 'PutImageTagMutability';
+      repositoryName: string;
+      registryId?: string;
+      imageTagMutability: 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION';
+      imageTagMutabilityExclusionFilters?: { filterType: string; filter: string }[];
+    }
+  | { type: 'SetRepositoryPolicy'; repositoryName: string; registryId?: string; policyText: string }
+  | { type: 'DeleteRepositoryPolicy'; repositoryName: string; registryId?: string }
+  | { type: 'PutRolePolicy'; roleName: string; policyName: string; policyDocument: string }
+  | { type: 'DetachRolePolicy'; roleName: string; policyArn: string };
+
+export interface PlannedChange {
+  ruleId: RuleId;
+  resourceArn: string;
+  /** The write, or undefined when the fix is refused (then `refused` says why). */
+  write?: RemediationWrite;
+  refused?: string;
+  /** Whether dry run (global or the rule's) keeps the write from being applied. */
+  dryRun: boolean;
+  before: unknown;
+  after: unknown;
+}
+
+/** The rules whose violations a change may fix: mode remediate, a remediable violation, not exempt. */
+function fixable(finding: Finding, guardrails: Guardrails): boolean {
+  return (
+    finding.status === 'violation' &&
+    finding.remediable &&
+    guardrails.rules[finding.ruleId as RuleId]?.mode === 'remediate'
+  );
+}
+
+function isDryRun(ruleId: RuleId, guardrails: Guardrails): boolean {
+  return guardrails.dryRun || guardrails.rules[ruleId].dryRun;
+}
+
+export function untaggedExpiryRule(days: number): Omit<LifecycleRule, 'rulePriority'> {
+  return {
+    description: `buildwarden: expire untagged images ${days} days after push`,
+    selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: days },
+    action: { type: 'expire' },
+  } as Omit<LifecycleRule, 'rulePriority'>;
+}
+
+/** The policy put on a repository that has none: untagged expiry, plus the tagged cap when one is configured. */
+export function defaultLifecyclePolicy(guardrails: Guardrails): LifecyclePolicy {
+  const options = guardrails.rules['ecr.lifecycle-policy'];
+  const rules: LifecycleRule[] = [
+    { rulePriority: 1, ...untaggedExpiryRule(options.maxUntaggedAgeDays) } as LifecycleRule,
+  ];
+  const cap = options.taggedImages;
+  if (cap?.maxCount !== undefined) {
+    rules.push({
+      rulePriority: 2,
+      description: `buildwarden: keep at most ${cap.maxCount} tagged images`,
+      selection: {
+        tagStatus: 'tagged',
+        tagPatternList: ['*'],
+        countType: 'imageCountMoreThan',
+        countNumber: cap.maxCount,
+      },
+      action: { type: 'expire' },
+    } as LifecycleRule);
+  } else if (cap?.maxAgeDays !== undefined) {
+    rules.push({
+      rulePriority: 2,
+      description: `buildwarden: expire tagged images ${cap.maxAgeDays} days after push`,
+      selection: {
+        tagStatus: 'tagged',
+        tagPatternList: ['*'],
+        countType: 'sinceImagePushed',
+        countUnit: 'days',
+        countNumber: cap.maxAgeDays,
+      },
+      action: { type: 'expire' },
+    } as LifecycleRule);
+  }
+  return { rules } as LifecyclePolicy;
+}
+
+function planLifecycle(
+  repository: Repository,
+  guardrails: Guardrails,
+  now: Date,
+): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
+  const options = guardrails.rules['ecr.lifecycle-policy'];
+  const before = repository.lifecyclePolicyText ?? null;
+  let policy: LifecyclePolicy;
+  if (before === null) {
+    policy = defaultLifecyclePolicy(guardrails);
+  } else {
+    const current = parseLifecyclePolicy(before);
+    if (!current.ok)
+      return {
+        refused: 'the current policy is not valid lifecycle grammar; fix it by hand',
+        before,
+        after: null,
+      };
+    const merged = mergeRule(current.policy, untaggedExpiryRule(options.maxUntaggedAgeDays));
+    if (!merged.ok) {
+      return {
+        refused: `the required rule cannot be merged into the current policy: ${merged.errors.join('; ')}`,
+        before,
+        after: null,
+      };
+    }
+    policy = merged.policy;
+  }
+  const text = serializeLifecyclePolicy(policy);
+  const images = repository.images ?? [];
+  if (images.length > 0) {
+    const { summary } = simulateLifecyclePolicy(policy, images, now);
+    const share = summary.expire / images.length;
+    if (share > options.maxExpireShare) {
+      return {
+        refused: `the policy would expire ${summary.expire} of ${images.length} images at once (${Math.round(share * 100)}% > maxExpireShare ${Math.round(options.maxExpireShare * 100)}%)`,
+        before,
+        after: text,
+      };
+    }
+  }
+  return {
+    write: {
+      type: 'PutLifecyclePolicy',
+      repositoryName: repository.repositoryName,
+      ...registry(repository),
+      lifecyclePolicyText: text,
+    },
+    before,
+    after: text,
+  };
+}
+
+function registry(repository: Repository): { registryId?: string } {
+  return repository.registryId ? { registryId: repository.registryId } : {};
+}
+
+function planScanning(
+  repository: Repository,
+  registryScanning: RegistryScanningConfiguration | undefined,
+  guardrails: Guardrails,
+): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
+  const level = guardrails.rules['ecr.scan-on-push'].level;
+  // Enhanced scanning ignores the repository setting: only a registry rule can cover the repository.
+  if (level === 'registry' || registryScanning?.scanType === 'ENHANCED') {
+    const current = registryScanning ?? { scanType: 'BASIC' as const, rules: [] };
+    const frequency = current.scanType === 'ENHANCED' ? 'CONTINUOUS_SCAN' : 'SCAN_ON_PUSH';
+    const rules = structuredClone(current.rules);
+    const existing = rules.find((r) => r.scanFrequency === frequency);
+    const filter = { filter: repository.repositoryName, filterType: 'WILDCARD' as const };
+    if (existing) existing.repositoryFilters.push(filter);
+    else rules.push({ scanFrequency: frequency, repositoryFilters: [filter] });
+    const after = { scanType: current.scanType, rules };
+    return { write: { type: 'PutRegistryScanningConfiguration', ...after }, before: current, after };
+  }
+  return {
+    write: {
+      type: 'PutImageScanningConfiguration',
+      repositoryName: repository.repositoryName,
+      ...registry(repository),
+      scanOnPush: true,
+    },
+    before: { scanOnPush: repository.imageScanningConfiguration?.scanOnPush ?? false },
+    after: { scanOnPush: true },
+  };
+}
+
+function planImmutability(repository: Repository): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
+  const before = repository.imageTagMutability ?? 'MUTABLE';
+  const filters = repository.imageTagMutabilityExclusionFilters ?? [];
+  const keepFilters = before.endsWith('_WITH_EXCLUSION') && filters.length > 0;
+  const after = keepFilters ? 'IMMUTABLE_WITH_EXCLUSION' : 'IMMUTABLE';
+  return {
+    write: {
+      type: 'PutImageTagMutability',
+      repositoryName: repository.repositoryName,
+      ...registry(repository),
+      imageTagMutability: after,
+      ...(keepFilters ? { imageTagMutabilityExclusionFilters: filters } : {}),
+    },
+    before,
+    after,
+  };
+}
+
+function planRepositoryPolicy(
+  repository: Repository,
+  finding: Finding,
+): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
+  const before = repository.repositoryPolicyText ?? null;
+  const offending = (finding.details?.offendingStatements ?? []) as OffendingStatement[];
+  if (before === null || offending.length === 0)
+    return { refused: 'nothing to remove', before, after: before };
+  const document = JSON.parse(before) as Record<string, unknown>;
+  const kept = withoutStatements(
+    document,
+    offending.map((s) => s.index),
+  );
+  if (!kept) {
+    return {
+      write: {
+        type: 'DeleteRepositoryPolicy',
+        repositoryName: repository.repositoryName,
+        ...registry(repository),
+      },
+      before,
+      after: null,
+    };
+  }
+  const after = JSON.stringify(kept);
+  return {
+    write: {
+      type: 'SetRepositoryPolicy',
+      repositoryName: repository.repositoryName,
+      ...registry(repository),
+      policyText: after,
+    },
+    before,
+    after,
+  };
+}
+
+/** Plans the fixes for one repository's findings (from evaluateRepository on its current state). */
+export function planRepositoryRemediation(
+  repository: Repository,
+  findings: readonly Finding[],
+  context: { guardrails: Guardrails; registryScanning?: RegistryScanningConfiguration; now: Date },
+): PlannedChange[] {
+  const plans: PlannedChange[] = [];
+  for (const finding of findings) {
+    if (!fixable(finding, context.guardrails)) continue;
+    const ruleId = finding.ruleId as RuleId;
+    let plan: Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> | undefined;
+    if (ruleId === 'ecr.lifecycle-policy') plan = planLifecycle(repository, context.guardrails, context.now);
+    else if (ruleId === 'ecr.scan-on-push')
+      plan = planScanning(repository, context.registryScanning, context.guardrails);
+    else if (ruleId === 'ecr.tag-immutability') plan = planImmutability(repository);
+    else if (ruleId === 'ecr.repository-policy') plan = planRepositoryPolicy(repository, finding);
+    if (plan)
+      plans.push({
+        ruleId,
+        resourceArn: repository.repositoryArn,
+        dryRun: isDryRun(ruleId, context.guardrails),
+        ...plan,
+      });
+  }
+  return plans;
+}
