@@ -15,13 +15,34 @@ const steps = [
     args: ['audit', '--snapshot', 'demo/account.json', '--config', 'demo/guardrails.yml'],
   },
   {
-    title: '2. Fix: someone makes web/frontend tags mutable (events/ecr-PutImageTagMutability.json); buildwarden re-reads the repository and remediates',
-    args: ['replay', '--snapshot', scratch, '--event', 'events/ecr-PutImageTagMutability.json', '--config', 'demo/guardrails.yml', '--save', '--format', 'table'],
+    title:
+      '2. Fix: someone makes web/frontend tags mutable (events/ecr-PutImageTagMutability.json); buildwarden re-reads the repository and remediates',
+    args: [
+      'replay',
+      '--snapshot',
+      scratch,
+      '--event',
+      'events/ecr-PutImageTagMutability.json',
+      '--config',
+      'demo/guardrails.yml',
+      '--save',
+      '--format',
+      'table',
+    ],
     showChanges: true,
   },
   {
     title: '3. Audit of web/frontend after the fix (scratch copy)',
-    args: ['audit', '--snapshot', scratch, '--config', 'demo/guardrails.yml', '--rules', 'ecr.lifecycle-policy,ecr.scan-on-push,ecr.tag-immutability,ecr.encryption', '--show-compliant'],
+    args: [
+      'audit',
+      '--snapshot',
+      scratch,
+      '--config',
+      'demo/guardrails.yml',
+      '--rules',
+      'ecr.lifecycle-policy,ecr.scan-on-push,ecr.tag-immutability,ecr.encryption',
+      '--show-compliant',
+    ],
     filter: (line) => !line.includes('/') || line.includes('web/frontend') || line.startsWith('Account'),
   },
 ];
@@ -39,10 +60,14 @@ for (const step of steps) {
     const { actions, notifications } = JSON.parse(result.stdout);
     for (const a of actions) {
       const show = (v) => (v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
-      process.stdout.write(`${a.applied ? 'applied' : 'planned'}  ${a.ruleId}  ${a.action}${a.reason ? `  (${a.reason})` : ''}\n`);
+      process.stdout.write(
+        `${a.applied ? 'applied' : 'planned'}  ${a.ruleId}  ${a.action}${a.reason ? `  (${a.reason})` : ''}\n`,
+      );
       process.stdout.write(`    before: ${show(a.before)}\n    after:  ${show(a.after)}\n`);
     }
-    process.stdout.write(`\n${notifications.length} notifications published, e.g.\n  ${notifications[0]?.subject ?? ''}\n`);
+    process.stdout.write(
+      `\n${notifications.length} notifications published, e.g.\n  ${notifications[0]?.subject ?? ''}\n`,
+    );
   } else {
     const lines = result.stdout.split('\n');
     process.stdout.write(`${(step.filter ? lines.filter(step.filter) : lines).join('\n')}\n`);
