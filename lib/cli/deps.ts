@@ -1,4 +1,5 @@
 /** Composition for the CLI: the sandbox account from a snapshot file, or the live account of the credentials. */
+import { catalogFor } from '../action-catalog';
 import { EcrRegistry } from '../aws/ecr';
 import { currentAccount } from '../aws/account';
 import { CodeBuildProjects } from '../aws/codebuild';
@@ -8,7 +9,13 @@ import type { ChangeDeps } from '../usecases/on-change';
 import type { SandboxAccount } from '../sandbox/account';
 
 export function sandboxDeps(sandbox: SandboxAccount): AuditDeps {
-  return { account: sandbox.info, registry: sandbox, projects: sandbox, identity: sandbox };
+  return {
+    account: sandbox.info,
+    registry: sandbox,
+    projects: sandbox,
+    identity: sandbox,
+    actionCatalog: catalogFor,
+  };
 }
 
 /** Everything change handling needs, from the sandbox (it reads, writes and records notifications). */
@@ -30,5 +37,6 @@ export async function liveDeps(): Promise<AuditDeps> {
     registry: new EcrRegistry(),
     projects: new CodeBuildProjects(),
     identity: new IamIdentity(),
+    actionCatalog: catalogFor,
   };
 }

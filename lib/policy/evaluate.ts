@@ -10,6 +10,10 @@ import { EXEMPT_TAG, exemptionFor, type ExemptionTarget } from './exemptions';
 import type { Project, Repository } from './model';
 import { repositoryRules } from './rules/ecr';
 import { projectRules } from './rules/project';
+import { evaluateRoleCanPush, evaluateRoleLeastPrivilege, evaluateRoleTrustPolicy } from './rules/role';
+import type { ActionCatalog } from './iam/actions';
+import { resolveTargetRepository } from './target-repository';
+import type { Role } from './model';
 import type { AccountView, ProjectRule, RepositoryRule, RuleContext, RuleOutcome } from './rules/types';
 
 /** Rules that need the joined repository reads (lifecycle policy, repository policy). */
@@ -17,6 +21,8 @@ const DETAIL_RULES = new Set<RuleId>(['ecr.lifecycle-policy', 'ecr.repository-po
 
 export interface EvaluateOptions {
   now: Date;
+  /** IAM action catalogue: when given, unknown or misspelled actions in role policies are reported. */
+  actionCatalog?: ActionCatalog;
   /** Restrict to these rules (default: every rule whose mode is not `off`). */
   ruleIds?: readonly RuleId[];
 }
@@ -110,6 +116,163 @@ export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<R
   return findings;
 }
 
+const ROLE_RULES: RuleId[] = [
+  'codebuild.role-can-push',
+  'codebuild.role-least-privilege',
+  'codebuild.role-trust-policy',
+];
+
+/** A project's service role ARN may be given by name; resolve either to a role of the view. */
+function findRole(view: AccountView, serviceRole: string): Role | undefined {
+  const name = serviceRole.slice(serviceRole.lastIndexOf('/') + 1);
+  return (
+    view.roles.find((r) => r.Arn === serviceRole) ??
+    view.roles.find((r) => r.RoleName === name && !serviceRole.startsWith('arn:'))
+  );
+}
+
+function roleExemption(
+  role: Role | undefined,
+  projects: Project[],
+  ruleId: RuleId,
+  guardrails: Guardrails,
+): string | undefined {
+  const tag = role?.Tags?.find((t) => t.Key === EXEMPT_TAG)?.Value;
+  const byTag =
+    role && tag !== undefined
+      ? exemptionFor({ kind: 'project', name: '', exemptTag: tag }, ruleId, guardrails)
+      : undefined;
+  if (byTag) return byTag.replace('tag ', 'role tag ');
+  // A shared role is exempt only when every project using it is.
+  const reasons = projects.map((p) => exemptionFor(projectExemptionTarget(p), ruleId, guardrails));
+  return reasons.length > 0 && reasons.every(Boolean) ? reasons[0] : undefined;
+}
+
+/**
+ * The project → role → repository join: each project's service role is judged for the repository the
+ * project pushes to. A role shared by several projects is evaluated once per target repository
+ * (role-can-push) and once in all (trust policy, least privilege).
+ */
+export function evaluateServiceRoles(
+  ctx: RuleContext,
+  rules: Set<RuleId>,
+  projects: readonly Project[],
+  actionCatalog?: ActionCatalog,
+): Finding[] {
+  if (!ROLE_RULES.some((r) => rules.has(r))) return [];
+  const { view, guardrails } = ctx;
+  const byRole = new Map<string, { role: Role | undefined; projects: Project[] }>();
+  for (const project of projects) {
+    if (!project.serviceRole) continue;
+
+    const role = findRole(view, project.serviceRole);
+    const key = role?.Arn ?? project.serviceRole;
+    const entry = byRole.get(key) ?? { role, projects: [] };
+    entry.projects.push(project);
+    byRole.set(key, entry);
+  }
+  const findings: Finding[] = [];
+  const emit = (
+    ruleId: RuleId,
+    roleArn: string,
+    outcome: RuleOutcome,
+    role: Role | undefined,
+    users: Project[],
+  ) => {
+    if (!rules.has(ruleId)) return;
+    const withProjects = { ...outcome, details: { ...outcome.details, projects: users.map((p) => p.name) } };
+    findings.push(
+      toFinding(
+        ruleId,
+        'AWS::IAM::Role',
+        roleArn,
+        withProjects,
+        guardrails,
+        roleExemption(role, users, ruleId, guardrails),
+      ),
+    );
+  };
+  const envVarNames = guardrails.targetRepository.environmentVariables;
+  for (const [roleArn, { role, projects: users }] of byRole) {
+    if (!role) {
+      const outcome: RuleOutcome = {
+        status: 'not-visible',
+        message: `service role ${roleArn} is not visible in the account's IAM data`,
+      };
+      for (const ruleId of ROLE_RULES) emit(ruleId, roleArn, outcome, undefined, users);
+      continue;
+    }
+    emit('codebuild.role-trust-policy', role.Arn, evaluateRoleTrustPolicy(role), role, users);
+
+    // Group the projects by the repository they push to.
+    const byTarget = new Map<string, { arn?: string; reason?: string; projects: Project[] }>();
+    for (const project of users) {
+      const target = resolveTargetRepository(project, view, envVarNames);
+      // Only image builds push, so only they need push rights: privileged (docker-in-docker), tagged as an
+      // image build, or naming a target repository.
+      const buildsImages =
+        project.environment?.privilegedMode === true ||
+        project.tags?.some(
+          (t) => t.key === 'buildwarden:docker-build' && t.value?.toLowerCase() === 'true',
+        ) ||
+        target.status === 'resolved';
+      if (!buildsImages) continue;
+      const key = target.status === 'resolved' ? target.repositoryArn : `?${project.name}`;
+      const entry =
+        byTarget.get(key) ??
+        (target.status === 'resolved'
+          ? { arn: target.repositoryArn, projects: [] }
+          : { reason: target.reason, projects: [] });
+      entry.projects.push(project);
+      byTarget.set(key, entry);
+    }
+    const targets = [...byTarget.values()].filter((t) => t.arn).map((t) => t.arn!);
+    emit(
+      'codebuild.role-least-privilege',
+      role.Arn,
+      evaluateRoleLeastPrivilege({
+        role,
+        policies: view.policies,
+        ...(targets.length === 1 ? { ownRepositoryArn: targets[0] } : {}),
+        forbiddenManagedPolicies: guardrails.rules['codebuild.role-least-privilege'].forbiddenManagedPolicies,
+        ...(actionCatalog ? { actionCatalog } : {}),
+      }),
+      role,
+      users,
+    );
+    for (const target of byTarget.values()) {
+      if (!target.arn) {
+        const names = target.projects.map((p) => p.name).join(', ');
+        emit(
+          'codebuild.role-can-push',
+          role.Arn,
+          { status: 'not-visible', message: `target repository of ${names} is unknown: ${target.reason}` },
+          role,
+          target.projects,
+        );
+        continue;
+      }
+      const repository = view.repositories.find((r) => r.repositoryArn === target.arn);
+      emit(
+        'codebuild.role-can-push',
+        role.Arn,
+        evaluateRoleCanPush({
+          role,
+          policies: view.policies,
+          repositoryArn: target.arn,
+          ...(repository?.repositoryPolicyText
+            ? { repositoryPolicyText: repository.repositoryPolicyText }
+            : {}),
+          requireCachePull: guardrails.rules['codebuild.role-can-push'].requireCachePull,
+        }),
+        role,
+        target.projects,
+      );
+    }
+  }
+  return findings;
+}
+
 /** The whole account: every repository, project and service role, worst findings first. */
 export function evaluateAccount(
   view: AccountView,
@@ -121,5 +284,6 @@ export function evaluateAccount(
   const findings: Finding[] = [];
   for (const repository of view.repositories) findings.push(...evaluateRepository(repository, ctx, rules));
   for (const project of view.projects) findings.push(...evaluateProject(project, ctx, rules));
+  findings.push(...evaluateServiceRoles(ctx, rules, view.projects, options.actionCatalog));
   return findings.sort(compareFindings);
 }

@@ -125,8 +125,8 @@ const ruleSchemas = {
       mode: mode('remediate'),
       severity: severity('high'),
       ...common,
-      /** Also require ecr:BatchGetImage and ecr:GetDownloadUrlForLayer (docker layer-cache pulls). */
-      requireCachePull: z.boolean().default(true),
+      /** Also require ecr:BatchGetImage and ecr:GetDownloadUrlForLayer (`docker build --cache-from` pulls). */
+      requireCachePull: z.boolean().default(false),
     })
     .prefault({}),
   'codebuild.role-least-privilege': z

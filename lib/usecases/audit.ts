@@ -9,7 +9,8 @@ import { summarize, type AuditSummary } from '../policy/findings';
 import type { Guardrails, RuleId } from '../policy/guardrails';
 import { activeRules, evaluateAccount } from '../policy/evaluate';
 import { partitionOf } from '../policy/snapshot';
-import type { Repository } from '../policy/model';
+import type { PolicyDocument, Repository } from '../policy/model';
+import type { ActionCatalog } from '../policy/iam/actions';
 import type { AccountView } from '../policy/rules/types';
 import { mapWithConcurrency } from './concurrency';
 
@@ -18,6 +19,8 @@ export interface AuditDeps {
   registry: RegistryReader;
   projects?: ProjectReader;
   identity?: IdentityReader;
+  /** Loads the IAM action catalogue for these documents (unknown-action reporting); absent = not reported. */
+  actionCatalog?: (documents: PolicyDocument[]) => Promise<ActionCatalog>;
 }
 
 export type AuditProgress =
@@ -117,8 +120,15 @@ export async function runAudit(
   options: AuditOptions,
 ): Promise<AuditReport> {
   const view = await readAccount(deps, guardrails, options);
+  const documents = [
+    ...view.roles.flatMap((r) => r.RolePolicyList.map((p) => p.PolicyDocument)),
+    ...view.policies.flatMap((p) => p.PolicyVersionList.map((v) => v.Document)),
+  ];
+  const actionCatalog =
+    deps.actionCatalog && documents.length > 0 ? await deps.actionCatalog(documents) : undefined;
   const findings = evaluateAccount(view, guardrails, {
     now: options.now,
+    ...(actionCatalog ? { actionCatalog } : {}),
     ...(options.ruleIds ? { ruleIds: options.ruleIds } : {}),
   });
   return {
