@@ -13,7 +13,7 @@ import {
   type LifecycleRule,
 } from './lifecycle/grammar';
 import { simulateLifecyclePolicy } from './lifecycle/simulate';
-import type { RegistryScanningConfiguration, Repository } from './model';
+import type { RegistryScanningConfiguration, Repository, Role } from './model';
 import { withoutStatements, type OffendingStatement } from './rules/repository-policy';
 
 /** One write to the account. Field names follow the AWS API request parameters. */
@@ -273,4 +273,92 @@ export function planRepositoryRemediation(
       });
   }
   return plans;
+}
+
+export const PUSH_POLICY_NAME = 'buildwarden-ecr-push';
+
+function pushStatementSid(repositoryArn: string): string {
+  const name = repositoryArn.slice(repositoryArn.indexOf(':repository/') + ':repository/'.length);
+  return `BuildwardenPush${name.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 100);
+}
+
+interface PolicyStatement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+/**
+ * role-can-push: one inline policy (`buildwarden-ecr-push`) holding exactly the missing actions, scoped to
+ * the target repository's ARN (ecr:GetAuthorizationToken on `*`). An existing buildwarden-ecr-push policy is
+ * extended, never replaced, so fixes for several repositories of a shared role accumulate.
+ */
+export function planRoleCanPush(
+  role: Role,
+  finding: Finding,
+  guardrails: Guardrails,
+): PlannedChange | undefined {
+  if (!fixable(finding, guardrails) || finding.ruleId !== 'codebuild.role-can-push') return undefined;
+  const missing = (finding.details?.missing ?? []) as string[];
+  const repositoryArn = finding.details?.repositoryArn as string | undefined;
+  if (missing.length === 0 || !repositoryArn) return undefined;
+  const existing = role.RolePolicyList.find((p) => p.PolicyName === PUSH_POLICY_NAME)?.PolicyDocument;
+  const statements: PolicyStatement[] = structuredClone(
+    ((existing?.Statement as PolicyStatement[] | undefined) ?? []).filter((s) => s && typeof s === 'object'),
+  );
+  const upsert = (sid: string, actions: string[], resource: string) => {
+    if (actions.length === 0) return;
+    const found = statements.find((s) => s.Sid === sid);
+    if (found) {
+      found.Action = [...new Set([...[found.Action].flat(), ...actions])].sort();
+    } else {
+      statements.push({ Sid: sid, Effect: 'Allow', Action: [...actions].sort(), Resource: resource });
+    }
+  };
+  upsert(
+    'BuildwardenEcrLogin',
+    missing.filter((a) => a === 'ecr:GetAuthorizationToken'),
+    '*',
+  );
+  upsert(
+    pushStatementSid(repositoryArn),
+    missing.filter((a) => a !== 'ecr:GetAuthorizationToken'),
+    repositoryArn,
+  );
+  const after = { Version: '2012-10-17', Statement: statements };
+  return {
+    ruleId: 'codebuild.role-can-push',
+    resourceArn: role.Arn,
+    dryRun: isDryRun('codebuild.role-can-push', guardrails),
+    write: {
+      type: 'PutRolePolicy',
+      roleName: role.RoleName,
+      policyName: PUSH_POLICY_NAME,
+      policyDocument: JSON.stringify(after),
+    },
+    before: existing ?? null,
+    after,
+  };
+}
+
+/**
+ * role-least-privilege, only in mode remediate (never the default): detach the administrator-class managed
+ * policies the finding names. Statements inside policies are never edited.
+ */
+export function planLeastPrivilege(role: Role, finding: Finding, guardrails: Guardrails): PlannedChange[] {
+  if (finding.ruleId !== 'codebuild.role-least-privilege' || finding.status !== 'violation') return [];
+  if (guardrails.rules['codebuild.role-least-privilege'].mode !== 'remediate') return [];
+  const excess = (finding.details?.excess ?? []) as { policyArn?: string; statement?: string }[];
+  const arns = [
+    ...new Set(excess.filter((e) => e.policyArn && e.statement === undefined).map((e) => e.policyArn!)),
+  ];
+  return arns.map((policyArn) => ({
+    ruleId: 'codebuild.role-least-privilege' as const,
+    resourceArn: role.Arn,
+    dryRun: isDryRun('codebuild.role-least-privilege', guardrails),
+    write: { type: 'DetachRolePolicy' as const, roleName: role.RoleName, policyArn },
+    before: role.AttachedManagedPolicies.map((p) => p.PolicyArn),
+    after: role.AttachedManagedPolicies.map((p) => p.PolicyArn).filter((arn) => arn !== policyArn),
+  }));
 }

@@ -13,12 +13,25 @@ import type {
 } from '../ports';
 import type { ChangeEvent } from '../policy/change-events';
 import { skipReason } from '../policy/change-events';
-import { activeRules, evaluateRepository } from '../policy/evaluate';
+import { activeRules, evaluateProject, evaluateRepository, evaluateServiceRoles } from '../policy/evaluate';
+import { resolveTargetRepository } from '../policy/target-repository';
 import type { Finding } from '../policy/findings';
 import type { Guardrails, RuleId } from '../policy/guardrails';
-import type { RegistryScanningConfiguration, Repository } from '../policy/model';
+import type {
+  ManagedPolicy,
+  Project,
+  RegistryScanningConfiguration,
+  Repository,
+  Role,
+} from '../policy/model';
 import { changeNotification } from '../policy/notifications';
-import { planRepositoryRemediation, type PlannedChange } from '../policy/remediation';
+import {
+  planLeastPrivilege,
+  planRepositoryRemediation,
+  planRoleCanPush,
+  PUSH_POLICY_NAME,
+  type PlannedChange,
+} from '../policy/remediation';
 import { partitionOf } from '../policy/snapshot';
 import type { AccountView, RuleContext } from '../policy/rules/types';
 
@@ -181,6 +194,81 @@ class ChangeRun {
     await this.report(findings, new Set(plans.map((p) => `${p.ruleId} ${p.resourceArn}`)));
     return plans;
   }
+
+  /**
+   * Project and service-role rules for these projects: reads each distinct service role (per-role calls) and
+   * each target repository, then fixes role-can-push (and least privilege when configured to remediate).
+   */
+  async fixProjects(
+    projects: Project[],
+    rules: Set<RuleId>,
+    known?: { role: Role; policies: ManagedPolicy[] },
+  ) {
+    const roles: Role[] = [];
+    const policies: ManagedPolicy[] = [];
+    if (known) {
+      roles.push(known.role);
+      policies.push(...known.policies);
+    } else {
+      for (const name of new Set(
+        projects.map((p) => p.serviceRole?.slice(p.serviceRole.lastIndexOf('/') + 1)).filter(Boolean),
+      )) {
+        const read = await this.deps.identity.role(name!);
+        if (read) {
+          roles.push(read.role);
+          policies.push(...read.policies);
+        }
+      }
+    }
+    const scope = viewOf(this.deps, { roles, policies });
+    const repositories: Repository[] = [];
+    for (const project of projects) {
+      const target = resolveTargetRepository(
+        project,
+        scope,
+        this.guardrails.targetRepository.environmentVariables,
+      );
+      if (target.status !== 'resolved' || repositories.some((r) => r.repositoryArn === target.repositoryArn))
+        continue;
+      const repository = await this.deps.registry.repository(target.repositoryName);
+      if (repository) repositories.push(repository);
+    }
+    const ctx: RuleContext = {
+      view: viewOf(this.deps, { projects, roles, policies, repositories }),
+      guardrails: this.guardrails,
+      now: this.options.now,
+    };
+    const findings = [
+      ...projects.flatMap((p) => evaluateProject(p, ctx, rules)),
+      ...evaluateServiceRoles(ctx, rules, projects),
+    ];
+    const plans: { plan: PlannedChange; finding: Finding }[] = [];
+    for (const finding of findings) {
+      const role = roles.find((r) => r.Arn === finding.resourceArn);
+      if (!role) continue;
+      const push = planRoleCanPush(role, finding, this.guardrails);
+      if (push) plans.push({ plan: push, finding });
+      for (const plan of planLeastPrivilege(role, finding, this.guardrails)) plans.push({ plan, finding });
+    }
+    // Several repositories of one shared role: each put extends the policy the previous one wrote.
+    for (const { plan, finding } of plans) {
+      if (plan.write?.type === 'PutRolePolicy') {
+        const role = roles.find((r) => r.Arn === plan.resourceArn)!;
+        const fresh = planRoleCanPush(role, finding, this.guardrails) ?? plan;
+        await this.carryOut(fresh, finding);
+        if (!(fresh.dryRun || this.options.dryRun)) {
+          const document = fresh.after as Role['RolePolicyList'][number]['PolicyDocument'];
+          role.RolePolicyList = [
+            ...role.RolePolicyList.filter((p) => p.PolicyName !== PUSH_POLICY_NAME),
+            { PolicyName: PUSH_POLICY_NAME, PolicyDocument: document },
+          ];
+        }
+      } else {
+        await this.carryOut(plan, finding);
+      }
+    }
+    await this.report(findings, new Set(plans.map(({ plan }) => `${plan.ruleId} ${plan.resourceArn}`)));
+  }
 }
 
 export async function onChangeEvent(
@@ -225,12 +313,29 @@ export async function onChangeEvent(
         if (registryWrite) registryScanning = registryWrite.after as RegistryScanningConfiguration;
       }
     }
+  } else if (target.kind === 'project') {
+    const project = await deps.projects.project(target.projectName);
+    if (!project)
+      return { skipped: `project ${target.projectName} no longer exists`, actions: [], notifications: [] };
+    await run.fixProjects([project], active);
   } else {
-    return {
-      skipped: `${target.kind} events are evaluated once the service-role rules are available`,
-      actions: [],
-      notifications: [],
-    };
+    const found = await deps.identity.role(target.roleName);
+    if (!found)
+      return { skipped: `role ${target.roleName} no longer exists`, actions: [], notifications: [] };
+    const users: Project[] = [];
+    for await (const page of deps.projects.projectPages()) {
+      users.push(
+        ...page.filter((p) => p.serviceRole === found.role.Arn || p.serviceRole === found.role.RoleName),
+      );
+    }
+    if (users.length === 0) {
+      return {
+        skipped: `role ${target.roleName} is not the service role of any CodeBuild project`,
+        actions: [],
+        notifications: [],
+      };
+    }
+    await run.fixProjects(users, new Set([...active].filter((r) => r.startsWith('codebuild.role-'))), found);
   }
   return { skipped: null, actions: run.actions, notifications: run.notifications };
 }
