@@ -1,0 +1,486 @@
+/**
+ * The EventBridge events the scan gate and build notifications react to, parsed once at the trust boundary and
+ * normalised into small types the rest of the core reads:
+ * - `ECR Image Scan` (aws.ecr, basic scanning) and `Inspector2 Scan` (aws.inspector2, enhanced scanning) →
+ *   `ScanEvent` (ECR User Guide, "Amazon ECR events and EventBridge" and "Enhanced scanning" → EventBridge events);
+ * - `CodeBuild Build State Change` / `CodeBuild Build Phase Change` → `BuildStateEvent` / `BuildPhaseEvent`
+ *   (CodeBuild User Guide, "Build notifications input format reference");
+ * - `ECR Image Action` with action-type PUSH and result SUCCESS → `ImagePushEvent`.
+ * Schemas are loose (unknown fields are kept and ignored) but every field read is checked; a failure names the
+ * JSON path of the offending field.
+ */
+import { z } from 'zod';
+import { InvalidInputError, parseWith } from '../validation';
+import type { ScanSeverity, SeverityCounts } from './severity';
+import { SCAN_SEVERITIES, zeroCounts } from './severity';
+
+// ---- shared pieces ------------------------------------------------------------------------------------------
+
+const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
+const region = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1');
+const count = z
+  .number({ error: 'expected a non-negative integer' })
+  .int('expected a non-negative integer')
+  .nonnegative('expected a non-negative integer');
+
+/** The ECR API's RepositoryName pattern and 2–256 length bounds (botocore ecr 2015-09-21). */
+const REPOSITORY_NAME =
+  /^(?=.{2,256}$)[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+const repositoryName = z.string().regex(REPOSITORY_NAME, 'expected an ECR repository name');
+const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/(.+)$/;
+/**
+ * `algorithm:encoded`. Not pinned to 64 hex digits: the documented samples themselves carry shortened or
+ * `…EXAMPLE` digests, and the digest is only ever echoed back, never computed with.
+ */
+const imageDigest = z.string().regex(/^[A-Za-z0-9_+.-]+:\S+$/, 'expected an image digest such as sha256:…');
+
+/** The EventBridge envelope fields every event here carries. */
+const envelope = {
+  version: z.string().optional(),
+  id: z.string().min(1),
+  account: accountId,
+  time: z.iso.datetime({ offset: true }),
+  region,
+  resources: z.array(z.string()).default([]),
+};
+
+interface EventOrigin {
+  account: string;
+  region: string;
+  eventId: string;
+  /** EventBridge `time` (ISO 8601). */
+  time: string;
+}
+
+function originOf(e: { id: string; account: string; region: string; time: string }): EventOrigin {
+  return { account: e.account, region: e.region, eventId: e.id, time: e.time };
+}
+
+function detailTypeOf(event: unknown, source: string): unknown {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new InvalidInputError(source, ['(root): expected an EventBridge event object']);
+  }
+  return (event as Record<string, unknown>)['detail-type'];
+}
+
+// ---- scan events --------------------------------------------------------------------------------------------
+
+/** ECR basic scanning: "`finding-severity-counts` will only return a value for a severity level if one exists". */
+const basicScanSchema = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal('ECR Image Scan'),
+  source: z.literal('aws.ecr'),
+  detail: z.looseObject({
+    'scan-status': z.enum(['COMPLETE', 'FAILED']),
+    'repository-name': repositoryName,
+    'image-digest': imageDigest,
+    'image-tags': z.array(z.string().min(1)).default([]),
+    'finding-severity-counts': z
+      .looseObject({
+        CRITICAL: count.optional(),
+        HIGH: count.optional(),
+        MEDIUM: count.optional(),
+        LOW: count.optional(),
+        INFORMATIONAL: count.optional(),
+        UNDEFINED: count.optional(),
+      })
+      .default({}),
+  }),
+});
+
+/**
+ * Amazon Inspector enhanced scanning. `repository-name` is the repository ARN. The counts break out CRITICAL,
+ * HIGH and MEDIUM and give a TOTAL that also covers the severities not broken out (the documented sample:
+ * 7 + 61 + 62 of 158). LOW, INFORMATIONAL and UNTRIAGED are read when present.
+ */
+const enhancedScanSchema = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal('Inspector2 Scan'),
+  source: z.literal('aws.inspector2'),
+  detail: z.looseObject({
+    'scan-status': z.string().min(1),
+    'repository-name': z.string().regex(REPOSITORY_ARN, 'expected an ECR repository ARN'),
+    'image-digest': imageDigest,
+    'image-tags': z.array(z.string().min(1)).default([]),
+    'finding-severity-counts': z
+      .looseObject({
+        CRITICAL: count.optional(),
+        HIGH: count.optional(),
+        MEDIUM: count.optional(),
+        LOW: count.optional(),
+        INFORMATIONAL: count.optional(),
+        UNTRIAGED: count.optional(),
+        TOTAL: count.optional(),
+      })
+      .default({}),
+  }),
+});
+
+/**
+ * Inspector2 Scan statuses that mean "the image was scanned and the counts are final". Every other status is
+ * treated as a scan that did not complete: the gate fails closed rather than passing an image on counts that
+ * may not exist.
+ */
+export const ENHANCED_COMPLETE_STATUSES: readonly string[] = ['INITIAL_SCAN_COMPLETE'];
+
+export interface ScanEvent extends EventOrigin {
+  kind: 'basic' | 'enhanced';
+  status: 'complete' | 'failed';
+  /** `scan-status` as sent (COMPLETE, FAILED, INITIAL_SCAN_COMPLETE …). */
+  scanStatus: string;
+  repositoryName: string;
+  /** Known from the event's `resources` (basic) or `repository-name` (enhanced). */
+  repositoryArn?: string;
+  imageDigest: string;
+  imageTags: string[];
+  /** Per severity; a severity the event does not mention counts zero. */
+  counts: SeverityCounts;
+  /**
+   * Severities the event gives a count for. Basic scans report all six (absent = zero); enhanced scans report
+   * critical, high and medium, plus any other severity key present.
+   */
+  reportedSeverities: ScanSeverity[];
+  /** All findings the scan counted: the sum of `counts`, or an enhanced scan's TOTAL (never less than the sum). */
+  total: number;
+}
+
+const BASIC_KEYS: Record<ScanSeverity, string> = {
+  critical: 'CRITICAL',
+  high: 'HIGH',
+  medium: 'MEDIUM',
+  low: 'LOW',
+  informational: 'INFORMATIONAL',
+  undefined: 'UNDEFINED',
+};
+const ENHANCED_KEYS: Record<ScanSeverity, string> = { ...BASIC_KEYS, undefined: 'UNTRIAGED' };
+const ENHANCED_ALWAYS_REPORTED: readonly ScanSeverity[] = ['critical', 'high', 'medium'];
+
+function readCounts(raw: Record<string, unknown>, keys: Record<ScanSeverity, string>): SeverityCounts {
+  const counts = zeroCounts();
+  for (const s of SCAN_SEVERITIES) {
+    const value = raw[keys[s]];
+    if (typeof value === 'number') counts[s] = value;
+  }
+  return counts;
+}
+
+const sum = (counts: SeverityCounts): number => SCAN_SEVERITIES.reduce((n, s) => n + counts[s], 0);
+
+function parseBasicScan(event: unknown): ScanEvent {
+  const e = parseWith(basicScanSchema, event, 'ECR Image Scan event');
+  const d = e.detail;
+  const counts = readCounts(d['finding-severity-counts'], BASIC_KEYS);
+  const name = d['repository-name'];
+  const repositoryArn = e.resources.find((arn) => REPOSITORY_ARN.exec(arn)?.[1] === name);
+  return {
+    kind: 'basic',
+    status: d['scan-status'] === 'COMPLETE' ? 'complete' : 'failed',
+    scanStatus: d['scan-status'],
+    repositoryName: name,
+    ...(repositoryArn ? { repositoryArn } : {}),
+    imageDigest: d['image-digest'],
+    imageTags: d['image-tags'],
+    counts,
+    reportedSeverities: [...SCAN_SEVERITIES],
+    total: sum(counts),
+    ...originOf(e),
+  };
+}
+
+function parseEnhancedScan(event: unknown): ScanEvent {
+  const e = parseWith(enhancedScanSchema, event, 'Inspector2 Scan event');
+  const d = e.detail;
+  const raw = d['finding-severity-counts'];
+  const counts = readCounts(raw, ENHANCED_KEYS);
+  const reportedSeverities = SCAN_SEVERITIES.filter(
+    (s) => ENHANCED_ALWAYS_REPORTED.includes(s) || raw[ENHANCED_KEYS[s]] !== undefined,
+  );
+  const arn = d['repository-name'];
+  const name = REPOSITORY_ARN.exec(arn)?.[1] ?? arn;
+  return {
+    kind: 'enhanced',
+    status: ENHANCED_COMPLETE_STATUSES.includes(d['scan-status']) ? 'complete' : 'failed',
+    scanStatus: d['scan-status'],
+    repositoryName: name,
+    repositoryArn: arn,
+    imageDigest: d['image-digest'],
+    imageTags: d['image-tags'],
+    counts,
+    reportedSeverities,
+    total: Math.max(raw.TOTAL ?? 0, sum(counts)),
+    ...originOf(e),
+  };
+}
+
+/** Parses an `ECR Image Scan` or `Inspector2 Scan` event; anything else is an InvalidInputError. */
+export function parseScanEvent(event: unknown): ScanEvent {
+  const detailType = detailTypeOf(event, 'scan event');
+  if (detailType === 'ECR Image Scan') return parseBasicScan(event);
+  if (detailType === 'Inspector2 Scan') return parseEnhancedScan(event);
+  throw new InvalidInputError('scan event', [
+    `detail-type: expected "ECR Image Scan" or "Inspector2 Scan", got ${JSON.stringify(detailType) ?? 'nothing'}`,
+  ]);
+}
+
+// ---- CodeBuild events ---------------------------------------------------------------------------------------
+
+/** CodeBuild StatusType (botocore codebuild 2016-10-06). */
+export const BUILD_STATUSES = [
+  'SUCCEEDED',
+  'FAILED',
+  'FAULT',
+  'TIMED_OUT',
+  'IN_PROGRESS',
+  'STOPPED',
+] as const;
+export type BuildStatus = (typeof BUILD_STATUSES)[number];
+
+/**
+ * `phase-context` is a list of `statusCode: message` strings (`": "` when empty) in live events, `[]` in the
+ * documented sample; BatchGetBuilds' `{ statusCode, message }` objects are accepted too.
+ */
+const phaseContextSchema = z
+  .array(
+    z.union([
+      z.string(),
+      z.looseObject({ statusCode: z.string().optional(), message: z.string().optional() }),
+    ]),
+  )
+  .default([]);
+
+const phaseSchema = z.looseObject({
+  'phase-type': z.string().min(1),
+  'phase-status': z.string().optional(),
+  'start-time': z.string().optional(),
+  'end-time': z.string().optional(),
+  'duration-in-seconds': z.number().nonnegative().optional(),
+  'phase-context': phaseContextSchema,
+});
+
+/** Only what buildwarden reads is typed. Environment variables are deliberately not read: they may hold secrets. */
+const additionalInformationSchema = z
+  .looseObject({
+    /** Not in the documented sample; present in live events. */
+    'build-number': z.number().int().positive().optional(),
+    initiator: z.string().optional(),
+    'build-start-time': z.string().optional(),
+    'build-complete': z.boolean().optional(),
+    /** Not in the documented sample; present in live events. */
+    'source-version': z.string().optional(),
+    source: z.looseObject({ type: z.string().optional(), location: z.string().optional() }).optional(),
+    logs: z
+      .looseObject({
+        'group-name': z.string().optional(),
+        'stream-name': z.string().optional(),
+        'deep-link': z.string().optional(),
+      })
+      .optional(),
+    phases: z.array(phaseSchema).default([]),
+  })
+  .prefault({});
+
+const buildDetail = {
+  'project-name': z.string().min(1),
+  'build-id': z.string().min(1),
+  'additional-information': additionalInformationSchema,
+};
+
+const buildStateSchema = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal('CodeBuild Build State Change'),
+  source: z.literal('aws.codebuild'),
+  detail: z.looseObject({
+    ...buildDetail,
+    'build-status': z.enum(BUILD_STATUSES),
+    'current-phase': z.string().optional(),
+    'current-phase-context': z.string().optional(),
+  }),
+});
+
+const buildPhaseSchema = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal('CodeBuild Build Phase Change'),
+  source: z.literal('aws.codebuild'),
+  detail: z.looseObject({
+    ...buildDetail,
+    'completed-phase': z.string().min(1),
+    'completed-phase-status': z.string().optional(),
+    'completed-phase-context': z.string().optional(),
+    'completed-phase-duration-seconds': z.number().nonnegative().optional(),
+    'completed-phase-start': z.string().optional(),
+    'completed-phase-end': z.string().optional(),
+  }),
+});
+
+export interface BuildPhase {
+  /** SUBMITTED, QUEUED, PROVISIONING, DOWNLOAD_SOURCE, INSTALL, PRE_BUILD, BUILD, POST_BUILD … COMPLETED. */
+  type: string;
+  /** A StatusType; absent on the final COMPLETED marker. */
+  status?: string;
+  startTime?: string;
+  endTime?: string;
+  durationSeconds?: number;
+  /** Non-empty context messages, e.g. `COMMAND_EXECUTION_ERROR: Error while executing command: … exit status 1`. */
+  context: string[];
+}
+
+/** What both CodeBuild events say about the build. */
+export interface BuildInfo extends EventOrigin {
+  projectName: string;
+  /** The build ARN (`arn:aws:codebuild:<region>:<account>:build/<project>:<uuid>`). */
+  buildId: string;
+  buildNumber?: number;
+  initiator?: string;
+  /** As sent, e.g. `Sep 1, 2017 4:12:29 PM`. */
+  startTime?: string;
+  /** Sum of the phases' durations: the event carries no end time of the build itself. */
+  durationSeconds?: number;
+  sourceType?: string;
+  /** Source location with any credentials embedded in a URL removed. */
+  sourceLocation?: string;
+  sourceVersion?: string;
+  phases: BuildPhase[];
+  logs: { groupName?: string; streamName?: string; deepLink?: string };
+}
+
+export interface BuildStateEvent extends BuildInfo {
+  status: BuildStatus;
+  currentPhase?: string;
+  /** The first phase that ended in a status other than SUCCEEDED (FAILED, FAULT, TIMED_OUT, STOPPED …). */
+  failedPhase?: BuildPhase;
+}
+
+export interface BuildPhaseEvent extends BuildInfo {
+  completedPhase: BuildPhase;
+}
+
+/** `https://user:token@github.com/org/repo.git` → `https://github.com/org/repo.git`. */
+export function withoutUrlCredentials(location: string): string {
+  return location.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1');
+}
+
+function contextMessages(context: z.infer<typeof phaseContextSchema>): string[] {
+  return context
+    .map((c) => (typeof c === 'string' ? c : `${c.statusCode ?? ''}: ${c.message ?? ''}`).trim())
+    .filter((text) => text !== '' && text !== ':');
+}
+
+function toPhase(p: z.infer<typeof phaseSchema>): BuildPhase {
+  return {
+    type: p['phase-type'],
+    ...(p['phase-status'] !== undefined ? { status: p['phase-status'] } : {}),
+    ...(p['start-time'] !== undefined ? { startTime: p['start-time'] } : {}),
+    ...(p['end-time'] !== undefined ? { endTime: p['end-time'] } : {}),
+    ...(p['duration-in-seconds'] !== undefined ? { durationSeconds: p['duration-in-seconds'] } : {}),
+    context: contextMessages(p['phase-context']),
+  };
+}
+
+/** The console's deep link when CloudWatch Logs is disabled reads `group=null;stream=null`: not a link. */
+function usableDeepLink(link: string | undefined): string | undefined {
+  if (!link || !/^https:\/\//.test(link) || /group=null/.test(link)) return undefined;
+  return link;
+}
+
+function buildInfo(e: z.infer<typeof buildStateSchema> | z.infer<typeof buildPhaseSchema>): BuildInfo {
+  const info = e.detail['additional-information'];
+  const phases = info.phases.map(toPhase);
+  const durations = phases.flatMap((p) => (p.durationSeconds !== undefined ? [p.durationSeconds] : []));
+  const deepLink = usableDeepLink(info.logs?.['deep-link']);
+  const groupName = info.logs?.['group-name'];
+  const streamName = info.logs?.['stream-name'];
+  return {
+    projectName: e.detail['project-name'],
+    buildId: e.detail['build-id'],
+    ...(info['build-number'] !== undefined ? { buildNumber: info['build-number'] } : {}),
+    ...(info.initiator ? { initiator: info.initiator } : {}),
+    ...(info['build-start-time'] ? { startTime: info['build-start-time'] } : {}),
+    ...(durations.length > 0 ? { durationSeconds: durations.reduce((a, b) => a + b, 0) } : {}),
+    ...(info.source?.type ? { sourceType: info.source.type } : {}),
+    ...(info.source?.location ? { sourceLocation: withoutUrlCredentials(info.source.location) } : {}),
+    ...(info['source-version'] ? { sourceVersion: info['source-version'] } : {}),
+    phases,
+    logs: {
+      ...(groupName ? { groupName } : {}),
+      ...(streamName ? { streamName } : {}),
+      ...(deepLink ? { deepLink } : {}),
+    },
+    ...originOf(e),
+  };
+}
+
+const NOT_FAILED = new Set(['SUCCEEDED', 'IN_PROGRESS']);
+
+/** Parses a `CodeBuild Build State Change` event. */
+export function parseBuildStateEvent(event: unknown): BuildStateEvent {
+  const e = parseWith(buildStateSchema, event, 'CodeBuild Build State Change event');
+  const info = buildInfo(e);
+  const failedPhase = info.phases.find((p) => p.status !== undefined && !NOT_FAILED.has(p.status));
+  return {
+    ...info,
+    status: e.detail['build-status'],
+    ...(e.detail['current-phase'] ? { currentPhase: e.detail['current-phase'] } : {}),
+    ...(failedPhase ? { failedPhase } : {}),
+  };
+}
+
+/** `completed-phase-context` is the context list rendered as text: `[]`, `[: ]` or `[CLIENT_ERROR: …]`. */
+function contextFromText(text: string | undefined): string[] {
+  const inner = (text ?? '').trim().replace(/^\[/, '').replace(/\]$/, '').trim();
+  return inner === '' || inner === ':' ? [] : [inner];
+}
+
+/** Parses a `CodeBuild Build Phase Change` event. */
+export function parseBuildPhaseEvent(event: unknown): BuildPhaseEvent {
+  const e = parseWith(buildPhaseSchema, event, 'CodeBuild Build Phase Change event');
+  const d = e.detail;
+  return {
+    ...buildInfo(e),
+    completedPhase: {
+      type: d['completed-phase'],
+      ...(d['completed-phase-status'] !== undefined ? { status: d['completed-phase-status'] } : {}),
+      ...(d['completed-phase-start'] !== undefined ? { startTime: d['completed-phase-start'] } : {}),
+      ...(d['completed-phase-end'] !== undefined ? { endTime: d['completed-phase-end'] } : {}),
+      ...(d['completed-phase-duration-seconds'] !== undefined
+        ? { durationSeconds: d['completed-phase-duration-seconds'] }
+        : {}),
+      context: contextFromText(d['completed-phase-context']),
+    },
+  };
+}
+
+// ---- ECR image push -----------------------------------------------------------------------------------------
+
+const imagePushSchema = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal('ECR Image Action'),
+  source: z.literal('aws.ecr'),
+  detail: z.looseObject({
+    'action-type': z.literal('PUSH'),
+    result: z.literal('SUCCESS'),
+    'repository-name': repositoryName,
+    'image-digest': imageDigest,
+    'image-tag': z.string().min(1).optional(),
+    'manifest-media-type': z.string().optional(),
+    'artifact-media-type': z.string().optional(),
+  }),
+});
+
+export interface ImagePushEvent extends EventOrigin {
+  repositoryName: string;
+  imageDigest: string;
+  /** Absent for a push by digest only. */
+  imageTag?: string;
+}
+
+/** Parses a successful `ECR Image Action` PUSH; a DELETE or a failed action is an InvalidInputError. */
+export function parseImagePushEvent(event: unknown): ImagePushEvent {
+  const e = parseWith(imagePushSchema, event, 'ECR Image Action event');
+  const d = e.detail;
+  return {
+    repositoryName: d['repository-name'],
+    imageDigest: d['image-digest'],
+    ...(d['image-tag'] ? { imageTag: d['image-tag'] } : {}),
+    ...originOf(e),
+  };
+}

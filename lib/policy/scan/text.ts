@@ -1,0 +1,75 @@
+/** Small text helpers shared by the scan and build notifications. Pure. */
+import type { ScanSeverity } from './severity';
+
+/**
+ * SNS: a subject must be ASCII, without line breaks or control characters, and less than 100 characters long;
+ * longer subjects are cut and end in `...`.
+ */
+export const SUBJECT_MAX_CHARS = 99;
+/** SNS: a message is at most 256 KB (262,144 bytes) of UTF-8. */
+export const MESSAGE_MAX_BYTES = 262_144;
+
+export function toSubject(text: string): string {
+  const ascii = text
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7E]/g, '?')
+    .trim();
+  return ascii.length <= SUBJECT_MAX_CHARS ? ascii : `${ascii.slice(0, SUBJECT_MAX_CHARS - 3).trimEnd()}...`;
+}
+
+/** One line of at most `max` characters (line breaks folded into spaces). */
+export function clip(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= max ? line : `${line.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+}
+
+const utf8 = new TextEncoder();
+const byteLength = (text: string) => utf8.encode(text).length;
+
+/** Keeps a message within SNS's limit; the (rare) cut is said in the message itself. */
+export function capMessage(message: string, maxBytes = MESSAGE_MAX_BYTES): string {
+  if (byteLength(message) <= maxBytes) return message;
+  const note = '\n\n… message truncated to fit the notification size limit.';
+  let keep = Math.max(0, maxBytes - byteLength(note));
+  let head = message.slice(0, keep);
+  while (byteLength(head) > maxBytes - byteLength(note)) {
+    keep = Math.floor(keep * 0.9);
+    head = message.slice(0, keep);
+  }
+  return `${head}${note}`;
+}
+
+/** The AWS console's host for a region (commercial, China and GovCloud partitions). */
+export function consoleHost(region: string): string {
+  if (region.startsWith('cn-')) return `${region}.console.amazonaws.cn`;
+  if (region.startsWith('us-gov-')) return `${region}.console.amazonaws-us-gov.com`;
+  return `${region}.console.aws.amazon.com`;
+}
+
+/** `1h 2m 3s`, `1m 54s`, `0s`. */
+export function formatDuration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return [h > 0 ? `${h}h` : '', m > 0 ? `${m}m` : '', s > 0 || total === 0 ? `${s}s` : '']
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** `web/frontend:latest`, or `web/frontend@sha256:7f5b2640fe6f` when the image has no tag. */
+export function imageLabel(repositoryName: string, tags: readonly string[], digest: string): string {
+  const tag = tags[0];
+  if (tag) return `${repositoryName}:${tag}`;
+  const [algorithm, encoded = ''] = digest.split(':');
+  return `${repositoryName}@${algorithm}:${encoded.slice(0, 12)}`;
+}
+
+/** Notification severities use the audit's vocabulary (critical … info) plus `none`. */
+export type NotificationSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info' | 'none';
+
+export function notificationSeverity(severity: ScanSeverity | undefined): NotificationSeverity {
+  if (severity === undefined) return 'none';
+  if (severity === 'informational' || severity === 'undefined') return 'info';
+  return severity;
+}

@@ -1,0 +1,410 @@
+import path from 'node:path';
+import { awsSample, loadJson } from '../../../fixtures/load';
+import {
+  parseBuildPhaseEvent,
+  parseBuildStateEvent,
+  parseImagePushEvent,
+  parseScanEvent,
+  withoutUrlCredentials,
+} from '../../../../lib/policy/scan/events';
+import { InvalidInputError } from '../../../../lib/policy/validation';
+
+/** The parts of the samples these tests change. */
+interface Envelope {
+  'detail-type': string;
+  source: string;
+  account: string;
+}
+interface ScanSample extends Envelope {
+  detail: {
+    'scan-status': string;
+    'repository-name'?: string;
+    'image-digest': string;
+    'finding-severity-counts'?: Record<string, number>;
+  };
+}
+interface BuildSample extends Envelope {
+  detail: {
+    'build-status': string;
+    'completed-phase-context'?: string;
+    'additional-information': {
+      phases: Record<string, unknown>[];
+      source?: { type: string; location: string };
+      logs?: Record<string, string>;
+      'build-number'?: number;
+      'source-version'?: string;
+    };
+  };
+}
+interface PushSample extends Envelope {
+  detail: { 'action-type': string; result: string };
+}
+
+const repoEvent = <T = unknown>(name: string) => loadJson<T>(path.join('..', '..', 'events', name));
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected an InvalidInputError');
+}
+
+describe('ECR Image Scan (basic scanning)', () => {
+  test('the official sample parses into a complete basic scan', () => {
+    const event = awsSample('ecr-image-scan.json');
+
+    const scan = parseScanEvent(event);
+
+    expect(scan).toMatchObject({
+      kind: 'basic',
+      status: 'complete',
+      scanStatus: 'COMPLETE',
+      repositoryName: 'my-repository-name',
+      repositoryArn: 'arn:aws:ecr:us-east-1:123456789012:repository/my-repository-name',
+      imageDigest: 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234',
+      imageTags: [],
+      account: '123456789012',
+      region: 'us-east-1',
+      eventId: '85fc3613-e913-7fc4-a80c-a3753e4aa9ae',
+      time: '2019-10-29T02:36:48Z',
+    });
+  });
+
+  test('severity keys absent from finding-severity-counts count zero', () => {
+    const event = awsSample('ecr-image-scan.json');
+
+    const scan = parseScanEvent(event);
+
+    expect(scan.counts).toEqual({ critical: 10, high: 0, medium: 9, low: 0, informational: 0, undefined: 0 });
+    expect(scan.total).toBe(19);
+  });
+
+  test('a basic scan reports every severity, so none is left to the findings list', () => {
+    const scan = parseScanEvent(awsSample('ecr-image-scan.json'));
+
+    expect(scan.reportedSeverities).toEqual([
+      'critical',
+      'high',
+      'medium',
+      'low',
+      'informational',
+      'undefined',
+    ]);
+  });
+
+  test('a FAILED scan is normalised to status failed', () => {
+    const event = awsSample<ScanSample>('ecr-image-scan.json');
+    event.detail['scan-status'] = 'FAILED';
+    delete event.detail['finding-severity-counts'];
+
+    const scan = parseScanEvent(event);
+
+    expect(scan.status).toBe('failed');
+    expect(scan.total).toBe(0);
+  });
+
+  test('malformed fields are rejected with their JSON paths', () => {
+    const event = awsSample<ScanSample>('ecr-image-scan.json');
+    event.detail['scan-status'] = 'DONE';
+    event.detail['finding-severity-counts'] = { CRITICAL: -1, MEDIUM: 9 };
+    event.detail['image-digest'] = 'not-a-digest';
+    delete event.detail['repository-name'];
+
+    const problems = problemsOf(() => parseScanEvent(event));
+
+    expect(problems).toEqual([
+      expect.stringMatching(/^detail\.scan-status: /),
+      expect.stringMatching(/^detail\.repository-name: /),
+      expect.stringMatching(/^detail\.image-digest: expected an image digest/),
+      'detail.finding-severity-counts.CRITICAL: expected a non-negative integer',
+    ]);
+  });
+
+  test('an envelope without a valid account is rejected at account', () => {
+    const event = awsSample<ScanSample>('ecr-image-scan.json');
+    event.account = '1234';
+
+    expect(problemsOf(() => parseScanEvent(event))).toEqual(['account: expected a 12-digit AWS account id']);
+  });
+
+  test('the wrong source for the detail-type is rejected', () => {
+    const event = awsSample<ScanSample>('ecr-image-scan.json');
+    event.source = 'aws.inspector2';
+
+    expect(problemsOf(() => parseScanEvent(event))).toEqual([expect.stringMatching(/^source: /)]);
+  });
+});
+
+describe('Inspector2 Scan (enhanced scanning)', () => {
+  test('the official sample parses, the repository name derived from its ARN', () => {
+    const event = awsSample('inspector2-scan-ecr-initial-scan-complete.json');
+
+    const scan = parseScanEvent(event);
+
+    expect(scan).toMatchObject({
+      kind: 'enhanced',
+      status: 'complete',
+      scanStatus: 'INITIAL_SCAN_COMPLETE',
+      repositoryName: 'amazon/amazon-ecs-sample',
+      repositoryArn: 'arn:aws:ecr:us-east-2:123456789012:repository/amazon/amazon-ecs-sample',
+      imageTags: ['latest'],
+      region: 'us-east-2',
+    });
+  });
+
+  test('TOTAL is kept beside the critical, high and medium counts it covers', () => {
+    const scan = parseScanEvent(awsSample('inspector2-scan-ecr-initial-scan-complete.json'));
+
+    expect(scan.counts).toEqual({
+      critical: 7,
+      high: 61,
+      medium: 62,
+      low: 0,
+      informational: 0,
+      undefined: 0,
+    });
+    expect(scan.total).toBe(158);
+    expect(scan.reportedSeverities).toEqual(['critical', 'high', 'medium']);
+  });
+
+  test('LOW and UNTRIAGED keys, when present, are read and reported', () => {
+    const event = awsSample<ScanSample>('inspector2-scan-ecr-initial-scan-complete.json');
+    event.detail['finding-severity-counts'] = { HIGH: 2, LOW: 4, UNTRIAGED: 1, TOTAL: 7 };
+
+    const scan = parseScanEvent(event);
+
+    expect(scan.counts).toMatchObject({ critical: 0, high: 2, medium: 0, low: 4, undefined: 1 });
+    expect(scan.reportedSeverities).toEqual(['critical', 'high', 'medium', 'low', 'undefined']);
+  });
+
+  test('a scan status other than INITIAL_SCAN_COMPLETE fails closed', () => {
+    const event = awsSample<ScanSample>('inspector2-scan-ecr-initial-scan-complete.json');
+    event.detail['scan-status'] = 'SCAN_ELIGIBILITY_EXPIRED';
+
+    expect(parseScanEvent(event).status).toBe('failed');
+  });
+
+  test('a repository name that is not an ARN is rejected at its path', () => {
+    const event = awsSample<ScanSample>('inspector2-scan-ecr-initial-scan-complete.json');
+    event.detail['repository-name'] = 'amazon/amazon-ecs-sample';
+
+    expect(problemsOf(() => parseScanEvent(event))).toEqual([
+      'detail.repository-name: expected an ECR repository ARN',
+    ]);
+  });
+});
+
+describe('parseScanEvent dispatch', () => {
+  test('an unknown detail-type is rejected naming the accepted ones', () => {
+    const event = awsSample<ScanSample>('ecr-image-scan.json');
+    event['detail-type'] = 'ECR Image Action';
+
+    expect(problemsOf(() => parseScanEvent(event))).toEqual([
+      'detail-type: expected "ECR Image Scan" or "Inspector2 Scan", got "ECR Image Action"',
+    ]);
+  });
+
+  test('a value that is not an object is rejected at the root', () => {
+    expect(problemsOf(() => parseScanEvent('{}'))).toEqual(['(root): expected an EventBridge event object']);
+  });
+});
+
+describe('CodeBuild events', () => {
+  test('the official state-change sample parses with its phases, logs and initiator', () => {
+    const build = parseBuildStateEvent(awsSample('codebuild-build-state-change.json'));
+
+    expect(build).toMatchObject({
+      status: 'SUCCEEDED',
+      projectName: 'my-sample-project',
+      buildId:
+        'arn:aws:codebuild:us-west-2:123456789012:build/my-sample-project:8745a7a9-c340-456a-9166-edf953571bEX',
+      initiator: 'MyCodeBuildDemoUser',
+      startTime: 'Sep 1, 2017 4:12:29 PM',
+      currentPhase: 'COMPLETED',
+      logs: { groupName: '/aws/codebuild/my-sample-project' },
+    });
+    expect(build.phases.map((p) => p.type)).toEqual([
+      'SUBMITTED',
+      'PROVISIONING',
+      'DOWNLOAD_SOURCE',
+      'INSTALL',
+      'PRE_BUILD',
+      'BUILD',
+      'POST_BUILD',
+      'UPLOAD_ARTIFACTS',
+      'FINALIZING',
+      'COMPLETED',
+    ]);
+    expect(build.failedPhase).toBeUndefined();
+  });
+
+  test('the duration is the sum of the phase durations', () => {
+    const build = parseBuildStateEvent(awsSample('codebuild-build-state-change.json'));
+
+    expect(build.durationSeconds).toBe(0 + 36 + 4 + 0 + 0 + 70 + 0 + 0 + 4);
+  });
+
+  test('the first phase that did not succeed is the failed phase, with its context messages', () => {
+    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
+    event.detail['build-status'] = 'FAILED';
+    const build5 = event.detail['additional-information'].phases[5]!;
+    build5['phase-status'] = 'FAILED';
+    build5['phase-context'] = [
+      ': ',
+      'COMMAND_EXECUTION_ERROR: Error while executing command: make. Reason: exit status 2',
+    ];
+
+    const build = parseBuildStateEvent(event);
+
+    expect(build.failedPhase).toMatchObject({
+      type: 'BUILD',
+      status: 'FAILED',
+      durationSeconds: 70,
+      context: ['COMMAND_EXECUTION_ERROR: Error while executing command: make. Reason: exit status 2'],
+    });
+  });
+
+  test('build number and source version are read when the event carries them', () => {
+    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
+    event.detail['additional-information']['build-number'] = 55;
+    event.detail['additional-information']['source-version'] = 'refs/heads/main';
+
+    const build = parseBuildStateEvent(event);
+
+    expect(build).toMatchObject({ buildNumber: 55, sourceVersion: 'refs/heads/main' });
+  });
+
+  test('credentials embedded in a source URL are removed', () => {
+    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
+    event.detail['additional-information'].source = {
+      type: 'GITHUB',
+      location: 'https://ci-bot:ghp_secret@github.com/example-org/web-frontend.git',
+    };
+
+    const build = parseBuildStateEvent(event);
+
+    expect(build.sourceLocation).toBe('https://github.com/example-org/web-frontend.git');
+  });
+
+  test('a logs deep link with a null group (logs disabled) is not kept', () => {
+    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
+    event.detail['additional-information'].logs = {
+      'deep-link':
+        'https://console.aws.amazon.com/cloudwatch/home?region=us-west-2#logEvent:group=null;stream=null',
+    };
+
+    expect(parseBuildStateEvent(event).logs.deepLink).toBeUndefined();
+  });
+
+  test('an unknown build status is rejected at detail.build-status', () => {
+    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
+    event.detail['build-status'] = 'BROKEN';
+
+    expect(problemsOf(() => parseBuildStateEvent(event))).toEqual([
+      expect.stringMatching(/^detail\.build-status: /),
+    ]);
+  });
+
+  test('a phase-change event is not a state-change event', () => {
+    const event = awsSample('codebuild-build-phase-change.json');
+
+    expect(problemsOf(() => parseBuildStateEvent(event))).toEqual([
+      expect.stringMatching(/^detail-type: /),
+      expect.stringMatching(/^detail\.build-status: /),
+    ]);
+  });
+
+  test('the official phase-change sample parses with its completed phase', () => {
+    const phase = parseBuildPhaseEvent(awsSample('codebuild-build-phase-change.json'));
+
+    expect(phase.completedPhase).toEqual({
+      type: 'COMPLETED',
+      status: 'SUCCEEDED',
+      startTime: 'Sep 1, 2017 4:14:21 PM',
+      endTime: 'Sep 1, 2017 4:14:26 PM',
+      durationSeconds: 4,
+      context: [],
+    });
+    expect(phase.projectName).toBe('my-sample-project');
+  });
+
+  test('a phase-change context rendered as text is unwrapped', () => {
+    const event = awsSample<BuildSample>('codebuild-build-phase-change.json');
+    event.detail['completed-phase-context'] = '[CLIENT_ERROR: repository not found for primary source]';
+
+    expect(parseBuildPhaseEvent(event).completedPhase.context).toEqual([
+      'CLIENT_ERROR: repository not found for primary source',
+    ]);
+  });
+});
+
+describe('ECR Image Action (push)', () => {
+  test('the push event built from the documented sample parses', () => {
+    const push = parseImagePushEvent(repoEvent('ecr-image-action-push.json'));
+
+    expect(push).toEqual({
+      repositoryName: 'web/frontend',
+      imageDigest: 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89',
+      imageTag: '1.4.2',
+      account: '123456789012',
+      region: 'us-east-1',
+      eventId: '5b7c1e2a-3f4d-4e8a-9c61-0d2f8a7b6c41',
+      time: '2026-10-02T09:14:55Z',
+    });
+  });
+
+  test('a DELETE action is rejected at detail.action-type', () => {
+    const event = repoEvent<PushSample>('ecr-image-action-push.json');
+    event.detail['action-type'] = 'DELETE';
+
+    expect(problemsOf(() => parseImagePushEvent(event))).toEqual([
+      expect.stringMatching(/^detail\.action-type: /),
+    ]);
+  });
+
+  test('a failed push is rejected at detail.result', () => {
+    const event = repoEvent<PushSample>('ecr-image-action-push.json');
+    event.detail.result = 'FAILURE';
+
+    expect(problemsOf(() => parseImagePushEvent(event))).toEqual([
+      expect.stringMatching(/^detail\.result: /),
+    ]);
+  });
+});
+
+describe('events/ files', () => {
+  test.each(['ecr-image-scan-complete.json', 'ecr-image-scan-failed.json', 'inspector2-scan-complete.json'])(
+    '%s parses as a scan event of web/frontend',
+    (name) => {
+      expect(parseScanEvent(repoEvent(name)).repositoryName).toBe('web/frontend');
+    },
+  );
+
+  test('ecr-image-scan-failed.json is a failed scan', () => {
+    expect(parseScanEvent(repoEvent('ecr-image-scan-failed.json')).status).toBe('failed');
+  });
+
+  test('codebuild-build-failed.json failed in BUILD with a command error', () => {
+    const build = parseBuildStateEvent(repoEvent('codebuild-build-failed.json'));
+
+    expect(build).toMatchObject({ status: 'FAILED', projectName: 'web-frontend-build', buildNumber: 43 });
+    expect(build.failedPhase?.type).toBe('BUILD');
+    expect(build.failedPhase?.context[0]).toMatch(/^COMMAND_EXECUTION_ERROR: .*exit status 1$/);
+  });
+
+  test('codebuild-build-succeeded.json succeeded with no failed phase', () => {
+    const build = parseBuildStateEvent(repoEvent('codebuild-build-succeeded.json'));
+
+    expect(build).toMatchObject({ status: 'SUCCEEDED', buildNumber: 42 });
+    expect(build.failedPhase).toBeUndefined();
+  });
+});
+
+test('withoutUrlCredentials leaves a location without credentials unchanged', () => {
+  expect(withoutUrlCredentials('codebuild-123456789012-input-bucket/my-input-artifact.zip')).toBe(
+    'codebuild-123456789012-input-bucket/my-input-artifact.zip',
+  );
+});
