@@ -163,24 +163,13 @@ function registry(repository: Repository): { registryId?: string } {
   return repository.registryId ? { registryId: repository.registryId } : {};
 }
 
-function planScanning(
+/** ECR accepts at most 100 filters per registry scanning rule, each matching this pattern (1–255 chars). */
+export const MAX_REGISTRY_FILTERS = 100;
+const REGISTRY_FILTER = /^[a-z0-9*](?:[._-]?[a-z0-9*]+)*(?:\/[a-z0-9*](?:[._-]?[a-z0-9*]+)*)*$/;
+
+function repositoryLevelScanning(
   repository: Repository,
-  registryScanning: RegistryScanningConfiguration | undefined,
-  guardrails: Guardrails,
 ): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
-  const level = guardrails.rules['ecr.scan-on-push'].level;
-  // Enhanced scanning ignores the repository setting: only a registry rule can cover the repository.
-  if (level === 'registry' || registryScanning?.scanType === 'ENHANCED') {
-    const current = registryScanning ?? { scanType: 'BASIC' as const, rules: [] };
-    const frequency = current.scanType === 'ENHANCED' ? 'CONTINUOUS_SCAN' : 'SCAN_ON_PUSH';
-    const rules = structuredClone(current.rules);
-    const existing = rules.find((r) => r.scanFrequency === frequency);
-    const filter = { filter: repository.repositoryName, filterType: 'WILDCARD' as const };
-    if (existing) existing.repositoryFilters.push(filter);
-    else rules.push({ scanFrequency: frequency, repositoryFilters: [filter] });
-    const after = { scanType: current.scanType, rules };
-    return { write: { type: 'PutRegistryScanningConfiguration', ...after }, before: current, after };
-  }
   return {
     write: {
       type: 'PutImageScanningConfiguration',
@@ -193,21 +182,69 @@ function planScanning(
   };
 }
 
-function planImmutability(repository: Repository): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
+function planScanning(
+  repository: Repository,
+  registryScanning: RegistryScanningConfiguration | undefined,
+  guardrails: Guardrails,
+): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
+  const level = guardrails.rules['ecr.scan-on-push'].level;
+  const enhanced = registryScanning?.scanType === 'ENHANCED';
+  // Enhanced scanning ignores the repository setting: only a registry rule can cover the repository.
+  if (level !== 'registry' && !enhanced) return repositoryLevelScanning(repository);
+  const current = registryScanning ?? { scanType: 'BASIC' as const, rules: [] };
+  const frequency = enhanced ? 'CONTINUOUS_SCAN' : 'SCAN_ON_PUSH';
+  const rules = structuredClone(current.rules);
+  const existing = rules.find((r) => r.scanFrequency === frequency);
+  const name = repository.repositoryName;
+  const problem =
+    name.length > 255 || !REGISTRY_FILTER.test(name)
+      ? `the repository name is not a valid registry scanning filter`
+      : (existing?.repositoryFilters.length ?? 0) >= MAX_REGISTRY_FILTERS
+        ? `the ${frequency} registry rule already has the ${MAX_REGISTRY_FILTERS} filters ECR allows`
+        : undefined;
+  if (problem) {
+    // A BASIC registry still honours the repository setting: fall back to it rather than fail every retry.
+    if (!enhanced) return repositoryLevelScanning(repository);
+    return {
+      refused: `${problem}; add a wider filter (for example a prefix with *) by hand`,
+      before: current,
+      after: current,
+    };
+  }
+  const filter = { filter: name, filterType: 'WILDCARD' as const };
+  if (existing) existing.repositoryFilters.push(filter);
+  else rules.push({ scanFrequency: frequency, repositoryFilters: [filter] });
+  const after = { scanType: current.scanType, rules };
+  return { write: { type: 'PutRegistryScanningConfiguration', ...after }, before: current, after };
+}
+
+/**
+ * The target mode is the strictest one the guardrails allow. Exclusion filters are never carried from a
+ * MUTABLE_WITH_EXCLUSION repository: there they name the tags that must stay immutable, while under
+ * IMMUTABLE_WITH_EXCLUSION they would name the tags allowed to change — the opposite protection.
+ */
+function planImmutability(
+  repository: Repository,
+  guardrails: Guardrails,
+): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
   const before = repository.imageTagMutability ?? 'MUTABLE';
-  const filters = repository.imageTagMutabilityExclusionFilters ?? [];
-  const keepFilters = before.endsWith('_WITH_EXCLUSION') && filters.length > 0;
-  const after = keepFilters ? 'IMMUTABLE_WITH_EXCLUSION' : 'IMMUTABLE';
+  const allowed = guardrails.rules['ecr.tag-immutability'].allowedModes as string[];
+  if (allowed.includes('IMMUTABLE')) {
+    return {
+      write: {
+        type: 'PutImageTagMutability',
+        repositoryName: repository.repositoryName,
+        ...registry(repository),
+        imageTagMutability: 'IMMUTABLE',
+      },
+      before,
+      after: 'IMMUTABLE',
+    };
+  }
   return {
-    write: {
-      type: 'PutImageTagMutability',
-      repositoryName: repository.repositoryName,
-      ...registry(repository),
-      imageTagMutability: after,
-      ...(keepFilters ? { imageTagMutabilityExclusionFilters: filters } : {}),
-    },
+    refused: `no safe target among the allowed modes (${allowed.join(', ')}): IMMUTABLE_WITH_EXCLUSION needs exclusion filters only the repository owner can choose`,
     before,
-    after,
+    after: before,
   };
 }
 
@@ -262,7 +299,7 @@ export function planRepositoryRemediation(
     if (ruleId === 'ecr.lifecycle-policy') plan = planLifecycle(repository, context.guardrails, context.now);
     else if (ruleId === 'ecr.scan-on-push')
       plan = planScanning(repository, context.registryScanning, context.guardrails);
-    else if (ruleId === 'ecr.tag-immutability') plan = planImmutability(repository);
+    else if (ruleId === 'ecr.tag-immutability') plan = planImmutability(repository, context.guardrails);
     else if (ruleId === 'ecr.repository-policy') plan = planRepositoryPolicy(repository, finding);
     if (plan)
       plans.push({

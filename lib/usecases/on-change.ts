@@ -69,6 +69,10 @@ export interface ChangeResult {
   notifications: Notification[];
 }
 
+/** AWS error names meaning the resource was deleted between the read and the write. */
+const RESOURCE_GONE = ['RepositoryNotFoundException', 'NoSuchEntityException', 'ResourceNotFoundException'];
+const REGISTRY_WRITE_ATTEMPTS = 3;
+
 const ECR_RULES: RuleId[] = [
   'ecr.lifecycle-policy',
   'ecr.scan-on-push',
@@ -107,13 +111,19 @@ class ChangeRun {
   }
 
   /** Applies one planned change (unless dry run or refused), records it and notifies once. */
-  async carryOut(plan: PlannedChange, finding: Finding): Promise<void> {
+  async carryOut(plan: PlannedChange, finding: Finding): Promise<boolean> {
     const dryRun = plan.dryRun || this.options.dryRun === true;
     let applied = false;
     let reason = plan.refused;
     if (plan.write && !dryRun) {
-      await this.deps.remediator.apply(plan.write);
-      applied = true;
+      try {
+        await this.deps.remediator.apply(plan.write);
+        applied = true;
+      } catch (error) {
+        // A resource deleted meanwhile needs no fix: the desired state ("not non-compliant") holds.
+        if (!(error instanceof Error && RESOURCE_GONE.includes(error.name))) throw error;
+        reason = 'the resource no longer exists';
+      }
     } else if (plan.write) {
       reason = 'dry run';
     }
@@ -142,6 +152,7 @@ class ChangeRun {
         accountId: this.deps.account.accountId,
       }),
     );
+    return applied;
   }
 
   /** Violations nobody may fix automatically (mode report, or no safe fix) are reported once each. */
@@ -185,14 +196,49 @@ class ChangeRun {
       now: this.options.now,
       ...(registryScanning ? { registryScanning } : {}),
     });
+    const written: PlannedChange[] = [];
     for (const plan of plans) {
-      await this.carryOut(
-        plan,
-        findings.find((f) => f.ruleId === plan.ruleId)!,
-      );
+      const finding = findings.find((f) => f.ruleId === plan.ruleId)!;
+      if (plan.write?.type === 'PutRegistryScanningConfiguration') {
+        written.push(await this.writeRegistryScanning(repository, plan, finding));
+      } else {
+        await this.carryOut(plan, finding);
+        written.push(plan);
+      }
     }
     await this.report(findings, new Set(plans.map((p) => `${p.ruleId} ${p.resourceArn}`)));
-    return plans;
+    return written;
+  }
+
+  /**
+   * The registry scanning configuration is one document shared by every repository: two fixes at once may
+   * overwrite each other. After writing, read it back; if the repository is not covered, plan again on the
+   * fresh configuration (bounded).
+   */
+  private async writeRegistryScanning(
+    repository: Repository,
+    first: PlannedChange,
+    finding: Finding,
+  ): Promise<PlannedChange> {
+    let plan = first;
+    for (let attempt = 1; ; attempt++) {
+      const applied = await this.carryOut(plan, finding);
+      if (!applied || attempt >= REGISTRY_WRITE_ATTEMPTS) return plan;
+      const fresh = await this.deps.registry.scanningConfiguration();
+      const covered = fresh?.rules.some(
+        (r) =>
+          r.scanFrequency !== 'MANUAL' &&
+          r.repositoryFilters.some((f) => f.filter === repository.repositoryName),
+      );
+      if (covered) return plan;
+      const [again] = planRepositoryRemediation(repository, [finding], {
+        guardrails: this.guardrails,
+        now: this.options.now,
+        ...(fresh ? { registryScanning: fresh } : {}),
+      });
+      if (!again?.write) return plan;
+      plan = again;
+    }
   }
 
   /**
@@ -271,13 +317,24 @@ class ChangeRun {
   }
 }
 
+/** Events about another account or region name resources that are not this deployment's to change. */
+function foreignReason(event: ChangeEvent, account: AccountInfo): string | undefined {
+  if (event.account !== account.accountId)
+    return `the event is from account ${event.account}, not ${account.accountId}`;
+  // IAM is global: its events arrive in us-east-1 whatever region the resources are used from.
+  if (event.eventSource !== 'iam.amazonaws.com' && event.region !== account.region) {
+    return `the event is from region ${event.region}, not ${account.region}`;
+  }
+  return undefined;
+}
+
 export async function onChangeEvent(
   event: ChangeEvent,
   deps: ChangeDeps,
   guardrails: Guardrails,
   options: ChangeOptions,
 ): Promise<ChangeResult> {
-  const skipped = skipReason(event, options.ownRoleArns);
+  const skipped = skipReason(event, options.ownRoleArns) ?? foreignReason(event, deps.account);
   if (skipped) return { skipped, actions: [], notifications: [] };
   const run = new ChangeRun(event, deps, guardrails, options);
   const active = activeRules(guardrails);

@@ -1,0 +1,266 @@
+/**
+ * `buildwarden replay`: an EventBridge change event through the same use case as the Lambda, against a snapshot
+ * file. Runs the CLI in process (the `run(argv, io)` the binary calls). Snapshots that may be written are copies
+ * of demo/account.json in a temp directory.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { cli, tempFile } from '../fixtures/cli';
+import { loadJson, REPO_ROOT } from '../fixtures/load';
+
+const DEMO_SNAPSHOT = path.join(REPO_ROOT, 'demo/account.json');
+const DEMO_CONFIG = 'demo/guardrails.yml';
+const EVENT = 'events/ecr-PutImageTagMutability.json';
+const OWN_ROLE_ARN = 'arn:aws:iam::123456789012:role/buildwarden-remediation';
+
+interface ReplayOutput {
+  skipped: string | null;
+  actions: Record<string, unknown>[];
+  notifications: Record<string, unknown>[];
+}
+
+function snapshotCopy(): string {
+  return tempFile('account.json', readFileSync(DEMO_SNAPSHOT, 'utf8'));
+}
+
+function replay(snapshot: string, event: string, ...extra: string[]) {
+  return cli(['replay', '--snapshot', snapshot, '--event', event, '--config', DEMO_CONFIG, ...extra]);
+}
+
+/** The PutImageTagMutability event file, made by a session of buildwarden's own role, as a temp file. */
+function eventByOwnRole(): string {
+  const raw = loadJson<{ detail: { userIdentity: Record<string, unknown> } }>(path.join('..', '..', EVENT));
+  raw.detail.userIdentity.arn = 'arn:aws:sts::123456789012:assumed-role/buildwarden-remediation/onChange';
+  raw.detail.userIdentity.sessionContext = { sessionIssuer: { type: 'Role', arn: OWN_ROLE_ARN } };
+  return tempFile('event.json', JSON.stringify(raw));
+}
+
+describe('buildwarden replay: output', () => {
+  it('exits 0 and prints exactly { skipped, actions, notifications } as JSON', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), EVENT);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as ReplayOutput;
+    expect(Object.keys(output).sort()).toEqual(['actions', 'notifications', 'skipped']);
+    expect(output.skipped).toBeNull();
+  });
+
+  it('prints each action with exactly ruleId, resourceArn, action, applied, before, after', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), EVENT);
+
+    // Assess
+    const { actions } = JSON.parse(result.stdout) as ReplayOutput;
+    expect(actions).toHaveLength(3);
+    for (const action of actions) {
+      expect(Object.keys(action).sort()).toEqual([
+        'action',
+        'after',
+        'applied',
+        'before',
+        'resourceArn',
+        'ruleId',
+      ]);
+    }
+    expect(actions.map((a) => [a.ruleId, a.action, a.applied])).toEqual([
+      ['ecr.lifecycle-policy', 'PutLifecyclePolicy', true],
+      ['ecr.scan-on-push', 'PutImageScanningConfiguration', true],
+      ['ecr.tag-immutability', 'PutImageTagMutability', true],
+    ]);
+  });
+
+  it('adds a reason to an action that was not applied', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), EVENT, '--dry-run');
+
+    // Assess
+    const { actions } = JSON.parse(result.stdout) as ReplayOutput;
+    for (const action of actions) {
+      expect(Object.keys(action).sort()).toEqual(
+        ['action', 'after', 'applied', 'before', 'reason', 'resourceArn', 'ruleId'].sort(),
+      );
+      expect(action).toMatchObject({ applied: false, reason: 'dry run' });
+    }
+  });
+
+  it('prints each notification with exactly subject, message and attributes', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), EVENT);
+
+    // Assess
+    const { notifications } = JSON.parse(result.stdout) as ReplayOutput;
+    expect(notifications.length).toBeGreaterThan(0);
+    for (const notification of notifications) {
+      expect(Object.keys(notification).sort()).toEqual(['attributes', 'message', 'subject']);
+    }
+  });
+});
+
+describe('buildwarden replay: the snapshot file', () => {
+  it('--save writes the fixed account back to the snapshot', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+
+    // Act
+    const result = await replay(snapshot, EVENT, '--save');
+
+    // Assess
+    expect(result.code).toBe(0);
+    const saved = JSON.parse(readFileSync(snapshot, 'utf8')) as {
+      ecr: { repositories: { repositoryName: string; imageTagMutability?: string }[] };
+    };
+    const frontend = saved.ecr.repositories.find((r) => r.repositoryName === 'web/frontend');
+    expect(frontend?.imageTagMutability).toBe('IMMUTABLE');
+  });
+
+  it('a second replay after --save prints no actions', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+    await replay(snapshot, EVENT, '--save');
+
+    // Act
+    const result = await replay(snapshot, EVENT);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as ReplayOutput).actions).toEqual([]);
+  });
+
+  it('without --save leaves the snapshot file unchanged', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+    const before = readFileSync(snapshot, 'utf8');
+
+    // Act
+    await replay(snapshot, EVENT);
+
+    // Assess
+    expect(readFileSync(snapshot, 'utf8')).toBe(before);
+  });
+
+  it('--dry-run leaves the snapshot file unchanged', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+    const before = readFileSync(snapshot, 'utf8');
+
+    // Act
+    const result = await replay(snapshot, EVENT, '--dry-run');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(readFileSync(snapshot, 'utf8')).toBe(before);
+  });
+
+  it('--save with --dry-run exits 2 and leaves the snapshot unchanged', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+    const before = readFileSync(snapshot, 'utf8');
+
+    // Act
+    const result = await replay(snapshot, EVENT, '--save', '--dry-run');
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--save with --dry-run/);
+    expect(readFileSync(snapshot, 'utf8')).toBe(before);
+  });
+});
+
+describe('buildwarden replay: bad input', () => {
+  it('exits 2 naming the event file when it is not JSON', async () => {
+    // Prepare
+    const event = tempFile('event.json', '{ "detail": ');
+
+    // Act
+    const result = await replay(snapshotCopy(), event);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(event);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 2 naming the event file when it is JSON but not a change event', async () => {
+    // Prepare
+    const event = tempFile(
+      's3-event.json',
+      readFileSync(
+        path.join(
+          REPO_ROOT,
+          'tests/fixtures/aws-samples/eventbridge-aws-api-call-via-cloudtrail.s3-CreateBucket.json',
+        ),
+        'utf8',
+      ),
+    );
+
+    // Act
+    const result = await replay(snapshotCopy(), event);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(event);
+  });
+
+  it('exits 2 naming detail.eventSource when the event is JSON but not a change event', async () => {
+    // Act
+    const result = await replay(
+      snapshotCopy(),
+      'tests/fixtures/aws-samples/eventbridge-aws-api-call-via-cloudtrail.s3-CreateBucket.json',
+    );
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/detail\.eventSource/);
+  });
+
+  it('exits 2 naming the event file when it does not exist', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), 'events/no-such-event.json');
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('events/no-such-event.json');
+  });
+
+  it('exits 2 when --event is missing', async () => {
+    // Act
+    const result = await cli(['replay', '--snapshot', snapshotCopy()]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--event FILE/);
+  });
+});
+
+describe('buildwarden replay: own remediation role', () => {
+  it('skips an event made by $BUILDWARDEN_REMEDIATION_ROLE_ARN', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+
+    // Act
+    const result = await cli(
+      ['replay', '--snapshot', snapshot, '--event', eventByOwnRole(), '--config', DEMO_CONFIG],
+      { BUILDWARDEN_REMEDIATION_ROLE_ARN: OWN_ROLE_ARN },
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      skipped: "caused by buildwarden's own remediation role",
+      actions: [],
+      notifications: [],
+    });
+  });
+
+  it('acts on the same event when $BUILDWARDEN_REMEDIATION_ROLE_ARN is not set', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), eventByOwnRole());
+
+    // Assess
+    const output = JSON.parse(result.stdout) as ReplayOutput;
+    expect(output.skipped).toBeNull();
+    expect(output.actions).toHaveLength(3);
+  });
+});

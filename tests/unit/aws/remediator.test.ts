@@ -1,0 +1,397 @@
+/** AwsRemediator: one SDK command per remediation write, with the exact request the ECR and IAM APIs expect. */
+import {
+  DeleteRepositoryPolicyCommand,
+  ECRClient,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
+  PutLifecyclePolicyCommand,
+  PutRegistryScanningConfigurationCommand,
+  RepositoryNotFoundException,
+  RepositoryPolicyNotFoundException,
+  ServerException,
+  SetRepositoryPolicyCommand,
+} from '@aws-sdk/client-ecr';
+import {
+  DetachRolePolicyCommand,
+  IAMClient,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+  ServiceFailureException,
+} from '@aws-sdk/client-iam';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { AwsRemediator, remediatorActions } from '../../../lib/aws/remediator';
+import type { RemediationWrite } from '../../../lib/policy/remediation';
+
+const ecrMock = mockClient(ECRClient);
+const iamMock = mockClient(IAMClient);
+
+const ACCOUNT = '123456789012';
+const LIFECYCLE_TEXT = JSON.stringify({
+  rules: [
+    {
+      rulePriority: 1,
+      description: 'buildwarden: expire untagged images 14 days after push',
+      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 },
+      action: { type: 'expire' },
+    },
+  ],
+});
+const POLICY_TEXT = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'CiPush',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/ci` },
+      Action: ['ecr:PutImage'],
+    },
+  ],
+});
+const ROLE_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: 'ecr:PutImage',
+      Resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/web/frontend`,
+    },
+  ],
+});
+
+/** Every RemediationWrite type, the command it must send, and the exact input of that command. */
+const CASES: {
+  label: string;
+  write: RemediationWrite;
+  command: { name: string };
+  input: Record<string, unknown>;
+  client: 'ecr' | 'iam';
+}[] = [
+  {
+    label: 'PutLifecyclePolicy',
+    write: {
+      type: 'PutLifecyclePolicy',
+      repositoryName: 'web/frontend',
+      registryId: ACCOUNT,
+      lifecyclePolicyText: LIFECYCLE_TEXT,
+    },
+    command: PutLifecyclePolicyCommand,
+    input: { repositoryName: 'web/frontend', registryId: ACCOUNT, lifecyclePolicyText: LIFECYCLE_TEXT },
+    client: 'ecr',
+  },
+  {
+    label: 'PutImageScanningConfiguration',
+    write: {
+      type: 'PutImageScanningConfiguration',
+      repositoryName: 'web/frontend',
+      registryId: ACCOUNT,
+      scanOnPush: true,
+    },
+    command: PutImageScanningConfigurationCommand,
+    input: {
+      repositoryName: 'web/frontend',
+      registryId: ACCOUNT,
+      imageScanningConfiguration: { scanOnPush: true },
+    },
+    client: 'ecr',
+  },
+  {
+    label: 'PutRegistryScanningConfiguration',
+    write: {
+      type: 'PutRegistryScanningConfiguration',
+      scanType: 'BASIC',
+      rules: [
+        {
+          scanFrequency: 'SCAN_ON_PUSH',
+          repositoryFilters: [
+            { filter: 'payments/*', filterType: 'WILDCARD' },
+            { filter: 'web/frontend', filterType: 'WILDCARD' },
+          ],
+        },
+      ],
+    },
+    command: PutRegistryScanningConfigurationCommand,
+    input: {
+      scanType: 'BASIC',
+      rules: [
+        {
+          scanFrequency: 'SCAN_ON_PUSH',
+          repositoryFilters: [
+            { filter: 'payments/*', filterType: 'WILDCARD' },
+            { filter: 'web/frontend', filterType: 'WILDCARD' },
+          ],
+        },
+      ],
+    },
+    client: 'ecr',
+  },
+  {
+    label: 'PutImageTagMutability IMMUTABLE',
+    write: {
+      type: 'PutImageTagMutability',
+      repositoryName: 'web/frontend',
+      registryId: ACCOUNT,
+      imageTagMutability: 'IMMUTABLE',
+    },
+    command: PutImageTagMutabilityCommand,
+    input: { repositoryName: 'web/frontend', registryId: ACCOUNT, imageTagMutability: 'IMMUTABLE' },
+    client: 'ecr',
+  },
+  {
+    label: 'PutImageTagMutability IMMUTABLE_WITH_EXCLUSION',
+    write: {
+      type: 'PutImageTagMutability',
+      repositoryName: 'payments/worker',
+      registryId: ACCOUNT,
+      imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'dev-*' }],
+    },
+    command: PutImageTagMutabilityCommand,
+    input: {
+      repositoryName: 'payments/worker',
+      registryId: ACCOUNT,
+      imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+      imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'dev-*' }],
+    },
+    client: 'ecr',
+  },
+  {
+    label: 'SetRepositoryPolicy',
+    write: {
+      type: 'SetRepositoryPolicy',
+      repositoryName: 'web/legacy-cache',
+      registryId: ACCOUNT,
+      policyText: POLICY_TEXT,
+    },
+    command: SetRepositoryPolicyCommand,
+    input: { repositoryName: 'web/legacy-cache', registryId: ACCOUNT, policyText: POLICY_TEXT },
+    client: 'ecr',
+  },
+  {
+    label: 'DeleteRepositoryPolicy',
+    write: { type: 'DeleteRepositoryPolicy', repositoryName: 'web/legacy-cache', registryId: ACCOUNT },
+    command: DeleteRepositoryPolicyCommand,
+    input: { repositoryName: 'web/legacy-cache', registryId: ACCOUNT },
+    client: 'ecr',
+  },
+  {
+    label: 'PutRolePolicy',
+    write: {
+      type: 'PutRolePolicy',
+      roleName: 'web-build-role',
+      policyName: 'buildwarden-ecr-push',
+      policyDocument: ROLE_POLICY,
+    },
+    command: PutRolePolicyCommand,
+    input: { RoleName: 'web-build-role', PolicyName: 'buildwarden-ecr-push', PolicyDocument: ROLE_POLICY },
+    client: 'iam',
+  },
+  {
+    label: 'DetachRolePolicy',
+    write: {
+      type: 'DetachRolePolicy',
+      roleName: 'legacy-build-role',
+      policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+    },
+    command: DetachRolePolicyCommand,
+    input: { RoleName: 'legacy-build-role', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+    client: 'iam',
+  },
+];
+
+/** Every command sent through either client, in order. */
+function sentCommands(): { name: string; input: Record<string, unknown> }[] {
+  return [...ecrMock.calls(), ...iamMock.calls()].map((call) => {
+    const command = call.args[0] as unknown as {
+      constructor: { name: string };
+      input: Record<string, unknown>;
+    };
+    return { name: command.constructor.name, input: command.input };
+  });
+}
+
+/** Drops keys whose value is undefined (the SDK does not serialise them). */
+function defined(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+}
+
+beforeEach(() => {
+  ecrMock.reset();
+  iamMock.reset();
+  ecrMock.onAnyCommand().resolves({});
+  iamMock.onAnyCommand().resolves({});
+});
+
+describe('AwsRemediator.apply', () => {
+  it.each(CASES.map((c) => [c.label, c] as const))(
+    '%s sends one command with the exact input',
+    async (_type, c) => {
+      // Act
+      await new AwsRemediator().apply(c.write);
+
+      // Assess
+      const sent = sentCommands();
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.name).toBe(c.command.name);
+      expect(defined(sent[0]!.input)).toEqual(c.input);
+    },
+  );
+
+  it.each(CASES.map((c) => [c.label, c] as const))(
+    '%s does not leak the write type into the input',
+    async (_type, c) => {
+      // Act
+      await new AwsRemediator().apply(c.write);
+
+      // Assess
+      expect(sentCommands()[0]!.input).not.toHaveProperty('type');
+    },
+  );
+
+  it.each(CASES.map((c) => [c.label, c.client, c] as const))(
+    '%s goes to the %s client',
+    async (_label, _client, c) => {
+      // Act
+      await new AwsRemediator().apply(c.write);
+
+      // Assess
+      const [used, unused] = c.client === 'ecr' ? [ecrMock, iamMock] : [iamMock, ecrMock];
+      expect(used.calls()).toHaveLength(1);
+      expect(unused.calls()).toHaveLength(0);
+    },
+  );
+
+  it('uses the clients it is given', async () => {
+    // Prepare
+    const ecr = new ECRClient({ region: 'eu-west-1' });
+    const iam = new IAMClient({ region: 'eu-west-1' });
+
+    // Act
+    await new AwsRemediator(ecr, iam).apply(CASES[0]!.write);
+
+    // Assess
+    expect(ecrMock.call(0).thisValue).toBe(ecr);
+  });
+
+  it('treats RepositoryPolicyNotFoundException from DeleteRepositoryPolicy as success (already gone)', async () => {
+    // Prepare
+    ecrMock
+      .on(DeleteRepositoryPolicyCommand)
+      .rejects(
+        new RepositoryPolicyNotFoundException({ message: 'Repository policy does not exist', $metadata: {} }),
+      );
+
+    // Act
+    const applying = new AwsRemediator().apply({
+      type: 'DeleteRepositoryPolicy',
+      repositoryName: 'web/legacy-cache',
+    });
+
+    // Assess
+    await expect(applying).resolves.toBeUndefined();
+  });
+
+  it('rethrows any other error from DeleteRepositoryPolicy', async () => {
+    // Prepare
+    ecrMock
+      .on(DeleteRepositoryPolicyCommand)
+      .rejects(new RepositoryNotFoundException({ message: 'The repository does not exist', $metadata: {} }));
+
+    // Act
+    const applying = new AwsRemediator().apply({
+      type: 'DeleteRepositoryPolicy',
+      repositoryName: 'web/legacy-cache',
+    });
+
+    // Assess
+    await expect(applying).rejects.toThrow(RepositoryNotFoundException);
+  });
+
+  it('treats NoSuchEntityException from DetachRolePolicy as success (already detached)', async () => {
+    // Prepare
+    iamMock
+      .on(DetachRolePolicyCommand)
+      .rejects(new NoSuchEntityException({ message: 'Policy is not attached to role', $metadata: {} }));
+
+    // Act
+    const applying = new AwsRemediator().apply({
+      type: 'DetachRolePolicy',
+      roleName: 'legacy-build-role',
+      policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+    });
+
+    // Assess
+    await expect(applying).resolves.toBeUndefined();
+  });
+
+  it('rethrows any other error from DetachRolePolicy', async () => {
+    // Prepare
+    iamMock
+      .on(DetachRolePolicyCommand)
+      .rejects(new ServiceFailureException({ message: 'internal failure', $metadata: {} }));
+
+    // Act
+    const applying = new AwsRemediator().apply({
+      type: 'DetachRolePolicy',
+      roleName: 'legacy-build-role',
+      policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+    });
+
+    // Assess
+    await expect(applying).rejects.toThrow(ServiceFailureException);
+  });
+
+  it.each(['PutLifecyclePolicy', 'PutImageTagMutability', 'SetRepositoryPolicy'] as const)(
+    'rethrows a service error from %s',
+    async (type) => {
+      // Prepare
+      ecrMock.onAnyCommand().rejects(new ServerException({ message: 'internal failure', $metadata: {} }));
+      const write = CASES.find((c) => c.write.type === type)!.write;
+
+      // Act
+      const applying = new AwsRemediator().apply(write);
+
+      // Assess
+      await expect(applying).rejects.toThrow(ServerException);
+    },
+  );
+
+  it('rethrows NoSuchEntityException from PutRolePolicy (only DetachRolePolicy treats it as done)', async () => {
+    // Prepare
+    iamMock
+      .on(PutRolePolicyCommand)
+      .rejects(new NoSuchEntityException({ message: 'role not found', $metadata: {} }));
+    const write = CASES.find((c) => c.write.type === 'PutRolePolicy')!.write;
+
+    // Act
+    const applying = new AwsRemediator().apply(write);
+
+    // Assess
+    await expect(applying).rejects.toThrow(NoSuchEntityException);
+  });
+});
+
+describe('remediatorActions', () => {
+  it('names exactly the IAM actions of the commands the remediator sends', async () => {
+    // Prepare
+    const remediator = new AwsRemediator();
+
+    // Act
+    for (const c of CASES) await remediator.apply(c.write);
+
+    // Assess
+    const sent = [
+      ...ecrMock.calls().map((call) => `ecr:${call.args[0].constructor.name.replace(/Command$/, '')}`),
+      ...iamMock.calls().map((call) => `iam:${call.args[0].constructor.name.replace(/Command$/, '')}`),
+    ];
+    expect([...new Set(sent)].sort()).toEqual([...remediatorActions].sort());
+  });
+
+  it('covers every RemediationWrite type', () => {
+    // Prepare
+    const types = new Set(CASES.map((c) => c.write.type));
+
+    // Assess
+    expect([...types].sort()).toEqual(remediatorActions.map((a) => a.split(':')[1]).sort());
+  });
+});

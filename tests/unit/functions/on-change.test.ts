@@ -1,0 +1,575 @@
+/**
+ * The change-event Lambda end to end: the real handler, runtime, use case and adapters, with every SDK client it
+ * uses (ECR, IAM, CodeBuild, STS, SNS) mocked at the class. Every test is a fresh cold start (config and account
+ * are cached at module scope in lib/runtime.ts), with the environment set before the handler module is loaded.
+ */
+import path from 'node:path';
+import * as ecrSdk from '@aws-sdk/client-ecr';
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  ECRServiceException,
+  GetLifecyclePolicyCommand,
+  GetRegistryScanningConfigurationCommand,
+  GetRepositoryPolicyCommand,
+  LifecyclePolicyNotFoundException,
+  ListTagsForResourceCommand,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
+  PutLifecyclePolicyCommand,
+  RepositoryNotFoundException,
+  RepositoryPolicyNotFoundException,
+  SetRepositoryPolicyCommand,
+  type Repository as SdkRepository,
+} from '@aws-sdk/client-ecr';
+import * as codebuildSdk from '@aws-sdk/client-codebuild';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import * as iamSdk from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
+import * as snsSdk from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import * as stsSdk from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { handler as onChangeHandler } from '../../../functions/on-change';
+import { cliRepositories, sdkRepository } from '../../fixtures/ecr/sdk-responses';
+import { awsSample, loadJson } from '../../fixtures/load';
+
+const ecrMock = mockClient(ECRClient);
+const iamMock = mockClient(IAMClient);
+const codebuildMock = mockClient(CodeBuildClient);
+const stsMock = mockClient(STSClient);
+const snsMock = mockClient(SNSClient);
+
+/** The account and region of the event files in events/. */
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`;
+const REMEDIATION_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/buildwarden-test-onChange`;
+
+const WRITE_COMMANDS = new Set([
+  'PutLifecyclePolicyCommand',
+  'PutImageScanningConfigurationCommand',
+  'PutRegistryScanningConfigurationCommand',
+  'PutImageTagMutabilityCommand',
+  'SetRepositoryPolicyCommand',
+  'DeleteRepositoryPolicyCommand',
+  'PutRolePolicyCommand',
+  'DetachRolePolicyCommand',
+]);
+
+const ENV_KEYS = [
+  'STAGE',
+  'NOTIFICATION_TOPIC_ARN',
+  'REMEDIATION_ROLE_ARN',
+  'GUARDRAILS_FILE',
+  'AWS_REGION',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+let savedEnv: Record<string, string | undefined>;
+
+/** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
+async function coldStart(): Promise<typeof onChangeHandler> {
+  for (const key of ENV_KEYS) delete process.env[key];
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    STAGE: 'test',
+    NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+    REMEDIATION_ROLE_ARN,
+  });
+  let handler: typeof onChangeHandler | undefined;
+  await jest.isolateModulesAsync(async () => {
+    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
+    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
+    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
+    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
+    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
+    ({ handler } = await import('../../../functions/on-change'));
+  });
+  return handler!;
+}
+
+type RawEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
+
+function eventFile(name: string): RawEvent {
+  return loadJson<RawEvent>(path.join('..', '..', 'events', name));
+}
+
+/** The official describe-repositories item, moved to `name` in the test account, with `overrides`. */
+function sdkRepositoryNamed(name: string, overrides: Partial<SdkRepository> = {}): SdkRepository {
+  return sdkRepository({
+    ...cliRepositories()[0]!,
+    registryId: ACCOUNT,
+    repositoryName: name,
+    repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`,
+    repositoryUri: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}`,
+    encryptionConfiguration: { encryptionType: 'KMS', kmsKey: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k1` },
+    ...overrides,
+  } as Parameters<typeof sdkRepository>[0]);
+}
+
+const GOOD_LIFECYCLE_POLICY = JSON.stringify({
+  rules: [
+    {
+      rulePriority: 1,
+      description: 'Expire untagged images after 7 days',
+      selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 7 },
+      action: { type: 'expire' },
+    },
+  ],
+});
+
+/** The account around the repository under test: STS, registry scanning, images, tags, SNS. */
+function givenAccount(): void {
+  stsMock.on(GetCallerIdentityCommand).resolves({
+    UserId: 'AROASAMPLEROLEID:buildwarden-test-onChange',
+    Account: ACCOUNT,
+    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/buildwarden-test-onChange/buildwarden-test-onChange`,
+  });
+  ecrMock
+    .on(GetRegistryScanningConfigurationCommand)
+    .resolves({ registryId: ACCOUNT, scanningConfiguration: { scanType: 'BASIC', rules: [] } });
+  ecrMock.on(ListTagsForResourceCommand).resolves({ tags: [] });
+  ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [] });
+  ecrMock
+    .on(GetRepositoryPolicyCommand)
+    .rejects(
+      new RepositoryPolicyNotFoundException({ message: 'Repository policy does not exist', $metadata: {} }),
+    );
+  ecrMock.on(PutLifecyclePolicyCommand).resolves({});
+  ecrMock.on(PutImageScanningConfigurationCommand).resolves({});
+  ecrMock.on(PutImageTagMutabilityCommand).resolves({});
+  ecrMock.on(SetRepositoryPolicyCommand).resolves({});
+  snsMock.on(PublishCommand).resolves({ MessageId: '00000000-0000-0000-0000-000000000001' });
+}
+
+/** web/frontend as the demo has it: MUTABLE, scan on push off, no lifecycle policy. */
+function givenMutableWebFrontendWithoutLifecyclePolicy(): void {
+  givenAccount();
+  ecrMock.on(DescribeRepositoriesCommand, { repositoryNames: ['web/frontend'] }).resolves({
+    repositories: [
+      sdkRepositoryNamed('web/frontend', {
+        imageTagMutability: 'MUTABLE',
+        imageScanningConfiguration: { scanOnPush: false },
+      }),
+    ],
+  });
+  ecrMock
+    .on(GetLifecyclePolicyCommand)
+    .rejects(
+      new LifecyclePolicyNotFoundException({ message: 'Lifecycle policy does not exist', $metadata: {} }),
+    );
+}
+
+const PUBLIC_PULL = {
+  Sid: 'AllowPull',
+  Effect: 'Allow',
+  Principal: '*',
+  Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+};
+const CI_PUSH = {
+  Sid: 'CiPush',
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/web-build-role` },
+  Action: ['ecr:PutImage'],
+};
+
+/** web/legacy-cache compliant in every way but its repository policy, which opens pulls to everyone. */
+function givenLegacyCacheWithPublicPolicy(): void {
+  givenAccount();
+  ecrMock.on(DescribeRepositoriesCommand, { repositoryNames: ['web/legacy-cache'] }).resolves({
+    repositories: [
+      sdkRepositoryNamed('web/legacy-cache', {
+        imageTagMutability: 'IMMUTABLE',
+        imageScanningConfiguration: { scanOnPush: true },
+      }),
+    ],
+  });
+  ecrMock.on(GetLifecyclePolicyCommand).resolves({
+    registryId: ACCOUNT,
+    repositoryName: 'web/legacy-cache',
+    lifecyclePolicyText: GOOD_LIFECYCLE_POLICY,
+  });
+  ecrMock.on(GetRepositoryPolicyCommand).resolves({
+    registryId: ACCOUNT,
+    repositoryName: 'web/legacy-cache',
+    policyText: JSON.stringify({ Version: '2012-10-17', Statement: [PUBLIC_PULL, CI_PUSH] }),
+  });
+}
+
+/** The write commands sent to any client, in the order they were sent, with their inputs. */
+function writesSent(): { command: string; input: Record<string, unknown> }[] {
+  return [...ecrMock.calls(), ...iamMock.calls()]
+    .map(
+      (call) => call.args[0] as unknown as { constructor: { name: string }; input: Record<string, unknown> },
+    )
+    .filter((command) => WRITE_COMMANDS.has(command.constructor.name))
+    .map((command) => ({ command: command.constructor.name, input: command.input }));
+}
+
+/** A ThrottlingException as the SDK raises it for a throttled ECR call (ECR models no class for it). */
+function throttling(): ECRServiceException {
+  return new ECRServiceException({
+    name: 'ThrottlingException',
+    $fault: 'client',
+    message: 'Rate exceeded',
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+beforeEach(() => {
+  ecrMock.reset();
+  iamMock.reset();
+  codebuildMock.reset();
+  stsMock.reset();
+  snsMock.reset();
+  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+});
+
+afterEach(() => {
+  for (const key of ENV_KEYS) {
+    const value = savedEnv[key];
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+describe('change-event handler: PutImageTagMutability on a MUTABLE repository without lifecycle policy', () => {
+  it('sends PutLifecyclePolicy, PutImageScanningConfiguration and PutImageTagMutability, in that order', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(writesSent().map((w) => w.command)).toEqual([
+      'PutLifecyclePolicyCommand',
+      'PutImageScanningConfigurationCommand',
+      'PutImageTagMutabilityCommand',
+    ]);
+  });
+
+  it('puts a lifecycle policy expiring untagged images after 14 days (the default guardrails)', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    const [call] = ecrMock.commandCalls(PutLifecyclePolicyCommand);
+    const input = call!.args[0].input;
+    expect(input).toEqual({
+      repositoryName: 'web/frontend',
+      registryId: ACCOUNT,
+      lifecyclePolicyText: expect.any(String),
+    });
+    expect(JSON.parse(input.lifecyclePolicyText!)).toEqual({
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'buildwarden: expire untagged images 14 days after push',
+          selection: {
+            tagStatus: 'untagged',
+            countType: 'sinceImagePushed',
+            countUnit: 'days',
+            countNumber: 14,
+          },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+  });
+
+  it('turns on scan on push for the repository', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    const calls = ecrMock.commandCalls(PutImageScanningConfigurationCommand);
+    expect(calls.map((c) => c.args[0].input)).toEqual([
+      {
+        repositoryName: 'web/frontend',
+        registryId: ACCOUNT,
+        imageScanningConfiguration: { scanOnPush: true },
+      },
+    ]);
+  });
+
+  it('makes the tags IMMUTABLE', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    const calls = ecrMock.commandCalls(PutImageTagMutabilityCommand);
+    expect(calls.map((c) => c.args[0].input)).toEqual([
+      { repositoryName: 'web/frontend', registryId: ACCOUNT, imageTagMutability: 'IMMUTABLE' },
+    ]);
+  });
+
+  it('publishes one notification per action to the topic, naming rule and repository', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    const published = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published.map((p) => [p.TopicArn, p.Subject])).toEqual([
+      [TOPIC_ARN, 'buildwarden fixed ecr.lifecycle-policy on web/frontend'],
+      [TOPIC_ARN, 'buildwarden fixed ecr.scan-on-push on web/frontend'],
+      [TOPIC_ARN, 'buildwarden fixed ecr.tag-immutability on web/frontend'],
+    ]);
+    for (const p of published) {
+      expect(p.MessageAttributes).toMatchObject({
+        kind: { DataType: 'String', StringValue: 'remediation' },
+        repository: { DataType: 'String', StringValue: 'web/frontend' },
+      });
+    }
+  });
+
+  it('returns the applied actions', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(result).toMatchObject({
+      skipped: null,
+      actions: [
+        { action: 'PutLifecyclePolicy', applied: true },
+        { action: 'PutImageScanningConfiguration', applied: true },
+        { action: 'PutImageTagMutability', applied: true },
+      ],
+    });
+  });
+
+  it('reads the repository it was told about, with its images', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(ecrMock).toHaveReceivedCommandWith(DescribeRepositoriesCommand, {
+      repositoryNames: ['web/frontend'],
+    });
+    expect(ecrMock).toHaveReceivedCommandWith(DescribeImagesCommand, {
+      repositoryName: 'web/frontend',
+      registryId: ACCOUNT,
+    });
+  });
+});
+
+describe('change-event handler: events it must not act on', () => {
+  it('sends no write for an event made by a session of REMEDIATION_ROLE_ARN', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    const identity = raw.detail.userIdentity as {
+      arn: string;
+      sessionContext: { sessionIssuer: { arn: string } };
+    };
+    identity.arn = `arn:aws:sts::${ACCOUNT}:assumed-role/buildwarden-test-onChange/buildwarden-test-onChange`;
+    identity.sessionContext.sessionIssuer.arn = REMEDIATION_ROLE_ARN;
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(raw);
+
+    // Assess
+    expect(result).toEqual({
+      skipped: "caused by buildwarden's own remediation role",
+      actions: [],
+      notifications: [],
+    });
+    expect(writesSent()).toEqual([]);
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('sends no write for a call that failed (errorCode)', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(eventFile('ecr-PutImageTagMutability-failed.json'));
+
+    // Assess
+    expect(result).toMatchObject({ skipped: expect.stringContaining('AccessDenied') });
+    expect(writesSent()).toEqual([]);
+  });
+
+  it('skips an event for a repository that no longer exists', async () => {
+    // Prepare
+    givenAccount();
+    ecrMock
+      .on(DescribeRepositoriesCommand)
+      .rejects(new RepositoryNotFoundException({ message: 'The repository does not exist', $metadata: {} }));
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(result).toMatchObject({ skipped: 'repository web/frontend no longer exists' });
+    expect(writesSent()).toEqual([]);
+  });
+
+  it.each([
+    ['null', () => null],
+    [
+      'the official S3 CloudTrail event',
+      () => awsSample('eventbridge-aws-api-call-via-cloudtrail.s3-CreateBucket.json'),
+    ],
+    [
+      'an event without detail',
+      () => {
+        const raw: Partial<RawEvent> = eventFile('ecr-PutImageTagMutability.json');
+        delete raw.detail;
+        return raw;
+      },
+    ],
+    [
+      'an ECR call it does not handle',
+      () => {
+        const raw = eventFile('ecr-PutImageTagMutability.json');
+        raw.detail.eventName = 'DeleteRepository';
+        return raw;
+      },
+    ],
+  ])('returns { dropped } for %s without throwing or calling AWS', async (_case, makeEvent) => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(makeEvent());
+
+    // Assess
+    expect(result).toEqual({ dropped: expect.any(String) });
+    expect(ecrMock.calls()).toHaveLength(0);
+    expect(snsMock.calls()).toHaveLength(0);
+  });
+
+  it('names the offending field in the dropped reason', async () => {
+    // Prepare
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    raw.detail.eventName = 'DeleteRepository';
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(raw);
+
+    // Assess
+    expect(result).toEqual({ dropped: expect.stringMatching(/^detail\.eventName: DeleteRepository/) });
+  });
+});
+
+describe('change-event handler: AWS errors are rethrown (Lambda retries)', () => {
+  it('rethrows a ThrottlingException from DescribeRepositories and writes nothing', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const error = throttling();
+    ecrMock.on(DescribeRepositoriesCommand).rejects(error);
+    const handler = await coldStart();
+
+    // Act
+    const running = handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    await expect(running).rejects.toBe(error);
+    expect(writesSent()).toEqual([]);
+  });
+
+  it('rethrows an Error named ThrottlingException from a write', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const error = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    ecrMock.on(PutImageScanningConfigurationCommand).rejects(error);
+    const handler = await coldStart();
+
+    // Act
+    const running = handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    await expect(running).rejects.toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded' });
+  });
+
+  it('rethrows a throttled SNS Publish', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    snsMock
+      .on(PublishCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const handler = await coldStart();
+
+    // Act
+    const running = handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    await expect(running).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+});
+
+describe('change-event handler: SetRepositoryPolicy', () => {
+  it('removes only the offending statement: SetRepositoryPolicy with the exact remaining policy', async () => {
+    // Prepare
+    givenLegacyCacheWithPublicPolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-SetRepositoryPolicy.json'));
+
+    // Assess
+    expect(writesSent()).toEqual([
+      {
+        command: 'SetRepositoryPolicyCommand',
+        input: {
+          repositoryName: 'web/legacy-cache',
+          registryId: ACCOUNT,
+          policyText: JSON.stringify({ Version: '2012-10-17', Statement: [CI_PUSH] }),
+        },
+      },
+    ]);
+  });
+
+  it('publishes one critical remediation notification for the policy fix', async () => {
+    // Prepare
+    givenLegacyCacheWithPublicPolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-SetRepositoryPolicy.json'));
+
+    // Assess
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: 'buildwarden fixed ecr.repository-policy on web/legacy-cache',
+      MessageAttributes: expect.objectContaining({
+        severity: { DataType: 'String', StringValue: 'critical' },
+      }),
+    });
+  });
+});

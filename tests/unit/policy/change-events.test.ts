@@ -1,0 +1,356 @@
+/**
+ * Parsing CloudTrail change events (EventBridge envelope) into the resource they name, and deciding which
+ * events must not be acted on. Inputs are the event files in events/ (built from the official samples) and
+ * the official EventBridge envelope sample.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import {
+  CHANGE_DETAIL_TYPES,
+  parseChangeEvent,
+  skipReason,
+  type ChangeEvent,
+  type ChangeTarget,
+} from '../../../lib/policy/change-events';
+import { InvalidInputError } from '../../../lib/policy/validation';
+import { awsSample, loadJson, REPO_ROOT } from '../../fixtures/load';
+
+type RawEvent = { detail?: Record<string, unknown> } & Record<string, unknown>;
+
+/** An event file from events/, as a fresh copy the test may mutate. */
+function eventFile(name: string): RawEvent {
+  return loadJson<RawEvent>(path.join('..', '..', 'events', name));
+}
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseChangeEvent(raw);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected parseChangeEvent to reject the event');
+}
+
+const ACCOUNT = '123456789012';
+const OWN_ROLE_NAME = 'buildwarden-remediation';
+const OWN_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${OWN_ROLE_NAME}`;
+const OWN_ROLE_ARN_WITH_PATH = `arn:aws:iam::${ACCOUNT}:role/service-role/buildwarden/${OWN_ROLE_NAME}`;
+const OWN_SESSION_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/${OWN_ROLE_NAME}/buildwarden-dev-onChange`;
+
+/** A parsed PutImageTagMutability event made by `principal`, optionally through the role `issuer`. */
+function eventBy(principal: string, issuer?: string): ChangeEvent {
+  const raw = eventFile('ecr-PutImageTagMutability.json');
+  const identity = raw.detail!.userIdentity as Record<string, unknown>;
+  identity.arn = principal;
+  if (issuer === undefined) delete identity.sessionContext;
+  else (identity.sessionContext as { sessionIssuer: { arn: string } }).sessionIssuer.arn = issuer;
+  return parseChangeEvent(raw);
+}
+
+const EXPECTED_TARGETS: Record<string, ChangeTarget> = {
+  'codebuild-CreateProject.json': { kind: 'project', projectName: 'web-frontend-build' },
+  'codebuild-UpdateProject.json': { kind: 'project', projectName: 'data-etl-build' },
+  'ecr-CreateRepository-service-event.json': { kind: 'repository', repositoryName: 'tmp/spike-grpc' },
+  'ecr-CreateRepository.json': { kind: 'repository', repositoryName: 'web/frontend' },
+  'ecr-DeleteLifecyclePolicy.json': { kind: 'repository', repositoryName: 'payments/api' },
+  'ecr-DeleteRepositoryPolicy.json': { kind: 'repository', repositoryName: 'data/etl' },
+  'ecr-PutImageScanningConfiguration.json': { kind: 'repository', repositoryName: 'web/frontend' },
+  'ecr-PutImageTagMutability-failed.json': { kind: 'repository', repositoryName: 'payments/api' },
+  'ecr-PutImageTagMutability.json': { kind: 'repository', repositoryName: 'web/frontend' },
+  'ecr-PutLifecyclePolicy.json': { kind: 'repository', repositoryName: 'web/legacy-cache' },
+  'ecr-PutRegistryScanningConfiguration.json': { kind: 'registry' },
+  'ecr-SetRepositoryPolicy.json': { kind: 'repository', repositoryName: 'web/legacy-cache' },
+  'iam-AttachRolePolicy.json': { kind: 'role', roleName: 'web-build-role' },
+  'iam-DeleteRolePolicy.json': { kind: 'role', roleName: 'payments-build-role' },
+  'iam-DetachRolePolicy.json': { kind: 'role', roleName: 'legacy-build-role' },
+  'iam-PutRolePermissionsBoundary.json': { kind: 'role', roleName: 'docs-build-role' },
+  'iam-PutRolePolicy.json': { kind: 'role', roleName: 'data-build-role' },
+  'iam-UpdateAssumeRolePolicy.json': { kind: 'role', roleName: 'web-build-role' },
+};
+
+describe('parseChangeEvent: the resource an event names', () => {
+  it('has an expected target for every CloudTrail change event in events/', () => {
+    // Prepare
+    const files = readdirSync(path.join(REPO_ROOT, 'events'))
+      .filter((f) => f.endsWith('.json'))
+      .filter((f) => (CHANGE_DETAIL_TYPES as readonly unknown[]).includes(eventFile(f)['detail-type']));
+
+    // Act
+    const untested = files.filter((f) => !(f in EXPECTED_TARGETS));
+
+    // Assess
+    expect(untested).toEqual([]);
+  });
+
+  it.each(Object.entries(EXPECTED_TARGETS))('%s names %o', (file, target) => {
+    // Prepare
+    const raw = eventFile(file);
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event.target).toEqual(target);
+    expect(event.eventName).toBe((raw.detail as { eventName: string }).eventName);
+  });
+
+  it('takes the envelope id, time, account and region, and the caller from userIdentity', () => {
+    // Prepare
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event).toEqual({
+      eventId: '6f8c2e1a-0b3d-4c5e-9f70-000000000005',
+      eventName: 'PutImageTagMutability',
+      eventSource: 'ecr.amazonaws.com',
+      time: '2026-11-25T10:15:00Z',
+      account: ACCOUNT,
+      region: 'us-east-1',
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/PlatformAdmin/jane.doe`,
+      principalRoleArn: `arn:aws:iam::${ACCOUNT}:role/PlatformAdmin`,
+      target: { kind: 'repository', repositoryName: 'web/frontend' },
+    });
+  });
+
+  it('names the invoking service as the principal of a service event without an identity ARN', () => {
+    // Prepare
+    const raw = eventFile('ecr-CreateRepository-service-event.json');
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event.principal).toBe('ecr.amazonaws.com');
+    expect(event.principalRoleArn).toBeUndefined();
+  });
+
+  it('falls back to the repository ARN in detail.resources when the request does not name it', () => {
+    // Prepare
+    const raw = eventFile('ecr-DeleteLifecyclePolicy.json');
+    raw.detail!.requestParameters = null;
+    raw.detail!.responseElements = null;
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event.target).toEqual({ kind: 'repository', repositoryName: 'payments/api' });
+  });
+
+  it('rejects an event that names no resource, pointing at detail.requestParameters', () => {
+    // Prepare
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    raw.detail!.requestParameters = {};
+    raw.detail!.responseElements = null;
+    delete raw.detail!.resources;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail\.requestParameters: /)]);
+  });
+});
+
+describe('parseChangeEvent: what it rejects', () => {
+  it('rejects the official envelope sample (an S3 call), naming detail.eventSource', () => {
+    // Prepare
+    const raw = awsSample('eventbridge-aws-api-call-via-cloudtrail.s3-CreateBucket.json');
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail\.eventSource: /)]);
+  });
+
+  it('throws InvalidInputError (drop, do not retry) for a rejected event', () => {
+    // Prepare
+    const raw = awsSample('eventbridge-aws-api-call-via-cloudtrail.s3-CreateBucket.json');
+
+    // Act
+    const parsing = () => parseChangeEvent(raw);
+
+    // Assess
+    expect(parsing).toThrow(InvalidInputError);
+  });
+
+  it('rejects an ECR call buildwarden does not handle, naming detail.eventName and the call', () => {
+    // Prepare
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    raw.detail!.eventName = 'DeleteRepository';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail\.eventName: DeleteRepository is not/)]);
+  });
+
+  it('rejects a call of one service presented as another service (eventName of IAM, source ECR)', () => {
+    // Prepare
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    raw.detail!.eventName = 'PutRolePolicy';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail\.eventName: /)]);
+  });
+
+  it('rejects an event without detail, naming the path `detail`', () => {
+    // Prepare
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    delete raw.detail;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail: /)]);
+  });
+
+  it('rejects an event whose detail-type is not a CloudTrail one, naming detail-type', () => {
+    // Prepare
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    raw['detail-type'] = 'Scheduled Event';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail-type: /)]);
+  });
+
+  it.each([null, 'text', 42, [], {}])('rejects %p as an event', (raw) => {
+    // Act
+    const parsing = () => parseChangeEvent(raw);
+
+    // Assess
+    expect(parsing).toThrow(InvalidInputError);
+  });
+});
+
+describe('skipReason', () => {
+  it('skips a call that failed, naming its errorCode', () => {
+    // Prepare
+    const event = parseChangeEvent(eventFile('ecr-PutImageTagMutability-failed.json'));
+
+    // Act
+    const reason = skipReason(event, []);
+
+    // Assess
+    expect(reason).toBe('the PutImageTagMutability call failed (AccessDenied); nothing changed');
+  });
+
+  it('does not skip a successful call by another role', () => {
+    // Prepare
+    const event = parseChangeEvent(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Act
+    const reason = skipReason(event, [OWN_ROLE_ARN]);
+
+    // Assess
+    expect(reason).toBeUndefined();
+  });
+
+  it('skips a call whose session issuer is the own role ARN', () => {
+    // Prepare
+    const event = eventBy(OWN_SESSION_ARN, OWN_ROLE_ARN);
+
+    // Act
+    const reason = skipReason(event, [OWN_ROLE_ARN]);
+
+    // Assess
+    expect(reason).toBe("caused by buildwarden's own remediation role");
+  });
+
+  it('skips a call whose principal is the own role ARN itself', () => {
+    // Prepare
+    const event = eventBy(OWN_ROLE_ARN);
+
+    // Act
+    const reason = skipReason(event, [OWN_ROLE_ARN]);
+
+    // Assess
+    expect(reason).toBe("caused by buildwarden's own remediation role");
+  });
+
+  it('skips a call by an assumed-role session of the own role when no session issuer is given', () => {
+    // Prepare
+    const event = eventBy(OWN_SESSION_ARN);
+
+    // Act
+    const reason = skipReason(event, [OWN_ROLE_ARN]);
+
+    // Assess
+    expect(reason).toBe("caused by buildwarden's own remediation role");
+  });
+
+  it('skips a session of the own role when the configured role ARN has a path (session ARNs have none)', () => {
+    // Prepare
+    const event = eventBy(OWN_SESSION_ARN);
+
+    // Act
+    const reason = skipReason(event, [OWN_ROLE_ARN_WITH_PATH]);
+
+    // Assess
+    expect(reason).toBe("caused by buildwarden's own remediation role");
+  });
+
+  it('skips a call whose session issuer is the own role ARN with a path', () => {
+    // Prepare
+    const event = eventBy(OWN_SESSION_ARN, OWN_ROLE_ARN_WITH_PATH);
+
+    // Act
+    const reason = skipReason(event, [OWN_ROLE_ARN_WITH_PATH]);
+
+    // Assess
+    expect(reason).toBe("caused by buildwarden's own remediation role");
+  });
+
+  it.each([
+    ['a role whose name extends the own name', `${OWN_ROLE_NAME}-v2`],
+    ['a role whose name ends with the own name', `old-${OWN_ROLE_NAME}`],
+    ['a different role', 'PlatformAdmin'],
+  ])('does not skip a session of %s', (_case, roleName) => {
+    // Prepare
+    const event = eventBy(
+      `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/session`,
+      `arn:aws:iam::${ACCOUNT}:role/${roleName}`,
+    );
+
+    // Act
+    const reason = skipReason(event, [OWN_ROLE_ARN_WITH_PATH]);
+
+    // Assess
+    expect(reason).toBeUndefined();
+  });
+
+  it('does not skip anything when no own role is configured', () => {
+    // Prepare
+    const event = eventBy(OWN_SESSION_ARN, OWN_ROLE_ARN);
+
+    // Act
+    const reason = skipReason(event, []);
+
+    // Assess
+    expect(reason).toBeUndefined();
+  });
+
+  it('does not skip a call by an IAM user that shares the own role name', () => {
+    // Prepare
+    const event = eventBy(`arn:aws:iam::${ACCOUNT}:user/${OWN_ROLE_NAME}`);
+
+    // Act
+    const reason = skipReason(event, [OWN_ROLE_ARN]);
+
+    // Assess
+    expect(reason).toBeUndefined();
+  });
+});
