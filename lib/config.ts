@@ -17,6 +17,10 @@ const envSchema = z.object({
   /** How many worst offenders the audit summary names. */
   AUDIT_TOP_OFFENDERS: z.coerce.number().int().min(1).max(100).default(10),
   AUDIT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  /** DynamoDB tables of the scan gate: verdicts by image, builds by repository, idempotency records. */
+  VERDICTS_TABLE: z.string().min(3).optional(),
+  BUILDS_TABLE: z.string().min(3).optional(),
+  IDEMPOTENCY_TABLE: z.string().min(3).optional(),
   /** The change handler's own role: events it causes are skipped so remediation never loops. */
   REMEDIATION_ROLE_ARN: z
     .string()
@@ -55,4 +59,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   return { ...parsed.data, guardrails };
+}
+
+/** A variable only some functions need; its absence is a configuration error naming it. */
+export function required<K extends 'VERDICTS_TABLE' | 'BUILDS_TABLE' | 'IDEMPOTENCY_TABLE'>(
+  config: RuntimeConfig,
+  key: K,
+): string {
+  const value = config[key];
+  if (!value) throw new ConfigError(`${key} is required by this function`);
+  return value;
 }

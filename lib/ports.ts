@@ -11,6 +11,7 @@ import type {
   Role,
 } from './policy/model';
 import type { RemediationWrite } from './policy/remediation';
+import type { BuildRecord } from './policy/builds';
 
 export interface AccountInfo {
   accountId: string;
@@ -68,4 +69,40 @@ export interface Notification {
 
 export interface Notifier {
   publish(notification: Notification): Promise<void>;
+}
+
+/** DescribeImageScanFindings, every page (basic `findings` and enhanced `enhancedFindings` kept as sent). */
+export interface ScanFindingsReader {
+  imageScanFindingsPages(repositoryName: string, imageDigest: string): Promise<unknown[]>;
+}
+
+/** A stored scan verdict: what a deploy gate asks for by repository and image digest. */
+export interface StoredVerdict {
+  repositoryName: string;
+  imageDigest: string;
+  verdict: 'pass' | 'fail' | 'scan-failed';
+  scanKind: 'basic' | 'enhanced';
+  imageTags: string[];
+  counts: Record<string, number>;
+  topFindings: unknown[];
+  allowlisted: unknown[];
+  expiredAllowlist: unknown[];
+  scannedAt: string;
+  /** The build that pushed the image, when known. */
+  producedBy?: { project: string; buildId: string; buildNumber?: number; sourceVersion?: string };
+}
+
+/** Verdicts by image, and the builds that push to each repository (to name the build that produced an image). */
+export interface VerdictStore {
+  putVerdict(verdict: StoredVerdict): Promise<void>;
+  getVerdict(repositoryName: string, imageDigest: string): Promise<StoredVerdict | undefined>;
+  /** Records which build pushed a digest; kept when the verdict is written before or after. */
+  recordProducer(
+    repositoryName: string,
+    imageDigest: string,
+    producedBy: NonNullable<StoredVerdict['producedBy']>,
+  ): Promise<void>;
+  recordBuild(build: BuildRecord): Promise<void>;
+  /** Builds of projects that push to this repository, most recent first (a bounded window). */
+  buildsFor(repositoryName: string): Promise<BuildRecord[]>;
 }

@@ -2,7 +2,7 @@
  * Composition root of the Lambda functions: config parsed once at cold start, adapters created once.
  * Handlers in functions/ import from here and never touch the SDK themselves.
  */
-import { loadConfig, type RuntimeConfig } from './config';
+import { loadConfig, required, type RuntimeConfig } from './config';
 import { currentAccount, stsActions } from './aws/account';
 import { EcrRegistry, ecrReadActions } from './aws/ecr';
 import { SnsNotifier, snsActions } from './aws/sns';
@@ -10,6 +10,11 @@ import { CodeBuildProjects, codebuildReadActions } from './aws/codebuild';
 import { IamIdentity, iamReadActions, iamRoleReadActions } from './aws/iam';
 import { AwsRemediator, remediatorActions } from './aws/remediator';
 import type { ChangeDeps } from './usecases/on-change';
+import { EcrScanFindings, scanFindingsActions } from './aws/scan-findings';
+import { DynamoVerdictStore, verdictReadActions, verdictStoreActions } from './aws/verdicts';
+import { idempotencyActions, onceByKey } from './aws/idempotency';
+import type { BuildDeps, ScanDeps } from './usecases/scan-gate';
+export { onceByKey };
 import type { AccountInfo } from './ports';
 
 let config: RuntimeConfig | undefined;
@@ -42,12 +47,52 @@ export const changeDeps = async (): Promise<ChangeDeps> => {
   };
 };
 
+export function verdictStore(): DynamoVerdictStore {
+  const cfg = runtimeConfig();
+  return new DynamoVerdictStore({
+    verdicts: required(cfg, 'VERDICTS_TABLE'),
+    ...(cfg.BUILDS_TABLE ? { builds: cfg.BUILDS_TABLE } : {}),
+  });
+}
+
+export const scanDeps = async (): Promise<ScanDeps> => ({
+  account: await (account ??= currentAccount()),
+  findings: new EcrScanFindings(),
+  verdicts: verdictStore(),
+  notifier: new SnsNotifier(runtimeConfig().NOTIFICATION_TOPIC_ARN),
+});
+
+export const buildDeps = async (): Promise<BuildDeps> => ({
+  account: await (account ??= currentAccount()),
+  projects: new CodeBuildProjects(),
+  verdicts: verdictStore(),
+  notifier: new SnsNotifier(runtimeConfig().NOTIFICATION_TOPIC_ARN),
+});
+
+export const idempotencyTable = (): string => required(runtimeConfig(), 'IDEMPOTENCY_TABLE');
+
 /**
  * The IAM actions each function's adapters call. serverless.yml grants each function exactly these (plus its
  * log stream and failure destination); tests/unit/deploy/template.test.ts keeps the two in step.
  */
 export const functionActions = {
   audit: [...ecrReadActions, ...codebuildReadActions, ...iamReadActions, ...stsActions, ...snsActions],
+  onScan: [
+    ...scanFindingsActions,
+    ...verdictStoreActions,
+    ...idempotencyActions,
+    ...stsActions,
+    ...snsActions,
+  ],
+  onBuild: [
+    ...codebuildReadActions,
+    ...verdictStoreActions,
+    ...idempotencyActions,
+    ...stsActions,
+    ...snsActions,
+  ],
+  onImagePush: [...verdictStoreActions],
+  verdictApi: [...verdictReadActions],
   onChange: [
     ...ecrReadActions,
     ...codebuildReadActions,

@@ -8,6 +8,7 @@ import { configValidateCommand } from './commands/config';
 import { snapshotCommand } from './commands/snapshot';
 import { lifecyclePreviewCommand, lifecycleValidateCommand } from './commands/lifecycle';
 import { replayCommand } from './commands/replay';
+import { verdictCommand } from './commands/verdict';
 import { EXIT, runCommand, UsageError, type Command, type Io } from './framework';
 
 const commands: Command[] = [
@@ -17,6 +18,7 @@ const commands: Command[] = [
   lifecycleValidateCommand,
   lifecyclePreviewCommand,
   replayCommand,
+  verdictCommand,
 ];
 
 function mainHelp(): string {

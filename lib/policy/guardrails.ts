@@ -7,6 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Severity } from './findings';
 import { SEVERITIES } from './findings';
 import { InvalidInputError, formatIssues } from './validation';
+import { scanGateSchema } from './scan/config';
 
 export const MODES = ['off', 'report', 'remediate'] as const;
 export type Mode = (typeof MODES)[number];
@@ -171,6 +172,8 @@ export const guardrailsSchema = z.strictObject({
   dryRun: z.boolean().default(false),
   rules: z.strictObject(ruleSchemas).prefault({}),
   exemptions: z.array(exemptionSchema).default([]),
+  /** Image scan gate (verdict thresholds, CVE allowlist) and build notifications. */
+  scanGate: scanGateSchema,
   targetRepository: z
     .strictObject({
       /** Environment variables of a CodeBuild project that name the ECR repository it pushes to. */

@@ -37,6 +37,15 @@ export const snapshotSchema = z.looseObject({
       policies: z.array(managedPolicySchema).default([]),
     })
     .prefault({}),
+  /** State buildwarden itself keeps (the verdict store and the build ledger) when the sandbox plays the account. */
+  buildwarden: z
+    .looseObject({
+      verdicts: z.array(z.looseObject({ repositoryName: z.string(), imageDigest: z.string() })).default([]),
+      builds: z
+        .array(z.looseObject({ id: z.string(), projectName: z.string(), startTime: z.string() }))
+        .default([]),
+    })
+    .optional(),
   sns: z
     .looseObject({
       topics: z

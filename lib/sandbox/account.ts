@@ -14,7 +14,11 @@ import type {
   RegistryReader,
   Remediator,
   RepositoryDetails,
+  ScanFindingsReader,
+  StoredVerdict,
+  VerdictStore,
 } from '../ports';
+import type { BuildRecord } from '../policy/builds';
 import type { RemediationWrite } from '../policy/remediation';
 import { defaultPolicyDocument } from '../policy/model';
 import type {
@@ -25,6 +29,7 @@ import type {
   Role,
 } from '../policy/model';
 import { parseSnapshot, type Snapshot } from '../policy/snapshot';
+import type { FaultInjector } from './faults';
 
 export const DESCRIBE_REPOSITORIES_PAGE = 1000;
 export const BATCH_GET_PROJECTS_MAX = 100;
@@ -40,10 +45,26 @@ const JOINED_FIELDS = [
 /** Counts simulated API calls by IAM action name, e.g. `ecr:DescribeRepositories`. */
 export type CallLog = Map<string, number>;
 
-export class SandboxAccount implements RegistryReader, ProjectReader, IdentityReader, Notifier, Remediator {
+export class SandboxAccount
+  implements
+    RegistryReader,
+    ProjectReader,
+    IdentityReader,
+    Notifier,
+    Remediator,
+    ScanFindingsReader,
+    VerdictStore
+{
   readonly calls: CallLog = new Map();
+  /** SIMULATED throttling, server errors, latency and rate limits (lib/sandbox/faults.ts); none when unset. */
+  faults: FaultInjector | undefined;
 
-  constructor(readonly snapshot: Snapshot) {}
+  constructor(
+    readonly snapshot: Snapshot,
+    options: { faults?: FaultInjector } = {},
+  ) {
+    this.faults = options.faults;
+  }
 
   static fromFile(path: string): SandboxAccount {
     return new SandboxAccount(parseSnapshot(readFileSync(path, 'utf8'), path));
@@ -60,8 +81,13 @@ export class SandboxAccount implements RegistryReader, ProjectReader, IdentityRe
     return { accountId: this.snapshot.accountId, region: this.snapshot.region };
   }
 
+  /**
+   * Every simulated API call goes through here. Every attempt is counted, throttled and failed ones too (AWS
+   * meters and CloudTrail records them as well); an injected fault is raised before the call takes effect.
+   */
   protected async call(action: string): Promise<void> {
     this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
+    if (this.faults) await this.faults.beforeCall(action);
   }
 
   async scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined> {
@@ -69,12 +95,15 @@ export class SandboxAccount implements RegistryReader, ProjectReader, IdentityRe
     return structuredClone(this.snapshot.ecr.registryScanningConfiguration);
   }
 
-  async *repositoryPages(): AsyncIterable<Repository[]> {
+  repositoryPages(): AsyncIterable<Repository[]> {
     const all = this.snapshot.ecr.repositories;
-    for (let start = 0; start === 0 || start < all.length; start += DESCRIBE_REPOSITORIES_PAGE) {
+    const pages = Math.max(1, Math.ceil(all.length / DESCRIBE_REPOSITORIES_PAGE));
+    return resumablePages(async (page) => {
+      if (page >= pages) return undefined;
       await this.call('ecr:DescribeRepositories');
-      yield all.slice(start, start + DESCRIBE_REPOSITORIES_PAGE).map(withoutJoinedFields);
-    }
+      const start = page * DESCRIBE_REPOSITORIES_PAGE;
+      return all.slice(start, start + DESCRIBE_REPOSITORIES_PAGE).map(withoutJoinedFields);
+    });
   }
 
   async repository(name: string, options: { images?: boolean } = {}): Promise<Repository | undefined> {
@@ -115,13 +144,19 @@ export class SandboxAccount implements RegistryReader, ProjectReader, IdentityRe
     return details;
   }
 
-  async *projectPages(): AsyncIterable<Project[]> {
+  projectPages(): AsyncIterable<Project[]> {
     const all = this.snapshot.codebuild.projects;
-    await this.call('codebuild:ListProjects');
-    for (let start = 0; start < all.length; start += BATCH_GET_PROJECTS_MAX) {
+    let listed = false;
+    return resumablePages(async (page) => {
+      if (!listed) {
+        await this.call('codebuild:ListProjects');
+        listed = true;
+      }
+      const start = page * BATCH_GET_PROJECTS_MAX;
+      if (start >= all.length) return undefined;
       await this.call('codebuild:BatchGetProjects');
-      yield structuredClone(all.slice(start, start + BATCH_GET_PROJECTS_MAX));
-    }
+      return structuredClone(all.slice(start, start + BATCH_GET_PROJECTS_MAX));
+    });
   }
 
   async project(name: string): Promise<Project | undefined> {
@@ -197,10 +232,13 @@ export class SandboxAccount implements RegistryReader, ProjectReader, IdentityRe
         break;
       case 'PutImageTagMutability':
         repository.imageTagMutability = write.imageTagMutability;
+        // As ECR does: the filters sent replace the old ones (none sent, none kept).
         if (write.imageTagMutabilityExclusionFilters) {
           repository.imageTagMutabilityExclusionFilters = structuredClone(
             write.imageTagMutabilityExclusionFilters,
           );
+        } else {
+          delete repository.imageTagMutabilityExclusionFilters;
         }
         break;
       case 'SetRepositoryPolicy':
@@ -210,6 +248,74 @@ export class SandboxAccount implements RegistryReader, ProjectReader, IdentityRe
         delete repository.repositoryPolicyText;
         break;
     }
+  }
+
+  /** The repository's stored DescribeImageScanFindings response for the digest, as one page. */
+  async imageScanFindingsPages(repositoryName: string, imageDigest: string): Promise<unknown[]> {
+    await this.call('ecr:DescribeImageScanFindings');
+    const repository = this.findRepository(repositoryName);
+    if (!repository)
+      throw simulatedAwsError(
+        'RepositoryNotFoundException',
+        `The repository '${repositoryName}' does not exist`,
+      );
+    const stored = repository.scanFindings?.[imageDigest];
+    if (!stored)
+      throw simulatedAwsError(
+        'ScanNotFoundException',
+        `No scan findings for ${imageDigest} in ${repositoryName}`,
+      );
+    return [structuredClone(stored)];
+  }
+
+  private get own() {
+    return (this.snapshot.buildwarden ??= { verdicts: [], builds: [] });
+  }
+
+  async putVerdict(verdict: StoredVerdict): Promise<void> {
+    await this.call('dynamodb:PutItem');
+    const list = this.own.verdicts as unknown as StoredVerdict[];
+    const index = list.findIndex(
+      (v) => v.repositoryName === verdict.repositoryName && v.imageDigest === verdict.imageDigest,
+    );
+    const producedBy = verdict.producedBy ?? list[index]?.producedBy;
+    const record = structuredClone({ ...verdict, ...(producedBy ? { producedBy } : {}) });
+    if (index >= 0) list[index] = record;
+    else list.push(record);
+  }
+
+  async getVerdict(repositoryName: string, imageDigest: string): Promise<StoredVerdict | undefined> {
+    await this.call('dynamodb:GetItem');
+    const list = this.own.verdicts as unknown as StoredVerdict[];
+    const found = list.find((v) => v.repositoryName === repositoryName && v.imageDigest === imageDigest);
+    return found && 'verdict' in found ? structuredClone(found) : undefined;
+  }
+
+  async recordProducer(
+    repositoryName: string,
+    imageDigest: string,
+    producedBy: NonNullable<StoredVerdict['producedBy']>,
+  ): Promise<void> {
+    await this.call('dynamodb:UpdateItem');
+    const list = this.own.verdicts as unknown as Partial<StoredVerdict>[];
+    const found = list.find((v) => v.repositoryName === repositoryName && v.imageDigest === imageDigest);
+    if (found) found.producedBy = structuredClone(producedBy);
+    else list.push({ repositoryName, imageDigest, producedBy: structuredClone(producedBy) });
+  }
+
+  async recordBuild(build: BuildRecord): Promise<void> {
+    await this.call('dynamodb:PutItem');
+    const list = this.own.builds as unknown as BuildRecord[];
+    const index = list.findIndex((b) => b.id === build.id);
+    if (index >= 0) list[index] = structuredClone(build);
+    else list.push(structuredClone(build));
+  }
+
+  async buildsFor(repositoryName: string): Promise<BuildRecord[]> {
+    await this.call('dynamodb:Query');
+    return structuredClone(
+      (this.own.builds as unknown as BuildRecord[]).filter((b) => b.repositoryName === repositoryName),
+    );
   }
 
   async authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }> {
@@ -241,6 +347,36 @@ export function simulatedAwsError(name: string, message: string): Error {
   const error = new Error(message);
   error.name = name;
   return error;
+}
+
+/**
+ * Pages fetched one `next()` at a time whose cursor moves only when a fetch succeeds, as a paginator's token
+ * does: a failed fetch (an injected fault) can be retried by calling `next()` again, and yields the same page
+ * once. (An async generator would be finished by the first error.) `fetch` returns undefined past the end.
+ */
+function resumablePages<T>(fetch: (page: number) => Promise<T | undefined>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      let page = 0;
+      let done = false;
+      return {
+        async next(): Promise<IteratorResult<T>> {
+          if (done) return { done: true, value: undefined };
+          const value = await fetch(page);
+          if (value === undefined) {
+            done = true;
+            return { done: true, value: undefined };
+          }
+          page += 1;
+          return { done: false, value };
+        },
+        async return(): Promise<IteratorResult<T>> {
+          done = true;
+          return { done: true, value: undefined };
+        },
+      };
+    },
+  };
 }
 
 function withoutJoinedFields(repository: Repository): Repository {

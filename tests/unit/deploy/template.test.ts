@@ -14,14 +14,12 @@ import { REPO_ROOT } from '../../fixtures/load';
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
-/** Actions every function needs from the platform, not from an adapter. */
-const PLATFORM_ACTIONS = [
-  'logs:CreateLogStream',
-  'logs:PutLogEvents',
-  'sqs:SendMessage',
-  'kms:Decrypt',
-  'kms:GenerateDataKey',
-];
+/** Actions every function needs from the platform, not from an adapter: its log stream … */
+const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** … and, for asynchronously invoked functions, the KMS-encrypted on-failure queue. */
+const FAILURE_DESTINATION_ACTIONS = ['sqs:SendMessage', 'kms:Decrypt', 'kms:GenerateDataKey'];
+/** Publishing to the KMS-encrypted topic. */
+const ENCRYPTED_TOPIC_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 let template: Template;
 
@@ -58,6 +56,16 @@ function statementsOfRole(logicalId: string): Statement[] {
   return policies.flatMap((p) => p.PolicyDocument.Statement);
 }
 
+/** Serverless writes an AWS::Lambda::EventInvokeConfig for functions with `destinations`. */
+function hasFailureDestination(functionLogicalName: string): boolean {
+  return Object.values(template.Resources).some(
+    (r) =>
+      r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+      JSON.stringify(r.Properties.FunctionName).includes(`${functionLogicalName}LambdaFunction`) &&
+      (r.Properties.DestinationConfig as { OnFailure?: unknown } | undefined)?.OnFailure !== undefined,
+  );
+}
+
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 describe('packaged CloudFormation template', () => {
@@ -74,9 +82,12 @@ describe('packaged CloudFormation template', () => {
 
     const granted = new Set(statementsOfRole(fnInTemplate.roleLogicalId).flatMap((s) => [s.Action].flat()));
 
+    const adapters: readonly string[] = functionActions[fn as keyof typeof functionActions];
     const declared = new Set<string>([
-      ...functionActions[fn as keyof typeof functionActions],
-      ...PLATFORM_ACTIONS,
+      ...adapters,
+      ...LOG_ACTIONS,
+      ...(hasFailureDestination(fnInTemplate.name) ? FAILURE_DESTINATION_ACTIONS : []),
+      ...(adapters.includes('sns:Publish') ? ENCRYPTED_TOPIC_ACTIONS : []),
     ]);
     expect([...granted].sort()).toEqual([...declared].sort());
   });
@@ -130,6 +141,68 @@ describe('packaged CloudFormation template', () => {
 
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
     expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+  });
+
+  test('every asynchronously invoked function retries a bounded number of times and has an on-failure queue', () => {
+    const asyncFunctions = Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Permission')
+      .filter(([, r]) => ['events.amazonaws.com'].includes(String(r.Properties.Principal)))
+      .map(([, r]) => JSON.stringify(r.Properties.FunctionName).match(/"(\w+)LambdaFunction"/)?.[1])
+      .filter((n): n is string => !!n);
+
+    expect(asyncFunctions.length).toBeGreaterThan(0);
+    for (const name of new Set(asyncFunctions)) {
+      const config = Object.values(template.Resources).find(
+        (r) =>
+          r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+          JSON.stringify(r.Properties.FunctionName).includes(`${name}LambdaFunction`),
+      );
+      expect({
+        name,
+        retries: config?.Properties.MaximumRetryAttempts,
+        age: config?.Properties.MaximumEventAgeInSeconds,
+      }).toEqual({
+        name,
+        retries: 2,
+        age: 3600,
+      });
+      expect(hasFailureDestination(name)).toBe(true);
+    }
+  });
+
+  test('every HTTP route requires IAM authorization', () => {
+    const routes = Object.values(template.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route');
+
+    expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes)
+      expect({ route: route.Properties.RouteKey, auth: route.Properties.AuthorizationType }).toEqual({
+        route: route.Properties.RouteKey,
+        auth: 'AWS_IAM',
+      });
+  });
+
+  test('the DynamoDB tables are on-demand, encrypted and point-in-time recoverable; the idempotency table expires records', () => {
+    const tables = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+
+    expect(tables.length).toBeGreaterThan(0);
+    for (const [, t] of tables) {
+      expect(t.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    }
+    expect(template.Resources.IdempotencyTable!.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiration',
+      Enabled: true,
+    });
+  });
+
+  test('log retention is set for every function', () => {
+    const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+
+    expect(groups.length).toBe(functionsInTemplate().length);
+    for (const g of groups) expect(g.Properties.RetentionInDays).toBe(90);
   });
 
   test('the runtime is nodejs22.x on arm64', () => {

@@ -1,0 +1,19 @@
+/**
+ * The deploy gate. Trigger: HTTP API `GET /images/{proxy+}` (AWS_IAM authorization), serving
+ * `/images/{repository}/{digest}/verdict`: 200 with the stored verdict, 404 while the image has not been
+ * scanned (a gate blocks on that), 400 for a malformed repository or digest.
+ */
+import { httpHandler, NotFoundError } from '../lib/http';
+import { verdictStore } from '../lib/runtime';
+import { parseVerdictPath } from '../lib/policy/gate-request';
+import { imageVerdict } from '../lib/usecases/scan-gate';
+
+export const handler = httpHandler(async (event) => {
+  const { repositoryName, imageDigest } = parseVerdictPath(event.pathParameters?.proxy ?? '');
+  const verdict = await imageVerdict(verdictStore(), repositoryName, imageDigest);
+  if (!verdict)
+    throw new NotFoundError(
+      `no verdict for ${repositoryName}@${imageDigest}: the image has not been scanned yet`,
+    );
+  return { status: 200, body: verdict };
+});

@@ -1,0 +1,41 @@
+/**
+ * Exactly-once effects under at-least-once delivery: Powertools idempotency with its DynamoDB persistence
+ * layer. The key is chosen by the caller (a scan result, a build state change), not the EventBridge event id,
+ * because ECR may report the same scan twice under different event ids.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { clientConfig } from './common';
+
+export const idempotencyActions = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+
+/** How long a completed key is remembered (EventBridge retries within 24 hours at most). */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+export interface Keyed<T> {
+  key: string;
+  input: T;
+}
+
+/** Wraps `fn` so that for one key it runs once; repeats return the stored result. */
+export function onceByKey<T, R extends object>(
+  tableName: string,
+  fn: (input: T) => Promise<R>,
+  client: DynamoDBClient = new DynamoDBClient(clientConfig),
+): (keyed: Keyed<T>) => Promise<R> {
+  const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'key',
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+  });
+  return makeIdempotent(async (keyed: Keyed<T>) => fn(keyed.input), { persistenceStore, config }) as (
+    keyed: Keyed<T>,
+  ) => Promise<R>;
+}

@@ -1,0 +1,60 @@
+import { parseVerdictPath } from '../../policy/gate-request';
+import { DynamoVerdictStore } from '../../aws/verdicts';
+import { imageVerdict } from '../../usecases/scan-gate';
+import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
+import { loadSandbox } from '../inputs';
+
+export const verdictCommand: Command = {
+  name: 'verdict',
+  summary: 'May this image ship? Prints the stored scan verdict of REPOSITORY at DIGEST.',
+  usage: 'buildwarden verdict REPOSITORY DIGEST [--snapshot FILE | --table NAME] [--format text|json]',
+  details:
+    'Exit status: 0 pass, 1 fail (or the scan failed), 3 unknown (not scanned yet), 2 bad usage.\n' +
+    'Without --snapshot the DynamoDB table is --table or $BUILDWARDEN_VERDICTS_TABLE (stack output VerdictsTableName).',
+  options: {
+    snapshot: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'read the verdict kept in a snapshot (the sandbox)',
+    },
+    table: {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'the verdicts DynamoDB table of the deployed stack',
+    },
+    format: { type: 'string', valueName: 'FORMAT', description: 'text (default) or json' },
+  },
+  positionals: [2, 2],
+  async run({ values, positionals }, io) {
+    const format = choiceOption(values, 'format', ['text', 'json'] as const, 'text');
+    const [repository, digest] = positionals as [string, string];
+    const { repositoryName, imageDigest } = parseVerdictPath(`${repository}/${digest}/verdict`);
+    const snapshot = stringOption(values, 'snapshot');
+    const table = stringOption(values, 'table') ?? io.env.BUILDWARDEN_VERDICTS_TABLE;
+    if (!snapshot && !table)
+      throw new UsageError('give --snapshot FILE, or --table NAME (or set BUILDWARDEN_VERDICTS_TABLE)');
+    const store = snapshot ? loadSandbox(snapshot, io) : new DynamoVerdictStore({ verdicts: table! });
+    const verdict = await imageVerdict(store, repositoryName, imageDigest);
+    if (!verdict) {
+      io.stdout(
+        format === 'json'
+          ? `${JSON.stringify({ verdict: 'unknown', repositoryName, imageDigest })}\n`
+          : `unknown: ${repositoryName}@${imageDigest} has not been scanned yet\n`,
+      );
+      return EXIT.unknown;
+    }
+    if (format === 'json') {
+      io.stdout(`${JSON.stringify(verdict, null, 2)}\n`);
+    } else {
+      const counts = Object.entries(verdict.counts)
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ');
+      const by = verdict.producedBy
+        ? ` — built by ${verdict.producedBy.project} (${verdict.producedBy.buildId})`
+        : '';
+      io.stdout(`${verdict.verdict}: ${repositoryName}@${imageDigest}${counts ? ` (${counts})` : ''}${by}\n`);
+    }
+    return verdict.verdict === 'pass' ? EXIT.ok : EXIT.findings;
+  },
+};
