@@ -1,10 +1,10 @@
 /**
- * Scheduled audit. Trigger: EventBridge schedule (`custom.auditSchedule` in serverless.yml).
- * Audits every repository against the guardrails and publishes one summary notification to SNS.
- * Errors are rethrown so Lambda's retry and the on-failure destination see them.
+ * Scheduled audit. Trigger: EventBridge schedule (`auditSchedule` in serverless.yml).
+ * Audits every repository, project and service role against the guardrails and publishes one summary
+ * notification. Errors are rethrown so Lambda's retry and the on-failure destination see them.
  */
 import { logger } from '../lib/logger';
-import { auditDeps, runtimeConfig } from '../lib/runtime';
+import { runtimeConfig, withAccount } from '../lib/runtime';
 import { auditAndNotify } from '../lib/usecases/audit';
 
 export const handler = async (
@@ -12,11 +12,13 @@ export const handler = async (
 ): Promise<{ violations: number; notVisible: number; findings: number }> => {
   const config = runtimeConfig();
   logger.info('scheduled audit started', { trigger: (event as { id?: string } | null)?.id ?? 'unknown' });
-  const report = await auditAndNotify(await auditDeps(), config.guardrails, {
-    now: new Date(),
-    concurrency: config.AUDIT_CONCURRENCY,
-    topOffenders: config.AUDIT_TOP_OFFENDERS,
-  });
+  const report = await withAccount((deps) =>
+    auditAndNotify(deps, config.guardrails, {
+      now: new Date(),
+      concurrency: config.AUDIT_CONCURRENCY,
+      topOffenders: config.AUDIT_TOP_OFFENDERS,
+    }),
+  );
   const result = {
     violations: report.summary.byStatus.violation,
     notVisible: report.summary.byStatus['not-visible'],

@@ -4,17 +4,10 @@
  * build and state. Malformed events are dropped; AWS errors rethrown for retry.
  */
 import { logger } from '../lib/logger';
-import { buildDeps, idempotencyTable, onceByKey, runtimeConfig } from '../lib/runtime';
+import { idempotencyTable, onceByKey, runtimeConfig, withAccount } from '../lib/runtime';
 import { parseBuildStateEvent, type BuildStateEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onBuildStateChanged } from '../lib/usecases/scan-gate';
-
-let handle:
-  | ((keyed: {
-      key: string;
-      input: BuildStateEvent;
-    }) => Promise<{ recorded: boolean; notifications: number }>)
-  | undefined;
 
 export const handler = async (
   raw: unknown,
@@ -30,11 +23,16 @@ export const handler = async (
     }
     throw error;
   }
-  handle ??= onceByKey(idempotencyTable(), async (input: BuildStateEvent) => {
-    const result = await onBuildStateChanged(input, await buildDeps(), config.guardrails);
-    return { recorded: result.build !== null, notifications: result.notifications.length };
+  const result = await withAccount(async (deps) => {
+    const handle = async (input: BuildStateEvent) => {
+      const outcome = await onBuildStateChanged(input, deps, config.guardrails);
+      return { recorded: outcome.build !== null, notifications: outcome.notifications.length };
+    };
+    // Once per build and state. (The local sandbox stage has no idempotency table and handles each delivery.)
+    return deps.sandbox
+      ? handle(event)
+      : onceByKey(idempotencyTable(), handle)({ key: `${event.buildId}|${event.status}`, input: event });
   });
-  const result = await handle({ key: `${event.buildId}|${event.status}`, input: event });
   logger.info('build state handled', { project: event.projectName, status: event.status, ...result });
   return result;
 };

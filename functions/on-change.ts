@@ -5,7 +5,7 @@
  * AWS errors are rethrown so Lambda retries and the on-failure destination keeps what still fails.
  */
 import { logger } from '../lib/logger';
-import { changeDeps, runtimeConfig } from '../lib/runtime';
+import { runtimeConfig, withAccount } from '../lib/runtime';
 import { parseChangeEvent } from '../lib/policy/change-events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onChangeEvent, type ChangeResult } from '../lib/usecases/on-change';
@@ -22,10 +22,12 @@ export const handler = async (raw: unknown): Promise<ChangeResult | { dropped: s
     }
     throw error;
   }
-  const result = await onChangeEvent(event, await changeDeps(), config.guardrails, {
-    now: new Date(),
-    ownRoleArns: config.REMEDIATION_ROLE_ARN ? [config.REMEDIATION_ROLE_ARN] : [],
-  });
+  const result = await withAccount((deps) =>
+    onChangeEvent(event, deps, config.guardrails, {
+      now: new Date(),
+      ownRoleArns: config.REMEDIATION_ROLE_ARN ? [config.REMEDIATION_ROLE_ARN] : [],
+    }),
+  );
   if (result.skipped) {
     logger.info('change event skipped', {
       eventId: event.eventId,

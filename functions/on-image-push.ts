@@ -4,7 +4,7 @@
  * push always records the same build. Malformed events are dropped; AWS errors rethrown for retry.
  */
 import { logger } from '../lib/logger';
-import { verdictStore } from '../lib/runtime';
+import { withAccount } from '../lib/runtime';
 import { parseImagePushEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onImagePushed } from '../lib/usecases/scan-gate';
@@ -20,7 +20,7 @@ export const handler = async (raw: unknown): Promise<{ producedBy: unknown } | {
     }
     throw error;
   }
-  const result = await onImagePushed(event, { verdicts: verdictStore() });
+  const result = await withAccount((deps) => onImagePushed(event, deps));
   logger.info('image push correlated', {
     repository: event.repositoryName,
     digest: event.imageDigest,

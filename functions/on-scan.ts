@@ -4,14 +4,10 @@
  * result, so a scan ECR reports twice is notified once). Malformed events are dropped; AWS errors rethrown.
  */
 import { logger } from '../lib/logger';
-import { idempotencyTable, onceByKey, runtimeConfig, scanDeps } from '../lib/runtime';
+import { idempotencyTable, onceByKey, runtimeConfig, withAccount } from '../lib/runtime';
 import { parseScanEvent, type ScanEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onScanCompleted } from '../lib/usecases/scan-gate';
-
-let decide:
-  | ((keyed: { key: string; input: ScanEvent }) => Promise<{ verdict: string; notifications: number }>)
-  | undefined;
 
 export const handler = async (
   raw: unknown,
@@ -27,14 +23,17 @@ export const handler = async (
     }
     throw error;
   }
-  decide ??= onceByKey(idempotencyTable(), async (input: ScanEvent) => {
-    const result = await onScanCompleted(input, await scanDeps(), config.guardrails, new Date());
-    return { verdict: result.verdict.verdict, notifications: result.notifications.length };
-  });
   const key = [event.repositoryName, event.imageDigest, event.scanStatus, JSON.stringify(event.counts)].join(
     '|',
   );
-  const result = await decide({ key, input: event });
+  const result = await withAccount(async (deps) => {
+    const decide = async (input: ScanEvent) => {
+      const outcome = await onScanCompleted(input, deps, config.guardrails, new Date());
+      return { verdict: outcome.verdict.verdict, notifications: outcome.notifications.length };
+    };
+    // Once per scan result. (The local sandbox stage has no idempotency table and handles each delivery.)
+    return deps.sandbox ? decide(event) : onceByKey(idempotencyTable(), decide)({ key, input: event });
+  });
   logger.info('scan evaluated', {
     repository: event.repositoryName,
     digest: event.imageDigest,

@@ -4,13 +4,13 @@
  * scanned (a gate blocks on that), 400 for a malformed repository or digest.
  */
 import { httpHandler, NotFoundError } from '../lib/http';
-import { verdictStore } from '../lib/runtime';
+import { withAccount } from '../lib/runtime';
 import { parseVerdictPath } from '../lib/policy/gate-request';
 import { imageVerdict } from '../lib/usecases/scan-gate';
 
 export const handler = httpHandler(async (event) => {
   const { repositoryName, imageDigest } = parseVerdictPath(event.pathParameters?.proxy ?? '');
-  const verdict = await imageVerdict(verdictStore(), repositoryName, imageDigest);
+  const verdict = await withAccount((deps) => imageVerdict(deps.verdicts, repositoryName, imageDigest));
   if (!verdict)
     throw new NotFoundError(
       `no verdict for ${repositoryName}@${imageDigest}: the image has not been scanned yet`,

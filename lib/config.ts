@@ -21,6 +21,11 @@ const envSchema = z.object({
   VERDICTS_TABLE: z.string().min(3).optional(),
   BUILDS_TABLE: z.string().min(3).optional(),
   IDEMPOTENCY_TABLE: z.string().min(3).optional(),
+  /** Stage `local` only: run against the SIMULATED sandbox account kept in this snapshot file. */
+  BUILDWARDEN_SANDBOX_FILE: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
   /** The change handler's own role: events it causes are skipped so remediation never loops. */
   REMEDIATION_ROLE_ARN: z
     .string()

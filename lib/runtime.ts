@@ -15,7 +15,8 @@ import { DynamoVerdictStore, verdictReadActions, verdictStoreActions } from './a
 import { idempotencyActions, onceByKey } from './aws/idempotency';
 import type { BuildDeps, ScanDeps } from './usecases/scan-gate';
 export { onceByKey };
-import type { AccountInfo } from './ports';
+import type { AccountInfo, VerdictStore } from './ports';
+import { SandboxAccount } from './sandbox/account';
 
 let config: RuntimeConfig | undefined;
 let account: Promise<AccountInfo> | undefined;
@@ -24,50 +25,74 @@ export function runtimeConfig(): RuntimeConfig {
   return (config ??= loadConfig());
 }
 
-export const auditDeps = async () => {
-  const cfg = runtimeConfig();
-  return {
-    account: await (account ??= currentAccount()),
-    registry: new EcrRegistry(),
-    projects: new CodeBuildProjects(),
-    identity: new IamIdentity(),
-    notifier: new SnsNotifier(cfg.NOTIFICATION_TOPIC_ARN),
-  };
-};
+/** Every port a function may use. Built per invocation; the SDK clients behind them are module singletons. */
+export interface Deps extends ChangeDeps, ScanDeps, BuildDeps {
+  verdicts: VerdictStore;
+  /** Whether this invocation runs on the SIMULATED sandbox account (stage `local`). */
+  sandbox: boolean;
+}
 
-export const changeDeps = async (): Promise<ChangeDeps> => {
+function awsDeps(accountInfo: AccountInfo): Deps {
   const cfg = runtimeConfig();
+  let store: DynamoVerdictStore | undefined;
+  // The verdict store is built on first use, so functions that never touch it need no table configured.
+  const verdicts = () =>
+    (store ??= new DynamoVerdictStore({
+      verdicts: required(cfg, 'VERDICTS_TABLE'),
+      ...(cfg.BUILDS_TABLE ? { builds: cfg.BUILDS_TABLE } : {}),
+    }));
   return {
-    account: await (account ??= currentAccount()),
+    sandbox: false,
+    account: accountInfo,
     registry: new EcrRegistry(),
     projects: new CodeBuildProjects(),
     identity: new IamIdentity(),
     remediator: new AwsRemediator(),
     notifier: new SnsNotifier(cfg.NOTIFICATION_TOPIC_ARN),
+    findings: new EcrScanFindings(),
+    verdicts: {
+      putVerdict: (v) => verdicts().putVerdict(v),
+      getVerdict: (r, d) => verdicts().getVerdict(r, d),
+      recordProducer: (r, d, p) => verdicts().recordProducer(r, d, p),
+      recordBuild: (b) => verdicts().recordBuild(b),
+      buildsFor: (r) => verdicts().buildsFor(r),
+    },
   };
-};
-
-export function verdictStore(): DynamoVerdictStore {
-  const cfg = runtimeConfig();
-  return new DynamoVerdictStore({
-    verdicts: required(cfg, 'VERDICTS_TABLE'),
-    ...(cfg.BUILDS_TABLE ? { builds: cfg.BUILDS_TABLE } : {}),
-  });
 }
 
-export const scanDeps = async (): Promise<ScanDeps> => ({
-  account: await (account ??= currentAccount()),
-  findings: new EcrScanFindings(),
-  verdicts: verdictStore(),
-  notifier: new SnsNotifier(runtimeConfig().NOTIFICATION_TOPIC_ARN),
-});
+function sandboxDepsOf(sandbox: SandboxAccount): Deps {
+  return {
+    sandbox: true,
+    account: sandbox.info,
+    registry: sandbox,
+    projects: sandbox,
+    identity: sandbox,
+    remediator: sandbox,
+    notifier: sandbox,
+    findings: sandbox,
+    verdicts: sandbox,
+  };
+}
 
-export const buildDeps = async (): Promise<BuildDeps> => ({
-  account: await (account ??= currentAccount()),
-  projects: new CodeBuildProjects(),
-  verdicts: verdictStore(),
-  notifier: new SnsNotifier(runtimeConfig().NOTIFICATION_TOPIC_ARN),
-});
+let sandboxQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs one invocation's use case against the account: the real one through the SDK adapters, or — when
+ * BUILDWARDEN_SANDBOX_FILE is set (stage `local`, `npm start`) — the SIMULATED sandbox account read from that
+ * file and written back afterwards, one invocation at a time so state persists across requests.
+ */
+export async function withAccount<T>(use: (deps: Deps) => Promise<T>): Promise<T> {
+  const file = runtimeConfig().BUILDWARDEN_SANDBOX_FILE;
+  if (!file) return use(awsDeps(await (account ??= currentAccount())));
+  const run = sandboxQueue.then(async () => {
+    const sandbox = SandboxAccount.fromFile(file);
+    const result = await use(sandboxDepsOf(sandbox));
+    sandbox.saveTo(file);
+    return result;
+  });
+  sandboxQueue = run.catch(() => undefined);
+  return run;
+}
 
 export const idempotencyTable = (): string => required(runtimeConfig(), 'IDEMPOTENCY_TABLE');
 
@@ -91,8 +116,8 @@ export const functionActions = {
     ...stsActions,
     ...snsActions,
   ],
-  onImagePush: [...verdictStoreActions],
-  verdictApi: [...verdictReadActions],
+  onImagePush: [...verdictStoreActions, ...stsActions],
+  verdictApi: [...verdictReadActions, ...stsActions],
   onChange: [
     ...ecrReadActions,
     ...codebuildReadActions,

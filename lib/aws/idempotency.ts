@@ -24,10 +24,12 @@ export interface Keyed<T> {
 }
 
 /** Wraps `fn` so that for one key it runs once; repeats return the stored result. */
+let shared: DynamoDBClient | undefined;
+
 export function onceByKey<T, R extends object>(
   tableName: string,
   fn: (input: T) => Promise<R>,
-  client: DynamoDBClient = new DynamoDBClient(clientConfig),
+  client: DynamoDBClient = (shared ??= new DynamoDBClient(clientConfig)),
 ): (keyed: Keyed<T>) => Promise<R> {
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
   const config = new IdempotencyConfig({

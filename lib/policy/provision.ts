@@ -1,0 +1,1073 @@
+/**
+ * Compliant-by-construction build projects: a request to "build images from this source into this ECR
+ * repository" becomes the exact create calls for the repository, its CodeBuild project and a least-privilege
+ * service role, each already satisfying every guardrail rule. Pure: the use case makes the calls through its
+ * ports; tests run the audit on `expectedState(plan)` to prove the construction.
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { Guardrails } from './guardrails';
+import { serializeLifecyclePolicy } from './lifecycle/grammar';
+import {
+  managedPolicySchema,
+  projectSchema,
+  repositorySchema,
+  roleSchema,
+  type ManagedPolicy,
+  type Project,
+  type Repository,
+  type Role,
+} from './model';
+import { defaultLifecyclePolicy, PUSH_POLICY_NAME } from './remediation';
+import { DOCKER_BUILD_TAG, plaintextCredentialReason } from './rules/project';
+import {
+  CODEBUILD_SERVICE_PRINCIPAL,
+  ECR_AUTH_ACTION,
+  ECR_CACHE_PULL_ACTIONS,
+  ECR_PUSH_ACTIONS,
+} from './rules/role';
+import { REPOSITORY_TAG } from './target-repository';
+import { formatPath, InvalidInputError } from './validation';
+
+// ---------------------------------------------------------------------------------------------------------
+// Constants
+
+export const SOURCE_TYPES = [
+  'GITHUB',
+  'GITHUB_ENTERPRISE',
+  'BITBUCKET',
+  'CODECOMMIT',
+  'S3',
+  'NO_SOURCE',
+] as const;
+export type SourceType = (typeof SOURCE_TYPES)[number];
+const GIT_SOURCE_TYPES: ReadonlySet<SourceType> = new Set([
+  'GITHUB',
+  'GITHUB_ENTERPRISE',
+  'BITBUCKET',
+  'CODECOMMIT',
+]);
+
+/** The ComputeType enum of the CodeBuild API model (botocore codebuild 2016-10-06). */
+export const COMPUTE_TYPES = [
+  'BUILD_GENERAL1_SMALL',
+  'BUILD_GENERAL1_MEDIUM',
+  'BUILD_GENERAL1_LARGE',
+  'BUILD_GENERAL1_XLARGE',
+  'BUILD_GENERAL1_2XLARGE',
+  'BUILD_LAMBDA_1GB',
+  'BUILD_LAMBDA_2GB',
+  'BUILD_LAMBDA_4GB',
+  'BUILD_LAMBDA_8GB',
+  'BUILD_LAMBDA_10GB',
+  'ATTRIBUTE_BASED_COMPUTE',
+  'CUSTOM_INSTANCE_TYPE',
+] as const;
+export type ComputeType = (typeof COMPUTE_TYPES)[number];
+/**
+ * The compute types a privileged LINUX_CONTAINER build can run on. Lambda compute runs only the Lambda
+ * environment types, which have no privileged mode and so no Docker daemon; ATTRIBUTE_BASED_COMPUTE and
+ * CUSTOM_INSTANCE_TYPE need a computeConfiguration or a fleet, which a request cannot give.
+ */
+export const DOCKER_BUILD_COMPUTE_TYPES: readonly ComputeType[] = [
+  'BUILD_GENERAL1_SMALL',
+  'BUILD_GENERAL1_MEDIUM',
+  'BUILD_GENERAL1_LARGE',
+  'BUILD_GENERAL1_XLARGE',
+  'BUILD_GENERAL1_2XLARGE',
+];
+export const DEFAULT_COMPUTE_TYPE: ComputeType = 'BUILD_GENERAL1_SMALL';
+/**
+ * The newest Ubuntu standard image CodeBuild curates (Ubuntu 24.04; ubuntu/standard/8.0 in
+ * github.com/aws/aws-codebuild-docker-images). Like every standard image it ships the Docker engine.
+ */
+export const DEFAULT_IMAGE = 'aws/codebuild/standard:8.0';
+
+export const ENVIRONMENT_VARIABLE_TYPES = ['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER'] as const;
+export type EnvironmentVariableType = (typeof ENVIRONMENT_VARIABLE_TYPES)[number];
+
+/** Set by the project itself: the default buildspec and target-repository resolution read them. */
+export const PROJECT_VARIABLES = ['AWS_ACCOUNT_ID', 'IMAGE_REPO_NAME', 'REPOSITORY_URI'] as const;
+/** Set by CodeBuild to the project's region; the buildspec logs in to ECR with it. */
+const CODEBUILD_REGION_VARIABLES = ['AWS_REGION', 'AWS_DEFAULT_REGION'];
+/** "Do not set any environment variable with a name that begins with CODEBUILD_" (CodeBuild User Guide). */
+const CODEBUILD_PREFIX = 'CODEBUILD_';
+/**
+ * Further variables that name a target repository under the default guardrails (`targetRepository`): a
+ * second, different repository there would make the project's target ambiguous to the audit. Variables
+ * configured in other guardrails are refused when the plan is made.
+ */
+const OTHER_TARGET_VARIABLES = ['ECR_REPOSITORY', 'ECR_REPOSITORY_URI', 'IMAGE_REPOSITORY'];
+
+/** The tag on every resource buildwarden creates. */
+export const MANAGED_TAG = { key: 'managed-by', value: 'buildwarden' } as const;
+/** The service's own tag keys: users may not set them. */
+const RESERVED_TAG_PREFIXES = ['buildwarden:', 'managed-by'];
+/** CodeBuild allows 50 tags per project; buildwarden sets 3 of them. */
+export const MAX_USER_TAGS = 47;
+
+export const ROLE_NAME_PREFIX = 'buildwarden-';
+export const ROLE_PATH = '/service-role/';
+/** The build role's one inline policy. Not PUSH_POLICY_NAME, so a later role-can-push fix never replaces it. */
+export const BUILD_POLICY_NAME = 'buildwarden-build';
+const IAM_ROLE_NAME_MAX = 64;
+/** IAM's limit on a role's inline policies together, whitespace not counted. */
+const IAM_INLINE_POLICY_MAX = 10240;
+
+const REQUEST = 'project request';
+
+// ---------------------------------------------------------------------------------------------------------
+// Field checks (messages name the problem, never echo a value that could be a secret)
+
+/** The ECR repository-name pattern, which is also within every pattern of the botocore model. */
+const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/** `team/app` → `team-app`: a CodeBuild project name has no `/`. */
+export function projectNameOf(repositoryName: string): string {
+  return repositoryName.replaceAll('/', '-');
+}
+
+export function roleNameOf(repositoryName: string): string {
+  return `${ROLE_NAME_PREFIX}${projectNameOf(repositoryName)}`;
+}
+
+function nameProblems(name: string): string[] {
+  const problems: string[] = [];
+  if (name.length < 2 || name.length > 256) problems.push('must be 2 to 256 characters');
+  if (!REPOSITORY_NAME.test(name)) {
+    problems.push(
+      'must be an ECR repository name: lowercase letters and digits, single . _ - between them, / between path components',
+    );
+  }
+  if (name.includes('.')) {
+    problems.push(
+      `must not contain ".": the CodeBuild project name derived from it (${projectNameOf(name)}) allows only letters, digits, - and _`,
+    );
+  }
+  const roleLength = roleNameOf(name).length;
+  if (roleLength > IAM_ROLE_NAME_MAX) {
+    problems.push(
+      `is too long: the IAM role name derived from it (${ROLE_NAME_PREFIX}<name with / as ->) would be ${roleLength} characters, ` +
+        `IAM allows ${IAM_ROLE_NAME_MAX}; use at most ${IAM_ROLE_NAME_MAX - ROLE_NAME_PREFIX.length} characters`,
+    );
+  }
+  return problems;
+}
+
+const S3_LOCATION = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(\S+)$/;
+const CODECOMMIT_URL =
+  /^https:\/\/git-codecommit(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?\/v1\/repos\/([\w.-]{1,100})$/;
+/** Hosts that the GITHUB and BITBUCKET source types connect to (any https host is GITHUB_ENTERPRISE). */
+const SOURCE_HOSTS: Partial<Record<SourceType, string>> = {
+  GITHUB: 'github.com',
+  BITBUCKET: 'bitbucket.org',
+};
+
+function gitUrlProblems(type: SourceType, location: string): string[] {
+  if (!/^https:\/\//i.test(location)) return [`must be an https:// clone URL for source.type ${type}`];
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    return ['is not a valid URL'];
+  }
+  const problems: string[] = [];
+  if (url.username !== '' || url.password !== '') {
+    problems.push(
+      'must not contain credentials or a user name before "@": connect the source provider with CodeBuild ' +
+        'source credentials or a CodeConnections connection instead (and rotate any token that was in it)',
+    );
+  }
+  if (url.search !== '' || url.hash !== '') problems.push('must not have a query string or fragment');
+  if (type === 'CODECOMMIT') {
+    if (!CODECOMMIT_URL.test(location)) {
+      problems.push(
+        'must be a CodeCommit clone URL: https://git-codecommit.<region>.amazonaws.com/v1/repos/<repository>',
+      );
+    }
+    return problems;
+  }
+  const host = SOURCE_HOSTS[type];
+  if (host !== undefined && url.hostname !== host) problems.push(`must be a URL on ${host} for ${type}`);
+  if (url.pathname.split('/').filter(Boolean).length < 2) {
+    problems.push('must name a repository (https://<host>/<owner>/<repository>)');
+  }
+  return problems;
+}
+
+function locationProblems(type: SourceType, location: string | undefined): string[] {
+  if (type === 'NO_SOURCE') {
+    return location === undefined ? [] : ['must be absent when source.type is NO_SOURCE'];
+  }
+  if (location === undefined || location.trim() === '') return [`required for source.type ${type}`];
+  if (/\s/.test(location)) return ['must not contain whitespace'];
+  if (type === 'S3') {
+    if (/^s3:\/\//i.test(location)) return ['must be bucket/key, without s3://'];
+    return S3_LOCATION.test(location) ? [] : ['must be an S3 object or folder as bucket/key'];
+  }
+  return gitUrlProblems(type, location);
+}
+
+/** Git's rules for a ref name (git check-ref-format), in short. */
+function branchProblems(type: SourceType, branch: string): string[] {
+  if (!GIT_SOURCE_TYPES.has(type)) return [`must be absent for source.type ${type}: it has no branches`];
+  const bad =
+    branch.length === 0 ||
+    branch.length > 255 ||
+    /[\s~^:?*[\\\x00-\x1f\x7f]/.test(branch) ||
+    branch.includes('..') ||
+    branch.includes('@{') ||
+    branch.includes('//') ||
+    /^[-/.]/.test(branch) ||
+    /(?:\/|\.|\.lock)$/.test(branch);
+  return bad ? ['must be a git branch name'] : [];
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function variableNameProblems(name: string): string[] {
+  if (!ENV_NAME.test(name)) return ['must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)'];
+  const upper = name.toUpperCase();
+  if ((PROJECT_VARIABLES as readonly string[]).includes(upper)) {
+    return [`${name} is reserved: the project sets it itself (to its account and repository)`];
+  }
+  if (CODEBUILD_REGION_VARIABLES.includes(upper)) return [`${name} is reserved: CodeBuild sets it`];
+  if (upper.startsWith(CODEBUILD_PREFIX)) return [`${CODEBUILD_PREFIX}* names are reserved by CodeBuild`];
+  if (OTHER_TARGET_VARIABLES.includes(upper)) {
+    return [`${name} is reserved: it names a target repository, and the project's is its own`];
+  }
+  return [];
+}
+
+const SSM_PARAMETER_NAME = /^[A-Za-z0-9_.\-/]{1,2048}$/;
+const SSM_PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/\S+$/;
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+/** A SECRETS_MANAGER value is `secret-id[:json-key[:version-stage[:version-id]]]`; the id is a name or ARN. */
+function secretId(value: string): string {
+  const parts = value.split(':');
+  return value.startsWith('arn:') ? parts.slice(0, 7).join(':') : (parts[0] ?? '');
+}
+
+function variableValueProblems(variable: { name: string; value: string; type: EnvironmentVariableType }) {
+  const { name, value, type } = variable;
+  if (type === 'PLAINTEXT') {
+    const reason = plaintextCredentialReason(name, value);
+    return reason
+      ? [
+          `PLAINTEXT variable ${name} holds what looks like a credential (${reason}): keep it in SSM Parameter ` +
+            `Store or Secrets Manager and use type PARAMETER_STORE or SECRETS_MANAGER`,
+        ]
+      : [];
+  }
+  if (type === 'PARAMETER_STORE') {
+    return SSM_PARAMETER_NAME.test(value) || SSM_PARAMETER_ARN.test(value)
+      ? []
+      : [`must be an SSM parameter name or ARN for PARAMETER_STORE variable ${name}`];
+  }
+  const id = secretId(value);
+  return SECRET_NAME.test(id) || SECRET_ARN.test(id)
+    ? []
+    : [`must be a Secrets Manager secret name or ARN for SECRETS_MANAGER variable ${name}`];
+}
+
+/** The tag rules of CodeBuild (KeyInput/ValueInput), the stricter of the services the tags go to. */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+function tagKeyProblems(key: string): string[] {
+  const problems: string[] = [];
+  if (key.length < 1 || key.length > 127) problems.push('tag keys are 1 to 127 characters');
+  if (!TAG_TEXT.test(key)) problems.push('tag keys may hold letters, digits, spaces and _ . : / = + - @');
+  const lower = key.toLowerCase();
+  if (lower.startsWith('aws:')) problems.push('tag keys starting with aws: are reserved by AWS');
+  const reserved = RESERVED_TAG_PREFIXES.find((p) => lower.startsWith(p));
+  if (reserved) problems.push(`tag keys starting with ${reserved} are buildwarden's own`);
+  return problems;
+}
+
+function tagValueProblems(value: string): string[] {
+  const problems: string[] = [];
+  if (value.length > 255) problems.push('tag values are at most 255 characters');
+  if (!TAG_TEXT.test(value)) problems.push('tag values may hold letters, digits, spaces and _ . : / = + - @');
+  return problems;
+}
+
+/**
+ * Docker image reference: `[registry[:port]/]path[:tag][@sha256:digest]`, as CodeBuild's `image` takes it.
+ * Paths follow the distribution spec's lowercase components.
+ */
+const IMAGE =
+  /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+
+/** A single-line buildspec is a path (in the source, or an S3 ARN); one with a line break is inline YAML. */
+function isInlineBuildspec(buildspec: string): boolean {
+  return /[\r\n]/.test(buildspec.trim());
+}
+
+function inlineBuildspecProblems(buildspec: string): string[] {
+  let document: unknown;
+  try {
+    document = parseYaml(buildspec);
+  } catch {
+    return ['is not valid YAML'];
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    return ['must be a buildspec: a YAML mapping with version and phases'];
+  }
+  return 'version' in document ? [] : ['must declare its buildspec version (version: 0.2)'];
+}
+
+function buildspecProblems(buildspec: string): string[] {
+  if (buildspec.trim() === '') return ['must not be empty (leave it out to use the default buildspec)'];
+  const problems = isInlineBuildspec(buildspec) ? inlineBuildspecProblems(buildspec) : [];
+  // No variable name to go by here: only credentials recognisable by their shape are refused.
+  const reason = plaintextCredentialReason('buildspec', buildspec);
+  if (reason) {
+    problems.push(
+      `holds what looks like a credential (${reason}): read it from SSM Parameter Store or Secrets Manager instead`,
+    );
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The request schema
+
+const addProblems = (ctx: z.RefinementCtx, problems: string[], path: PropertyKey[] = []) => {
+  for (const message of problems) ctx.addIssue({ code: 'custom', message, path });
+};
+/** `required` when absent, `expected <what>` otherwise. */
+const expected = (what: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'required' : `expected ${what}`),
+});
+const text = (what = 'a string') => z.string(expected(what));
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks that span a list or object run even when one of its items is malformed, so that every problem is
+ * listed at once; they then see the items unparsed and must read them defensively.
+ */
+const whenArray = { when: (payload: { value: unknown }) => Array.isArray(payload.value) };
+const whenRecord = { when: (payload: { value: unknown }) => isRecord(payload.value) };
+
+const nameSchema = text().superRefine((name, ctx) => addProblems(ctx, nameProblems(name)));
+
+const sourceSchema = z
+  .strictObject(
+    {
+      type: z.enum(SOURCE_TYPES, expected(`one of ${SOURCE_TYPES.join(', ')}`)),
+      location: text().optional(),
+      branch: text().optional(),
+    },
+    expected('an object { type, location, branch }'),
+  )
+  .superRefine((source, ctx) => {
+    addProblems(ctx, locationProblems(source.type, source.location), ['location']);
+    if (source.branch !== undefined) addProblems(ctx, branchProblems(source.type, source.branch), ['branch']);
+  });
+
+const computeTypeSchema = z
+  .enum(COMPUTE_TYPES, expected(`one of ${DOCKER_BUILD_COMPUTE_TYPES.join(', ')}`))
+  .superRefine((computeType, ctx) => {
+    if (!DOCKER_BUILD_COMPUTE_TYPES.includes(computeType)) {
+      addProblems(ctx, [
+        `${computeType} cannot build container images (no privileged LINUX_CONTAINER): use one of ${DOCKER_BUILD_COMPUTE_TYPES.join(', ')}`,
+      ]);
+    }
+  });
+
+const imageSchema = text().superRefine((image, ctx) => {
+  if (image.length > 512 || !IMAGE.test(image)) {
+    addProblems(ctx, ['must be a Docker image reference such as aws/codebuild/standard:8.0']);
+  }
+});
+
+const environmentVariableSchema = z
+  .strictObject(
+    {
+      name: text().superRefine((name, ctx) => addProblems(ctx, variableNameProblems(name))),
+      value: text(),
+      type: z
+        .enum(ENVIRONMENT_VARIABLE_TYPES, expected(`one of ${ENVIRONMENT_VARIABLE_TYPES.join(', ')}`))
+        .default('PLAINTEXT'),
+    },
+    expected('an object { name, value, type }'),
+  )
+  .superRefine((variable, ctx) => addProblems(ctx, variableValueProblems(variable), ['value']));
+
+const environmentVariablesSchema = z
+  .array(environmentVariableSchema, expected('a list'))
+  .superRefine((variables, ctx) => {
+    const seen = new Set<string>();
+    (variables as unknown[]).forEach((variable, index) => {
+      const name = isRecord(variable) ? variable.name : undefined;
+      if (typeof name !== 'string') return;
+      if (seen.has(name)) addProblems(ctx, [`${name} is defined more than once`], [index, 'name']);
+      seen.add(name);
+    });
+  }, whenArray);
+
+const tagKeySchema = text().superRefine((key, ctx) => addProblems(ctx, tagKeyProblems(key)));
+const tagValueSchema = text().superRefine((value, ctx) => addProblems(ctx, tagValueProblems(value)));
+const tooManyTags = (count: number) =>
+  count > MAX_USER_TAGS ? [`at most ${MAX_USER_TAGS} tags (buildwarden adds its own)`] : [];
+
+const tagListSchema = z
+  .array(z.strictObject({ key: tagKeySchema, value: tagValueSchema }, expected('an object { key, value }')))
+  .superRefine((tags, ctx) => {
+    const items = tags as unknown[];
+    addProblems(ctx, tooManyTags(items.length));
+    const seen = new Set<string>();
+    items.forEach((tag, index) => {
+      const key = isRecord(tag) ? tag.key : undefined;
+      if (typeof key !== 'string') return;
+      if (seen.has(key)) addProblems(ctx, [`tag ${key} is given more than once`], [index, 'key']);
+      seen.add(key);
+    });
+  }, whenArray);
+
+const tagRecordSchema = z.record(z.string(), tagValueSchema).superRefine((tags, ctx) => {
+  const keys = Object.keys(tags as object);
+  addProblems(ctx, tooManyTags(keys.length));
+  for (const key of keys) addProblems(ctx, tagKeyProblems(key), [key]);
+}, whenRecord);
+
+const tagsSchema = z
+  .union([tagListSchema, tagRecordSchema], {
+    error: 'expected a list of { key, value } or an object of key: value',
+  })
+  .transform((tags) =>
+    Array.isArray(tags) ? tags : Object.entries(tags).map(([key, value]) => ({ key, value })),
+  );
+
+const buildspecSchema = text().superRefine((buildspec, ctx) =>
+  addProblems(ctx, buildspecProblems(buildspec)),
+);
+
+/**
+ * The provisioning request. Unknown fields are refused; every problem is reported with its field path.
+ * Defaults: computeType BUILD_GENERAL1_SMALL, image DEFAULT_IMAGE, buildspec `defaultBuildspec()`.
+ */
+export const projectRequestSchema = z
+  .strictObject(
+    {
+      name: nameSchema,
+      source: sourceSchema,
+      buildspec: buildspecSchema.optional(),
+      computeType: computeTypeSchema.default(DEFAULT_COMPUTE_TYPE),
+      image: imageSchema.default(DEFAULT_IMAGE),
+      environmentVariables: environmentVariablesSchema.default([]),
+      tags: tagsSchema.default([]),
+    },
+    expected('a JSON object'),
+  )
+  .superRefine((request, ctx) => {
+    // Across fields (see whenRecord).
+    const raw: unknown = request;
+    if (!isRecord(raw) || !isRecord(raw.source) || raw.source.type !== 'NO_SOURCE') return;
+    if (raw.buildspec === undefined) {
+      addProblems(
+        ctx,
+        [
+          'required when source.type is NO_SOURCE: without a source there is no Dockerfile for the default buildspec to build',
+        ],
+        ['buildspec'],
+      );
+    } else if (typeof raw.buildspec === 'string' && !isInlineBuildspec(raw.buildspec)) {
+      addProblems(ctx, ['must be an inline buildspec when source.type is NO_SOURCE'], ['buildspec']);
+    }
+  }, whenRecord)
+  .transform((request) => ({ ...request, buildspec: request.buildspec ?? defaultBuildspec() }));
+
+export type ProjectRequest = z.output<typeof projectRequestSchema>;
+export type EnvironmentVariable = ProjectRequest['environmentVariables'][number];
+export type UserTag = ProjectRequest['tags'][number];
+
+type Issue = z.ZodError['issues'][number];
+
+/** One `path: message` line per problem; unknown fields one by one, unions by the branch that fits. */
+function problemsOf(issues: readonly Issue[], prefix: readonly PropertyKey[] = []): string[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${formatPath([...path, key])}: unknown field`);
+    }
+    if (issue.code === 'invalid_union') {
+      // The branch whose type matched holds the real problems; the others only say "wrong type".
+      const fitting = issue.errors.filter(
+        (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+      );
+      if (fitting.length === 1) return problemsOf(fitting[0]!, path);
+    }
+    return [`${formatPath(path)}: ${issue.message}`];
+  });
+}
+
+/** @throws InvalidInputError listing every problem by field path. */
+export function parseProjectRequest(body: unknown): ProjectRequest {
+  const result = projectRequestSchema.safeParse(body);
+  if (!result.success) throw new InvalidInputError(REQUEST, problemsOf(result.error.issues));
+  return result.data;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The default buildspec
+
+/**
+ * The Docker sample buildspec of the CodeBuild User Guide, adapted: the image goes straight to
+ * `$REPOSITORY_URI` (set by the project), the registry host is taken from it (so it is right in every
+ * partition, not only `amazonaws.com`), and the only tag is the source revision — never a moving tag such as
+ * `latest`, since the repository's tags are immutable. Builds without a source revision (NO_SOURCE, an
+ * unversioned S3 object) are tagged with the build's id instead.
+ */
+export function defaultBuildspec(): string {
+  return [
+    'version: 0.2',
+    '',
+    '# Generated by buildwarden from the CodeBuild Docker sample. Tags are immutable: each build pushes one',
+    '# image tagged with its source revision, and no moving tag such as latest.',
+    'phases:',
+    '  pre_build:',
+    '    commands:',
+    '      - echo Logging in to Amazon ECR...',
+    '      - aws ecr get-login-password --region $AWS_DEFAULT_REGION | docker login --username AWS --password-stdin ${REPOSITORY_URI%%/*}',
+    "      # The source revision (a commit id); without one, the build's own id.",
+    '      - IMAGE_TAG="${CODEBUILD_RESOLVED_SOURCE_VERSION:-build-${CODEBUILD_BUILD_ID#*:}}"',
+    '      # Docker tags are [A-Za-z0-9_.-], at most 128 characters (S3 version ids may hold + and /).',
+    "      - IMAGE_TAG=$(printf '%s' \"$IMAGE_TAG\" | tr -c 'A-Za-z0-9_.-' '_' | cut -c 1-128)",
+    '  build:',
+    '    commands:',
+    '      - echo Build started on `date`',
+    '      - echo Building the Docker image $REPOSITORY_URI:$IMAGE_TAG...',
+    '      - docker build -t $REPOSITORY_URI:$IMAGE_TAG .',
+    '  post_build:',
+    '    commands:',
+    '      - echo Build completed on `date`',
+    '      - echo Pushing the Docker image...',
+    '      - docker push $REPOSITORY_URI:$IMAGE_TAG',
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The plan
+
+export interface ProvisioningContext {
+  accountId: string;
+  region: string;
+  partition: string;
+  guardrails: Guardrails;
+  /** The repository's KMS key; absent means the AWS managed key (or the first configured key of the region). */
+  kmsKeyArn?: string;
+  /** A permissions boundary for the build role. */
+  permissionsBoundaryArn?: string;
+}
+
+/** The service's own configuration cannot produce a compliant project (a 500, not the caller's fault). */
+export class ProvisioningConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProvisioningConfigError';
+  }
+}
+
+/** The request with every default filled in, in canonical order: what "the same project" means. */
+export interface ProjectSpec {
+  name: string;
+  source: { type: SourceType; location?: string; branch?: string };
+  buildspec: string;
+  computeType: ComputeType;
+  image: string;
+  environmentVariables: { name: string; value: string; type: EnvironmentVariableType }[];
+  tags: { key: string; value: string }[];
+}
+
+type Statement = {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+};
+interface PolicyDocumentJson {
+  Version: '2012-10-17';
+  Statement: (Statement | (Omit<Statement, 'Resource'> & { Principal: Record<string, string> }))[];
+}
+
+/** Inputs of the AWS API calls, with the field names the APIs take. */
+export interface ProvisioningPlan {
+  spec: ProjectSpec;
+  account: { accountId: string; region: string; partition: string };
+  projectName: string;
+  roleName: string;
+  logGroupName: string;
+  createRepository: {
+    repositoryName: string;
+    imageTagMutability: 'IMMUTABLE';
+    imageScanningConfiguration: { scanOnPush: true };
+    encryptionConfiguration: { encryptionType: 'KMS'; kmsKey?: string };
+    tags: { Key: string; Value: string }[];
+  };
+  putLifecyclePolicy: { repositoryName: string; lifecyclePolicyText: string };
+  createRole: {
+    RoleName: string;
+    Path: string;
+    AssumeRolePolicyDocument: string;
+    PermissionsBoundary?: string;
+    Tags: { Key: string; Value: string }[];
+  };
+  putRolePolicy: { RoleName: string; PolicyName: string; PolicyDocument: string };
+  createProject: {
+    name: string;
+    source: { type: SourceType; location?: string; buildspec: string; gitCloneDepth?: number };
+    sourceVersion?: string;
+    artifacts: { type: 'NO_ARTIFACTS' };
+    environment: {
+      type: 'LINUX_CONTAINER';
+      image: string;
+      computeType: ComputeType;
+      privilegedMode: true;
+      imagePullCredentialsType: 'CODEBUILD';
+      environmentVariables: { name: string; value: string; type: EnvironmentVariableType }[];
+    };
+    serviceRole: string;
+    logsConfig: { cloudWatchLogs: { status: 'ENABLED'; groupName: string } };
+    tags: { key: string; value: string }[];
+  };
+  /** What the create calls return and the API response reports. */
+  resources: { repositoryArn: string; repositoryUri: string; roleArn: string; projectArn: string };
+}
+
+/** The registry host's domain per partition (`<account>.dkr.ecr.<region>.<domain>`). */
+const ECR_DOMAINS: Record<string, string> = {
+  aws: 'amazonaws.com',
+  'aws-cn': 'amazonaws.com.cn',
+  'aws-us-gov': 'amazonaws.com',
+  'aws-iso': 'c2s.ic.gov',
+  'aws-iso-b': 'sc2s.sgov.gov',
+  'aws-iso-e': 'cloud.adc-e.uk',
+  'aws-iso-f': 'csp.hci.ic.gov',
+};
+
+function checkContext(context: ProvisioningContext): void {
+  const problems: string[] = [];
+  if (!/^\d{12}$/.test(context.accountId)) problems.push('accountId must be a 12-digit account id');
+  if (!/^[a-z]{2}(?:-[a-z]+)+-\d+$/.test(context.region)) problems.push('region must be an AWS region');
+  if (!Object.hasOwn(ECR_DOMAINS, context.partition)) problems.push('partition must be an AWS partition');
+  if (context.kmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:/.test(context.kmsKeyArn)) {
+    problems.push('kmsKeyArn must be a KMS key ARN');
+  }
+  if (
+    context.permissionsBoundaryArn !== undefined &&
+    !/^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/\S+$/.test(context.permissionsBoundaryArn)
+  ) {
+    problems.push('permissionsBoundaryArn must be an IAM policy ARN');
+  }
+  if (problems.length > 0) throw new ProvisioningConfigError(`provisioning context: ${problems.join('; ')}`);
+}
+
+/**
+ * The repository's key: the given one, which must be allowed by `ecr.encryption.kmsKeyArns` when that list
+ * is set; without one, the first configured key of the region, or (no list) the AWS managed key.
+ */
+function repositoryKmsKey(context: ProvisioningContext): string | undefined {
+  const allowed = context.guardrails.rules['ecr.encryption'].kmsKeyArns;
+  if (context.kmsKeyArn !== undefined) {
+    if (allowed.length > 0 && !allowed.includes(context.kmsKeyArn)) {
+      throw new ProvisioningConfigError('kmsKeyArn is not one of the guardrails ecr.encryption.kmsKeyArns');
+    }
+    return context.kmsKeyArn;
+  }
+  if (allowed.length === 0) return undefined;
+  const local = allowed.find((arn) => arn.split(':')[3] === context.region);
+  if (local === undefined) {
+    throw new ProvisioningConfigError(
+      `guardrails ecr.encryption.kmsKeyArns has no key in ${context.region}: pass kmsKeyArn`,
+    );
+  }
+  return local;
+}
+
+function specOfRequest(request: ProjectRequest): ProjectSpec {
+  const byName =
+    <T>(key: (item: T) => string) =>
+    (a: T, b: T) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  return {
+    name: request.name,
+    source: {
+      type: request.source.type,
+      ...(request.source.location !== undefined ? { location: request.source.location } : {}),
+      ...(request.source.branch !== undefined ? { branch: request.source.branch } : {}),
+    },
+    buildspec: request.buildspec,
+    computeType: request.computeType,
+    image: request.image,
+    environmentVariables: request.environmentVariables
+      .map(({ name, value, type }) => ({ name, value, type }))
+      .sort(byName((v) => v.name)),
+    tags: request.tags.map(({ key, value }) => ({ key, value })).sort(byName((t) => t.key)),
+  };
+}
+
+interface Arns {
+  partition: string;
+  region: string;
+  accountId: string;
+}
+
+/** Read access the build needs to its own source and secrets: nothing more, nowhere else. */
+function sourceAndSecretStatements(spec: ProjectSpec, at: Arns): Statement[] {
+  const { partition, region, accountId } = at;
+  const statements: Statement[] = [];
+  const location = spec.source.location ?? '';
+  if (spec.source.type === 'S3') {
+    const bucket = location.slice(0, location.indexOf('/'));
+    const object = location.endsWith('/') ? `${location}*` : location;
+    statements.push(
+      {
+        Sid: 'ReadSourceObject',
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:GetObjectVersion'],
+        Resource: `arn:${partition}:s3:::${object}`,
+      },
+      {
+        Sid: 'ReadSourceBucket',
+        Effect: 'Allow',
+        Action: ['s3:GetBucketAcl', 's3:GetBucketLocation'],
+        Resource: `arn:${partition}:s3:::${bucket}`,
+      },
+    );
+  }
+  const codecommit = spec.source.type === 'CODECOMMIT' ? CODECOMMIT_URL.exec(location) : null;
+  if (codecommit) {
+    statements.push({
+      Sid: 'ReadSourceRepository',
+      Effect: 'Allow',
+      Action: 'codecommit:GitPull',
+      Resource: `arn:${partition}:codecommit:${codecommit[1]}:${accountId}:${codecommit[2]}`,
+    });
+  }
+  const parameters = spec.environmentVariables
+    .filter((v) => v.type === 'PARAMETER_STORE')
+    .map((v) =>
+      v.value.startsWith('arn:')
+        ? v.value
+        : `arn:${partition}:ssm:${region}:${accountId}:parameter/${v.value.replace(/^\//, '')}`,
+    );
+  if (parameters.length > 0) {
+    statements.push({
+      Sid: 'ReadParameters',
+      Effect: 'Allow',
+      Action: 'ssm:GetParameters',
+      Resource: [...new Set(parameters)],
+    });
+  }
+  const secrets = spec.environmentVariables
+    .filter((v) => v.type === 'SECRETS_MANAGER')
+    .map((v) => {
+      const id = secretId(v.value);
+      // Secret ARNs end in `-` and six random characters, which a name or partial ARN leaves out.
+      const arn = id.startsWith('arn:')
+        ? id
+        : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${id}`;
+      return /-[A-Za-z0-9]{6}$/.test(arn) && id.startsWith('arn:') ? arn : `${arn}-??????`;
+    });
+  if (secrets.length > 0) {
+    statements.push({
+      Sid: 'ReadSecrets',
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: [...new Set(secrets)],
+    });
+  }
+  return statements;
+}
+
+/** Variables that name a target repository in the configured guardrails would make the target ambiguous. */
+function checkTargetVariables(request: ProjectRequest, guardrails: Guardrails): void {
+  const targets = new Set(guardrails.targetRepository.environmentVariables);
+  const problems = request.environmentVariables.flatMap((variable, index) =>
+    targets.has(variable.name)
+      ? [
+          `${formatPath(['environmentVariables', index, 'name'])}: ${variable.name} is reserved: the guardrails ` +
+            `read it as the project's target repository, and the project's is its own`,
+        ]
+      : [],
+  );
+  if (problems.length > 0) throw new InvalidInputError(REQUEST, problems);
+}
+
+const managedTag = { Key: MANAGED_TAG.key, Value: MANAGED_TAG.value };
+
+/**
+ * The create calls for a validated request. Every resource satisfies the guardrails: an IMMUTABLE,
+ * scan-on-push, KMS-encrypted repository with the configured lifecycle policy; a project that is privileged
+ * only as a declared docker build, logs to CloudWatch, keeps no plaintext credentials and names its target
+ * repository; a role only CodeBuild acting for this project can assume, able to push to its own repository
+ * and nothing else.
+ * @throws InvalidInputError when a variable collides with the configured target-repository variables, or
+ *   the role's policy would exceed IAM's size limit; ProvisioningConfigError when the context is unusable.
+ */
+export function planProvisioning(request: ProjectRequest, context: ProvisioningContext): ProvisioningPlan {
+  checkContext(context);
+  checkTargetVariables(request, context.guardrails);
+  const { accountId, region, partition } = context;
+  const spec = specOfRequest(request);
+  const repositoryName = spec.name;
+  const projectName = projectNameOf(repositoryName);
+  const roleName = roleNameOf(repositoryName);
+  const logGroupName = `/aws/codebuild/${projectName}`;
+  const repositoryArn = `arn:${partition}:ecr:${region}:${accountId}:repository/${repositoryName}`;
+  const repositoryUri = `${accountId}.dkr.ecr.${region}.${ECR_DOMAINS[partition]}/${repositoryName}`;
+  const roleArn = `arn:${partition}:iam::${accountId}:role${ROLE_PATH}${roleName}`;
+  const projectArn = `arn:${partition}:codebuild:${region}:${accountId}:project/${projectName}`;
+  const logGroupArn = `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`;
+  const kmsKey = repositoryKmsKey(context);
+
+  const trustPolicy: PolicyDocumentJson = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'CodeBuildForThisProject',
+        Effect: 'Allow',
+        Principal: { Service: CODEBUILD_SERVICE_PRINCIPAL },
+        Action: 'sts:AssumeRole',
+        // Confused deputy: only CodeBuild acting for this account's project may assume the role.
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': accountId },
+          ArnLike: { 'aws:SourceArn': projectArn },
+        },
+      },
+    ],
+  };
+  const buildPolicy: PolicyDocumentJson = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'BuildLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [logGroupArn, `${logGroupArn}:*`],
+      },
+      // ECR has no resource-level permissions for the login token.
+      { Sid: 'EcrLogin', Effect: 'Allow', Action: ECR_AUTH_ACTION, Resource: '*' },
+      {
+        Sid: 'EcrPushAndCachePull',
+        Effect: 'Allow',
+        Action: [...ECR_PUSH_ACTIONS, ...ECR_CACHE_PULL_ACTIONS],
+        Resource: repositoryArn,
+      },
+      ...sourceAndSecretStatements(spec, { partition, region, accountId }),
+    ],
+  };
+  const policyText = JSON.stringify(buildPolicy);
+  if (policyText.length > IAM_INLINE_POLICY_MAX) {
+    throw new InvalidInputError(REQUEST, [
+      `environmentVariables: the build role's policy for these PARAMETER_STORE and SECRETS_MANAGER variables ` +
+        `would be ${policyText.length} characters; IAM allows ${IAM_INLINE_POLICY_MAX}`,
+    ]);
+  }
+
+  const isGit = GIT_SOURCE_TYPES.has(spec.source.type);
+  return {
+    spec,
+    account: { accountId, region, partition },
+    projectName,
+    roleName,
+    logGroupName,
+    createRepository: {
+      repositoryName,
+      imageTagMutability: 'IMMUTABLE',
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: { encryptionType: 'KMS', ...(kmsKey !== undefined ? { kmsKey } : {}) },
+      tags: [managedTag, ...request.tags.map((t) => ({ Key: t.key, Value: t.value }))],
+    },
+    putLifecyclePolicy: {
+      repositoryName,
+      lifecyclePolicyText: serializeLifecyclePolicy(defaultLifecyclePolicy(context.guardrails)),
+    },
+    createRole: {
+      RoleName: roleName,
+      Path: ROLE_PATH,
+      AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
+      ...(context.permissionsBoundaryArn !== undefined
+        ? { PermissionsBoundary: context.permissionsBoundaryArn }
+        : {}),
+      Tags: [managedTag],
+    },
+    putRolePolicy: { RoleName: roleName, PolicyName: BUILD_POLICY_NAME, PolicyDocument: policyText },
+    createProject: {
+      name: projectName,
+      source: {
+        type: spec.source.type,
+        ...(spec.source.location !== undefined ? { location: spec.source.location } : {}),
+        buildspec: spec.buildspec,
+        ...(isGit ? { gitCloneDepth: 1 } : {}),
+      },
+      ...(spec.source.branch !== undefined ? { sourceVersion: spec.source.branch } : {}),
+      artifacts: { type: 'NO_ARTIFACTS' },
+      environment: {
+        type: 'LINUX_CONTAINER',
+        image: spec.image,
+        computeType: spec.computeType,
+        privilegedMode: true,
+        imagePullCredentialsType: 'CODEBUILD',
+        environmentVariables: [
+          { name: 'AWS_ACCOUNT_ID', value: accountId, type: 'PLAINTEXT' },
+          { name: 'IMAGE_REPO_NAME', value: repositoryName, type: 'PLAINTEXT' },
+          { name: 'REPOSITORY_URI', value: repositoryUri, type: 'PLAINTEXT' },
+          ...request.environmentVariables.map(({ name, value, type }) => ({ name, value, type })),
+        ],
+      },
+      serviceRole: roleArn,
+      logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: logGroupName } },
+      tags: [
+        { ...MANAGED_TAG },
+        { key: DOCKER_BUILD_TAG, value: 'true' },
+        { key: REPOSITORY_TAG, value: repositoryName },
+        ...request.tags.map(({ key, value }) => ({ key, value })),
+      ],
+    },
+    resources: { repositoryArn, repositoryUri, roleArn, projectArn },
+  };
+}
+
+// Compile-time guard: the build policy must never take the name remediation extends.
+const _distinctPolicyNames: typeof BUILD_POLICY_NAME extends typeof PUSH_POLICY_NAME ? never : true = true;
+
+// ---------------------------------------------------------------------------------------------------------
+// Comparing specs (same name, different spec → 409)
+
+export function specOf(plan: ProvisioningPlan): ProjectSpec {
+  return structuredClone(plan.spec);
+}
+
+/** `path → value` for every leaf; variables and tags keyed by name, so order does not matter. */
+function leaves(spec: ProjectSpec): Map<string, string> {
+  const out = new Map<string, string>();
+  out.set('name', spec.name);
+  out.set('source.type', spec.source.type);
+  if (spec.source.location !== undefined) out.set('source.location', spec.source.location);
+  if (spec.source.branch !== undefined) out.set('source.branch', spec.source.branch);
+  out.set('buildspec', spec.buildspec);
+  out.set('computeType', spec.computeType);
+  out.set('image', spec.image);
+  for (const v of spec.environmentVariables) {
+    out.set(`environmentVariables[${v.name}].value`, v.value);
+    out.set(`environmentVariables[${v.name}].type`, v.type);
+  }
+  for (const t of spec.tags) out.set(`tags[${t.key}]`, t.value);
+  return out;
+}
+
+/**
+ * The fields in which two specs differ, by path (`source.location`, `environmentVariables[FOO].value`,
+ * `tags[team]`); a variable present in one spec only is named once (`environmentVariables[FOO]`). Paths
+ * only, never values: the answer may be shown to the caller. Identical specs give [].
+ */
+export function diffSpecs(a: ProjectSpec, b: ProjectSpec): string[] {
+  const left = leaves(a);
+  const right = leaves(b);
+  const variables = (spec: ProjectSpec) => new Set(spec.environmentVariables.map((v) => v.name));
+  const onlyOne = [...variables(a)].filter((n) => !variables(b).has(n));
+  onlyOne.push(...[...variables(b)].filter((n) => !variables(a).has(n)));
+  const diff: string[] = [];
+  for (const path of new Set([...left.keys(), ...right.keys()])) {
+    const variable = /^environmentVariables\[(.*)\]\.(?:value|type)$/.exec(path)?.[1];
+    if (variable !== undefined && onlyOne.includes(variable)) {
+      const whole = `environmentVariables[${variable}]`;
+      if (!diff.includes(whole)) diff.push(whole);
+      continue;
+    }
+    if (left.get(path) !== right.get(path)) diff.push(path);
+  }
+  return diff;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The state the read APIs report after creation
+
+export interface ExpectedState {
+  repository: Repository;
+  role: Role;
+  /** Managed policies buildwarden creates for the project: none (a permissions boundary is the caller's). */
+  policies: ManagedPolicy[];
+  project: Project;
+}
+
+/**
+ * The repository (DescribeRepositories joined with GetLifecyclePolicy and ListTagsForResource), the role
+ * (GetAccountAuthorizationDetails' RoleDetail) and the project (BatchGetProjects) as they read right after
+ * the plan's calls, with the defaults the services fill in. Not known in advance and so left out: creation
+ * times, the RoleId, and the AWS managed KMS key's ARN when no key is given.
+ */
+export function expectedState(plan: ProvisioningPlan): ExpectedState {
+  const { accountId, region, partition } = plan.account;
+  const { createRepository, createRole, putRolePolicy, createProject, resources } = plan;
+  const repository = repositorySchema.parse({
+    repositoryArn: resources.repositoryArn,
+    registryId: accountId,
+    repositoryName: createRepository.repositoryName,
+    repositoryUri: resources.repositoryUri,
+    imageTagMutability: createRepository.imageTagMutability,
+    imageScanningConfiguration: createRepository.imageScanningConfiguration,
+    encryptionConfiguration: createRepository.encryptionConfiguration,
+    lifecyclePolicyText: plan.putLifecyclePolicy.lifecyclePolicyText,
+    tags: createRepository.tags,
+  });
+  const role = roleSchema.parse({
+    RoleName: createRole.RoleName,
+    Arn: resources.roleArn,
+    Path: createRole.Path,
+    AssumeRolePolicyDocument: JSON.parse(createRole.AssumeRolePolicyDocument),
+    RolePolicyList: [
+      { PolicyName: putRolePolicy.PolicyName, PolicyDocument: JSON.parse(putRolePolicy.PolicyDocument) },
+    ],
+    AttachedManagedPolicies: [],
+    ...(createRole.PermissionsBoundary !== undefined
+      ? {
+          PermissionsBoundary: {
+            PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+            PermissionsBoundaryArn: createRole.PermissionsBoundary,
+          },
+        }
+      : {}),
+    Tags: createRole.Tags,
+  });
+  const project = projectSchema.parse({
+    name: createProject.name,
+    arn: resources.projectArn,
+    source: { ...createProject.source, insecureSsl: false },
+    ...(createProject.sourceVersion !== undefined ? { sourceVersion: createProject.sourceVersion } : {}),
+    secondarySources: [],
+    secondarySourceVersions: [],
+    artifacts: createProject.artifacts,
+    secondaryArtifacts: [],
+    cache: { type: 'NO_CACHE' },
+    environment: createProject.environment,
+    serviceRole: createProject.serviceRole,
+    timeoutInMinutes: 60,
+    queuedTimeoutInMinutes: 480,
+    encryptionKey: `arn:${partition}:kms:${region}:${accountId}:alias/aws/s3`,
+    tags: createProject.tags,
+    badge: { badgeEnabled: false },
+    logsConfig: {
+      cloudWatchLogs: createProject.logsConfig.cloudWatchLogs,
+      s3Logs: { status: 'DISABLED', encryptionDisabled: false },
+    },
+  });
+  return { repository, role, policies: [] as ManagedPolicy[], project };
+}
+
+/** For tests and callers that hold the boundary's document: the ManagedPolicy shape of one. */
+export function boundaryPolicy(arn: string, document: unknown): ManagedPolicy {
+  return managedPolicySchema.parse({
+    PolicyName: arn.slice(arn.lastIndexOf('/') + 1),
+    Arn: arn,
+    DefaultVersionId: 'v1',
+    PolicyVersionList: [{ Document: document, VersionId: 'v1', IsDefaultVersion: true }],
+  });
+}
