@@ -21,6 +21,12 @@ const envSchema = z.object({
   VERDICTS_TABLE: z.string().min(3).optional(),
   BUILDS_TABLE: z.string().min(3).optional(),
   IDEMPOTENCY_TABLE: z.string().min(3).optional(),
+  /** Provisioning: the KMS key of new repositories (default: AWS managed) and the build roles' boundary. */
+  PROVISIONING_KMS_KEY_ARN: z.string().startsWith('arn:', 'expected a KMS key ARN').optional(),
+  PROVISIONING_PERMISSIONS_BOUNDARY_ARN: z
+    .string()
+    .startsWith('arn:', 'expected an IAM policy ARN')
+    .optional(),
   /** Stage `local` only: run against the SIMULATED sandbox account kept in this snapshot file. */
   BUILDWARDEN_SANDBOX_FILE: z
     .string()

@@ -5,21 +5,18 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from './logger';
 import { InvalidInputError } from './policy/validation';
+import {
+  NotManagedError,
+  ProjectConflictError,
+  ProjectNotFoundError,
+  ProvisioningFailedError,
+  RepositoryNotEmptyError,
+} from './usecases/provisioning';
 
 export class NotFoundError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'NotFoundError';
-  }
-}
-
-export class ConflictError extends Error {
-  constructor(
-    message: string,
-    readonly details: unknown,
-  ) {
-    super(message);
-    this.name = 'ConflictError';
   }
 }
 
@@ -42,11 +39,28 @@ export function httpHandler(route: (event: APIGatewayProxyEventV2) => Promise<Ht
       const result = await route(event);
       return json(result.status, result.body);
     } catch (error) {
-      if (error instanceof InvalidInputError)
+      if (error instanceof InvalidInputError) {
         return json(400, { message: 'invalid request', problems: error.problems, requestId });
-      if (error instanceof NotFoundError) return json(404, { message: error.message, requestId });
-      if (error instanceof ConflictError)
-        return json(409, { message: error.message, details: error.details, requestId });
+      }
+      if (error instanceof NotFoundError || error instanceof ProjectNotFoundError) {
+        return json(404, { message: error.message, requestId });
+      }
+      if (error instanceof ProjectConflictError) {
+        return json(409, { message: error.message, differences: error.differences, requestId });
+      }
+      if (error instanceof NotManagedError || error instanceof RepositoryNotEmptyError) {
+        return json(409, { message: error.message, requestId });
+      }
+      if (error instanceof ProvisioningFailedError) {
+        // Which step failed and what is left is the caller's business; the AWS error text is not.
+        logger.error('provisioning failed', {
+          requestId,
+          step: error.step,
+          reason: error.reason,
+          leftovers: error.leftovers,
+        });
+        return json(500, { message: error.message, step: error.step, leftovers: error.leftovers, requestId });
+      }
       logger.error('request failed', { requestId, error: error as Error });
       return json(500, { message: 'internal error', requestId });
     }

@@ -12,6 +12,7 @@ import type {
 } from './policy/model';
 import type { RemediationWrite } from './policy/remediation';
 import type { BuildRecord } from './policy/builds';
+import type { ProvisioningPlan } from './policy/provision';
 
 export interface AccountInfo {
   accountId: string;
@@ -105,4 +106,20 @@ export interface VerdictStore {
   recordBuild(build: BuildRecord): Promise<void>;
   /** Builds of projects that push to this repository, most recent first (a bounded window). */
   buildsFor(repositoryName: string): Promise<BuildRecord[]>;
+}
+
+/** Creates and deletes the resources of a managed build project. Inputs use the AWS API field names. */
+export interface Provisioner {
+  createRepository(input: ProvisioningPlan['createRepository']): Promise<void>;
+  putLifecyclePolicy(input: ProvisioningPlan['putLifecyclePolicy']): Promise<void>;
+  createRole(input: ProvisioningPlan['createRole']): Promise<void>;
+  putRolePolicy(input: ProvisioningPlan['putRolePolicy']): Promise<void>;
+  createProject(input: ProvisioningPlan['createProject']): Promise<void>;
+  deleteProject(name: string): Promise<void>;
+  /** Deletes the role's inline policies, then the role. */
+  deleteRole(roleName: string): Promise<void>;
+  /** `force` deletes a repository that still holds images. */
+  deleteRepository(repositoryName: string, force: boolean): Promise<void>;
+  /** How many images a repository holds (to refuse deleting a non-empty one). */
+  imageCount(repositoryName: string): Promise<number>;
 }

@@ -15,7 +15,8 @@ import { DynamoVerdictStore, verdictReadActions, verdictStoreActions } from './a
 import { idempotencyActions, onceByKey } from './aws/idempotency';
 import type { BuildDeps, ScanDeps } from './usecases/scan-gate';
 export { onceByKey };
-import type { AccountInfo, VerdictStore } from './ports';
+import type { AccountInfo, Provisioner, VerdictStore } from './ports';
+import { AwsProvisioner, provisionerActions } from './aws/provisioner';
 import { SandboxAccount } from './sandbox/account';
 
 let config: RuntimeConfig | undefined;
@@ -27,6 +28,7 @@ export function runtimeConfig(): RuntimeConfig {
 
 /** Every port a function may use. Built per invocation; the SDK clients behind them are module singletons. */
 export interface Deps extends ChangeDeps, ScanDeps, BuildDeps {
+  provisioner: Provisioner;
   verdicts: VerdictStore;
   /** Whether this invocation runs on the SIMULATED sandbox account (stage `local`). */
   sandbox: boolean;
@@ -50,6 +52,7 @@ function awsDeps(accountInfo: AccountInfo): Deps {
     remediator: new AwsRemediator(),
     notifier: new SnsNotifier(cfg.NOTIFICATION_TOPIC_ARN),
     findings: new EcrScanFindings(),
+    provisioner: new AwsProvisioner(),
     verdicts: {
       putVerdict: (v) => verdicts().putVerdict(v),
       getVerdict: (r, d) => verdicts().getVerdict(r, d),
@@ -71,6 +74,7 @@ function sandboxDepsOf(sandbox: SandboxAccount): Deps {
     notifier: sandbox,
     findings: sandbox,
     verdicts: sandbox,
+    provisioner: sandbox,
   };
 }
 
@@ -118,6 +122,17 @@ export const functionActions = {
   ],
   onImagePush: [...verdictStoreActions, ...stsActions],
   verdictApi: [...verdictReadActions, ...stsActions],
+  projectsApi: [
+    ...provisionerActions,
+    'ecr:DescribeRepositories',
+    'ecr:GetLifecyclePolicy',
+    'ecr:GetRepositoryPolicy',
+    'ecr:ListTagsForResource',
+    'ecr:GetRegistryScanningConfiguration',
+    ...codebuildReadActions,
+    ...iamRoleReadActions,
+    ...stsActions,
+  ],
   onChange: [
     ...ecrReadActions,
     ...codebuildReadActions,

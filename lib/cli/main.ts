@@ -9,6 +9,12 @@ import { snapshotCommand } from './commands/snapshot';
 import { lifecyclePreviewCommand, lifecycleValidateCommand } from './commands/lifecycle';
 import { replayCommand } from './commands/replay';
 import { verdictCommand } from './commands/verdict';
+import {
+  projectsCreateCommand,
+  projectsDeleteCommand,
+  projectsListCommand,
+  projectsShowCommand,
+} from './commands/projects';
 import { EXIT, runCommand, UsageError, type Command, type Io } from './framework';
 
 const commands: Command[] = [
@@ -19,6 +25,10 @@ const commands: Command[] = [
   lifecyclePreviewCommand,
   replayCommand,
   verdictCommand,
+  projectsCreateCommand,
+  projectsListCommand,
+  projectsShowCommand,
+  projectsDeleteCommand,
 ];
 
 function mainHelp(): string {

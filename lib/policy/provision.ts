@@ -9,7 +9,6 @@ import { z } from 'zod';
 import type { Guardrails } from './guardrails';
 import { serializeLifecyclePolicy } from './lifecycle/grammar';
 import {
-  managedPolicySchema,
   projectSchema,
   repositorySchema,
   roleSchema,
@@ -18,7 +17,7 @@ import {
   type Repository,
   type Role,
 } from './model';
-import { defaultLifecyclePolicy, PUSH_POLICY_NAME } from './remediation';
+import { defaultLifecyclePolicy } from './remediation';
 import { DOCKER_BUILD_TAG, plaintextCredentialReason } from './rules/project';
 import {
   CODEBUILD_SERVICE_PRINCIPAL,
@@ -78,7 +77,7 @@ export const DOCKER_BUILD_COMPUTE_TYPES: readonly ComputeType[] = [
 ];
 export const DEFAULT_COMPUTE_TYPE: ComputeType = 'BUILD_GENERAL1_SMALL';
 /**
- * The newest Ubuntu standard image CodeBuild curates (Ubuntu 24.04; ubuntu/standard/8.0 in
+ * The newest Ubuntu standard image CodeBuild curates (ubuntu/standard/8.0 in
  * github.com/aws/aws-codebuild-docker-images). Like every standard image it ships the Docker engine.
  */
 export const DEFAULT_IMAGE = 'aws/codebuild/standard:8.0';
@@ -108,7 +107,10 @@ export const MAX_USER_TAGS = 47;
 
 export const ROLE_NAME_PREFIX = 'buildwarden-';
 export const ROLE_PATH = '/service-role/';
-/** The build role's one inline policy. Not PUSH_POLICY_NAME, so a later role-can-push fix never replaces it. */
+/**
+ * The build role's one inline policy. Deliberately not remediation's PUSH_POLICY_NAME, so a later
+ * role-can-push fix adds its own policy beside this one instead of rewriting it.
+ */
 export const BUILD_POLICY_NAME = 'buildwarden-build';
 const IAM_ROLE_NAME_MAX = 64;
 /** IAM's limit on a role's inline policies together, whitespace not counted. */
@@ -935,9 +937,6 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
   };
 }
 
-// Compile-time guard: the build policy must never take the name remediation extends.
-const _distinctPolicyNames: typeof BUILD_POLICY_NAME extends typeof PUSH_POLICY_NAME ? never : true = true;
-
 // ---------------------------------------------------------------------------------------------------------
 // Comparing specs (same name, different spec → 409)
 
@@ -1060,14 +1059,4 @@ export function expectedState(plan: ProvisioningPlan): ExpectedState {
     },
   });
   return { repository, role, policies: [] as ManagedPolicy[], project };
-}
-
-/** For tests and callers that hold the boundary's document: the ManagedPolicy shape of one. */
-export function boundaryPolicy(arn: string, document: unknown): ManagedPolicy {
-  return managedPolicySchema.parse({
-    PolicyName: arn.slice(arn.lastIndexOf('/') + 1),
-    Arn: arn,
-    DefaultVersionId: 'v1',
-    PolicyVersionList: [{ Document: document, VersionId: 'v1', IsDefaultVersion: true }],
-  });
 }

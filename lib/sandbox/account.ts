@@ -14,10 +14,14 @@ import type {
   RegistryReader,
   Remediator,
   RepositoryDetails,
+  Provisioner,
   ScanFindingsReader,
   StoredVerdict,
   VerdictStore,
 } from '../ports';
+import type { ProvisioningPlan } from '../policy/provision';
+import { partitionOf } from '../policy/snapshot';
+import { projectSchema, repositorySchema, roleSchema } from '../policy/model';
 import type { BuildRecord } from '../policy/builds';
 import type { RemediationWrite } from '../policy/remediation';
 import { defaultPolicyDocument } from '../policy/model';
@@ -316,6 +320,141 @@ export class SandboxAccount
     return structuredClone(
       (this.own.builds as unknown as BuildRecord[]).filter((b) => b.repositoryName === repositoryName),
     );
+  }
+
+  // -- Provisioner: creates and deletes as the AWS APIs do, including their "already exists" errors. --------
+
+  private arn(service: string, resource: string, region = this.snapshot.region): string {
+    return `arn:${partitionOf(this.snapshot.region)}:${service}:${region}:${this.snapshot.accountId}:${resource}`;
+  }
+
+  async createRepository(input: ProvisioningPlan['createRepository']): Promise<void> {
+    await this.call('ecr:CreateRepository');
+    if (this.findRepository(input.repositoryName)) {
+      throw simulatedAwsError(
+        'RepositoryAlreadyExistsException',
+        `The repository with name '${input.repositoryName}' already exists`,
+      );
+    }
+    const { accountId, region } = this.snapshot;
+    this.snapshot.ecr.repositories.push(
+      repositorySchema.parse({
+        repositoryArn: this.arn('ecr', `repository/${input.repositoryName}`),
+        registryId: accountId,
+        repositoryName: input.repositoryName,
+        repositoryUri: `${accountId}.dkr.ecr.${region}.amazonaws.com/${input.repositoryName}`,
+        createdAt: new Date().toISOString(),
+        imageTagMutability: input.imageTagMutability,
+        imageScanningConfiguration: input.imageScanningConfiguration,
+        encryptionConfiguration: input.encryptionConfiguration,
+        tags: input.tags,
+        images: [],
+      }),
+    );
+  }
+
+  async putLifecyclePolicy(input: ProvisioningPlan['putLifecyclePolicy']): Promise<void> {
+    await this.apply({ type: 'PutLifecyclePolicy', ...input });
+  }
+
+  async createRole(input: ProvisioningPlan['createRole']): Promise<void> {
+    await this.call('iam:CreateRole');
+    if (this.snapshot.iam.roles.some((r) => r.RoleName === input.RoleName)) {
+      throw simulatedAwsError(
+        'EntityAlreadyExistsException',
+        `Role with name ${input.RoleName} already exists.`,
+      );
+    }
+    this.snapshot.iam.roles.push(
+      roleSchema.parse({
+        RoleName: input.RoleName,
+        Path: input.Path,
+        Arn: `arn:${partitionOf(this.snapshot.region)}:iam::${this.snapshot.accountId}:role${input.Path}${input.RoleName}`,
+        AssumeRolePolicyDocument: input.AssumeRolePolicyDocument,
+        RolePolicyList: [],
+        AttachedManagedPolicies: [],
+        ...(input.PermissionsBoundary
+          ? {
+              PermissionsBoundary: {
+                PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+                PermissionsBoundaryArn: input.PermissionsBoundary,
+              },
+            }
+          : {}),
+        Tags: input.Tags,
+      }),
+    );
+  }
+
+  async putRolePolicy(input: ProvisioningPlan['putRolePolicy']): Promise<void> {
+    await this.apply({
+      type: 'PutRolePolicy',
+      roleName: input.RoleName,
+      policyName: input.PolicyName,
+      policyDocument: input.PolicyDocument,
+    });
+  }
+
+  async createProject(input: ProvisioningPlan['createProject']): Promise<void> {
+    await this.call('codebuild:CreateProject');
+    if (this.snapshot.codebuild.projects.some((p) => p.name === input.name)) {
+      throw simulatedAwsError('ResourceAlreadyExistsException', `Project already exists: ${input.name}`);
+    }
+    const role = this.snapshot.iam.roles.find((r) => r.Arn === input.serviceRole);
+    if (!role) {
+      throw simulatedAwsError(
+        'InvalidInputException',
+        'CodeBuild is not authorized to perform: sts:AssumeRole on service role',
+      );
+    }
+    const now = new Date().toISOString();
+    this.snapshot.codebuild.projects.push(
+      projectSchema.parse({
+        ...structuredClone(input),
+        arn: this.arn('codebuild', `project/${input.name}`),
+        created: now,
+        lastModified: now,
+      }),
+    );
+  }
+
+  async deleteProject(name: string): Promise<void> {
+    await this.call('codebuild:DeleteProject');
+    // DeleteProject succeeds for a project that does not exist.
+    this.snapshot.codebuild.projects = this.snapshot.codebuild.projects.filter((p) => p.name !== name);
+  }
+
+  async deleteRole(roleName: string): Promise<void> {
+    const role = this.snapshot.iam.roles.find((r) => r.RoleName === roleName);
+    if (!role)
+      throw simulatedAwsError('NoSuchEntityException', `The role with name ${roleName} cannot be found.`);
+    for (let i = 0; i < role.RolePolicyList.length; i++) await this.call('iam:DeleteRolePolicy');
+    await this.call('iam:DeleteRole');
+    this.snapshot.iam.roles = this.snapshot.iam.roles.filter((r) => r.RoleName !== roleName);
+  }
+
+  async deleteRepository(repositoryName: string, force: boolean): Promise<void> {
+    await this.call('ecr:DeleteRepository');
+    const repository = this.findRepository(repositoryName);
+    if (!repository)
+      throw simulatedAwsError(
+        'RepositoryNotFoundException',
+        `The repository '${repositoryName}' does not exist`,
+      );
+    if (!force && (repository.images?.length ?? 0) > 0) {
+      throw simulatedAwsError(
+        'RepositoryNotEmptyException',
+        `The repository '${repositoryName}' cannot be deleted because it still contains images`,
+      );
+    }
+    this.snapshot.ecr.repositories = this.snapshot.ecr.repositories.filter(
+      (r) => r.repositoryName !== repositoryName,
+    );
+  }
+
+  async imageCount(repositoryName: string): Promise<number> {
+    await this.call('ecr:DescribeImages');
+    return this.findRepository(repositoryName)?.images?.length ?? 0;
   }
 
   async authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }> {

@@ -1,0 +1,115 @@
+/** Creates and deletes the resources of managed build projects (ECR, IAM, CodeBuild). */
+import { CodeBuildClient, CreateProjectCommand, DeleteProjectCommand } from '@aws-sdk/client-codebuild';
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  ECRClient,
+  PutLifecyclePolicyCommand,
+  paginateDescribeImages,
+} from '@aws-sdk/client-ecr';
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  paginateListRolePolicies,
+} from '@aws-sdk/client-iam';
+import type { Provisioner } from '../ports';
+import type { ProvisioningPlan } from '../policy/provision';
+import { clientConfig, isAwsError } from './common';
+
+export const provisionerActions = [
+  'ecr:CreateRepository',
+  'ecr:TagResource',
+  'ecr:PutLifecyclePolicy',
+  'ecr:DeleteRepository',
+  'ecr:DescribeImages',
+  'iam:CreateRole',
+  'iam:TagRole',
+  'iam:PutRolePolicy',
+  'iam:ListRolePolicies',
+  'iam:DeleteRolePolicy',
+  'iam:DeleteRole',
+  'iam:PassRole',
+  'codebuild:CreateProject',
+  'codebuild:DeleteProject',
+  // Not called directly: ECR calls KMS on the caller's behalf when CreateRepository asks for KMS encryption.
+  'kms:CreateGrant',
+  'kms:RetireGrant',
+  'kms:DescribeKey',
+] as const;
+
+const ecr = new ECRClient(clientConfig);
+const iam = new IAMClient(clientConfig);
+const codebuild = new CodeBuildClient(clientConfig);
+
+export class AwsProvisioner implements Provisioner {
+  constructor(
+    private readonly clients: { ecr: ECRClient; iam: IAMClient; codebuild: CodeBuildClient } = {
+      ecr,
+      iam,
+      codebuild,
+    },
+  ) {}
+
+  async createRepository(input: ProvisioningPlan['createRepository']): Promise<void> {
+    await this.clients.ecr.send(new CreateRepositoryCommand(input));
+  }
+
+  async putLifecyclePolicy(input: ProvisioningPlan['putLifecyclePolicy']): Promise<void> {
+    await this.clients.ecr.send(new PutLifecyclePolicyCommand(input));
+  }
+
+  async createRole(input: ProvisioningPlan['createRole']): Promise<void> {
+    await this.clients.iam.send(new CreateRoleCommand(input));
+  }
+
+  async putRolePolicy(input: ProvisioningPlan['putRolePolicy']): Promise<void> {
+    await this.clients.iam.send(new PutRolePolicyCommand(input));
+  }
+
+  async createProject(input: ProvisioningPlan['createProject']): Promise<void> {
+    await this.clients.codebuild.send(new CreateProjectCommand(input));
+  }
+
+  async deleteProject(name: string): Promise<void> {
+    await this.clients.codebuild.send(new DeleteProjectCommand({ name }));
+  }
+
+  async deleteRole(roleName: string): Promise<void> {
+    try {
+      for await (const page of paginateListRolePolicies(
+        { client: this.clients.iam },
+        { RoleName: roleName },
+      )) {
+        for (const PolicyName of page.PolicyNames ?? []) {
+          await this.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName }));
+        }
+      }
+      await this.clients.iam.send(new DeleteRoleCommand({ RoleName: roleName }));
+    } catch (error) {
+      // Already gone: the desired state holds.
+      if (!isAwsError(error, 'NoSuchEntityException')) throw error;
+    }
+  }
+
+  async deleteRepository(repositoryName: string, force: boolean): Promise<void> {
+    try {
+      await this.clients.ecr.send(new DeleteRepositoryCommand({ repositoryName, force }));
+    } catch (error) {
+      if (!isAwsError(error, 'RepositoryNotFoundException')) throw error;
+    }
+  }
+
+  async imageCount(repositoryName: string): Promise<number> {
+    let count = 0;
+    for await (const page of paginateDescribeImages(
+      { client: this.clients.ecr, pageSize: 1000 },
+      { repositoryName },
+    )) {
+      count += page.imageDetails?.length ?? 0;
+    }
+    return count;
+  }
+}

@@ -1,0 +1,165 @@
+import { AwsProvisioner } from '../../aws/provisioner';
+import { loadConfigFile } from './shared';
+import {
+  createManagedProject,
+  deleteManagedProject,
+  listManagedProjects,
+  NotManagedError,
+  ProjectConflictError,
+  ProjectNotFoundError,
+  ProvisioningFailedError,
+  RepositoryNotEmptyError,
+  showManagedProject,
+  type ProvisioningDeps,
+} from '../../usecases/provisioning';
+import { InvalidInputError } from '../../policy/validation';
+import { liveDeps } from '../deps';
+import { EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
+import { loadSandbox, readInputFile } from '../inputs';
+
+const common = {
+  snapshot: {
+    type: 'string' as const,
+    valueName: 'FILE',
+    description: 'work on a snapshot (the sandbox) instead of the live account',
+  },
+  save: {
+    type: 'boolean' as const,
+    description: 'with --snapshot: write the changed account back to the file',
+  },
+  config: { type: 'string' as const, valueName: 'FILE', description: 'guardrails file' },
+};
+
+async function depsFor(values: Record<string, string | boolean | undefined>, io: Io) {
+  const snapshot = stringOption(values, 'snapshot');
+  if (values.save && !snapshot) throw new UsageError('--save goes with --snapshot');
+  if (snapshot) {
+    const sandbox = loadSandbox(snapshot, io);
+    const deps: ProvisioningDeps = {
+      account: sandbox.info,
+      registry: sandbox,
+      projects: sandbox,
+      identity: sandbox,
+      provisioner: sandbox,
+    };
+    return { deps, save: () => (values.save ? sandbox.saveTo(snapshot) : undefined) };
+  }
+  const live = await liveDeps();
+  const deps: ProvisioningDeps = {
+    account: live.account,
+    registry: live.registry,
+    projects: live.projects!,
+    identity: live.identity!,
+    provisioner: new AwsProvisioner(),
+  };
+  return { deps, save: () => undefined };
+}
+
+/** Refusals the caller can act on: printed, exit 1 (usage errors exit 2 via the framework). */
+async function refusalsAsExit1(io: Io, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ProjectConflictError) {
+      io.stderr(`buildwarden: ${error.message}; differing fields: ${error.differences.join(', ')}\n`);
+      return EXIT.findings;
+    }
+    if (
+      error instanceof NotManagedError ||
+      error instanceof RepositoryNotEmptyError ||
+      error instanceof ProjectNotFoundError
+    ) {
+      io.stderr(`buildwarden: ${error.message}\n`);
+      return EXIT.findings;
+    }
+    if (error instanceof ProvisioningFailedError) {
+      io.stderr(`buildwarden: ${error.message}\n  cause: ${error.reason}\n`);
+      return 4;
+    }
+    throw error;
+  }
+}
+
+export const projectsCreateCommand: Command = {
+  name: 'projects create',
+  summary:
+    'Create a compliant container build project: ECR repository, least-privilege role, CodeBuild project.',
+  usage: 'buildwarden projects create --file BODY.json [--snapshot FILE [--save]] [--config FILE]',
+  details:
+    'BODY.json is the POST /projects body (name, source, buildspec?, computeType?, image?, environmentVariables?, tags?).\n' +
+    'Exit 0 created or already identical, 1 refused (conflict, not managed), 2 invalid body, 4 failed (rolled back).',
+  options: { file: { type: 'string', valueName: 'FILE', description: 'the request body (JSON)' }, ...common },
+  async run({ values }, io) {
+    const file = stringOption(values, 'file');
+    if (!file) throw new UsageError('--file BODY.json is required');
+    let body: unknown;
+    try {
+      body = JSON.parse(readInputFile(file, io));
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new InvalidInputError(file, [`not valid JSON: ${(error as Error).message}`]);
+    }
+    const guardrails = loadConfigFile(values, io);
+    const { deps, save } = await depsFor(values, io);
+    return refusalsAsExit1(io, async () => {
+      const created = await createManagedProject(body, deps, { guardrails });
+      save();
+      io.stdout(
+        `${JSON.stringify({ status: created.status === 201 ? 'created' : 'unchanged', ...created.body }, null, 2)}\n`,
+      );
+      return EXIT.ok;
+    });
+  },
+};
+
+export const projectsListCommand: Command = {
+  name: 'projects list',
+  summary: 'List the projects buildwarden manages, with their live compliance.',
+  usage: 'buildwarden projects list [--snapshot FILE] [--config FILE]',
+  options: { snapshot: common.snapshot, config: common.config },
+  async run({ values }, io) {
+    const { deps } = await depsFor(values, io);
+    const projects = await listManagedProjects(deps, loadConfigFile(values, io));
+    io.stdout(`${JSON.stringify({ projects }, null, 2)}\n`);
+    return EXIT.ok;
+  },
+};
+
+export const projectsShowCommand: Command = {
+  name: 'projects show',
+  summary: 'Show one managed project and its live compliance (exit 1 when not compliant).',
+  usage: 'buildwarden projects show NAME [--snapshot FILE] [--config FILE]',
+  options: { snapshot: common.snapshot, config: common.config },
+  positionals: [1, 1],
+  async run({ values, positionals }, io) {
+    const { deps } = await depsFor(values, io);
+    const guardrails = loadConfigFile(values, io);
+    return refusalsAsExit1(io, async () => {
+      const status = await showManagedProject(positionals[0]!, deps, guardrails);
+      io.stdout(`${JSON.stringify(status, null, 2)}\n`);
+      return status.compliant ? EXIT.ok : EXIT.findings;
+    });
+  },
+};
+
+export const projectsDeleteCommand: Command = {
+  name: 'projects delete',
+  summary:
+    'Delete a managed project, its role and its repository (the repository only if empty, or with --force).',
+  usage: 'buildwarden projects delete NAME [--force] [--snapshot FILE [--save]]',
+  options: {
+    force: { type: 'boolean', description: 'also delete a repository that still holds images' },
+    snapshot: common.snapshot,
+    save: common.save,
+  },
+  positionals: [1, 1],
+  async run({ values, positionals }, io) {
+    const { deps, save } = await depsFor(values, io);
+    return refusalsAsExit1(io, async () => {
+      const result = await deleteManagedProject(positionals[0]!, deps, { force: values.force === true });
+      save();
+      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      return EXIT.ok;
+    });
+  },
+};

@@ -1,0 +1,352 @@
+/**
+ * Compliant-by-construction build projects: create (ECR repository + least-privilege role + CodeBuild
+ * project), list, show with live compliance, delete. A failure at any step removes what this request created.
+ */
+import type { AccountInfo, IdentityReader, ProjectReader, Provisioner, RegistryReader } from '../ports';
+import { activeRules, evaluateProject, evaluateRepository, evaluateServiceRoles } from '../policy/evaluate';
+import type { Finding } from '../policy/findings';
+import type { Guardrails } from '../policy/guardrails';
+import type { ManagedPolicy, Project, Repository, Role } from '../policy/model';
+import {
+  diffSpecs,
+  MANAGED_TAG,
+  parseProjectRequest,
+  planProvisioning,
+  PROJECT_VARIABLES,
+  projectNameOf,
+  type ProjectSpec,
+  type ProvisioningPlan,
+} from '../policy/provision';
+import type { RuleContext } from '../policy/rules/types';
+import { partitionOf } from '../policy/snapshot';
+import { describeError } from './audit';
+
+export interface ProvisioningDeps {
+  account: AccountInfo;
+  registry: RegistryReader;
+  projects: ProjectReader;
+  identity: IdentityReader;
+  provisioner: Provisioner;
+  /** Waits between retries (injectable so tests do not sleep). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ProvisioningOptions {
+  guardrails: Guardrails;
+  kmsKeyArn?: string;
+  permissionsBoundaryArn?: string;
+}
+
+export interface ManagedProjectBody {
+  name: string;
+  projectName: string;
+  repositoryArn: string;
+  repositoryUri: string;
+  roleArn: string;
+  projectArn: string;
+}
+
+/** Same name, different spec: the differences by field. */
+export class ProjectConflictError extends Error {
+  constructor(
+    message: string,
+    readonly differences: string[],
+  ) {
+    super(message);
+    this.name = 'ProjectConflictError';
+  }
+}
+
+export class ProjectNotFoundError extends Error {
+  constructor(name: string) {
+    super(`no managed project named ${name}`);
+    this.name = 'ProjectNotFoundError';
+  }
+}
+
+/** The resource exists but buildwarden did not create it: never changed or deleted. */
+export class NotManagedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotManagedError';
+  }
+}
+
+export class RepositoryNotEmptyError extends Error {
+  constructor(repositoryName: string, images: number) {
+    super(`repository ${repositoryName} holds ${images} image(s): delete with force to remove them too`);
+    this.name = 'RepositoryNotEmptyError';
+  }
+}
+
+/** A step failed; everything this request created was removed again (unless `leftovers` says otherwise). */
+export class ProvisioningFailedError extends Error {
+  constructor(
+    readonly step: string,
+    readonly reason: string,
+    readonly leftovers: string[],
+  ) {
+    super(
+      `provisioning failed at step ${step}` +
+        (leftovers.length === 0
+          ? '; everything this request created was removed'
+          : `; could not remove: ${leftovers.join(', ')}`),
+    );
+    this.name = 'ProvisioningFailedError';
+  }
+}
+
+const isManaged = (tags: { key?: string; value?: string; Key?: string; Value?: string }[] | undefined) =>
+  (tags ?? []).some(
+    (t) => (t.key ?? t.Key) === MANAGED_TAG.key && (t.value ?? t.Value) === MANAGED_TAG.value,
+  );
+
+function bodyOf(plan: ProvisioningPlan): ManagedProjectBody {
+  return { name: plan.spec.name, projectName: plan.projectName, ...plan.resources };
+}
+
+const MANAGED_TAG_KEYS = new Set([MANAGED_TAG.key, 'buildwarden:docker-build', 'buildwarden:repository']);
+
+/** The spec an existing managed project was created from, read back from the project itself. */
+export function specOfProject(project: Project): ProjectSpec {
+  const byKey =
+    <T>(key: (t: T) => string) =>
+    (a: T, b: T) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  const name = project.tags?.find((t) => t.key === 'buildwarden:repository')?.value ?? project.name;
+  const source = project.source ?? { type: 'NO_SOURCE' };
+  const branch = typeof project.sourceVersion === 'string' ? project.sourceVersion : undefined;
+  return {
+    name,
+    source: {
+      type: source.type as ProjectSpec['source']['type'],
+      ...(source.location !== undefined ? { location: source.location } : {}),
+      ...(branch !== undefined ? { branch } : {}),
+    },
+    buildspec: source.buildspec ?? '',
+    computeType: project.environment?.computeType as ProjectSpec['computeType'],
+    image: project.environment?.image ?? '',
+    environmentVariables: (project.environment?.environmentVariables ?? [])
+      .filter((v) => !(PROJECT_VARIABLES as readonly string[]).includes(v.name))
+      .map((v) => ({ name: v.name, value: v.value, type: v.type ?? 'PLAINTEXT' }))
+      .sort(byKey((v) => v.name)),
+    tags: (project.tags ?? [])
+      .filter((t) => !MANAGED_TAG_KEYS.has(t.key))
+      .map((t) => ({ key: t.key, value: t.value ?? '' }))
+      .sort(byKey((t) => t.key)),
+  };
+}
+
+/** CodeBuild may refuse a just-created role until IAM has propagated it. */
+function isRolePropagationError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'InvalidInputException' &&
+    /sts:AssumeRole|not authorized/i.test(error.message)
+  );
+}
+
+const ROLE_PROPAGATION_DELAYS_MS = [1000, 2000, 4000, 8000, 10000];
+
+/** POST /projects: 201 when created, 200 when the identical project already exists. */
+export async function createManagedProject(
+  body: unknown,
+  deps: ProvisioningDeps,
+  options: ProvisioningOptions,
+): Promise<{ status: 200 | 201; body: ManagedProjectBody }> {
+  const request = parseProjectRequest(body);
+  const plan = planProvisioning(request, {
+    accountId: deps.account.accountId,
+    region: deps.account.region,
+    partition: partitionOf(deps.account.region),
+    guardrails: options.guardrails,
+    ...(options.kmsKeyArn ? { kmsKeyArn: options.kmsKeyArn } : {}),
+    ...(options.permissionsBoundaryArn ? { permissionsBoundaryArn: options.permissionsBoundaryArn } : {}),
+  });
+
+  const existing = await deps.projects.project(plan.projectName);
+  if (existing) {
+    if (!isManaged(existing.tags))
+      throw new NotManagedError(
+        `a CodeBuild project named ${plan.projectName} exists and is not managed by buildwarden`,
+      );
+    const differences = diffSpecs(specOfProject(existing), plan.spec);
+    if (differences.length > 0) {
+      throw new ProjectConflictError(`project ${request.name} exists with a different spec`, differences);
+    }
+    return { status: 200, body: bodyOf(plan) };
+  }
+  if (await deps.registry.repository(plan.createRepository.repositoryName)) {
+    throw new NotManagedError(
+      `repository ${plan.createRepository.repositoryName} already exists; buildwarden creates its own`,
+    );
+  }
+  if (await deps.identity.role(plan.roleName)) {
+    throw new NotManagedError(`role ${plan.roleName} already exists; buildwarden creates its own`);
+  }
+
+  const undo: { what: string; run: () => Promise<void> }[] = [];
+  const step = async (
+    name: string,
+    run: () => Promise<void>,
+    undoIt?: { what: string; run: () => Promise<void> },
+  ) => {
+    try {
+      await run();
+    } catch (error) {
+      const leftovers: string[] = [];
+      for (const u of undo.reverse()) {
+        try {
+          await u.run();
+        } catch {
+          leftovers.push(u.what);
+        }
+      }
+      throw new ProvisioningFailedError(name, describeError(error), leftovers);
+    }
+    if (undoIt) undo.push(undoIt);
+  };
+
+  const { provisioner } = deps;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  await step('createRepository', () => provisioner.createRepository(plan.createRepository), {
+    what: `repository ${plan.createRepository.repositoryName}`,
+    run: () => provisioner.deleteRepository(plan.createRepository.repositoryName, true),
+  });
+  await step('putLifecyclePolicy', () => provisioner.putLifecyclePolicy(plan.putLifecyclePolicy));
+  await step('createRole', () => provisioner.createRole(plan.createRole), {
+    what: `role ${plan.roleName}`,
+    run: () => provisioner.deleteRole(plan.roleName),
+  });
+  await step('putRolePolicy', () => provisioner.putRolePolicy(plan.putRolePolicy));
+  await step(
+    'createProject',
+    async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await provisioner.createProject(plan.createProject);
+        } catch (error) {
+          const delay = ROLE_PROPAGATION_DELAYS_MS[attempt];
+          if (!isRolePropagationError(error) || delay === undefined) throw error;
+          await sleep(delay);
+        }
+      }
+    },
+    { what: `project ${plan.projectName}`, run: () => provisioner.deleteProject(plan.projectName) },
+  );
+  return { status: 201, body: bodyOf(plan) };
+}
+
+export interface ManagedProjectStatus {
+  name: string;
+  projectName: string;
+  projectArn: string;
+  repositoryArn: string | null;
+  roleArn: string | null;
+  compliant: boolean;
+  findings: Finding[];
+}
+
+async function statusOf(
+  project: Project,
+  deps: ProvisioningDeps,
+  guardrails: Guardrails,
+): Promise<ManagedProjectStatus> {
+  const repositoryName = project.tags?.find((t) => t.key === 'buildwarden:repository')?.value ?? project.name;
+  const repository: Repository | undefined = await deps.registry.repository(repositoryName);
+  const roleName = project.serviceRole?.slice(project.serviceRole.lastIndexOf('/') + 1);
+  const role: { role: Role; policies: ManagedPolicy[] } | undefined = roleName
+    ? await deps.identity.role(roleName)
+    : undefined;
+  const registryScanning = await deps.registry.scanningConfiguration();
+  const ctx: RuleContext = {
+    view: {
+      accountId: deps.account.accountId,
+      region: deps.account.region,
+      partition: partitionOf(deps.account.region),
+      ...(registryScanning ? { registryScanning } : {}),
+      repositories: repository ? [repository] : [],
+      projects: [project],
+      roles: role ? [role.role] : [],
+      policies: role?.policies ?? [],
+    },
+    guardrails,
+    now: new Date(0),
+  };
+  const rules = activeRules(guardrails);
+  const findings = [
+    ...(repository ? evaluateRepository(repository, ctx, rules) : []),
+    ...evaluateProject(project, ctx, rules),
+    ...evaluateServiceRoles(ctx, rules, [project]),
+  ];
+  return {
+    name: repositoryName,
+    projectName: project.name,
+    projectArn: project.arn,
+    repositoryArn: repository?.repositoryArn ?? null,
+    roleArn: role?.role.Arn ?? null,
+    compliant:
+      repository !== undefined && findings.every((f) => f.status === 'compliant' || f.status === 'exempt'),
+    findings: findings.filter((f) => f.status !== 'compliant'),
+  };
+}
+
+/** GET /projects: every managed project with its live compliance. */
+export async function listManagedProjects(
+  deps: ProvisioningDeps,
+  guardrails: Guardrails,
+): Promise<ManagedProjectStatus[]> {
+  const managed: Project[] = [];
+  for await (const page of deps.projects.projectPages())
+    managed.push(...page.filter((p) => isManaged(p.tags)));
+  const out: ManagedProjectStatus[] = [];
+  for (const project of managed) out.push(await statusOf(project, deps, guardrails));
+  return out;
+}
+
+async function managedProject(name: string, deps: ProvisioningDeps): Promise<Project> {
+  const project = await deps.projects.project(projectNameOf(name));
+  if (!project) throw new ProjectNotFoundError(name);
+  if (!isManaged(project.tags))
+    throw new NotManagedError(`project ${project.name} is not managed by buildwarden`);
+  return project;
+}
+
+/** GET /projects/{name}. `name` is the repository-style name (slashes allowed) or the project name. */
+export async function showManagedProject(
+  name: string,
+  deps: ProvisioningDeps,
+  guardrails: Guardrails,
+): Promise<ManagedProjectStatus> {
+  return statusOf(await managedProject(name, deps), deps, guardrails);
+}
+
+/** DELETE /projects/{name}: project, role and repository (the repository only when empty, or with force). */
+export async function deleteManagedProject(
+  name: string,
+  deps: ProvisioningDeps,
+  options: { force: boolean },
+): Promise<{ deleted: string[] }> {
+  const project = await managedProject(name, deps);
+  const repositoryName = project.tags?.find((t) => t.key === 'buildwarden:repository')?.value ?? name;
+  const repository = await deps.registry.repository(repositoryName);
+  if (repository && !isManaged(repository.tags)) {
+    throw new NotManagedError(`repository ${repositoryName} is not managed by buildwarden`);
+  }
+  const images = repository ? await deps.provisioner.imageCount(repositoryName) : 0;
+  if (images > 0 && !options.force) throw new RepositoryNotEmptyError(repositoryName, images);
+  const roleName = project.serviceRole?.slice(project.serviceRole.lastIndexOf('/') + 1);
+  const role = roleName ? await deps.identity.role(roleName) : undefined;
+  const deleted: string[] = [];
+  await deps.provisioner.deleteProject(project.name);
+  deleted.push(project.arn);
+  if (role && isManaged(role.role.Tags?.map((t) => ({ key: t.Key, value: t.Value })))) {
+    await deps.provisioner.deleteRole(role.role.RoleName);
+    deleted.push(role.role.Arn);
+  }
+  if (repository) {
+    await deps.provisioner.deleteRepository(repositoryName, options.force);
+    deleted.push(repository.repositoryArn);
+  }
+  return { deleted };
+}
