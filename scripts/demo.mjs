@@ -1,6 +1,5 @@
-// `npm run demo`: the main job on the bundled demo account — a SIMULATED account in demo/account.json.
-// 1. audit it and print the findings; 2. replay a change event against a scratch copy and show the fixes
-// (before → after); 3. audit the fixed copy. demo/account.json itself is never modified.
+// `npm run demo`: the main jobs on the bundled demo account — a SIMULATED account in demo/account.json.
+// demo/account.json itself is never modified: every step that changes state works on a scratch copy.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,68 +7,142 @@ import path from 'node:path';
 
 const scratch = path.join(mkdtempSync(path.join(tmpdir(), 'buildwarden-demo-')), 'account.json');
 copyFileSync('demo/account.json', scratch);
+const digest = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89';
+const show = (v) =>
+  v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
 
-const steps = [
-  {
-    title: '1. Audit of the demo account (simulated, from demo/account.json)',
-    args: ['audit', '--snapshot', 'demo/account.json', '--config', 'demo/guardrails.yml'],
-  },
-  {
-    title:
-      '2. Fix: someone makes web/frontend tags mutable (events/ecr-PutImageTagMutability.json); buildwarden re-reads the repository and remediates',
-    args: [
+function buildwarden(args) {
+  const result = spawnSync(process.execPath, ['bin/buildwarden.js', ...args], { encoding: 'utf8' });
+  process.stderr.write(result.stderr);
+  if (![0, 1, 3].includes(result.status ?? -1)) {
+    process.stderr.write(`demo step failed: buildwarden ${args.join(' ')} exited ${result.status}\n`);
+    process.exit(1);
+  }
+  return result.stdout;
+}
+
+function title(text, args) {
+  process.stdout.write(`\n=== ${text}\n${args ? `$ buildwarden ${args.join(' ')}\n` : ''}\n`);
+}
+
+// 1. Audit.
+const audit = ['audit', '--snapshot', 'demo/account.json', '--config', 'demo/guardrails.yml'];
+title('1. Audit of the demo account (simulated, from demo/account.json)', audit);
+process.stdout.write(buildwarden(audit));
+
+// 2. A change event is remediated.
+const fix = [
+  'replay',
+  '--snapshot',
+  scratch,
+  '--event',
+  'events/ecr-PutImageTagMutability.json',
+  '--config',
+  'demo/guardrails.yml',
+  '--save',
+  '--format',
+  'json',
+];
+title(
+  '2. Fix: someone makes web/frontend tags mutable; buildwarden re-reads the repository and remediates',
+  fix,
+);
+const fixed = JSON.parse(buildwarden(fix));
+for (const a of fixed.actions) {
+  process.stdout.write(
+    `${a.applied ? 'applied' : 'planned'}  ${a.ruleId}  ${a.action}${a.reason ? `  (${a.reason})` : ''}\n`,
+  );
+  process.stdout.write(`    before: ${show(a.before)}\n    after:  ${show(a.after)}\n`);
+}
+process.stdout.write(
+  `${fixed.notifications.length} notifications published, e.g. "${fixed.notifications[0]?.subject ?? ''}"\n`,
+);
+const reaudit = [
+  'audit',
+  '--snapshot',
+  scratch,
+  '--config',
+  'demo/guardrails.yml',
+  '--rules',
+  'ecr.lifecycle-policy,ecr.scan-on-push,ecr.tag-immutability',
+  '--show-compliant',
+];
+title('   web/frontend after the fix', reaudit);
+process.stdout.write(
+  `${buildwarden(reaudit)
+    .split('\n')
+    .filter((l) => l.includes('web/frontend'))
+    .join('\n')}\n`,
+);
+
+// 3. Scan gate: a build pushes an image, the scan fails the gate, another build fails.
+title('3. Scan gate: build #42 pushes web/frontend:1.4.2, the scan completes, build #43 fails');
+for (const event of [
+  'codebuild-build-succeeded',
+  'ecr-image-action-push',
+  'ecr-image-scan-complete',
+  'codebuild-build-failed',
+]) {
+  const out = JSON.parse(
+    buildwarden([
       'replay',
       '--snapshot',
       scratch,
       '--event',
-      'events/ecr-PutImageTagMutability.json',
-      '--config',
-      'demo/guardrails.yml',
+      `events/${event}.json`,
       '--save',
       '--format',
-      'table',
-    ],
-    showChanges: true,
-  },
-  {
-    title: '3. Audit of web/frontend after the fix (scratch copy)',
-    args: [
-      'audit',
-      '--snapshot',
-      scratch,
-      '--config',
-      'demo/guardrails.yml',
-      '--rules',
-      'ecr.lifecycle-policy,ecr.scan-on-push,ecr.tag-immutability,ecr.encryption',
-      '--show-compliant',
-    ],
-    filter: (line) => !line.includes('/') || line.includes('web/frontend') || line.startsWith('Account'),
-  },
-];
-
-for (const step of steps) {
-  process.stdout.write(`\n=== ${step.title}\n$ buildwarden ${step.args.join(' ')}\n\n`);
-  const args = step.showChanges ? step.args.map((a) => (a === 'table' ? 'json' : a)) : step.args;
-  const result = spawnSync(process.execPath, ['bin/buildwarden.js', ...args], { encoding: 'utf8' });
-  process.stderr.write(result.stderr);
-  if (![0, 1].includes(result.status ?? -1)) {
-    process.stderr.write(`demo step failed with exit code ${result.status}\n`);
-    process.exit(1);
-  }
-  if (step.showChanges) {
-    const { actions, notifications } = JSON.parse(result.stdout);
-    for (const a of actions) {
-      const show = (v) => (v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
-      process.stdout.write(
-        `${a.applied ? 'applied' : 'planned'}  ${a.ruleId}  ${a.action}${a.reason ? `  (${a.reason})` : ''}\n`,
-      );
-      process.stdout.write(`    before: ${show(a.before)}\n    after:  ${show(a.after)}\n`);
-    }
-    process.stdout.write(
-      `\n${notifications.length} notifications published, e.g.\n  ${notifications[0]?.subject ?? ''}\n`,
-    );
-  } else {
-    const lines = result.stdout.split('\n');
-    process.stdout.write(`${(step.filter ? lines.filter(step.filter) : lines).join('\n')}\n`);
-  }
+      'json',
+    ]),
+  );
+  process.stdout.write(
+    `replayed events/${event}.json${out.notifications[0] ? `  → notified: ${out.notifications[0].subject}` : ''}\n`,
+  );
 }
+const verdict = ['verdict', 'web/frontend', digest, '--snapshot', scratch];
+title('   May this image ship? (exit 0 pass, 1 fail, 3 unknown)', verdict);
+process.stdout.write(buildwarden(verdict));
+const failedBuild = JSON.parse(
+  buildwarden([
+    'replay',
+    '--snapshot',
+    scratch,
+    '--event',
+    'events/codebuild-build-failed.json',
+    '--format',
+    'json',
+  ]),
+);
+title('   The failed-build notification (as an email subscriber reads it)');
+process.stdout.write(
+  `Subject: ${failedBuild.notifications[0].subject}\n\n${failedBuild.notifications[0].message}\n`,
+);
+
+// 4. Provisioning: a compliant project on day one.
+const create = [
+  'projects',
+  'create',
+  '--file',
+  'demo/new-project.json',
+  '--snapshot',
+  scratch,
+  '--save',
+  '--config',
+  'demo/guardrails.yml',
+];
+title('4. Provision payments/ledger (repository + least-privilege role + CodeBuild project)', create);
+process.stdout.write(buildwarden(create));
+const check = [
+  'projects',
+  'show',
+  'payments/ledger',
+  '--snapshot',
+  scratch,
+  '--config',
+  'demo/guardrails.yml',
+];
+title('   Its live compliance under every rule', check);
+const status = JSON.parse(buildwarden(check));
+process.stdout.write(
+  `compliant: ${status.compliant} (${status.findings.length} findings that are not compliant)\n`,
+);
