@@ -7,6 +7,10 @@ import { z } from 'zod';
 import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/guardrails';
 import { formatIssues, InvalidInputError } from './policy/validation';
 
+/** An ARN, or unset; an empty value (a template parameter left blank) means unset. */
+const optionalArn = (message: string) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.string().startsWith('arn:', message).optional());
+
 const envSchema = z.object({
   STAGE: z.string().min(1),
   NOTIFICATION_TOPIC_ARN: z
@@ -22,11 +26,8 @@ const envSchema = z.object({
   BUILDS_TABLE: z.string().min(3).optional(),
   IDEMPOTENCY_TABLE: z.string().min(3).optional(),
   /** Provisioning: the KMS key of new repositories (default: AWS managed) and the build roles' boundary. */
-  PROVISIONING_KMS_KEY_ARN: z.string().startsWith('arn:', 'expected a KMS key ARN').optional(),
-  PROVISIONING_PERMISSIONS_BOUNDARY_ARN: z
-    .string()
-    .startsWith('arn:', 'expected an IAM policy ARN')
-    .optional(),
+  PROVISIONING_KMS_KEY_ARN: optionalArn('expected a KMS key ARN'),
+  PROVISIONING_PERMISSIONS_BOUNDARY_ARN: optionalArn('expected an IAM policy ARN'),
   /** Stage `local` only: run against the SIMULATED sandbox account kept in this snapshot file. */
   BUILDWARDEN_SANDBOX_FILE: z
     .string()
