@@ -3,6 +3,7 @@
  * later scan verdict names the build that produced the image) and notifies the configured states once per
  * build and state. Malformed events are dropped; AWS errors rethrown for retry.
  */
+import type { Context } from 'aws-lambda';
 import { logger } from '../lib/logger';
 import { idempotencyTable, onceByKey, runtimeConfig, withAccount } from '../lib/runtime';
 import { parseBuildStateEvent, type BuildStateEvent } from '../lib/policy/scan/events';
@@ -11,6 +12,7 @@ import { onBuildStateChanged } from '../lib/usecases/scan-gate';
 
 export const handler = async (
   raw: unknown,
+  context?: Context,
 ): Promise<{ recorded: boolean; notifications: number } | { dropped: string }> => {
   const config = runtimeConfig();
   let event: BuildStateEvent;
@@ -31,7 +33,11 @@ export const handler = async (
     // Once per build and state. (The local sandbox stage has no idempotency table and handles each delivery.)
     return deps.sandbox
       ? handle(event)
-      : onceByKey(idempotencyTable(), handle)({ key: `${event.buildId}|${event.status}`, input: event });
+      : onceByKey(
+          idempotencyTable(),
+          handle,
+          context,
+        )({ key: `${event.buildId}|${event.status}`, input: event });
   });
   logger.info('build state handled', { project: event.projectName, status: event.status, ...result });
   return result;

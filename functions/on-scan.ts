@@ -3,6 +3,7 @@
  * Decides the verdict, stores it for the deploy gate and notifies once per scan result (idempotent on the
  * result, so a scan ECR reports twice is notified once). Malformed events are dropped; AWS errors rethrown.
  */
+import type { Context } from 'aws-lambda';
 import { logger } from '../lib/logger';
 import { idempotencyTable, onceByKey, runtimeConfig, withAccount } from '../lib/runtime';
 import { parseScanEvent, type ScanEvent } from '../lib/policy/scan/events';
@@ -11,6 +12,7 @@ import { onScanCompleted } from '../lib/usecases/scan-gate';
 
 export const handler = async (
   raw: unknown,
+  context?: Context,
 ): Promise<{ verdict: string; notifications: number } | { dropped: string }> => {
   const config = runtimeConfig();
   let event: ScanEvent;
@@ -32,7 +34,9 @@ export const handler = async (
       return { verdict: outcome.verdict.verdict, notifications: outcome.notifications.length };
     };
     // Once per scan result. (The local sandbox stage has no idempotency table and handles each delivery.)
-    return deps.sandbox ? decide(event) : onceByKey(idempotencyTable(), decide)({ key, input: event });
+    return deps.sandbox
+      ? decide(event)
+      : onceByKey(idempotencyTable(), decide, context)({ key, input: event });
   });
   logger.info('scan evaluated', {
     repository: event.repositoryName,

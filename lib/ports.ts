@@ -97,6 +97,8 @@ export interface StoredVerdict {
 export interface VerdictStore {
   putVerdict(verdict: StoredVerdict): Promise<void>;
   getVerdict(repositoryName: string, imageDigest: string): Promise<StoredVerdict | undefined>;
+  /** The build recorded as having pushed this digest (kept even before the image has a verdict). */
+  producerOf(repositoryName: string, imageDigest: string): Promise<StoredVerdict['producedBy']>;
   /** Records which build pushed a digest; kept when the verdict is written before or after. */
   recordProducer(
     repositoryName: string,

@@ -43,6 +43,10 @@ function awsDeps(accountInfo: AccountInfo): Deps {
       verdicts: required(cfg, 'VERDICTS_TABLE'),
       ...(cfg.BUILDS_TABLE ? { builds: cfg.BUILDS_TABLE } : {}),
     }));
+  const builds = () => {
+    required(cfg, 'BUILDS_TABLE');
+    return verdicts();
+  };
   return {
     sandbox: false,
     account: accountInfo,
@@ -57,8 +61,9 @@ function awsDeps(accountInfo: AccountInfo): Deps {
       putVerdict: (v) => verdicts().putVerdict(v),
       getVerdict: (r, d) => verdicts().getVerdict(r, d),
       recordProducer: (r, d, p) => verdicts().recordProducer(r, d, p),
-      recordBuild: (b) => verdicts().recordBuild(b),
-      buildsFor: (r) => verdicts().buildsFor(r),
+      producerOf: (r, d) => verdicts().producerOf(r, d),
+      recordBuild: (b) => builds().recordBuild(b),
+      buildsFor: (r) => builds().buildsFor(r),
     },
   };
 }

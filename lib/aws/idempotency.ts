@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { Context } from 'aws-lambda';
 import { clientConfig } from './common';
 
 export const idempotencyActions = [
@@ -29,6 +30,8 @@ let shared: DynamoDBClient | undefined;
 export function onceByKey<T, R extends object>(
   tableName: string,
   fn: (input: T) => Promise<R>,
+  /** The invocation's context: an in-progress record then expires with the invocation's timeout. */
+  context?: Context,
   client: DynamoDBClient = (shared ??= new DynamoDBClient(clientConfig)),
 ): (keyed: Keyed<T>) => Promise<R> {
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
@@ -37,6 +40,8 @@ export function onceByKey<T, R extends object>(
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
   });
+  // Without it, an invocation that timed out would block every retry until the record expires.
+  if (context) config.registerLambdaContext(context);
   return makeIdempotent(async (keyed: Keyed<T>) => fn(keyed.input), { persistenceStore, config }) as (
     keyed: Keyed<T>,
   ) => Promise<R>;

@@ -1,6 +1,7 @@
 /**
  * The verdict store and build ledger in DynamoDB. Verdicts: partition key `repositoryName`, sort key
- * `imageDigest`. Builds: partition key `repositoryName`, sort key `buildId`, expiring after 30 days.
+ * `imageDigest`. Builds: partition key `repositoryName`, sort key `startedBuild` (`<startTime>#<build id>`, so
+ * a query returns the most recent first), expiring after 30 days.
  * Writes are updates of named attributes, so a verdict and the build that produced its image can arrive in
  * either order without one erasing the other.
  */
@@ -79,6 +80,18 @@ export class DynamoVerdictStore implements VerdictStore {
     return item && typeof item.verdict === 'string' ? item : undefined;
   }
 
+  async producerOf(repositoryName: string, imageDigest: string): Promise<StoredVerdict['producedBy']> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tables.verdicts,
+        Key: { repositoryName, imageDigest },
+        ConsistentRead: true,
+        ProjectionExpression: 'producedBy',
+      }),
+    );
+    return (out.Item as Pick<StoredVerdict, 'producedBy'> | undefined)?.producedBy;
+  }
+
   async recordProducer(
     repositoryName: string,
     imageDigest: string,
@@ -101,7 +114,8 @@ export class DynamoVerdictStore implements VerdictStore {
         TableName: this.tables.builds,
         Item: {
           ...build,
-          buildId: build.id,
+          // Sort key: start time first, so a query returns the most recent builds of a repository first.
+          startedBuild: `${build.startTime}#${build.id}`,
           expiresAt: Math.floor(new Date(build.startTime).getTime() / 1000) + BUILD_RETENTION_SECONDS,
         },
       }),
@@ -115,12 +129,12 @@ export class DynamoVerdictStore implements VerdictStore {
         TableName: this.tables.builds,
         KeyConditionExpression: 'repositoryName = :r',
         ExpressionAttributeValues: { ':r': repositoryName },
-        Limit: BUILDS_WINDOW * 4,
+        ScanIndexForward: false,
+        Limit: BUILDS_WINDOW,
       }),
     );
-    return ((out.Items ?? []) as (BuildRecord & { buildId?: string; expiresAt?: number })[])
-      .map(({ buildId: _b, expiresAt: _e, ...build }) => build as BuildRecord)
-      .sort((a, b) => b.startTime.localeCompare(a.startTime))
-      .slice(0, BUILDS_WINDOW);
+    return ((out.Items ?? []) as (BuildRecord & { startedBuild?: string; expiresAt?: number })[]).map(
+      ({ startedBuild: _s, expiresAt: _e, ...build }) => build as BuildRecord,
+    );
   }
 }

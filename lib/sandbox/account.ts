@@ -296,6 +296,14 @@ export class SandboxAccount
     return found && 'verdict' in found ? structuredClone(found) : undefined;
   }
 
+  async producerOf(repositoryName: string, imageDigest: string): Promise<StoredVerdict['producedBy']> {
+    await this.call('dynamodb:GetItem');
+    const list = this.own.verdicts as unknown as Partial<StoredVerdict>[];
+    return structuredClone(
+      list.find((v) => v.repositoryName === repositoryName && v.imageDigest === imageDigest)?.producedBy,
+    );
+  }
+
   async recordProducer(
     repositoryName: string,
     imageDigest: string,

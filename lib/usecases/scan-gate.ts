@@ -19,7 +19,12 @@ import {
 } from '../policy/builds';
 import type { Guardrails } from '../policy/guardrails';
 import { collectScanFindings } from '../policy/scan/findings';
-import type { BuildStateEvent, ImagePushEvent, ScanEvent } from '../policy/scan/events';
+import {
+  codeBuildTime,
+  type BuildStateEvent,
+  type ImagePushEvent,
+  type ScanEvent,
+} from '../policy/scan/events';
 import {
   chatbotPayload,
   scanFailedNotification,
@@ -72,8 +77,8 @@ export async function onScanCompleted(
   guardrails: Guardrails,
   now: Date,
 ): Promise<ScanResult> {
-  const existing = await deps.verdicts.getVerdict(event.repositoryName, event.imageDigest);
-  const producedBy = existing?.producedBy;
+  // The build that pushed the image is usually recorded before the scan completes.
+  const producedBy = await deps.verdicts.producerOf(event.repositoryName, event.imageDigest);
   if (event.status === 'failed') {
     const verdict: StoredVerdict = {
       repositoryName: event.repositoryName,
@@ -143,7 +148,7 @@ export async function onBuildStateChanged(
     : undefined;
   const repositoryName = target?.status === 'resolved' ? target.repositoryName : undefined;
   let build: BuildRecord | null = null;
-  const start = event.startTime ? new Date(event.startTime) : undefined;
+  const start = event.startTime ? codeBuildTime(event.startTime) : undefined;
   if (repositoryName && start && !Number.isNaN(start.getTime())) {
     const terminal = event.status !== 'IN_PROGRESS';
     build = {

@@ -24,7 +24,8 @@ const count = z
   .nonnegative('expected a non-negative integer');
 
 /** The ECR API's RepositoryName pattern and 2–256 length bounds (botocore ecr 2015-09-21). */
-const REPOSITORY_NAME =
+/** ECR's repository-name pattern (botocore RepositoryName), 2–256 characters. */
+export const REPOSITORY_NAME =
   /^(?=.{2,256}$)[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const repositoryName = z.string().regex(REPOSITORY_NAME, 'expected an ECR repository name');
 const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/(.+)$/;
@@ -483,4 +484,14 @@ export function parseImagePushEvent(event: unknown): ImagePushEvent {
     ...(d['image-tag'] ? { imageTag: d['image-tag'] } : {}),
     ...originOf(e),
   };
+}
+
+/**
+ * CodeBuild event times look like `Oct 2, 2026 9:12:03 AM` with no zone; they are UTC. Parsed as UTC whatever
+ * the local time zone (ISO text is accepted too).
+ */
+export function codeBuildTime(text: string): Date {
+  const iso = Date.parse(text);
+  if (/[zZ]$|[+-]\d{2}:?\d{2}$|\bUTC$|\bGMT$/.test(text.trim()) && !Number.isNaN(iso)) return new Date(iso);
+  return new Date(Date.parse(`${text.trim()} UTC`));
 }

@@ -1,0 +1,337 @@
+/**
+ * The build-state Lambda end to end: the real handler, runtime, use case and adapters, with every SDK client it
+ * uses mocked at the class — CodeBuild (BatchGetProjects), STS, SNS, and DynamoDB twice: the Powertools
+ * idempotency layer sends through DynamoDBClient, the build ledger through DynamoDBDocumentClient. Every test
+ * is a fresh cold start (config and account are cached at module scope).
+ */
+import path from 'node:path';
+import * as codebuildSdk from '@aws-sdk/client-codebuild';
+import { BatchGetProjectsCommand, CodeBuildClient, type Project } from '@aws-sdk/client-codebuild';
+import * as ecrSdk from '@aws-sdk/client-ecr';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import * as dynamoSdk from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  InternalServerError,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import * as documentSdk from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as iamSdk from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
+import * as snsSdk from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import * as stsSdk from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { handler as onBuildHandler } from '../../../functions/on-build';
+import type { ConfigError as ConfigErrorClass } from '../../../lib/config';
+import { awsSample, loadJson } from '../../fixtures/load';
+
+const codebuildMock = mockClient(CodeBuildClient);
+const stsMock = mockClient(STSClient);
+const snsMock = mockClient(SNSClient);
+const dynamoMock = mockClient(DynamoDBClient);
+const documentMock = mockClient(DynamoDBDocumentClient);
+// Not used by this function; mocked so that no call can reach the network.
+const ecrMock = mockClient(ECRClient);
+const iamMock = mockClient(IAMClient);
+const mocks = [iamMock, codebuildMock, stsMock, snsMock, dynamoMock, documentMock, ecrMock];
+
+/** The account and region of the event files in events/. */
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`;
+const VERDICTS_TABLE = 'buildwarden-test-verdicts';
+const BUILDS_TABLE = 'buildwarden-test-builds';
+const IDEMPOTENCY_TABLE = 'buildwarden-test-idempotency';
+const PROJECT = 'web-frontend-build';
+const FAILED_BUILD_ARN =
+  'arn:aws:codebuild:us-east-1:123456789012:build/web-frontend-build:0a9b8c7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d';
+
+const ENV_KEYS = [
+  'STAGE',
+  'NOTIFICATION_TOPIC_ARN',
+  'VERDICTS_TABLE',
+  'BUILDS_TABLE',
+  'IDEMPOTENCY_TABLE',
+  'GUARDRAILS_FILE',
+  'AWS_REGION',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+type Env = Partial<Record<(typeof ENV_KEYS)[number], string>>;
+let savedEnv: Record<string, string | undefined>;
+
+interface ColdStart {
+  handler: typeof onBuildHandler;
+  ConfigError: typeof ConfigErrorClass;
+}
+
+const validEnv = (): Env => ({
+  STAGE: 'test',
+  NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+  VERDICTS_TABLE,
+  BUILDS_TABLE,
+  IDEMPOTENCY_TABLE,
+});
+
+/** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
+async function coldStart(env: Env = validEnv()): Promise<ColdStart> {
+  for (const key of ENV_KEYS) delete process.env[key];
+  Object.assign(process.env, { AWS_REGION: REGION, POWERTOOLS_LOG_LEVEL: 'SILENT' }, env);
+  let loaded: ColdStart | undefined;
+  await jest.isolateModulesAsync(async () => {
+    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
+    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
+    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
+    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
+    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
+    jest.doMock('@aws-sdk/client-dynamodb', () => dynamoSdk);
+    jest.doMock('@aws-sdk/lib-dynamodb', () => documentSdk);
+    const { handler } = await import('../../../functions/on-build');
+    const { ConfigError } = await import('../../../lib/config');
+    loaded = { handler, ConfigError };
+  });
+  return loaded!;
+}
+
+type RawEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
+const eventFile = (name: string) => loadJson<RawEvent>(path.join('..', '..', 'events', name));
+const failedBuild = () => eventFile('codebuild-build-failed.json');
+const succeededBuild = () => eventFile('codebuild-build-succeeded.json');
+
+/** The official BatchGetProjects project, renamed to the events' project, pushing to web/frontend. */
+function sdkProject(): Project {
+  type CliProject = Omit<Project, 'created' | 'lastModified'> & { created: number; lastModified: number };
+  const cli = awsSample<{ projects: CliProject[] }>('api-codebuild-batch-get-projects.aws-cli.json')
+    .projects[0]!;
+  return {
+    ...cli,
+    name: PROJECT,
+    arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${PROJECT}`,
+    created: new Date(cli.created * 1000),
+    lastModified: new Date(cli.lastModified * 1000),
+    environment: {
+      ...cli.environment!,
+      environmentVariables: [{ name: 'IMAGE_REPO_NAME', value: 'web/frontend', type: 'PLAINTEXT' }],
+    },
+  };
+}
+
+function givenAccount(): void {
+  stsMock.on(GetCallerIdentityCommand).resolves({
+    UserId: 'AROASAMPLEROLEID:buildwarden-test-onBuild',
+    Account: ACCOUNT,
+    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/buildwarden-test-onBuild/buildwarden-test-onBuild`,
+  });
+  codebuildMock.on(BatchGetProjectsCommand).resolves({ projects: [sdkProject()], projectsNotFound: [] });
+  dynamoMock.on(PutItemCommand).resolves({});
+  dynamoMock.on(UpdateItemCommand).resolves({});
+  dynamoMock.on(DeleteItemCommand).resolves({});
+  documentMock.on(PutCommand).resolves({});
+  documentMock.on(GetCommand).resolves({});
+  documentMock.on(UpdateCommand).resolves({});
+  snsMock.on(PublishCommand).resolves({ MessageId: '00000000-0000-0000-0000-000000000001' });
+}
+
+function buildPuts() {
+  return documentMock
+    .commandCalls(PutCommand)
+    .filter((c) => c.args[0].input.TableName === BUILDS_TABLE)
+    .map((c) => c.args[0].input);
+}
+
+beforeEach(() => {
+  for (const mock of mocks) mock.reset();
+  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+  // Powertools warns that no Lambda context was registered (see tests/integration/dynamodb.test.ts).
+  jest.spyOn(console, 'warn').mockImplementation(() => {});
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
+  for (const key of ENV_KEYS) {
+    const value = savedEnv[key];
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+describe('build-state handler', () => {
+  it('returns that the build was recorded and notified once', async () => {
+    // Prepare
+    givenAccount();
+    const { handler } = await coldStart();
+
+    // Act
+    const result = await handler(failedBuild());
+
+    // Assess
+    expect(result).toEqual({ recorded: true, notifications: 1 });
+  });
+
+  it('reads the project with BatchGetProjects to find the repository it pushes to', async () => {
+    // Prepare
+    givenAccount();
+    const { handler } = await coldStart();
+
+    // Act
+    await handler(failedBuild());
+
+    // Assess
+    expect(codebuildMock).toHaveReceivedCommandTimes(BatchGetProjectsCommand, 1);
+    expect(codebuildMock).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT] });
+  });
+
+  it('records the build with one PutItem to the builds table, keyed by repository and build id', async () => {
+    // Prepare
+    givenAccount();
+    const { handler } = await coldStart();
+
+    // Act
+    await handler(failedBuild());
+
+    // Assess
+    const puts = buildPuts();
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.Item).toMatchObject({
+      repositoryName: 'web/frontend',
+      id: FAILED_BUILD_ARN,
+      startedBuild: `2026-10-02T10:40:11.000Z#${FAILED_BUILD_ARN}`,
+      projectName: PROJECT,
+      buildNumber: 43,
+      sourceVersion: '8d2e4f6a1b3c5d7e9f0a1b2c3d4e5f60718293a4',
+      startTime: '2026-10-02T10:40:11.000Z',
+      expiresAt: expect.any(Number),
+    });
+  });
+
+  it('publishes one notification for a FAILED build with MessageAttributes kind build-state and the project', async () => {
+    // Prepare
+    givenAccount();
+    const { handler } = await coldStart();
+
+    // Act
+    await handler(failedBuild());
+
+    // Assess
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: TOPIC_ARN,
+      Subject: expect.stringContaining(`${PROJECT} #43 in BUILD`),
+      MessageAttributes: expect.objectContaining({
+        kind: { DataType: 'String', StringValue: 'build-state' },
+        project: { DataType: 'String', StringValue: PROJECT },
+      }),
+    });
+  });
+
+  it('records a SUCCEEDED build and, by default, publishes nothing', async () => {
+    // Prepare
+    givenAccount();
+    const { handler } = await coldStart();
+
+    // Act
+    const result = await handler(succeededBuild());
+
+    // Assess
+    expect(result).toEqual({ recorded: true, notifications: 0 });
+    expect(buildPuts()).toHaveLength(1);
+    expect(snsMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('claims the build state change in the idempotency table before working', async () => {
+    // Prepare
+    givenAccount();
+    const { handler } = await coldStart();
+
+    // Act
+    await handler(failedBuild());
+
+    // Assess
+    expect(dynamoMock).toHaveReceivedCommandTimes(PutItemCommand, 1);
+    expect(dynamoMock).toHaveReceivedCommandWith(PutItemCommand, { TableName: IDEMPOTENCY_TABLE });
+  });
+
+  it('drops a malformed event with the reason, and makes no AWS call', async () => {
+    // Prepare
+    givenAccount();
+    const { handler } = await coldStart();
+    const event = failedBuild();
+    event.detail['build-status'] = 'EXPLODED';
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toEqual({ dropped: expect.stringContaining('detail.build-status') });
+    for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
+  });
+
+  // Only sts:GetCallerIdentity may precede the error: runtime.withAccount resolves the account first.
+  it('throws a ConfigError naming IDEMPOTENCY_TABLE when it is missing, before any build work', async () => {
+    // Prepare
+    givenAccount();
+    const { IDEMPOTENCY_TABLE: _omitted, ...env } = validEnv();
+    const { handler, ConfigError } = await coldStart(env);
+
+    // Act
+    const running = handler(failedBuild());
+
+    // Assess
+    await expect(running).rejects.toThrow(ConfigError);
+    await expect(running).rejects.toThrow(/IDEMPOTENCY_TABLE/);
+    for (const mock of [codebuildMock, snsMock, dynamoMock, documentMock]) {
+      expect(mock).not.toHaveReceivedAnyCommand();
+    }
+  });
+
+  it('throws a ConfigError naming BUILDS_TABLE when it is missing', async () => {
+    // Prepare
+    givenAccount();
+    const { BUILDS_TABLE: _omitted, ...env } = validEnv();
+    const { handler, ConfigError } = await coldStart(env);
+
+    // Act
+    const running = handler(failedBuild());
+
+    // Assess
+    await expect(running).rejects.toThrow(ConfigError);
+    await expect(running).rejects.toThrow(/BUILDS_TABLE/);
+  });
+
+  it('rethrows an SDK error from BatchGetProjects so Lambda retries, and publishes nothing', async () => {
+    // Prepare
+    givenAccount();
+    codebuildMock.on(BatchGetProjectsCommand).rejects(new Error('Rate exceeded'));
+    const { handler } = await coldStart();
+
+    // Act
+    const running = handler(failedBuild());
+
+    // Assess
+    await expect(running).rejects.toThrow('Rate exceeded');
+    expect(snsMock).not.toHaveReceivedAnyCommand();
+    expect(buildPuts()).toEqual([]);
+  });
+
+  it('rethrows a DynamoDB error from recording the build and releases its idempotency claim', async () => {
+    // Prepare
+    givenAccount();
+    documentMock
+      .on(PutCommand)
+      .rejects(new InternalServerError({ message: 'Internal server error', $metadata: {} }));
+    const { handler } = await coldStart();
+
+    // Act
+    const running = handler(failedBuild());
+
+    // Assess
+    await expect(running).rejects.toThrow(InternalServerError);
+    expect(dynamoMock).toHaveReceivedCommandWith(DeleteItemCommand, { TableName: IDEMPOTENCY_TABLE });
+    expect(snsMock).not.toHaveReceivedAnyCommand();
+  });
+});

@@ -1,0 +1,300 @@
+/**
+ * The deploy gate's HTTP API end to end: the real handler, runtime, error mapping and verdict store, with the
+ * SDK clients it uses mocked at the class (DynamoDB document client for GetItem; STS, which the runtime asks
+ * for the account). Requests are the official API Gateway HTTP API (payload 2.0, IAM authorizer) sample,
+ * moved to `GET /images/{proxy+}`. Every test is a fresh cold start.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as dynamoSdk from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, InternalServerError } from '@aws-sdk/client-dynamodb';
+import * as documentSdk from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import * as stsSdk from '@aws-sdk/client-sts';
+import * as ecrSdk from '@aws-sdk/client-ecr';
+import * as codebuildSdk from '@aws-sdk/client-codebuild';
+import * as iamSdk from '@aws-sdk/client-iam';
+import * as snsSdk from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { handler as verdictApiHandler } from '../../../functions/verdict-api';
+import type { StoredVerdict } from '../../../lib/ports';
+import { awsSample } from '../../fixtures/load';
+
+const documentMock = mockClient(DynamoDBDocumentClient);
+const dynamoMock = mockClient(DynamoDBClient);
+const stsMock = mockClient(STSClient);
+const mocks = [documentMock, dynamoMock, stsMock];
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const VERDICTS_TABLE = 'buildwarden-test-verdicts';
+const REPOSITORY = 'web/frontend';
+const DIGEST = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89';
+/** The official sample's request id. */
+const REQUEST_ID = 'ZhLNpgotDoEEJUQ=';
+
+const ENV_KEYS = [
+  'STAGE',
+  'NOTIFICATION_TOPIC_ARN',
+  'VERDICTS_TABLE',
+  'AWS_REGION',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+let savedEnv: Record<string, string | undefined>;
+
+async function coldStart(): Promise<typeof verdictApiHandler> {
+  for (const key of ENV_KEYS) delete process.env[key];
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    STAGE: 'test',
+    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+    VERDICTS_TABLE,
+  });
+  let handler: typeof verdictApiHandler | undefined;
+  await jest.isolateModulesAsync(async () => {
+    jest.doMock('@aws-sdk/client-dynamodb', () => dynamoSdk);
+    jest.doMock('@aws-sdk/lib-dynamodb', () => documentSdk);
+    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
+    // Not used by this function, but loaded by the runtime: shared, so a cold start does not reload them.
+    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
+    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
+    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
+    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
+    ({ handler } = await import('../../../functions/verdict-api'));
+  });
+  return handler!;
+}
+
+/** The official HTTP API IAM-auth sample as `GET /images/{proxy+}` with `proxy` = `pathAfterImages`. */
+function request(pathAfterImages: string): APIGatewayProxyEventV2 {
+  const event = awsSample<APIGatewayProxyEventV2>('apigw-http-v2-iam-auth.powertools-ts.json');
+  const rawPath = `/images/${pathAfterImages}`;
+  event.routeKey = 'GET /images/{proxy+}';
+  event.rawPath = rawPath;
+  event.pathParameters = { proxy: pathAfterImages };
+  event.requestContext.routeKey = 'GET /images/{proxy+}';
+  event.requestContext.http = { ...event.requestContext.http, method: 'GET', path: rawPath };
+  return event;
+}
+
+const storedVerdict = (): StoredVerdict => ({
+  repositoryName: REPOSITORY,
+  imageDigest: DIGEST,
+  verdict: 'fail',
+  scanKind: 'basic',
+  imageTags: ['1.4.2'],
+  counts: { critical: 1, high: 3, medium: 9, low: 14, informational: 2, undefined: 0 },
+  topFindings: [{ id: 'CVE-2024-3094', severity: 'critical', score: 10, packageName: 'xz-utils' }],
+  allowlisted: [],
+  expiredAllowlist: [],
+  scannedAt: '2026-10-02T09:15:21Z',
+  producedBy: { project: 'web-frontend-build', buildId: 'web-frontend-build:6c1f2b3a', buildNumber: 42 },
+});
+
+function givenAccount(): void {
+  stsMock.on(GetCallerIdentityCommand).resolves({
+    UserId: 'AROASAMPLEROLEID:buildwarden-test-verdictApi',
+    Account: ACCOUNT,
+    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/buildwarden-test-verdictApi/buildwarden-test-verdictApi`,
+  });
+}
+
+function givenStoredVerdict(): void {
+  givenAccount();
+  documentMock.on(GetCommand).resolves({ Item: storedVerdict() });
+}
+
+function givenNoVerdict(): void {
+  givenAccount();
+  documentMock.on(GetCommand).resolves({});
+}
+
+function bodyOf(response: APIGatewayProxyStructuredResultV2): Record<string, unknown> {
+  return JSON.parse(response.body ?? 'null') as Record<string, unknown>;
+}
+
+beforeEach(() => {
+  for (const mock of mocks) mock.reset();
+  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+});
+
+afterEach(() => {
+  for (const key of ENV_KEYS) {
+    const value = savedEnv[key];
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+describe('verdict API: GET /images/{repository}/{digest}/verdict', () => {
+  it('answers 200 with the stored verdict as JSON', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${DIGEST}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toEqual({ 'content-type': 'application/json' });
+    expect(bodyOf(response)).toEqual(storedVerdict());
+  });
+
+  it('reads the verdict with a consistent GetItem on the verdicts table, keyed by repository and digest', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    await handler(request(`${REPOSITORY}/${DIGEST}/verdict`));
+
+    // Assess
+    expect(documentMock).toHaveReceivedCommandTimes(GetCommand, 1);
+    expect(documentMock).toHaveReceivedCommandWith(GetCommand, {
+      TableName: VERDICTS_TABLE,
+      Key: { repositoryName: REPOSITORY, imageDigest: DIGEST },
+      ConsistentRead: true,
+    });
+  });
+
+  it('takes a repository name percent-encoded as one segment', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`web%2Ffrontend/${DIGEST}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(documentMock).toHaveReceivedCommandWith(GetCommand, {
+      Key: { repositoryName: REPOSITORY, imageDigest: DIGEST },
+    });
+  });
+
+  it('takes a percent-encoded digest (sha256%3A…)', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${encodeURIComponent(DIGEST)}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(documentMock).toHaveReceivedCommandWith(GetCommand, {
+      Key: { repositoryName: REPOSITORY, imageDigest: DIGEST },
+    });
+  });
+
+  it('answers 404 saying the image has not been scanned when no verdict is stored', async () => {
+    // Prepare
+    givenNoVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${DIGEST}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toEqual({
+      message: `no verdict for ${REPOSITORY}@${DIGEST}: the image has not been scanned yet`,
+      requestId: REQUEST_ID,
+    });
+  });
+
+  it('answers 404 for an image that was pushed but not scanned (only its producer is stored)', async () => {
+    // Prepare
+    givenAccount();
+    documentMock.on(GetCommand).resolves({
+      Item: { repositoryName: REPOSITORY, imageDigest: DIGEST, producedBy: storedVerdict().producedBy },
+    });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${DIGEST}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+  });
+
+  it('answers 400 naming the digest when it is not an image digest, and reads nothing', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/latest/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toEqual({
+      message: 'invalid request',
+      problems: ['digest: "latest" is not an image digest (sha256:<hex>)'],
+      requestId: REQUEST_ID,
+    });
+    expect(documentMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('answers 400 naming the repository when it is not an ECR repository name', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`Web/Frontend/${DIGEST}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).problems).toEqual(['repository: "Web/Frontend" is not an ECR repository name']);
+  });
+
+  it('answers 400 listing both problems when repository and digest are both bad', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request('-bad-/sha256:xyz/verdict'));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).problems).toEqual([
+      expect.stringMatching(/^repository: /),
+      expect.stringMatching(/^digest: /),
+    ]);
+  });
+
+  it('answers 400 naming the expected path when /verdict is missing', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${DIGEST}`));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response).problems).toEqual(['path: expected /images/{repository}/{digest}/verdict']);
+  });
+
+  it('answers 500 with only a generic message and the request id when DynamoDB fails', async () => {
+    // Prepare
+    givenAccount();
+    documentMock
+      .on(GetCommand)
+      .rejects(new InternalServerError({ message: 'table buildwarden-test-verdicts: boom', $metadata: {} }));
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${DIGEST}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(bodyOf(response)).toEqual({ message: 'internal error', requestId: REQUEST_ID });
+    expect(response.body).not.toMatch(/boom|InternalServerError|buildwarden-test-verdicts|at /);
+  });
+});
