@@ -17,7 +17,15 @@ process.stdout.write(
 );
 const child = spawn(
   process.execPath,
-  ['node_modules/osls/bin/serverless.js', 'offline', 'start', '--stage', 'local', '--noAuth', ...process.argv.slice(2)],
+  [
+    'node_modules/osls/bin/serverless.js',
+    'offline',
+    'start',
+    '--stage',
+    'local',
+    '--noAuth',
+    ...process.argv.slice(2),
+  ],
   {
     stdio: 'inherit',
     env: {
