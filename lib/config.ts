@@ -8,8 +8,14 @@ import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/gu
 import { formatIssues, InvalidInputError } from './policy/validation';
 
 /** An ARN, or unset; an empty value (a template parameter left blank) means unset. */
-const optionalArn = (message: string) =>
-  z.preprocess((v) => (v === '' ? undefined : v), z.string().startsWith('arn:', message).optional());
+const optionalArn = (service: 'kms' | 'iam', message: string) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), message)
+      .optional(),
+  );
 
 const envSchema = z.object({
   STAGE: z.string().min(1),
@@ -26,8 +32,8 @@ const envSchema = z.object({
   BUILDS_TABLE: z.string().min(3).optional(),
   IDEMPOTENCY_TABLE: z.string().min(3).optional(),
   /** Provisioning: the KMS key of new repositories (default: AWS managed) and the build roles' boundary. */
-  PROVISIONING_KMS_KEY_ARN: optionalArn('expected a KMS key ARN'),
-  PROVISIONING_PERMISSIONS_BOUNDARY_ARN: optionalArn('expected an IAM policy ARN'),
+  PROVISIONING_KMS_KEY_ARN: optionalArn('kms', 'expected a KMS key ARN'),
+  PROVISIONING_PERMISSIONS_BOUNDARY_ARN: optionalArn('iam', 'expected an IAM policy ARN'),
   /** Stage `local` only: run against the SIMULATED sandbox account kept in this snapshot file. */
   BUILDWARDEN_SANDBOX_FILE: z
     .string()

@@ -84,7 +84,12 @@ export class AwsProvisioner implements Provisioner {
         { RoleName: roleName },
       )) {
         for (const PolicyName of page.PolicyNames ?? []) {
-          await this.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName }));
+          try {
+            await this.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName }));
+          } catch (error) {
+            // That policy is already gone: carry on to the role.
+            if (!isAwsError(error, 'NoSuchEntityException')) throw error;
+          }
         }
       }
       await this.clients.iam.send(new DeleteRoleCommand({ RoleName: roleName }));

@@ -143,7 +143,7 @@ function nameProblems(name: string): string[] {
   }
   if (name.includes('.')) {
     problems.push(
-      `must not contain ".": the CodeBuild project name derived from it (${projectNameOf(name)}) allows only letters, digits, - and _`,
+      `must not contain ".": the CodeBuild project name derived from it${name.length <= 256 ? ` (${projectNameOf(name)})` : ''} allows only letters, digits, - and _`,
     );
   }
   const roleLength = roleNameOf(name).length;

@@ -101,6 +101,8 @@ const isManaged = (tags: { key?: string; value?: string; Key?: string; Value?: s
     (t) => (t.key ?? t.Key) === MANAGED_TAG.key && (t.value ?? t.Value) === MANAGED_TAG.value,
   );
 
+const tagsOf = (role: Role | undefined) => role?.Tags?.map((t) => ({ key: t.Key, value: t.Value }));
+
 function bodyOf(plan: ProvisioningPlan): ManagedProjectBody {
   return { name: plan.spec.name, projectName: plan.projectName, ...plan.resources };
 }
@@ -146,7 +148,8 @@ function isRolePropagationError(error: unknown): boolean {
   );
 }
 
-const ROLE_PROPAGATION_DELAYS_MS = [1000, 2000, 4000, 8000, 10000];
+/** Bounded so a POST stays within the HTTP API's 30-second integration timeout. */
+const ROLE_PROPAGATION_DELAYS_MS = [1000, 2000, 4000, 6000];
 
 /** POST /projects: 201 when created, 200 when the identical project already exists. */
 export async function createManagedProject(
@@ -186,14 +189,21 @@ export async function createManagedProject(
   }
 
   const undo: { what: string; run: () => Promise<void> }[] = [];
+  /**
+   * Runs a step; on failure undoes, newest first, everything this request created. A create call can take
+   * effect and still answer with an error (a timeout, or an SDK retry meeting its own first attempt): `tookEffect`
+   * then tells whether the resource exists and carries buildwarden's managed-by tag (set at creation), so it is
+   * removed too — and a resource of that name that is not ours is never touched.
+   */
   const step = async (
     name: string,
     run: () => Promise<void>,
-    undoIt?: { what: string; run: () => Promise<void> },
+    undoIt?: { what: string; run: () => Promise<void>; tookEffect: () => Promise<boolean> },
   ) => {
     try {
       await run();
     } catch (error) {
+      if (undoIt && (await undoIt.tookEffect().catch(() => true))) undo.push(undoIt);
       const leftovers: string[] = [];
       for (const u of undo.reverse()) {
         try {
@@ -212,11 +222,14 @@ export async function createManagedProject(
   await step('createRepository', () => provisioner.createRepository(plan.createRepository), {
     what: `repository ${plan.createRepository.repositoryName}`,
     run: () => provisioner.deleteRepository(plan.createRepository.repositoryName, true),
+    tookEffect: async () =>
+      isManaged((await deps.registry.repository(plan.createRepository.repositoryName))?.tags),
   });
   await step('putLifecyclePolicy', () => provisioner.putLifecyclePolicy(plan.putLifecyclePolicy));
   await step('createRole', () => provisioner.createRole(plan.createRole), {
     what: `role ${plan.roleName}`,
     run: () => provisioner.deleteRole(plan.roleName),
+    tookEffect: async () => isManaged(tagsOf((await deps.identity.role(plan.roleName))?.role)),
   });
   await step('putRolePolicy', () => provisioner.putRolePolicy(plan.putRolePolicy));
   await step(
@@ -232,7 +245,11 @@ export async function createManagedProject(
         }
       }
     },
-    { what: `project ${plan.projectName}`, run: () => provisioner.deleteProject(plan.projectName) },
+    {
+      what: `project ${plan.projectName}`,
+      run: () => provisioner.deleteProject(plan.projectName),
+      tookEffect: async () => isManaged((await deps.projects.project(plan.projectName))?.tags),
+    },
   );
   return { status: 201, body: bodyOf(plan) };
 }
@@ -337,16 +354,17 @@ export async function deleteManagedProject(
   if (images > 0 && !options.force) throw new RepositoryNotEmptyError(repositoryName, images);
   const roleName = project.serviceRole?.slice(project.serviceRole.lastIndexOf('/') + 1);
   const role = roleName ? await deps.identity.role(roleName) : undefined;
+  // The project is deleted last: it is how the role and repository are found again if a retry is needed.
   const deleted: string[] = [];
-  await deps.provisioner.deleteProject(project.name);
-  deleted.push(project.arn);
-  if (role && isManaged(role.role.Tags?.map((t) => ({ key: t.Key, value: t.Value })))) {
-    await deps.provisioner.deleteRole(role.role.RoleName);
-    deleted.push(role.role.Arn);
-  }
   if (repository) {
     await deps.provisioner.deleteRepository(repositoryName, options.force);
     deleted.push(repository.repositoryArn);
   }
+  if (role && isManaged(tagsOf(role.role))) {
+    await deps.provisioner.deleteRole(role.role.RoleName);
+    deleted.push(role.role.Arn);
+  }
+  await deps.provisioner.deleteProject(project.name);
+  deleted.push(project.arn);
   return { deleted };
 }

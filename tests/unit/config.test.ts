@@ -194,3 +194,22 @@ describe('loadConfig', () => {
     expect(loading).toThrow(/not valid YAML/);
   });
 });
+
+describe('loadConfig: provisioning settings', () => {
+  it('rejects a provisioning KMS key that is not a KMS ARN, naming the variable', () => {
+    // Act
+    const loading = () => loadConfig(env({ PROVISIONING_KMS_KEY_ARN: 'arn:aws:iam::123456789012:policy/x' }));
+
+    // Assess
+    expect(loading).toThrow(/PROVISIONING_KMS_KEY_ARN: expected a KMS key ARN/);
+  });
+
+  it('treats blank provisioning settings (template parameters left empty) as unset', () => {
+    // Act
+    const config = loadConfig(env({ PROVISIONING_KMS_KEY_ARN: '', PROVISIONING_PERMISSIONS_BOUNDARY_ARN: '' }));
+
+    // Assess
+    expect(config.PROVISIONING_KMS_KEY_ARN).toBeUndefined();
+    expect(config.PROVISIONING_PERMISSIONS_BOUNDARY_ARN).toBeUndefined();
+  });
+});

@@ -1,0 +1,774 @@
+/**
+ * The provisioning HTTP API end to end: the real handler, runtime, error mapping, use case and SDK adapters,
+ * with every client it uses (ECR, IAM, CodeBuild, STS) mocked at the class. Requests are the official API
+ * Gateway HTTP API (payload 2.0, IAM authorizer) sample, moved to the `/projects` routes. Every test is a
+ * fresh cold start with the environment set before the handler module is loaded; no sandbox file.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as codebuildSdk from '@aws-sdk/client-codebuild';
+import {
+  AccountLimitExceededException,
+  BatchGetProjectsCommand,
+  CodeBuildClient,
+  CreateProjectCommand,
+  DeleteProjectCommand,
+  type Project as SdkProject,
+} from '@aws-sdk/client-codebuild';
+import * as ecrSdk from '@aws-sdk/client-ecr';
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  PutLifecyclePolicyCommand,
+  RepositoryNotFoundException,
+} from '@aws-sdk/client-ecr';
+import * as iamSdk from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  NoSuchEntityException,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import * as snsSdk from '@aws-sdk/client-sns';
+import * as stsSdk from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { handler as projectsApiHandler } from '../../../functions/projects-api';
+import { defaultGuardrails } from '../../../lib/policy/guardrails';
+import {
+  BUILD_POLICY_NAME,
+  parseProjectRequest,
+  planProvisioning,
+  type ProvisioningContext,
+  type ProvisioningPlan,
+} from '../../../lib/policy/provision';
+import { awsSample, REPO_ROOT } from '../../fixtures/load';
+
+const ecrMock = mockClient(ECRClient);
+const iamMock = mockClient(IAMClient);
+const codebuildMock = mockClient(CodeBuildClient);
+const stsMock = mockClient(STSClient);
+const mocks = [stsMock, codebuildMock, ecrMock, iamMock];
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+/** The official sample's request id. */
+const REQUEST_ID = 'ZhLNpgotDoEEJUQ=';
+const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/7f3c2a10-5b8e-4c1d-9a6f-2e4b8c0d1f35`;
+const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/buildwarden-build-boundary`;
+
+const ENV_KEYS = [
+  'STAGE',
+  'NOTIFICATION_TOPIC_ARN',
+  'GUARDRAILS_FILE',
+  'BUILDWARDEN_SANDBOX_FILE',
+  'PROVISIONING_KMS_KEY_ARN',
+  'PROVISIONING_PERMISSIONS_BOUNDARY_ARN',
+  'AWS_REGION',
+  'POWERTOOLS_LOG_LEVEL',
+] as const;
+let savedEnv: Record<string, string | undefined>;
+
+/** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
+async function coldStart(extraEnv: Record<string, string> = {}): Promise<typeof projectsApiHandler> {
+  for (const key of ENV_KEYS) delete process.env[key];
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    STAGE: 'test',
+    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+    ...extraEnv,
+  });
+  let handler: typeof projectsApiHandler | undefined;
+  await jest.isolateModulesAsync(async () => {
+    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
+    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
+    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
+    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
+    // Not used by this function, but loaded by the runtime: shared, so a cold start does not reload it.
+    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
+    ({ handler } = await import('../../../functions/projects-api'));
+  });
+  return handler!;
+}
+
+/** The official HTTP API IAM-auth sample as `routeKey`, with the path, proxy parameter, query and body given. */
+function request(
+  routeKey: string,
+  options: { rawPath?: string; proxy?: string; body?: string; query?: Record<string, string> } = {},
+): APIGatewayProxyEventV2 {
+  const event = awsSample<APIGatewayProxyEventV2>('apigw-http-v2-iam-auth.powertools-ts.json');
+  const [method, route] = routeKey.split(' ') as [string, string];
+  const rawPath = options.rawPath ?? (options.proxy !== undefined ? `/projects/${options.proxy}` : route);
+  event.routeKey = routeKey;
+  event.rawPath = rawPath;
+  event.requestContext.routeKey = routeKey;
+  event.requestContext.http = { ...event.requestContext.http, method, path: rawPath };
+  if (options.proxy !== undefined) event.pathParameters = { proxy: options.proxy };
+  if (options.query) {
+    event.queryStringParameters = options.query;
+    event.rawQueryString = new URLSearchParams(options.query).toString();
+  }
+  if (options.body !== undefined) {
+    event.body = options.body;
+    event.headers = {
+      ...event.headers,
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(options.body)),
+    };
+  }
+  return event;
+}
+
+type Body = Record<string, unknown>;
+
+/** The demo's request body (payments/ledger: GitHub source, two variables, one tag), fresh per call. */
+function requestBody(overrides: Body = {}): Body {
+  const text = readFileSync(path.join(REPO_ROOT, 'demo/new-project.json'), 'utf8');
+  return { ...(JSON.parse(text) as Body), ...overrides };
+}
+
+const post = (body: unknown = requestBody()) =>
+  request('POST /projects', { body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+function planFor(body: Body = requestBody(), context: Partial<ProvisioningContext> = {}): ProvisioningPlan {
+  return planProvisioning(parseProjectRequest(body), {
+    accountId: ACCOUNT,
+    region: REGION,
+    partition: 'aws',
+    guardrails: defaultGuardrails(),
+    ...context,
+  });
+}
+
+function bodyOf(response: APIGatewayProxyStructuredResultV2): Body {
+  return JSON.parse(response.body ?? 'null') as Body;
+}
+
+/** Every command sent to any client, in the order sent: `Command` name and input. */
+function commandsSent(): { command: string; input: Record<string, unknown> }[] {
+  return mocks
+    .flatMap((mock) => mock.calls())
+    .sort((a, b) => (a.calledBefore(b) ? -1 : 1))
+    .map((call) => {
+      const command = call.args[0] as unknown as {
+        constructor: { name: string };
+        input: Record<string, unknown>;
+      };
+      return { command: command.constructor.name, input: command.input };
+    });
+}
+
+const names = () => commandsSent().map((c) => c.command.replace(/Command$/, ''));
+
+/** The account, and nothing under the names the request would use (the reads' "not found" answers). */
+function givenEmptyAccount(): void {
+  stsMock.on(GetCallerIdentityCommand).resolves({
+    UserId: 'AROASAMPLEROLEID:buildwarden-test-projectsApi',
+    Account: ACCOUNT,
+    Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/buildwarden-test-projectsApi/buildwarden-test-projectsApi`,
+  });
+  codebuildMock
+    .on(BatchGetProjectsCommand)
+    .callsFake((input: { names?: string[] }) => ({ projects: [], projectsNotFound: input.names ?? [] }));
+  ecrMock.on(DescribeRepositoriesCommand).rejects(
+    new RepositoryNotFoundException({
+      message: `The repository with name 'payments/ledger' does not exist in the registry with id '${ACCOUNT}'`,
+      $metadata: {},
+    }),
+  );
+  iamMock
+    .on(GetRoleCommand)
+    .rejects(new NoSuchEntityException({ message: 'The role with name x cannot be found.', $metadata: {} }));
+}
+
+/** An empty account in which every create call succeeds. */
+function givenCreatesSucceed(): void {
+  givenEmptyAccount();
+  ecrMock.on(CreateRepositoryCommand).callsFake((input: { repositoryName: string }) => ({
+    repository: {
+      repositoryName: input.repositoryName,
+      repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${input.repositoryName}`,
+      registryId: ACCOUNT,
+    },
+  }));
+  ecrMock.on(PutLifecyclePolicyCommand).resolves({ registryId: ACCOUNT });
+  iamMock.on(CreateRoleCommand).resolves({});
+  iamMock.on(PutRolePolicyCommand).resolves({});
+  codebuildMock.on(CreateProjectCommand).resolves({});
+}
+
+/** CreateProject fails with an AWS error whose text must not reach the caller; the rollback succeeds. */
+const SECRET_DETAIL = 'internal quota ledger q-7781 for account';
+function givenCreateProjectFails(): void {
+  givenCreatesSucceed();
+  codebuildMock.on(CreateProjectCommand).rejects(
+    new AccountLimitExceededException({
+      message: `Cannot have more than 5000 projects (${SECRET_DETAIL})`,
+      $metadata: { httpStatusCode: 400 },
+    }),
+  );
+  iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [BUILD_POLICY_NAME], IsTruncated: false });
+  iamMock.on(DeleteRolePolicyCommand).resolves({});
+  iamMock.on(DeleteRoleCommand).resolves({});
+  ecrMock.on(DeleteRepositoryCommand).resolves({});
+}
+
+/** The official batch-get-projects project as the SDK returns it, named `name`, with `tags`. */
+function sdkProject(name: string, tags: { key: string; value: string }[] = []): SdkProject {
+  const sample = awsSample<{ projects: (Record<string, unknown> & { created: number })[] }>(
+    'api-codebuild-batch-get-projects.aws-cli.json',
+  ).projects[0]!;
+  return {
+    ...sample,
+    name,
+    arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${name}`,
+    created: new Date(sample.created * 1000),
+    lastModified: new Date(sample.created * 1000),
+    tags,
+  } as SdkProject;
+}
+
+/** A project buildwarden did not create, under the name the request maps to. */
+function givenUnmanagedProject(name: string): void {
+  givenEmptyAccount();
+  codebuildMock.on(BatchGetProjectsCommand).resolves({ projects: [sdkProject(name)], projectsNotFound: [] });
+}
+
+beforeEach(() => {
+  for (const mock of mocks) mock.reset();
+  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+});
+
+afterEach(() => {
+  for (const key of ENV_KEYS) {
+    const value = savedEnv[key];
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('projects API: POST /projects with a valid body', () => {
+  it('answers 201 with the names, ARNs and URI of what it created', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    expect(bodyOf(response)).toEqual({
+      name: 'payments/ledger',
+      projectName: 'payments-ledger',
+      repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/payments/ledger`,
+      repositoryUri: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/payments/ledger`,
+      roleArn: `arn:aws:iam::${ACCOUNT}:role/service-role/buildwarden-payments-ledger`,
+      projectArn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/payments-ledger`,
+    });
+  });
+
+  it('looks up project, repository and role (finding nothing), then sends the five creates in order', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    expect(names()).toEqual([
+      'GetCallerIdentity',
+      'BatchGetProjects',
+      'DescribeRepositories',
+      'GetRole',
+      'CreateRepository',
+      'PutLifecyclePolicy',
+      'CreateRole',
+      'PutRolePolicy',
+      'CreateProject',
+    ]);
+  });
+
+  it('looks up exactly the names the plan will create', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+    const plan = planFor();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    const reads = commandsSent().filter((c) =>
+      /^(BatchGetProjects|DescribeRepositories|GetRole)/.test(c.command),
+    );
+    expect(reads.map((c) => c.input)).toEqual([
+      { names: [plan.projectName] },
+      { repositoryNames: [plan.createRepository.repositoryName] },
+      { RoleName: plan.roleName },
+    ]);
+  });
+
+  it('sends CreateRepository with exactly the plan: KMS, IMMUTABLE, scan on push, managed-by tag', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+    const plan = planFor();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    const inputs = ecrMock.commandCalls(CreateRepositoryCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([plan.createRepository]);
+    expect(inputs[0]).toMatchObject({
+      repositoryName: 'payments/ledger',
+      imageTagMutability: 'IMMUTABLE',
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: { encryptionType: 'KMS' },
+      tags: expect.arrayContaining([
+        { Key: 'managed-by', Value: 'buildwarden' },
+        { Key: 'team', Value: 'payments' },
+      ]),
+    });
+  });
+
+  it('sends PutLifecyclePolicy with exactly the plan', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+    const plan = planFor();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    const inputs = ecrMock.commandCalls(PutLifecyclePolicyCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([plan.putLifecyclePolicy]);
+    expect(JSON.parse(inputs[0]!.lifecyclePolicyText!)).toMatchObject({
+      rules: [expect.objectContaining({ selection: expect.objectContaining({ tagStatus: 'untagged' }) })],
+    });
+  });
+
+  it('sends CreateRole with exactly the plan, trusting CodeBuild only for this account and project', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+    const plan = planFor();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    const inputs = iamMock.commandCalls(CreateRoleCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([plan.createRole]);
+    expect(JSON.parse(inputs[0]!.AssumeRolePolicyDocument!)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { Service: 'codebuild.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': ACCOUNT },
+            ArnLike: { 'aws:SourceArn': `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/payments-ledger` },
+          },
+        }),
+      ],
+    });
+  });
+
+  it('sends PutRolePolicy with exactly the plan', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+    const plan = planFor();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    const inputs = iamMock.commandCalls(PutRolePolicyCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([plan.putRolePolicy]);
+    expect(inputs[0]).toMatchObject({
+      RoleName: 'buildwarden-payments-ledger',
+      PolicyName: BUILD_POLICY_NAME,
+    });
+  });
+
+  it('sends CreateProject with exactly the plan: privileged, with its variables, tags and CloudWatch logs', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+    const plan = planFor();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    const inputs = codebuildMock.commandCalls(CreateProjectCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([plan.createProject]);
+    expect(inputs[0]).toMatchObject({
+      name: 'payments-ledger',
+      serviceRole: `arn:aws:iam::${ACCOUNT}:role/service-role/buildwarden-payments-ledger`,
+      environment: {
+        privilegedMode: true,
+        computeType: 'BUILD_GENERAL1_MEDIUM',
+        environmentVariables: expect.arrayContaining([
+          {
+            name: 'REPOSITORY_URI',
+            value: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/payments/ledger`,
+            type: 'PLAINTEXT',
+          },
+          { name: 'NODE_ENV', value: 'production', type: 'PLAINTEXT' },
+          { name: 'SONAR_TOKEN', value: '/ci/payments/sonar-token', type: 'PARAMETER_STORE' },
+        ]),
+      },
+      tags: expect.arrayContaining([
+        { key: 'managed-by', value: 'buildwarden' },
+        { key: 'buildwarden:docker-build', value: 'true' },
+        { key: 'team', value: 'payments' },
+      ]),
+      logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: '/aws/codebuild/payments-ledger' } },
+    });
+  });
+
+  it('uses PROVISIONING_KMS_KEY_ARN and PROVISIONING_PERMISSIONS_BOUNDARY_ARN from the environment', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart({
+      PROVISIONING_KMS_KEY_ARN: KMS_KEY_ARN,
+      PROVISIONING_PERMISSIONS_BOUNDARY_ARN: BOUNDARY_ARN,
+    });
+    const plan = planFor(requestBody(), { kmsKeyArn: KMS_KEY_ARN, permissionsBoundaryArn: BOUNDARY_ARN });
+
+    // Act
+    await handler(post());
+
+    // Assess
+    expect(ecrMock.commandCalls(CreateRepositoryCommand)[0]!.args[0].input).toEqual(plan.createRepository);
+    expect(iamMock.commandCalls(CreateRoleCommand)[0]!.args[0].input).toEqual(plan.createRole);
+    expect(plan.createRepository.encryptionConfiguration).toEqual({
+      encryptionType: 'KMS',
+      kmsKey: KMS_KEY_ARN,
+    });
+    expect(plan.createRole.PermissionsBoundary).toBe(BOUNDARY_ARN);
+  });
+});
+
+describe('projects API: POST /projects with the template parameters left blank', () => {
+  it('treats blank PROVISIONING_* ARNs as unset: 201, AWS managed key, no boundary', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart({
+      PROVISIONING_KMS_KEY_ARN: '',
+      PROVISIONING_PERMISSIONS_BOUNDARY_ARN: '',
+    });
+    const plan = planFor();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    expect(ecrMock.commandCalls(CreateRepositoryCommand)[0]!.args[0].input).toEqual(plan.createRepository);
+    expect(iamMock.commandCalls(CreateRoleCommand)[0]!.args[0].input).not.toHaveProperty(
+      'PermissionsBoundary',
+    );
+  });
+});
+
+describe('projects API: POST /projects when CreateProject fails', () => {
+  it('answers 500 naming the step and that everything was removed', async () => {
+    // Prepare
+    givenCreateProjectFails();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(bodyOf(response)).toEqual({
+      message: 'provisioning failed at step createProject; everything this request created was removed',
+      step: 'createProject',
+      leftovers: [],
+      requestId: REQUEST_ID,
+    });
+  });
+
+  it('rolls back: deletes the role inline policy, the role, then the repository with force', async () => {
+    // Prepare
+    givenCreateProjectFails();
+    const handler = await coldStart();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    const afterCreateProject = commandsSent().slice(
+      commandsSent().findIndex((c) => c.command === 'CreateProjectCommand') + 1,
+    );
+    expect(afterCreateProject).toEqual([
+      // Did the failed CreateProject take effect after all? (No: nothing to delete for it.)
+      { command: 'BatchGetProjectsCommand', input: { names: ['payments-ledger'] } },
+      {
+        command: 'ListRolePoliciesCommand',
+        input: { RoleName: 'buildwarden-payments-ledger', Marker: undefined, MaxItems: undefined },
+      },
+      {
+        command: 'DeleteRolePolicyCommand',
+        input: { RoleName: 'buildwarden-payments-ledger', PolicyName: BUILD_POLICY_NAME },
+      },
+      { command: 'DeleteRoleCommand', input: { RoleName: 'buildwarden-payments-ledger' } },
+      { command: 'DeleteRepositoryCommand', input: { repositoryName: 'payments/ledger', force: true } },
+    ]);
+  });
+
+  it('sends no DeleteProject: the project it failed to create is not its to delete', async () => {
+    // Prepare
+    givenCreateProjectFails();
+    const handler = await coldStart();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    expect(codebuildMock).not.toHaveReceivedCommand(DeleteProjectCommand);
+  });
+
+  it('keeps the AWS error name, its text and any stack out of the body', async () => {
+    // Prepare
+    givenCreateProjectFails();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.body).not.toContain('AccountLimitExceeded');
+    expect(response.body).not.toContain(SECRET_DETAIL);
+    expect(response.body).not.toMatch(/\n\s+at |\.ts:\d+|node_modules/);
+  });
+});
+
+describe('projects API: POST /projects with a bad request', () => {
+  it('answers 400 for a body that is not JSON, and calls no AWS API but STS', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post('{"name": "payments/ledger",'));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toEqual({
+      message: 'invalid request',
+      problems: ['body: not valid JSON'],
+      requestId: REQUEST_ID,
+    });
+    expect(names().filter((n) => n !== 'GetCallerIdentity')).toEqual([]);
+  });
+
+  it('answers 400 for a request without a body', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request('POST /projects'));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ problems: ['body: expected a JSON object'] });
+  });
+
+  it('answers 400 naming an unknown field', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post(requestBody({ privileged: false })));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ problems: ['privileged: unknown field'] });
+  });
+
+  it('answers 400 listing every problem by field', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(
+      post({ name: 'Payments', source: { type: 'GITHUB' }, computeType: 'BUILD_LAMBDA_1GB' }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    const problems = bodyOf(response).problems as string[];
+    expect(problems.map((p) => p.slice(0, p.indexOf(':'))).sort()).toEqual([
+      'computeType',
+      'name',
+      'source.location',
+    ]);
+  });
+
+  it('sends no create call for an invalid body', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    await handler(post(requestBody({ privileged: false })));
+
+    // Assess
+    expect(names().filter((n) => /^(Create|Put)/.test(n))).toEqual([]);
+  });
+});
+
+describe('projects API: POST /projects for a name that is taken', () => {
+  it('answers 409 when a project of that name exists that buildwarden did not create', async () => {
+    // Prepare
+    givenUnmanagedProject('payments-ledger');
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({
+      message: expect.stringContaining('not managed by buildwarden'),
+    });
+    expect(names().filter((n) => /^(Create|Put)/.test(n))).toEqual([]);
+  });
+});
+
+describe('projects API: GET /projects and GET /projects/{proxy+}', () => {
+  it('answers 404 for a project that does not exist', async () => {
+    // Prepare
+    givenEmptyAccount();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request('GET /projects/{proxy+}', { proxy: 'nobody/here' }));
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toEqual({
+      message: 'no managed project named nobody/here',
+      requestId: REQUEST_ID,
+    });
+  });
+
+  it('looks the project up by the project name derived from the path', async () => {
+    // Prepare
+    givenEmptyAccount();
+    const handler = await coldStart();
+
+    // Act
+    await handler(request('GET /projects/{proxy+}', { proxy: 'team/app' }));
+
+    // Assess
+    expect(codebuildMock).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: ['team-app'] });
+  });
+
+  it('answers 200 with an empty list in an account without managed projects', async () => {
+    // Prepare
+    givenEmptyAccount();
+    codebuildMock.on(codebuildSdk.ListProjectsCommand).resolves({ projects: ['payments-ledger-legacy'] });
+    codebuildMock.on(BatchGetProjectsCommand).resolves({ projects: [sdkProject('payments-ledger-legacy')] });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request('GET /projects'));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toEqual({ projects: [] });
+  });
+
+  it('answers 404 for a route it does not serve', async () => {
+    // Prepare
+    givenEmptyAccount();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request('PUT /projects/{proxy+}', { proxy: 'team/app', body: '{}' }));
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('projects API: DELETE /projects/{proxy+}', () => {
+  it('answers 409 for a project buildwarden did not create, and deletes nothing', async () => {
+    // Prepare
+    givenUnmanagedProject('payments-api-build');
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request('DELETE /projects/{proxy+}', { proxy: 'payments-api-build' }));
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(names().filter((n) => n.startsWith('Delete'))).toEqual([]);
+  });
+
+  it('answers 400 for a force parameter that is neither true nor false', async () => {
+    // Prepare
+    givenEmptyAccount();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(
+      request('DELETE /projects/{proxy+}', { proxy: 'team/app', query: { force: 'yes' } }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ problems: ['force: expected true or false'] });
+  });
+});
+
+describe('projects API: every response is JSON', () => {
+  it.each([
+    ['201 created', givenCreatesSucceed, () => post()],
+    ['400 invalid JSON', givenCreatesSucceed, () => post('not json')],
+    ['400 unknown field', givenCreatesSucceed, () => post(requestBody({ extra: 1 }))],
+    ['404 unknown project', givenEmptyAccount, () => request('GET /projects/{proxy+}', { proxy: 'nobody' })],
+    [
+      '409 unmanaged',
+      () => givenUnmanagedProject('payments-api-build'),
+      () => request('DELETE /projects/{proxy+}', { proxy: 'payments-api-build' }),
+    ],
+    ['500 failed step', givenCreateProjectFails, () => post()],
+  ])('answers %s with content-type application/json and a JSON body', async (_case, given, makeRequest) => {
+    // Prepare
+    given();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(makeRequest());
+
+    // Assess
+    expect(response.headers).toEqual({ 'content-type': 'application/json' });
+    expect(() => JSON.parse(response.body ?? '')).not.toThrow();
+  });
+});
