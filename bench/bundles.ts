@@ -1,0 +1,226 @@
+/**
+ * Bundle size and cold init of each Lambda function in serverless.yml, next to a bare handler that creates
+ * the same SDK clients and does nothing.
+ *
+ * Bundles are built with the options of `custom.esbuild` in serverless.yml, as serverless-esbuild does
+ * (bundle, minify, platform node, target node20, cjs, keepNames, SDK bundled). Size is the .js file without
+ * its source map, minified and gzipped (zlib level 9, about what the deployment zip's deflate achieves).
+ *
+ * Cold init: a fresh `node -e` process per run records `performance.now()` just before and just after
+ * `require(bundle)` and prints both. The init of a bundle is the median, over the runs, of (after − before):
+ * module loading and top-level code only, without Node's own start-up. As a cross-check the median time
+ * from process start to the end of the require, minus the same for a script that requires nothing (Node's
+ * start-up baseline), is reported too. Runs of the function, its baseline and the empty script are
+ * interleaved so machine drift hits all three alike. No --enable-source-maps (Lambda sets it in NODE_OPTIONS;
+ * it adds about 10–15 ms to every bundle alike).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, type BuildOptions } from 'esbuild';
+import { parse as parseYaml } from 'yaml';
+import { median, round } from './stats';
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+const OUT_DIR = path.join(REPO_ROOT, 'dist', 'bench');
+
+export interface FunctionDef {
+  name: string;
+  /** `functions/audit.handler` */
+  handler: string;
+  /** `functions/audit.ts` */
+  entry: string;
+}
+
+/** The functions of serverless.yml, whatever they are when the bench runs. */
+export function functionsOfService(): FunctionDef[] {
+  const service = parseYaml(readFileSync(path.join(REPO_ROOT, 'serverless.yml'), 'utf8')) as {
+    functions?: Record<string, { handler: string }>;
+  };
+  return Object.entries(service.functions ?? {}).map(([name, fn]) => ({
+    name,
+    handler: fn.handler,
+    entry: `${fn.handler.slice(0, fn.handler.lastIndexOf('.'))}.ts`,
+  }));
+}
+
+/** What serverless.yml's custom.esbuild asks for. */
+const LAMBDA_BUILD: BuildOptions = {
+  bundle: true,
+  minify: true,
+  sourcemap: 'linked',
+  target: 'node20',
+  platform: 'node',
+  format: 'cjs',
+  keepNames: true,
+  external: [],
+  metafile: true,
+  logLevel: 'error',
+};
+
+/** The SDK client package of each IAM service prefix the functions call. */
+const CLIENT_OF_SERVICE: Record<string, string> = {
+  codebuild: '@aws-sdk/client-codebuild',
+  dynamodb: '@aws-sdk/client-dynamodb',
+  ecr: '@aws-sdk/client-ecr',
+  iam: '@aws-sdk/client-iam',
+  sns: '@aws-sdk/client-sns',
+  sts: '@aws-sdk/client-sts',
+};
+
+/**
+ * The SDK clients a function uses: the services of the IAM actions its adapters declare (lib/runtime.ts
+ * `functionActions`, which serverless.yml's roles are checked against). Undefined for a function not listed.
+ */
+export async function clientsUsedBy(functionName: string): Promise<string[] | undefined> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const { functionActions } = (await import('../lib/runtime')) as {
+    functionActions: Record<string, readonly string[]>;
+  };
+  const actions = functionActions[functionName];
+  if (!actions) return undefined;
+  const services = new Set(actions.map((a) => a.slice(0, a.indexOf(':'))));
+  return [...services].flatMap((s) => (CLIENT_OF_SERVICE[s] ? [CLIENT_OF_SERVICE[s]] : [])).sort();
+}
+
+/** The client class each SDK package exports, for the baseline handlers. */
+const CLIENT_CLASSES: Record<string, string> = {
+  '@aws-sdk/client-codebuild': 'CodeBuildClient',
+  '@aws-sdk/client-dynamodb': 'DynamoDBClient',
+  '@aws-sdk/client-ecr': 'ECRClient',
+  '@aws-sdk/client-iam': 'IAMClient',
+  '@aws-sdk/client-sns': 'SNSClient',
+  '@aws-sdk/client-sts': 'STSClient',
+};
+
+export interface BundleFacts {
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+  /** `@aws-sdk/client-*` packages the bundle contains. */
+  sdkClients: string[];
+  /** The largest inputs by bytes in the output (package or directory), for the "why". */
+  largestInputs: { input: string; bytes: number }[];
+}
+
+function packageOf(inputPath: string): string {
+  const nm = inputPath.lastIndexOf('node_modules/');
+  if (nm < 0) return inputPath.split('/').slice(0, 2).join('/');
+  const rest = inputPath.slice(nm + 'node_modules/'.length).split('/');
+  return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
+}
+
+async function bundle(options: BuildOptions, outfile: string): Promise<BundleFacts> {
+  const result = await build({ ...LAMBDA_BUILD, ...options, outfile, absWorkingDir: REPO_ROOT });
+  const code = readFileSync(outfile);
+  const output = Object.entries(result.metafile!.outputs).find(([file]) => file.endsWith('.js'))![1];
+  const byPackage = new Map<string, number>();
+  for (const [input, facts] of Object.entries(output.inputs)) {
+    const key = packageOf(input);
+    byPackage.set(key, (byPackage.get(key) ?? 0) + facts.bytesInOutput);
+  }
+  const sdkClients = [...byPackage.keys()].filter((p) => p.startsWith('@aws-sdk/client-')).sort();
+  return {
+    file: outfile,
+    bytes: code.length,
+    gzipBytes: gzipSync(code, { level: 9 }).length,
+    sdkClients,
+    largestInputs: [...byPackage.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([input, bytes]) => ({ input, bytes })),
+  };
+}
+
+export async function buildFunction(fn: FunctionDef): Promise<BundleFacts> {
+  mkdirSync(OUT_DIR, { recursive: true });
+  return bundle({ entryPoints: [fn.entry] }, path.join(OUT_DIR, `${fn.name}.js`));
+}
+
+/** A handler that creates the given SDK clients (as the adapters do, at module scope) and does nothing. */
+export async function buildBaseline(name: string, sdkClients: string[]): Promise<BundleFacts> {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const lines = sdkClients.map((pkg, i) => {
+    const cls = CLIENT_CLASSES[pkg];
+    if (!cls) throw new Error(`bench: no client class known for ${pkg}; add it to CLIENT_CLASSES`);
+    return `import { ${cls} as C${i} } from '${pkg}';`;
+  });
+  const source = [
+    ...lines,
+    "const config = { retryMode: 'adaptive', maxAttempts: 8 } as const;",
+    `const clients = [${sdkClients.map((_, i) => `new C${i}(config)`).join(', ')}];`,
+    'export const handler = async () => ({ clients: clients.length });',
+  ].join('\n');
+  return bundle(
+    { stdin: { contents: source, loader: 'ts', resolveDir: REPO_ROOT, sourcefile: `${name}-baseline.ts` } },
+    path.join(OUT_DIR, `${name}-baseline.js`),
+  );
+}
+
+const PROBE = [
+  'const before = performance.now();',
+  'if (process.argv[1]) require(process.argv[1]);',
+  'const after = performance.now();',
+  'process.stdout.write(JSON.stringify({ before, after }));',
+].join('\n');
+
+/** Environment the functions see at init (minus NODE_OPTIONS), with no credentials and no network use. */
+function initEnv(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    STAGE: 'prod',
+    POWERTOOLS_SERVICE_NAME: 'buildwarden',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:buildwarden-prod-notifications',
+  };
+}
+
+function probe(file: string | undefined): { before: number; after: number } {
+  const result = spawnSync(process.execPath, ['-e', PROBE, ...(file ? [file] : [])], {
+    encoding: 'utf8',
+    env: initEnv(),
+  });
+  if (result.status !== 0)
+    throw new Error(`init probe of ${file ?? 'empty script'} failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout) as { before: number; after: number };
+}
+
+export interface InitFacts {
+  runs: number;
+  /** Median of (after − before) inside the child: the require alone. */
+  requireMs: number;
+  /** Median of process start → end of require, minus the empty script's (cross-check). */
+  sinceStartMinusEmptyMs: number;
+}
+
+/** Cold init of each file, interleaved with an empty script; `runs` fresh processes per file. */
+export function measureInit(
+  files: string[],
+  runs: number,
+): { empty: number; byFile: Map<string, InitFacts> } {
+  const samples = new Map<string, { require: number[]; total: number[] }>();
+  const empty: number[] = [];
+  for (const f of files) samples.set(f, { require: [], total: [] });
+  probe(files[0]); // warm the file system cache
+  for (let run = 0; run < runs; run++) {
+    empty.push(probe(undefined).after);
+    for (const f of files) {
+      const { before, after } = probe(f);
+      samples.get(f)!.require.push(after - before);
+      samples.get(f)!.total.push(after);
+    }
+  }
+  const emptyMedian = median(empty);
+  const byFile = new Map<string, InitFacts>();
+  for (const [f, s] of samples) {
+    byFile.set(f, {
+      runs,
+      requireMs: round(median(s.require), 1),
+      sinceStartMinusEmptyMs: round(median(s.total) - emptyMedian, 1),
+    });
+  }
+  return { empty: round(emptyMedian, 1), byFile };
+}
