@@ -206,7 +206,9 @@ describe('loadConfig: provisioning settings', () => {
 
   it('treats blank provisioning settings (template parameters left empty) as unset', () => {
     // Act
-    const config = loadConfig(env({ PROVISIONING_KMS_KEY_ARN: '', PROVISIONING_PERMISSIONS_BOUNDARY_ARN: '' }));
+    const config = loadConfig(
+      env({ PROVISIONING_KMS_KEY_ARN: '', PROVISIONING_PERMISSIONS_BOUNDARY_ARN: '' }),
+    );
 
     // Assess
     expect(config.PROVISIONING_KMS_KEY_ARN).toBeUndefined();
