@@ -26,7 +26,7 @@ const envSchema = z.object({
   GUARDRAILS_FILE: z.string().min(1).optional(),
   /** How many worst offenders the audit summary names. */
   AUDIT_TOP_OFFENDERS: z.coerce.number().int().min(1).max(100).default(10),
-  AUDIT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+  AUDIT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   /** DynamoDB tables of the scan gate: verdicts by image, builds by repository, idempotency records. */
   VERDICTS_TABLE: z.string().min(3).optional(),
   BUILDS_TABLE: z.string().min(3).optional(),

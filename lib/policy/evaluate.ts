@@ -123,12 +123,12 @@ const ROLE_RULES: RuleId[] = [
 ];
 
 /** A project's service role ARN may be given by name; resolve either to a role of the view. */
-function findRole(view: AccountView, serviceRole: string): Role | undefined {
-  const name = serviceRole.slice(serviceRole.lastIndexOf('/') + 1);
-  return (
-    view.roles.find((r) => r.Arn === serviceRole) ??
-    view.roles.find((r) => r.RoleName === name && !serviceRole.startsWith('arn:'))
-  );
+function findRole(
+  roles: { byArn: Map<string, Role>; byName: Map<string, Role> },
+  serviceRole: string,
+): Role | undefined {
+  if (serviceRole.startsWith('arn:')) return roles.byArn.get(serviceRole);
+  return roles.byName.get(serviceRole.slice(serviceRole.lastIndexOf('/') + 1));
 }
 
 function roleExemption(
@@ -161,11 +161,15 @@ export function evaluateServiceRoles(
 ): Finding[] {
   if (!ROLE_RULES.some((r) => rules.has(r))) return [];
   const { view, guardrails } = ctx;
+  const roleIndex = {
+    byArn: new Map(view.roles.map((r) => [r.Arn, r])),
+    byName: new Map(view.roles.map((r) => [r.RoleName, r])),
+  };
+  const repositoriesByArn = new Map(view.repositories.map((r) => [r.repositoryArn, r]));
   const byRole = new Map<string, { role: Role | undefined; projects: Project[] }>();
   for (const project of projects) {
     if (!project.serviceRole) continue;
-
-    const role = findRole(view, project.serviceRole);
+    const role = findRole(roleIndex, project.serviceRole);
     const key = role?.Arn ?? project.serviceRole;
     const entry = byRole.get(key) ?? { role, projects: [] };
     entry.projects.push(project);
@@ -252,7 +256,7 @@ export function evaluateServiceRoles(
         );
         continue;
       }
-      const repository = view.repositories.find((r) => r.repositoryArn === target.arn);
+      const repository = repositoriesByArn.get(target.arn);
       emit(
         'codebuild.role-can-push',
         role.Arn,

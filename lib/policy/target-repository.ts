@@ -16,6 +16,28 @@ export interface RepositoryScope {
   repositories: Repository[];
 }
 
+interface RepositoryIndex {
+  arns: Set<string>;
+  registriesByName: Map<string, (string | undefined)[]>;
+}
+
+/** Looked up once per repository list, so resolving every project of a large account stays linear. */
+const indexes = new WeakMap<Repository[], { length: number; index: RepositoryIndex }>();
+
+function indexOf(repositories: Repository[]): RepositoryIndex {
+  const cached = indexes.get(repositories);
+  if (cached && cached.length === repositories.length) return cached.index;
+  const index: RepositoryIndex = { arns: new Set(), registriesByName: new Map() };
+  for (const r of repositories) {
+    index.arns.add(r.repositoryArn);
+    const ids = index.registriesByName.get(r.repositoryName) ?? [];
+    ids.push(r.registryId);
+    index.registriesByName.set(r.repositoryName, ids);
+  }
+  indexes.set(repositories, { length: repositories.length, index });
+  return index;
+}
+
 export type TargetRepository =
   | {
       status: 'resolved';
@@ -205,13 +227,13 @@ export function resolveTargetRepository(
       repository.accountId === scope.accountId &&
       repository.region === scope.region &&
       repository.partition === scope.partition;
-    const found = scope.repositories.some(
-      (r) =>
-        r.repositoryArn === repositoryArn ||
-        (local &&
-          r.repositoryName === repository.name &&
-          (r.registryId ?? scope.accountId) === scope.accountId),
-    );
+    const index = indexOf(scope.repositories);
+    const found =
+      index.arns.has(repositoryArn) ||
+      (local &&
+        (index.registriesByName.get(repository.name) ?? []).some(
+          (id) => (id ?? scope.accountId) === scope.accountId,
+        ));
     return {
       status: 'resolved',
       repositoryName: repository.name,

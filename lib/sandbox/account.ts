@@ -151,13 +151,10 @@ export class SandboxAccount
 
   projectPages(): AsyncIterable<Project[]> {
     const all = this.snapshot.codebuild.projects;
-    let listed = false;
     return resumablePages(async (page) => {
-      if (!listed) {
-        await this.call('codebuild:ListProjects');
-        listed = true;
-      }
       const start = page * BATCH_GET_PROJECTS_MAX;
+      // ListProjects returns at most 100 names a page, as many as one BatchGetProjects takes.
+      if (start === 0 || start < all.length) await this.call('codebuild:ListProjects');
       if (start >= all.length) return undefined;
       await this.call('codebuild:BatchGetProjects');
       return structuredClone(all.slice(start, start + BATCH_GET_PROJECTS_MAX));
@@ -485,8 +482,15 @@ export class SandboxAccount
     topic.messages.push(structuredClone(notification) as unknown as Record<string, unknown>);
   }
 
+  private indexed: { list: Repository[]; length: number; byName: Map<string, Repository> } | undefined;
+
+  /** By name, through an index rebuilt whenever the repository list changes (a 10,000-repository audit stays linear). */
   protected findRepository(name: string): Repository | undefined {
-    return this.snapshot.ecr.repositories.find((r) => r.repositoryName === name);
+    const list = this.snapshot.ecr.repositories;
+    if (!this.indexed || this.indexed.list !== list || this.indexed.length !== list.length) {
+      this.indexed = { list, length: list.length, byName: new Map(list.map((r) => [r.repositoryName, r])) };
+    }
+    return this.indexed.byName.get(name);
   }
 }
 

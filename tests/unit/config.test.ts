@@ -42,7 +42,7 @@ describe('loadConfig', () => {
       STAGE: 'test',
       NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
       AUDIT_TOP_OFFENDERS: 10,
-      AUDIT_CONCURRENCY: 8,
+      AUDIT_CONCURRENCY: 16,
       guardrails: defaultGuardrails(),
     });
   });

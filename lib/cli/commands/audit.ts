@@ -50,14 +50,14 @@ export const auditCommand: Command = {
     concurrency: {
       type: 'string',
       valueName: 'N',
-      description: 'per-repository reads in flight at once (default 8)',
+      description: 'per-repository reads in flight at once (default 16)',
     },
   },
   async run({ values }, io) {
     const format = choiceOption(values, 'format', ['table', 'json'] as const, 'table');
     const ruleIds = parseRuleList(stringOption(values, 'rules'));
     const concurrencyText = stringOption(values, 'concurrency');
-    const concurrency = concurrencyText === undefined ? 8 : Number(concurrencyText);
+    const concurrency = concurrencyText === undefined ? 16 : Number(concurrencyText);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
       throw new UsageError('--concurrency must be an integer from 1 to 64');
     }

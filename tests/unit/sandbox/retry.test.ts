@@ -185,7 +185,8 @@ describe('withRetries on the sandbox ports', () => {
     for await (const page of withRetries(sandbox, fast).projectPages()) pages.push(page.length);
 
     expect(pages).toEqual([100, 100, 50]);
-    expect(sandbox.calls.get('codebuild:ListProjects')).toBe(3);
+    // One ListProjects per page of 100 names, plus the 2 throttled attempts.
+    expect(sandbox.calls.get('codebuild:ListProjects')).toBe(5);
     expect(sandbox.calls.get('codebuild:BatchGetProjects')).toBe(3);
   });
 
