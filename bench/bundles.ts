@@ -70,12 +70,12 @@ const CLIENT_OF_SERVICE: Record<string, string> = {
 };
 
 /**
- * The SDK clients a function uses: the services of the IAM actions its adapters declare (lib/runtime.ts
+ * The SDK clients a function uses: the services of the IAM actions its adapters declare (lib/runtime/actions.ts
  * `functionActions`, which serverless.yml's roles are checked against). Undefined for a function not listed.
  */
 export async function clientsUsedBy(functionName: string): Promise<string[] | undefined> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const { functionActions } = (await import('../lib/runtime')) as {
+  const { functionActions } = (await import('../lib/runtime/actions')) as {
     functionActions: Record<string, readonly string[]>;
   };
   const actions = functionActions[functionName];

@@ -373,7 +373,7 @@ async function main(): Promise<void> {
     'Built as serverless-esbuild builds them (serverless.yml `custom.esbuild`: bundle, minify, platform node, ' +
       'target node20, cjs, keepNames, SDK bundled). Baseline: a handler that creates the same SDK clients at ' +
       "module scope (with the adapters' retry settings) and does nothing; its clients are those of the services " +
-      'whose IAM actions the function declares (lib/runtime.ts `functionActions`). Cold init: ' +
+      'whose IAM actions the function declares (lib/runtime/actions.ts `functionActions`). Cold init: ' +
       `${INIT_RUNS} fresh \`node -e\` processes per bundle, interleaved; see bench/bundles.ts for the method.`,
   );
   sections.push('');

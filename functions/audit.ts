@@ -4,7 +4,8 @@
  * notification. Errors are rethrown so Lambda's retry and the on-failure destination see them.
  */
 import { logger } from '../lib/logger';
-import { runtimeConfig, withAccount } from '../lib/runtime';
+import { runtimeConfig, withAccount } from '../lib/runtime/core';
+import { auditWiring } from '../lib/runtime/audit';
 import { auditAndNotify } from '../lib/usecases/audit';
 
 export const handler = async (
@@ -12,7 +13,7 @@ export const handler = async (
 ): Promise<{ violations: number; notVisible: number; findings: number }> => {
   const config = runtimeConfig();
   logger.info('scheduled audit started', { trigger: (event as { id?: string } | null)?.id ?? 'unknown' });
-  const report = await withAccount((deps) =>
+  const report = await withAccount(auditWiring, (deps) =>
     auditAndNotify(deps, config.guardrails, {
       now: new Date(),
       concurrency: config.AUDIT_CONCURRENCY,

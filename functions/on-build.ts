@@ -5,7 +5,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { logger } from '../lib/logger';
-import { idempotencyTable, onceByKey, runtimeConfig, withAccount } from '../lib/runtime';
+import { runtimeConfig, withAccount } from '../lib/runtime/core';
+import { buildWiring, idempotencyTable, onceByKey } from '../lib/runtime/scan';
 import { parseBuildStateEvent, type BuildStateEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onBuildStateChanged } from '../lib/usecases/scan-gate';
@@ -25,7 +26,7 @@ export const handler = async (
     }
     throw error;
   }
-  const result = await withAccount(async (deps) => {
+  const result = await withAccount(buildWiring, async (deps) => {
     const handle = async (input: BuildStateEvent) => {
       const outcome = await onBuildStateChanged(input, deps, config.guardrails);
       return { recorded: outcome.build !== null, notifications: outcome.notifications.length };

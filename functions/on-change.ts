@@ -5,7 +5,8 @@
  * AWS errors are rethrown so Lambda retries and the on-failure destination keeps what still fails.
  */
 import { logger } from '../lib/logger';
-import { runtimeConfig, withAccount } from '../lib/runtime';
+import { runtimeConfig, withAccount } from '../lib/runtime/core';
+import { changeWiring } from '../lib/runtime/change';
 import { parseChangeEvent } from '../lib/policy/change-events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onChangeEvent, type ChangeResult } from '../lib/usecases/on-change';
@@ -22,7 +23,7 @@ export const handler = async (raw: unknown): Promise<ChangeResult | { dropped: s
     }
     throw error;
   }
-  const result = await withAccount((deps) =>
+  const result = await withAccount(changeWiring, (deps) =>
     onChangeEvent(event, deps, config.guardrails, {
       now: new Date(),
       ownRoleArns: config.REMEDIATION_ROLE_ARN ? [config.REMEDIATION_ROLE_ARN] : [],

@@ -5,7 +5,8 @@
  */
 import type { Context } from 'aws-lambda';
 import { logger } from '../lib/logger';
-import { idempotencyTable, onceByKey, runtimeConfig, withAccount } from '../lib/runtime';
+import { runtimeConfig, withAccount } from '../lib/runtime/core';
+import { idempotencyTable, onceByKey, scanWiring } from '../lib/runtime/scan';
 import { parseScanEvent, type ScanEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onScanCompleted } from '../lib/usecases/scan-gate';
@@ -28,7 +29,7 @@ export const handler = async (
   const key = [event.repositoryName, event.imageDigest, event.scanStatus, JSON.stringify(event.counts)].join(
     '|',
   );
-  const result = await withAccount(async (deps) => {
+  const result = await withAccount(scanWiring, async (deps) => {
     const decide = async (input: ScanEvent) => {
       const outcome = await onScanCompleted(input, deps, config.guardrails, new Date());
       return { verdict: outcome.verdict.verdict, notifications: outcome.notifications.length };

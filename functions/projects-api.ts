@@ -5,7 +5,8 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { httpHandler, NotFoundError } from '../lib/http';
-import { runtimeConfig, withAccount } from '../lib/runtime';
+import { runtimeConfig, withAccount } from '../lib/runtime/core';
+import { projectsWiring } from '../lib/runtime/projects';
 import { InvalidInputError } from '../lib/policy/validation';
 import {
   createManagedProject,
@@ -43,8 +44,7 @@ export const handler = httpHandler(async (event) => {
       : {}),
   };
   const route = event.routeKey;
-  return withAccount(async (deps) => {
-    const provisioning = { ...deps, provisioner: deps.provisioner };
+  return withAccount(projectsWiring, async (provisioning) => {
     if (route === 'POST /projects') {
       const created = await createManagedProject(jsonBody(event), provisioning, options);
       return { status: created.status, body: created.body };

@@ -4,13 +4,16 @@
  * scanned (a gate blocks on that), 400 for a malformed repository or digest.
  */
 import { httpHandler, NotFoundError } from '../lib/http';
-import { withAccount } from '../lib/runtime';
+import { withAccount } from '../lib/runtime/core';
+import { verdictWiring } from '../lib/runtime/verdicts';
 import { parseVerdictPath } from '../lib/policy/gate-request';
 import { imageVerdict } from '../lib/usecases/scan-gate';
 
 export const handler = httpHandler(async (event) => {
   const { repositoryName, imageDigest } = parseVerdictPath(event.pathParameters?.proxy ?? '');
-  const verdict = await withAccount((deps) => imageVerdict(deps.verdicts, repositoryName, imageDigest));
+  const verdict = await withAccount(verdictWiring, (deps) =>
+    imageVerdict(deps.verdicts, repositoryName, imageDigest),
+  );
   if (!verdict)
     throw new NotFoundError(
       `no verdict for ${repositoryName}@${imageDigest}: the image has not been scanned yet`,

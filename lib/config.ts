@@ -3,7 +3,7 @@
  * schema. A missing or malformed value fails fast with a message naming the variable.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/guardrails';
 import { formatIssues, InvalidInputError } from './policy/validation';
 

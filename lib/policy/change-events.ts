@@ -3,7 +3,7 @@
  * CloudTrail`): which resource an event names. The event is a hint, not the truth — the use case re-reads
  * the resource and evaluates its current state.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, formatIssues } from './validation';
 
 export const CHANGE_DETAIL_TYPES = [

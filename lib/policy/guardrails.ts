@@ -2,7 +2,7 @@
  * The guardrails file (`guardrails.yml`): which rules run, in which mode, with which options, and what is
  * exempt. One schema; every field has a default, so an absent file means "all defaults".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Severity } from './findings';
 import { SEVERITIES } from './findings';

@@ -3,7 +3,7 @@
  * from (see snapshot-format: a snapshot is a bag of these). Schemas are loose: unknown fields are kept and
  * ignored, so a snapshot assembled from AWS CLI output parses as-is. Dates are ISO 8601 strings.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A date: ISO 8601 text, or epoch seconds as the AWS CLI prints some of them (BatchGetProjects `created`);

@@ -5,7 +5,7 @@
  * ports; tests run the audit on `expectedState(plan)` to prove the construction.
  */
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Guardrails } from './guardrails';
 import { serializeLifecyclePolicy } from './lifecycle/grammar';
 import {

@@ -2,7 +2,7 @@
  * The account snapshot file (`buildwarden-snapshot/1`): one account, one region, every object in the shape
  * of the AWS API response it came from. Parsed with one schema; errors name the JSON path.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   buildSchema,
   isoDate,

@@ -1,5 +1,5 @@
 /** Turning schema failures into messages that name the path of the offending field. */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** `ecr.repositories[3].imageTagMutability` from `['ecr','repositories',3,'imageTagMutability']`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseLifecyclePolicy, type LifecyclePolicy } from '../../policy/lifecycle/grammar';
 import { simulateLifecyclePolicy, type LifecycleSimulation } from '../../policy/lifecycle/simulate';
 import { imageDetailSchema, type ImageDetail } from '../../policy/model';

@@ -5,7 +5,7 @@
  * relate fields to each other, or rules to each other, are checked afterwards on the raw value so that one bad
  * field does not hide the others. Every message names the rule by its priority: `rules[priority=2].selection…`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TAG_STATUSES = ['tagged', 'untagged', 'any'] as const;
 export type TagStatus = (typeof TAG_STATUSES)[number];

@@ -6,7 +6,7 @@
  * in a repository override an absent key inherits the top-level threshold, so an override only names what it
  * changes.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, formatIssues } from '../validation';
 import { matchesAny } from '../wildcard';
 import type { ScanSeverity } from './severity';

@@ -9,7 +9,7 @@
  * Schemas are loose (unknown fields are kept and ignored) but every field read is checked; a failure names the
  * JSON path of the offending field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, parseWith } from '../validation';
 import type { ScanSeverity, SeverityCounts } from './severity';
 import { SCAN_SEVERITIES, zeroCounts } from './severity';

@@ -10,7 +10,7 @@
  * A `ScanFinding` is one finding as the scanner counted it (the unit of `findingSeverityCounts` and of the scan
  * event's counts); a `TopFinding` is one vulnerable package of it, the unit a person acts on.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, formatIssues } from '../validation';
 import type { ScanSeverity } from './severity';
 import { severityRank, toScanSeverity } from './severity';

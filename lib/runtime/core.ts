@@ -1,0 +1,47 @@
+/**
+ * What every Lambda function shares: config parsed once at cold start, the account resolved once, and the
+ * choice between the real account and — with BUILDWARDEN_SANDBOX_FILE (stage `local`) — the SIMULATED sandbox.
+ * Each function's wiring (lib/runtime/<function>.ts) imports only the adapters it uses, so its bundle carries
+ * only those SDK clients.
+ */
+import { loadConfig, type RuntimeConfig } from '../config';
+import { currentAccount } from '../aws/account';
+import type { AccountInfo } from '../ports';
+import { SandboxAccount } from '../sandbox/account';
+
+let config: RuntimeConfig | undefined;
+let account: Promise<AccountInfo> | undefined;
+
+export function runtimeConfig(): RuntimeConfig {
+  return (config ??= loadConfig());
+}
+
+/** How a function builds its ports: from the SDK adapters, or from the sandbox account. */
+export interface Wiring<D> {
+  aws: (account: AccountInfo, config: RuntimeConfig) => D;
+  sandbox: (sandbox: SandboxAccount) => D;
+}
+
+let sandboxQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs one invocation's use case against the account: the real one through the SDK adapters, or the
+ * sandbox account read from BUILDWARDEN_SANDBOX_FILE and written back afterwards, one invocation at a time
+ * so state persists across requests.
+ */
+export async function withAccount<D, T>(
+  wiring: Wiring<D>,
+  use: (deps: D & { sandbox: boolean }) => Promise<T>,
+): Promise<T> {
+  const cfg = runtimeConfig();
+  const file = cfg.BUILDWARDEN_SANDBOX_FILE;
+  if (!file) return use({ ...wiring.aws(await (account ??= currentAccount()), cfg), sandbox: false });
+  const run = sandboxQueue.then(async () => {
+    const sandbox = SandboxAccount.fromFile(file);
+    const result = await use({ ...wiring.sandbox(sandbox), sandbox: true });
+    sandbox.saveTo(file);
+    return result;
+  });
+  sandboxQueue = run.catch(() => undefined);
+  return run;
+}
