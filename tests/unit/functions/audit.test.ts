@@ -1,12 +1,10 @@
 /**
  * The scheduled-audit Lambda end to end: the real handler, runtime, use case and adapters, with every SDK
  * client it uses (ECR, STS, SNS, and CodeBuild and IAM, which the audit also reads) mocked at the class. Every test is a fresh cold start (config and account are cached at
- * module scope in lib/runtime.ts), with the environment set before the handler module is loaded.
+ * module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
  */
-import * as ecrSdk from '@aws-sdk/client-ecr';
 import {
   DescribeRepositoriesCommand,
-  ECRClient,
   GetLifecyclePolicyCommand,
   GetRegistryScanningConfigurationCommand,
   GetRepositoryPolicyCommand,
@@ -15,70 +13,25 @@ import {
   RepositoryPolicyNotFoundException,
   ServerException,
 } from '@aws-sdk/client-ecr';
-import * as codebuildSdk from '@aws-sdk/client-codebuild';
-import { CodeBuildClient, ListProjectsCommand } from '@aws-sdk/client-codebuild';
-import * as iamSdk from '@aws-sdk/client-iam';
-import { IAMClient } from '@aws-sdk/client-iam';
-import * as snsSdk from '@aws-sdk/client-sns';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import * as stsSdk from '@aws-sdk/client-sts';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ListProjectsCommand } from '@aws-sdk/client-codebuild';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
-import type { handler as auditHandler } from '../../../functions/audit';
-import type { ConfigError as ConfigErrorClass } from '../../../lib/config';
 import { describeRepositoriesSample } from '../../fixtures/ecr/sdk-responses';
+import * as lambda from '../../fixtures/lambda';
 import { awsSample } from '../../fixtures/load';
 
-const ecrMock = mockClient(ECRClient);
-const stsMock = mockClient(STSClient);
-const snsMock = mockClient(SNSClient);
-// Not under test here, but mocked so that no call can reach the network: the account has no CodeBuild
-// projects, so the audit never asks IAM for roles.
-const codebuildMock = mockClient(CodeBuildClient);
-const iamMock = mockClient(IAMClient);
+// CodeBuild is not under test here: the account has no projects, so the audit never asks IAM for roles.
+const { ecr: ecrMock, sts: stsMock, sns: snsMock, codebuild: codebuildMock } = lambda.sdk;
 
 /** The account and region of the official describe-repositories sample's ARNs. */
 const ACCOUNT = '012345678910';
 const REGION = 'us-west-2';
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`;
 
-const ENV_KEYS = [
-  'STAGE',
-  'NOTIFICATION_TOPIC_ARN',
-  'GUARDRAILS_FILE',
-  'AUDIT_TOP_OFFENDERS',
-  'AUDIT_CONCURRENCY',
-  'AWS_REGION',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-let savedEnv: Record<string, string | undefined>;
-
-interface ColdStart {
-  handler: typeof auditHandler;
-  ConfigError: typeof ConfigErrorClass;
-}
-
-/**
- * Loads the handler in a fresh module registry, as Lambda does on a cold start. The SDK client packages are
- * shared with this file, so the class-level mocks above intercept the adapters' module-scope clients.
- */
-async function coldStart(env: Partial<Record<(typeof ENV_KEYS)[number], string>>): Promise<ColdStart> {
-  for (const key of ENV_KEYS) delete process.env[key];
-  Object.assign(process.env, { AWS_REGION: REGION, POWERTOOLS_LOG_LEVEL: 'SILENT' }, env);
-  let loaded: ColdStart | undefined;
-  await jest.isolateModulesAsync(async () => {
-    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
-    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
-    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
-    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
-    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
-    const { handler } = await import('../../../functions/audit');
-    const { ConfigError } = await import('../../../lib/config');
-    loaded = { handler, ConfigError };
-  });
-  return loaded!;
-}
+/** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
+const coldStart = (env: lambda.LambdaEnv) =>
+  lambda.coldStart(() => import('../../../functions/audit'), { AWS_REGION: REGION, ...env });
 
 const validEnv = () => ({ STAGE: 'test', NOTIFICATION_TOPIC_ARN: TOPIC_ARN });
 
@@ -123,20 +76,7 @@ function publishedInput(): NonNullable<PublishCommand['input']> {
 }
 
 beforeEach(() => {
-  ecrMock.reset();
-  stsMock.reset();
-  snsMock.reset();
-  codebuildMock.reset();
-  iamMock.reset();
-  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
-});
-
-afterEach(() => {
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  lambda.sdk.resetAll();
 });
 
 describe('scheduled audit handler', () => {

@@ -7,11 +7,9 @@
  */
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
-import * as ecrSdk from '@aws-sdk/client-ecr';
 import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
-  ECRClient,
   GetLifecyclePolicyCommand,
   GetRegistryScanningConfigurationCommand,
   GetRepositoryPolicyCommand,
@@ -19,35 +17,25 @@ import {
   type DescribeRepositoriesCommandInput,
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
-import * as codebuildSdk from '@aws-sdk/client-codebuild';
 import {
   BatchGetProjectsCommand,
-  CodeBuildClient,
   ListProjectsCommand,
   type Project as SdkProject,
 } from '@aws-sdk/client-codebuild';
-import * as iamSdk from '@aws-sdk/client-iam';
 import {
   GetRoleCommand,
-  IAMClient,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
-import * as snsSdk from '@aws-sdk/client-sns';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import * as stsSdk from '@aws-sdk/client-sts';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import fc from 'fast-check';
 import type { handler as onChangeHandler } from '../../../functions/on-change';
 import { CHANGE_DETAIL_TYPES, CHANGE_EVENT_NAMES } from '../../../lib/policy/change-events';
+import * as lambda from '../../fixtures/lambda';
 import { loadJson, REPO_ROOT } from '../../fixtures/load';
 
-const ecrMock = mockClient(ECRClient);
-const iamMock = mockClient(IAMClient);
-const codebuildMock = mockClient(CodeBuildClient);
-const stsMock = mockClient(STSClient);
-const snsMock = mockClient(SNSClient);
+const { ecr: ecrMock, iam: iamMock, codebuild: codebuildMock, sts: stsMock, sns: snsMock } = lambda.sdk;
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -459,52 +447,24 @@ function misdirectedWrites(event: RawEvent, writes: Write[]): string | undefined
 
 // ------------------------------------------------------------------------------------------------------------
 
-const ENV_KEYS = [
-  'STAGE',
-  'NOTIFICATION_TOPIC_ARN',
-  'REMEDIATION_ROLE_ARN',
-  'GUARDRAILS_FILE',
-  'AWS_REGION',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-let savedEnv: Record<string, string | undefined>;
 let handler: typeof onChangeHandler;
 
 beforeAll(async () => {
-  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
-  for (const key of ENV_KEYS) delete process.env[key];
-  Object.assign(process.env, {
+  ({ handler } = await lambda.coldStart(() => import('../../../functions/on-change'), {
     AWS_REGION: REGION,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
     STAGE: 'test',
     NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     REMEDIATION_ROLE_ARN,
-  });
-  await jest.isolateModulesAsync(async () => {
-    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
-    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
-    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
-    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
-    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
-    ({ handler } = await import('../../../functions/on-change'));
-  });
-});
-
-afterAll(() => {
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  }));
 });
 
 beforeEach(() => {
-  for (const mock of [ecrMock, iamMock, codebuildMock, stsMock, snsMock]) mock.reset();
+  lambda.sdk.resetAll();
   givenNeverFailingAccount();
 });
 
 function resetHistory(): void {
-  for (const mock of [ecrMock, iamMock, codebuildMock, stsMock, snsMock]) mock.resetHistory();
+  for (const mock of lambda.sdk.all) mock.resetHistory();
 }
 
 describe('change-event handler under mutated events', () => {

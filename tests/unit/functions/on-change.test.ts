@@ -1,14 +1,12 @@
 /**
  * The change-event Lambda end to end: the real handler, runtime, use case and adapters, with every SDK client it
  * uses (ECR, IAM, CodeBuild, STS, SNS) mocked at the class. Every test is a fresh cold start (config and account
- * are cached at module scope in lib/runtime.ts), with the environment set before the handler module is loaded.
+ * are cached at module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
  */
 import path from 'node:path';
-import * as ecrSdk from '@aws-sdk/client-ecr';
 import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
-  ECRClient,
   ECRServiceException,
   GetLifecyclePolicyCommand,
   GetRegistryScanningConfigurationCommand,
@@ -23,25 +21,14 @@ import {
   SetRepositoryPolicyCommand,
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
-import * as codebuildSdk from '@aws-sdk/client-codebuild';
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import * as iamSdk from '@aws-sdk/client-iam';
-import { IAMClient } from '@aws-sdk/client-iam';
-import * as snsSdk from '@aws-sdk/client-sns';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import * as stsSdk from '@aws-sdk/client-sts';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
-import type { handler as onChangeHandler } from '../../../functions/on-change';
 import { cliRepositories, sdkRepository } from '../../fixtures/ecr/sdk-responses';
+import * as lambda from '../../fixtures/lambda';
 import { awsSample, loadJson } from '../../fixtures/load';
 
-const ecrMock = mockClient(ECRClient);
-const iamMock = mockClient(IAMClient);
-const codebuildMock = mockClient(CodeBuildClient);
-const stsMock = mockClient(STSClient);
-const snsMock = mockClient(SNSClient);
+const { ecr: ecrMock, iam: iamMock, sts: stsMock, sns: snsMock } = lambda.sdk;
 
 /** The account and region of the event files in events/. */
 const ACCOUNT = '123456789012';
@@ -60,36 +47,15 @@ const WRITE_COMMANDS = new Set([
   'DetachRolePolicyCommand',
 ]);
 
-const ENV_KEYS = [
-  'STAGE',
-  'NOTIFICATION_TOPIC_ARN',
-  'REMEDIATION_ROLE_ARN',
-  'GUARDRAILS_FILE',
-  'AWS_REGION',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-let savedEnv: Record<string, string | undefined>;
-
 /** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
-async function coldStart(): Promise<typeof onChangeHandler> {
-  for (const key of ENV_KEYS) delete process.env[key];
-  Object.assign(process.env, {
+async function coldStart() {
+  const { handler } = await lambda.coldStart(() => import('../../../functions/on-change'), {
     AWS_REGION: REGION,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
     STAGE: 'test',
     NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     REMEDIATION_ROLE_ARN,
   });
-  let handler: typeof onChangeHandler | undefined;
-  await jest.isolateModulesAsync(async () => {
-    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
-    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
-    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
-    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
-    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
-    ({ handler } = await import('../../../functions/on-change'));
-  });
-  return handler!;
+  return handler;
 }
 
 type RawEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
@@ -221,20 +187,7 @@ function throttling(): ECRServiceException {
 }
 
 beforeEach(() => {
-  ecrMock.reset();
-  iamMock.reset();
-  codebuildMock.reset();
-  stsMock.reset();
-  snsMock.reset();
-  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
-});
-
-afterEach(() => {
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  lambda.sdk.resetAll();
 });
 
 describe('change-event handler: PutImageTagMutability on a MUTABLE repository without lifecycle policy', () => {

@@ -6,41 +6,22 @@
  * start (config, account and the idempotent wrapper are cached at module scope).
  */
 import path from 'node:path';
-import * as ecrSdk from '@aws-sdk/client-ecr';
-import { DescribeImageScanFindingsCommand, ECRClient, ServerException } from '@aws-sdk/client-ecr';
-import * as codebuildSdk from '@aws-sdk/client-codebuild';
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import * as dynamoSdk from '@aws-sdk/client-dynamodb';
+import { DescribeImageScanFindingsCommand, ServerException } from '@aws-sdk/client-ecr';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  DynamoDBClient,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import * as documentSdk from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import * as iamSdk from '@aws-sdk/client-iam';
-import { IAMClient } from '@aws-sdk/client-iam';
-import * as snsSdk from '@aws-sdk/client-sns';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import * as stsSdk from '@aws-sdk/client-sts';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
-import type { handler as onScanHandler } from '../../../functions/on-scan';
-import type { ConfigError as ConfigErrorClass } from '../../../lib/config';
+import * as lambda from '../../fixtures/lambda';
 import { awsSample, loadJson } from '../../fixtures/load';
 
-const ecrMock = mockClient(ECRClient);
-const stsMock = mockClient(STSClient);
-const snsMock = mockClient(SNSClient);
-const dynamoMock = mockClient(DynamoDBClient);
-const documentMock = mockClient(DynamoDBDocumentClient);
-// Not used by this function; mocked so that no call can reach the network.
-const codebuildMock = mockClient(CodeBuildClient);
-const iamMock = mockClient(IAMClient);
-const mocks = [iamMock, ecrMock, stsMock, snsMock, dynamoMock, documentMock, codebuildMock];
+const { ecr: ecrMock, sts: stsMock, sns: snsMock, dynamo: dynamoMock, document: documentMock } = lambda.sdk;
+const mocks = lambda.sdk.all;
 
 /** The account and region of the event files in events/. */
 const ACCOUNT = '123456789012';
@@ -52,23 +33,7 @@ const IDEMPOTENCY_TABLE = 'buildwarden-test-idempotency';
 const REPOSITORY = 'web/frontend';
 const DIGEST = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89';
 
-const ENV_KEYS = [
-  'STAGE',
-  'NOTIFICATION_TOPIC_ARN',
-  'VERDICTS_TABLE',
-  'BUILDS_TABLE',
-  'IDEMPOTENCY_TABLE',
-  'GUARDRAILS_FILE',
-  'AWS_REGION',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-type Env = Partial<Record<(typeof ENV_KEYS)[number], string>>;
-let savedEnv: Record<string, string | undefined>;
-
-interface ColdStart {
-  handler: typeof onScanHandler;
-  ConfigError: typeof ConfigErrorClass;
-}
+type Env = lambda.LambdaEnv;
 
 const validEnv = (): Env => ({
   STAGE: 'test',
@@ -79,24 +44,8 @@ const validEnv = (): Env => ({
 });
 
 /** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
-async function coldStart(env: Env = validEnv()): Promise<ColdStart> {
-  for (const key of ENV_KEYS) delete process.env[key];
-  Object.assign(process.env, { AWS_REGION: REGION, POWERTOOLS_LOG_LEVEL: 'SILENT' }, env);
-  let loaded: ColdStart | undefined;
-  await jest.isolateModulesAsync(async () => {
-    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
-    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
-    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
-    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
-    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
-    jest.doMock('@aws-sdk/client-dynamodb', () => dynamoSdk);
-    jest.doMock('@aws-sdk/lib-dynamodb', () => documentSdk);
-    const { handler } = await import('../../../functions/on-scan');
-    const { ConfigError } = await import('../../../lib/config');
-    loaded = { handler, ConfigError };
-  });
-  return loaded!;
-}
+const coldStart = (env: Env = validEnv()) =>
+  lambda.coldStart(() => import('../../../functions/on-scan'), { AWS_REGION: REGION, ...env });
 
 type RawEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
 const scanEvent = () => loadJson<RawEvent>(path.join('..', '..', 'events', 'ecr-image-scan-complete.json'));
@@ -161,19 +110,13 @@ function verdictUpdates() {
 }
 
 beforeEach(() => {
-  for (const mock of mocks) mock.reset();
-  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
+  lambda.sdk.resetAll();
   // Powertools warns that no Lambda context was registered (see tests/integration/dynamodb.test.ts).
   jest.spyOn(console, 'warn').mockImplementation(() => {});
 });
 
 afterEach(() => {
   jest.restoreAllMocks();
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
 });
 
 describe('scan-completion handler', () => {

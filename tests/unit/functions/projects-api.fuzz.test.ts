@@ -5,45 +5,25 @@
  * a refused body must never have caused a create or put call.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as codebuildSdk from '@aws-sdk/client-codebuild';
-import { BatchGetProjectsCommand, CodeBuildClient, CreateProjectCommand } from '@aws-sdk/client-codebuild';
-import * as ecrSdk from '@aws-sdk/client-ecr';
+import { BatchGetProjectsCommand, CreateProjectCommand } from '@aws-sdk/client-codebuild';
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
-  ECRClient,
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr';
-import * as iamSdk from '@aws-sdk/client-iam';
-import { CreateRoleCommand, GetRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import * as snsSdk from '@aws-sdk/client-sns';
-import * as stsSdk from '@aws-sdk/client-sts';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import fc from 'fast-check';
 import type { handler as projectsApiHandler } from '../../../functions/projects-api';
 import { parseProjectRequest } from '../../../lib/policy/provision';
+import * as lambda from '../../fixtures/lambda';
 import { awsSample } from '../../fixtures/load';
 
-const ecrMock = mockClient(ECRClient);
-const iamMock = mockClient(IAMClient);
-const codebuildMock = mockClient(CodeBuildClient);
-const stsMock = mockClient(STSClient);
-const mocks = [stsMock, codebuildMock, ecrMock, iamMock];
+const { ecr: ecrMock, iam: iamMock, codebuild: codebuildMock, sts: stsMock } = lambda.sdk;
+const mocks = lambda.sdk.all;
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
-const ENV_KEYS = [
-  'STAGE',
-  'NOTIFICATION_TOPIC_ARN',
-  'GUARDRAILS_FILE',
-  'BUILDWARDEN_SANDBOX_FILE',
-  'PROVISIONING_KMS_KEY_ARN',
-  'PROVISIONING_PERMISSIONS_BOUNDARY_ARN',
-  'AWS_REGION',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-let savedEnv: Record<string, string | undefined>;
 let handler: typeof projectsApiHandler;
 
 /** Counted over every property, so the suite fails if the generators stop reaching one of the outcomes. */
@@ -51,14 +31,6 @@ const outcomes = { created: 0, refused: 0 };
 
 /** One cold start for the whole file: the properties run many requests against one warm instance. */
 beforeAll(async () => {
-  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
-  for (const key of ENV_KEYS) delete process.env[key];
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    STAGE: 'test',
-    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
-  });
   // Clients that never fail: the reads find nothing, the creates succeed.
   stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:x` });
   codebuildMock.on(BatchGetProjectsCommand).resolves({ projects: [] });
@@ -69,22 +41,14 @@ beforeAll(async () => {
   iamMock.on(CreateRoleCommand).resolves({});
   iamMock.on(PutRolePolicyCommand).resolves({});
   codebuildMock.on(CreateProjectCommand).resolves({});
-  await jest.isolateModulesAsync(async () => {
-    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
-    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
-    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
-    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
-    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
-    ({ handler } = await import('../../../functions/projects-api'));
-  });
+  ({ handler } = await lambda.coldStart(() => import('../../../functions/projects-api'), {
+    AWS_REGION: REGION,
+    STAGE: 'test',
+    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+  }));
 });
 
 afterAll(() => {
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
   for (const mock of mocks) mock.restore();
 });
 

@@ -11,37 +11,28 @@ import * as codebuildSdk from '@aws-sdk/client-codebuild';
 import {
   AccountLimitExceededException,
   BatchGetProjectsCommand,
-  CodeBuildClient,
   CreateProjectCommand,
   DeleteProjectCommand,
   type Project as SdkProject,
 } from '@aws-sdk/client-codebuild';
-import * as ecrSdk from '@aws-sdk/client-ecr';
 import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   DescribeRepositoriesCommand,
-  ECRClient,
   PutLifecyclePolicyCommand,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
-import * as iamSdk from '@aws-sdk/client-iam';
 import {
   CreateRoleCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   GetRoleCommand,
-  IAMClient,
   ListRolePoliciesCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import * as snsSdk from '@aws-sdk/client-sns';
-import * as stsSdk from '@aws-sdk/client-sts';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
-import type { handler as projectsApiHandler } from '../../../functions/projects-api';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
 import {
   BUILD_POLICY_NAME,
@@ -50,13 +41,11 @@ import {
   type ProvisioningContext,
   type ProvisioningPlan,
 } from '../../../lib/policy/provision';
+import * as lambda from '../../fixtures/lambda';
 import { awsSample, REPO_ROOT } from '../../fixtures/load';
 
-const ecrMock = mockClient(ECRClient);
-const iamMock = mockClient(IAMClient);
-const codebuildMock = mockClient(CodeBuildClient);
-const stsMock = mockClient(STSClient);
-const mocks = [stsMock, codebuildMock, ecrMock, iamMock];
+const { ecr: ecrMock, iam: iamMock, codebuild: codebuildMock, sts: stsMock } = lambda.sdk;
+const mocks = lambda.sdk.all;
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -65,39 +54,15 @@ const REQUEST_ID = 'ZhLNpgotDoEEJUQ=';
 const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/7f3c2a10-5b8e-4c1d-9a6f-2e4b8c0d1f35`;
 const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/buildwarden-build-boundary`;
 
-const ENV_KEYS = [
-  'STAGE',
-  'NOTIFICATION_TOPIC_ARN',
-  'GUARDRAILS_FILE',
-  'BUILDWARDEN_SANDBOX_FILE',
-  'PROVISIONING_KMS_KEY_ARN',
-  'PROVISIONING_PERMISSIONS_BOUNDARY_ARN',
-  'AWS_REGION',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-let savedEnv: Record<string, string | undefined>;
-
 /** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
-async function coldStart(extraEnv: Record<string, string> = {}): Promise<typeof projectsApiHandler> {
-  for (const key of ENV_KEYS) delete process.env[key];
-  Object.assign(process.env, {
+async function coldStart(extraEnv: lambda.LambdaEnv = {}) {
+  const { handler } = await lambda.coldStart(() => import('../../../functions/projects-api'), {
     AWS_REGION: REGION,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
     STAGE: 'test',
     NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
     ...extraEnv,
   });
-  let handler: typeof projectsApiHandler | undefined;
-  await jest.isolateModulesAsync(async () => {
-    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
-    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
-    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
-    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
-    // Not used by this function, but loaded by the runtime: shared, so a cold start does not reload it.
-    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
-    ({ handler } = await import('../../../functions/projects-api'));
-  });
-  return handler!;
+  return handler;
 }
 
 /** The official HTTP API IAM-auth sample as `routeKey`, with the path, proxy parameter, query and body given. */
@@ -244,16 +209,7 @@ function givenUnmanagedProject(name: string): void {
 }
 
 beforeEach(() => {
-  for (const mock of mocks) mock.reset();
-  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
-});
-
-afterEach(() => {
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  lambda.sdk.resetAll();
 });
 
 // ---------------------------------------------------------------------------------------------------------

@@ -5,26 +5,15 @@
  * moved to `GET /images/{proxy+}`. Every test is a fresh cold start.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as dynamoSdk from '@aws-sdk/client-dynamodb';
-import { DynamoDBClient, InternalServerError } from '@aws-sdk/client-dynamodb';
-import * as documentSdk from '@aws-sdk/lib-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import * as stsSdk from '@aws-sdk/client-sts';
-import * as ecrSdk from '@aws-sdk/client-ecr';
-import * as codebuildSdk from '@aws-sdk/client-codebuild';
-import * as iamSdk from '@aws-sdk/client-iam';
-import * as snsSdk from '@aws-sdk/client-sns';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
-import type { handler as verdictApiHandler } from '../../../functions/verdict-api';
 import type { StoredVerdict } from '../../../lib/ports';
+import * as lambda from '../../fixtures/lambda';
 import { awsSample } from '../../fixtures/load';
 
-const documentMock = mockClient(DynamoDBDocumentClient);
-const dynamoMock = mockClient(DynamoDBClient);
-const stsMock = mockClient(STSClient);
-const mocks = [documentMock, dynamoMock, stsMock];
+const { document: documentMock, sts: stsMock } = lambda.sdk;
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -34,37 +23,14 @@ const DIGEST = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd
 /** The official sample's request id. */
 const REQUEST_ID = 'ZhLNpgotDoEEJUQ=';
 
-const ENV_KEYS = [
-  'STAGE',
-  'NOTIFICATION_TOPIC_ARN',
-  'VERDICTS_TABLE',
-  'AWS_REGION',
-  'POWERTOOLS_LOG_LEVEL',
-] as const;
-let savedEnv: Record<string, string | undefined>;
-
-async function coldStart(): Promise<typeof verdictApiHandler> {
-  for (const key of ENV_KEYS) delete process.env[key];
-  Object.assign(process.env, {
+async function coldStart() {
+  const { handler } = await lambda.coldStart(() => import('../../../functions/verdict-api'), {
     AWS_REGION: REGION,
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
     STAGE: 'test',
     NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
     VERDICTS_TABLE,
   });
-  let handler: typeof verdictApiHandler | undefined;
-  await jest.isolateModulesAsync(async () => {
-    jest.doMock('@aws-sdk/client-dynamodb', () => dynamoSdk);
-    jest.doMock('@aws-sdk/lib-dynamodb', () => documentSdk);
-    jest.doMock('@aws-sdk/client-sts', () => stsSdk);
-    // Not used by this function, but loaded by the runtime: shared, so a cold start does not reload them.
-    jest.doMock('@aws-sdk/client-ecr', () => ecrSdk);
-    jest.doMock('@aws-sdk/client-codebuild', () => codebuildSdk);
-    jest.doMock('@aws-sdk/client-iam', () => iamSdk);
-    jest.doMock('@aws-sdk/client-sns', () => snsSdk);
-    ({ handler } = await import('../../../functions/verdict-api'));
-  });
-  return handler!;
+  return handler;
 }
 
 /** The official HTTP API IAM-auth sample as `GET /images/{proxy+}` with `proxy` = `pathAfterImages`. */
@@ -116,16 +82,7 @@ function bodyOf(response: APIGatewayProxyStructuredResultV2): Record<string, unk
 }
 
 beforeEach(() => {
-  for (const mock of mocks) mock.reset();
-  savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
-});
-
-afterEach(() => {
-  for (const key of ENV_KEYS) {
-    const value = savedEnv[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  lambda.sdk.resetAll();
 });
 
 describe('verdict API: GET /images/{repository}/{digest}/verdict', () => {
