@@ -6,7 +6,8 @@
 import type { Context } from 'aws-lambda';
 import { logger } from '../lib/logger';
 import { runtimeConfig, withAccount } from '../lib/runtime/core';
-import { buildWiring, idempotencyTable, onceByKey } from '../lib/runtime/scan';
+import { buildWiring } from '../lib/runtime/build';
+import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
 import { parseBuildStateEvent, type BuildStateEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onBuildStateChanged } from '../lib/usecases/scan-gate';

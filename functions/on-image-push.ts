@@ -5,7 +5,7 @@
  */
 import { logger } from '../lib/logger';
 import { withAccount } from '../lib/runtime/core';
-import { pushWiring } from '../lib/runtime/scan';
+import { verdictWiring } from '../lib/runtime/verdicts';
 import { parseImagePushEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onImagePushed } from '../lib/usecases/scan-gate';
@@ -21,7 +21,7 @@ export const handler = async (raw: unknown): Promise<{ producedBy: unknown } | {
     }
     throw error;
   }
-  const result = await withAccount(pushWiring, (deps) => onImagePushed(event, deps));
+  const result = await withAccount(verdictWiring, (deps) => onImagePushed(event, deps));
   logger.info('image push correlated', {
     repository: event.repositoryName,
     digest: event.imageDigest,

@@ -6,7 +6,8 @@
 import type { Context } from 'aws-lambda';
 import { logger } from '../lib/logger';
 import { runtimeConfig, withAccount } from '../lib/runtime/core';
-import { idempotencyTable, onceByKey, scanWiring } from '../lib/runtime/scan';
+import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
+import { scanWiring } from '../lib/runtime/scan';
 import { parseScanEvent, type ScanEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onScanCompleted } from '../lib/usecases/scan-gate';

@@ -1,15 +1,9 @@
-/** Wiring of the scan, build and push handlers: findings, the verdict store, CodeBuild reads, SNS. */
-import { CodeBuildProjects } from '../aws/codebuild';
+/** Wiring of the scan handler: scan findings, the verdict store, SNS. */
 import { EcrScanFindings } from '../aws/scan-findings';
 import { SnsNotifier } from '../aws/sns';
-import { required } from '../config';
-import type { BuildDeps, ScanDeps } from '../usecases/scan-gate';
-import { runtimeConfig, type Wiring } from './core';
+import type { ScanDeps } from '../usecases/scan-gate';
+import type { Wiring } from './core';
 import { dynamoVerdicts } from './verdicts';
-
-export { onceByKey } from '../aws/idempotency';
-
-export const idempotencyTable = (): string => required(runtimeConfig(), 'IDEMPOTENCY_TABLE');
 
 export const scanWiring: Wiring<ScanDeps> = {
   aws: (account, config) => ({
@@ -20,15 +14,3 @@ export const scanWiring: Wiring<ScanDeps> = {
   }),
   sandbox: (s) => ({ account: s.info, findings: s, verdicts: s, notifier: s }),
 };
-
-export const buildWiring: Wiring<BuildDeps> = {
-  aws: (account, config) => ({
-    account,
-    projects: new CodeBuildProjects(),
-    verdicts: dynamoVerdicts(config),
-    notifier: new SnsNotifier(config.NOTIFICATION_TOPIC_ARN),
-  }),
-  sandbox: (s) => ({ account: s.info, projects: s, verdicts: s, notifier: s }),
-};
-
-export { verdictWiring as pushWiring } from './verdicts';

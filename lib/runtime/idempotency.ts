@@ -1,0 +1,7 @@
+/** Exactly-once handling for the scan and build handlers (Powertools idempotency on DynamoDB). */
+import { required } from '../config';
+import { runtimeConfig } from './core';
+
+export { onceByKey } from '../aws/idempotency';
+
+export const idempotencyTable = (): string => required(runtimeConfig(), 'IDEMPOTENCY_TABLE');
