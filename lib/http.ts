@@ -11,7 +11,7 @@ import {
   ProjectNotFoundError,
   ProvisioningFailedError,
   RepositoryNotEmptyError,
-} from './usecases/provisioning';
+} from './usecases/provisioning-errors';
 
 export class NotFoundError extends Error {
   constructor(message: string) {

@@ -7,7 +7,7 @@
 import { loadConfig, type RuntimeConfig } from '../config';
 import { currentAccount } from '../aws/account';
 import type { AccountInfo } from '../ports';
-import { SandboxAccount } from '../sandbox/account';
+import type { SandboxAccount } from '../sandbox/account';
 
 let config: RuntimeConfig | undefined;
 let account: Promise<AccountInfo> | undefined;
@@ -36,8 +36,10 @@ export async function withAccount<D, T>(
   const cfg = runtimeConfig();
   const file = cfg.BUILDWARDEN_SANDBOX_FILE;
   if (!file) return use({ ...wiring.aws(await (account ??= currentAccount()), cfg), sandbox: false });
+  // Loaded only on the local stage: deployed functions never evaluate the sandbox module at cold start.
+  const { SandboxAccount: Sandbox } = await import('../sandbox/account');
   const run = sandboxQueue.then(async () => {
-    const sandbox = SandboxAccount.fromFile(file);
+    const sandbox = Sandbox.fromFile(file);
     const result = await use({ ...wiring.sandbox(sandbox), sandbox: true });
     sandbox.saveTo(file);
     return result;

@@ -1,0 +1,51 @@
+/** The provisioning use cases' refusals and failures (kept apart so the HTTP error mapping stays light). */
+
+/** Same name, different spec: the differences by field. */
+export class ProjectConflictError extends Error {
+  constructor(
+    message: string,
+    readonly differences: string[],
+  ) {
+    super(message);
+    this.name = 'ProjectConflictError';
+  }
+}
+
+export class ProjectNotFoundError extends Error {
+  constructor(name: string) {
+    super(`no managed project named ${name}`);
+    this.name = 'ProjectNotFoundError';
+  }
+}
+
+/** The resource exists but buildwarden did not create it: never changed or deleted. */
+export class NotManagedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotManagedError';
+  }
+}
+
+export class RepositoryNotEmptyError extends Error {
+  constructor(repositoryName: string, images: number) {
+    super(`repository ${repositoryName} holds ${images} image(s): delete with force to remove them too`);
+    this.name = 'RepositoryNotEmptyError';
+  }
+}
+
+/** A step failed; everything this request created was removed again (unless `leftovers` says otherwise). */
+export class ProvisioningFailedError extends Error {
+  constructor(
+    readonly step: string,
+    readonly reason: string,
+    readonly leftovers: string[],
+  ) {
+    super(
+      `provisioning failed at step ${step}` +
+        (leftovers.length === 0
+          ? '; everything this request created was removed'
+          : `; could not remove: ${leftovers.join(', ')}`),
+    );
+    this.name = 'ProvisioningFailedError';
+  }
+}
