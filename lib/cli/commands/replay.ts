@@ -1,68 +1,8 @@
-import { parseChangeEvent } from '../../policy/change-events';
-import { onChangeEvent, type ChangeAction } from '../../usecases/on-change';
-import { onBuildStateChanged, onImagePushed, onScanCompleted } from '../../usecases/scan-gate';
-import { parseBuildStateEvent, parseImagePushEvent, parseScanEvent } from '../../policy/scan/events';
-import type { Guardrails } from '../../policy/guardrails';
-import type { Notification } from '../../ports';
-import type { SandboxAccount } from '../../sandbox/account';
+import { replayEvent, useCaseFor, type ReplayResult } from '../../usecases/replay';
 import { sandboxChangeDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
 import { loadGuardrails, loadSandbox, readInputFile } from '../inputs';
 import { InvalidInputError } from '../../policy/validation';
-
-interface ReplayResult {
-  skipped: string | null;
-  actions: ChangeAction[];
-  notifications: Notification[];
-  verdict?: unknown;
-  build?: unknown;
-  producedBy?: unknown;
-}
-
-/** Routes an event to the use case its Lambda function runs, by detail-type, as the EventBridge rules do. */
-async function replayEvent(
-  raw: unknown,
-  sandbox: SandboxAccount,
-  guardrails: Guardrails,
-  options: { dryRun: boolean; ownRole: string | undefined },
-): Promise<ReplayResult> {
-  const detailType =
-    raw && typeof raw === 'object' ? (raw as Record<string, unknown>)['detail-type'] : undefined;
-  const now = new Date();
-  const deps = {
-    account: sandbox.info,
-    projects: sandbox,
-    verdicts: sandbox,
-    notifier: sandbox,
-    findings: sandbox,
-  };
-  if (detailType === 'ECR Image Scan' || detailType === 'Inspector2 Scan') {
-    if (options.dryRun) throw new UsageError('--dry-run applies to change events only');
-    const { verdict, notifications } = await onScanCompleted(parseScanEvent(raw), deps, guardrails, now);
-    return { skipped: null, actions: [], notifications, verdict };
-  }
-  if (detailType === 'CodeBuild Build State Change') {
-    if (options.dryRun) throw new UsageError('--dry-run applies to change events only');
-    const { build, notifications } = await onBuildStateChanged(parseBuildStateEvent(raw), deps, guardrails);
-    return { skipped: null, actions: [], notifications, build };
-  }
-  if (detailType === 'ECR Image Action') {
-    if (options.dryRun) throw new UsageError('--dry-run applies to change events only');
-    const { producedBy } = await onImagePushed(parseImagePushEvent(raw), deps);
-    return { skipped: null, actions: [], notifications: [], producedBy };
-  }
-  const change: ReplayResult = await onChangeEvent(
-    parseChangeEvent(raw),
-    sandboxChangeDeps(sandbox),
-    guardrails,
-    {
-      now,
-      ownRoleArns: options.ownRole ? [options.ownRole] : [],
-      dryRun: options.dryRun,
-    },
-  );
-  return change;
-}
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -101,12 +41,24 @@ export const replayCommand: Command = {
       if (error instanceof UsageError) throw error;
       throw new InvalidInputError(eventFile, [`not valid JSON: ${(error as Error).message}`]);
     }
+    const detailType =
+      raw && typeof raw === 'object' ? (raw as Record<string, unknown>)['detail-type'] : undefined;
+    if (values['dry-run'] && useCaseFor(detailType) !== 'onChangeEvent') {
+      throw new UsageError('--dry-run applies to change events only');
+    }
     let result: ReplayResult;
     try {
-      result = await replayEvent(raw, sandbox, guardrails, {
-        dryRun: values['dry-run'] === true,
-        ownRole: io.env.BUILDWARDEN_REMEDIATION_ROLE_ARN,
-      });
+      const ownRole = io.env.BUILDWARDEN_REMEDIATION_ROLE_ARN;
+      result = await replayEvent(
+        raw,
+        { ...sandboxChangeDeps(sandbox), findings: sandbox, verdicts: sandbox },
+        guardrails,
+        {
+          now: new Date(),
+          dryRun: values['dry-run'] === true,
+          ownRoleArns: ownRole ? [ownRole] : [],
+        },
+      );
     } catch (error) {
       // Name the file the bad event came from.
       if (error instanceof InvalidInputError)
@@ -115,7 +67,8 @@ export const replayCommand: Command = {
     }
     if (values.save) sandbox.saveTo(snapshotFile);
     if (format === 'json') {
-      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+      const { useCase: _useCase, ...printed } = result;
+      io.stdout(`${JSON.stringify(printed, null, 2)}\n`);
     } else {
       const lines = result.skipped
         ? [`skipped: ${result.skipped}`]
