@@ -10,13 +10,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseChangeEvent } from '../lib/policy/change-events';
 import { parseGuardrails, type Guardrails } from '../lib/policy/guardrails';
-import { parseBuildStateEvent, parseImagePushEvent, parseScanEvent } from '../lib/policy/scan/events';
 import { parseSnapshot, type Snapshot } from '../lib/policy/snapshot';
 import { SandboxAccount } from '../lib/sandbox/account';
-import { onChangeEvent } from '../lib/usecases/on-change';
-import { onBuildStateChanged, onImagePushed, onScanCompleted } from '../lib/usecases/scan-gate';
+import { replayEvent, useCaseFor } from '../lib/usecases/replay';
 import { percentile, round } from './stats';
 
 /** Runs between two forced full GCs: a full GC costs ~20 ms here, too much to force one per run. */
@@ -43,42 +40,28 @@ export interface EventTiming {
   error?: string;
 }
 
-/** The use case the function for this detail-type runs, as functions/*.ts do. */
+/** The use case the function for this detail-type runs (lib/usecases/replay.ts routes as the rules do). */
 function route(raw: Record<string, unknown>): {
   useCase: string;
   run: (s: SandboxAccount, g: Guardrails) => Promise<unknown>;
 } {
-  const detailType = raw['detail-type'];
-  const scanDeps = (s: SandboxAccount) => ({
-    account: s.info,
-    projects: s,
-    verdicts: s,
-    notifier: s,
-    findings: s,
-  });
-  if (detailType === 'ECR Image Scan' || detailType === 'Inspector2 Scan') {
-    return {
-      useCase: 'onScanCompleted',
-      run: (s, g) => onScanCompleted(parseScanEvent(raw), scanDeps(s), g, NOW),
-    };
-  }
-  if (detailType === 'CodeBuild Build State Change') {
-    return {
-      useCase: 'onBuildStateChanged',
-      run: (s, g) => onBuildStateChanged(parseBuildStateEvent(raw), scanDeps(s), g),
-    };
-  }
-  if (detailType === 'ECR Image Action') {
-    return { useCase: 'onImagePushed', run: (s) => onImagePushed(parseImagePushEvent(raw), scanDeps(s)) };
-  }
   return {
-    useCase: 'onChangeEvent',
+    useCase: useCaseFor(raw['detail-type']),
     run: (s, g) =>
-      onChangeEvent(
-        parseChangeEvent(raw),
-        { account: s.info, registry: s, projects: s, identity: s, remediator: s, notifier: s },
+      replayEvent(
+        raw,
+        {
+          account: s.info,
+          registry: s,
+          projects: s,
+          identity: s,
+          remediator: s,
+          notifier: s,
+          findings: s,
+          verdicts: s,
+        },
         g,
-        { now: NOW, ownRoleArns: [] },
+        { now: NOW, dryRun: false, ownRoleArns: [] },
       ),
   };
 }
