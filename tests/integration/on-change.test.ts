@@ -492,7 +492,7 @@ describe('onChangeEvent: notifications', () => {
     expect(sandbox.snapshot.sns?.topics[0]?.messages).toEqual(result.notifications);
   });
 
-  it('notifies a refused fix with its reason (data/etl lifecycle policy)', async () => {
+  it('reports a violation it cannot fix with the reason (data/etl: its untagged rule blocks the merge)', async () => {
     // Prepare
     const sandbox = freshSandbox();
 
@@ -500,10 +500,11 @@ describe('onChangeEvent: notifications', () => {
     const result = await run(eventFile('ecr-DeleteRepositoryPolicy.json'), sandbox);
 
     // Assess
-    const refused = result.notifications.find(
-      (n) => n.subject === 'buildwarden did not fix ecr.lifecycle-policy on data/etl',
+    const reported = result.notifications.find(
+      (n) => n.subject === 'buildwarden found a violation of ecr.lifecycle-policy on data/etl',
     );
-    expect(refused?.message).toMatch(/^Outcome: refused — the required rule cannot be merged/m);
+    expect(reported?.message).toMatch(/not fixed automatically: the required rule cannot be merged/);
+    expect(result.actions.some((a) => a.ruleId === 'ecr.lifecycle-policy')).toBe(false);
   });
 });
 

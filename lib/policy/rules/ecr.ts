@@ -1,6 +1,7 @@
 /** The ECR repository guardrails. Each is a pure function of one repository and the account view. */
 import { parseLifecyclePolicy } from '../lifecycle/grammar';
-import { taggedCap, untaggedExpiryDays, untaggedMaxCount } from '../lifecycle/analysis';
+import { mergeRule, taggedCap, untaggedExpiryDays, untaggedMaxCount } from '../lifecycle/analysis';
+import { untaggedExpiryRule } from '../remediation';
 import { simulateLifecyclePolicy } from '../lifecycle/simulate';
 import { matchesEcrScanFilter } from '../wildcard';
 import type { Repository } from '../model';
@@ -75,11 +76,20 @@ export const lifecyclePolicyRule: RepositoryRule = (repository, ctx) => {
   }
   const preview = previewExpiry(repository, policy, ctx.now);
   if (problems.length > 0) {
-    return violation(`lifecycle policy is too weak: ${problems.join('; ')}${preview.text}`, true, {
-      reason: 'weak',
-      problems,
-      ...preview.details,
-    });
+    // A second untagged rule cannot be merged next to an existing one: that needs a person.
+    const merged = mergeRule(policy, untaggedExpiryRule(options.maxUntaggedAgeDays));
+    const manual = merged.ok
+      ? ''
+      : `; not fixed automatically: the required rule cannot be merged (${merged.errors.join('; ')})`;
+    return violation(
+      `lifecycle policy is too weak: ${problems.join('; ')}${preview.text}${manual}`,
+      merged.ok,
+      {
+        reason: 'weak',
+        problems,
+        ...preview.details,
+      },
+    );
   }
   return compliant(`lifecycle policy expires untagged images as required${preview.text}`, preview.details);
 };

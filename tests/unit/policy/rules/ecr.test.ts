@@ -56,6 +56,16 @@ describe('ecr.lifecycle-policy', () => {
     expect(outcome.status).toBe('compliant');
   });
 
+  test('a too-slow untagged rule is not auto-remediable: a second untagged rule cannot be merged next to it', () => {
+    const outcome = lifecyclePolicyRule(
+      repository('a', { lifecyclePolicyText: goodLifecyclePolicy(30) }),
+      ruleContext(),
+    );
+
+    expect(outcome).toMatchObject({ status: 'violation', remediable: false });
+    expect(outcome.message).toMatch(/not fixed automatically: the required rule cannot be merged/);
+  });
+
   test('a policy that only caps tagged images leaves untagged images unmanaged', () => {
     const text = JSON.stringify({
       rules: [
