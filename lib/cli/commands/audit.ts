@@ -22,8 +22,7 @@ export function parseRuleList(value: string | undefined): RuleId[] | undefined {
 
 export const auditCommand: Command = {
   name: 'audit',
-  summary:
-    'Audit every ECR repository (and, where supported, CodeBuild project and service role) against the guardrails.',
+  summary: 'Audit every ECR repository, CodeBuild project and service role against the guardrails.',
   usage: 'buildwarden audit [--snapshot FILE] [--config FILE] [--format table|json] [--rules ID,…]',
   details:
     'Without --snapshot the account of the current AWS credentials and region is read (read-only calls;\n' +
