@@ -1,0 +1,97 @@
+/**
+ * The CLI against a "live" account: the SDK adapters with every client mocked at the class (no network).
+ * Checks what only the live path does: progress on stderr, read-only calls, a snapshot file that round-trips.
+ */
+import { CodeBuildClient, ListProjectsCommand } from '@aws-sdk/client-codebuild';
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetLifecyclePolicyCommand,
+  GetRegistryScanningConfigurationCommand,
+  GetRepositoryPolicyCommand,
+  LifecyclePolicyNotFoundException,
+  ListTagsForResourceCommand,
+  RepositoryPolicyNotFoundException,
+} from '@aws-sdk/client-ecr';
+import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { readFileSync } from 'node:fs';
+import { parseSnapshot } from '../../lib/policy/snapshot';
+import { cli, tempFile } from '../fixtures/cli';
+import { describeRepositoriesSample, getLifecyclePolicySample } from '../fixtures/ecr/sdk-responses';
+
+const ecr = mockClient(ECRClient);
+const sts = mockClient(STSClient);
+const codebuild = mockClient(CodeBuildClient);
+const iam = mockClient(IAMClient);
+
+beforeEach(() => {
+  for (const m of [ecr, sts, codebuild, iam]) m.reset();
+  sts
+    .on(GetCallerIdentityCommand)
+    .resolves({ Account: '012345678910', Arn: 'arn:aws:iam::012345678910:user/ci' });
+  ecr
+    .on(GetRegistryScanningConfigurationCommand)
+    .resolves({ registryId: '012345678910', scanningConfiguration: { scanType: 'BASIC', rules: [] } });
+  ecr.on(DescribeRepositoriesCommand).resolves(describeRepositoriesSample());
+  ecr.on(GetLifecyclePolicyCommand, { repositoryName: 'ubuntu' }).resolves(getLifecyclePolicySample());
+  ecr
+    .on(GetLifecyclePolicyCommand, { repositoryName: 'test' })
+    .rejects(new LifecyclePolicyNotFoundException({ message: 'none', $metadata: {} }));
+  ecr
+    .on(GetRepositoryPolicyCommand)
+    .rejects(new RepositoryPolicyNotFoundException({ message: 'none', $metadata: {} }));
+  ecr.on(ListTagsForResourceCommand).resolves({ tags: [] });
+  ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
+  codebuild.on(ListProjectsCommand).resolves({ projects: [] });
+  iam
+    .on(GetAccountAuthorizationDetailsCommand)
+    .resolves({ RoleDetailList: [], Policies: [], IsTruncated: false });
+});
+
+/** The SDK takes the region from the process environment (tests/setup-env.ts sets us-east-1). */
+const env = {};
+
+describe('buildwarden audit on a live account', () => {
+  test('prints progress on stderr and the findings on stdout', async () => {
+    const result = await cli(
+      ['audit', '--format', 'json', '--rules', 'ecr.lifecycle-policy,ecr.scan-on-push'],
+      env,
+    );
+
+    expect(result.stderr).toMatch(/^listed 2 repositories$/m);
+    expect(result.stderr).toMatch(/^reading repositories 2\/2$/m);
+    const { findings } = JSON.parse(result.stdout) as {
+      findings: { resourceArn: string; ruleId: string; status: string }[];
+    };
+    expect(
+      findings.find((f) => f.resourceArn.endsWith('/test') && f.ruleId === 'ecr.lifecycle-policy')?.status,
+    ).toBe('violation');
+    expect(result.code).toBe(1);
+  });
+
+  test('makes read calls only', async () => {
+    await cli(['audit', '--format', 'json'], env);
+
+    const sent = [ecr, sts, codebuild, iam].flatMap((m) =>
+      m.calls().map((c) => (c.args[0] as object).constructor.name),
+    );
+    expect(sent.filter((name) => !/^(Describe|Get|List|BatchGet)/.test(name))).toEqual([]);
+  });
+});
+
+describe('buildwarden snapshot', () => {
+  test('writes a snapshot file that parses and names the account of the credentials', async () => {
+    const out = tempFile('snap.json', '');
+
+    const result = await cli(['snapshot', '--out', out], env);
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/wrote .*snap\.json: 2 repositories/);
+    const snapshot = parseSnapshot(readFileSync(out, 'utf8'));
+    expect(snapshot).toMatchObject({ accountId: '012345678910', region: process.env.AWS_REGION });
+    expect(snapshot.ecr.repositories.map((r) => r.repositoryName).sort()).toEqual(['test', 'ubuntu']);
+  });
+});
