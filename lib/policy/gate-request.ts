@@ -3,7 +3,7 @@
  * into the path as they are (`/images/team/app/sha256:…/verdict`) or percent-encoded as one segment
  * (`/images/team%2Fapp/sha256:…/verdict`). The digest is always the segment before `/verdict`.
  */
-import { REPOSITORY_NAME } from './scan/events';
+import { REPOSITORY_NAME } from './names';
 import { InvalidInputError } from './validation';
 
 export { REPOSITORY_NAME };

@@ -10,6 +10,9 @@
  * JSON path of the offending field.
  */
 import * as z from 'zod';
+import { REPOSITORY_NAME } from '../names';
+
+export { REPOSITORY_NAME };
 import { InvalidInputError, parseWith } from '../validation';
 import type { ScanSeverity, SeverityCounts } from './severity';
 import { SCAN_SEVERITIES, zeroCounts } from './severity';
@@ -24,9 +27,6 @@ const count = z
   .nonnegative('expected a non-negative integer');
 
 /** The ECR API's RepositoryName pattern and 2–256 length bounds (botocore ecr 2015-09-21). */
-/** ECR's repository-name pattern (botocore RepositoryName), 2–256 characters. */
-export const REPOSITORY_NAME =
-  /^(?=.{2,256}$)[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 const repositoryName = z.string().regex(REPOSITORY_NAME, 'expected an ECR repository name');
 const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/(.+)$/;
 /**
