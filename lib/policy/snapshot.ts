@@ -94,6 +94,23 @@ export function partitionOf(region: string): string {
   return 'aws';
 }
 
+/** An account view with nothing read yet, for the account and region given; `partial` fills in what was read. */
+export function accountViewFor(
+  account: { accountId: string; region: string },
+  partial: Partial<AccountView> = {},
+): AccountView {
+  return {
+    accountId: account.accountId,
+    region: account.region,
+    partition: partitionOf(account.region),
+    repositories: [],
+    projects: [],
+    roles: [],
+    policies: [],
+    ...partial,
+  };
+}
+
 export function viewOfSnapshot(snapshot: Snapshot): AccountView {
   return {
     accountId: snapshot.accountId,

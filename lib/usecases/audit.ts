@@ -8,7 +8,7 @@ import type { Finding } from '../policy/findings';
 import { summarize, type AuditSummary } from '../policy/findings';
 import type { Guardrails, RuleId } from '../policy/guardrails';
 import { activeRules, evaluateAccount } from '../policy/evaluate';
-import { partitionOf } from '../policy/snapshot';
+import { accountViewFor } from '../policy/snapshot';
 import type { PolicyDocument, Repository } from '../policy/model';
 import type { ActionCatalog } from '../policy/iam/actions';
 import type { AccountView } from '../policy/rules/types';
@@ -55,15 +55,7 @@ export async function readAccount(
   options: AuditOptions,
 ): Promise<AccountView> {
   const rules = activeRules(guardrails, options.ruleIds);
-  const view: AccountView = {
-    accountId: deps.account.accountId,
-    region: deps.account.region,
-    partition: partitionOf(deps.account.region),
-    repositories: [],
-    projects: [],
-    roles: [],
-    policies: [],
-  };
+  const view: AccountView = accountViewFor(deps.account);
 
   if (rules.has('ecr.scan-on-push')) {
     try {

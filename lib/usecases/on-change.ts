@@ -32,7 +32,7 @@ import {
   PUSH_POLICY_NAME,
   type PlannedChange,
 } from '../policy/remediation';
-import { partitionOf } from '../policy/snapshot';
+import { accountViewFor } from '../policy/snapshot';
 import type { AccountView, RuleContext } from '../policy/rules/types';
 
 export interface ChangeDeps {
@@ -82,16 +82,7 @@ const ECR_RULES: RuleId[] = [
 ];
 
 function viewOf(deps: ChangeDeps, partial: Partial<AccountView>): AccountView {
-  return {
-    accountId: deps.account.accountId,
-    region: deps.account.region,
-    partition: partitionOf(deps.account.region),
-    repositories: [],
-    projects: [],
-    roles: [],
-    policies: [],
-    ...partial,
-  };
+  return accountViewFor(deps.account, partial);
 }
 
 class ChangeRun {

@@ -18,7 +18,7 @@ import {
   type ProvisioningPlan,
 } from '../policy/provision';
 import type { RuleContext } from '../policy/rules/types';
-import { partitionOf } from '../policy/snapshot';
+import { accountViewFor, partitionOf } from '../policy/snapshot';
 import { describeError } from './audit';
 import {
   NotManagedError,
@@ -242,18 +242,15 @@ async function statusOf(
     : undefined;
   const registryScanning = await deps.registry.scanningConfiguration();
   const ctx: RuleContext = {
-    view: {
-      accountId: deps.account.accountId,
-      region: deps.account.region,
-      partition: partitionOf(deps.account.region),
+    view: accountViewFor(deps.account, {
       ...(registryScanning ? { registryScanning } : {}),
       repositories: repository ? [repository] : [],
       projects: [project],
       roles: role ? [role.role] : [],
       policies: role?.policies ?? [],
-    },
+    }),
     guardrails,
-    now: new Date(0),
+    now: new Date(),
   };
   const rules = activeRules(guardrails);
   const findings = [
