@@ -1,4 +1,5 @@
 import { parseVerdictPath } from '../../policy/gate-request';
+import { InvalidInputError } from '../../policy/validation';
 import { DynamoVerdictStore } from '../../aws/verdicts';
 import { imageVerdict } from '../../usecases/scan-gate';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
@@ -28,7 +29,14 @@ export const verdictCommand: Command = {
   async run({ values, positionals }, io) {
     const format = choiceOption(values, 'format', ['text', 'json'] as const, 'text');
     const [repository, digest] = positionals as [string, string];
-    const { repositoryName, imageDigest } = parseVerdictPath(`${repository}/${digest}/verdict`);
+    let query;
+    try {
+      query = parseVerdictPath(`${repository}/${digest}/verdict`);
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw new InvalidInputError('arguments', error.problems);
+      throw error;
+    }
+    const { repositoryName, imageDigest } = query;
     const snapshot = stringOption(values, 'snapshot');
     const table = stringOption(values, 'table') ?? io.env.BUILDWARDEN_VERDICTS_TABLE;
     if (!snapshot && !table)
