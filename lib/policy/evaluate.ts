@@ -201,7 +201,9 @@ export function evaluateServiceRoles(
     if (!role) {
       const outcome: RuleOutcome = {
         status: 'not-visible',
-        message: `service role ${roleArn} is not visible in the account's IAM data`,
+        message: view.rolesUnreadable
+          ? `service role ${roleArn} could not be read: ${view.rolesUnreadable}`
+          : `service role ${roleArn} is not visible in the account's IAM data`,
       };
       for (const ruleId of ROLE_RULES) emit(ruleId, roleArn, outcome, undefined, users);
       continue;

@@ -99,10 +99,15 @@ export async function readAccount(
   }
   const roleRulesActive = [...rules].some((id) => id.startsWith('codebuild.role-'));
   if (roleRulesActive && deps.identity && view.projects.length > 0) {
-    const { roles, policies } = await deps.identity.authorizationDetails();
-    view.roles = roles;
-    view.policies = policies;
-    options.onProgress?.({ phase: 'roles-read', count: roles.length });
+    try {
+      const { roles, policies } = await deps.identity.authorizationDetails();
+      view.roles = roles;
+      view.policies = policies;
+      options.onProgress?.({ phase: 'roles-read', count: roles.length });
+    } catch (error) {
+      // Every service role is then not-visible (with this reason); the other rules still run.
+      view.rolesUnreadable = describeError(error);
+    }
   }
   return view;
 }

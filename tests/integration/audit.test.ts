@@ -165,3 +165,25 @@ describe('audit use case on the sandbox', () => {
     expect(messages[0]!.message).toMatch(/Worst offenders \(top 3 of \d+\):/);
   });
 });
+
+describe('audit when IAM cannot be read', () => {
+  test('every service role is not-visible with the reason, and the other rules still run', async () => {
+    const sandbox = demoSandbox();
+    sandbox.authorizationDetails = async () => {
+      throw Object.assign(new Error('not authorized to perform iam:GetAccountAuthorizationDetails'), {
+        name: 'AccessDenied',
+      });
+    };
+
+    const report = await runAudit(sandboxDeps(sandbox), demoGuardrails, { now: NOW });
+
+    const roleFindings = report.findings.filter((f) => f.resourceType === 'AWS::IAM::Role');
+    expect(roleFindings.length).toBeGreaterThan(0);
+    expect(
+      roleFindings.every(
+        (f) => f.status === 'not-visible' && /could not be read: AccessDenied/.test(f.message),
+      ),
+    ).toBe(true);
+    expect(report.findings.some((f) => f.ruleId === 'ecr.encryption' && f.status === 'violation')).toBe(true);
+  });
+});

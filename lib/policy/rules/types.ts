@@ -23,6 +23,8 @@ export interface AccountView {
   unreadable?: Record<string, string>;
   projects: Project[];
   roles: Role[];
+  /** Why the account's IAM data could not be read, when it could not: every service role is not-visible. */
+  rolesUnreadable?: string;
   policies: ManagedPolicy[];
 }
 
