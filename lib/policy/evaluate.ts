@@ -138,11 +138,14 @@ function roleExemption(
   guardrails: Guardrails,
 ): string | undefined {
   const tag = role?.Tags?.find((t) => t.Key === EXEMPT_TAG)?.Value;
-  const byTag =
-    role && tag !== undefined
-      ? exemptionFor({ kind: 'project', name: '', exemptTag: tag }, ruleId, guardrails)
-      : undefined;
-  if (byTag) return byTag.replace('tag ', 'role tag ');
+  const byTag = role
+    ? exemptionFor(
+        { kind: 'role', name: role.RoleName, ...(tag !== undefined ? { exemptTag: tag } : {}) },
+        ruleId,
+        guardrails,
+      )
+    : undefined;
+  if (byTag) return byTag;
   // A shared role is exempt only when every project using it is.
   const reasons = projects.map((p) => exemptionFor(projectExemptionTarget(p), ruleId, guardrails));
   return reasons.length > 0 && reasons.every(Boolean) ? reasons[0] : undefined;

@@ -5,7 +5,8 @@ import { matchesAny } from './wildcard';
 export const EXEMPT_TAG = 'buildwarden:exempt';
 
 export interface ExemptionTarget {
-  kind: 'repository' | 'project';
+  /** Roles have no name patterns in the config: only their tag (or their projects, see evaluate.ts) exempts them. */
+  kind: 'repository' | 'project' | 'role';
   name: string;
   /** The value of the resource's `buildwarden:exempt` tag, if any. */
   exemptTag?: string;
@@ -19,8 +20,11 @@ export function exemptionFor(
 ): string | undefined {
   if (target.exemptTag !== undefined) {
     const ids = target.exemptTag.split(',').map((s) => s.trim());
-    if (ids.includes('*') || ids.includes(ruleId)) return `tag ${EXEMPT_TAG}=${target.exemptTag}`;
+    if (ids.includes('*') || ids.includes(ruleId)) {
+      return `${target.kind === 'role' ? 'role tag' : 'tag'} ${EXEMPT_TAG}=${target.exemptTag}`;
+    }
   }
+  if (target.kind === 'role') return undefined;
   for (const exemption of guardrails.exemptions) {
     if (!exemption.rules.includes('*') && !exemption.rules.includes(ruleId)) continue;
     const patterns = target.kind === 'repository' ? exemption.repositories : exemption.projects;

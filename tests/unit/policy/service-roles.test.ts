@@ -137,3 +137,20 @@ describe('service-role join', () => {
     expect([...violated].sort()).toEqual([...RULE_IDS].sort());
   });
 });
+
+describe('service-role exemptions', () => {
+  test('a role tag exempts the role from the rules it names', () => {
+    const tagged = role('r');
+    tagged.Tags = [{ Key: 'buildwarden:exempt', Value: 'codebuild.role-can-push' }];
+    const view = accountView({
+      repositories: [repository('team/a')],
+      projects: [project('p', 'r', 'team/a')],
+      roles: [tagged],
+    });
+
+    const canPush = roleFindings(view).find((f) => f.ruleId === 'codebuild.role-can-push')!;
+
+    expect(canPush.status).toBe('exempt');
+    expect(canPush.details?.exemption).toBe('role tag buildwarden:exempt=codebuild.role-can-push');
+  });
+});
