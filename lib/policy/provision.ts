@@ -692,11 +692,13 @@ function repositoryKmsKey(context: ProvisioningContext): string | undefined {
   return local;
 }
 
+/** Canonical order of a spec's lists, so equal specs compare equal whatever order they were given in. */
+const byName =
+  <T>(key: (item: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+
 function specOfRequest(request: ProjectRequest): ProjectSpec {
-  const byName =
-    <T>(key: (item: T) => string) =>
-    (a: T, b: T) =>
-      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
   return {
     name: request.name,
     source: {
@@ -1059,4 +1061,33 @@ export function expectedState(plan: ProvisioningPlan): ExpectedState {
     },
   });
   return { repository, role, policies: [] as ManagedPolicy[], project };
+}
+
+/** Tags buildwarden sets on every managed project itself: not part of the spec a team asked for. */
+const MANAGED_TAG_KEYS = new Set<string>([MANAGED_TAG.key, DOCKER_BUILD_TAG, REPOSITORY_TAG]);
+
+/** The spec an existing managed project was created from, read back from the project (BatchGetProjects item). */
+export function specOfProject(project: Project): ProjectSpec {
+  const name = project.tags?.find((t) => t.key === REPOSITORY_TAG)?.value ?? project.name;
+  const source = project.source ?? { type: 'NO_SOURCE' };
+  const branch = typeof project.sourceVersion === 'string' ? project.sourceVersion : undefined;
+  return {
+    name,
+    source: {
+      type: source.type as ProjectSpec['source']['type'],
+      ...(source.location !== undefined ? { location: source.location } : {}),
+      ...(branch !== undefined ? { branch } : {}),
+    },
+    buildspec: source.buildspec ?? '',
+    computeType: project.environment?.computeType as ProjectSpec['computeType'],
+    image: project.environment?.image ?? '',
+    environmentVariables: (project.environment?.environmentVariables ?? [])
+      .filter((v) => !(PROJECT_VARIABLES as readonly string[]).includes(v.name))
+      .map((v) => ({ name: v.name, value: v.value, type: v.type ?? 'PLAINTEXT' }))
+      .sort(byName((v) => v.name)),
+    tags: (project.tags ?? [])
+      .filter((t) => !MANAGED_TAG_KEYS.has(t.key))
+      .map((t) => ({ key: t.key, value: t.value ?? '' }))
+      .sort(byName((t) => t.key)),
+  };
 }

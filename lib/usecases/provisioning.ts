@@ -11,10 +11,9 @@ import {
   diffSpecs,
   MANAGED_TAG,
   parseProjectRequest,
+  specOfProject,
   planProvisioning,
-  PROJECT_VARIABLES,
   projectNameOf,
-  type ProjectSpec,
   type ProvisioningPlan,
 } from '../policy/provision';
 import type { RuleContext } from '../policy/rules/types';
@@ -70,38 +69,6 @@ const tagsOf = (role: Role | undefined) => role?.Tags?.map((t) => ({ key: t.Key,
 
 function bodyOf(plan: ProvisioningPlan): ManagedProjectBody {
   return { name: plan.spec.name, projectName: plan.projectName, ...plan.resources };
-}
-
-const MANAGED_TAG_KEYS = new Set([MANAGED_TAG.key, 'buildwarden:docker-build', 'buildwarden:repository']);
-
-/** The spec an existing managed project was created from, read back from the project itself. */
-export function specOfProject(project: Project): ProjectSpec {
-  const byKey =
-    <T>(key: (t: T) => string) =>
-    (a: T, b: T) =>
-      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-  const name = project.tags?.find((t) => t.key === 'buildwarden:repository')?.value ?? project.name;
-  const source = project.source ?? { type: 'NO_SOURCE' };
-  const branch = typeof project.sourceVersion === 'string' ? project.sourceVersion : undefined;
-  return {
-    name,
-    source: {
-      type: source.type as ProjectSpec['source']['type'],
-      ...(source.location !== undefined ? { location: source.location } : {}),
-      ...(branch !== undefined ? { branch } : {}),
-    },
-    buildspec: source.buildspec ?? '',
-    computeType: project.environment?.computeType as ProjectSpec['computeType'],
-    image: project.environment?.image ?? '',
-    environmentVariables: (project.environment?.environmentVariables ?? [])
-      .filter((v) => !(PROJECT_VARIABLES as readonly string[]).includes(v.name))
-      .map((v) => ({ name: v.name, value: v.value, type: v.type ?? 'PLAINTEXT' }))
-      .sort(byKey((v) => v.name)),
-    tags: (project.tags ?? [])
-      .filter((t) => !MANAGED_TAG_KEYS.has(t.key))
-      .map((t) => ({ key: t.key, value: t.value ?? '' }))
-      .sort(byKey((t) => t.key)),
-  };
 }
 
 /** CodeBuild may refuse a just-created role until IAM has propagated it. */

@@ -29,6 +29,7 @@ import {
   ProvisioningConfigError,
   roleNameOf,
   specOf,
+  specOfProject,
   type ProjectRequest,
   type ProvisioningContext,
   type ProvisioningPlan,
@@ -1578,5 +1579,33 @@ describe('specOf and diffSpecs', () => {
     spec.name = 'changed';
 
     expect(specOf(p).name).toBe('team/app');
+  });
+});
+
+describe('specOfProject', () => {
+  test('reads back the spec a plan created, whatever order its variables and tags come in', () => {
+    const request = parseProjectRequest({
+      name: 'team/app',
+      source: { type: 'GITHUB', location: 'https://github.com/example-org/app.git', branch: 'main' },
+      environmentVariables: [
+        { name: 'ZED', value: 'z' },
+        { name: 'ALPHA', value: '/ci/alpha', type: 'PARAMETER_STORE' },
+      ],
+      tags: [
+        { key: 'team', value: 'platform' },
+        { key: 'cost-centre', value: '42' },
+      ],
+    });
+    const plan = planProvisioning(request, {
+      accountId: '123456789012',
+      region: 'us-east-1',
+      partition: 'aws',
+      guardrails: defaultGuardrails(),
+    });
+    const created = expectedState(plan).project;
+    created.environment!.environmentVariables!.reverse();
+    created.tags!.reverse();
+
+    expect(diffSpecs(specOfProject(created), specOf(plan))).toEqual([]);
   });
 });
