@@ -7,7 +7,8 @@ import { truncateLines } from './notifications';
 import type { ScanGateConfig } from './scan/config';
 import type { BuildPhase, BuildStateEvent, BuildStatus, ImagePushEvent } from './scan/events';
 import type { NotificationSeverity } from './scan/text';
-import { capMessage, clip, consoleHost, formatDuration, toSubject } from './scan/text';
+import { fitMessage, fitSubject } from './notifications';
+import { clip, consoleHost, formatDuration } from './scan/text';
 
 /** The build that produced an image, when it is known. */
 export interface ProducedBy {
@@ -74,7 +75,7 @@ export function buildStateNotification(
 ): NotificationText {
   const failed = event.failedPhase;
   const label = buildLabel(event);
-  const subject = toSubject(
+  const subject = fitSubject(
     `buildwarden build ${event.status}: ${event.projectName} ${label}${failed ? ` in ${failed.type}` : ''}`,
   );
 
@@ -122,7 +123,7 @@ export function buildStateNotification(
       ? ['', 'Phases:', ...truncateLines(event.phases.map(phaseLine), MAX_PHASE_LINES)]
       : [];
 
-  const message = capMessage(
+  const message = fitMessage(
     [
       `CodeBuild build ${event.status}: ${event.projectName} ${label}`,
       '',

@@ -8,6 +8,43 @@ export interface NotificationText {
   attributes: Record<string, string>;
 }
 
+/**
+ * SNS limits, applied once for every notification: a subject is ASCII without line breaks or control
+ * characters and "less than 100 characters"; a message, with its attributes, at most 256 KiB of UTF-8
+ * (1 KiB is left for the subject and attributes).
+ */
+export const SUBJECT_MAX_CHARS = 99;
+export const MESSAGE_MAX_BYTES = 256 * 1024;
+export const MESSAGE_BUDGET_BYTES = MESSAGE_MAX_BYTES - 1024;
+const TRUNCATED = '\n… (truncated to fit the SNS message size limit)';
+
+export function fitSubject(subject: string): string {
+  const ascii = subject
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .trim();
+  return ascii.length <= SUBJECT_MAX_CHARS ? ascii : `${ascii.slice(0, SUBJECT_MAX_CHARS - 3).trimEnd()}...`;
+}
+
+const utf8 = new TextEncoder();
+const byteLength = (text: string) => utf8.encode(text).length;
+
+/** The message within `maxBytes` of UTF-8; a cut is said at the end and never splits a character. */
+export function fitMessage(message: string, maxBytes = MESSAGE_BUDGET_BYTES): string {
+  if (byteLength(message) <= maxBytes) return message;
+  const budget = maxBytes - byteLength(TRUNCATED);
+  // Each UTF-16 code unit is at most 3 bytes, so this many always fit; then grow while they do.
+  let keep = Math.max(0, Math.floor(budget / 3));
+  let step = Math.max(1, keep);
+  while (step >= 1) {
+    if (keep + step <= message.length && byteLength(message.slice(0, keep + step)) <= budget) keep += step;
+    else step = Math.floor(step / 2);
+  }
+  // Never end inside a surrogate pair (it would reach subscribers as U+FFFD).
+  if (/[\uD800-\uDBFF]$/.test(message.slice(0, keep))) keep -= 1;
+  return message.slice(0, keep) + TRUNCATED;
+}
+
 /** Keeps at most `max` lines and says how many were left out. */
 export function truncateLines(lines: readonly string[], max: number): string[] {
   if (lines.length <= max) return [...lines];

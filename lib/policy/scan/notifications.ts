@@ -9,7 +9,8 @@ import { truncateLines } from '../notifications';
 import type { ScanEvent } from './events';
 import type { TopFinding } from './findings';
 import { SCAN_SEVERITIES, worstSeverity } from './severity';
-import { capMessage, clip, consoleHost, imageLabel, notificationSeverity, toSubject } from './text';
+import { fitMessage, fitSubject } from '../notifications';
+import { clip, consoleHost, imageLabel, notificationSeverity } from './text';
 import type { Verdict } from './verdict';
 
 export interface ScanNotificationInput {
@@ -82,7 +83,7 @@ export function scanVerdictNotification(input: ScanNotificationInput): Notificat
     : SCAN_SEVERITIES.filter((s) => verdict.counts[s] > 0)
         .map((s) => `${verdict.counts[s]} ${s}`)
         .join(', ') || 'no findings';
-  const subject = toSubject(`buildwarden scan ${failed ? 'FAIL' : 'PASS'}: ${label} (${summary})`);
+  const subject = fitSubject(`buildwarden scan ${failed ? 'FAIL' : 'PASS'}: ${label} (${summary})`);
 
   const thresholdLines = failed
     ? [
@@ -163,7 +164,7 @@ export function scanVerdictNotification(input: ScanNotificationInput): Notificat
       ]
     : [];
 
-  const message = capMessage(
+  const message = fitMessage(
     [
       `buildwarden image scan: ${failed ? 'FAIL' : 'PASS'} for ${label}`,
       '',
@@ -197,10 +198,10 @@ export function scanVerdictNotification(input: ScanNotificationInput): Notificat
 export function scanFailedNotification(input: ScanFailedNotificationInput): NotificationText {
   const { event, producedBy } = input;
   const label = imageLabel(event.repositoryName, event.imageTags, event.imageDigest);
-  const subject = toSubject(`buildwarden scan FAILED: ${label} is not verified (${event.scanStatus})`);
+  const subject = fitSubject(`buildwarden scan FAILED: ${label} is not verified (${event.scanStatus})`);
   const imageId = `imageDigest=${event.imageDigest}`;
   const repo = `--repository-name ${event.repositoryName}`;
-  const message = capMessage(
+  const message = fitMessage(
     [
       `buildwarden image scan: SCAN FAILED for ${label}`,
       '',

@@ -1,42 +1,10 @@
 /** Small text helpers shared by the scan and build notifications. Pure. */
 import type { ScanSeverity } from './severity';
 
-/**
- * SNS: a subject must be ASCII, without line breaks or control characters, and less than 100 characters long;
- * longer subjects are cut and end in `...`.
- */
-export const SUBJECT_MAX_CHARS = 99;
-/** SNS: a message is at most 256 KB (262,144 bytes) of UTF-8. */
-export const MESSAGE_MAX_BYTES = 262_144;
-
-export function toSubject(text: string): string {
-  const ascii = text
-    .replace(/\s+/g, ' ')
-    .replace(/[^\x20-\x7E]/g, '?')
-    .trim();
-  return ascii.length <= SUBJECT_MAX_CHARS ? ascii : `${ascii.slice(0, SUBJECT_MAX_CHARS - 3).trimEnd()}...`;
-}
-
 /** One line of at most `max` characters (line breaks folded into spaces). */
 export function clip(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length <= max ? line : `${line.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
-}
-
-const utf8 = new TextEncoder();
-const byteLength = (text: string) => utf8.encode(text).length;
-
-/** Keeps a message within SNS's limit; the (rare) cut is said in the message itself. */
-export function capMessage(message: string, maxBytes = MESSAGE_MAX_BYTES): string {
-  if (byteLength(message) <= maxBytes) return message;
-  const note = '\n\n… message truncated to fit the notification size limit.';
-  let keep = Math.max(0, maxBytes - byteLength(note));
-  let head = message.slice(0, keep);
-  while (byteLength(head) > maxBytes - byteLength(note)) {
-    keep = Math.floor(keep * 0.9);
-    head = message.slice(0, keep);
-  }
-  return `${head}${note}`;
 }
 
 /** The AWS console's host for a region (commercial, China and GovCloud partitions). */

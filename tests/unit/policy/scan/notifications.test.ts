@@ -11,7 +11,11 @@ import {
   scanFailedNotification,
   scanVerdictNotification,
 } from '../../../../lib/policy/scan/notifications';
-import { capMessage, MESSAGE_MAX_BYTES, toSubject } from '../../../../lib/policy/scan/text';
+import {
+  fitMessage as capMessage,
+  fitSubject as toSubject,
+  MESSAGE_MAX_BYTES,
+} from '../../../../lib/policy/notifications';
 import { decideVerdict } from '../../../../lib/policy/scan/verdict';
 
 const NOW = new Date('2026-10-02T09:20:00Z');
@@ -192,7 +196,7 @@ describe('subject limits', () => {
     const capped = capMessage(long);
 
     expect(new TextEncoder().encode(capped).length).toBeLessThanOrEqual(MESSAGE_MAX_BYTES);
-    expect(capped.endsWith('… message truncated to fit the notification size limit.')).toBe(true);
+    expect(capped.endsWith('… (truncated to fit the SNS message size limit)')).toBe(true);
   });
 });
 
