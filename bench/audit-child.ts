@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { catalogFor } from '../lib/action-catalog';
+import { sandboxDeps } from '../lib/cli/deps';
 import { evaluateAccount } from '../lib/policy/evaluate';
 import { parseGuardrails } from '../lib/policy/guardrails';
-import type { Repository } from '../lib/policy/model';
+import { catalogFor } from '../lib/action-catalog';
 import { SandboxAccount } from '../lib/sandbox/account';
 import { SimulatedFaultInjector } from '../lib/sandbox/faults';
 import { generateAccount } from '../lib/sandbox/generate';
@@ -22,23 +22,8 @@ const NOW = new Date('2026-11-25T12:00:00Z');
  * which makes a 10,000-repository audit quadratic in the simulator (seconds of CPU that AWS, not buildwarden,
  * would spend); the audit never adds or removes repositories, so a fixed index is exact here.
  */
-class IndexedSandbox extends SandboxAccount {
-  private index: Map<string, Repository> | undefined;
-
-  protected override findRepository(name: string): Repository | undefined {
-    this.index ??= new Map(this.snapshot.ecr.repositories.map((r) => [r.repositoryName, r]));
-    return this.index.get(name);
-  }
-}
-
 function depsOf(sandbox: SandboxAccount): AuditDeps {
-  return {
-    account: sandbox.info,
-    registry: sandbox,
-    projects: sandbox,
-    identity: sandbox,
-    actionCatalog: catalogFor,
-  };
+  return sandboxDeps(sandbox);
 }
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
@@ -65,7 +50,7 @@ async function main(): Promise<void> {
       ratePerSecond: config.ratePerSecond * config.timeScale,
     },
   });
-  const sandbox = new IndexedSandbox(account, { faults: injector });
+  const sandbox = new SandboxAccount(account, { faults: injector });
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   let readsMs = 0;
@@ -101,7 +86,7 @@ async function main(): Promise<void> {
 
   if (config.measureEvaluation) {
     // evaluateAccount alone: the view is read once without faults, the catalogue loaded once, then timed.
-    const view = await readAccount(depsOf(new IndexedSandbox(account)), guardrails, {
+    const view = await readAccount(depsOf(new SandboxAccount(account)), guardrails, {
       now: NOW,
       concurrency: 64,
     });

@@ -47,22 +47,7 @@ function route(raw: Record<string, unknown>): {
 } {
   return {
     useCase: useCaseFor(raw['detail-type']),
-    run: (s, g) =>
-      replayEvent(
-        raw,
-        {
-          account: s.info,
-          registry: s,
-          projects: s,
-          identity: s,
-          remediator: s,
-          notifier: s,
-          findings: s,
-          verdicts: s,
-        },
-        g,
-        { now: NOW, dryRun: false, ownRoleArns: [] },
-      ),
+    run: (s, g) => replayEvent(raw, s.ports(), g, { now: NOW, dryRun: false, ownRoleArns: [] }),
   };
 }
 

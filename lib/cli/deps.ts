@@ -5,29 +5,11 @@ import { currentAccount } from '../aws/account';
 import { CodeBuildProjects } from '../aws/codebuild';
 import { IamIdentity } from '../aws/iam';
 import type { AuditDeps } from '../usecases/audit';
-import type { ChangeDeps } from '../usecases/on-change';
 import type { SandboxAccount } from '../sandbox/account';
 
+/** The sandbox's ports for the audit, with the IAM action catalogue (unknown-action reporting). */
 export function sandboxDeps(sandbox: SandboxAccount): AuditDeps {
-  return {
-    account: sandbox.info,
-    registry: sandbox,
-    projects: sandbox,
-    identity: sandbox,
-    actionCatalog: catalogFor,
-  };
-}
-
-/** Everything change handling needs, from the sandbox (it reads, writes and records notifications). */
-export function sandboxChangeDeps(sandbox: SandboxAccount): ChangeDeps {
-  return {
-    account: sandbox.info,
-    registry: sandbox,
-    projects: sandbox,
-    identity: sandbox,
-    remediator: sandbox,
-    notifier: sandbox,
-  };
+  return { ...sandbox.ports(), actionCatalog: catalogFor };
 }
 
 /** The account of the current AWS credentials and region; AWS_ENDPOINT_URL is honoured by the SDK itself. */

@@ -15,5 +15,5 @@ export const auditWiring: Wiring<AuditDeps & { notifier: Notifier }> = {
     identity: new IamIdentity(),
     notifier: new SnsNotifier(config.NOTIFICATION_TOPIC_ARN),
   }),
-  sandbox: (s) => ({ account: s.info, registry: s, projects: s, identity: s, notifier: s }),
+  sandbox: (s) => s.ports(),
 };

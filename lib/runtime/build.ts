@@ -12,5 +12,5 @@ export const buildWiring: Wiring<BuildDeps> = {
     verdicts: dynamoVerdicts(config),
     notifier: new SnsNotifier(config.NOTIFICATION_TOPIC_ARN),
   }),
-  sandbox: (s) => ({ account: s.info, projects: s, verdicts: s, notifier: s }),
+  sandbox: (s) => s.ports(),
 };

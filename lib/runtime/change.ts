@@ -16,5 +16,5 @@ export const changeWiring: Wiring<ChangeDeps> = {
     remediator: new AwsRemediator(),
     notifier: new SnsNotifier(config.NOTIFICATION_TOPIC_ARN),
   }),
-  sandbox: (s) => ({ account: s.info, registry: s, projects: s, identity: s, remediator: s, notifier: s }),
+  sandbox: (s) => s.ports(),
 };

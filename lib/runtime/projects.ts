@@ -14,5 +14,5 @@ export const projectsWiring: Wiring<ProvisioningDeps> = {
     identity: new IamIdentity(),
     provisioner: new AwsProvisioner(),
   }),
-  sandbox: (s) => ({ account: s.info, registry: s, projects: s, identity: s, provisioner: s }),
+  sandbox: (s) => s.ports(),
 };

@@ -12,5 +12,5 @@ export const scanWiring: Wiring<ScanDeps> = {
     verdicts: dynamoVerdicts(config),
     notifier: new SnsNotifier(config.NOTIFICATION_TOPIC_ARN),
   }),
-  sandbox: (s) => ({ account: s.info, findings: s, verdicts: s, notifier: s }),
+  sandbox: (s) => s.ports(),
 };

@@ -27,5 +27,5 @@ export function dynamoVerdicts(config: RuntimeConfig): VerdictStore {
 
 export const verdictWiring: Wiring<{ verdicts: VerdictStore }> = {
   aws: (_account, config) => ({ verdicts: dynamoVerdicts(config) }),
-  sandbox: (s) => ({ verdicts: s }),
+  sandbox: (s) => s.ports(),
 };

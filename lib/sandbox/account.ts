@@ -86,6 +86,21 @@ export class SandboxAccount
     return { accountId: this.snapshot.accountId, region: this.snapshot.region };
   }
 
+  /** Every port, each played by this account: what any use case's deps need from the sandbox. */
+  ports() {
+    return {
+      account: this.info,
+      registry: this,
+      projects: this,
+      identity: this,
+      remediator: this,
+      notifier: this,
+      findings: this,
+      verdicts: this,
+      provisioner: this,
+    } satisfies Record<string, unknown>;
+  }
+
   /**
    * Every simulated API call goes through here. Every attempt is counted, throttled and failed ones too (AWS
    * meters and CloudTrail records them as well); an injected fault is raised before the call takes effect.

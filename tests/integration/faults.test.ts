@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sandboxChangeDeps, sandboxDeps } from '../../lib/cli/deps';
+import { sandboxDeps } from '../../lib/cli/deps';
 import { parseChangeEvent } from '../../lib/policy/change-events';
 import { parseGuardrails, type Guardrails } from '../../lib/policy/guardrails';
 import { parseSnapshot, type Snapshot } from '../../lib/policy/snapshot';
@@ -67,7 +67,7 @@ function eventFile(name: string): RawEvent {
 }
 
 function replay(file: string, sandbox: SandboxAccount, retry?: RetryOptions): Promise<ChangeResult> {
-  const deps = sandboxChangeDeps(sandbox);
+  const deps = sandbox.ports();
   return onChangeEvent(
     parseChangeEvent(eventFile(file)),
     retry ? withRetriedPorts(deps, retry) : deps,

@@ -4,7 +4,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sandboxChangeDeps } from '../../lib/cli/deps';
 import type { Notification } from '../../lib/ports';
 import { CHANGE_DETAIL_TYPES, parseChangeEvent } from '../../lib/policy/change-events';
 import { evaluateRepository } from '../../lib/policy/evaluate';
@@ -66,7 +65,7 @@ function run(
   guardrails: Guardrails = demoGuardrails(),
   options: Partial<ChangeOptions> = {},
 ): Promise<ChangeResult> {
-  return onChangeEvent(parseChangeEvent(raw), sandboxChangeDeps(sandbox), guardrails, {
+  return onChangeEvent(parseChangeEvent(raw), sandbox.ports(), guardrails, {
     now: NOW,
     ownRoleArns: [],
     ...options,

@@ -35,14 +35,10 @@ async function depsFor(values: Record<string, string | boolean | undefined>, io:
   if (values.save && !snapshot) throw new UsageError('--save goes with --snapshot');
   if (snapshot) {
     const sandbox = loadSandbox(snapshot, io);
-    const deps: ProvisioningDeps = {
-      account: sandbox.info,
-      registry: sandbox,
-      projects: sandbox,
-      identity: sandbox,
-      provisioner: sandbox,
+    return {
+      deps: sandbox.ports() satisfies ProvisioningDeps,
+      save: () => (values.save ? sandbox.saveTo(snapshot) : undefined),
     };
-    return { deps, save: () => (values.save ? sandbox.saveTo(snapshot) : undefined) };
   }
   const live = await liveDeps();
   const deps: ProvisioningDeps = {

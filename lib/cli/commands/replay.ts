@@ -1,5 +1,4 @@
 import { replayEvent, useCaseFor, type ReplayResult } from '../../usecases/replay';
-import { sandboxChangeDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
 import { loadGuardrails, loadSandbox, readInputFile } from '../inputs';
 import { InvalidInputError } from '../../policy/validation';
@@ -49,16 +48,11 @@ export const replayCommand: Command = {
     let result: ReplayResult;
     try {
       const ownRole = io.env.BUILDWARDEN_REMEDIATION_ROLE_ARN;
-      result = await replayEvent(
-        raw,
-        { ...sandboxChangeDeps(sandbox), findings: sandbox, verdicts: sandbox },
-        guardrails,
-        {
-          now: new Date(),
-          dryRun: values['dry-run'] === true,
-          ownRoleArns: ownRole ? [ownRole] : [],
-        },
-      );
+      result = await replayEvent(raw, sandbox.ports(), guardrails, {
+        now: new Date(),
+        dryRun: values['dry-run'] === true,
+        ownRoleArns: ownRole ? [ownRole] : [],
+      });
     } catch (error) {
       // Name the file the bad event came from.
       if (error instanceof InvalidInputError)
