@@ -13,6 +13,7 @@ import type { PolicyDocument, Repository } from '../policy/model';
 import type { ActionCatalog } from '../policy/iam/actions';
 import type { AccountView } from '../policy/rules/types';
 import { mapWithConcurrency } from './concurrency';
+import { describeError } from './errors';
 
 export interface AuditDeps {
   account: AccountInfo;
@@ -140,12 +141,6 @@ export async function runAudit(
       roles: view.roles.length,
     }),
   };
-}
-
-/** Error name and message, never a stack or request payload. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }
 
 /** The scheduled audit: run it and publish one summary notification (not one message per finding). */

@@ -24,7 +24,7 @@ import type {
   Repository,
   Role,
 } from '../policy/model';
-import { changeNotification } from '../policy/notifications';
+import { changeNotification, type ChangeNotificationInput } from '../policy/notifications';
 import {
   planLeastPrivilege,
   planRepositoryRemediation,
@@ -96,6 +96,28 @@ class ChangeRun {
     private readonly options: ChangeOptions,
   ) {}
 
+  /** One notification about a finding: what happened to it, and who and what triggered the evaluation. */
+  private async notifyAbout(
+    finding: Finding,
+    outcome: ChangeNotificationInput['outcome'],
+    change: { before: unknown; after: unknown; reason?: string },
+  ): Promise<void> {
+    await this.notify(
+      changeNotification({
+        ruleId: finding.ruleId,
+        resourceArn: finding.resourceArn,
+        outcome,
+        ...change,
+        message: finding.message,
+        severity: finding.severity,
+        principal: this.event.principal,
+        eventName: this.event.eventName,
+        region: this.deps.account.region,
+        accountId: this.deps.account.accountId,
+      }),
+    );
+  }
+
   private async notify(notification: Notification): Promise<void> {
     await this.deps.notifier.publish(notification);
     this.notifications.push(notification);
@@ -127,22 +149,11 @@ class ChangeRun {
       after: plan.after,
       ...(reason ? { reason } : {}),
     });
-    await this.notify(
-      changeNotification({
-        ruleId: plan.ruleId,
-        resourceArn: plan.resourceArn,
-        outcome: applied ? 'applied' : plan.write ? 'dry-run' : 'refused',
-        before: plan.before,
-        after: plan.after,
-        ...(reason ? { reason } : {}),
-        message: finding.message,
-        severity: finding.severity,
-        principal: this.event.principal,
-        eventName: this.event.eventName,
-        region: this.deps.account.region,
-        accountId: this.deps.account.accountId,
-      }),
-    );
+    await this.notifyAbout(finding, applied ? 'applied' : plan.write ? 'dry-run' : 'refused', {
+      before: plan.before,
+      after: plan.after,
+      ...(reason ? { reason } : {}),
+    });
     return applied;
   }
 
@@ -150,21 +161,7 @@ class ChangeRun {
   async report(findings: Finding[], planned: Set<string>): Promise<void> {
     for (const f of findings) {
       if (f.status !== 'violation' || planned.has(`${f.ruleId} ${f.resourceArn}`)) continue;
-      await this.notify(
-        changeNotification({
-          ruleId: f.ruleId,
-          resourceArn: f.resourceArn,
-          outcome: 'reported',
-          before: null,
-          after: null,
-          message: f.message,
-          severity: f.severity,
-          principal: this.event.principal,
-          eventName: this.event.eventName,
-          region: this.deps.account.region,
-          accountId: this.deps.account.accountId,
-        }),
-      );
+      await this.notifyAbout(f, 'reported', { before: null, after: null });
     }
   }
 

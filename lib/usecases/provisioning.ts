@@ -18,7 +18,7 @@ import {
 } from '../policy/provision';
 import type { RuleContext } from '../policy/rules/types';
 import { accountViewFor, partitionOf } from '../policy/snapshot';
-import { describeError } from './audit';
+import { describeError } from './errors';
 import {
   NotManagedError,
   ProjectConflictError,

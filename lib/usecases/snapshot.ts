@@ -3,7 +3,7 @@ import type { Snapshot } from '../policy/snapshot';
 import { SNAPSHOT_FORMAT } from '../policy/snapshot';
 import type { Repository } from '../policy/model';
 import type { AuditDeps, AuditProgress } from './audit';
-import { describeError } from './audit';
+import { describeError } from './errors';
 import { mapWithConcurrency } from './concurrency';
 
 export interface SnapshotOptions {
