@@ -1,5 +1,4 @@
 import { AwsProvisioner } from '../../aws/provisioner';
-import { loadConfigFile } from './shared';
 import {
   createManagedProject,
   deleteManagedProject,
@@ -15,7 +14,7 @@ import {
 import { InvalidInputError } from '../../policy/validation';
 import { liveDeps } from '../deps';
 import { EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
-import { loadSandbox, readInputFile } from '../inputs';
+import { loadGuardrails, loadSandbox, readInputFile } from '../inputs';
 
 const common = {
   snapshot: {
@@ -95,7 +94,7 @@ export const projectsCreateCommand: Command = {
       if (error instanceof UsageError) throw error;
       throw new InvalidInputError(file, [`not valid JSON: ${(error as Error).message}`]);
     }
-    const guardrails = loadConfigFile(values, io);
+    const guardrails = loadGuardrails(stringOption(values, 'config'), io).guardrails;
     const { deps, save } = await depsFor(values, io);
     return refusalsAsExit1(io, async () => {
       const created = await createManagedProject(body, deps, { guardrails });
@@ -115,7 +114,10 @@ export const projectsListCommand: Command = {
   options: { snapshot: common.snapshot, config: common.config },
   async run({ values }, io) {
     const { deps } = await depsFor(values, io);
-    const projects = await listManagedProjects(deps, loadConfigFile(values, io));
+    const projects = await listManagedProjects(
+      deps,
+      loadGuardrails(stringOption(values, 'config'), io).guardrails,
+    );
     io.stdout(`${JSON.stringify({ projects }, null, 2)}\n`);
     return EXIT.ok;
   },
@@ -129,7 +131,7 @@ export const projectsShowCommand: Command = {
   positionals: [1, 1],
   async run({ values, positionals }, io) {
     const { deps } = await depsFor(values, io);
-    const guardrails = loadConfigFile(values, io);
+    const guardrails = loadGuardrails(stringOption(values, 'config'), io).guardrails;
     return refusalsAsExit1(io, async () => {
       const status = await showManagedProject(positionals[0]!, deps, guardrails);
       io.stdout(`${JSON.stringify(status, null, 2)}\n`);
