@@ -10,7 +10,7 @@ import { buildWiring } from '../lib/runtime/build';
 import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
 import { parseBuildStateEvent, type BuildStateEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
-import { onBuildStateChanged } from '../lib/usecases/scan-gate';
+import { buildStateKey, onBuildStateChanged } from '../lib/usecases/scan-gate';
 
 export const handler = async (
   raw: unknown,
@@ -35,11 +35,7 @@ export const handler = async (
     // Once per build and state. (The local sandbox stage has no idempotency table and handles each delivery.)
     return deps.sandbox
       ? handle(event)
-      : onceByKey(
-          idempotencyTable(),
-          handle,
-          context,
-        )({ key: `${event.buildId}|${event.status}`, input: event });
+      : onceByKey(idempotencyTable(), handle, context)({ key: buildStateKey(event), input: event });
   });
   logger.info('build state handled', { project: event.projectName, status: event.status, ...result });
   return result;

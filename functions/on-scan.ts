@@ -10,7 +10,7 @@ import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
 import { scanWiring } from '../lib/runtime/scan';
 import { parseScanEvent, type ScanEvent } from '../lib/policy/scan/events';
 import { InvalidInputError } from '../lib/policy/validation';
-import { onScanCompleted } from '../lib/usecases/scan-gate';
+import { onScanCompleted, scanResultKey } from '../lib/usecases/scan-gate';
 
 export const handler = async (
   raw: unknown,
@@ -27,9 +27,7 @@ export const handler = async (
     }
     throw error;
   }
-  const key = [event.repositoryName, event.imageDigest, event.scanStatus, JSON.stringify(event.counts)].join(
-    '|',
-  );
+  const key = scanResultKey(event);
   const result = await withAccount(scanWiring, async (deps) => {
     const decide = async (input: ScanEvent) => {
       const outcome = await onScanCompleted(input, deps, config.guardrails, new Date());

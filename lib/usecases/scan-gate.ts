@@ -65,6 +65,19 @@ async function publish(
   return [notification, chatbot];
 }
 
+/**
+ * What makes two deliveries "the same scan result": ECR may report one scan twice under different event ids,
+ * so the key is the image and what the scan found, not the event.
+ */
+export function scanResultKey(event: ScanEvent): string {
+  return [event.repositoryName, event.imageDigest, event.scanStatus, JSON.stringify(event.counts)].join('|');
+}
+
+/** One build reaching one state is notified once, however often EventBridge delivers it. */
+export function buildStateKey(event: BuildStateEvent): string {
+  return `${event.buildId}|${event.status}`;
+}
+
 export interface ScanResult {
   verdict: StoredVerdict;
   notifications: Notification[];

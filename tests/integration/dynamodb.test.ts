@@ -26,7 +26,12 @@ import { parseScanEvent, parseBuildStateEvent, type ScanEvent } from '../../lib/
 import type { BuildStateEvent } from '../../lib/policy/scan/events';
 import type { Project } from '../../lib/policy/model';
 import type { Notification, ProjectReader, ScanFindingsReader, StoredVerdict } from '../../lib/ports';
-import { onBuildStateChanged, onScanCompleted } from '../../lib/usecases/scan-gate';
+import {
+  buildStateKey,
+  onBuildStateChanged,
+  onScanCompleted,
+  scanResultKey,
+} from '../../lib/usecases/scan-gate';
 import { NOW } from '../fixtures/builders';
 import { startDynamo, type Dynamo } from '../fixtures/dynalite';
 import { awsSample, loadJson } from '../fixtures/load';
@@ -74,12 +79,6 @@ function scanEvent(repositoryName: string, edit: (raw: RawEvent) => void = () =>
   edit(raw);
   return parseScanEvent(raw);
 }
-
-/** The key functions/on-scan.ts derives from a scan result (its idempotency key). */
-const scanKey = (event: ScanEvent) =>
-  [event.repositoryName, event.imageDigest, event.scanStatus, JSON.stringify(event.counts)].join('|');
-/** The key functions/on-build.ts derives from a build state change. */
-const buildKey = (event: BuildStateEvent) => `${event.buildId}|${event.status}`;
 
 function verdict(repositoryName: string, overrides: Partial<StoredVerdict> = {}): StoredVerdict {
   return {
@@ -364,8 +363,8 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const event = scanEvent(repositoryName);
 
     // Act
-    const first = await decide({ key: scanKey(event), input: event });
-    const second = await decide({ key: scanKey(event), input: event });
+    const first = await decide({ key: scanResultKey(event), input: event });
+    const second = await decide({ key: scanResultKey(event), input: event });
 
     // Assess
     expect(notifier.published).toHaveLength(1);
@@ -385,11 +384,11 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     });
 
     // Act
-    await decide({ key: scanKey(first), input: first });
-    await decide({ key: scanKey(again), input: again });
+    await decide({ key: scanResultKey(first), input: first });
+    await decide({ key: scanResultKey(again), input: again });
 
     // Assess
-    expect(scanKey(again)).toBe(scanKey(first));
+    expect(scanResultKey(again)).toBe(scanResultKey(first));
     expect(notifier.published).toHaveLength(1);
   });
 
@@ -404,8 +403,8 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     });
 
     // Act
-    await decide({ key: scanKey(first), input: first });
-    await decide({ key: scanKey(rescan), input: rescan });
+    await decide({ key: scanResultKey(first), input: first });
+    await decide({ key: scanResultKey(rescan), input: rescan });
 
     // Assess
     expect(notifier.published).toHaveLength(2);
@@ -417,7 +416,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const notifier = recordingNotifier();
     const { gate, release } = heldOpen();
     const event = scanEvent(repositoryName);
-    const keyed = { key: scanKey(event), input: event };
+    const keyed = { key: scanResultKey(event), input: event };
 
     // Act
     await concurrently(
@@ -436,7 +435,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const notifier = recordingNotifier();
     const { gate, release } = heldOpen();
     const event = scanEvent(repositoryName);
-    const keyed = { key: scanKey(event), input: event };
+    const keyed = { key: scanResultKey(event), input: event };
 
     // Act
     const settled = await concurrently(
@@ -458,7 +457,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const notifier = recordingNotifier();
     const { gate, release } = heldOpen();
     const event = scanEvent(repositoryName);
-    const keyed = { key: scanKey(event), input: event };
+    const keyed = { key: scanResultKey(event), input: event };
     const settled = await concurrently(
       () => [idempotentScan(notifier, gate)(keyed), idempotentScan(notifier, gate)(keyed)],
       release,
@@ -479,7 +478,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const repositoryName = freshRepository();
     const notifier = recordingNotifier();
     const event = scanEvent(repositoryName);
-    const keyed = { key: scanKey(event), input: event };
+    const keyed = { key: scanResultKey(event), input: event };
     const failing = onceByKey(
       dynamo.tables.idempotency,
       async () => {
@@ -508,7 +507,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
       recordingNotifier(),
       gate,
       invocation,
-    )({ key: scanKey(event), input: event });
+    )({ key: scanResultKey(event), input: event });
     try {
       // Act
       let record: Record<string, unknown> | undefined;
@@ -542,8 +541,8 @@ describe('onceByKey around the build use case', () => {
     const event = failedBuild(repositoryName);
 
     // Act
-    await handle({ key: buildKey(event), input: event });
-    const second = await handle({ key: buildKey(event), input: event });
+    await handle({ key: buildStateKey(event), input: event });
+    const second = await handle({ key: buildStateKey(event), input: event });
 
     // Assess
     expect(notifier.published).toHaveLength(1);
@@ -557,7 +556,7 @@ describe('onceByKey around the build use case', () => {
     const notifier = recordingNotifier();
     const { gate, release } = heldOpen();
     const event = failedBuild(repositoryName);
-    const keyed = { key: buildKey(event), input: event };
+    const keyed = { key: buildStateKey(event), input: event };
 
     // Act
     const settled = await concurrently(
@@ -580,7 +579,7 @@ describe('onceByKey around the build use case', () => {
     const repositoryName = freshRepository();
     const notifier = recordingNotifier();
     const event = failedBuild(repositoryName);
-    const keyed = { key: buildKey(event), input: event };
+    const keyed = { key: buildStateKey(event), input: event };
     await idempotentBuild(repositoryName, notifier)(keyed);
 
     // Act
