@@ -7,8 +7,8 @@ import { truncateLines } from './notifications';
 import type { ScanGateConfig } from './scan/config';
 import type { BuildPhase, BuildStateEvent, BuildStatus, ImagePushEvent } from './scan/events';
 import type { NotificationSeverity } from './scan/text';
-import { fitMessage, fitSubject } from './notifications';
-import { clip, consoleHost, formatDuration } from './scan/text';
+import { consoleHost, fitMessage, fitSubject } from './notifications';
+import { clip, formatDuration } from './scan/text';
 
 /** The build that produced an image, when it is known. */
 export interface ProducedBy {

@@ -146,18 +146,27 @@ function show(value: unknown): string {
   return text.length > 2000 ? `${text.slice(0, 2000)}… (${text.length} characters)` : text;
 }
 
+/** The AWS console's host for a region (commercial, China and GovCloud partitions). */
+export function consoleHost(region: string): string {
+  if (region.startsWith('cn-')) return `${region}.console.amazonaws.cn`;
+  if (region.startsWith('us-gov-')) return `${region}.console.amazonaws-us-gov.com`;
+  return `${region}.console.aws.amazon.com`;
+}
+
+export function repositoryConsoleLink(accountId: string, region: string, repositoryName: string): string {
+  return `https://${consoleHost(region)}/ecr/repositories/private/${accountId}/${repositoryName}?region=${region}`;
+}
+
 /** A link to the resource in the AWS console. */
 export function consoleLink(resourceArn: string, region: string, accountId: string): string {
   const repository = /:repository\/(.+)$/.exec(resourceArn)?.[1];
-  if (repository) {
-    return `https://${region}.console.aws.amazon.com/ecr/repositories/private/${accountId}/${repository}?region=${region}`;
-  }
+  if (repository) return repositoryConsoleLink(accountId, region, repository);
   const role = /:role\/(?:.*\/)?([^/]+)$/.exec(resourceArn)?.[1];
-  if (role) return `https://console.aws.amazon.com/iam/home#/roles/details/${role}`;
+  if (role) return `https://${consoleHost(region)}/iam/home#/roles/details/${role}`;
   const project = /:project\/([^:]+)/.exec(resourceArn)?.[1];
   if (project)
-    return `https://${region}.console.aws.amazon.com/codesuite/codebuild/${accountId}/projects/${project}?region=${region}`;
-  return `https://${region}.console.aws.amazon.com/`;
+    return `https://${consoleHost(region)}/codesuite/codebuild/${accountId}/projects/${project}?region=${region}`;
+  return `https://${consoleHost(region)}/`;
 }
 
 const OUTCOME_WORDS = {

@@ -9,8 +9,8 @@ import { truncateLines } from '../notifications';
 import type { ScanEvent } from './events';
 import type { TopFinding } from './findings';
 import { SCAN_SEVERITIES, worstSeverity } from './severity';
-import { fitMessage, fitSubject } from '../notifications';
-import { clip, consoleHost, imageLabel, notificationSeverity } from './text';
+import { fitMessage, fitSubject, repositoryConsoleLink } from '../notifications';
+import { clip, imageLabel, notificationSeverity } from './text';
 import type { Verdict } from './verdict';
 
 export interface ScanNotificationInput {
@@ -29,10 +29,6 @@ const MAX_TAGS = 10;
 const MAX_ALLOWLIST_LINES = 20;
 const MAX_REASON_CHARS = 200;
 const MAX_LINK_CHARS = 300;
-
-function repositoryConsoleLink(event: ScanEvent): string {
-  return `https://${consoleHost(event.region)}/ecr/repositories/private/${event.account}/${event.repositoryName}?region=${event.region}`;
-}
 
 function imageFacts(event: ScanEvent, producedBy: ProducedBy | undefined): string[] {
   const tags =
@@ -57,7 +53,7 @@ function imageFacts(event: ScanEvent, producedBy: ProducedBy | undefined): strin
     `Tags:         ${tags}`,
     `Scan:         ${scanner}, status ${event.scanStatus}, event time ${event.time}`,
     ...built,
-    `Console:      ${repositoryConsoleLink(event)}`,
+    `Console:      ${repositoryConsoleLink(event.account, event.region, event.repositoryName)}`,
   ];
 }
 

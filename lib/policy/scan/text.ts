@@ -7,13 +7,6 @@ export function clip(text: string, max: number): string {
   return line.length <= max ? line : `${line.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
 }
 
-/** The AWS console's host for a region (commercial, China and GovCloud partitions). */
-export function consoleHost(region: string): string {
-  if (region.startsWith('cn-')) return `${region}.console.amazonaws.cn`;
-  if (region.startsWith('us-gov-')) return `${region}.console.amazonaws-us-gov.com`;
-  return `${region}.console.aws.amazon.com`;
-}
-
 /** `1h 2m 3s`, `1m 54s`, `0s`. */
 export function formatDuration(seconds: number): string {
   const total = Math.max(0, Math.round(seconds));
