@@ -206,7 +206,17 @@ export class SandboxAccount
   }
 
   async apply(write: RemediationWrite): Promise<void> {
-    await this.call(`${'roleName' in write ? 'iam' : 'ecr'}:${write.type}`);
+    const service =
+      write.type === 'UpdateProjectVisibility' ? 'codebuild' : 'roleName' in write ? 'iam' : 'ecr';
+    await this.call(`${service}:${write.type}`);
+    if (write.type === 'UpdateProjectVisibility') {
+      const project = this.snapshot.codebuild.projects.find((p) => p.arn === write.projectArn);
+      if (!project) {
+        throw simulatedAwsError('ResourceNotFoundException', `Project not found: ${write.projectArn}`);
+      }
+      project.projectVisibility = write.projectVisibility;
+      return;
+    }
     if (write.type === 'PutRegistryScanningConfiguration') {
       this.snapshot.ecr.registryScanningConfiguration = {
         scanType: write.scanType,
