@@ -15,7 +15,7 @@ import {
 import { simulateLifecyclePolicy } from './lifecycle/simulate';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
 import { withoutStatements, type OffendingStatement } from './rules/repository-policy';
-import { matchesWildcard } from './wildcard';
+import { isRemediableRole } from './remediable-roles';
 
 /** One write to the account. Field names follow the AWS API request parameters. */
 export type RemediationWrite =
@@ -404,20 +404,6 @@ export function planLeastPrivilege(role: Role, finding: Finding, guardrails: Gua
 
 // ---------------------------------------------------------------------------------------------------------
 // The roles remediation may write to
-
-/** The template's default `remediableRoles`: the path CodeBuild's console creates service roles under. */
-export const DEFAULT_REMEDIABLE_ROLES = 'service-role/*';
-
-/**
- * Whether a role is inside the `remediableRoles` pattern (`service-role/*` style: path and name after `role/`
- * of the role ARN, `*` any run of characters), the same pattern the template's IAM grant uses. A role ARN that
- * cannot be read is outside.
- */
-export function isRemediableRole(roleArn: string, pattern: string): boolean {
-  const at = roleArn.indexOf(':role/');
-  if (!roleArn.startsWith('arn:') || at < 0) return false;
-  return matchesWildcard(roleArn.slice(at + ':role/'.length), pattern);
-}
 
 /**
  * A role write planned for a role outside `remediableRoles` becomes a refusal: the violation is reported once,

@@ -5,10 +5,9 @@
 import type { Finding } from '../../../lib/policy/findings';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
 import { projectSchema, type Project } from '../../../lib/policy/model';
+import { DEFAULT_REMEDIABLE_ROLES, isRemediableRole } from '../../../lib/policy/remediable-roles';
 import {
   confineToRemediableRoles,
-  DEFAULT_REMEDIABLE_ROLES,
-  isRemediableRole,
   planProjectVisibility,
   type PlannedChange,
 } from '../../../lib/policy/remediation';
