@@ -6,7 +6,7 @@
 import { stsActions } from '../aws/account';
 import { codebuildReadActions } from '../aws/codebuild';
 import { ecrReadActions } from '../aws/ecr';
-import { iamReadActions, iamRoleReadActions } from '../aws/iam';
+import { iamPolicyUsageActions, iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
 import { provisionerActions } from '../aws/provisioner';
 import { remediatorActions } from '../aws/remediator';
@@ -47,7 +47,9 @@ export const functionActions = {
     ...ecrReadActions,
     ...codebuildReadActions,
     ...iamRoleReadActions,
+    ...iamPolicyUsageActions,
     ...remediatorActions,
+    ...idempotencyActions,
     ...stsActions,
     ...snsActions,
   ],
