@@ -286,6 +286,7 @@ describe('buildwarden projects delete', () => {
         'arn:aws:iam::123456789012:role/service-role/buildwarden-payments-ledger',
         'arn:aws:codebuild:us-east-1:123456789012:project/payments-ledger',
       ],
+      alreadyGone: [],
     });
     expect(readSnapshot(snapshot)).toEqual(JSON.parse(demoText));
   });

@@ -121,13 +121,23 @@ function provisionerWith(
       if (error) throw error;
       return (sandbox[method] as (...a: unknown[]) => Promise<unknown>).apply(sandbox, args);
     };
-  const methods: Method[] = [
-    ...CREATE_STEPS,
-    'deleteProject',
-    'deleteRole',
-    'deleteRepository',
-    'imageCount',
-  ];
+  const methods = Object.keys({
+    createRepository: true,
+    putLifecyclePolicy: true,
+    createRole: true,
+    putRolePolicy: true,
+    createProject: true,
+    putImageTagMutability: true,
+    putImageScanningConfiguration: true,
+    putRegistryScanningConfiguration: true,
+    updateAssumeRolePolicy: true,
+    putRolePermissionsBoundary: true,
+    updateProject: true,
+    deleteProject: true,
+    deleteRole: true,
+    deleteRepository: true,
+    imageCount: true,
+  } satisfies Record<Method, true>) as Method[];
   return {
     ...(Object.fromEntries(methods.map((m) => [m, wrap(m)])) as unknown as Provisioner),
     attempts: (method) => attempts.get(method) ?? 0,
@@ -167,7 +177,7 @@ describe('createManagedProject on the sandbox: a new project', () => {
     const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(result).toEqual({ status: 201, body: CREATED });
+    expect(result).toEqual({ status: 201, body: { status: 'created', ...CREATED } });
   });
 
   it('creates exactly the repository, the role with its one inline policy and the project', async () => {
@@ -226,7 +236,7 @@ describe('createManagedProject on the sandbox: the same name again', () => {
     const again = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(again).toEqual({ status: 200, body: CREATED });
+    expect(again).toEqual({ status: 200, body: { status: 'unchanged', ...CREATED } });
   });
 
   it('creates nothing for the identical request', async () => {
@@ -519,7 +529,7 @@ describe('createManagedProject on the sandbox: IAM propagation delay on CreatePr
     const result = await createManagedProject(requestBody(), depsOf(sandbox, provisioner), { guardrails });
 
     // Assess
-    expect(result).toEqual({ status: 201, body: CREATED });
+    expect(result).toEqual({ status: 201, body: { status: 'created', ...CREATED } });
     expect(provisioner.attempts('createProject')).toBe(3);
   });
 
@@ -600,7 +610,7 @@ describe('listManagedProjects on the sandbox', () => {
     );
 
     // Act
-    const listed = await listManagedProjects(depsOf(sandbox), guardrails);
+    const listed = await listManagedProjects(depsOf(sandbox), { guardrails });
 
     // Assess
     expect(listed).toEqual([
@@ -612,6 +622,7 @@ describe('listManagedProjects on the sandbox', () => {
         roleArn: CREATED.roleArn,
         compliant: true,
         findings: [],
+        parts: expect.any(Array),
       },
       {
         name: 'web/admin',
@@ -621,8 +632,10 @@ describe('listManagedProjects on the sandbox', () => {
         roleArn: 'arn:aws:iam::123456789012:role/service-role/buildwarden-web-admin',
         compliant: true,
         findings: [],
+        parts: expect.any(Array),
       },
     ]);
+    expect(listed.flatMap((p) => p.parts).filter((part) => part.status !== 'ok')).toEqual([]);
   });
 
   it('lists nothing in the demo account, whose projects buildwarden did not create', async () => {
@@ -630,7 +643,7 @@ describe('listManagedProjects on the sandbox', () => {
     const sandbox = demoSandbox();
 
     // Act
-    const listed = await listManagedProjects(depsOf(sandbox), guardrails);
+    const listed = await listManagedProjects(depsOf(sandbox), { guardrails });
 
     // Assess
     expect(listed).toEqual([]);
@@ -643,7 +656,7 @@ describe('showManagedProject on the sandbox', () => {
     const sandbox = await sandboxWithLedger();
 
     // Act
-    const shown = await showManagedProject(NAME, depsOf(sandbox), guardrails);
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
 
     // Assess
     expect(shown).toMatchObject({
@@ -660,7 +673,7 @@ describe('showManagedProject on the sandbox', () => {
     repositoryIn(sandbox, NAME).imageTagMutability = 'MUTABLE';
 
     // Act
-    const shown = await showManagedProject(NAME, depsOf(sandbox), guardrails);
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
 
     // Assess
     expect(shown.compliant).toBe(false);
@@ -678,7 +691,7 @@ describe('showManagedProject on the sandbox', () => {
     const sandbox = await sandboxWithLedger();
 
     // Act
-    const shown = await showManagedProject(PROJECT_NAME, depsOf(sandbox), guardrails);
+    const shown = await showManagedProject(PROJECT_NAME, depsOf(sandbox), { guardrails });
 
     // Assess
     expect(shown.projectArn).toBe(CREATED.projectArn);
@@ -689,7 +702,7 @@ describe('showManagedProject on the sandbox', () => {
     const sandbox = demoSandbox();
 
     // Act
-    const error = await rejectionOf(showManagedProject('nobody/here', depsOf(sandbox), guardrails));
+    const error = await rejectionOf(showManagedProject('nobody/here', depsOf(sandbox), { guardrails }));
 
     // Assess
     expect(error).toBeInstanceOf(ProjectNotFoundError);
@@ -700,7 +713,9 @@ describe('showManagedProject on the sandbox', () => {
     const sandbox = demoSandbox();
 
     // Act
-    const error = await rejectionOf(showManagedProject('payments-api-build', depsOf(sandbox), guardrails));
+    const error = await rejectionOf(
+      showManagedProject('payments-api-build', depsOf(sandbox), { guardrails }),
+    );
 
     // Assess
     expect(error).toBeInstanceOf(NotManagedError);
@@ -722,7 +737,10 @@ describe('deleteManagedProject on the sandbox', () => {
     const result = await deleteManagedProject(NAME, depsOf(sandbox), { force: false });
 
     // Assess
-    expect(result).toEqual({ deleted: [CREATED.repositoryArn, CREATED.roleArn, CREATED.projectArn] });
+    expect(result).toEqual({
+      deleted: [CREATED.repositoryArn, CREATED.roleArn, CREATED.projectArn],
+      alreadyGone: [],
+    });
   });
 
   it('leaves the account as it was before the project was created', async () => {
