@@ -288,8 +288,8 @@ async function provision(
 
   const repositoryName = plan.createRepository.repositoryName;
   const leftover = (what: string) =>
-    `${what} is left over from an earlier buildwarden project (tagged managed-by=buildwarden): ` +
-    `remove it with projects delete ${plan.spec.name} first`;
+    `${what} exists, tagged managed-by=buildwarden, without its project: another request may be creating ` +
+    `it right now, or it is left over from an earlier one (remove it with projects delete ${plan.spec.name})`;
   const repository = await deps.registry.repository(repositoryName);
   if (repository) {
     throw new NotManagedError(
