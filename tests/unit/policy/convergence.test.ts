@@ -25,6 +25,7 @@ import {
   type ProvisioningPlan,
 } from '../../../lib/policy/provision';
 import { ACCOUNT, REGION } from '../../fixtures/builders';
+import { awsSample } from '../../fixtures/load';
 
 const TOKEN = 'c0ffee00-0000-4000-8000-000000000001';
 const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/buildwarden-build-boundary`;
@@ -65,9 +66,9 @@ const summary = (parts: CheckedPart[]) =>
 /** The ECR User Guide's enhanced-scanning example: continuous scanning for repositories with `prod` in the name. */
 const enhancedProdOnly = (): RegistryScanningConfiguration => ({
   scanType: 'ENHANCED',
-  rules: [
-    { scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'prod', filterType: 'WILDCARD' }] },
-  ],
+  rules: awsSample<RegistryScanningConfiguration['rules']>(
+    'ecr-registry-scanning-rules.enhanced-prod.user-guide.json',
+  ),
 });
 
 describe('checkParts: a project as it was created', () => {
