@@ -25,6 +25,7 @@ import {
   LifecyclePolicyNotFoundException,
   ListTagsForResourceCommand,
   PutLifecyclePolicyCommand,
+  PutRegistryScanningConfigurationCommand,
   RepositoryNotFoundException,
   RepositoryPolicyNotFoundException,
   type Tag,
@@ -39,14 +40,17 @@ import {
   ListRolePoliciesCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
+  ServiceFailureException,
   type Tag as IamTag,
 } from '@aws-sdk/client-iam';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
 import {
   BUILD_POLICY_NAME,
+  expectedState,
   parseProjectRequest,
   planProvisioning,
   type ProvisioningContext,
@@ -874,5 +878,227 @@ describe('projects API: every response is JSON', () => {
     // Assess
     expect(response.headers).toEqual({ 'content-type': 'application/json' });
     expect(() => JSON.parse(response.body ?? '')).not.toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Claims, enhanced scanning and repairs through the handler
+
+/** The plan of the demo body as the request that created the existing project made it. */
+function existingPlan(): ProvisioningPlan {
+  return planProvisioning(parseProjectRequest(requestBody()), {
+    accountId: ACCOUNT,
+    region: REGION,
+    partition: 'aws',
+    guardrails: defaultGuardrails(),
+    requestToken: 'the-creating-request-0001',
+  });
+}
+
+/**
+ * payments/ledger exists as created — project, repository with its lifecycle policy — except that its role was
+ * deleted.
+ */
+function givenLedgerWithoutItsRole(): void {
+  givenEmptyAccount();
+  const plan = existingPlan();
+  const state = expectedState(plan);
+  codebuildMock.on(BatchGetProjectsCommand).resolves({
+    projects: [{ ...(state.project as unknown as SdkProject) }],
+    projectsNotFound: [],
+  });
+  ecrMock.on(DescribeRepositoriesCommand).resolves({
+    repositories: [
+      {
+        repositoryArn: plan.resources.repositoryArn,
+        registryId: ACCOUNT,
+        repositoryName: plan.createRepository.repositoryName,
+        repositoryUri: plan.resources.repositoryUri,
+        createdAt: new Date('2026-11-25T12:00:00Z'),
+        imageTagMutability: 'IMMUTABLE',
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfiguration: { encryptionType: 'KMS' },
+      },
+    ],
+  });
+  ecrMock.on(ListTagsForResourceCommand).resolves({ tags: plan.createRepository.tags });
+  ecrMock.on(GetLifecyclePolicyCommand).resolves({
+    registryId: ACCOUNT,
+    repositoryName: plan.createRepository.repositoryName,
+    lifecyclePolicyText: plan.putLifecyclePolicy.lifecyclePolicyText,
+  });
+  ecrMock
+    .on(GetRepositoryPolicyCommand)
+    .rejects(new RepositoryPolicyNotFoundException({ message: 'not found', $metadata: {} }));
+}
+
+describe('projects API: POST /projects while another request holds the name', () => {
+  it('answers 409 when the request in flight has a different spec, and creates nothing', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    documentMock
+      .on(PutCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    documentMock.on(GetCommand).resolves({
+      Item: {
+        id: 'buildwarden-provisioning#payments-ledger',
+        name: 'payments-ledger',
+        token: 'another-request-0001',
+        specHash: 'a-different-spec',
+        state: 'in-progress',
+        expiresAt: Date.now() + 60_000,
+        expiration: Math.ceil(Date.now() / 1000) + 3660,
+      },
+    });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({
+      message: expect.stringContaining('being changed by another request'),
+    });
+    expect(names().filter((n) => /^(Create|Put)[A-Z]/.test(n))).toEqual([]);
+  });
+
+  it('claims the name with a conditional put on the idempotency table', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    expect(documentMock.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
+      TableName: IDEMPOTENCY_TABLE,
+      Item: { id: 'buildwarden-provisioning#payments-ledger', state: 'in-progress' },
+      ConditionExpression: expect.stringContaining('attribute_not_exists(id)'),
+    });
+  });
+});
+
+describe('projects API: POST /projects under enhanced registry scanning', () => {
+  /** The registry answers `first`, and after a put what was put. */
+  function givenEnhancedRegistry(first: { scanType: 'ENHANCED'; rules: unknown[] }): void {
+    let current: unknown = first;
+    ecrMock
+      .on(GetRegistryScanningConfigurationCommand)
+      .callsFake(async () => ({ registryId: ACCOUNT, scanningConfiguration: current }));
+    ecrMock.on(PutRegistryScanningConfigurationCommand).callsFake(async (input: unknown) => {
+      current = input;
+      return { registryScanningConfiguration: input };
+    });
+  }
+
+  it('adds the repository to the continuous-scan rule of the registry, and answers 201', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    givenEnhancedRegistry({
+      scanType: 'ENHANCED',
+      rules: awsSample('ecr-registry-scanning-rules.enhanced-prod.user-guide.json'),
+    });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    expect(ecrMock.commandCalls(PutRegistryScanningConfigurationCommand).map((c) => c.args[0].input)).toEqual(
+      [
+        {
+          scanType: 'ENHANCED',
+          rules: [
+            {
+              scanFrequency: 'CONTINUOUS_SCAN',
+              repositoryFilters: [
+                { filter: 'prod', filterType: 'WILDCARD' },
+                { filter: 'payments/ledger', filterType: 'WILDCARD' },
+              ],
+            },
+          ],
+        },
+      ],
+    );
+  });
+
+  it('answers 409 naming the limit when the rule already holds 100 filters, and creates nothing', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    givenEnhancedRegistry({
+      scanType: 'ENHANCED',
+      rules: [
+        {
+          scanFrequency: 'CONTINUOUS_SCAN',
+          repositoryFilters: Array.from({ length: 100 }, (_, i) => ({
+            filter: `team-${i}`,
+            filterType: 'WILDCARD',
+          })),
+        },
+      ],
+    });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({ message: expect.stringContaining('100 filters') });
+    expect(names().filter((n) => /^(Create|Put)[A-Z]/.test(n))).toEqual([]);
+  });
+});
+
+describe('projects API: POST /projects for a project whose role was deleted', () => {
+  it('recreates the role with its policy and answers 200 status repaired naming it', async () => {
+    // Prepare
+    givenLedgerWithoutItsRole();
+    iamMock.on(CreateRoleCommand).resolves({});
+    iamMock.on(PutRolePolicyCommand).resolves({});
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({
+      status: 'repaired',
+      repaired: [
+        { part: 'role', status: 'missing', detail: 'role buildwarden-payments-ledger does not exist' },
+      ],
+    });
+    expect(names().filter((n) => /^(Create|Put|Update)[A-Z]/.test(n))).toEqual([
+      'CreateRole',
+      'PutRolePolicy',
+    ]);
+  });
+
+  it('answers 500 naming the step when the repair fails, with what it repaired before', async () => {
+    // Prepare
+    givenLedgerWithoutItsRole();
+    iamMock
+      .on(CreateRoleCommand)
+      .rejects(new ServiceFailureException({ message: 'internal detail q-1', $metadata: {} }));
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(bodyOf(response)).toEqual({
+      message:
+        'repairing failed at step role: recreateRole; what was repaired stays: send the same request again to finish',
+      step: 'role: recreateRole',
+      leftovers: [],
+      repaired: [],
+      requestId: REQUEST_ID,
+    });
   });
 });
