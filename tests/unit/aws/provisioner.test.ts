@@ -42,8 +42,12 @@ import 'aws-sdk-client-mock-jest';
 import { AwsProvisioner, provisionerActions } from '../../../lib/aws/provisioner';
 import { projectUpdate } from '../../../lib/policy/convergence';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
-import { expectedState } from '../../../lib/policy/provision';
-import { parseProjectRequest, planProvisioning, type ProvisioningPlan } from '../../../lib/policy/provision';
+import {
+  expectedState,
+  parseProjectRequest,
+  planProvisioning,
+  type ProvisioningPlan,
+} from '../../../lib/policy/provision';
 import { awsSample } from '../../fixtures/load';
 
 const ecrMock = mockClient(ECRClient);
