@@ -50,11 +50,11 @@ export const handler = httpHandler(async (event) => {
       return { status: created.status, body: created.body };
     }
     if (route === 'GET /projects')
-      return { status: 200, body: { projects: await listManagedProjects(provisioning, config.guardrails) } };
+      return { status: 200, body: { projects: await listManagedProjects(provisioning, options) } };
     if (route === 'GET /projects/{proxy+}')
       return {
         status: 200,
-        body: await showManagedProject(projectName(event), provisioning, config.guardrails),
+        body: await showManagedProject(projectName(event), provisioning, options),
       };
     if (route === 'DELETE /projects/{proxy+}') {
       const force = event.queryStringParameters?.force;

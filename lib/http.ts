@@ -6,10 +6,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { logger } from './logger';
 import { InvalidInputError } from './policy/validation';
 import {
+  ConcurrentProvisioningError,
   NotManagedError,
   ProjectConflictError,
   ProjectNotFoundError,
   ProvisioningFailedError,
+  RegistryCoverageError,
+  RepairFailedError,
   RepositoryNotEmptyError,
 } from './usecases/provisioning-errors';
 
@@ -48,7 +51,12 @@ export function httpHandler(route: (event: APIGatewayProxyEventV2) => Promise<Ht
       if (error instanceof ProjectConflictError) {
         return json(409, { message: error.message, differences: error.differences, requestId });
       }
-      if (error instanceof NotManagedError || error instanceof RepositoryNotEmptyError) {
+      if (
+        error instanceof NotManagedError ||
+        error instanceof RepositoryNotEmptyError ||
+        error instanceof ConcurrentProvisioningError ||
+        error instanceof RegistryCoverageError
+      ) {
         return json(409, { message: error.message, requestId });
       }
       if (error instanceof ProvisioningFailedError) {
@@ -59,7 +67,13 @@ export function httpHandler(route: (event: APIGatewayProxyEventV2) => Promise<Ht
           reason: error.reason,
           leftovers: error.leftovers,
         });
-        return json(500, { message: error.message, step: error.step, leftovers: error.leftovers, requestId });
+        return json(500, {
+          message: error.message,
+          step: error.step,
+          leftovers: error.leftovers,
+          ...(error instanceof RepairFailedError ? { repaired: error.repaired } : {}),
+          requestId,
+        });
       }
       logger.error('request failed', { requestId, error: error as Error });
       return json(500, { message: 'internal error', requestId });

@@ -12,6 +12,7 @@ import type {
 } from './policy/model';
 import type { RemediationWrite } from './policy/remediation';
 import type { BuildRecord } from './policy/builds';
+import type { ProjectUpdate } from './policy/convergence';
 import type { ProvisioningPlan } from './policy/provision';
 
 export interface AccountInfo {
@@ -115,18 +116,60 @@ export interface VerdictStore {
   buildsFor(repositoryName: string): Promise<BuildRecord[]>;
 }
 
-/** Creates and deletes the resources of a managed build project. Inputs use the AWS API field names. */
+/**
+ * Creates, repairs and deletes the resources of a managed build project. Inputs use the AWS API field names.
+ * Deletes count a resource that is already gone as deleted.
+ */
 export interface Provisioner {
   createRepository(input: ProvisioningPlan['createRepository']): Promise<void>;
   putLifecyclePolicy(input: ProvisioningPlan['putLifecyclePolicy']): Promise<void>;
+  putImageTagMutability(repositoryName: string, imageTagMutability: 'IMMUTABLE'): Promise<void>;
+  putImageScanningConfiguration(repositoryName: string, scanOnPush: true): Promise<void>;
+  /** PutRegistryScanningConfiguration: the whole registry document (shared by every repository). */
+  putRegistryScanningConfiguration(configuration: RegistryScanningConfiguration): Promise<void>;
   createRole(input: ProvisioningPlan['createRole']): Promise<void>;
   putRolePolicy(input: ProvisioningPlan['putRolePolicy']): Promise<void>;
+  updateAssumeRolePolicy(roleName: string, policyDocument: string): Promise<void>;
+  putRolePermissionsBoundary(roleName: string, permissionsBoundaryArn: string): Promise<void>;
   createProject(input: ProvisioningPlan['createProject']): Promise<void>;
+  /** UpdateProject: the fields given replace the project's (tags too, when given). */
+  updateProject(input: ProjectUpdate): Promise<void>;
   deleteProject(name: string): Promise<void>;
-  /** Deletes the role's inline policies, then the role. */
+  /** Detaches the role's managed policies, deletes its inline policies, then the role. */
   deleteRole(roleName: string): Promise<void>;
   /** `force` deletes a repository that still holds images. */
   deleteRepository(repositoryName: string, force: boolean): Promise<void>;
   /** How many images a repository holds (to refuse deleting a non-empty one). */
   imageCount(repositoryName: string): Promise<number>;
+}
+
+/** One request's claim on a project name while it provisions it. */
+export interface NameClaim {
+  /** The project name. */
+  name: string;
+  /** The claiming request's token. */
+  token: string;
+  /** Hash of the spec it provisions: claims with the same hash are identical requests. */
+  specHash: string;
+  state: 'in-progress' | 'succeeded' | 'failed';
+  /**
+   * Epoch milliseconds. In progress: after this the claim no longer holds the name (its holder crashed).
+   * Ended: how long the outcome is kept for identical requests that waited on it.
+   */
+  expiresAt: number;
+}
+
+/**
+ * Claims on project names, so that one request at a time provisions a name: a conditional write on the name,
+ * which an unexpired in-progress claim of another request makes fail.
+ */
+export interface ProvisioningClaims {
+  /** Takes the name unless an unexpired in-progress claim holds it; then answers with that claim. */
+  claimName(
+    claim: Omit<NameClaim, 'state'>,
+    now: number,
+  ): Promise<{ claimed: true } | { claimed: false; holder: NameClaim }>;
+  readClaim(name: string): Promise<NameClaim | undefined>;
+  /** Records how this request's claim ended; changes nothing when the name is no longer its own. */
+  endClaim(name: string, token: string, state: 'succeeded' | 'failed', keepUntil: number): Promise<void>;
 }

@@ -1,20 +1,34 @@
-/** Creates and deletes the resources of managed build projects (ECR, IAM, CodeBuild). */
-import { CodeBuildClient, CreateProjectCommand, DeleteProjectCommand } from '@aws-sdk/client-codebuild';
+/** Creates, repairs and deletes the resources of managed build projects (ECR, IAM, CodeBuild). */
+import {
+  CodeBuildClient,
+  CreateProjectCommand,
+  DeleteProjectCommand,
+  UpdateProjectCommand,
+} from '@aws-sdk/client-codebuild';
 import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   ECRClient,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
+  PutRegistryScanningConfigurationCommand,
   paginateDescribeImages,
 } from '@aws-sdk/client-ecr';
 import {
   CreateRoleCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
   IAMClient,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+  paginateListAttachedRolePolicies,
   paginateListRolePolicies,
 } from '@aws-sdk/client-iam';
+import type { ProjectUpdate } from '../policy/convergence';
+import type { RegistryScanningConfiguration } from '../policy/model';
 import type { Provisioner } from '../ports';
 import type { ProvisioningPlan } from '../policy/provision';
 import { clientConfig, isAwsError } from './common';
@@ -23,16 +37,24 @@ export const provisionerActions = [
   'ecr:CreateRepository',
   'ecr:TagResource',
   'ecr:PutLifecyclePolicy',
+  'ecr:PutImageTagMutability',
+  'ecr:PutImageScanningConfiguration',
+  'ecr:PutRegistryScanningConfiguration',
   'ecr:DeleteRepository',
   'ecr:DescribeImages',
   'iam:CreateRole',
   'iam:TagRole',
   'iam:PutRolePolicy',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:PutRolePermissionsBoundary',
   'iam:ListRolePolicies',
   'iam:DeleteRolePolicy',
+  'iam:ListAttachedRolePolicies',
+  'iam:DetachRolePolicy',
   'iam:DeleteRole',
   'iam:PassRole',
   'codebuild:CreateProject',
+  'codebuild:UpdateProject',
   'codebuild:DeleteProject',
   // Not called directly: ECR calls KMS on the caller's behalf when CreateRepository asks for KMS encryption.
   'kms:CreateGrant',
@@ -61,6 +83,28 @@ export class AwsProvisioner implements Provisioner {
     await this.clients.ecr.send(new PutLifecyclePolicyCommand(input));
   }
 
+  async putImageTagMutability(repositoryName: string, imageTagMutability: 'IMMUTABLE'): Promise<void> {
+    await this.clients.ecr.send(new PutImageTagMutabilityCommand({ repositoryName, imageTagMutability }));
+  }
+
+  async putImageScanningConfiguration(repositoryName: string, scanOnPush: true): Promise<void> {
+    await this.clients.ecr.send(
+      new PutImageScanningConfigurationCommand({
+        repositoryName,
+        imageScanningConfiguration: { scanOnPush },
+      }),
+    );
+  }
+
+  async putRegistryScanningConfiguration(configuration: RegistryScanningConfiguration): Promise<void> {
+    await this.clients.ecr.send(
+      new PutRegistryScanningConfigurationCommand({
+        scanType: configuration.scanType,
+        rules: configuration.rules,
+      }),
+    );
+  }
+
   async createRole(input: ProvisioningPlan['createRole']): Promise<void> {
     await this.clients.iam.send(new CreateRoleCommand(input));
   }
@@ -69,16 +113,55 @@ export class AwsProvisioner implements Provisioner {
     await this.clients.iam.send(new PutRolePolicyCommand(input));
   }
 
+  async updateAssumeRolePolicy(roleName: string, policyDocument: string): Promise<void> {
+    await this.clients.iam.send(
+      new UpdateAssumeRolePolicyCommand({ RoleName: roleName, PolicyDocument: policyDocument }),
+    );
+  }
+
+  async putRolePermissionsBoundary(roleName: string, permissionsBoundaryArn: string): Promise<void> {
+    await this.clients.iam.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: roleName,
+        PermissionsBoundary: permissionsBoundaryArn,
+      }),
+    );
+  }
+
   async createProject(input: ProvisioningPlan['createProject']): Promise<void> {
     await this.clients.codebuild.send(new CreateProjectCommand(input));
+  }
+
+  async updateProject(input: ProjectUpdate): Promise<void> {
+    await this.clients.codebuild.send(new UpdateProjectCommand(input));
   }
 
   async deleteProject(name: string): Promise<void> {
     await this.clients.codebuild.send(new DeleteProjectCommand({ name }));
   }
 
+  /**
+   * IAM refuses DeleteRole (DeleteConflict) while managed policies are attached or inline policies remain:
+   * both go first. A role that is already gone counts as deleted, so a retry finishes a partial delete.
+   */
   async deleteRole(roleName: string): Promise<void> {
     try {
+      const attached: string[] = [];
+      for await (const page of paginateListAttachedRolePolicies(
+        { client: this.clients.iam },
+        { RoleName: roleName },
+      )) {
+        for (const policy of page.AttachedPolicies ?? [])
+          if (policy.PolicyArn) attached.push(policy.PolicyArn);
+      }
+      for (const PolicyArn of attached) {
+        try {
+          await this.clients.iam.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn }));
+        } catch (error) {
+          // Detached meanwhile: carry on.
+          if (!isAwsError(error, 'NoSuchEntityException')) throw error;
+        }
+      }
       for await (const page of paginateListRolePolicies(
         { client: this.clients.iam },
         { RoleName: roleName },

@@ -100,10 +100,15 @@ const OTHER_TARGET_VARIABLES = ['ECR_REPOSITORY', 'ECR_REPOSITORY_URI', 'IMAGE_R
 
 /** The tag on every resource buildwarden creates. */
 export const MANAGED_TAG = { key: 'managed-by', value: 'buildwarden' } as const;
+/**
+ * The token of the request that created a resource: a rollback deletes only what carries its own request's
+ * token, so a request that loses a race never removes what a concurrent one created.
+ */
+export const REQUEST_TOKEN_TAG = 'buildwarden:request';
 /** The service's own tag keys: users may not set them. */
 const RESERVED_TAG_PREFIXES = ['buildwarden:', 'managed-by'];
-/** CodeBuild allows 50 tags per project; buildwarden sets 3 of them. */
-export const MAX_USER_TAGS = 47;
+/** CodeBuild allows 50 tags per project; buildwarden sets 4 of them. */
+export const MAX_USER_TAGS = 46;
 
 export const ROLE_NAME_PREFIX = 'buildwarden-';
 export const ROLE_PATH = '/service-role/';
@@ -565,6 +570,8 @@ export interface ProvisioningContext {
   kmsKeyArn?: string;
   /** A permissions boundary for the build role. */
   permissionsBoundaryArn?: string;
+  /** This request's token, set as tag REQUEST_TOKEN_TAG on everything it creates (a fresh one per request). */
+  requestToken?: string;
 }
 
 /** The service's own configuration cannot produce a compliant project (a 500, not the caller's fault). */
@@ -666,6 +673,9 @@ function checkContext(context: ProvisioningContext): void {
     !/^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/\S+$/.test(context.permissionsBoundaryArn)
   ) {
     problems.push('permissionsBoundaryArn must be an IAM policy ARN');
+  }
+  if (context.requestToken !== undefined && !/^[A-Za-z0-9-]{8,128}$/.test(context.requestToken)) {
+    problems.push('requestToken must be 8 to 128 letters, digits and -');
   }
   if (problems.length > 0) throw new ProvisioningConfigError(`provisioning context: ${problems.join('; ')}`);
 }
@@ -830,6 +840,8 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
   const projectArn = `arn:${partition}:codebuild:${region}:${accountId}:project/${projectName}`;
   const logGroupArn = `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`;
   const kmsKey = repositoryKmsKey(context);
+  const token = context.requestToken;
+  const tokenTag = token !== undefined ? [{ Key: REQUEST_TOKEN_TAG, Value: token }] : [];
 
   const trustPolicy: PolicyDocumentJson = {
     Version: '2012-10-17',
@@ -887,7 +899,7 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
       encryptionConfiguration: { encryptionType: 'KMS', ...(kmsKey !== undefined ? { kmsKey } : {}) },
-      tags: [managedTag, ...request.tags.map((t) => ({ Key: t.key, Value: t.value }))],
+      tags: [managedTag, ...tokenTag, ...request.tags.map((t) => ({ Key: t.key, Value: t.value }))],
     },
     putLifecyclePolicy: {
       repositoryName,
@@ -900,7 +912,7 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
       ...(context.permissionsBoundaryArn !== undefined
         ? { PermissionsBoundary: context.permissionsBoundaryArn }
         : {}),
-      Tags: [managedTag],
+      Tags: [managedTag, ...tokenTag],
     },
     putRolePolicy: { RoleName: roleName, PolicyName: BUILD_POLICY_NAME, PolicyDocument: policyText },
     createProject: {
@@ -932,6 +944,7 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
         { ...MANAGED_TAG },
         { key: DOCKER_BUILD_TAG, value: 'true' },
         { key: REPOSITORY_TAG, value: repositoryName },
+        ...tokenTag.map(({ Key, Value }) => ({ key: Key, value: Value })),
         ...request.tags.map(({ key, value }) => ({ key, value })),
       ],
     },
@@ -986,6 +999,14 @@ export function diffSpecs(a: ProjectSpec, b: ProjectSpec): string[] {
     if (left.get(path) !== right.get(path)) diff.push(path);
   }
   return diff;
+}
+
+/**
+ * One text for a spec, equal for specs `diffSpecs` finds identical (variables and tags in any order): what
+ * requests in flight for one name are compared by, as a hash.
+ */
+export function canonicalSpecText(spec: ProjectSpec): string {
+  return JSON.stringify([...leaves(spec)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1064,7 +1085,12 @@ export function expectedState(plan: ProvisioningPlan): ExpectedState {
 }
 
 /** Tags buildwarden sets on every managed project itself: not part of the spec a team asked for. */
-const MANAGED_TAG_KEYS = new Set<string>([MANAGED_TAG.key, DOCKER_BUILD_TAG, REPOSITORY_TAG]);
+const MANAGED_TAG_KEYS = new Set<string>([
+  MANAGED_TAG.key,
+  DOCKER_BUILD_TAG,
+  REPOSITORY_TAG,
+  REQUEST_TOKEN_TAG,
+]);
 
 /** The spec an existing managed project was created from, read back from the project (BatchGetProjects item). */
 export function specOfProject(project: Project): ProjectSpec {

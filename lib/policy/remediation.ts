@@ -184,7 +184,12 @@ function repositoryLevelScanning(
   };
 }
 
-function planScanning(
+/**
+ * The write that makes the repository scanned (repository scanOnPush, or a registry rule filter when the
+ * guardrails or enhanced scanning ask for one), or why it is refused. Provisioning covers new repositories
+ * with it too.
+ */
+export function planScanning(
   repository: Repository,
   registryScanning: RegistryScanningConfiguration | undefined,
   guardrails: Guardrails,

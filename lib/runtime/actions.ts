@@ -9,6 +9,7 @@ import { ecrReadActions } from '../aws/ecr';
 import { iamPolicyUsageActions, iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
 import { provisionerActions } from '../aws/provisioner';
+import { provisioningClaimActions } from '../aws/provisioning-claims';
 import { remediatorActions } from '../aws/remediator';
 import { scanFindingsActions } from '../aws/scan-findings';
 import { snsActions } from '../aws/sns';
@@ -34,6 +35,7 @@ export const functionActions = {
   verdictApi: [...verdictReadActions, ...stsActions],
   projectsApi: [
     ...provisionerActions,
+    ...provisioningClaimActions,
     'ecr:DescribeRepositories',
     'ecr:GetLifecyclePolicy',
     'ecr:GetRepositoryPolicy',

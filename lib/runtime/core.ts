@@ -27,7 +27,8 @@ let sandboxQueue: Promise<unknown> = Promise.resolve();
 /**
  * Runs one invocation's use case against the account: the real one through the SDK adapters, or the
  * sandbox account read from BUILDWARDEN_SANDBOX_FILE and written back afterwards, one invocation at a time
- * so state persists across requests.
+ * so state persists across requests. One at a time across serverless-offline's worker threads and other
+ * processes too: the queue orders this thread's invocations, the lock file all of them.
  */
 export async function withAccount<D, T>(
   wiring: Wiring<D>,
@@ -38,12 +39,15 @@ export async function withAccount<D, T>(
   if (!file) return use({ ...wiring.aws(await (account ??= currentAccount()), cfg), sandbox: false });
   // Loaded only on the local stage: deployed functions never evaluate the sandbox module at cold start.
   const { SandboxAccount: Sandbox } = await import('../sandbox/account');
-  const run = sandboxQueue.then(async () => {
-    const sandbox = Sandbox.fromFile(file);
-    const result = await use({ ...wiring.sandbox(sandbox), sandbox: true });
-    sandbox.saveTo(file);
-    return result;
-  });
+  const { withFileLock } = await import('../sandbox/file-store');
+  const run = sandboxQueue.then(() =>
+    withFileLock(file, async () => {
+      const sandbox = Sandbox.fromFile(file);
+      const result = await use({ ...wiring.sandbox(sandbox), sandbox: true });
+      sandbox.saveTo(file);
+      return result;
+    }),
+  );
   sandboxQueue = run.catch(() => undefined);
   return run;
 }

@@ -1,18 +1,33 @@
-/** Wiring of the provisioning API: ECR, IAM and CodeBuild reads and writes. */
+/** Wiring of the provisioning API: ECR, IAM and CodeBuild reads and writes, claims on project names. */
 import { CodeBuildProjects } from '../aws/codebuild';
 import { EcrRegistry } from '../aws/ecr';
 import { IamIdentity } from '../aws/iam';
 import { AwsProvisioner } from '../aws/provisioner';
+import { DynamoProvisioningClaims } from '../aws/provisioning-claims';
+import { required, type RuntimeConfig } from '../config';
+import type { ProvisioningClaims } from '../ports';
 import type { ProvisioningDeps } from '../usecases/provisioning';
 import type { Wiring } from './core';
 
+/** Claims in the idempotency table, which is required on first use (reads never need it). */
+function dynamoClaims(config: RuntimeConfig): ProvisioningClaims {
+  let claims: DynamoProvisioningClaims | undefined;
+  const table = () => (claims ??= new DynamoProvisioningClaims(required(config, 'IDEMPOTENCY_TABLE')));
+  return {
+    claimName: (claim, now) => table().claimName(claim, now),
+    readClaim: (name) => table().readClaim(name),
+    endClaim: (name, token, state, keepUntil) => table().endClaim(name, token, state, keepUntil),
+  };
+}
+
 export const projectsWiring: Wiring<ProvisioningDeps> = {
-  aws: (account) => ({
+  aws: (account, config) => ({
     account,
     registry: new EcrRegistry(),
     projects: new CodeBuildProjects(),
     identity: new IamIdentity(),
     provisioner: new AwsProvisioner(),
+    claims: dynamoClaims(config),
   }),
   sandbox: (s) => s.ports(),
 };

@@ -3,14 +3,16 @@
  * It implements the same ports as the SDK adapters so the use cases, the CLI and the demo run locally.
  * Nothing here talks to AWS. Pages are cut at the sizes the real APIs use, so call counts are comparable.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type {
   AccountInfo,
   ImagesOption,
   IdentityReader,
+  NameClaim,
   Notification,
   Notifier,
   ProjectReader,
+  ProvisioningClaims,
   RegistryReader,
   Remediator,
   RepositoryDetails,
@@ -19,6 +21,7 @@ import type {
   StoredVerdict,
   VerdictStore,
 } from '../ports';
+import type { ProjectUpdate } from '../policy/convergence';
 import type { ProvisioningPlan } from '../policy/provision';
 import { partitionOf } from '../policy/snapshot';
 import { projectSchema, repositorySchema, roleSchema } from '../policy/model';
@@ -34,6 +37,7 @@ import type {
 } from '../policy/model';
 import { parseSnapshot, type Snapshot } from '../policy/snapshot';
 import type { FaultInjector } from './faults';
+import { writeFileAtomic } from './file-store';
 
 export const DESCRIBE_REPOSITORIES_PAGE = 1000;
 export const BATCH_GET_PROJECTS_MAX = 100;
@@ -59,7 +63,8 @@ export class SandboxAccount
     Remediator,
     ScanFindingsReader,
     VerdictStore,
-    Provisioner
+    Provisioner,
+    ProvisioningClaims
 {
   readonly calls: CallLog = new Map();
   /** SIMULATED throttling, server errors, latency and rate limits (lib/sandbox/faults.ts); none when unset. */
@@ -76,11 +81,12 @@ export class SandboxAccount
     return new SandboxAccount(parseSnapshot(readFileSync(path, 'utf8'), path));
   }
 
-  /** Writes the account back in snapshot format, atomically (a crash never leaves half a file). */
+  /**
+   * Writes the account back in snapshot format, atomically (a crash never leaves half a file, and writers in
+   * other threads or processes never share a temporary file).
+   */
   saveTo(path: string): void {
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.snapshot, null, 2)}\n`);
-    renameSync(tmp, path);
+    writeFileAtomic(path, `${JSON.stringify(this.snapshot, null, 2)}\n`);
   }
 
   get info(): AccountInfo {
@@ -99,6 +105,7 @@ export class SandboxAccount
       findings: this,
       verdicts: this,
       provisioner: this,
+      claims: this,
     } satisfies Record<string, unknown>;
   }
 
@@ -404,6 +411,22 @@ export class SandboxAccount
     await this.apply({ type: 'PutLifecyclePolicy', ...input });
   }
 
+  async putImageTagMutability(repositoryName: string, imageTagMutability: 'IMMUTABLE'): Promise<void> {
+    await this.apply({ type: 'PutImageTagMutability', repositoryName, imageTagMutability });
+  }
+
+  async putImageScanningConfiguration(repositoryName: string, scanOnPush: true): Promise<void> {
+    await this.apply({ type: 'PutImageScanningConfiguration', repositoryName, scanOnPush });
+  }
+
+  async putRegistryScanningConfiguration(configuration: RegistryScanningConfiguration): Promise<void> {
+    await this.apply({
+      type: 'PutRegistryScanningConfiguration',
+      scanType: configuration.scanType,
+      rules: configuration.rules,
+    });
+  }
+
   async createRole(input: ProvisioningPlan['createRole']): Promise<void> {
     await this.call('iam:CreateRole');
     if (this.snapshot.iam.roles.some((r) => r.RoleName === input.RoleName)) {
@@ -442,6 +465,28 @@ export class SandboxAccount
     });
   }
 
+  async updateAssumeRolePolicy(roleName: string, policyDocument: string): Promise<void> {
+    await this.call('iam:UpdateAssumeRolePolicy');
+    const role = this.existingRole(roleName);
+    role.AssumeRolePolicyDocument = JSON.parse(policyDocument) as Role['AssumeRolePolicyDocument'];
+  }
+
+  async putRolePermissionsBoundary(roleName: string, permissionsBoundaryArn: string): Promise<void> {
+    await this.call('iam:PutRolePermissionsBoundary');
+    const role = this.existingRole(roleName);
+    role.PermissionsBoundary = {
+      PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+      PermissionsBoundaryArn: permissionsBoundaryArn,
+    };
+  }
+
+  private existingRole(roleName: string): Role {
+    const role = this.snapshot.iam.roles.find((r) => r.RoleName === roleName);
+    if (!role)
+      throw simulatedAwsError('NoSuchEntityException', `The role with name ${roleName} cannot be found.`);
+    return role;
+  }
+
   async createProject(input: ProvisioningPlan['createProject']): Promise<void> {
     await this.call('codebuild:CreateProject');
     if (this.snapshot.codebuild.projects.some((p) => p.name === input.name)) {
@@ -465,29 +510,60 @@ export class SandboxAccount
     );
   }
 
+  /** As UpdateProject: each structure given replaces the project's; tags, when given, replace its tags. */
+  async updateProject(input: ProjectUpdate): Promise<void> {
+    await this.call('codebuild:UpdateProject');
+    const projects = this.snapshot.codebuild.projects;
+    const index = projects.findIndex((p) => p.name === input.name);
+    if (index < 0)
+      throw simulatedAwsError('ResourceNotFoundException', `Project cannot be found: ${input.name}`);
+    projects[index] = projectSchema.parse({
+      ...projects[index],
+      ...structuredClone(input),
+      lastModified: new Date().toISOString(),
+    });
+  }
+
   async deleteProject(name: string): Promise<void> {
     await this.call('codebuild:DeleteProject');
     // DeleteProject succeeds for a project that does not exist.
     this.snapshot.codebuild.projects = this.snapshot.codebuild.projects.filter((p) => p.name !== name);
   }
 
+  /**
+   * As the AWS adapter does it: detach the managed policies, delete the inline ones, then DeleteRole, which
+   * IAM refuses (DeleteConflict) while any policy remains. A role already gone counts as deleted.
+   */
   async deleteRole(roleName: string): Promise<void> {
+    await this.call('iam:ListAttachedRolePolicies');
     const role = this.snapshot.iam.roles.find((r) => r.RoleName === roleName);
-    if (!role)
-      throw simulatedAwsError('NoSuchEntityException', `The role with name ${roleName} cannot be found.`);
-    for (let i = 0; i < role.RolePolicyList.length; i++) await this.call('iam:DeleteRolePolicy');
+    if (!role) return;
+    for (const attached of [...role.AttachedManagedPolicies]) {
+      await this.call('iam:DetachRolePolicy');
+      role.AttachedManagedPolicies = role.AttachedManagedPolicies.filter(
+        (p) => p.PolicyArn !== attached.PolicyArn,
+      );
+    }
+    await this.call('iam:ListRolePolicies');
+    for (const inline of [...role.RolePolicyList]) {
+      await this.call('iam:DeleteRolePolicy');
+      role.RolePolicyList = role.RolePolicyList.filter((p) => p.PolicyName !== inline.PolicyName);
+    }
     await this.call('iam:DeleteRole');
+    if (role.AttachedManagedPolicies.length > 0 || role.RolePolicyList.length > 0) {
+      throw simulatedAwsError(
+        'DeleteConflictException',
+        'Cannot delete entity, must detach all policies first.',
+      );
+    }
     this.snapshot.iam.roles = this.snapshot.iam.roles.filter((r) => r.RoleName !== roleName);
   }
 
+  /** A repository already gone counts as deleted, as in the AWS adapter. */
   async deleteRepository(repositoryName: string, force: boolean): Promise<void> {
     await this.call('ecr:DeleteRepository');
     const repository = this.findRepository(repositoryName);
-    if (!repository)
-      throw simulatedAwsError(
-        'RepositoryNotFoundException',
-        `The repository '${repositoryName}' does not exist`,
-      );
+    if (!repository) return;
     if (!force && (repository.images?.length ?? 0) > 0) {
       throw simulatedAwsError(
         'RepositoryNotEmptyException',
@@ -502,6 +578,41 @@ export class SandboxAccount
   async imageCount(repositoryName: string): Promise<number> {
     await this.call('ecr:DescribeImages');
     return this.findRepository(repositoryName)?.images?.length ?? 0;
+  }
+
+  // -- ProvisioningClaims: in memory, with the conditional write's semantics. The file-backed local stack
+  // runs one invocation at a time (lib/sandbox/file-store.ts), so claims never outlive an invocation there.
+
+  private readonly claims = new Map<string, NameClaim>();
+
+  async claimName(
+    claim: Omit<NameClaim, 'state'>,
+    now: number,
+  ): Promise<{ claimed: true } | { claimed: false; holder: NameClaim }> {
+    await this.call('dynamodb:PutItem');
+    const held = this.claims.get(claim.name);
+    if (held && held.state === 'in-progress' && held.expiresAt >= now) {
+      await this.call('dynamodb:GetItem');
+      return { claimed: false, holder: structuredClone(held) };
+    }
+    this.claims.set(claim.name, { ...claim, state: 'in-progress' });
+    return { claimed: true };
+  }
+
+  async readClaim(name: string): Promise<NameClaim | undefined> {
+    await this.call('dynamodb:GetItem');
+    return structuredClone(this.claims.get(name));
+  }
+
+  async endClaim(
+    name: string,
+    token: string,
+    state: 'succeeded' | 'failed',
+    keepUntil: number,
+  ): Promise<void> {
+    await this.call('dynamodb:UpdateItem');
+    const held = this.claims.get(name);
+    if (held?.token === token) this.claims.set(name, { ...held, state, expiresAt: keepUntil });
   }
 
   async authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }> {

@@ -49,3 +49,35 @@ export class ProvisioningFailedError extends Error {
     this.name = 'ProvisioningFailedError';
   }
 }
+
+/**
+ * Another request is provisioning the same name: with a different spec, or an identical one that is still in
+ * progress or failed while this one waited; or it created a resource of that name while this one ran.
+ */
+export class ConcurrentProvisioningError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConcurrentProvisioningError';
+  }
+}
+
+/** Under enhanced scanning the repository cannot be covered by a registry rule (refused before creating). */
+export class RegistryCoverageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RegistryCoverageError';
+  }
+}
+
+/** Restoring a drifted project failed at a step; what was restored stays, and the same request finishes it. */
+export class RepairFailedError extends ProvisioningFailedError {
+  constructor(
+    step: string,
+    reason: string,
+    readonly repaired: string[],
+  ) {
+    super(step, reason, []);
+    this.message = `repairing failed at step ${step}; what was repaired stays: send the same request again to finish`;
+    this.name = 'RepairFailedError';
+  }
+}

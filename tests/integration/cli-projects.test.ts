@@ -286,6 +286,7 @@ describe('buildwarden projects delete', () => {
         'arn:aws:iam::123456789012:role/service-role/buildwarden-payments-ledger',
         'arn:aws:codebuild:us-east-1:123456789012:project/payments-ledger',
       ],
+      alreadyGone: [],
     });
     expect(readSnapshot(snapshot)).toEqual(JSON.parse(demoText));
   });
@@ -352,5 +353,106 @@ describe('buildwarden projects delete', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--save goes with --snapshot/);
+  });
+});
+
+/** Changes the saved snapshot file in place. */
+function editSnapshot(file: string, edit: (snapshot: Snapshot) => void): void {
+  const saved = readSnapshot(file);
+  edit(saved);
+  writeFileSync(file, JSON.stringify(saved));
+}
+
+const ROLE_NAME = 'buildwarden-payments-ledger';
+
+describe('buildwarden projects create on a drifted project', () => {
+  it('exits 0, prints status repaired naming what it restored, and with --save keeps the repair', async () => {
+    // Prepare
+    const snapshot = await snapshotWithLedger();
+    editSnapshot(snapshot, (s) => {
+      s.iam.roles.find((r) => r.RoleName === ROLE_NAME)!.RolePolicyList = [];
+    });
+
+    // Act
+    const result = await create(bodyFile(), snapshot, '--save');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      status: 'repaired',
+      repaired: [{ part: 'role.buildPolicy', status: 'missing' }],
+    });
+    const role = readSnapshot(snapshot).iam.roles.find((r) => r.RoleName === ROLE_NAME)!;
+    expect(role.RolePolicyList.map((p) => p.PolicyName)).toEqual(['buildwarden-build']);
+  });
+
+  it('exits 1 and names on stderr a part it does not repair', async () => {
+    // Prepare
+    const snapshot = await snapshotWithLedger();
+    editSnapshot(snapshot, (s) => {
+      s.ecr.repositories.find((r) => r.repositoryName === NAME)!.encryptionConfiguration = {
+        encryptionType: 'AES256',
+      };
+    });
+
+    // Act
+    const result = await create(bodyFile(), snapshot);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ status: 'unchanged' });
+    expect(result.stderr).toMatch(/^buildwarden: not repaired: repository\.encryption: /m);
+  });
+});
+
+describe('buildwarden projects show: the parts', () => {
+  it('exits 1 and names the missing role among the parts', async () => {
+    // Prepare
+    const snapshot = await snapshotWithLedger();
+    editSnapshot(snapshot, (s) => {
+      s.iam.roles = s.iam.roles.filter((r) => r.RoleName !== ROLE_NAME);
+    });
+
+    // Act
+    const result = await cli(['projects', 'show', NAME, '--snapshot', snapshot, '--config', CONFIG]);
+
+    // Assess
+    expect(result.code).toBe(1);
+    const shown = JSON.parse(result.stdout) as { parts: { part: string; status: string }[] };
+    expect(shown.parts.filter((p) => p.status !== 'ok')).toEqual([
+      { part: 'role', status: 'missing', detail: `role ${ROLE_NAME} does not exist` },
+    ]);
+  });
+});
+
+describe('buildwarden projects delete: resumable', () => {
+  it('removes a managed repository and role left over after the project is gone, listing the project as already gone', async () => {
+    // Prepare
+    const snapshot = await snapshotWithLedger();
+    editSnapshot(snapshot, (s) => {
+      s.codebuild.projects = s.codebuild.projects.filter((p) => p.name !== 'payments-ledger');
+    });
+
+    // Act
+    const result = await cli(['projects', 'delete', NAME, '--snapshot', snapshot, '--save']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      deleted: [
+        'arn:aws:ecr:us-east-1:123456789012:repository/payments/ledger',
+        `arn:aws:iam::123456789012:role/service-role/${ROLE_NAME}`,
+      ],
+      alreadyGone: ['arn:aws:codebuild:us-east-1:123456789012:project/payments-ledger'],
+    });
+    expect(readSnapshot(snapshot)).toEqual(JSON.parse(demoText));
+  });
+
+  it('details how to finish a partial delete', async () => {
+    // Act
+    const result = await cli(['projects', 'delete', '--help']);
+
+    // Assess
+    expect(result.stdout).toMatch(/Run it again to finish a delete that failed part way/);
   });
 });

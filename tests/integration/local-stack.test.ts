@@ -1,11 +1,13 @@
 /**
  * `npm start` as the README shows it: serverless-offline serves the HTTP API on a file-backed sandbox account;
- * a project created over HTTP is then visible to `buildwarden audit --snapshot` on the same file.
+ * a project created over HTTP is then visible to `buildwarden audit --snapshot` on the same file. Parallel
+ * requests run in serverless-offline's worker threads against that one file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Snapshot } from '../../lib/policy/snapshot';
 import { cli } from '../fixtures/cli';
 import { REPO_ROOT } from '../fixtures/load';
 
@@ -55,6 +57,16 @@ const body = JSON.parse(readFileSync(path.join(REPO_ROOT, 'demo/new-project.json
   unknown
 >;
 
+/** POST /projects with `json`, its response read (so the connection is released). */
+async function post(json: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${base}/projects`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(json),
+  });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
 describe('the local stack', () => {
   test('POST /projects creates a project that the audit of the same sandbox file then sees as compliant', async () => {
     const created = await fetch(`${base}/projects`, {
@@ -81,6 +93,42 @@ describe('the local stack', () => {
 
     expect(again.status).toBe(200);
   }, 30_000);
+
+  test('10 identical POSTs at once: one project, one 201, the others 200, no 5xx', async () => {
+    // Prepare
+    const identical = { ...body, name: 'race/same' };
+
+    // Act
+    const responses = await Promise.all(Array.from({ length: 10 }, () => post(identical)));
+
+    // Assess
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    const saved = JSON.parse(readFileSync(sandboxFile, 'utf8')) as Snapshot;
+    expect(saved.codebuild.projects.filter((p) => p.name === 'race-same')).toHaveLength(1);
+    expect(saved.ecr.repositories.filter((r) => r.repositoryName === 'race/same')).toHaveLength(1);
+  }, 90_000);
+
+  test('20 distinct POSTs at once: twenty 201s, and each project is found afterwards', async () => {
+    // Prepare
+    const names = Array.from({ length: 20 }, (_, i) => `race/distinct-${i}`);
+
+    // Act
+    const responses = await Promise.all(names.map((name) => post({ ...body, name })));
+
+    // Assess
+    expect(responses.map((r) => r.status)).toEqual(names.map(() => 201));
+    const found = await Promise.all(names.map((name) => fetch(`${base}/projects/${name}`)));
+    expect(found.map((r) => r.status)).toEqual(names.map(() => 200));
+    const saved = JSON.parse(readFileSync(sandboxFile, 'utf8')) as Snapshot;
+    for (const name of names) {
+      expect(saved.codebuild.projects.filter((p) => p.name === name.replace('/', '-'))).toHaveLength(1);
+    }
+  }, 90_000);
+
+  test('leaves no lock or temporary file beside the sandbox file', () => {
+    expect(readdirSync(path.dirname(sandboxFile))).toEqual(['account.json']);
+  });
 
   test('the verdict API answers 404 for an image not scanned yet', async () => {
     const response = await fetch(`${base}/images/web/frontend/sha256:${'a'.repeat(64)}/verdict`);

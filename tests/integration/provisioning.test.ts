@@ -7,12 +7,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sandboxDeps } from '../../lib/cli/deps';
 import { parseGuardrails, RULE_IDS } from '../../lib/policy/guardrails';
-import type { Repository } from '../../lib/policy/model';
+import type { RegistryScanningConfiguration, Repository } from '../../lib/policy/model';
 import { parseSnapshot, type Snapshot } from '../../lib/policy/snapshot';
 import type { Provisioner } from '../../lib/ports';
 import { SandboxAccount, simulatedAwsError } from '../../lib/sandbox/account';
 import { runAudit } from '../../lib/usecases/audit';
 import {
+  ConcurrentProvisioningError,
   createManagedProject,
   deleteManagedProject,
   listManagedProjects,
@@ -20,12 +21,14 @@ import {
   ProjectConflictError,
   ProjectNotFoundError,
   ProvisioningFailedError,
+  RegistryCoverageError,
+  RepairFailedError,
   RepositoryNotEmptyError,
   showManagedProject,
   type ProvisioningDeps,
 } from '../../lib/usecases/provisioning';
 import { NOW } from '../fixtures/builders';
-import { REPO_ROOT } from '../fixtures/load';
+import { awsSample, REPO_ROOT } from '../fixtures/load';
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
@@ -121,13 +124,23 @@ function provisionerWith(
       if (error) throw error;
       return (sandbox[method] as (...a: unknown[]) => Promise<unknown>).apply(sandbox, args);
     };
-  const methods: Method[] = [
-    ...CREATE_STEPS,
-    'deleteProject',
-    'deleteRole',
-    'deleteRepository',
-    'imageCount',
-  ];
+  const methods = Object.keys({
+    createRepository: true,
+    putLifecyclePolicy: true,
+    createRole: true,
+    putRolePolicy: true,
+    createProject: true,
+    putImageTagMutability: true,
+    putImageScanningConfiguration: true,
+    putRegistryScanningConfiguration: true,
+    updateAssumeRolePolicy: true,
+    putRolePermissionsBoundary: true,
+    updateProject: true,
+    deleteProject: true,
+    deleteRole: true,
+    deleteRepository: true,
+    imageCount: true,
+  } satisfies Record<Method, true>) as Method[];
   return {
     ...(Object.fromEntries(methods.map((m) => [m, wrap(m)])) as unknown as Provisioner),
     attempts: (method) => attempts.get(method) ?? 0,
@@ -167,7 +180,7 @@ describe('createManagedProject on the sandbox: a new project', () => {
     const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(result).toEqual({ status: 201, body: CREATED });
+    expect(result).toEqual({ status: 201, body: { status: 'created', ...CREATED } });
   });
 
   it('creates exactly the repository, the role with its one inline policy and the project', async () => {
@@ -226,7 +239,7 @@ describe('createManagedProject on the sandbox: the same name again', () => {
     const again = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(again).toEqual({ status: 200, body: CREATED });
+    expect(again).toEqual({ status: 200, body: { status: 'unchanged', ...CREATED } });
   });
 
   it('creates nothing for the identical request', async () => {
@@ -519,7 +532,7 @@ describe('createManagedProject on the sandbox: IAM propagation delay on CreatePr
     const result = await createManagedProject(requestBody(), depsOf(sandbox, provisioner), { guardrails });
 
     // Assess
-    expect(result).toEqual({ status: 201, body: CREATED });
+    expect(result).toEqual({ status: 201, body: { status: 'created', ...CREATED } });
     expect(provisioner.attempts('createProject')).toBe(3);
   });
 
@@ -600,7 +613,7 @@ describe('listManagedProjects on the sandbox', () => {
     );
 
     // Act
-    const listed = await listManagedProjects(depsOf(sandbox), guardrails);
+    const listed = await listManagedProjects(depsOf(sandbox), { guardrails });
 
     // Assess
     expect(listed).toEqual([
@@ -612,6 +625,7 @@ describe('listManagedProjects on the sandbox', () => {
         roleArn: CREATED.roleArn,
         compliant: true,
         findings: [],
+        parts: expect.any(Array),
       },
       {
         name: 'web/admin',
@@ -621,8 +635,10 @@ describe('listManagedProjects on the sandbox', () => {
         roleArn: 'arn:aws:iam::123456789012:role/service-role/buildwarden-web-admin',
         compliant: true,
         findings: [],
+        parts: expect.any(Array),
       },
     ]);
+    expect(listed.flatMap((p) => p.parts).filter((part) => part.status !== 'ok')).toEqual([]);
   });
 
   it('lists nothing in the demo account, whose projects buildwarden did not create', async () => {
@@ -630,7 +646,7 @@ describe('listManagedProjects on the sandbox', () => {
     const sandbox = demoSandbox();
 
     // Act
-    const listed = await listManagedProjects(depsOf(sandbox), guardrails);
+    const listed = await listManagedProjects(depsOf(sandbox), { guardrails });
 
     // Assess
     expect(listed).toEqual([]);
@@ -643,7 +659,7 @@ describe('showManagedProject on the sandbox', () => {
     const sandbox = await sandboxWithLedger();
 
     // Act
-    const shown = await showManagedProject(NAME, depsOf(sandbox), guardrails);
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
 
     // Assess
     expect(shown).toMatchObject({
@@ -660,7 +676,7 @@ describe('showManagedProject on the sandbox', () => {
     repositoryIn(sandbox, NAME).imageTagMutability = 'MUTABLE';
 
     // Act
-    const shown = await showManagedProject(NAME, depsOf(sandbox), guardrails);
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
 
     // Assess
     expect(shown.compliant).toBe(false);
@@ -678,7 +694,7 @@ describe('showManagedProject on the sandbox', () => {
     const sandbox = await sandboxWithLedger();
 
     // Act
-    const shown = await showManagedProject(PROJECT_NAME, depsOf(sandbox), guardrails);
+    const shown = await showManagedProject(PROJECT_NAME, depsOf(sandbox), { guardrails });
 
     // Assess
     expect(shown.projectArn).toBe(CREATED.projectArn);
@@ -689,7 +705,7 @@ describe('showManagedProject on the sandbox', () => {
     const sandbox = demoSandbox();
 
     // Act
-    const error = await rejectionOf(showManagedProject('nobody/here', depsOf(sandbox), guardrails));
+    const error = await rejectionOf(showManagedProject('nobody/here', depsOf(sandbox), { guardrails }));
 
     // Assess
     expect(error).toBeInstanceOf(ProjectNotFoundError);
@@ -700,7 +716,9 @@ describe('showManagedProject on the sandbox', () => {
     const sandbox = demoSandbox();
 
     // Act
-    const error = await rejectionOf(showManagedProject('payments-api-build', depsOf(sandbox), guardrails));
+    const error = await rejectionOf(
+      showManagedProject('payments-api-build', depsOf(sandbox), { guardrails }),
+    );
 
     // Assess
     expect(error).toBeInstanceOf(NotManagedError);
@@ -722,7 +740,10 @@ describe('deleteManagedProject on the sandbox', () => {
     const result = await deleteManagedProject(NAME, depsOf(sandbox), { force: false });
 
     // Assess
-    expect(result).toEqual({ deleted: [CREATED.repositoryArn, CREATED.roleArn, CREATED.projectArn] });
+    expect(result).toEqual({
+      deleted: [CREATED.repositoryArn, CREATED.roleArn, CREATED.projectArn],
+      alreadyGone: [],
+    });
   });
 
   it('leaves the account as it was before the project was created', async () => {
@@ -818,5 +839,541 @@ describe('deleteManagedProject on the sandbox', () => {
     // Assess
     expect(sandbox.snapshot).toEqual(snapshot);
     expect(writeCalls(sandbox)).toEqual({});
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Convergence: an identical create on a project whose parts drifted
+
+function roleIn(sandbox: SandboxAccount, name: string = ROLE_NAME) {
+  const found = sandbox.snapshot.iam.roles.find((r) => r.RoleName === name);
+  if (!found) throw new Error(`test setup: no role ${name}`);
+  return found;
+}
+
+function projectIn(sandbox: SandboxAccount, name: string = PROJECT_NAME) {
+  const found = sandbox.snapshot.codebuild.projects.find((p) => p.name === name);
+  if (!found) throw new Error(`test setup: no project ${name}`);
+  return found;
+}
+
+/** The findings on the ledger's own resources that are not compliant, as `rule status` lines. */
+async function ledgerViolations(sandbox: SandboxAccount): Promise<string[]> {
+  const report = await runAudit(sandboxDeps(sandbox), guardrails, { now: NOW });
+  const own = new Set([CREATED.repositoryArn, CREATED.roleArn, CREATED.projectArn]);
+  return report.findings
+    .filter((f) => own.has(f.resourceArn) && f.status !== 'compliant')
+    .map((f) => `${f.ruleId} ${f.status}`);
+}
+
+const repairedParts = (body: { repaired?: { part: string; status: string }[] }) =>
+  (body.repaired ?? []).map((p) => `${p.part} ${p.status}`);
+
+describe('createManagedProject on the sandbox: the identical request on a drifted project', () => {
+  it('restores a deleted inline policy and answers 200 status repaired naming it', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    roleIn(sandbox).RolePolicyList = [];
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ ...CREATED, status: 'repaired' });
+    expect(repairedParts(result.body)).toEqual(['role.buildPolicy missing']);
+    expect(roleIn(sandbox).RolePolicyList.map((p) => p.PolicyName)).toEqual(['buildwarden-build']);
+  });
+
+  it('recreates a deleted repository with its lifecycle policy, tagged with the repairing request token', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    sandbox.snapshot.ecr.repositories = sandbox.snapshot.ecr.repositories.filter(
+      (r) => r.repositoryName !== NAME,
+    );
+    const deps = { ...depsOf(sandbox), newRequestToken: () => 'repairing-request-0001' };
+
+    // Act
+    const result = await createManagedProject(requestBody(), deps, { guardrails });
+
+    // Assess
+    expect(repairedParts(result.body)).toEqual(['repository missing']);
+    expect(repositoryIn(sandbox, NAME).lifecyclePolicyText).toBeDefined();
+    expect(repositoryIn(sandbox, NAME).tags).toContainEqual({
+      Key: 'buildwarden:request',
+      Value: 'repairing-request-0001',
+    });
+    expect(await ledgerViolations(sandbox)).toEqual([]);
+  });
+
+  it('recreates a deleted role with its build policy', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    sandbox.snapshot.iam.roles = sandbox.snapshot.iam.roles.filter((r) => r.RoleName !== ROLE_NAME);
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(repairedParts(result.body)).toEqual(['role missing']);
+    expect(roleIn(sandbox).RolePolicyList.map((p) => p.PolicyName)).toEqual(['buildwarden-build']);
+    expect(await ledgerViolations(sandbox)).toEqual([]);
+  });
+
+  it('restores tag immutability, scan on push and the lifecycle policy in one request', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    const repository = repositoryIn(sandbox, NAME);
+    repository.imageTagMutability = 'MUTABLE';
+    repository.imageScanningConfiguration = { scanOnPush: false };
+    delete repository.lifecyclePolicyText;
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(repairedParts(result.body)).toEqual([
+      'repository.tagMutability drifted',
+      'repository.scanning drifted',
+      'repository.lifecyclePolicy missing',
+    ]);
+    expect(await ledgerViolations(sandbox)).toEqual([]);
+  });
+
+  it('puts back a changed trust policy', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    const before = structuredClone(roleIn(sandbox).AssumeRolePolicyDocument);
+    roleIn(sandbox).AssumeRolePolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'codebuild.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    };
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(repairedParts(result.body)).toEqual(['role.trustPolicy drifted']);
+    expect(roleIn(sandbox).AssumeRolePolicyDocument).toEqual(before);
+  });
+
+  it('updates the project back when its service role and logs were changed', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    const project = projectIn(sandbox);
+    project.serviceRole = 'arn:aws:iam::123456789012:role/payments-build-role';
+    project.logsConfig = { cloudWatchLogs: { status: 'DISABLED' } };
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(repairedParts(result.body)).toEqual(['project drifted']);
+    expect(projectIn(sandbox)).toMatchObject({
+      serviceRole: CREATED.roleArn,
+      logsConfig: { cloudWatchLogs: { status: 'ENABLED', groupName: `/aws/codebuild/${PROJECT_NAME}` } },
+    });
+    expect(writeCalls(sandbox)['codebuild:UpdateProject']).toBe(1);
+  });
+
+  it('keeps the project user tags and request token when it updates the project', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    const tagsBefore = structuredClone(projectIn(sandbox).tags);
+    projectIn(sandbox).environment!.privilegedMode = false;
+
+    // Act
+    await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    const byKey = (t: { key: string }[]) => [...t].sort((a, b) => a.key.localeCompare(b.key));
+    expect(byKey(projectIn(sandbox).tags!)).toEqual(byKey(tagsBefore!));
+  });
+
+  it('reports a repository encrypted otherwise as unrepaired and changes nothing', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    repositoryIn(sandbox, NAME).encryptionConfiguration = { encryptionType: 'AES256' };
+    const snapshot = snapshotOf(sandbox);
+    const before = writeCalls(sandbox);
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(result).toMatchObject({
+      status: 200,
+      body: {
+        status: 'unchanged',
+        unrepaired: [expect.objectContaining({ part: 'repository.encryption', status: 'drifted' })],
+      },
+    });
+    expect(sandbox.snapshot).toEqual(snapshot);
+    expect(writeCalls(sandbox)).toEqual(before);
+  });
+
+  it('reports a managed policy someone attached to the role as unrepaired, and leaves it attached', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    roleIn(sandbox).AttachedManagedPolicies = [
+      { PolicyName: 'SecurityAudit', PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' },
+    ];
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(result.body.unrepaired?.map((p) => p.part)).toEqual(['role.otherPolicies']);
+    expect(roleIn(sandbox).AttachedManagedPolicies).toHaveLength(1);
+  });
+
+  it('answers unchanged for the identical request once repaired', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    roleIn(sandbox).RolePolicyList = [];
+    await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Act
+    const again = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(again).toEqual({ status: 200, body: { status: 'unchanged', ...CREATED } });
+  });
+
+  it('fails with RepairFailedError naming the step and what it repaired before; running it again finishes', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    repositoryIn(sandbox, NAME).imageTagMutability = 'MUTABLE';
+    roleIn(sandbox).RolePolicyList = [];
+    const flaky = provisionerWith(sandbox, {
+      putRolePolicy: (attempt) => (attempt === 1 ? injected() : undefined),
+    });
+
+    // Act
+    const error = await rejectionOf(
+      createManagedProject(requestBody(), depsOf(sandbox, flaky), { guardrails }),
+    );
+    const again = await createManagedProject(requestBody(), depsOf(sandbox, flaky), { guardrails });
+
+    // Assess
+    expect(error).toBeInstanceOf(RepairFailedError);
+    expect(error).toMatchObject({
+      step: 'role.buildPolicy: putRolePolicy',
+      repaired: ['repository.tagMutability'],
+    });
+    expect(repairedParts(again.body)).toEqual(['role.buildPolicy missing']);
+    expect(await ledgerViolations(sandbox)).toEqual([]);
+  });
+});
+
+describe('showManagedProject on the sandbox: the parts', () => {
+  it('lists every part as ok for a project as it was created', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+
+    // Act
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(shown.parts.filter((p) => p.status !== 'ok')).toEqual([]);
+    expect(shown.parts.map((p) => p.part)).toContain('role.buildPolicy');
+  });
+
+  it('names a missing role instead of answering compliant false with no findings', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    sandbox.snapshot.iam.roles = sandbox.snapshot.iam.roles.filter((r) => r.RoleName !== ROLE_NAME);
+
+    // Act
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(shown.compliant).toBe(false);
+    expect(shown.parts.filter((p) => p.status !== 'ok')).toEqual([
+      { part: 'role', status: 'missing', detail: `role ${ROLE_NAME} does not exist` },
+    ]);
+  });
+
+  it('names a deleted inline policy and is not compliant', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    roleIn(sandbox).RolePolicyList = [];
+
+    // Act
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(shown.compliant).toBe(false);
+    expect(shown.parts.filter((p) => p.status !== 'ok').map((p) => `${p.part} ${p.status}`)).toEqual([
+      'role.buildPolicy missing',
+    ]);
+  });
+
+  it('names a missing repository', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    sandbox.snapshot.ecr.repositories = sandbox.snapshot.ecr.repositories.filter(
+      (r) => r.repositoryName !== NAME,
+    );
+
+    // Act
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(shown.parts.filter((p) => p.status !== 'ok').map((p) => `${p.part} ${p.status}`)).toEqual([
+      'repository missing',
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Enhanced registry scanning
+
+/**
+ * Enhanced scanning with the ECR User Guide's example rules (continuous scanning for repositories with `prod`
+ * in the name), or with a continuous-scan rule of the given filters.
+ */
+function withEnhancedScanning(sandbox: SandboxAccount, filters?: string[]): SandboxAccount {
+  const rules = filters
+    ? [
+        {
+          scanFrequency: 'CONTINUOUS_SCAN' as const,
+          repositoryFilters: filters.map((filter) => ({ filter, filterType: 'WILDCARD' as const })),
+        },
+      ]
+    : awsSample<RegistryScanningConfiguration['rules']>(
+        'ecr-registry-scanning-rules.enhanced-prod.user-guide.json',
+      );
+  sandbox.snapshot.ecr.registryScanningConfiguration = { scanType: 'ENHANCED', rules };
+  return sandbox;
+}
+
+const registryFilters = (sandbox: SandboxAccount) =>
+  sandbox.snapshot.ecr.registryScanningConfiguration?.rules.flatMap((r) =>
+    r.repositoryFilters.map((f) => `${r.scanFrequency} ${f.filter}`),
+  );
+
+describe('createManagedProject on the sandbox: enhanced registry scanning', () => {
+  it('adds the new repository to the continuous-scan rule, and the audit finds it scanned', async () => {
+    // Prepare
+    const sandbox = withEnhancedScanning(demoSandbox());
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(result.status).toBe(201);
+    expect(registryFilters(sandbox)).toEqual(['CONTINUOUS_SCAN prod', `CONTINUOUS_SCAN ${NAME}`]);
+    expect(await ledgerViolations(sandbox)).toEqual([]);
+  });
+
+  it('writes nothing to the registry when a rule already covers the repository', async () => {
+    // Prepare
+    const sandbox = withEnhancedScanning(demoSandbox(), ['payments/*']);
+
+    // Act
+    await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(writeCalls(sandbox)['ecr:PutRegistryScanningConfiguration']).toBeUndefined();
+  });
+
+  it('refuses with RegistryCoverageError before creating anything when the rule holds 100 filters', async () => {
+    // Prepare
+    const sandbox = withEnhancedScanning(
+      demoSandbox(),
+      Array.from({ length: 100 }, (_, i) => `other-${i}`),
+    );
+    const snapshot = snapshotOf(sandbox);
+
+    // Act
+    const error = await rejectionOf(createManagedProject(requestBody(), depsOf(sandbox), { guardrails }));
+
+    // Assess
+    expect(error).toBeInstanceOf(RegistryCoverageError);
+    expect((error as Error).message).toContain('100 filters');
+    expect(sandbox.snapshot).toEqual(snapshot);
+    expect(writeCalls(sandbox)).toEqual({});
+  });
+
+  it('takes its filter back when a later step fails', async () => {
+    // Prepare
+    const sandbox = withEnhancedScanning(demoSandbox());
+    const snapshot = snapshotOf(sandbox);
+    const provisioner = provisionerWith(sandbox, { createRole: injected });
+
+    // Act
+    await rejectionOf(createManagedProject(requestBody(), depsOf(sandbox, provisioner), { guardrails }));
+
+    // Assess
+    expect(sandbox.snapshot).toEqual(snapshot);
+  });
+
+  it('writes again when another writer replaced the configuration meanwhile, until it is covered', async () => {
+    // Prepare
+    const sandbox = withEnhancedScanning(demoSandbox());
+    const original = structuredClone(sandbox.snapshot.ecr.registryScanningConfiguration);
+    const wrapped = provisionerWith(sandbox, {});
+    let writes = 0;
+    const provisioner: Provisioner = {
+      ...wrapped,
+      async putRegistryScanningConfiguration(configuration) {
+        await sandbox.putRegistryScanningConfiguration(configuration);
+        // Someone else's write of the document they read before ours lands right after the first one.
+        if (++writes === 1) sandbox.snapshot.ecr.registryScanningConfiguration = structuredClone(original);
+      },
+    };
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox, provisioner), { guardrails });
+
+    // Assess
+    expect(result.status).toBe(201);
+    expect(writes).toBe(2);
+    expect(registryFilters(sandbox)).toContain(`CONTINUOUS_SCAN ${NAME}`);
+  });
+
+  it('covers an existing project that enhanced scanning does not reach, on the identical request', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    withEnhancedScanning(sandbox);
+
+    // Act
+    const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(repairedParts(result.body)).toEqual(['repository.scanning drifted']);
+    expect(registryFilters(sandbox)).toContain(`CONTINUOUS_SCAN ${NAME}`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Deleting: thorough and resumable
+
+describe('deleteManagedProject on the sandbox: managed policies, partial deletes and leftovers', () => {
+  it('deletes a role someone attached a managed policy to, detaching it first', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    roleIn(sandbox).AttachedManagedPolicies = [
+      { PolicyName: 'SecurityAudit', PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' },
+    ];
+
+    // Act
+    const result = await deleteManagedProject(NAME, depsOf(sandbox), { force: false });
+
+    // Assess
+    expect(result.deleted).toContain(CREATED.roleArn);
+    expect(sandbox.snapshot.iam.roles.map((r) => r.RoleName)).not.toContain(ROLE_NAME);
+    expect(sandbox.calls.get('iam:DetachRolePolicy')).toBe(1);
+  });
+
+  it('finishes a delete that failed part way, naming what was already gone', async () => {
+    // Prepare
+    const sandbox = demoSandbox();
+    const before = snapshotOf(sandbox);
+    await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+    const flaky = provisionerWith(sandbox, {
+      deleteRole: (attempt) =>
+        attempt === 1 ? simulatedAwsError('DeleteConflictException', 'Cannot delete entity') : undefined,
+    });
+    await rejectionOf(deleteManagedProject(NAME, depsOf(sandbox, flaky), { force: false }));
+
+    // Act
+    const result = await deleteManagedProject(NAME, depsOf(sandbox, flaky), { force: false });
+
+    // Assess
+    expect(result).toEqual({
+      deleted: [CREATED.roleArn, CREATED.projectArn],
+      alreadyGone: [CREATED.repositoryArn],
+    });
+    expect(sandbox.snapshot).toEqual(before);
+  });
+
+  it('cleans up a managed repository and role left over when the project is already gone', async () => {
+    // Prepare
+    const sandbox = demoSandbox();
+    const before = snapshotOf(sandbox);
+    await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+    sandbox.snapshot.codebuild.projects = sandbox.snapshot.codebuild.projects.filter(
+      (p) => p.name !== PROJECT_NAME,
+    );
+
+    // Act
+    const result = await deleteManagedProject(NAME, depsOf(sandbox), { force: false });
+
+    // Assess
+    expect(result).toEqual({
+      deleted: [CREATED.repositoryArn, CREATED.roleArn],
+      alreadyGone: [CREATED.projectArn],
+    });
+    expect(sandbox.snapshot).toEqual(before);
+  });
+
+  it('leaves an unmanaged repository of that name alone and says so', async () => {
+    // Prepare
+    const sandbox = demoSandbox();
+    await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
+    sandbox.snapshot.codebuild.projects = sandbox.snapshot.codebuild.projects.filter(
+      (p) => p.name !== PROJECT_NAME,
+    );
+    repositoryIn(sandbox, NAME).tags = [{ Key: 'team', Value: 'payments' }];
+
+    // Act
+    const result = await deleteManagedProject(NAME, depsOf(sandbox), { force: true });
+
+    // Assess
+    expect(result).toEqual({
+      deleted: [CREATED.roleArn],
+      alreadyGone: [CREATED.projectArn],
+      notManaged: [CREATED.repositoryArn],
+    });
+    expect(sandbox.snapshot.ecr.repositories.map((r) => r.repositoryName)).toContain(NAME);
+  });
+
+  it('throws ProjectNotFoundError when nothing managed of that name is left', async () => {
+    // Prepare
+    const sandbox = demoSandbox();
+
+    // Act
+    const error = await rejectionOf(deleteManagedProject('payments/api', depsOf(sandbox), { force: true }));
+
+    // Assess
+    expect(error).toBeInstanceOf(ProjectNotFoundError);
+    expect(writeCalls(sandbox)).toEqual({});
+  });
+});
+
+describe('createManagedProject on the sandbox: identical requests at once, with the sandbox claims', () => {
+  it('creates one project and answers every request with its body', async () => {
+    // Prepare
+    const sandbox = demoSandbox();
+    const deps = { ...depsOf(sandbox), claims: sandbox };
+
+    // Act
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => createManagedProject(requestBody(), deps, { guardrails })),
+    );
+
+    // Assess
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(sandbox.snapshot.codebuild.projects.filter((p) => p.name === PROJECT_NAME)).toHaveLength(1);
+  });
+
+  it('refuses a delete while a create of that name is in flight', async () => {
+    // Prepare
+    const sandbox = demoSandbox();
+    const deps = { ...depsOf(sandbox), claims: sandbox };
+
+    // Act
+    const [created, deleted] = await Promise.allSettled([
+      createManagedProject(requestBody(), deps, { guardrails }),
+      deleteManagedProject(NAME, deps, { force: true }),
+    ]);
+
+    // Assess
+    expect(created).toMatchObject({ status: 'fulfilled', value: { status: 201 } });
+    expect(deleted).toMatchObject({ status: 'rejected', reason: expect.any(ConcurrentProvisioningError) });
   });
 });

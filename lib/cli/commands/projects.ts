@@ -1,5 +1,6 @@
 import { AwsProvisioner } from '../../aws/provisioner';
 import {
+  ConcurrentProvisioningError,
   createManagedProject,
   deleteManagedProject,
   listManagedProjects,
@@ -7,6 +8,8 @@ import {
   ProjectConflictError,
   ProjectNotFoundError,
   ProvisioningFailedError,
+  RegistryCoverageError,
+  RepairFailedError,
   RepositoryNotEmptyError,
   showManagedProject,
   type ProvisioningDeps,
@@ -40,6 +43,7 @@ async function depsFor(values: Record<string, string | boolean | undefined>, io:
     };
   }
   const live = await liveDeps();
+  // No claims on names here: the CLI has no table. Concurrent requests still never remove each other's work.
   const deps: ProvisioningDeps = {
     account: live.account,
     registry: live.registry,
@@ -62,13 +66,19 @@ async function refusalsAsExit1(io: Io, run: () => Promise<number>): Promise<numb
     if (
       error instanceof NotManagedError ||
       error instanceof RepositoryNotEmptyError ||
-      error instanceof ProjectNotFoundError
+      error instanceof ProjectNotFoundError ||
+      error instanceof ConcurrentProvisioningError ||
+      error instanceof RegistryCoverageError
     ) {
       io.stderr(`buildwarden: ${error.message}\n`);
       return EXIT.findings;
     }
     if (error instanceof ProvisioningFailedError) {
-      io.stderr(`buildwarden: ${error.message}\n  cause: ${error.reason}\n`);
+      const repaired =
+        error instanceof RepairFailedError && error.repaired.length > 0
+          ? `\n  repaired before that: ${error.repaired.join(', ')}`
+          : '';
+      io.stderr(`buildwarden: ${error.message}\n  cause: ${error.reason}${repaired}\n`);
       return 4;
     }
     throw error;
@@ -82,7 +92,9 @@ export const projectsCreateCommand: Command = {
   usage: 'buildwarden projects create --file BODY.json [--snapshot FILE [--save]] [--config FILE]',
   details:
     'BODY.json is the POST /projects body (name, source, buildspec?, computeType?, image?, environmentVariables?, tags?).\n' +
-    'Exit 0 created or already identical, 1 refused (conflict, not managed), 2 invalid body, 4 failed (rolled back).',
+    'Prints status created, unchanged or repaired (an identical project whose drifted parts were restored).\n' +
+    'Exit 0 created, identical or repaired; 1 refused (conflict, not managed, another request on the name) or\n' +
+    'parts left unrepaired; 2 invalid body; 4 failed (rolled back, or a repair to finish by running it again).',
   options: { file: { type: 'string', valueName: 'FILE', description: 'the request body (JSON)' }, ...common },
   async run({ values }, io) {
     const file = stringOption(values, 'file');
@@ -99,10 +111,10 @@ export const projectsCreateCommand: Command = {
     return refusalsAsExit1(io, async () => {
       const created = await createManagedProject(body, deps, { guardrails });
       save();
-      io.stdout(
-        `${JSON.stringify({ status: created.status === 201 ? 'created' : 'unchanged', ...created.body }, null, 2)}\n`,
-      );
-      return EXIT.ok;
+      io.stdout(`${JSON.stringify(created.body, null, 2)}\n`);
+      const unrepaired = created.body.unrepaired ?? [];
+      for (const part of unrepaired) io.stderr(`buildwarden: not repaired: ${part.part}: ${part.detail}\n`);
+      return unrepaired.length > 0 ? EXIT.findings : EXIT.ok;
     });
   },
 };
@@ -114,10 +126,9 @@ export const projectsListCommand: Command = {
   options: { snapshot: common.snapshot, config: common.config },
   async run({ values }, io) {
     const { deps } = await depsFor(values, io);
-    const projects = await listManagedProjects(
-      deps,
-      loadGuardrails(stringOption(values, 'config'), io).guardrails,
-    );
+    const projects = await listManagedProjects(deps, {
+      guardrails: loadGuardrails(stringOption(values, 'config'), io).guardrails,
+    });
     io.stdout(`${JSON.stringify({ projects }, null, 2)}\n`);
     return EXIT.ok;
   },
@@ -125,7 +136,8 @@ export const projectsListCommand: Command = {
 
 export const projectsShowCommand: Command = {
   name: 'projects show',
-  summary: 'Show one managed project and its live compliance (exit 1 when not compliant).',
+  summary:
+    'Show one managed project, its live compliance and the state of each part (exit 1 when not compliant).',
   usage: 'buildwarden projects show NAME [--snapshot FILE] [--config FILE]',
   options: { snapshot: common.snapshot, config: common.config },
   positionals: [1, 1],
@@ -133,7 +145,7 @@ export const projectsShowCommand: Command = {
     const { deps } = await depsFor(values, io);
     const guardrails = loadGuardrails(stringOption(values, 'config'), io).guardrails;
     return refusalsAsExit1(io, async () => {
-      const status = await showManagedProject(positionals[0]!, deps, guardrails);
+      const status = await showManagedProject(positionals[0]!, deps, { guardrails });
       io.stdout(`${JSON.stringify(status, null, 2)}\n`);
       return status.compliant ? EXIT.ok : EXIT.findings;
     });
@@ -144,6 +156,9 @@ export const projectsDeleteCommand: Command = {
   name: 'projects delete',
   summary:
     'Delete a managed project, its role and its repository (the repository only if empty, or with --force).',
+  details:
+    'Run it again to finish a delete that failed part way: what is already gone is listed under alreadyGone.\n' +
+    'When the project is gone, NAME must be the repository name (with /) to find a left-over repository.',
   usage: 'buildwarden projects delete NAME [--force] [--snapshot FILE [--save]]',
   options: {
     force: { type: 'boolean', description: 'also delete a repository that still holds images' },

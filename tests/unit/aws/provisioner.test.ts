@@ -7,13 +7,17 @@ import {
   CreateProjectCommand,
   DeleteProjectCommand,
   InvalidInputException,
+  UpdateProjectCommand,
 } from '@aws-sdk/client-codebuild';
 import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   DescribeImagesCommand,
   ECRClient,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
+  PutRegistryScanningConfigurationCommand,
   RepositoryAlreadyExistsException,
   RepositoryNotEmptyException,
   RepositoryNotFoundException,
@@ -23,17 +27,28 @@ import {
   DeleteConflictException,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
   IAMClient,
+  ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
   NoSuchEntityException,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   ServiceFailureException,
+  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsProvisioner, provisionerActions } from '../../../lib/aws/provisioner';
+import { projectUpdate } from '../../../lib/policy/convergence';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
-import { parseProjectRequest, planProvisioning, type ProvisioningPlan } from '../../../lib/policy/provision';
+import {
+  expectedState,
+  parseProjectRequest,
+  planProvisioning,
+  type ProvisioningPlan,
+} from '../../../lib/policy/provision';
+import { awsSample } from '../../fixtures/load';
 
 const ecrMock = mockClient(ECRClient);
 const iamMock = mockClient(IAMClient);
@@ -275,7 +290,96 @@ describe('AwsProvisioner: deleteProject', () => {
   });
 });
 
+/** The official list-attached-role-policies output (SecurityAudit attached). */
+const attachedSample = () =>
+  awsSample<{ AttachedPolicies: { PolicyName: string; PolicyArn: string }[]; IsTruncated: boolean }>(
+    'api-iam-list-attached-role-policies.aws-cli.json',
+  );
+
 describe('AwsProvisioner: deleteRole', () => {
+  beforeEach(() => {
+    // No managed policy attached unless a test says otherwise.
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
+  });
+
+  it('detaches every attached managed policy before deleting the inline policies and the role', async () => {
+    // Prepare
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves(attachedSample());
+    iamMock.on(DetachRolePolicyCommand).resolves({});
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['buildwarden-build'], IsTruncated: false });
+    iamMock.on(DeleteRolePolicyCommand).resolves({});
+    iamMock.on(DeleteRoleCommand).resolves({});
+
+    // Act
+    await provisioner().deleteRole(ROLE);
+
+    // Assess
+    expect(iamSent().filter((c) => !c.command.startsWith('List'))).toEqual([
+      {
+        command: 'DetachRolePolicyCommand',
+        input: { RoleName: ROLE, PolicyArn: 'arn:aws:iam::aws:policy/SecurityAudit' },
+      },
+      { command: 'DeleteRolePolicyCommand', input: { RoleName: ROLE, PolicyName: 'buildwarden-build' } },
+      { command: 'DeleteRoleCommand', input: { RoleName: ROLE } },
+    ]);
+  });
+
+  it('follows the Marker of ListAttachedRolePolicies and detaches the policies of every page', async () => {
+    // Prepare
+    const inputs: Record<string, unknown>[] = [];
+    iamMock.on(ListAttachedRolePoliciesCommand).callsFake(
+      pagesRecording(
+        inputs,
+        { ...attachedSample(), IsTruncated: true, Marker: 'm1' },
+        {
+          AttachedPolicies: [
+            { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
+          ],
+          IsTruncated: false,
+        },
+      ),
+    );
+    iamMock.on(DetachRolePolicyCommand).resolves({});
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
+    iamMock.on(DeleteRoleCommand).resolves({});
+
+    // Act
+    await provisioner().deleteRole(ROLE);
+
+    // Assess
+    expect(inputs).toEqual([{ RoleName: ROLE }, { RoleName: ROLE, Marker: 'm1' }]);
+    expect(iamMock.commandCalls(DetachRolePolicyCommand).map((c) => c.args[0].input.PolicyArn)).toEqual([
+      'arn:aws:iam::aws:policy/SecurityAudit',
+      'arn:aws:iam::aws:policy/AdministratorAccess',
+    ]);
+  });
+
+  it('still deletes the role when a managed policy was detached meanwhile (NoSuchEntity on DetachRolePolicy)', async () => {
+    // Prepare
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves(attachedSample());
+    iamMock.on(DetachRolePolicyCommand).rejects(noSuchEntity());
+    iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
+    iamMock.on(DeleteRoleCommand).resolves({});
+
+    // Act
+    await provisioner().deleteRole(ROLE);
+
+    // Assess
+    expect(iamMock).toHaveReceivedCommandWith(DeleteRoleCommand, { RoleName: ROLE });
+  });
+
+  it('counts a role that is already gone (NoSuchEntity on ListAttachedRolePolicies) as deleted', async () => {
+    // Prepare
+    iamMock.on(ListAttachedRolePoliciesCommand).rejects(noSuchEntity());
+
+    // Act
+    const result = provisioner().deleteRole(ROLE);
+
+    // Assess
+    await expect(result).resolves.toBeUndefined();
+    expect(iamMock).not.toHaveReceivedCommand(DeleteRoleCommand);
+  });
+
   it('lists the inline policies on every page and deletes each before deleting the role', async () => {
     // Prepare
     iamMock
@@ -294,7 +398,11 @@ describe('AwsProvisioner: deleteRole', () => {
     await provisioner().deleteRole(ROLE);
 
     // Assess
-    expect(iamSent().map((c) => (c.command === 'ListRolePoliciesCommand' ? c.command : c))).toEqual([
+    expect(
+      iamSent()
+        .filter((c) => c.command !== 'ListAttachedRolePoliciesCommand')
+        .map((c) => (c.command === 'ListRolePoliciesCommand' ? c.command : c)),
+    ).toEqual([
       'ListRolePoliciesCommand',
       { command: 'DeleteRolePolicyCommand', input: { RoleName: ROLE, PolicyName: 'buildwarden-build' } },
       { command: 'DeleteRolePolicyCommand', input: { RoleName: ROLE, PolicyName: 'buildwarden-push' } },
@@ -334,7 +442,11 @@ describe('AwsProvisioner: deleteRole', () => {
     await provisioner().deleteRole(ROLE);
 
     // Assess
-    expect(iamSent().map((c) => c.command)).toEqual(['ListRolePoliciesCommand', 'DeleteRoleCommand']);
+    expect(iamSent().map((c) => c.command)).toEqual([
+      'ListAttachedRolePoliciesCommand',
+      'ListRolePoliciesCommand',
+      'DeleteRoleCommand',
+    ]);
   });
 
   it('counts a role that is already gone (NoSuchEntity on ListRolePolicies) as deleted', async () => {
@@ -407,7 +519,110 @@ describe('AwsProvisioner: deleteRole', () => {
 
     // Assess
     expect(error).toMatchObject({ name: 'ServiceFailureException' });
-    expect(iamSent().map((c) => c.command)).toEqual(['ListRolePoliciesCommand']);
+    expect(iamSent().map((c) => c.command)).toEqual([
+      'ListAttachedRolePoliciesCommand',
+      'ListRolePoliciesCommand',
+    ]);
+  });
+});
+
+describe('AwsProvisioner: repairs', () => {
+  it('sends PutImageTagMutability IMMUTABLE for the repository', async () => {
+    // Prepare
+    ecrMock.on(PutImageTagMutabilityCommand).resolves({});
+
+    // Act
+    await provisioner().putImageTagMutability(REPOSITORY, 'IMMUTABLE');
+
+    // Assess
+    expect(ecrMock.commandCalls(PutImageTagMutabilityCommand).map((c) => c.args[0].input)).toEqual([
+      { repositoryName: REPOSITORY, imageTagMutability: 'IMMUTABLE' },
+    ]);
+  });
+
+  it('sends PutImageScanningConfiguration with scanOnPush true', async () => {
+    // Prepare
+    ecrMock.on(PutImageScanningConfigurationCommand).resolves({});
+
+    // Act
+    await provisioner().putImageScanningConfiguration(REPOSITORY, true);
+
+    // Assess
+    expect(ecrMock.commandCalls(PutImageScanningConfigurationCommand).map((c) => c.args[0].input)).toEqual([
+      { repositoryName: REPOSITORY, imageScanningConfiguration: { scanOnPush: true } },
+    ]);
+  });
+
+  it('sends PutRegistryScanningConfiguration with the whole configuration', async () => {
+    // Prepare
+    ecrMock.on(PutRegistryScanningConfigurationCommand).resolves({});
+    // The ECR User Guide's enhanced-scanning example rules, with this repository added.
+    const configuration = {
+      scanType: 'ENHANCED' as const,
+      rules: [
+        {
+          scanFrequency: 'CONTINUOUS_SCAN' as const,
+          repositoryFilters: [
+            { filter: 'prod', filterType: 'WILDCARD' as const },
+            { filter: REPOSITORY, filterType: 'WILDCARD' as const },
+          ],
+        },
+      ],
+    };
+
+    // Act
+    await provisioner().putRegistryScanningConfiguration(configuration);
+
+    // Assess
+    expect(ecrMock.commandCalls(PutRegistryScanningConfigurationCommand).map((c) => c.args[0].input)).toEqual(
+      [configuration],
+    );
+  });
+
+  it('sends UpdateAssumeRolePolicy with the document', async () => {
+    // Prepare
+    iamMock.on(UpdateAssumeRolePolicyCommand).resolves({});
+    const p = plan();
+
+    // Act
+    await provisioner().updateAssumeRolePolicy(ROLE, p.createRole.AssumeRolePolicyDocument);
+
+    // Assess
+    expect(iamSent()).toEqual([
+      {
+        command: 'UpdateAssumeRolePolicyCommand',
+        input: { RoleName: ROLE, PolicyDocument: p.createRole.AssumeRolePolicyDocument },
+      },
+    ]);
+  });
+
+  it('sends PutRolePermissionsBoundary with the boundary ARN', async () => {
+    // Prepare
+    iamMock.on(PutRolePermissionsBoundaryCommand).resolves({});
+
+    // Act
+    await provisioner().putRolePermissionsBoundary(ROLE, `arn:aws:iam::${ACCOUNT}:policy/boundary`);
+
+    // Assess
+    expect(iamSent()).toEqual([
+      {
+        command: 'PutRolePermissionsBoundaryCommand',
+        input: { RoleName: ROLE, PermissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/boundary` },
+      },
+    ]);
+  });
+
+  it('sends UpdateProject with the update unchanged', async () => {
+    // Prepare
+    codebuildMock.on(UpdateProjectCommand).resolves({});
+    const p = plan();
+    const update = projectUpdate(p, expectedState(p).project);
+
+    // Act
+    await provisioner().updateProject(update);
+
+    // Assess
+    expect(codebuildMock.commandCalls(UpdateProjectCommand).map((c) => c.args[0].input)).toEqual([update]);
   });
 });
 
@@ -511,6 +726,7 @@ describe('provisionerActions', () => {
     iamMock.onAnyCommand().resolves({});
     codebuildMock.onAnyCommand().resolves({});
     iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['buildwarden-build'], IsTruncated: false });
+    iamMock.on(ListAttachedRolePoliciesCommand).resolves(attachedSample());
     const p = plan();
     const adapter = provisioner();
 
@@ -520,6 +736,12 @@ describe('provisionerActions', () => {
     await adapter.createRole(p.createRole);
     await adapter.putRolePolicy(p.putRolePolicy);
     await adapter.createProject(p.createProject);
+    await adapter.putImageTagMutability(REPOSITORY, 'IMMUTABLE');
+    await adapter.putImageScanningConfiguration(REPOSITORY, true);
+    await adapter.putRegistryScanningConfiguration({ scanType: 'ENHANCED', rules: [] });
+    await adapter.updateAssumeRolePolicy(p.roleName, p.createRole.AssumeRolePolicyDocument);
+    await adapter.putRolePermissionsBoundary(p.roleName, `arn:aws:iam::${ACCOUNT}:policy/boundary`);
+    await adapter.updateProject(projectUpdate(p, expectedState(p).project));
     await adapter.imageCount(REPOSITORY);
     await adapter.deleteProject(p.projectName);
     await adapter.deleteRole(p.roleName);

@@ -9,8 +9,10 @@ import { BatchGetProjectsCommand, CreateProjectCommand } from '@aws-sdk/client-c
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
+  GetRegistryScanningConfigurationCommand,
   PutLifecyclePolicyCommand,
 } from '@aws-sdk/client-ecr';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import fc from 'fast-check';
@@ -19,7 +21,13 @@ import { parseProjectRequest } from '../../../lib/policy/provision';
 import * as lambda from '../../fixtures/lambda';
 import { awsSample } from '../../fixtures/load';
 
-const { ecr: ecrMock, iam: iamMock, codebuild: codebuildMock, sts: stsMock } = lambda.sdk;
+const {
+  ecr: ecrMock,
+  iam: iamMock,
+  codebuild: codebuildMock,
+  sts: stsMock,
+  document: documentMock,
+} = lambda.sdk;
 const mocks = lambda.sdk.all;
 
 const ACCOUNT = '123456789012';
@@ -35,6 +43,12 @@ beforeAll(async () => {
   stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:sts::${ACCOUNT}:x` });
   codebuildMock.on(BatchGetProjectsCommand).resolves({ projects: [] });
   ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: [] });
+  ecrMock
+    .on(GetRegistryScanningConfigurationCommand)
+    .resolves({ registryId: ACCOUNT, scanningConfiguration: { scanType: 'BASIC', rules: [] } });
+  // The claim on the name: always free.
+  documentMock.on(PutCommand).resolves({});
+  documentMock.on(UpdateCommand).resolves({});
   iamMock.on(GetRoleCommand).resolves({});
   ecrMock.on(CreateRepositoryCommand).resolves({});
   ecrMock.on(PutLifecyclePolicyCommand).resolves({});
@@ -45,6 +59,7 @@ beforeAll(async () => {
     AWS_REGION: REGION,
     STAGE: 'test',
     NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+    IDEMPOTENCY_TABLE: 'buildwarden-test-idempotency',
   }));
 });
 

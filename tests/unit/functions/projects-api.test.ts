@@ -19,23 +19,38 @@ import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
   DescribeRepositoriesCommand,
+  GetLifecyclePolicyCommand,
+  GetRegistryScanningConfigurationCommand,
+  GetRepositoryPolicyCommand,
+  LifecyclePolicyNotFoundException,
+  ListTagsForResourceCommand,
   PutLifecyclePolicyCommand,
+  PutRegistryScanningConfigurationCommand,
   RepositoryNotFoundException,
+  RepositoryPolicyNotFoundException,
+  type Tag,
 } from '@aws-sdk/client-ecr';
 import {
   CreateRoleCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
+  ServiceFailureException,
+  type Tag as IamTag,
 } from '@aws-sdk/client-iam';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
 import {
   BUILD_POLICY_NAME,
+  expectedState,
   parseProjectRequest,
   planProvisioning,
   type ProvisioningContext,
@@ -44,7 +59,13 @@ import {
 import * as lambda from '../../fixtures/lambda';
 import { awsSample, REPO_ROOT } from '../../fixtures/load';
 
-const { ecr: ecrMock, iam: iamMock, codebuild: codebuildMock, sts: stsMock } = lambda.sdk;
+const {
+  ecr: ecrMock,
+  iam: iamMock,
+  codebuild: codebuildMock,
+  sts: stsMock,
+  document: documentMock,
+} = lambda.sdk;
 const mocks = lambda.sdk.all;
 
 const ACCOUNT = '123456789012';
@@ -53,6 +74,7 @@ const REGION = 'us-east-1';
 const REQUEST_ID = 'ZhLNpgotDoEEJUQ=';
 const KMS_KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/7f3c2a10-5b8e-4c1d-9a6f-2e4b8c0d1f35`;
 const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/buildwarden-build-boundary`;
+const IDEMPOTENCY_TABLE = 'buildwarden-test-idempotency';
 
 /** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
 async function coldStart(extraEnv: lambda.LambdaEnv = {}) {
@@ -60,6 +82,7 @@ async function coldStart(extraEnv: lambda.LambdaEnv = {}) {
     AWS_REGION: REGION,
     STAGE: 'test',
     NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+    IDEMPOTENCY_TABLE,
     ...extraEnv,
   });
   return handler;
@@ -104,12 +127,22 @@ function requestBody(overrides: Body = {}): Body {
 const post = (body: unknown = requestBody()) =>
   request('POST /projects', { body: typeof body === 'string' ? body : JSON.stringify(body) });
 
+/** The request token the handler tagged its CreateRepository with (a fresh random one per request). */
+function tokenSent(): string {
+  const tags = ecrMock.commandCalls(CreateRepositoryCommand)[0]?.args[0].input.tags ?? [];
+  const token = tags.find((t) => t.Key === 'buildwarden:request')?.Value;
+  if (!token) throw new Error('test setup: no CreateRepository with a request token was sent');
+  return token;
+}
+
+/** The plan of `body`, made with the request token the handler used (after a create was sent). */
 function planFor(body: Body = requestBody(), context: Partial<ProvisioningContext> = {}): ProvisioningPlan {
   return planProvisioning(parseProjectRequest(body), {
     accountId: ACCOUNT,
     region: REGION,
     partition: 'aws',
     guardrails: defaultGuardrails(),
+    requestToken: tokenSent(),
     ...context,
   });
 }
@@ -134,8 +167,18 @@ function commandsSent(): { command: string; input: Record<string, unknown> }[] {
 
 const names = () => commandsSent().map((c) => c.command.replace(/Command$/, ''));
 
-/** The account, and nothing under the names the request would use (the reads' "not found" answers). */
+/**
+ * The account, and nothing under the names the request would use (the reads' "not found" answers); a BASIC
+ * registry; the claim on the name taken and ended without contention.
+ */
 function givenEmptyAccount(): void {
+  documentMock.on(PutCommand).resolves({});
+  documentMock.on(UpdateCommand).resolves({});
+  documentMock.on(GetCommand).resolves({});
+  ecrMock.on(GetRegistryScanningConfigurationCommand).resolves({
+    registryId: ACCOUNT,
+    scanningConfiguration: { scanType: 'BASIC', rules: [] },
+  });
   stsMock.on(GetCallerIdentityCommand).resolves({
     UserId: 'AROASAMPLEROLEID:buildwarden-test-projectsApi',
     Account: ACCOUNT,
@@ -155,18 +198,73 @@ function givenEmptyAccount(): void {
     .rejects(new NoSuchEntityException({ message: 'The role with name x cannot be found.', $metadata: {} }));
 }
 
-/** An empty account in which every create call succeeds. */
+/**
+ * An empty account in which every create call succeeds, and the reads then find what was created, with the
+ * tags it was created with (a rollback reads them back before deleting).
+ */
 function givenCreatesSucceed(): void {
   givenEmptyAccount();
-  ecrMock.on(CreateRepositoryCommand).callsFake((input: { repositoryName: string }) => ({
-    repository: {
-      repositoryName: input.repositoryName,
-      repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${input.repositoryName}`,
-      registryId: ACCOUNT,
-    },
-  }));
+  let repositoryTags: Tag[] | undefined;
+  let roleTags: IamTag[] | undefined;
+  ecrMock.on(CreateRepositoryCommand).callsFake(async (input: { repositoryName: string; tags?: Tag[] }) => {
+    repositoryTags = input.tags;
+    return {
+      repository: {
+        repositoryName: input.repositoryName,
+        repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${input.repositoryName}`,
+        registryId: ACCOUNT,
+      },
+    };
+  });
+  ecrMock.on(DescribeRepositoriesCommand).callsFake(async (input: { repositoryNames?: string[] }) => {
+    const name = input.repositoryNames?.[0] ?? '';
+    if (!repositoryTags) {
+      throw new RepositoryNotFoundException({
+        message: `The repository with name '${name}' does not exist in the registry with id '${ACCOUNT}'`,
+        $metadata: {},
+      });
+    }
+    return {
+      repositories: [
+        {
+          repositoryName: name,
+          repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${name}`,
+          registryId: ACCOUNT,
+        },
+      ],
+    };
+  });
+  ecrMock.on(ListTagsForResourceCommand).callsFake(async () => ({ tags: repositoryTags ?? [] }));
+  ecrMock
+    .on(GetLifecyclePolicyCommand)
+    .rejects(new LifecyclePolicyNotFoundException({ message: 'not found', $metadata: {} }));
+  ecrMock
+    .on(GetRepositoryPolicyCommand)
+    .rejects(new RepositoryPolicyNotFoundException({ message: 'not found', $metadata: {} }));
   ecrMock.on(PutLifecyclePolicyCommand).resolves({ registryId: ACCOUNT });
-  iamMock.on(CreateRoleCommand).resolves({});
+  iamMock.on(CreateRoleCommand).callsFake(async (input: { Tags?: IamTag[] }) => {
+    roleTags = input.Tags;
+    return {};
+  });
+  iamMock.on(GetRoleCommand).callsFake(async (input: { RoleName: string }) => {
+    if (!roleTags) {
+      throw new NoSuchEntityException({
+        message: `The role with name ${input.RoleName} cannot be found.`,
+        $metadata: {},
+      });
+    }
+    return {
+      Role: {
+        RoleName: input.RoleName,
+        Path: '/service-role/',
+        Arn: `arn:aws:iam::${ACCOUNT}:role/service-role/${input.RoleName}`,
+        RoleId: 'AROAEXAMPLEROLEID0001',
+        CreateDate: new Date('2026-11-25T12:00:00Z'),
+        Tags: roleTags,
+      },
+    };
+  });
+  iamMock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
   iamMock.on(PutRolePolicyCommand).resolves({});
   codebuildMock.on(CreateProjectCommand).resolves({});
 }
@@ -182,6 +280,11 @@ function givenCreateProjectFails(): void {
     }),
   );
   iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [BUILD_POLICY_NAME], IsTruncated: false });
+  iamMock.on(GetRolePolicyCommand).resolves({
+    RoleName: 'buildwarden-payments-ledger',
+    PolicyName: BUILD_POLICY_NAME,
+    PolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement: [] })),
+  });
   iamMock.on(DeleteRolePolicyCommand).resolves({});
   iamMock.on(DeleteRoleCommand).resolves({});
   ecrMock.on(DeleteRepositoryCommand).resolves({});
@@ -226,6 +329,7 @@ describe('projects API: POST /projects with a valid body', () => {
     // Assess
     expect(response.statusCode).toBe(201);
     expect(bodyOf(response)).toEqual({
+      status: 'created',
       name: 'payments/ledger',
       projectName: 'payments-ledger',
       repositoryArn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/payments/ledger`,
@@ -235,7 +339,7 @@ describe('projects API: POST /projects with a valid body', () => {
     });
   });
 
-  it('looks up project, repository and role (finding nothing), then sends the five creates in order', async () => {
+  it('claims the name, looks up project, repository, role and registry scanning (finding nothing), sends the five creates in order, then ends the claim', async () => {
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart();
@@ -246,14 +350,17 @@ describe('projects API: POST /projects with a valid body', () => {
     // Assess
     expect(names()).toEqual([
       'GetCallerIdentity',
+      'Put',
       'BatchGetProjects',
       'DescribeRepositories',
       'GetRole',
+      'GetRegistryScanningConfiguration',
       'CreateRepository',
       'PutLifecyclePolicy',
       'CreateRole',
       'PutRolePolicy',
       'CreateProject',
+      'Update',
     ]);
   });
 
@@ -261,10 +368,10 @@ describe('projects API: POST /projects with a valid body', () => {
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart();
-    const plan = planFor();
 
     // Act
     await handler(post());
+    const plan = planFor();
 
     // Assess
     const reads = commandsSent().filter((c) =>
@@ -281,10 +388,10 @@ describe('projects API: POST /projects with a valid body', () => {
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart();
-    const plan = planFor();
 
     // Act
     await handler(post());
+    const plan = planFor();
 
     // Assess
     const inputs = ecrMock.commandCalls(CreateRepositoryCommand).map((c) => c.args[0].input);
@@ -305,10 +412,10 @@ describe('projects API: POST /projects with a valid body', () => {
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart();
-    const plan = planFor();
 
     // Act
     await handler(post());
+    const plan = planFor();
 
     // Assess
     const inputs = ecrMock.commandCalls(PutLifecyclePolicyCommand).map((c) => c.args[0].input);
@@ -322,10 +429,10 @@ describe('projects API: POST /projects with a valid body', () => {
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart();
-    const plan = planFor();
 
     // Act
     await handler(post());
+    const plan = planFor();
 
     // Assess
     const inputs = iamMock.commandCalls(CreateRoleCommand).map((c) => c.args[0].input);
@@ -350,10 +457,10 @@ describe('projects API: POST /projects with a valid body', () => {
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart();
-    const plan = planFor();
 
     // Act
     await handler(post());
+    const plan = planFor();
 
     // Assess
     const inputs = iamMock.commandCalls(PutRolePolicyCommand).map((c) => c.args[0].input);
@@ -368,10 +475,10 @@ describe('projects API: POST /projects with a valid body', () => {
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart();
-    const plan = planFor();
 
     // Act
     await handler(post());
+    const plan = planFor();
 
     // Assess
     const inputs = codebuildMock.commandCalls(CreateProjectCommand).map((c) => c.args[0].input);
@@ -408,10 +515,10 @@ describe('projects API: POST /projects with a valid body', () => {
       PROVISIONING_KMS_KEY_ARN: KMS_KEY_ARN,
       PROVISIONING_PERMISSIONS_BOUNDARY_ARN: BOUNDARY_ARN,
     });
-    const plan = planFor(requestBody(), { kmsKeyArn: KMS_KEY_ARN, permissionsBoundaryArn: BOUNDARY_ARN });
 
     // Act
     await handler(post());
+    const plan = planFor(requestBody(), { kmsKeyArn: KMS_KEY_ARN, permissionsBoundaryArn: BOUNDARY_ARN });
 
     // Assess
     expect(ecrMock.commandCalls(CreateRepositoryCommand)[0]!.args[0].input).toEqual(plan.createRepository);
@@ -432,10 +539,10 @@ describe('projects API: POST /projects with the template parameters left blank',
       PROVISIONING_KMS_KEY_ARN: '',
       PROVISIONING_PERMISSIONS_BOUNDARY_ARN: '',
     });
-    const plan = planFor();
 
     // Act
     const response = await handler(post());
+    const plan = planFor();
 
     // Assess
     expect(response.statusCode).toBe(201);
@@ -477,13 +584,12 @@ describe('projects API: POST /projects when CreateProject fails', () => {
     const afterCreateProject = commandsSent().slice(
       commandsSent().findIndex((c) => c.command === 'CreateProjectCommand') + 1,
     );
-    expect(afterCreateProject).toEqual([
-      // Did the failed CreateProject take effect after all? (No: nothing to delete for it.)
-      { command: 'BatchGetProjectsCommand', input: { names: ['payments-ledger'] } },
-      {
-        command: 'ListRolePoliciesCommand',
-        input: { RoleName: 'buildwarden-payments-ledger', Marker: undefined, MaxItems: undefined },
-      },
+    // Did the failed CreateProject take effect after all? (No: nothing to delete for it.)
+    expect(afterCreateProject[0]).toEqual({
+      command: 'BatchGetProjectsCommand',
+      input: { names: ['payments-ledger'] },
+    });
+    expect(afterCreateProject.filter((c) => /^(Delete|Detach)/.test(c.command))).toEqual([
       {
         command: 'DeleteRolePolicyCommand',
         input: { RoleName: 'buildwarden-payments-ledger', PolicyName: BUILD_POLICY_NAME },
@@ -491,6 +597,52 @@ describe('projects API: POST /projects when CreateProject fails', () => {
       { command: 'DeleteRoleCommand', input: { RoleName: 'buildwarden-payments-ledger' } },
       { command: 'DeleteRepositoryCommand', input: { repositoryName: 'payments/ledger', force: true } },
     ]);
+  });
+
+  it('reads back the request token of the role and the repository before deleting each', async () => {
+    // Prepare
+    givenCreateProjectFails();
+    const handler = await coldStart();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    const sent = names();
+    const after = sent.indexOf('CreateProject');
+    const first = (name: string) => sent.indexOf(name, after);
+    expect(first('GetRole')).toBeGreaterThan(after);
+    expect(first('GetRole')).toBeLessThan(first('DeleteRole'));
+    expect(first('ListTagsForResource')).toBeGreaterThan(after);
+    expect(first('ListTagsForResource')).toBeLessThan(first('DeleteRepository'));
+  });
+
+  it('deletes nothing that carries another request token', async () => {
+    // Prepare
+    givenCreateProjectFails();
+    // The role and repository of that name now carry another request's token.
+    const foreign = [
+      { Key: 'managed-by', Value: 'buildwarden' },
+      { Key: 'buildwarden:request', Value: 'another-request-0001' },
+    ];
+    ecrMock.on(ListTagsForResourceCommand).resolves({ tags: foreign });
+    iamMock.on(GetRoleCommand).resolves({
+      Role: {
+        RoleName: 'buildwarden-payments-ledger',
+        Path: '/service-role/',
+        Arn: `arn:aws:iam::${ACCOUNT}:role/service-role/buildwarden-payments-ledger`,
+        RoleId: 'AROAEXAMPLEROLEID0002',
+        CreateDate: new Date('2026-11-25T12:00:00Z'),
+        Tags: foreign,
+      },
+    });
+    const handler = await coldStart();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    expect(names().filter((n) => /^(Delete|Detach)/.test(n))).toEqual([]);
   });
 
   it('sends no DeleteProject: the project it failed to create is not its to delete', async () => {
@@ -594,7 +746,7 @@ describe('projects API: POST /projects with a bad request', () => {
     await handler(post(requestBody({ privileged: false })));
 
     // Assess
-    expect(names().filter((n) => /^(Create|Put)/.test(n))).toEqual([]);
+    expect(names().filter((n) => /^(Create|Put)[A-Z]/.test(n))).toEqual([]);
   });
 });
 
@@ -612,7 +764,7 @@ describe('projects API: POST /projects for a name that is taken', () => {
     expect(bodyOf(response)).toMatchObject({
       message: expect.stringContaining('not managed by buildwarden'),
     });
-    expect(names().filter((n) => /^(Create|Put)/.test(n))).toEqual([]);
+    expect(names().filter((n) => /^(Create|Put)[A-Z]/.test(n))).toEqual([]);
   });
 });
 
@@ -726,5 +878,227 @@ describe('projects API: every response is JSON', () => {
     // Assess
     expect(response.headers).toEqual({ 'content-type': 'application/json' });
     expect(() => JSON.parse(response.body ?? '')).not.toThrow();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Claims, enhanced scanning and repairs through the handler
+
+/** The plan of the demo body as the request that created the existing project made it. */
+function existingPlan(): ProvisioningPlan {
+  return planProvisioning(parseProjectRequest(requestBody()), {
+    accountId: ACCOUNT,
+    region: REGION,
+    partition: 'aws',
+    guardrails: defaultGuardrails(),
+    requestToken: 'the-creating-request-0001',
+  });
+}
+
+/**
+ * payments/ledger exists as created — project, repository with its lifecycle policy — except that its role was
+ * deleted.
+ */
+function givenLedgerWithoutItsRole(): void {
+  givenEmptyAccount();
+  const plan = existingPlan();
+  const state = expectedState(plan);
+  codebuildMock.on(BatchGetProjectsCommand).resolves({
+    projects: [{ ...(state.project as unknown as SdkProject) }],
+    projectsNotFound: [],
+  });
+  ecrMock.on(DescribeRepositoriesCommand).resolves({
+    repositories: [
+      {
+        repositoryArn: plan.resources.repositoryArn,
+        registryId: ACCOUNT,
+        repositoryName: plan.createRepository.repositoryName,
+        repositoryUri: plan.resources.repositoryUri,
+        createdAt: new Date('2026-11-25T12:00:00Z'),
+        imageTagMutability: 'IMMUTABLE',
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfiguration: { encryptionType: 'KMS' },
+      },
+    ],
+  });
+  ecrMock.on(ListTagsForResourceCommand).resolves({ tags: plan.createRepository.tags });
+  ecrMock.on(GetLifecyclePolicyCommand).resolves({
+    registryId: ACCOUNT,
+    repositoryName: plan.createRepository.repositoryName,
+    lifecyclePolicyText: plan.putLifecyclePolicy.lifecyclePolicyText,
+  });
+  ecrMock
+    .on(GetRepositoryPolicyCommand)
+    .rejects(new RepositoryPolicyNotFoundException({ message: 'not found', $metadata: {} }));
+}
+
+describe('projects API: POST /projects while another request holds the name', () => {
+  it('answers 409 when the request in flight has a different spec, and creates nothing', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    documentMock
+      .on(PutCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    documentMock.on(GetCommand).resolves({
+      Item: {
+        id: 'buildwarden-provisioning#payments-ledger',
+        name: 'payments-ledger',
+        token: 'another-request-0001',
+        specHash: 'a-different-spec',
+        state: 'in-progress',
+        expiresAt: Date.now() + 60_000,
+        expiration: Math.ceil(Date.now() / 1000) + 3660,
+      },
+    });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({
+      message: expect.stringContaining('being changed by another request'),
+    });
+    expect(names().filter((n) => /^(Create|Put)[A-Z]/.test(n))).toEqual([]);
+  });
+
+  it('claims the name with a conditional put on the idempotency table', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    await handler(post());
+
+    // Assess
+    expect(documentMock.commandCalls(PutCommand)[0]!.args[0].input).toMatchObject({
+      TableName: IDEMPOTENCY_TABLE,
+      Item: { id: 'buildwarden-provisioning#payments-ledger', state: 'in-progress' },
+      ConditionExpression: expect.stringContaining('attribute_not_exists(id)'),
+    });
+  });
+});
+
+describe('projects API: POST /projects under enhanced registry scanning', () => {
+  /** The registry answers `first`, and after a put what was put. */
+  function givenEnhancedRegistry(first: { scanType: 'ENHANCED'; rules: unknown[] }): void {
+    let current: unknown = first;
+    ecrMock
+      .on(GetRegistryScanningConfigurationCommand)
+      .callsFake(async () => ({ registryId: ACCOUNT, scanningConfiguration: current }));
+    ecrMock.on(PutRegistryScanningConfigurationCommand).callsFake(async (input: unknown) => {
+      current = input;
+      return { registryScanningConfiguration: input };
+    });
+  }
+
+  it('adds the repository to the continuous-scan rule of the registry, and answers 201', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    givenEnhancedRegistry({
+      scanType: 'ENHANCED',
+      rules: awsSample('ecr-registry-scanning-rules.enhanced-prod.user-guide.json'),
+    });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    expect(ecrMock.commandCalls(PutRegistryScanningConfigurationCommand).map((c) => c.args[0].input)).toEqual(
+      [
+        {
+          scanType: 'ENHANCED',
+          rules: [
+            {
+              scanFrequency: 'CONTINUOUS_SCAN',
+              repositoryFilters: [
+                { filter: 'prod', filterType: 'WILDCARD' },
+                { filter: 'payments/ledger', filterType: 'WILDCARD' },
+              ],
+            },
+          ],
+        },
+      ],
+    );
+  });
+
+  it('answers 409 naming the limit when the rule already holds 100 filters, and creates nothing', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    givenEnhancedRegistry({
+      scanType: 'ENHANCED',
+      rules: [
+        {
+          scanFrequency: 'CONTINUOUS_SCAN',
+          repositoryFilters: Array.from({ length: 100 }, (_, i) => ({
+            filter: `team-${i}`,
+            filterType: 'WILDCARD',
+          })),
+        },
+      ],
+    });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({ message: expect.stringContaining('100 filters') });
+    expect(names().filter((n) => /^(Create|Put)[A-Z]/.test(n))).toEqual([]);
+  });
+});
+
+describe('projects API: POST /projects for a project whose role was deleted', () => {
+  it('recreates the role with its policy and answers 200 status repaired naming it', async () => {
+    // Prepare
+    givenLedgerWithoutItsRole();
+    iamMock.on(CreateRoleCommand).resolves({});
+    iamMock.on(PutRolePolicyCommand).resolves({});
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({
+      status: 'repaired',
+      repaired: [
+        { part: 'role', status: 'missing', detail: 'role buildwarden-payments-ledger does not exist' },
+      ],
+    });
+    expect(names().filter((n) => /^(Create|Put|Update)[A-Z]/.test(n))).toEqual([
+      'CreateRole',
+      'PutRolePolicy',
+    ]);
+  });
+
+  it('answers 500 naming the step when the repair fails, with what it repaired before', async () => {
+    // Prepare
+    givenLedgerWithoutItsRole();
+    iamMock
+      .on(CreateRoleCommand)
+      .rejects(new ServiceFailureException({ message: 'internal detail q-1', $metadata: {} }));
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post());
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(bodyOf(response)).toEqual({
+      message:
+        'repairing failed at step role: recreateRole; what was repaired stays: send the same request again to finish',
+      step: 'role: recreateRole',
+      leftovers: [],
+      repaired: [],
+      requestId: REQUEST_ID,
+    });
   });
 });

@@ -14,6 +14,7 @@ import { parseLifecyclePolicy, serializeLifecyclePolicy } from '../../../lib/pol
 import { managedPolicySchema, type ManagedPolicy } from '../../../lib/policy/model';
 import {
   BUILD_POLICY_NAME,
+  canonicalSpecText,
   COMPUTE_TYPES,
   DEFAULT_COMPUTE_TYPE,
   DEFAULT_IMAGE,
@@ -27,6 +28,7 @@ import {
   planProvisioning,
   PROJECT_VARIABLES,
   ProvisioningConfigError,
+  REQUEST_TOKEN_TAG,
   roleNameOf,
   specOf,
   specOfProject,
@@ -1607,5 +1609,89 @@ describe('specOfProject', () => {
     created.tags!.reverse();
 
     expect(diffSpecs(specOfProject(created), specOf(plan))).toEqual([]);
+  });
+});
+
+describe('the request token', () => {
+  const TOKEN = '8f14e45f-ceea-467f-a0e6-3b1c2d4e5f60';
+
+  test('tags the repository, the role and the project with buildwarden:request in their create calls', () => {
+    const p = plan(validBody(), context({ requestToken: TOKEN }));
+
+    expect({
+      repository: p.createRepository.tags.filter((t) => t.Key === REQUEST_TOKEN_TAG),
+      role: p.createRole.Tags.filter((t) => t.Key === REQUEST_TOKEN_TAG),
+      project: p.createProject.tags.filter((t) => t.key === REQUEST_TOKEN_TAG),
+    }).toEqual({
+      repository: [{ Key: REQUEST_TOKEN_TAG, Value: TOKEN }],
+      role: [{ Key: REQUEST_TOKEN_TAG, Value: TOKEN }],
+      project: [{ key: REQUEST_TOKEN_TAG, value: TOKEN }],
+    });
+  });
+
+  test('keeps the managed-by tag beside it', () => {
+    const p = plan(validBody(), context({ requestToken: TOKEN }));
+
+    expect(p.createRole.Tags).toEqual([
+      { Key: MANAGED_TAG.key, Value: MANAGED_TAG.value },
+      { Key: REQUEST_TOKEN_TAG, Value: TOKEN },
+    ]);
+  });
+
+  test('is left out when the plan is made without one', () => {
+    const p = plan();
+
+    expect(JSON.stringify([p.createRepository.tags, p.createRole.Tags, p.createProject.tags])).not.toContain(
+      REQUEST_TOKEN_TAG,
+    );
+  });
+
+  test('is refused when it is not a token', () => {
+    expect(() => plan(validBody(), context({ requestToken: 'a b' }))).toThrow(ProvisioningConfigError);
+  });
+
+  test('cannot be set by the caller: buildwarden:request is a reserved tag key', () => {
+    expect(problemsOf(validBody({ tags: { [REQUEST_TOKEN_TAG]: 'mine' } }))).toEqual([
+      `tags.${REQUEST_TOKEN_TAG}: tag keys starting with buildwarden: are buildwarden's own`,
+    ]);
+  });
+
+  test('makes no difference between two identical requests with different tokens', () => {
+    const first = plan(validBody({ tags: { team: 'a' } }), context({ requestToken: TOKEN }));
+    const second = plan(validBody({ tags: { team: 'a' } }), context({ requestToken: 'another-token-0001' }));
+
+    expect(diffSpecs(specOfProject(expectedState(first).project), specOf(second))).toEqual([]);
+  });
+
+  test('leaves the created resources compliant under every rule', () => {
+    expectAllCompliant(audit(plan(validBody(), context({ requestToken: TOKEN }))));
+  });
+});
+
+describe('canonicalSpecText', () => {
+  test('is equal for identical requests whose variables and tags come in another order', () => {
+    const variables = [
+      { name: 'A', value: '1' },
+      { name: 'B', value: '/ci/b', type: 'PARAMETER_STORE' },
+    ];
+    const a = plan(validBody({ environmentVariables: variables, tags: { x: '1', y: '2' } }));
+    const b = plan(
+      validBody({
+        environmentVariables: [...variables].reverse(),
+        tags: [
+          { key: 'y', value: '2' },
+          { key: 'x', value: '1' },
+        ],
+      }),
+    );
+
+    expect(canonicalSpecText(a.spec)).toBe(canonicalSpecText(b.spec));
+  });
+
+  test('differs when one field differs', () => {
+    const a = plan(validBody());
+    const b = plan(validBody({ computeType: 'BUILD_GENERAL1_LARGE' }));
+
+    expect(canonicalSpecText(a.spec)).not.toBe(canonicalSpecText(b.spec));
   });
 });
