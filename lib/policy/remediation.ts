@@ -254,12 +254,23 @@ function planRepositoryPolicy(
 ): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
   const before = repository.repositoryPolicyText ?? null;
   const offending = (finding.details?.offendingStatements ?? []) as OffendingStatement[];
-  if (before === null || offending.length === 0)
-    return { refused: 'nothing to remove', before, after: before };
+  // Only statements the rule judged removable: never one limited to an organization by default.
+  const removable = offending.filter((s) => s.removable === true);
+  if (before === null || removable.length === 0) {
+    const kept = offending
+      .filter((s) => s.keptBecause)
+      .map((s) => `${s.sid ?? `#${s.index}`}: ${s.keptBecause}`);
+    return {
+      refused:
+        kept.length > 0 ? `nothing to remove; left in place — ${kept.join('; ')}` : 'nothing to remove',
+      before,
+      after: before,
+    };
+  }
   const document = JSON.parse(before) as Record<string, unknown>;
   const kept = withoutStatements(
     document,
-    offending.map((s) => s.index),
+    removable.map((s) => s.index),
   );
   if (!kept) {
     return {
