@@ -8,6 +8,7 @@ import { codebuildReadActions } from '../aws/codebuild';
 import { ecrReadActions } from '../aws/ecr';
 import { iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
+import { organizationsActions } from '../aws/organizations';
 import { provisionerActions } from '../aws/provisioner';
 import { remediatorActions } from '../aws/remediator';
 import { scanFindingsActions } from '../aws/scan-findings';
@@ -15,7 +16,14 @@ import { snsActions } from '../aws/sns';
 import { verdictReadActions, verdictStoreActions } from '../aws/verdicts';
 
 export const functionActions = {
-  audit: [...ecrReadActions, ...codebuildReadActions, ...iamReadActions, ...stsActions, ...snsActions],
+  audit: [
+    ...ecrReadActions,
+    ...codebuildReadActions,
+    ...iamReadActions,
+    ...organizationsActions,
+    ...stsActions,
+    ...snsActions,
+  ],
   onScan: [
     ...scanFindingsActions,
     ...verdictStoreActions,
@@ -41,6 +49,7 @@ export const functionActions = {
     'ecr:GetRegistryScanningConfiguration',
     ...codebuildReadActions,
     ...iamRoleReadActions,
+    ...organizationsActions,
     ...stsActions,
   ],
   onChange: [
@@ -48,6 +57,7 @@ export const functionActions = {
     ...codebuildReadActions,
     ...iamRoleReadActions,
     ...remediatorActions,
+    ...organizationsActions,
     ...stsActions,
     ...snsActions,
   ],

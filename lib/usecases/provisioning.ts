@@ -2,7 +2,14 @@
  * Compliant-by-construction build projects: create (ECR repository + least-privilege role + CodeBuild
  * project), list, show with live compliance, delete. A failure at any step removes what this request created.
  */
-import type { AccountInfo, IdentityReader, ProjectReader, Provisioner, RegistryReader } from '../ports';
+import type {
+  AccountInfo,
+  IdentityReader,
+  OrganizationReader,
+  ProjectReader,
+  Provisioner,
+  RegistryReader,
+} from '../ports';
 import { activeRules, evaluateProject, evaluateRepository, evaluateServiceRoles } from '../policy/evaluate';
 import type { Finding } from '../policy/findings';
 import type { Guardrails } from '../policy/guardrails';
@@ -19,6 +26,7 @@ import {
 import type { RuleContext } from '../policy/rules/types';
 import { accountViewFor, partitionOf } from '../policy/snapshot';
 import { describeError } from './errors';
+import { readOrganization } from './organization';
 import {
   NotManagedError,
   ProjectConflictError,
@@ -40,6 +48,8 @@ export interface ProvisioningDeps {
   registry: RegistryReader;
   projects: ProjectReader;
   identity: IdentityReader;
+  /** The account's organization (repository policies may share with it); absent = not read. */
+  organization?: OrganizationReader;
   provisioner: Provisioner;
   /** Waits between retries (injectable so tests do not sleep). */
   sleep?: (ms: number) => Promise<void>;
@@ -208,8 +218,12 @@ async function statusOf(
     ? await deps.identity.role(roleName)
     : undefined;
   const registryScanning = await deps.registry.scanningConfiguration();
+  const rules = activeRules(guardrails);
+  const organization =
+    repository && rules.has('ecr.repository-policy') ? await readOrganization(deps.organization) : {};
   const ctx: RuleContext = {
     view: accountViewFor(deps.account, {
+      ...organization,
       ...(registryScanning ? { registryScanning } : {}),
       repositories: repository ? [repository] : [],
       projects: [project],
@@ -219,7 +233,6 @@ async function statusOf(
     guardrails,
     now: new Date(),
   };
-  const rules = activeRules(guardrails);
   const findings = [
     ...(repository ? evaluateRepository(repository, ctx, rules) : []),
     ...evaluateProject(project, ctx, rules),

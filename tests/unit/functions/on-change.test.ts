@@ -1,7 +1,8 @@
 /**
  * The change-event Lambda end to end: the real handler, runtime, use case and adapters, with every SDK client it
- * uses (ECR, IAM, CodeBuild, STS, SNS) mocked at the class. Every test is a fresh cold start (config and account
- * are cached at module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
+ * uses (ECR, IAM, CodeBuild, Organizations, STS, SNS) mocked at the class. Every test is a fresh cold start
+ * (config and account are cached at module scope in lib/runtime/core.ts), with the environment set before the
+ * handler module is loaded.
  */
 import path from 'node:path';
 import {
@@ -21,6 +22,7 @@ import {
   SetRepositoryPolicyCommand,
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
+import { AccessDeniedException, DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
@@ -28,7 +30,13 @@ import { cliRepositories, sdkRepository } from '../../fixtures/ecr/sdk-responses
 import * as lambda from '../../fixtures/lambda';
 import { awsSample, loadJson } from '../../fixtures/load';
 
-const { ecr: ecrMock, iam: iamMock, sts: stsMock, sns: snsMock } = lambda.sdk;
+const {
+  ecr: ecrMock,
+  iam: iamMock,
+  sts: stsMock,
+  sns: snsMock,
+  organizations: organizationsMock,
+} = lambda.sdk;
 
 /** The account and region of the event files in events/. */
 const ACCOUNT = '123456789012';
@@ -523,6 +531,67 @@ describe('change-event handler: SetRepositoryPolicy', () => {
       MessageAttributes: expect.objectContaining({
         severity: { DataType: 'String', StringValue: 'critical' },
       }),
+    });
+  });
+});
+
+describe('change-event handler: a repository shared with the account’s organization', () => {
+  /** DescribeOrganization as documented: the account is in o-exampleorgid. */
+  const describeOrganization = () =>
+    awsSample<Record<string, unknown>>('api-organizations-describe-organization.botocore-example.json');
+  const ORG_PULL = {
+    Sid: 'OrgPull',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorgid' } },
+  };
+
+  function givenLegacyCacheSharedWithTheOrganization(): void {
+    givenLegacyCacheWithPublicPolicy();
+    ecrMock.on(GetRepositoryPolicyCommand).resolves({
+      registryId: ACCOUNT,
+      repositoryName: 'web/legacy-cache',
+      policyText: JSON.stringify({ Version: '2012-10-17', Statement: [ORG_PULL, CI_PUSH] }),
+    });
+  }
+
+  it('reads the organization and leaves the policy as it is', async () => {
+    // Prepare
+    givenLegacyCacheSharedWithTheOrganization();
+    organizationsMock.on(DescribeOrganizationCommand).resolves(describeOrganization());
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-SetRepositoryPolicy.json'));
+
+    // Assess
+    expect(organizationsMock).toHaveReceivedCommandTimes(DescribeOrganizationCommand, 1);
+    expect(writesSent()).toEqual([]);
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('leaves the policy in place when DescribeOrganization is denied, and reports why', async () => {
+    // Prepare
+    givenLegacyCacheSharedWithTheOrganization();
+    organizationsMock.on(DescribeOrganizationCommand).rejects(
+      new AccessDeniedException({
+        message: 'You don’t have permissions to access this resource.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-SetRepositoryPolicy.json'));
+
+    // Assess
+    expect(writesSent()).toEqual([]);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: 'buildwarden found a violation of ecr.repository-policy on web/legacy-cache',
+      Message: expect.stringContaining(
+        'left in place: it is limited to organization o-exampleorgid; organization-limited statements are removed only when',
+      ),
     });
   });
 });
