@@ -165,7 +165,12 @@ function registry(repository: Repository): { registryId?: string } {
 
 /** ECR accepts at most 100 filters per registry scanning rule, each matching this pattern (1–255 chars). */
 export const MAX_REGISTRY_FILTERS = 100;
-const REGISTRY_FILTER = /^[a-z0-9*](?:[._-]?[a-z0-9*]+)*(?:\/[a-z0-9*](?:[._-]?[a-z0-9*]+)*)*$/;
+/**
+ * Runs of `[a-z0-9*]` joined by single `.`, `_` or `-` within `/`-separated segments. Written so that every
+ * separator starts a new group: an optional separator inside a repeated group backtracks exponentially on a
+ * repository name such as `aaaa…aaa--b`.
+ */
+const REGISTRY_FILTER = /^[a-z0-9*]+(?:[._-][a-z0-9*]+)*(?:\/[a-z0-9*]+(?:[._-][a-z0-9*]+)*)*$/;
 
 function repositoryLevelScanning(
   repository: Repository,

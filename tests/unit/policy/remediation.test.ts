@@ -2,6 +2,7 @@
  * Remediation plans on plain data: a repository, its findings and the guardrails in, the writes (or the refusal)
  * out. No account, no mocks.
  */
+import fc from 'fast-check';
 import type { Finding } from '../../../lib/policy/findings';
 import { defaultGuardrails, type Guardrails, type RuleId } from '../../../lib/policy/guardrails';
 import { parseLifecyclePolicy, type LifecyclePolicy } from '../../../lib/policy/lifecycle/grammar';
@@ -504,6 +505,45 @@ describe('planRepositoryRemediation: ecr.scan-on-push', () => {
         ? write.rules.flatMap((r) => r.repositoryFilters)
         : [];
     for (const { filter } of filters) expect(filter).toMatch(/^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$/);
+  });
+});
+
+describe('planRepositoryRemediation: ecr.scan-on-push registry filters in linear time', () => {
+  /** The filter pattern before it was made unambiguous, as the oracle of what ECR accepts. */
+  const OLD_REGISTRY_FILTER = /^[a-z0-9*](?:[._-]?[a-z0-9*]+)*(?:\/[a-z0-9*](?:[._-]?[a-z0-9*]+)*)*$/;
+  const registryLevel = guardrailsWith('ecr.scan-on-push', { level: 'registry' });
+  const planFor = (name: string) => {
+    const repo = repository(name, { imageScanningConfiguration: { scanOnPush: false } });
+    return onlyPlan(repo, [violation(repo, 'ecr.scan-on-push')], registryLevel);
+  };
+
+  it('adds a registry filter exactly for the names the former pattern accepted', () => {
+    const name = fc
+      .array(fc.constantFrom('a', '1', '*', '.', '_', '-', '/', 'A'), { minLength: 1, maxLength: 12 })
+      .map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(name, (n) => {
+        // Act
+        const planned = planFor(n);
+
+        // Assess
+        expect(planned.write?.type === 'PutRegistryScanningConfiguration').toBe(OLD_REGISTRY_FILTER.test(n));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('judges a long repository name with a double dash at once', () => {
+    // Prepare
+    const name = `${'a'.repeat(200)}--b`;
+    const start = performance.now();
+
+    // Act
+    const planned = planFor(name);
+
+    // Assess
+    expect(planned.write?.type).toBe('PutImageScanningConfiguration');
+    expect(performance.now() - start).toBeLessThan(1000);
   });
 });
 
