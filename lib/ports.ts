@@ -62,6 +62,15 @@ export interface IdentityReader {
   rolesUsingPolicy(policyArn: string): Promise<string[]>;
 }
 
+/** Read side of AWS Organizations: the organization the account belongs to (it counts as allowed). */
+export interface OrganizationReader {
+  /**
+   * DescribeOrganization: the organization id (`o-…`), undefined when the account is in no organization.
+   * Throws when it cannot be read (no permission, not captured): callers say so instead of guessing.
+   */
+  organizationId(): Promise<string | undefined>;
+}
+
 /** Applies remediation writes. Idempotent: applying a write whose effect is already in place changes nothing. */
 export interface Remediator {
   apply(write: RemediationWrite): Promise<void>;

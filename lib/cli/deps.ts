@@ -4,6 +4,7 @@ import { EcrRegistry } from '../aws/ecr';
 import { currentAccount } from '../aws/account';
 import { CodeBuildProjects } from '../aws/codebuild';
 import { IamIdentity } from '../aws/iam';
+import { AwsOrganization } from '../aws/organizations';
 import type { AuditDeps } from '../usecases/audit';
 import type { SandboxAccount } from '../sandbox/account';
 
@@ -19,6 +20,7 @@ export async function liveDeps(): Promise<AuditDeps> {
     registry: new EcrRegistry(),
     projects: new CodeBuildProjects(),
     identity: new IamIdentity(),
+    organization: new AwsOrganization(),
     actionCatalog: catalogFor,
   };
 }

@@ -25,6 +25,7 @@ const positiveInt = z
   .positive('expected positive integer');
 const namePatterns = z.array(z.string().min(1)).default([]);
 const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
+const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)');
 
 const common = { dryRun: z.boolean().default(false) };
 
@@ -82,10 +83,19 @@ const ruleSchemas = {
       ...common,
       /** Other accounts that may be granted access (the repository's own account always may). */
       allowedAccounts: z.array(accountId).default([]),
-      /** Organization ids (`o-…`) whose `aws:PrincipalOrgID` condition makes a `*` principal acceptable. */
-      allowedOrganizations: z
-        .array(z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)'))
-        .default([]),
+      /**
+       * Organization ids (`o-…`) besides the account's own whose organization conditions make a `*` principal
+       * acceptable.
+       */
+      allowedOrganizations: z.array(organizationId).default([]),
+      /** Organizations never acceptable, not even the own one: remediation removes statements limited to them. */
+      deniedOrganizations: z.array(organizationId).default([]),
+      /** Remediation also removes statements limited to organizations neither own nor allowed (default: report). */
+      removeUnknownOrganizations: z.boolean().default(false),
+    })
+    .refine((o) => !o.allowedOrganizations.some((id) => o.deniedOrganizations.includes(id)), {
+      message: 'an organization cannot be both in allowedOrganizations and deniedOrganizations',
+      path: ['deniedOrganizations'],
     })
     .prefault({}),
   'codebuild.privileged-mode': z

@@ -167,7 +167,12 @@ function registry(repository: Repository): { registryId?: string } {
 
 /** ECR accepts at most 100 filters per registry scanning rule, each matching this pattern (1–255 chars). */
 export const MAX_REGISTRY_FILTERS = 100;
-const REGISTRY_FILTER = /^[a-z0-9*](?:[._-]?[a-z0-9*]+)*(?:\/[a-z0-9*](?:[._-]?[a-z0-9*]+)*)*$/;
+/**
+ * Runs of `[a-z0-9*]` joined by single `.`, `_` or `-` within `/`-separated segments. Written so that every
+ * separator starts a new group: an optional separator inside a repeated group backtracks exponentially on a
+ * repository name such as `aaaa…aaa--b`.
+ */
+const REGISTRY_FILTER = /^[a-z0-9*]+(?:[._-][a-z0-9*]+)*(?:\/[a-z0-9*]+(?:[._-][a-z0-9*]+)*)*$/;
 
 function repositoryLevelScanning(
   repository: Repository,
@@ -261,12 +266,23 @@ function planRepositoryPolicy(
 ): Omit<PlannedChange, 'ruleId' | 'resourceArn' | 'dryRun'> {
   const before = repository.repositoryPolicyText ?? null;
   const offending = (finding.details?.offendingStatements ?? []) as OffendingStatement[];
-  if (before === null || offending.length === 0)
-    return { refused: 'nothing to remove', before, after: before };
+  // Only statements the rule judged removable: never one limited to an organization by default.
+  const removable = offending.filter((s) => s.removable === true);
+  if (before === null || removable.length === 0) {
+    const kept = offending
+      .filter((s) => s.keptBecause)
+      .map((s) => `${s.sid ?? `#${s.index}`}: ${s.keptBecause}`);
+    return {
+      refused:
+        kept.length > 0 ? `nothing to remove; left in place — ${kept.join('; ')}` : 'nothing to remove',
+      before,
+      after: before,
+    };
+  }
   const document = JSON.parse(before) as Record<string, unknown>;
   const kept = withoutStatements(
     document,
-    offending.map((s) => s.index),
+    removable.map((s) => s.index),
   );
   if (!kept) {
     return {

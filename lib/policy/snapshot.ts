@@ -22,6 +22,15 @@ export const snapshotSchema = z.looseObject({
   accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
   capturedAt: isoDate.optional(),
+  /**
+   * DescribeOrganization .Organization.Id: the account's organization; null when the account is in none;
+   * absent when it was not captured (rules then say the own organization could not be determined).
+   */
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…) or null')
+    .nullable()
+    .optional(),
   ecr: z
     .looseObject({
       registryScanningConfiguration: registryScanningConfigurationSchema.optional(),
@@ -88,6 +97,9 @@ function findDuplicates(names: string[]): string[] {
   return [...twice];
 }
 
+/** Why a snapshot without `organizationId` leaves the own organization unknown. */
+export const ORGANIZATION_NOT_CAPTURED = 'the snapshot does not record it (organizationId)';
+
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
@@ -116,6 +128,9 @@ export function viewOfSnapshot(snapshot: Snapshot): AccountView {
     accountId: snapshot.accountId,
     region: snapshot.region,
     partition: partitionOf(snapshot.region),
+    ...(snapshot.organizationId !== undefined
+      ? { organizationId: snapshot.organizationId }
+      : { organizationUnreadable: ORGANIZATION_NOT_CAPTURED }),
     ...(snapshot.ecr.registryScanningConfiguration
       ? { registryScanning: snapshot.ecr.registryScanningConfiguration }
       : {}),

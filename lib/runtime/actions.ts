@@ -8,6 +8,7 @@ import { codebuildReadActions } from '../aws/codebuild';
 import { ecrReadActions } from '../aws/ecr';
 import { iamPolicyUsageActions, iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
+import { organizationsActions } from '../aws/organizations';
 import { provisionerActions } from '../aws/provisioner';
 import { provisioningClaimActions } from '../aws/provisioning-claims';
 import { remediatorActions } from '../aws/remediator';
@@ -16,7 +17,14 @@ import { snsActions } from '../aws/sns';
 import { verdictReadActions, verdictStoreActions } from '../aws/verdicts';
 
 export const functionActions = {
-  audit: [...ecrReadActions, ...codebuildReadActions, ...iamReadActions, ...stsActions, ...snsActions],
+  audit: [
+    ...ecrReadActions,
+    ...codebuildReadActions,
+    ...iamReadActions,
+    ...organizationsActions,
+    ...stsActions,
+    ...snsActions,
+  ],
   onScan: [
     ...scanFindingsActions,
     ...verdictStoreActions,
@@ -43,6 +51,7 @@ export const functionActions = {
     'ecr:GetRegistryScanningConfiguration',
     ...codebuildReadActions,
     ...iamRoleReadActions,
+    ...organizationsActions,
     ...stsActions,
   ],
   onChange: [
@@ -52,6 +61,7 @@ export const functionActions = {
     ...iamPolicyUsageActions,
     ...remediatorActions,
     ...idempotencyActions,
+    ...organizationsActions,
     ...stsActions,
     ...snsActions,
   ],

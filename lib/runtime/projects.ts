@@ -2,6 +2,7 @@
 import { CodeBuildProjects } from '../aws/codebuild';
 import { EcrRegistry } from '../aws/ecr';
 import { IamIdentity } from '../aws/iam';
+import { AwsOrganization } from '../aws/organizations';
 import { AwsProvisioner } from '../aws/provisioner';
 import { DynamoProvisioningClaims } from '../aws/provisioning-claims';
 import { required, type RuntimeConfig } from '../config';
@@ -19,6 +20,8 @@ function dynamoClaims(config: RuntimeConfig): ProvisioningClaims {
     endClaim: (name, token, state, keepUntil) => table().endClaim(name, token, state, keepUntil),
   };
 }
+/** Kept across invocations: the organization is read once per cold start. */
+const organization = new AwsOrganization();
 
 export const projectsWiring: Wiring<ProvisioningDeps> = {
   aws: (account, config) => ({
@@ -26,6 +29,7 @@ export const projectsWiring: Wiring<ProvisioningDeps> = {
     registry: new EcrRegistry(),
     projects: new CodeBuildProjects(),
     identity: new IamIdentity(),
+    organization,
     provisioner: new AwsProvisioner(),
     claims: dynamoClaims(config),
   }),

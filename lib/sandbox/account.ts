@@ -11,6 +11,7 @@ import type {
   NameClaim,
   Notification,
   Notifier,
+  OrganizationReader,
   ProjectReader,
   ProvisioningClaims,
   RegistryReader,
@@ -23,7 +24,7 @@ import type {
 } from '../ports';
 import type { ProjectUpdate } from '../policy/convergence';
 import type { ProvisioningPlan } from '../policy/provision';
-import { partitionOf } from '../policy/snapshot';
+import { ORGANIZATION_NOT_CAPTURED, partitionOf } from '../policy/snapshot';
 import { projectSchema, repositorySchema, roleSchema } from '../policy/model';
 import type { BuildRecord } from '../policy/builds';
 import type { RemediationWrite } from '../policy/remediation';
@@ -59,6 +60,7 @@ export class SandboxAccount
     RegistryReader,
     ProjectReader,
     IdentityReader,
+    OrganizationReader,
     Notifier,
     Remediator,
     ScanFindingsReader,
@@ -100,6 +102,7 @@ export class SandboxAccount
       registry: this,
       projects: this,
       identity: this,
+      organization: this,
       remediator: this,
       notifier: this,
       findings: this,
@@ -116,6 +119,17 @@ export class SandboxAccount
   protected async call(action: string): Promise<void> {
     this.calls.set(action, (this.calls.get(action) ?? 0) + 1);
     if (this.faults) await this.faults.beforeCall(action);
+  }
+
+  /**
+   * The snapshot's `organizationId`: an id, null (in no organization, as AWSOrganizationsNotInUseException says)
+   * or absent (not captured, which reads like a call that was refused).
+   */
+  async organizationId(): Promise<string | undefined> {
+    await this.call('organizations:DescribeOrganization');
+    const id = this.snapshot.organizationId;
+    if (id === undefined) throw simulatedAwsError('OrganizationNotCapturedError', ORGANIZATION_NOT_CAPTURED);
+    return id ?? undefined;
   }
 
   async scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined> {

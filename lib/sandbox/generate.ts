@@ -207,6 +207,8 @@ export function generateAccount(options: GenerateOptions = {}): Snapshot {
     accountId: o.accountId,
     region: o.region,
     capturedAt: o.now.toISOString(),
+    // The organization the generated repository policies share with.
+    organizationId: ORG_ID,
     ecr: {
       registryScanningConfiguration: {
         scanType: 'BASIC',

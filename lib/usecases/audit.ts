@@ -2,7 +2,14 @@
  * The audit use case: read what the guardrails need from an account through the ports, evaluate, summarise.
  * The same code runs in the scheduled Lambda, the CLI against a live account, and the CLI on a snapshot.
  */
-import type { AccountInfo, IdentityReader, Notifier, ProjectReader, RegistryReader } from '../ports';
+import type {
+  AccountInfo,
+  IdentityReader,
+  Notifier,
+  OrganizationReader,
+  ProjectReader,
+  RegistryReader,
+} from '../ports';
 import { auditSummaryNotification } from '../policy/notifications';
 import type { Finding } from '../policy/findings';
 import { summarize, type AuditSummary } from '../policy/findings';
@@ -14,12 +21,15 @@ import type { ActionCatalog } from '../policy/iam/actions';
 import type { AccountView } from '../policy/rules/types';
 import { mapWithConcurrency } from './concurrency';
 import { describeError } from './errors';
+import { readOrganization } from './organization';
 
 export interface AuditDeps {
   account: AccountInfo;
   registry: RegistryReader;
   projects?: ProjectReader;
   identity?: IdentityReader;
+  /** The account's organization (repository policies may share with it); absent = not read. */
+  organization?: OrganizationReader;
   /** Loads the IAM action catalogue for these documents (unknown-action reporting); absent = not reported. */
   actionCatalog?: (documents: PolicyDocument[]) => Promise<ActionCatalog>;
 }
@@ -66,6 +76,8 @@ export async function readAccount(
       view.registryScanningUnreadable = true;
     }
   }
+
+  if (rules.has('ecr.repository-policy')) Object.assign(view, await readOrganization(deps.organization));
 
   const listed: Repository[] = [];
   for await (const page of deps.registry.repositoryPages()) listed.push(...page);

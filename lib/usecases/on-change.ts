@@ -7,6 +7,7 @@ import type {
   IdentityReader,
   Notification,
   Notifier,
+  OrganizationReader,
   ProjectReader,
   RegistryReader,
   Remediator,
@@ -37,12 +38,15 @@ import {
 } from '../policy/remediation';
 import { accountViewFor } from '../policy/snapshot';
 import type { AccountView, RuleContext } from '../policy/rules/types';
+import { readOrganization, type OrganizationFacts } from './organization';
 
 export interface ChangeDeps {
   account: AccountInfo;
   registry: RegistryReader;
   projects: ProjectReader;
   identity: IdentityReader;
+  /** The account's organization (repository policies may share with it); absent = not read. */
+  organization?: OrganizationReader;
   remediator: Remediator;
   notifier: Notifier;
 }
@@ -204,11 +208,13 @@ class ChangeRun {
     repository: Repository,
     registryScanning: RegistryScanningConfiguration | undefined,
     rules: Set<RuleId>,
+    organization: OrganizationFacts = {},
   ) {
     const ctx: RuleContext = {
       view: viewOf(this.deps, {
         repositories: [repository],
         ...(registryScanning ? { registryScanning } : {}),
+        ...organization,
       }),
       guardrails: this.guardrails,
       now: this.options.now,
@@ -427,7 +433,13 @@ export async function onChangeEvent(
         notifications: [],
       };
     const registryScanning = await deps.registry.scanningConfiguration();
-    await run.fixRepository(repository, registryScanning, new Set(ECR_RULES.filter((r) => active.has(r))));
+    const organization = active.has('ecr.repository-policy') ? await readOrganization(deps.organization) : {};
+    await run.fixRepository(
+      repository,
+      registryScanning,
+      new Set(ECR_RULES.filter((r) => active.has(r))),
+      organization,
+    );
   } else if (target.kind === 'registry') {
     if (!active.has('ecr.scan-on-push'))
       return { skipped: 'rule ecr.scan-on-push is off', actions: [], notifications: [] };

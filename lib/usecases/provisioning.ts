@@ -9,6 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type {
   AccountInfo,
   IdentityReader,
+  OrganizationReader,
   ProjectReader,
   ProvisioningClaims,
   Provisioner,
@@ -47,6 +48,7 @@ import { accountViewFor, partitionOf } from '../policy/snapshot';
 import { REPOSITORY_TAG } from '../policy/target-repository';
 import { InvalidInputError } from '../policy/validation';
 import { describeError } from './errors';
+import { readOrganization } from './organization';
 import {
   ConcurrentProvisioningError,
   NotManagedError,
@@ -74,6 +76,8 @@ export interface ProvisioningDeps {
   registry: RegistryReader;
   projects: ProjectReader;
   identity: IdentityReader;
+  /** The account's organization (repository policies may share with it); absent = not read. */
+  organization?: OrganizationReader;
   provisioner: Provisioner;
   /**
    * Claims on project names. Without them (the CLI on a live account) concurrent requests for one name are not
@@ -569,8 +573,12 @@ async function statusOf(
     ? await deps.identity.role(roleName)
     : undefined;
   const registryScanning = await deps.registry.scanningConfiguration();
+  const rules = activeRules(guardrails);
+  const organization =
+    repository && rules.has('ecr.repository-policy') ? await readOrganization(deps.organization) : {};
   const ctx: RuleContext = {
     view: accountViewFor(deps.account, {
+      ...organization,
       ...(registryScanning ? { registryScanning } : {}),
       repositories: repository ? [repository] : [],
       projects: [project],
@@ -580,7 +588,6 @@ async function statusOf(
     guardrails,
     now: new Date(),
   };
-  const rules = activeRules(guardrails);
   const findings = [
     ...(repository ? evaluateRepository(repository, ctx, rules) : []),
     ...evaluateProject(project, ctx, rules),

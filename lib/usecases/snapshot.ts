@@ -5,6 +5,7 @@ import type { Repository } from '../policy/model';
 import type { AuditDeps, AuditProgress } from './audit';
 import { describeError } from './errors';
 import { mapWithConcurrency } from './concurrency';
+import { readOrganization } from './organization';
 
 export interface SnapshotOptions {
   now: Date;
@@ -12,10 +13,15 @@ export interface SnapshotOptions {
   onProgress?: (progress: AuditProgress) => void;
   /** Called for each repository whose details could not be read (it is kept without them). */
   onUnreadable?: (repositoryName: string, reason: string) => void;
+  /** Called when the account's organization could not be read (the snapshot then leaves organizationId out). */
+  onOrganizationUnreadable?: (reason: string) => void;
 }
 
 export async function captureSnapshot(deps: AuditDeps, options: SnapshotOptions): Promise<Snapshot> {
   const scanning = await deps.registry.scanningConfiguration();
+  const organization = await readOrganization(deps.organization);
+  if (organization.organizationUnreadable !== undefined)
+    options.onOrganizationUnreadable?.(organization.organizationUnreadable);
   const listed: Repository[] = [];
   for await (const page of deps.registry.repositoryPages()) listed.push(...page);
   options.onProgress?.({ phase: 'repositories-listed', count: listed.length });
@@ -43,6 +49,7 @@ export async function captureSnapshot(deps: AuditDeps, options: SnapshotOptions)
     accountId: deps.account.accountId,
     region: deps.account.region,
     capturedAt: options.now.toISOString(),
+    ...(organization.organizationId !== undefined ? { organizationId: organization.organizationId } : {}),
     ecr: { ...(scanning ? { registryScanningConfiguration: scanning } : {}), repositories },
     codebuild: { projects, builds: [] },
     iam,

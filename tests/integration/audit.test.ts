@@ -187,3 +187,81 @@ describe('audit when IAM cannot be read', () => {
     expect(report.findings.some((f) => f.ruleId === 'ecr.encryption' && f.status === 'violation')).toBe(true);
   });
 });
+
+describe('audit of repositories shared with an organization', () => {
+  const OWN_ORG = 'o-a1b2c3d4e5';
+  const orgShared = (org: string) =>
+    repository('shared/base', {
+      repositoryPolicyText: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'OrgPull',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+            Condition: { StringEquals: { 'aws:PrincipalOrgID': org } },
+          },
+        ],
+      }),
+    });
+  const withOrganization = (organizationId: string | null | undefined, repositories: Repository[]) => {
+    const sandbox = sandboxOf(repositories);
+    if (organizationId !== undefined) sandbox.snapshot.organizationId = organizationId;
+    return sandbox;
+  };
+  const policyFinding = async (sandbox: SandboxAccount) => {
+    const report = await runAudit(sandboxDeps(sandbox), parseGuardrails(''), {
+      now: NOW,
+      ruleIds: ['ecr.repository-policy'],
+    });
+    return report.findings.find((f) => f.ruleId === 'ecr.repository-policy')!;
+  };
+
+  test('a statement limited to the account’s own organization is compliant with the defaults', async () => {
+    // Prepare
+    const sandbox = withOrganization(OWN_ORG, [orgShared(OWN_ORG)]);
+
+    // Act
+    const finding = await policyFinding(sandbox);
+
+    // Assess
+    expect(finding.status).toBe('compliant');
+  });
+
+  test('the organization is read once per audit, whatever the number of repositories', async () => {
+    // Prepare
+    const sandbox = withOrganization(OWN_ORG, [orgShared(OWN_ORG), repository('a'), repository('b')]);
+
+    // Act
+    await policyFinding(sandbox);
+
+    // Assess
+    expect(sandbox.calls.get('organizations:DescribeOrganization')).toBe(1);
+  });
+
+  test('when the organization is not known, the finding says so and the statement is not remediable', async () => {
+    // Prepare
+    const sandbox = withOrganization(undefined, [orgShared(OWN_ORG)]);
+
+    // Act
+    const finding = await policyFinding(sandbox);
+
+    // Assess
+    expect(finding).toMatchObject({ status: 'violation', remediable: false });
+    expect(finding.message).toContain(
+      "the account's own organization could not be determined: OrganizationNotCapturedError: the snapshot does not record it (organizationId)",
+    );
+  });
+
+  test('the organization is not read when the repository-policy rule is off', async () => {
+    // Prepare
+    const sandbox = withOrganization(OWN_ORG, [orgShared(OWN_ORG)]);
+
+    // Act
+    await runAudit(sandboxDeps(sandbox), parseGuardrails(''), { now: NOW, ruleIds: ['ecr.encryption'] });
+
+    // Assess
+    expect(sandbox.calls.get('organizations:DescribeOrganization')).toBeUndefined();
+  });
+});

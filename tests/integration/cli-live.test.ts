@@ -15,20 +15,30 @@ import {
   RepositoryPolicyNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  AccessDeniedException,
+  DescribeOrganizationCommand,
+  OrganizationsClient,
+} from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import { cli, tempFile } from '../fixtures/cli';
 import { describeRepositoriesSample, getLifecyclePolicySample } from '../fixtures/ecr/sdk-responses';
+import { awsSample } from '../fixtures/load';
 
 const ecr = mockClient(ECRClient);
 const sts = mockClient(STSClient);
 const codebuild = mockClient(CodeBuildClient);
 const iam = mockClient(IAMClient);
+const organizations = mockClient(OrganizationsClient);
 
 beforeEach(() => {
-  for (const m of [ecr, sts, codebuild, iam]) m.reset();
+  for (const m of [ecr, sts, codebuild, iam, organizations]) m.reset();
+  organizations
+    .on(DescribeOrganizationCommand)
+    .resolves(awsSample('api-organizations-describe-organization.botocore-example.json'));
   sts
     .on(GetCallerIdentityCommand)
     .resolves({ Account: '012345678910', Arn: 'arn:aws:iam::012345678910:user/ci' });
@@ -75,7 +85,7 @@ describe('buildwarden audit on a live account', () => {
   test('makes read calls only', async () => {
     await cli(['audit', '--format', 'json'], env);
 
-    const sent = [ecr, sts, codebuild, iam].flatMap((m) =>
+    const sent = [ecr, sts, codebuild, iam, organizations].flatMap((m) =>
       m.calls().map((c) => (c.args[0] as object).constructor.name),
     );
     expect(sent.filter((name) => !/^(Describe|Get|List|BatchGet)/.test(name))).toEqual([]);
@@ -93,5 +103,31 @@ describe('buildwarden snapshot', () => {
     const snapshot = parseSnapshot(readFileSync(out, 'utf8'));
     expect(snapshot).toMatchObject({ accountId: '012345678910', region: process.env.AWS_REGION });
     expect(snapshot.ecr.repositories.map((r) => r.repositoryName).sort()).toEqual(['test', 'ubuntu']);
+  });
+
+  test('records the organization of the account', async () => {
+    const out = tempFile('snap.json', '');
+
+    await cli(['snapshot', '--out', out], env);
+
+    expect(parseSnapshot(readFileSync(out, 'utf8')).organizationId).toBe('o-exampleorgid');
+  });
+
+  test('warns and leaves organizationId out when the organization cannot be read', async () => {
+    organizations.on(DescribeOrganizationCommand).rejects(
+      new AccessDeniedException({
+        message: 'You don’t have permissions to access this resource.',
+        $metadata: {},
+      }),
+    );
+    const out = tempFile('snap.json', '');
+
+    const result = await cli(['snapshot', '--out', out], env);
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /^warning: could not read the account's organization \(organizationId left out\): AccessDeniedException/m,
+    );
+    expect(parseSnapshot(readFileSync(out, 'utf8')).organizationId).toBeUndefined();
   });
 });

@@ -663,3 +663,92 @@ describe('onChangeEvent: PutRegistryScanningConfiguration', () => {
     expect(filters).toEqual(expect.arrayContaining(['web/frontend', 'tmp/spike-grpc']));
   });
 });
+
+describe('onChangeEvent on a repository shared with an organization', () => {
+  const OWN_ORG = 'o-a1b2c3d4e5';
+  const SHARED = 'shared/base-images'; // the demo repository whose policy lets the organization pull
+  const POLICY_WRITES = ['ecr:SetRepositoryPolicy', 'ecr:DeleteRepositoryPolicy'];
+
+  function sandboxIn(organizationId: string | null | undefined): SandboxAccount {
+    const sandbox = freshSandbox();
+    if (organizationId === undefined) delete sandbox.snapshot.organizationId;
+    else sandbox.snapshot.organizationId = organizationId;
+    return sandbox;
+  }
+
+  const policyWrites = (sandbox: SandboxAccount) =>
+    Object.keys(writesMade(sandbox)).filter((a) => POLICY_WRITES.includes(a));
+
+  it.each(['ecr-SetRepositoryPolicy.json', 'ecr-CreateRepository.json'])(
+    '%s with the default guardrails leaves the own organization’s pull access in place',
+    async (file) => {
+      // Prepare
+      const sandbox = sandboxIn(OWN_ORG);
+      const before = repo(sandbox, SHARED).repositoryPolicyText;
+
+      // Act
+      const result = await run(eventFor(file, SHARED), sandbox, defaultGuardrails());
+
+      // Assess
+      expect(repo(sandbox, SHARED).repositoryPolicyText).toBe(before);
+      expect(policyWrites(sandbox)).toEqual([]);
+      expect(result.actions.filter((a) => a.ruleId === 'ecr.repository-policy')).toEqual([]);
+      expect(sandbox.calls.get('organizations:DescribeOrganization')).toBe(1);
+    },
+  );
+
+  it('leaves the statement in place when the own organization is unknown, and the notification says why', async () => {
+    // Prepare
+    const sandbox = sandboxIn(undefined);
+    const before = repo(sandbox, SHARED).repositoryPolicyText;
+
+    // Act
+    const result = await run(eventFor('ecr-SetRepositoryPolicy.json', SHARED), sandbox, defaultGuardrails());
+
+    // Assess
+    expect(repo(sandbox, SHARED).repositoryPolicyText).toBe(before);
+    expect(policyWrites(sandbox)).toEqual([]);
+    const notification = result.notifications.find((n) => n.subject.includes('ecr.repository-policy'));
+    expect(notification?.subject).toBe(
+      'buildwarden found a violation of ecr.repository-policy on shared/base-images',
+    );
+    expect(notification?.message).toContain('left in place: it is limited to organization o-a1b2c3d4e5');
+    expect(notification?.message).toContain("the account's own organization could not be determined");
+  });
+
+  it('removes a public statement next to the organization statement and keeps the latter', async () => {
+    // Prepare
+    const sandbox = sandboxIn(null); // in no organization: o-a1b2c3d4e5 is a stranger
+    const shared = repo(sandbox, SHARED);
+    const document = JSON.parse(shared.repositoryPolicyText!) as { Statement: object[] };
+    document.Statement.push({ Sid: 'Public', Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' });
+    shared.repositoryPolicyText = JSON.stringify(document);
+
+    // Act
+    const result = await run(eventFor('ecr-SetRepositoryPolicy.json', SHARED), sandbox, defaultGuardrails());
+
+    // Assess
+    expect(statementsOf(repo(sandbox, SHARED).repositoryPolicyText).map((s) => s.Sid)).toEqual(['OrgPull']);
+    const notification = result.notifications.find((n) => n.subject.includes('ecr.repository-policy'));
+    expect(notification?.message).toContain(
+      'OrgPull: grants * limited to organizations not allowed: o-a1b2c3d4e5',
+    );
+    expect(notification?.message).toContain('left in place');
+  });
+
+  it('removes the statement when the organization is in deniedOrganizations', async () => {
+    // Prepare
+    const sandbox = sandboxIn(null);
+    const guardrails = parseGuardrails(
+      `rules:\n  ecr.repository-policy:\n    deniedOrganizations: [${OWN_ORG}]\n`,
+      'guardrails.yml',
+    );
+
+    // Act
+    await run(eventFor('ecr-SetRepositoryPolicy.json', SHARED), sandbox, guardrails);
+
+    // Assess
+    expect(repo(sandbox, SHARED).repositoryPolicyText).toBeUndefined();
+    expect(policyWrites(sandbox)).toEqual(['ecr:DeleteRepositoryPolicy']);
+  });
+});

@@ -689,6 +689,35 @@ describe('showManagedProject on the sandbox', () => {
     ]);
   });
 
+  it('shows a project whose repository the own organization may pull from as compliant', async () => {
+    // Prepare
+    const sandbox = await sandboxWithLedger();
+    sandbox.snapshot.organizationId = 'o-ownorg0001';
+    repositoryIn(sandbox, NAME).repositoryPolicyText = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'OrgPull',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-ownorg0001' } },
+        },
+      ],
+    });
+
+    // Act
+    const shown = await showManagedProject(
+      NAME,
+      { ...depsOf(sandbox), organization: sandbox },
+      { guardrails },
+    );
+
+    // Assess
+    expect(shown).toMatchObject({ compliant: true, findings: [] });
+    expect(sandbox.calls.get('organizations:DescribeOrganization')).toBe(1);
+  });
+
   it('finds the project by its project name too', async () => {
     // Prepare
     const sandbox = await sandboxWithLedger();

@@ -57,4 +57,39 @@ describe('captureSnapshot', () => {
       captured.ecr.repositories.find((r) => r.repositoryName === 'data/etl')?.lifecyclePolicyText,
     ).toBeUndefined();
   });
+
+  test.each([
+    ['the organization of a member account', 'o-a1b2c3d4e5'],
+    ['null for an account in no organization', null],
+  ])('records organizationId: %s', async (_name, organizationId) => {
+    // Prepare
+    const source = demo();
+    source.snapshot.organizationId = organizationId;
+
+    // Act
+    const captured = await captureSnapshot(sandboxDeps(source), { now: NOW });
+
+    // Assess
+    expect(captured.organizationId).toBe(organizationId);
+    expect(parseSnapshot(JSON.stringify(captured)).organizationId).toBe(organizationId);
+  });
+
+  test('leaves organizationId out and reports why when the organization cannot be read', async () => {
+    // Prepare
+    const source = demo();
+    source.organizationId = async () => {
+      throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    };
+    const reasons: string[] = [];
+
+    // Act
+    const captured = await captureSnapshot(sandboxDeps(source), {
+      now: NOW,
+      onOrganizationUnreadable: (reason) => reasons.push(reason),
+    });
+
+    // Assess
+    expect('organizationId' in captured).toBe(false);
+    expect(reasons).toEqual(['AccessDeniedException: not authorized']);
+  });
 });

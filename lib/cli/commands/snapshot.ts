@@ -23,6 +23,10 @@ export const snapshotCommand: Command = {
       now: new Date(),
       onProgress: progressReporter(io),
       onUnreadable: (name, reason) => io.stderr(`warning: could not read details of ${name}: ${reason}\n`),
+      onOrganizationUnreadable: (reason) =>
+        io.stderr(
+          `warning: could not read the account's organization (organizationId left out): ${reason}\n`,
+        ),
     });
     const text = `${JSON.stringify(snapshot, null, 2)}\n`;
     const out = stringOption(values, 'out');

@@ -3,6 +3,7 @@
  * Answers are three-valued where a policy can be undecidable without request context: `maybe` means "it
  * would match for some values of a policy variable / an unnamed principal", never a guess either way.
  */
+import { compileGlob, type Glob } from '../glob';
 import type { PrincipalElement } from './statements';
 
 export type Match = 'yes' | 'maybe' | 'no';
@@ -28,48 +29,23 @@ export function negate(answer: Match): Match {
   return answer === 'yes' ? 'no' : answer === 'no' ? 'yes' : 'maybe';
 }
 
-interface Glob {
-  regex: RegExp;
-  /** The pattern holds a `${…}` policy variable, matched here as `*`. */
-  hasVariable: boolean;
-}
-
-const globCache = new Map<string, Glob>();
-const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 /**
- * `*` (any run, including none) and `?` (one character) wildcards. With `variables`, `${*}`, `${?}` and
- * `${$}` are the literal characters and any other `${…}` is a policy variable whose value is unknown.
+ * `*` (any run, including none) and `?` (one character) wildcards, matching line terminators too. With
+ * `variables`, `${*}`, `${?}` and `${$}` are the literal characters and any other `${…}` is a policy variable
+ * whose value is unknown. Linear time (glob.ts): policy documents are account data.
  */
-function compileGlob(pattern: string, caseInsensitive: boolean, variables: boolean): Glob {
-  const key = `${caseInsensitive ? 'i' : 's'}${variables ? 'v' : 'l'}${pattern}`;
-  const cached = globCache.get(key);
-  if (cached) return cached;
-  let body = '';
-  let hasVariable = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') body += '.*';
-    else if (c === '?') body += '.';
-    else if (c === '$' && variables && pattern[i + 1] === '{' && pattern.indexOf('}', i + 2) !== -1) {
-      const end = pattern.indexOf('}', i + 2);
-      const inner = pattern.slice(i + 2, end);
-      if (inner === '*' || inner === '?' || inner === '$') body += escapeRegex(inner);
-      else {
-        body += '.*';
-        hasVariable = true;
-      }
-      i = end;
-    } else body += escapeRegex(c);
-  }
-  const glob = { regex: new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's'), hasVariable };
-  globCache.set(key, glob);
-  return glob;
+function compileIamGlob(pattern: string, caseInsensitive: boolean, variables: boolean): Glob {
+  return compileGlob(pattern, {
+    questionMark: true,
+    dotAll: true,
+    caseInsensitive,
+    policyVariables: variables,
+  });
 }
 
 function globMatch(pattern: string, value: string, caseInsensitive: boolean, variables: boolean): Match {
-  const glob = compileGlob(pattern, caseInsensitive, variables);
-  if (!glob.regex.test(value)) return 'no';
+  const glob = compileIamGlob(pattern, caseInsensitive, variables);
+  if (!glob.test(value)) return 'no';
   return glob.hasVariable ? 'maybe' : 'yes';
 }
 
@@ -86,7 +62,7 @@ export function actionMatches(pattern: string, action: string): boolean {
   if (pattern.slice(0, p).toLowerCase() !== action.slice(0, a).toLowerCase()) return false;
   const name = pattern.slice(p + 1);
   if (name === '' || /\s/.test(name)) return false;
-  return compileGlob(name, true, false).regex.test(action.slice(a + 1));
+  return compileIamGlob(name, true, false).test(action.slice(a + 1));
 }
 
 export interface ResourceMatchOptions {
@@ -149,9 +125,13 @@ export function accountOf(arn: string): string | undefined {
 const ROLE_ARN = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
 const SESSION_ARN = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
 
-/** Principal values naming the account itself: `111122223333` or `arn:aws:iam::111122223333:root`. */
+/** Principal values naming the account itself: `111122223333` or `arn:<partition>:iam::111122223333:root`. */
 function namesAccount(value: string, account: string): boolean {
-  return value === account || new RegExp(`^arn:[^:]+:iam::${account}:root$`).test(value);
+  if (value === account) return true;
+  const suffix = `:iam::${account}:root`;
+  if (!value.startsWith('arn:') || !value.endsWith(suffix)) return false;
+  const partition = value.slice('arn:'.length, value.length - suffix.length);
+  return partition.length > 0 && !partition.includes(':');
 }
 
 function awsPrincipalMatches(value: string, principalArn: string): boolean {
@@ -241,7 +221,7 @@ export function patternCouldCover(pattern: string, service: string, product: str
   if (segments[0] !== 'arn' || segments.length < 2) return false;
   while (segments.length < 6) segments.push('*');
   const [, , serviceSegment, region, account] = segments as [string, string, string, string, string];
-  if (!compileGlob(serviceSegment, true, false).regex.test(service)) return false;
+  if (!compileIamGlob(serviceSegment, true, false).test(service)) return false;
   if (region === '' || account === '') return false;
   const resourcePart = segments.slice(5).join(':');
   const patternProduct = productPrefix(serviceSegment, region, account, resourcePart);

@@ -16,7 +16,7 @@
  * artifacts, since ImageDetail does not carry those relationships.
  */
 import type { ImageDetail } from '../model';
-import { wildcardToRegExp } from '../wildcard';
+import { compileWildcard } from '../wildcard';
 import type { LifecyclePolicy, LifecycleRule } from './grammar';
 import { ruleStorageClass } from './grammar';
 
@@ -139,8 +139,8 @@ function tagMatcher(rule: LifecycleRule): (tags: readonly string[]) => boolean {
   if (tagPrefixList) {
     return (tags) => tagPrefixList.every((prefix) => tags.some((tag) => tag.startsWith(prefix)));
   }
-  const patterns = (tagPatternList ?? []).map((p) => wildcardToRegExp(p));
-  return (tags) => tags.length > 0 && patterns.every((re) => tags.some((tag) => re.test(tag)));
+  const patterns = (tagPatternList ?? []).map((p) => compileWildcard(p));
+  return (tags) => tags.length > 0 && patterns.every((glob) => tags.some((tag) => glob.test(tag)));
 }
 
 function imageStorageClass(image: ImageDetail): number {

@@ -5,7 +5,7 @@ import { untaggedExpiryRule } from '../remediation';
 import { simulateLifecyclePolicy } from '../lifecycle/simulate';
 import { matchesEcrScanFilter } from '../wildcard';
 import type { Repository } from '../model';
-import { findOffendingStatements } from './repository-policy';
+import { findOffendingStatements, LIMITING_CONDITIONS } from './repository-policy';
 import type { RepositoryRule, RuleOutcome } from './types';
 
 const violation = (message: string, remediable: boolean, details?: Record<string, unknown>): RuleOutcome => ({
@@ -184,13 +184,22 @@ export const repositoryPolicyRule: RepositoryRule = (repository, ctx) => {
     ownAccountId: repository.registryId ?? ctx.view.accountId,
     allowedAccounts: options.allowedAccounts,
     allowedOrganizations: options.allowedOrganizations,
+    deniedOrganizations: options.deniedOrganizations,
+    removeUnknownOrganizations: options.removeUnknownOrganizations,
+    ownOrganizationId: ctx.view.organizationId,
+    ownOrganizationUnknown: ctx.view.organizationUnreadable,
   });
   if (offending.length === 0)
-    return compliant('repository policy grants access only within the allowed accounts');
-  const names = offending.map((s) => `${s.sid ?? `#${s.index}`}: ${s.reason}`);
-  return violation(`repository policy is too open — ${names.join('; ')}`, true, {
-    offendingStatements: offending,
-  });
+    return compliant('repository policy grants access only within the allowed accounts and organizations');
+  const names = offending.map(
+    (s) =>
+      `${s.sid ?? `#${s.index}`}: ${s.reason}${s.keptBecause ? ` (left in place: ${s.keptBecause})` : ''}`,
+  );
+  return violation(
+    `repository policy is too open — ${names.join('; ')}. Note: ${LIMITING_CONDITIONS}`,
+    offending.some((s) => s.removable),
+    { offendingStatements: offending },
+  );
 };
 
 export const repositoryRules = {

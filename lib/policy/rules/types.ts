@@ -18,6 +18,10 @@ export interface AccountView {
   registryScanning?: RegistryScanningConfiguration;
   /** True when the registry scanning configuration could not be read (rules say so instead of guessing). */
   registryScanningUnreadable?: boolean;
+  /** The account's own AWS Organizations organization: its id, null when the account is in none. */
+  organizationId?: string | null;
+  /** Why the own organization is unknown, when it could not be read (rules say so instead of guessing). */
+  organizationUnreadable?: string;
   repositories: Repository[];
   /** Resources (by ARN) whose details could not be read, with the reason: their rules say `not-visible`. */
   unreadable?: Record<string, string>;

@@ -1,9 +1,9 @@
 /**
  * The change-event Lambda end to end: the real handler, runtime, use case and adapters, with every SDK client it
- * uses (ECR, IAM, CodeBuild, STS, SNS, and DynamoDB for the idempotency records) mocked at the class. The
- * idempotency table is a small in-memory fake behind the DynamoDB mock, so a second delivery of an event meets
- * the record the first one left. Every test is a fresh cold start (config and account are cached at module scope
- * in lib/runtime/core.ts), with the environment set before the handler module is loaded.
+ * uses (ECR, IAM, CodeBuild, Organizations, STS, SNS, and DynamoDB for the idempotency records) mocked at the
+ * class. The idempotency table is a small in-memory fake behind the DynamoDB mock, so a second delivery of an
+ * event meets the record the first one left. Every test is a fresh cold start (config and account are cached at
+ * module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
  */
 import path from 'node:path';
 import {
@@ -41,6 +41,7 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
+import { AccessDeniedException, DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
@@ -55,6 +56,7 @@ const {
   sns: snsMock,
   dynamo: dynamoMock,
   codebuild: codebuildMock,
+  organizations: organizationsMock,
 } = lambda.sdk;
 
 /** The account and region of the event files in events/. */
@@ -842,5 +844,66 @@ describe('change-event handler: its own scope', () => {
     });
     expect(ecrMock).not.toHaveReceivedAnyCommand();
     expect(snsMock).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('change-event handler: a repository shared with the account’s organization', () => {
+  /** DescribeOrganization as documented: the account is in o-exampleorgid. */
+  const describeOrganization = () =>
+    awsSample<Record<string, unknown>>('api-organizations-describe-organization.botocore-example.json');
+  const ORG_PULL = {
+    Sid: 'OrgPull',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorgid' } },
+  };
+
+  function givenLegacyCacheSharedWithTheOrganization(): void {
+    givenLegacyCacheWithPublicPolicy();
+    ecrMock.on(GetRepositoryPolicyCommand).resolves({
+      registryId: ACCOUNT,
+      repositoryName: 'web/legacy-cache',
+      policyText: JSON.stringify({ Version: '2012-10-17', Statement: [ORG_PULL, CI_PUSH] }),
+    });
+  }
+
+  it('reads the organization and leaves the policy as it is', async () => {
+    // Prepare
+    givenLegacyCacheSharedWithTheOrganization();
+    organizationsMock.on(DescribeOrganizationCommand).resolves(describeOrganization());
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-SetRepositoryPolicy.json'));
+
+    // Assess
+    expect(organizationsMock).toHaveReceivedCommandTimes(DescribeOrganizationCommand, 1);
+    expect(writesSent()).toEqual([]);
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('leaves the policy in place when DescribeOrganization is denied, and reports why', async () => {
+    // Prepare
+    givenLegacyCacheSharedWithTheOrganization();
+    organizationsMock.on(DescribeOrganizationCommand).rejects(
+      new AccessDeniedException({
+        message: 'You don’t have permissions to access this resource.',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-SetRepositoryPolicy.json'));
+
+    // Assess
+    expect(writesSent()).toEqual([]);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      Subject: 'buildwarden found a violation of ecr.repository-policy on web/legacy-cache',
+      Message: expect.stringContaining(
+        'left in place: it is limited to organization o-exampleorgid; organization-limited statements are removed only when',
+      ),
+    });
   });
 });

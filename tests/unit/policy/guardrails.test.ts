@@ -45,6 +45,30 @@ describe('guardrails config', () => {
     );
   });
 
+  test('repository policies: no organization is denied and unknown organizations are only reported by default', () => {
+    const options = defaultGuardrails().rules['ecr.repository-policy'];
+
+    expect(options).toMatchObject({ deniedOrganizations: [], removeUnknownOrganizations: false });
+  });
+
+  test('an organization both allowed and denied is rejected, naming deniedOrganizations', () => {
+    const problems = problemsOf(
+      'rules:\n  ecr.repository-policy:\n    allowedOrganizations: [o-a1b2c3d4e5]\n    deniedOrganizations: [o-a1b2c3d4e5]\n',
+    );
+
+    expect(problems).toEqual([
+      'rules.ecr.repository-policy.deniedOrganizations: an organization cannot be both in allowedOrganizations and deniedOrganizations',
+    ]);
+  });
+
+  test('a denied organization must be an organization id', () => {
+    const problems = problemsOf('rules:\n  ecr.repository-policy:\n    deniedOrganizations: [acme]\n');
+
+    expect(problems).toEqual([
+      'rules.ecr.repository-policy.deniedOrganizations[0]: expected an organization id (o-…)',
+    ]);
+  });
+
   test('a bad option is reported with its full path', () => {
     const problems = problemsOf('rules:\n  ecr.lifecycle-policy:\n    maxUntaggedAgeDays: -3\n');
 

@@ -2,12 +2,14 @@
  * Remediation plans on plain data: a repository, its findings and the guardrails in, the writes (or the refusal)
  * out. No account, no mocks.
  */
+import fc from 'fast-check';
 import type { Finding } from '../../../lib/policy/findings';
 import { defaultGuardrails, type Guardrails, type RuleId } from '../../../lib/policy/guardrails';
 import { parseLifecyclePolicy, type LifecyclePolicy } from '../../../lib/policy/lifecycle/grammar';
 import type { ImageDetail, RegistryScanningConfiguration, Repository } from '../../../lib/policy/model';
 import { planRepositoryRemediation, type PlannedChange } from '../../../lib/policy/remediation';
-import { ACCOUNT, NOW, guardrailsWith, repository } from '../../fixtures/builders';
+import { evaluateRepository } from '../../../lib/policy/evaluate';
+import { ACCOUNT, NOW, accountView, guardrailsWith, repository } from '../../fixtures/builders';
 
 const ECR_RULES = [
   'ecr.lifecycle-policy',
@@ -506,6 +508,45 @@ describe('planRepositoryRemediation: ecr.scan-on-push', () => {
   });
 });
 
+describe('planRepositoryRemediation: ecr.scan-on-push registry filters in linear time', () => {
+  /** The filter pattern before it was made unambiguous, as the oracle of what ECR accepts. */
+  const OLD_REGISTRY_FILTER = /^[a-z0-9*](?:[._-]?[a-z0-9*]+)*(?:\/[a-z0-9*](?:[._-]?[a-z0-9*]+)*)*$/;
+  const registryLevel = guardrailsWith('ecr.scan-on-push', { level: 'registry' });
+  const planFor = (name: string) => {
+    const repo = repository(name, { imageScanningConfiguration: { scanOnPush: false } });
+    return onlyPlan(repo, [violation(repo, 'ecr.scan-on-push')], registryLevel);
+  };
+
+  it('adds a registry filter exactly for the names the former pattern accepted', () => {
+    const name = fc
+      .array(fc.constantFrom('a', '1', '*', '.', '_', '-', '/', 'A'), { minLength: 1, maxLength: 12 })
+      .map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(name, (n) => {
+        // Act
+        const planned = planFor(n);
+
+        // Assess
+        expect(planned.write?.type === 'PutRegistryScanningConfiguration').toBe(OLD_REGISTRY_FILTER.test(n));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('judges a long repository name with a double dash at once', () => {
+    // Prepare
+    const name = `${'a'.repeat(200)}--b`;
+    const start = performance.now();
+
+    // Act
+    const planned = planFor(name);
+
+    // Assess
+    expect(planned.write?.type).toBe('PutImageScanningConfiguration');
+    expect(performance.now() - start).toBeLessThan(1000);
+  });
+});
+
 describe('planRepositoryRemediation: ecr.tag-immutability', () => {
   it('makes MUTABLE tags IMMUTABLE, without exclusion filters', () => {
     // Prepare
@@ -611,8 +652,8 @@ describe('planRepositoryRemediation: ecr.repository-policy', () => {
     const text = JSON.stringify({ Version: '2012-10-17', Statement: [publicPull, ciPush, partnerPull] });
     const repo = repository('team/app', { repositoryPolicyText: text });
     const offendingStatements = [
-      { index: 0, sid: 'AllowPull', reason: 'grants access to *' },
-      { index: 2, sid: 'PartnerPull', reason: 'outside the allowed accounts' },
+      { index: 0, sid: 'AllowPull', reason: 'grants access to *', removable: true },
+      { index: 2, sid: 'PartnerPull', reason: 'outside the allowed accounts', removable: true },
     ];
 
     // Act
@@ -634,7 +675,9 @@ describe('planRepositoryRemediation: ecr.repository-policy', () => {
     // Prepare
     const text = JSON.stringify({ Version: '2012-10-17', Statement: [publicPull] });
     const repo = repository('team/app', { repositoryPolicyText: text });
-    const offendingStatements = [{ index: 0, sid: 'AllowPull', reason: 'grants access to *' }];
+    const offendingStatements = [
+      { index: 0, sid: 'AllowPull', reason: 'grants access to *', removable: true },
+    ];
 
     // Act
     const planned = onlyPlan(repo, [violation(repo, 'ecr.repository-policy', { offendingStatements })]);
@@ -652,7 +695,9 @@ describe('planRepositoryRemediation: ecr.repository-policy', () => {
     // Prepare
     const text = JSON.stringify({ Version: '2012-10-17', Statement: publicPull });
     const repo = repository('team/app', { repositoryPolicyText: text });
-    const offendingStatements = [{ index: 0, sid: 'AllowPull', reason: 'grants access to *' }];
+    const offendingStatements = [
+      { index: 0, sid: 'AllowPull', reason: 'grants access to *', removable: true },
+    ];
 
     // Act
     const planned = onlyPlan(repo, [violation(repo, 'ecr.repository-policy', { offendingStatements })]);
@@ -675,6 +720,91 @@ describe('planRepositoryRemediation: ecr.repository-policy', () => {
   });
 });
 
+describe('planRepositoryRemediation: ecr.repository-policy never removes organization sharing by default', () => {
+  const OTHER_ORG = 'o-zzzzzzzzzz';
+  const orgPull = {
+    Sid: 'OrgPull',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    Condition: { StringEquals: { 'aws:PrincipalOrgID': OTHER_ORG } },
+  };
+  const publicPull = { Sid: 'PublicPull', Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' };
+
+  /** The findings evaluateRepository reports for the repository (own organization unknown). */
+  function evaluated(repo: Repository, guardrails: Guardrails): Finding[] {
+    const ctx = { view: accountView(), guardrails, now: NOW };
+    return evaluateRepository(repo, ctx, new Set<RuleId>(['ecr.repository-policy']));
+  }
+
+  it('refuses to remove a statement limited to an unknown organization, saying why', () => {
+    // Prepare
+    const repo = repository('team/app', {
+      repositoryPolicyText: JSON.stringify({ Version: '2012-10-17', Statement: [orgPull] }),
+    });
+    const offendingStatements = [
+      {
+        index: 0,
+        sid: 'OrgPull',
+        reason: 'limited to organizations not allowed',
+        removable: false,
+        keptBecause: 'it is limited to organization o-zzzzzzzzzz',
+      },
+    ];
+
+    // Act
+    const planned = onlyPlan(repo, [violation(repo, 'ecr.repository-policy', { offendingStatements })]);
+
+    // Assess
+    expect(planned.write).toBeUndefined();
+    expect(planned.refused).toBe(
+      'nothing to remove; left in place — OrgPull: it is limited to organization o-zzzzzzzzzz',
+    );
+  });
+
+  it('removes the open statement and keeps the organization-limited one, from the rule’s own findings', () => {
+    // Prepare
+    const text = JSON.stringify({ Version: '2012-10-17', Statement: [orgPull, publicPull] });
+    const repo = repository('team/app', { repositoryPolicyText: text });
+    const guardrails = defaultGuardrails();
+
+    // Act
+    const planned = onlyPlan(repo, evaluated(repo, guardrails), guardrails);
+
+    // Assess
+    const policyText = planned.write?.type === 'SetRepositoryPolicy' ? planned.write.policyText : '';
+    expect(JSON.parse(policyText)).toEqual({ Version: '2012-10-17', Statement: [orgPull] });
+  });
+
+  it('plans nothing when the only violation is an organization-limited statement (the finding is not remediable)', () => {
+    // Prepare
+    const repo = repository('team/app', {
+      repositoryPolicyText: JSON.stringify({ Version: '2012-10-17', Statement: [orgPull] }),
+    });
+    const guardrails = defaultGuardrails();
+
+    // Act
+    const plans = plan(repo, evaluated(repo, guardrails), guardrails);
+
+    // Assess
+    expect(plans).toEqual([]);
+  });
+
+  it('removes it when the organization is in deniedOrganizations', () => {
+    // Prepare
+    const repo = repository('team/app', {
+      repositoryPolicyText: JSON.stringify({ Version: '2012-10-17', Statement: [orgPull] }),
+    });
+    const guardrails = guardrailsWith('ecr.repository-policy', { deniedOrganizations: [OTHER_ORG] });
+
+    // Act
+    const planned = onlyPlan(repo, evaluated(repo, guardrails), guardrails);
+
+    // Assess
+    expect(planned.write?.type).toBe('DeleteRepositoryPolicy');
+  });
+});
+
 describe('planRepositoryRemediation: what is never planned', () => {
   /** A repository violating every remediable ECR rule, and its findings. */
   function violatingEverything(): { repo: Repository; findings: Finding[] } {
@@ -692,7 +822,7 @@ describe('planRepositoryRemediation: what is never planned', () => {
         repo,
         ruleId,
         ruleId === 'ecr.repository-policy'
-          ? { offendingStatements: [{ index: 0, reason: 'grants access to *' }] }
+          ? { offendingStatements: [{ index: 0, reason: 'grants access to *', removable: true }] }
           : undefined,
       ),
     );

@@ -119,6 +119,27 @@ describe('snapshot parsing', () => {
     expect(problems).toEqual(['ecr.repositories: repository "a" appears twice']);
   });
 
+  test('organizationId records the own organization, or null for an account in none', () => {
+    const member = viewOfSnapshot(parseSnapshot(JSON.stringify(minimal({ organizationId: 'o-a1b2c3d4e5' }))));
+    const none = viewOfSnapshot(parseSnapshot(JSON.stringify(minimal({ organizationId: null }))));
+
+    expect(member.organizationId).toBe('o-a1b2c3d4e5');
+    expect(none.organizationId).toBeNull();
+  });
+
+  test('a snapshot without organizationId leaves the own organization unknown, saying why', () => {
+    const view = viewOfSnapshot(parseSnapshot(JSON.stringify(minimal())));
+
+    expect(view.organizationId).toBeUndefined();
+    expect(view.organizationUnreadable).toBe('the snapshot does not record it (organizationId)');
+  });
+
+  test('an organizationId that is not an organization id is rejected with its path', () => {
+    expect(problemsOf(JSON.stringify(minimal({ organizationId: 'acme' })))).toEqual([
+      'organizationId: expected an organization id (o-…) or null',
+    ]);
+  });
+
   test('the view of a GovCloud snapshot uses the aws-us-gov partition', () => {
     const view = viewOfSnapshot(parseSnapshot(JSON.stringify(minimal({ region: 'us-gov-west-1' }))));
 

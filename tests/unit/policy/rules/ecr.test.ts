@@ -385,7 +385,7 @@ describe('ecr.repository-policy', () => {
     const outcome = repositoryPolicyRule(repository('a', { repositoryPolicyText: text }), ruleContext());
 
     expect(outcome.details?.offendingStatements).toEqual([
-      { index: 1, reason: expect.stringMatching(/everyone/) },
+      { index: 1, reason: expect.stringMatching(/everyone/), removable: true },
     ]);
   });
 });
