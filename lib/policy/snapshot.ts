@@ -13,6 +13,7 @@ import {
   roleSchema,
 } from './model';
 import type { AccountView } from './rules/types';
+import { parseJsonText } from './nesting';
 import { InvalidInputError, formatIssues } from './validation';
 
 export const SNAPSHOT_FORMAT = 'buildwarden-snapshot/1';
@@ -63,12 +64,7 @@ export type Snapshot = z.infer<typeof snapshotSchema>;
 
 /** Parses snapshot text; a file that is not JSON or breaks the schema throws InvalidInputError naming the path. */
 export function parseSnapshot(text: string, source = 'snapshot'): Snapshot {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(source, [`not valid JSON: ${(error as Error).message}`]);
-  }
+  const raw = parseJsonText(text, source);
   const result = snapshotSchema.safeParse(raw);
   if (!result.success) throw new InvalidInputError(source, formatIssues(result.error));
   const duplicates = findDuplicates(result.data.ecr.repositories.map((r) => r.repositoryName));
