@@ -14,51 +14,71 @@ import {
 } from './model';
 import type { AccountView } from './rules/types';
 import { parseJsonText } from './nesting';
-import { InvalidInputError, formatIssues } from './validation';
+import { InvalidInputError, formatIssues, formatPath } from './validation';
 
 export const SNAPSHOT_FORMAT = 'buildwarden-snapshot/1';
 
-export const snapshotSchema = z.looseObject({
+/**
+ * A section of the snapshot: its keys are buildwarden's, so an unknown key is an error (a typo such as
+ * `repositoriez` must not read as an empty, clean account); the AWS objects inside stay loose (AWS adds fields).
+ */
+function section<Shape extends z.ZodRawShape>(shape: Shape) {
+  const expected = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') return `unknown key (expected one of: ${expected})`;
+      if (issue.input === undefined) return `required section is missing (keys: ${expected})`;
+      return `expected an object (keys: ${expected})`;
+    },
+  });
+}
+
+/** A list a snapshot must state, even empty: a missing list would read as "nothing there". */
+function required<T extends z.ZodType>(item: T, what: string) {
+  return z.array(item, {
+    error: (issue) =>
+      issue.input === undefined ? `required (${what}; [] when there are none)` : 'expected an array',
+  });
+}
+
+/**
+ * Required: `format`, `accountId`, `region`, and the lists `ecr.repositories`, `codebuild.projects`,
+ * `iam.roles`, `iam.policies` (each may be empty). Everything else is optional.
+ */
+export const snapshotSchema = section({
   format: z.literal(SNAPSHOT_FORMAT, { error: `expected "${SNAPSHOT_FORMAT}"` }),
   accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
   capturedAt: isoDate.optional(),
-  ecr: z
-    .looseObject({
-      registryScanningConfiguration: registryScanningConfigurationSchema.optional(),
-      repositories: z.array(repositorySchema).default([]),
-    })
-    .prefault({}),
-  codebuild: z
-    .looseObject({ projects: z.array(projectSchema).default([]), builds: z.array(buildSchema).default([]) })
-    .prefault({}),
-  iam: z
-    .looseObject({
-      roles: z.array(roleSchema).default([]),
-      policies: z.array(managedPolicySchema).default([]),
-    })
-    .prefault({}),
+  ecr: section({
+    registryScanningConfiguration: registryScanningConfigurationSchema.optional(),
+    repositories: required(repositorySchema, 'DescribeRepositories items'),
+  }),
+  codebuild: section({
+    projects: required(projectSchema, 'BatchGetProjects items'),
+    builds: z.array(buildSchema).default([]),
+  }),
+  iam: section({
+    roles: required(roleSchema, 'GetAccountAuthorizationDetails RoleDetailList items'),
+    policies: required(managedPolicySchema, 'GetAccountAuthorizationDetails Policies items'),
+  }),
   /** State buildwarden itself keeps (the verdict store and the build ledger) when the sandbox plays the account. */
-  buildwarden: z
-    .looseObject({
-      verdicts: z.array(z.looseObject({ repositoryName: z.string(), imageDigest: z.string() })).default([]),
-      builds: z
-        .array(z.looseObject({ id: z.string(), projectName: z.string(), startTime: z.string() }))
-        .default([]),
-    })
-    .optional(),
-  sns: z
-    .looseObject({
-      topics: z
-        .array(
-          z.looseObject({
-            TopicArn: z.string(),
-            messages: z.array(z.looseObject({})).default([]),
-          }),
-        )
-        .default([]),
-    })
-    .optional(),
+  buildwarden: section({
+    verdicts: z.array(z.looseObject({ repositoryName: z.string(), imageDigest: z.string() })).default([]),
+    builds: z
+      .array(z.looseObject({ id: z.string(), projectName: z.string(), startTime: z.string() }))
+      .default([]),
+  }).optional(),
+  sns: section({
+    topics: z
+      .array(
+        z.looseObject({
+          TopicArn: z.string(),
+          messages: z.array(z.looseObject({})).default([]),
+        }),
+      )
+      .default([]),
+  }).optional(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
@@ -66,7 +86,7 @@ export type Snapshot = z.infer<typeof snapshotSchema>;
 export function parseSnapshot(text: string, source = 'snapshot'): Snapshot {
   const raw = parseJsonText(text, source);
   const result = snapshotSchema.safeParse(raw);
-  if (!result.success) throw new InvalidInputError(source, formatIssues(result.error));
+  if (!result.success) throw new InvalidInputError(source, snapshotIssues(result.error));
   const duplicates = findDuplicates(result.data.ecr.repositories.map((r) => r.repositoryName));
   if (duplicates.length > 0) {
     throw new InvalidInputError(
@@ -75,6 +95,15 @@ export function parseSnapshot(text: string, source = 'snapshot'): Snapshot {
     );
   }
   return result.data;
+}
+
+/** Schema problems by path; an unknown key is named by its own path (`ecr.repositoriez`), not its parent's. */
+function snapshotIssues(error: z.ZodError): string[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${issue.message}`)
+      : formatIssues(new z.ZodError([issue])),
+  );
 }
 
 function findDuplicates(names: string[]): string[] {

@@ -100,3 +100,40 @@ describe('a 5,000-deep value in an input file exits 2', () => {
     expectDepthRefused(result, body);
   });
 });
+
+describe('a snapshot whose sections do not say what the account holds exits 2', () => {
+  const base = JSON.parse(demoText) as Record<string, Record<string, unknown>>;
+
+  test('a typo inside a section (repositoriez) names the path and prints no audit', async () => {
+    // Prepare
+    const { repositories, ...ecr } = base.ecr!;
+    const file = tempFile(
+      'typo.json',
+      JSON.stringify({ ...base, ecr: { ...ecr, repositoriez: repositories } }),
+    );
+
+    // Act
+    const result = await cli(['audit', '--snapshot', file]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(file);
+    expect(result.stderr).toMatch(/ecr\.repositoriez: unknown key/);
+    expect(result.stderr).toMatch(/ecr\.repositories: required/);
+    expect(result.stdout).toBe('');
+  });
+
+  test('a missing iam section names it', async () => {
+    // Prepare
+    const { iam: _iam, ...withoutIam } = base;
+    const file = tempFile('no-iam.json', JSON.stringify(withoutIam));
+
+    // Act
+    const result = await cli(['audit', '--snapshot', file]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/iam: required section is missing/);
+    expect(result.stdout).toBe('');
+  });
+});
