@@ -30,6 +30,7 @@ export interface RegistryReader {
   /**
    * Lifecycle policy, repository policy and tags of one repository, and its images when asked
    * (`if-lifecycle-policy`: only when the repository has a lifecycle policy, to save DescribeImages calls).
+   * A call that fails throws UnreadableError naming it.
    */
   repositoryDetails(repository: Repository, options: { images: ImagesOption }): Promise<RepositoryDetails>;
 }
@@ -50,7 +51,10 @@ export interface ProjectReader {
 
 /** Read side of IAM. */
 export interface IdentityReader {
-  /** Every role with its inline policies, attachments and boundary, and the managed policies they use. */
+  /**
+   * Every role with its inline policies, attachments and boundary, and the managed policies they use. A role or
+   * policy whose answer does not fit the schema is returned with `unreadable` set (the others are unaffected).
+   */
   authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }>;
   /** One role with its inline policies, attachments and boundary, and the managed policies it uses. */
   role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined>;
@@ -124,4 +128,28 @@ export interface Provisioner {
   deleteRepository(repositoryName: string, force: boolean): Promise<void>;
   /** How many images a repository holds (to refuse deleting a non-empty one). */
   imageCount(repositoryName: string): Promise<number>;
+}
+
+/**
+ * A read a port could not make: which call failed (an IAM action name such as `ecr:GetRepositoryPolicy`, when
+ * known) and why (`ErrorName: message`). The audit reports the resource as not-visible with this text, and a
+ * snapshot records it so the sandbox fails the same call with the same text.
+ */
+export class UnreadableError extends Error {
+  constructor(
+    readonly call: string | undefined,
+    readonly reason: string,
+  ) {
+    super(call ? `${call}: ${reason}` : reason);
+    this.name = 'UnreadableError';
+  }
+
+  /** `cause` thrown by `call`, as an UnreadableError (kept as it is when it already is one). */
+  static from(call: string | undefined, cause: unknown): UnreadableError {
+    if (cause instanceof UnreadableError) return cause;
+    return new UnreadableError(
+      call,
+      cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+    );
+  }
 }

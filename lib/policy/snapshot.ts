@@ -5,12 +5,14 @@
 import * as z from 'zod';
 import {
   buildSchema,
+  describeUnreadable,
   isoDate,
   managedPolicySchema,
   projectSchema,
   registryScanningConfigurationSchema,
   repositorySchema,
   roleSchema,
+  unreadableSchema,
 } from './model';
 import type { AccountView } from './rules/types';
 import { parseJsonText } from './nesting';
@@ -53,6 +55,8 @@ export const snapshotSchema = section({
   ecr: section({
     registryScanningConfiguration: registryScanningConfigurationSchema.optional(),
     repositories: required(repositorySchema, 'DescribeRepositories items'),
+    /** GetRegistryScanningConfiguration failed when the snapshot was taken (the sandbox fails it the same way). */
+    unreadable: unreadableSchema.optional(),
   }),
   codebuild: section({
     projects: required(projectSchema, 'BatchGetProjects items'),
@@ -61,6 +65,8 @@ export const snapshotSchema = section({
   iam: section({
     roles: required(roleSchema, 'GetAccountAuthorizationDetails RoleDetailList items'),
     policies: required(managedPolicySchema, 'GetAccountAuthorizationDetails Policies items'),
+    /** GetAccountAuthorizationDetails failed when the snapshot was taken (roles and policies are then empty). */
+    unreadable: unreadableSchema.optional(),
   }),
   /** State buildwarden itself keeps (the verdict store and the build ledger) when the sandbox plays the account. */
   buildwarden: section({
@@ -144,9 +150,11 @@ export function viewOfSnapshot(snapshot: Snapshot): AccountView {
     ...(snapshot.ecr.registryScanningConfiguration
       ? { registryScanning: snapshot.ecr.registryScanningConfiguration }
       : {}),
+    ...(snapshot.ecr.unreadable ? { registryScanningUnreadable: true } : {}),
     repositories: snapshot.ecr.repositories,
     projects: snapshot.codebuild.projects,
     roles: snapshot.iam.roles,
+    ...(snapshot.iam.unreadable ? { rolesUnreadable: describeUnreadable(snapshot.iam.unreadable) } : {}),
     policies: snapshot.iam.policies,
   };
 }

@@ -1,7 +1,12 @@
-/** Capturing an account into the snapshot format, with read-only calls only. */
+/**
+ * Capturing an account into the snapshot format, with read-only calls only. A read that fails is recorded
+ * where it failed (`unreadable`: the call and its error), so that the sandbox fails the same call with the
+ * same error and an audit of the snapshot reports exactly what the live audit reports (not-visible).
+ */
 import type { Snapshot } from '../policy/snapshot';
 import { SNAPSHOT_FORMAT } from '../policy/snapshot';
-import type { Repository } from '../policy/model';
+import type { Repository, Unreadable } from '../policy/model';
+import { UnreadableError } from '../ports';
 import type { AuditDeps, AuditProgress } from './audit';
 import { describeError } from './errors';
 import { mapWithConcurrency } from './concurrency';
@@ -10,23 +15,32 @@ export interface SnapshotOptions {
   now: Date;
   concurrency?: number;
   onProgress?: (progress: AuditProgress) => void;
-  /** Called for each repository whose details could not be read (it is kept without them). */
-  onUnreadable?: (repositoryName: string, reason: string) => void;
+  /** Called for each resource (or section) whose details could not be read: it is recorded as unreadable. */
+  onUnreadable?: (name: string, reason: string) => void;
+}
+
+/** The call and error of a failed read, as the snapshot records them. */
+function unreadableOf(error: unknown): Unreadable {
+  return error instanceof UnreadableError
+    ? { ...(error.call ? { call: error.call } : {}), error: error.reason }
+    : { error: describeError(error) };
 }
 
 export async function captureSnapshot(deps: AuditDeps, options: SnapshotOptions): Promise<Snapshot> {
-  const scanning = await deps.registry.scanningConfiguration();
+  const ecr: Snapshot['ecr'] = { repositories: [] };
+  try {
+    const scanning = await deps.registry.scanningConfiguration();
+    if (scanning) ecr.registryScanningConfiguration = scanning;
+  } catch (error) {
+    ecr.unreadable = unreadableOf(error);
+    options.onUnreadable?.('registry scanning configuration', describeError(error));
+  }
   const listed: Repository[] = [];
   for await (const page of deps.registry.repositoryPages()) listed.push(...page);
   options.onProgress?.({ phase: 'repositories-listed', count: listed.length });
   let done = 0;
-  const repositories = await mapWithConcurrency(listed, options.concurrency ?? 8, async (repository) => {
-    let result = repository;
-    try {
-      result = { ...repository, ...(await deps.registry.repositoryDetails(repository, { images: true })) };
-    } catch (error) {
-      options.onUnreadable?.(repository.repositoryName, describeError(error));
-    }
+  ecr.repositories = await mapWithConcurrency(listed, options.concurrency ?? 8, async (repository) => {
+    const result = await captureRepository(deps, repository, options);
     done += 1;
     options.onProgress?.({ phase: 'repository-read', done, total: listed.length });
     return result;
@@ -36,15 +50,57 @@ export async function captureSnapshot(deps: AuditDeps, options: SnapshotOptions)
     for await (const page of deps.projects.projectPages()) projects.push(...page);
     options.onProgress?.({ phase: 'projects-listed', count: projects.length });
   }
-  const iam = deps.identity ? await deps.identity.authorizationDetails() : { roles: [], policies: [] };
-  if (deps.identity) options.onProgress?.({ phase: 'roles-read', count: iam.roles.length });
+  for (const project of projects) {
+    if (project.unreadable) options.onUnreadable?.(`project ${project.name}`, project.unreadable.error);
+  }
+  let iam: Snapshot['iam'] = { roles: [], policies: [] };
+  if (deps.identity) {
+    try {
+      iam = await deps.identity.authorizationDetails();
+      options.onProgress?.({ phase: 'roles-read', count: iam.roles.length });
+      for (const object of [...iam.roles, ...iam.policies]) {
+        if (!object.unreadable) continue;
+        const name = 'RoleName' in object ? `role ${object.RoleName}` : `managed policy ${object.Arn}`;
+        options.onUnreadable?.(name, object.unreadable.error);
+      }
+    } catch (error) {
+      iam = { roles: [], policies: [], unreadable: unreadableOf(error) };
+      options.onUnreadable?.('IAM roles and policies', describeError(error));
+    }
+  }
   return {
     format: SNAPSHOT_FORMAT,
     accountId: deps.account.accountId,
     region: deps.account.region,
     capturedAt: options.now.toISOString(),
-    ecr: { ...(scanning ? { registryScanningConfiguration: scanning } : {}), repositories },
+    ecr,
     codebuild: { projects, builds: [] },
     iam,
   };
+}
+
+/**
+ * One repository with its details. When only its images could not be read, the other details are read again
+ * without them and kept: the audit reads images only where a lifecycle policy exists, and must see the rest.
+ */
+async function captureRepository(
+  deps: AuditDeps,
+  repository: Repository,
+  options: SnapshotOptions,
+): Promise<Repository> {
+  try {
+    return { ...repository, ...(await deps.registry.repositoryDetails(repository, { images: true })) };
+  } catch (error) {
+    let unreadable = unreadableOf(error);
+    let details = {};
+    if (unreadable.call === 'ecr:DescribeImages') {
+      try {
+        details = await deps.registry.repositoryDetails(repository, { images: false });
+      } catch (again) {
+        unreadable = unreadableOf(again);
+      }
+    }
+    options.onUnreadable?.(repository.repositoryName, describeError(error));
+    return { ...repository, ...details, unreadable };
+  }
 }

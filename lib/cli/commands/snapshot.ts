@@ -22,7 +22,8 @@ export const snapshotCommand: Command = {
     const snapshot = await captureSnapshot(deps, {
       now: new Date(),
       onProgress: progressReporter(io),
-      onUnreadable: (name, reason) => io.stderr(`warning: could not read details of ${name}: ${reason}\n`),
+      onUnreadable: (name, reason) =>
+        io.stderr(`warning: could not read ${name} (recorded as unreadable): ${reason}\n`),
     });
     const text = `${JSON.stringify(snapshot, null, 2)}\n`;
     const out = stringOption(values, 'out');

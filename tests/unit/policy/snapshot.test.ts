@@ -133,7 +133,7 @@ describe('snapshot parsing', () => {
     const text = JSON.stringify({ ...minimal(), ecr: { repositoriez: [] } });
 
     expect(problemsOf(text)).toContain(
-      'ecr.repositoriez: unknown key (expected one of: registryScanningConfiguration, repositories)',
+      'ecr.repositoriez: unknown key (expected one of: registryScanningConfiguration, repositories, unreadable)',
     );
   });
 
