@@ -10,6 +10,7 @@ import { EXEMPT_TAG, exemptionFor, type ExemptionTarget } from './exemptions';
 import { describeUnreadable, type ManagedPolicy, type Project, type Repository } from './model';
 import { repositoryRules } from './rules/ecr';
 import { projectRules } from './rules/project';
+import { projectForRules } from './redaction';
 import { evaluateRoleCanPush, evaluateRoleLeastPrivilege, evaluateRoleTrustPolicy } from './rules/role';
 import type { ActionCatalog } from './iam/actions';
 import { resolveTargetRepository } from './target-repository';
@@ -102,6 +103,8 @@ export function projectExemptionTarget(project: Project): ExemptionTarget {
 export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<RuleId>): Finding[] {
   const target = projectExemptionTarget(project);
   const findings: Finding[] = [];
+  // A snapshot's redacted credentials are judged as the originals were (lib/policy/redaction.ts).
+  const judged = projectForRules(project);
   const unreadable: RuleOutcome | undefined = project.unreadable && {
     status: 'not-visible',
     message: `project ${project.name} could not be read (${describeUnreadable(project.unreadable)})`,
@@ -113,7 +116,7 @@ export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<R
         ruleId,
         'AWS::CodeBuild::Project',
         project.arn,
-        unreadable ?? rule(project, ctx),
+        unreadable ?? rule(judged, ctx),
         ctx.guardrails,
         exemptionFor(target, ruleId, ctx.guardrails),
       ),

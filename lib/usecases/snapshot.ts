@@ -2,10 +2,12 @@
  * Capturing an account into the snapshot format, with read-only calls only. A read that fails is recorded
  * where it failed (`unreadable`: the call and its error), so that the sandbox fails the same call with the
  * same error and an audit of the snapshot reports exactly what the live audit reports (not-visible).
+ * Credentials in projects are redacted unless asked otherwise; the rules still report them (redaction.ts).
  */
 import type { Snapshot } from '../policy/snapshot';
 import { SNAPSHOT_FORMAT } from '../policy/snapshot';
-import type { Repository, Unreadable } from '../policy/model';
+import type { Project, Repository, Unreadable } from '../policy/model';
+import { redactProject } from '../policy/redaction';
 import { UnreadableError } from '../ports';
 import type { AuditDeps, AuditProgress } from './audit';
 import { describeError } from './errors';
@@ -17,6 +19,13 @@ export interface SnapshotOptions {
   onProgress?: (progress: AuditProgress) => void;
   /** Called for each resource (or section) whose details could not be read: it is recorded as unreadable. */
   onUnreadable?: (name: string, reason: string) => void;
+  /**
+   * Keep credential-looking values (PLAINTEXT variables, URL credentials, inline buildspec secrets) in clear.
+   * Default false: they are replaced with `<redacted:REASON>` (lib/policy/redaction.ts).
+   */
+  includeSecrets?: boolean;
+  /** Called for each value redacted: the project, the field and the reason (never the value). */
+  onRedacted?: (project: string, field: string, reason: string) => void;
 }
 
 /** The call and error of a failed read, as the snapshot records them. */
@@ -45,9 +54,11 @@ export async function captureSnapshot(deps: AuditDeps, options: SnapshotOptions)
     options.onProgress?.({ phase: 'repository-read', done, total: listed.length });
     return result;
   });
-  const projects = [];
+  const projects: Project[] = [];
   if (deps.projects) {
-    for await (const page of deps.projects.projectPages()) projects.push(...page);
+    for await (const page of deps.projects.projectPages()) {
+      projects.push(...(options.includeSecrets ? page : page.map((p) => redacted(p, options))));
+    }
     options.onProgress?.({ phase: 'projects-listed', count: projects.length });
   }
   for (const project of projects) {
@@ -77,6 +88,12 @@ export async function captureSnapshot(deps: AuditDeps, options: SnapshotOptions)
     codebuild: { projects, builds: [] },
     iam,
   };
+}
+
+function redacted(project: Project, options: SnapshotOptions): Project {
+  const result = redactProject(project);
+  for (const { field, reason } of result.redacted) options.onRedacted?.(project.name, field, reason);
+  return result.project;
 }
 
 /**

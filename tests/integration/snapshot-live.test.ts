@@ -24,7 +24,7 @@ import {
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import { cli, tempFile } from '../fixtures/cli';
 import { awsSample } from '../fixtures/load';
@@ -66,8 +66,19 @@ function roleDetail(name: string, attached: string[]) {
   };
 }
 
-/** The official BatchGetProjects sample's project, as an image build of `ubuntu` using `roleName`. */
-function project(name: string, roleName: string): SdkProject {
+/** Fake credentials (AWS's documented example secret key; made-up tokens). */
+const SECRETS = {
+  awsSecret: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+  github: `ghp_${'a1B2c3D4e5'.repeat(3)}f6G7h8`,
+  urlPassword: 's3cr3t-pass',
+  npmToken: 'q7Vd9Xk2Lm4Pz8Rt6Wy3',
+};
+
+/**
+ * The official BatchGetProjects sample's project, as an image build of `ubuntu` using `roleName`; with
+ * `secrets`, holding credentials in a PLAINTEXT variable, its source URL and its inline buildspec.
+ */
+function project(name: string, roleName: string, secrets = false): SdkProject {
   const sample = awsSample<{ projects: Record<string, unknown>[] }>(
     'api-codebuild-batch-get-projects.aws-cli.json',
   ).projects[0]!;
@@ -78,8 +89,25 @@ function project(name: string, roleName: string): SdkProject {
     serviceRole: `arn:aws:iam::${ACCOUNT}:role/service-role/${roleName}`,
     environment: {
       ...(sample.environment as object),
-      environmentVariables: [{ name: 'IMAGE_REPO_NAME', value: 'ubuntu', type: 'PLAINTEXT' }],
+      environmentVariables: [
+        { name: 'IMAGE_REPO_NAME', value: 'ubuntu', type: 'PLAINTEXT' },
+        ...(secrets
+          ? [
+              { name: 'AWS_SECRET_ACCESS_KEY', value: SECRETS.awsSecret, type: 'PLAINTEXT' },
+              { name: 'GH', value: SECRETS.github, type: 'PLAINTEXT' },
+            ]
+          : []),
+      ],
     },
+    ...(secrets
+      ? {
+          source: {
+            type: 'GITHUB',
+            location: `https://ci:${SECRETS.urlPassword}@github.com/example-org/app.git`,
+            buildspec: `version: 0.2\nenv:\n  variables:\n    NPM_TOKEN: ${SECRETS.npmToken}\nphases:\n  build:\n    commands:\n      - npm ci\n`,
+          },
+        }
+      : {}),
     created: new Date((sample.created as number) * 1000),
     lastModified: new Date((sample.lastModified as number) * 1000),
   } as SdkProject;
@@ -105,9 +133,9 @@ beforeEach(() => {
   ecr.on(ListTagsForResourceCommand).resolves({ tags: [] });
   ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
   codebuild.on(ListProjectsCommand).resolves({ projects: ['uses-extras', 'plain'] });
-  codebuild
-    .on(BatchGetProjectsCommand)
-    .resolves({ projects: [project('uses-extras', 'with-extras'), project('plain', 'without-extras')] });
+  codebuild.on(BatchGetProjectsCommand).resolves({
+    projects: [project('uses-extras', 'with-extras'), project('plain', 'without-extras', true)],
+  });
   const { PolicyVersion } = awsSample<{ PolicyVersion: { Document: object } }>(
     'api-iam-get-policy-version.aws-cli.json',
   );
@@ -238,5 +266,69 @@ describe('auditing the snapshot reports exactly what the live audit reports', ()
       /^not-visible .*managed policy .*build-extras could not be read .*PolicyName: /,
     );
     expect(lines.filter((l) => l.includes('without-extras'))[0]).toMatch(/^compliant /);
+  });
+});
+
+describe('buildwarden snapshot never writes credentials in clear unless asked', () => {
+  test('the file holds <redacted:REASON> where the credentials were, and none of them', async () => {
+    // Act
+    const { file, stderr } = await snapshotFile();
+
+    // Assess
+    const text = readFileSync(file, 'utf8');
+    for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
+    const plain = parseSnapshot(text).codebuild.projects.find((p) => p.name === 'plain')!;
+    expect(plain.environment!.environmentVariables!.map((v) => v.value)).toEqual([
+      'ubuntu',
+      '<redacted:aws-credential-variable>',
+      '<redacted:github-token>',
+    ]);
+    expect(plain.source!.location).toBe('https://<redacted:url-password>@github.com/example-org/app.git');
+    expect(plain.source!.buildspec).toContain('NPM_TOKEN: <redacted:high-entropy-value>');
+    expect(stderr).toMatch(
+      /redacted 4 credential-looking value\(s\) as <redacted:REASON> \(--include-secrets keeps them\)/,
+    );
+  });
+
+  test('auditing the redacted snapshot reports the credential findings of the live audit', async () => {
+    // Prepare
+    const live = await liveAudit();
+    const { file } = await snapshotFile();
+
+    // Act
+    const result = await cli(['audit', '--snapshot', file, '--format', 'json']);
+
+    // Assess
+    const credentialFindings = (report: Report) =>
+      report.findings.filter((f) => /plaintext-credentials|source-credentials/.test(f.ruleId));
+    const fromSnapshot = credentialFindings(JSON.parse(result.stdout) as Report);
+    expect(fromSnapshot).toEqual(credentialFindings(live));
+    expect(
+      fromSnapshot
+        .filter((f) => f.status === 'violation')
+        .map((f) => f.ruleId)
+        .sort(),
+    ).toEqual(['codebuild.plaintext-credentials', 'codebuild.source-credentials']);
+  });
+
+  test('--include-secrets keeps them in clear', async () => {
+    // Act
+    const { file, stderr } = await snapshotFile('--include-secrets');
+
+    // Assess
+    const plain = parseSnapshot(readFileSync(file, 'utf8')).codebuild.projects.find(
+      (p) => p.name === 'plain',
+    )!;
+    expect(plain.environment!.environmentVariables![1]!.value).toBe(SECRETS.awsSecret);
+    expect(plain.source!.location).toContain(SECRETS.urlPassword);
+    expect(stderr).not.toMatch(/redacted/);
+  });
+
+  test('the file is readable by its owner only', async () => {
+    // Act
+    const { file } = await snapshotFile();
+
+    // Assess
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });
