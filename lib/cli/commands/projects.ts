@@ -58,11 +58,11 @@ async function refusalsAsExit1(io: Io, run: () => Promise<number>): Promise<numb
       io.stderr(`buildwarden: ${error.message}; differing fields: ${error.differences.join(', ')}\n`);
       return EXIT.findings;
     }
-    if (
-      error instanceof NotManagedError ||
-      error instanceof RepositoryNotEmptyError ||
-      error instanceof ProjectNotFoundError
-    ) {
+    if (error instanceof RepositoryNotEmptyError) {
+      io.stderr(`buildwarden: ${error.message}: run again with --force to delete them too\n`);
+      return EXIT.findings;
+    }
+    if (error instanceof NotManagedError || error instanceof ProjectNotFoundError) {
       io.stderr(`buildwarden: ${error.message}\n`);
       return EXIT.findings;
     }
