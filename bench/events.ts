@@ -1,7 +1,7 @@
 /**
  * Handling overhead per event file in events/: what a function does with an event beyond waiting for AWS.
- * Each event is parsed and handed to the use case its function runs (routed by detail-type, as the EventBridge
- * rules and `buildwarden replay` do), against the SIMULATED demo account with zero latency and no faults.
+ * Each event is parsed and handed to the use case its function runs (routed by the functions' event patterns,
+ * as the EventBridge rules and `buildwarden replay` do), against the SIMULATED demo account with zero latency and no faults.
  * Every run gets a fresh copy of the account (made outside the timed region), so remediating events do the
  * same work each time; a full GC is forced every 20 runs, outside the timed region (minor GCs of the
  * runs' own garbage still land in them, as they would in Lambda). Reported: p50 and p99 of the wall time of parse + use case.
@@ -13,7 +13,8 @@ import { runInNewContext } from 'node:vm';
 import { parseGuardrails, type Guardrails } from '../lib/policy/guardrails';
 import { parseSnapshot, type Snapshot } from '../lib/policy/snapshot';
 import { SandboxAccount } from '../lib/sandbox/account';
-import { replayEvent, useCaseFor } from '../lib/usecases/replay';
+import { functionsFor } from '../lib/events/routes';
+import { replayEvent } from '../lib/usecases/replay';
 import { percentile, round } from './stats';
 
 /** Runs between two forced full GCs: a full GC costs ~20 ms here, too much to force one per run. */
@@ -40,13 +41,13 @@ export interface EventTiming {
   error?: string;
 }
 
-/** The use case the function for this detail-type runs (lib/usecases/replay.ts routes as the rules do). */
+/** The function whose rule matches the event, and its use case (lib/usecases/replay.ts routes as the rules do). */
 function route(raw: Record<string, unknown>): {
   useCase: string;
   run: (s: SandboxAccount, g: Guardrails) => Promise<unknown>;
 } {
   return {
-    useCase: useCaseFor(raw['detail-type']),
+    useCase: functionsFor(raw)[0] ?? 'none',
     run: (s, g) => replayEvent(raw, s.ports(), g, { now: NOW, dryRun: false, ownRoleArns: [] }),
   };
 }

@@ -289,7 +289,7 @@ function auditSection(results: AuditRunResult[]): string[] {
 function eventSection(timings: EventTiming[]): string[] {
   return [
     table(
-      ['event file', 'detail-type', 'use case', 'runs', 'p50 (ms)', 'p99 (ms)', 'simulated calls'],
+      ['event file', 'detail-type', 'function', 'runs', 'p50 (ms)', 'p99 (ms)', 'simulated calls'],
       timings.map((t) => [
         t.file,
         t.detailType,

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { httpHandler, NotFoundError } from '../lib/http';
 import { runtimeConfig, withAccount } from '../lib/runtime/core';
 import { projectsWiring } from '../lib/runtime/projects';
+import { jsonNestingProblem } from '../lib/policy/nesting';
 import { InvalidInputError } from '../lib/policy/validation';
 import {
   createManagedProject,
@@ -18,6 +19,8 @@ import {
 function jsonBody(event: APIGatewayProxyEventV2): unknown {
   if (!event.body) throw new InvalidInputError('request', ['body: expected a JSON object']);
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const tooDeep = jsonNestingProblem(text);
+  if (tooDeep) throw new InvalidInputError('request', [`body: ${tooDeep}`]);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -51,9 +51,14 @@ export function httpHandler(route: (event: APIGatewayProxyEventV2) => Promise<Ht
       if (error instanceof ProjectConflictError) {
         return json(409, { message: error.message, differences: error.differences, requestId });
       }
+      if (error instanceof RepositoryNotEmptyError) {
+        return json(409, {
+          message: `${error.message}: repeat with ?force=true to delete them too`,
+          requestId,
+        });
+      }
       if (
         error instanceof NotManagedError ||
-        error instanceof RepositoryNotEmptyError ||
         error instanceof ConcurrentProvisioningError ||
         error instanceof RegistryCoverageError
       ) {

@@ -31,6 +31,7 @@ export interface RegistryReader {
   /**
    * Lifecycle policy, repository policy and tags of one repository, and its images when asked
    * (`if-lifecycle-policy`: only when the repository has a lifecycle policy, to save DescribeImages calls).
+   * A call that fails throws UnreadableError naming it.
    */
   repositoryDetails(repository: Repository, options: { images: ImagesOption }): Promise<RepositoryDetails>;
 }
@@ -51,7 +52,10 @@ export interface ProjectReader {
 
 /** Read side of IAM. */
 export interface IdentityReader {
-  /** Every role with its inline policies, attachments and boundary, and the managed policies they use. */
+  /**
+   * Every role with its inline policies, attachments and boundary, and the managed policies they use. A role or
+   * policy whose answer does not fit the schema is returned with `unreadable` set (the others are unaffected).
+   */
   authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }>;
   /** One role with its inline policies, attachments and boundary, and the managed policies it uses. */
   role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined>;
@@ -181,4 +185,28 @@ export interface ProvisioningClaims {
   readClaim(name: string): Promise<NameClaim | undefined>;
   /** Records how this request's claim ended; changes nothing when the name is no longer its own. */
   endClaim(name: string, token: string, state: 'succeeded' | 'failed', keepUntil: number): Promise<void>;
+}
+
+/**
+ * A read a port could not make: which call failed (an IAM action name such as `ecr:GetRepositoryPolicy`, when
+ * known) and why (`ErrorName: message`). The audit reports the resource as not-visible with this text, and a
+ * snapshot records it so the sandbox fails the same call with the same text.
+ */
+export class UnreadableError extends Error {
+  constructor(
+    readonly call: string | undefined,
+    readonly reason: string,
+  ) {
+    super(call ? `${call}: ${reason}` : reason);
+    this.name = 'UnreadableError';
+  }
+
+  /** `cause` thrown by `call`, as an UnreadableError (kept as it is when it already is one). */
+  static from(call: string | undefined, cause: unknown): UnreadableError {
+    if (cause instanceof UnreadableError) return cause;
+    return new UnreadableError(
+      call,
+      cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause),
+    );
+  }
 }

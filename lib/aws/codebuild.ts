@@ -6,7 +6,7 @@ import {
   type Project as SdkProject,
 } from '@aws-sdk/client-codebuild';
 import type { ProjectReader } from '../ports';
-import { projectSchema, type Project } from '../policy/model';
+import { projectSchema, unreadableProject, type Project } from '../policy/model';
 import { clientConfig } from './common';
 
 export const codebuildReadActions = ['codebuild:ListProjects', 'codebuild:BatchGetProjects'] as const;
@@ -16,9 +16,15 @@ const codebuild = new CodeBuildClient(clientConfig);
 /** BatchGetProjects accepts at most 100 names per call. */
 export const BATCH_GET_PROJECTS_MAX = 100;
 
-/** SDK output (Dates) → the BatchGetProjects JSON shape of the snapshot (ISO strings), through the schema. */
+/**
+ * SDK output (Dates) → the BatchGetProjects JSON shape of the snapshot (ISO strings), through the schema. A
+ * project that does not fit (a value AWS added to an enum buildwarden checks, say) becomes an unreadable
+ * project naming the field: its rules say not-visible, the other projects are unaffected.
+ */
 export function toProject(p: SdkProject): Project {
-  return projectSchema.parse(JSON.parse(JSON.stringify(p)));
+  const raw: unknown = JSON.parse(JSON.stringify(p));
+  const parsed = projectSchema.safeParse(raw);
+  return parsed.success ? parsed.data : unreadableProject(raw, 'codebuild:BatchGetProjects', parsed.error);
 }
 
 export class CodeBuildProjects implements ProjectReader {

@@ -11,7 +11,7 @@ import {
   type ImageDetail as SdkImageDetail,
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
-import type { ImagesOption, RegistryReader, RepositoryDetails } from '../ports';
+import { UnreadableError, type ImagesOption, type RegistryReader, type RepositoryDetails } from '../ports';
 import type { ImageDetail, RegistryScanningConfiguration, Repository } from '../policy/model';
 import { clientConfig, compact, isAwsError, iso } from './common';
 
@@ -71,7 +71,9 @@ export class EcrRegistry implements RegistryReader {
   constructor(private readonly client: ECRClient = ecr) {}
 
   async scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined> {
-    const out = await this.client.send(new GetRegistryScanningConfigurationCommand({}));
+    const out = await this.client
+      .send(new GetRegistryScanningConfigurationCommand({}))
+      .catch(failedCall('ecr:GetRegistryScanningConfiguration'));
     const config = out.scanningConfiguration;
     if (!config?.scanType) return undefined;
     return {
@@ -118,19 +120,20 @@ export class EcrRegistry implements RegistryReader {
       this.client
         .send(new GetLifecyclePolicyCommand(ids))
         .then((o) => o.lifecyclePolicyText)
-        .catch(absentOn('LifecyclePolicyNotFoundException')),
+        .catch(absentOn('LifecyclePolicyNotFoundException', 'ecr:GetLifecyclePolicy')),
       this.client
         .send(new GetRepositoryPolicyCommand(ids))
         .then((o) => o.policyText)
-        .catch(absentOn('RepositoryPolicyNotFoundException')),
+        .catch(absentOn('RepositoryPolicyNotFoundException', 'ecr:GetRepositoryPolicy')),
       this.client
         .send(new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn }))
-        .then((o) => (o.tags ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' }))),
+        .then((o) => (o.tags ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' })))
+        .catch(failedCall('ecr:ListTagsForResource')),
     ]);
     const details: RepositoryDetails = compact({ lifecyclePolicyText, repositoryPolicyText, tags });
     const wantImages =
       options.images === 'if-lifecycle-policy' ? lifecyclePolicyText !== undefined : options.images;
-    if (wantImages) details.images = await this.images(repository);
+    if (wantImages) details.images = await this.images(repository).catch(failedCall('ecr:DescribeImages'));
     return details;
   }
 
@@ -144,9 +147,16 @@ export class EcrRegistry implements RegistryReader {
   }
 }
 
-function absentOn(name: string) {
+/** "Not found" means "not set"; any other error fails the read, naming the call. */
+function absentOn(name: string, call: string) {
   return (error: unknown): undefined => {
     if (isAwsError(error, name)) return undefined;
-    throw error;
+    throw UnreadableError.from(call, error);
+  };
+}
+
+function failedCall(call: string) {
+  return (error: unknown): never => {
+    throw UnreadableError.from(call, error);
   };
 }

@@ -15,8 +15,15 @@ import {
   type ManagedPolicyDetail,
   type RoleDetail,
 } from '@aws-sdk/client-iam';
-import type { IdentityReader } from '../ports';
-import { managedPolicySchema, roleSchema, type ManagedPolicy, type Role } from '../policy/model';
+import { UnreadableError, type IdentityReader } from '../ports';
+import {
+  managedPolicySchema,
+  roleSchema,
+  unreadableManagedPolicy,
+  unreadableRole,
+  type ManagedPolicy,
+  type Role,
+} from '../policy/model';
 import { clientConfig, isAwsError } from './common';
 
 export const iamReadActions = ['iam:GetAccountAuthorizationDetails'] as const;
@@ -44,12 +51,24 @@ function viaJson<T>(value: unknown): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-export function toRole(r: RoleDetail): Role {
-  return roleSchema.parse(viaJson(r));
+/**
+ * A RoleDetail as a Role. A detail that does not fit (a field buildwarden depends on missing or malformed)
+ * becomes an unreadable role naming the field: its rules say not-visible, the rest of the read goes on.
+ */
+export function toRole(r: RoleDetail, call = 'iam:GetAccountAuthorizationDetails'): Role {
+  const raw = viaJson(r);
+  const parsed = roleSchema.safeParse(raw);
+  return parsed.success ? parsed.data : unreadableRole(raw, call, parsed.error);
 }
 
-export function toManagedPolicy(p: ManagedPolicyDetail): ManagedPolicy {
-  return managedPolicySchema.parse(viaJson(p));
+/** A ManagedPolicyDetail as a ManagedPolicy; one that does not fit makes only the roles using it not-visible. */
+export function toManagedPolicy(
+  p: ManagedPolicyDetail,
+  call = 'iam:GetAccountAuthorizationDetails',
+): ManagedPolicy {
+  const raw = viaJson(p);
+  const parsed = managedPolicySchema.safeParse(raw);
+  return parsed.success ? parsed.data : unreadableManagedPolicy(raw, call, parsed.error);
 }
 
 export class IamIdentity implements IdentityReader {
@@ -60,15 +79,19 @@ export class IamIdentity implements IdentityReader {
     const policies: ManagedPolicy[] = [];
     let marker: string | undefined;
     do {
-      const out = await this.client.send(
-        new GetAccountAuthorizationDetailsCommand({
-          Filter: ['Role', 'LocalManagedPolicy', 'AWSManagedPolicy'],
-          MaxItems: AUTHORIZATION_DETAILS_PAGE,
-          ...(marker ? { Marker: marker } : {}),
-        }),
-      );
-      roles.push(...(out.RoleDetailList ?? []).map(toRole));
-      policies.push(...(out.Policies ?? []).map(toManagedPolicy));
+      const out = await this.client
+        .send(
+          new GetAccountAuthorizationDetailsCommand({
+            Filter: ['Role', 'LocalManagedPolicy', 'AWSManagedPolicy'],
+            MaxItems: AUTHORIZATION_DETAILS_PAGE,
+            ...(marker ? { Marker: marker } : {}),
+          }),
+        )
+        .catch((error: unknown) => {
+          throw UnreadableError.from('iam:GetAccountAuthorizationDetails', error);
+        });
+      roles.push(...(out.RoleDetailList ?? []).map((r) => toRole(r)));
+      policies.push(...(out.Policies ?? []).map((p) => toManagedPolicy(p)));
       marker = out.IsTruncated ? out.Marker : undefined;
     } while (marker);
     return { roles, policies };
@@ -105,7 +128,7 @@ export class IamIdentity implements IdentityReader {
     const policies = (await Promise.all(arns.map((arn) => this.managedPolicy(arn)))).filter(
       (p): p is ManagedPolicy => !!p,
     );
-    const role = roleSchema.parse(viaJson({ ...found, RolePolicyList, AttachedManagedPolicies }));
+    const role = toRole({ ...found, RolePolicyList, AttachedManagedPolicies } as RoleDetail, 'iam:GetRole');
     return { role, policies };
   }
 
@@ -135,8 +158,8 @@ export class IamIdentity implements IdentityReader {
           new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: policy.DefaultVersionId }),
         )
       ).PolicyVersion;
-      return managedPolicySchema.parse(
-        viaJson({
+      return toManagedPolicy(
+        {
           ...policy,
           PolicyVersionList: [
             {
@@ -145,7 +168,8 @@ export class IamIdentity implements IdentityReader {
               IsDefaultVersion: true,
             },
           ],
-        }),
+        },
+        'iam:GetPolicyVersion',
       );
     } catch (error) {
       if (isAwsError(error, 'NoSuchEntityException')) return undefined;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultGuardrails, parseGuardrails, type Guardrails } from '../policy/guardrails';
 import { SandboxAccount } from '../sandbox/account';
+import { parseJsonText } from '../policy/nesting';
 import { parseSnapshot } from '../policy/snapshot';
 import { UsageError, type Io } from './framework';
 
@@ -16,6 +17,11 @@ export function readInputFile(file: string, io: Io): string {
       `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
   }
+}
+
+/** A JSON input file, parsed with the nesting bound; bad JSON is InvalidInputError naming the file. */
+export function readJsonFile(file: string, io: Io): unknown {
+  return parseJsonText(readInputFile(file, io), file);
 }
 
 /**

@@ -46,6 +46,21 @@ function mainHelp(): string {
   ].join('\n');
 }
 
+/** `buildwarden projects --help`: the subcommands of a group (`projects`, `lifecycle`, `config`). */
+function groupHelp(group: string, members: Command[]): string {
+  const names = members.map((c) => c.name.slice(group.length + 1));
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  return [
+    `Usage: buildwarden ${group} <subcommand> [options]`,
+    '',
+    'Subcommands:',
+    ...members.map((c, i) => `  ${names[i]!.padEnd(width)}${c.summary}`),
+    '',
+    `Run \`buildwarden ${group} <subcommand> --help\` for the options of a subcommand.`,
+    '',
+  ].join('\n');
+}
+
 function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
   // Longest match first, so `config validate` wins over a hypothetical `config`.
   for (const words of [2, 1]) {
@@ -77,8 +92,16 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
       return EXIT.ok;
     }
     const found = findCommand(argv);
+    const members = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+    if (!found && members.length > 0 && ['--help', '-h', 'help'].includes(argv[1] ?? '')) {
+      io.stdout(groupHelp(argv[0]!, members));
+      return EXIT.ok;
+    }
+    if (!found && members.length > 0 && argv.length === 1) {
+      throw new UsageError(`${argv[0]} needs a subcommand\n\n${groupHelp(argv[0]!, members)}`);
+    }
     if (!found) {
-      const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+      const group = members;
       const hint = group.length > 0 ? `; one of: ${group.map((c) => c.name).join(', ')}` : '';
       throw new UsageError(
         `unknown command "${argv.slice(0, group.length > 0 ? 2 : 1).join(' ')}"${hint}\n\n${mainHelp()}`,

@@ -7,9 +7,10 @@ import { compareFindings } from './findings';
 import type { Guardrails, RuleId } from './guardrails';
 import { RULE_IDS } from './guardrails';
 import { EXEMPT_TAG, exemptionFor, exemptTagNotes, type ExemptionTarget } from './exemptions';
-import type { Project, Repository } from './model';
+import { describeUnreadable, type ManagedPolicy, type Project, type Repository } from './model';
 import { repositoryRules } from './rules/ecr';
 import { projectRules } from './rules/project';
+import { projectForRules } from './redaction';
 import { evaluateRoleCanPush, evaluateRoleLeastPrivilege, evaluateRoleTrustPolicy } from './rules/role';
 import type { ActionCatalog } from './iam/actions';
 import { resolveTargetRepository } from './target-repository';
@@ -72,7 +73,9 @@ export function repositoryExemptionTarget(repository: Repository): ExemptionTarg
 export function evaluateRepository(repository: Repository, ctx: RuleContext, rules: Set<RuleId>): Finding[] {
   const target = repositoryExemptionTarget(repository);
   const notes = exemptTagNotes(target.exemptTag);
-  const unreadable = ctx.view.unreadable?.[repository.repositoryArn];
+  const unreadable =
+    ctx.view.unreadable?.[repository.repositoryArn] ??
+    (repository.unreadable ? describeUnreadable(repository.unreadable) : undefined);
   const findings: Finding[] = [];
   for (const [ruleId, rule] of Object.entries(repositoryRules) as [RuleId, RepositoryRule][]) {
     if (!rules.has(ruleId)) continue;
@@ -105,6 +108,12 @@ export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<R
   const target = projectExemptionTarget(project);
   const notes = exemptTagNotes(target.exemptTag);
   const findings: Finding[] = [];
+  // A snapshot's redacted credentials are judged as the originals were (lib/policy/redaction.ts).
+  const judged = projectForRules(project);
+  const unreadable: RuleOutcome | undefined = project.unreadable && {
+    status: 'not-visible',
+    message: `project ${project.name} could not be read (${describeUnreadable(project.unreadable)})`,
+  };
   for (const [ruleId, rule] of Object.entries(projectRules) as [RuleId, ProjectRule][]) {
     if (!rules.has(ruleId)) continue;
     findings.push(
@@ -112,7 +121,7 @@ export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<R
         ruleId,
         'AWS::CodeBuild::Project',
         project.arn,
-        rule(project, ctx),
+        unreadable ?? rule(judged, ctx),
         ctx.guardrails,
         exemptionFor(target, ruleId, ctx.guardrails),
         notes,
@@ -175,6 +184,7 @@ export function evaluateServiceRoles(
     byName: new Map(view.roles.map((r) => [r.RoleName, r])),
   };
   const repositoriesByArn = new Map(view.repositories.map((r) => [r.repositoryArn, r]));
+  const policiesByArn = new Map(view.policies.map((p) => [p.Arn, p]));
   const byRole = new Map<string, { role: Role | undefined; projects: Project[] }>();
   for (const project of projects) {
     if (!project.serviceRole) continue;
@@ -218,6 +228,16 @@ export function evaluateServiceRoles(
       for (const ruleId of ROLE_RULES) emit(ruleId, roleArn, outcome, undefined, users);
       continue;
     }
+    if (role.unreadable) {
+      const outcome: RuleOutcome = {
+        status: 'not-visible',
+        message: `service role ${role.RoleName || roleArn} could not be read (${describeUnreadable(role.unreadable)})`,
+      };
+      for (const ruleId of ROLE_RULES) emit(ruleId, roleArn, outcome, role, users);
+      continue;
+    }
+    // A managed policy the role uses that could not be read hides what the role may do (not its trust policy).
+    const unreadablePolicy = unreadablePolicyOf(role, policiesByArn);
     emit('codebuild.role-trust-policy', role.Arn, evaluateRoleTrustPolicy(role), role, users);
 
     // Group the projects by the repository they push to.
@@ -246,13 +266,15 @@ export function evaluateServiceRoles(
     emit(
       'codebuild.role-least-privilege',
       role.Arn,
-      evaluateRoleLeastPrivilege({
-        role,
-        policies: view.policies,
-        ...(targets.length === 1 ? { ownRepositoryArn: targets[0] } : {}),
-        forbiddenManagedPolicies: guardrails.rules['codebuild.role-least-privilege'].forbiddenManagedPolicies,
-        ...(actionCatalog ? { actionCatalog } : {}),
-      }),
+      unreadablePolicy ??
+        evaluateRoleLeastPrivilege({
+          role,
+          policies: view.policies,
+          ...(targets.length === 1 ? { ownRepositoryArn: targets[0] } : {}),
+          forbiddenManagedPolicies:
+            guardrails.rules['codebuild.role-least-privilege'].forbiddenManagedPolicies,
+          ...(actionCatalog ? { actionCatalog } : {}),
+        }),
       role,
       users,
     );
@@ -272,21 +294,43 @@ export function evaluateServiceRoles(
       emit(
         'codebuild.role-can-push',
         role.Arn,
-        evaluateRoleCanPush({
-          role,
-          policies: view.policies,
-          repositoryArn: target.arn,
-          ...(repository?.repositoryPolicyText
-            ? { repositoryPolicyText: repository.repositoryPolicyText }
-            : {}),
-          requireCachePull: guardrails.rules['codebuild.role-can-push'].requireCachePull,
-        }),
+        unreadablePolicy ??
+          evaluateRoleCanPush({
+            role,
+            policies: view.policies,
+            repositoryArn: target.arn,
+            ...(repository?.repositoryPolicyText
+              ? { repositoryPolicyText: repository.repositoryPolicyText }
+              : {}),
+            requireCachePull: guardrails.rules['codebuild.role-can-push'].requireCachePull,
+          }),
         role,
         target.projects,
       );
     }
   }
   return findings;
+}
+
+/** The first managed policy (attached, or the boundary) of the role that could not be read, as an outcome. */
+function unreadablePolicyOf(role: Role, policies: Map<string, ManagedPolicy>): RuleOutcome | undefined {
+  const arns = [
+    ...role.AttachedManagedPolicies.map((p) => p.PolicyArn),
+    ...(role.PermissionsBoundary ? [role.PermissionsBoundary.PermissionsBoundaryArn] : []),
+  ];
+  for (const arn of arns) {
+    const policy = policies.get(arn);
+    if (!policy?.unreadable) continue;
+    return {
+      status: 'not-visible',
+      message:
+        `role ${role.RoleName}: managed policy ${policy.PolicyName ? `${policy.PolicyName} (${arn})` : arn} ` +
+        `could not be read ` +
+        `(${describeUnreadable(policy.unreadable)})`,
+      details: { unreadablePolicy: arn },
+    };
+  }
+  return undefined;
 }
 
 /** The whole account: every repository, project and service role, worst findings first. */

@@ -7,6 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { Severity } from './findings';
 import { SEVERITIES } from './findings';
 import { InvalidInputError, formatIssues } from './validation';
+import { valueNestingProblem, yamlNestingProblem } from './nesting';
 import { scanGateSchema } from './scan/config';
 
 export const MODES = ['off', 'report', 'remediate'] as const;
@@ -209,6 +210,8 @@ export const defaultGuardrails = (): Guardrails => guardrailsSchema.parse({});
 
 /** Parses guardrails YAML (JSON is YAML too). An empty text means all defaults. */
 export function parseGuardrails(text: string, source = 'guardrails'): Guardrails {
+  const tooDeep = yamlNestingProblem(text);
+  if (tooDeep) throw new InvalidInputError(source, [tooDeep]);
   let raw: unknown;
   try {
     raw = parseYaml(text) ?? {};
@@ -218,6 +221,8 @@ export function parseGuardrails(text: string, source = 'guardrails'): Guardrails
       `not valid YAML${where}: ${(error as Error).message.split('\n')[0]}`,
     ]);
   }
+  const deepValue = valueNestingProblem(raw);
+  if (deepValue) throw new InvalidInputError(source, [deepValue]);
   const result = guardrailsSchema.safeParse(raw);
   if (!result.success) throw new InvalidInputError(source, formatIssues(result.error));
   return result.data;

@@ -20,6 +20,24 @@ export const isoDate = z.union([
 ]);
 
 export const tagSchema = z.looseObject({ Key: z.string(), Value: z.string() });
+
+/**
+ * Why an object's details could not be read: the call that failed (an IAM action name such as
+ * `ecr:GetRepositoryPolicy`) and its error (name and message), or the call whose answer buildwarden could not
+ * use and the field at fault. An object carrying it is judged `not-visible`, never compliant. `object` keeps
+ * what the call returned when it was not usable (never for projects, whose raw answer may hold secrets).
+ */
+export const unreadableSchema = z.looseObject({
+  call: z.string().optional(),
+  error: z.string(),
+  object: z.unknown().optional(),
+});
+export type Unreadable = z.infer<typeof unreadableSchema>;
+
+/** `call: error`, or the error alone when the call is not known. */
+export function describeUnreadable(unreadable: Unreadable): string {
+  return unreadable.call ? `${unreadable.call}: ${unreadable.error}` : unreadable.error;
+}
 export type Tag = z.infer<typeof tagSchema>;
 
 export const TAG_MUTABILITY = [
@@ -66,6 +84,7 @@ export const repositorySchema = z.looseObject({
   tags: z.array(tagSchema).optional(),
   images: z.array(imageDetailSchema).optional(),
   scanFindings: z.record(z.string(), z.looseObject({})).optional(),
+  unreadable: unreadableSchema.optional(),
 });
 export type Repository = z.infer<typeof repositorySchema>;
 
@@ -137,6 +156,7 @@ export const projectSchema = z.looseObject({
   /** PUBLIC_READ | PRIVATE; absent means PRIVATE. Kept as text so a value AWS adds later is not a parse error. */
   projectVisibility: z.string().optional(),
   publicProjectAlias: z.string().optional(),
+  unreadable: unreadableSchema.optional(),
 });
 export type Project = z.infer<typeof projectSchema>;
 
@@ -198,6 +218,7 @@ export const roleSchema = z.looseObject({
     .looseObject({ PermissionsBoundaryType: z.string().optional(), PermissionsBoundaryArn: z.string() })
     .optional(),
   Tags: z.array(tagSchema).optional(),
+  unreadable: unreadableSchema.optional(),
 });
 export type Role = z.infer<typeof roleSchema>;
 
@@ -214,6 +235,7 @@ export const managedPolicySchema = z.looseObject({
       }),
     )
     .default([]),
+  unreadable: unreadableSchema.optional(),
 });
 export type ManagedPolicy = z.infer<typeof managedPolicySchema>;
 
@@ -223,4 +245,55 @@ export function defaultPolicyDocument(policy: ManagedPolicy): PolicyDocument | u
   const byId = policy.PolicyVersionList.find((v) => v.VersionId === policy.DefaultVersionId);
   return (byFlag ?? byId ?? (policy.PolicyVersionList.length === 1 ? policy.PolicyVersionList[0] : undefined))
     ?.Document;
+}
+
+/** One line naming each field at fault, for a message or a table cell (never a multi-line validation dump). */
+export function oneLineProblems(error: z.ZodError, limit = 300): string {
+  const text = error.issues
+    .map((issue) => {
+      const path = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('');
+      return `${path.replace(/^\./, '') || '(root)'}: ${issue.message}`;
+    })
+    .join('; ')
+    .replace(/\s+/g, ' ');
+  return text.length > limit ? `${text.slice(0, limit - 1)}…` : text;
+}
+
+function stringField(value: unknown, key: string): string | undefined {
+  const field = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof field === 'string' ? field : undefined;
+}
+
+/**
+ * A live-read role that does not fit the schema, kept by name and ARN with the problem (and the raw answer):
+ * the role rules then say not-visible for it instead of the whole read failing.
+ */
+export function unreadableRole(raw: unknown, call: string, error: z.ZodError): Role {
+  return {
+    RoleName: stringField(raw, 'RoleName') ?? '',
+    Arn: stringField(raw, 'Arn') ?? '',
+    RolePolicyList: [],
+    AttachedManagedPolicies: [],
+    unreadable: { call, error: oneLineProblems(error), object: raw },
+  };
+}
+
+/** A live-read managed policy that does not fit the schema: roles using it are not-visible, naming the field. */
+export function unreadableManagedPolicy(raw: unknown, call: string, error: z.ZodError): ManagedPolicy {
+  const name = stringField(raw, 'PolicyName');
+  return {
+    PolicyName: name ?? '',
+    Arn: stringField(raw, 'Arn') ?? '',
+    PolicyVersionList: [],
+    unreadable: { call, error: oneLineProblems(error), object: raw },
+  };
+}
+
+/** A live-read project that does not fit the schema: its rules say not-visible (its raw answer is not kept). */
+export function unreadableProject(raw: unknown, call: string, error: z.ZodError): Project {
+  return {
+    name: stringField(raw, 'name') ?? '',
+    arn: stringField(raw, 'arn') ?? '',
+    unreadable: { call, error: oneLineProblems(error) },
+  };
 }

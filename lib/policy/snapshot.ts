@@ -5,19 +5,49 @@
 import * as z from 'zod';
 import {
   buildSchema,
+  describeUnreadable,
   isoDate,
   managedPolicySchema,
   projectSchema,
   registryScanningConfigurationSchema,
   repositorySchema,
   roleSchema,
+  unreadableSchema,
 } from './model';
 import type { AccountView } from './rules/types';
-import { InvalidInputError, formatIssues } from './validation';
+import { parseJsonText } from './nesting';
+import { InvalidInputError, formatIssues, formatPath } from './validation';
 
 export const SNAPSHOT_FORMAT = 'buildwarden-snapshot/1';
 
-export const snapshotSchema = z.looseObject({
+/**
+ * A section of the snapshot: its keys are buildwarden's, so an unknown key is an error (a typo such as
+ * `repositoriez` must not read as an empty, clean account); the AWS objects inside stay loose (AWS adds fields).
+ */
+function section<Shape extends z.ZodRawShape>(shape: Shape) {
+  const expected = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') return `unknown key (expected one of: ${expected})`;
+      if (issue.input === undefined) return `required section is missing (keys: ${expected})`;
+      return `expected an object (keys: ${expected})`;
+    },
+  });
+}
+
+/** A list a snapshot must state, even empty: a missing list would read as "nothing there". */
+function required<T extends z.ZodType>(item: T, what: string) {
+  return z.array(item, {
+    error: (issue) =>
+      issue.input === undefined ? `required (${what}; [] when there are none)` : 'expected an array',
+  });
+}
+
+/**
+ * Required: `format`, `accountId`, `region`, and the lists `ecr.repositories`, `codebuild.projects`,
+ * `iam.roles`, `iam.policies` (each may be empty). Everything else is optional.
+ */
+export const snapshotSchema = section({
   format: z.literal(SNAPSHOT_FORMAT, { error: `expected "${SNAPSHOT_FORMAT}"` }),
   accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
@@ -31,55 +61,47 @@ export const snapshotSchema = z.looseObject({
     .regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…) or null')
     .nullable()
     .optional(),
-  ecr: z
-    .looseObject({
-      registryScanningConfiguration: registryScanningConfigurationSchema.optional(),
-      repositories: z.array(repositorySchema).default([]),
-    })
-    .prefault({}),
-  codebuild: z
-    .looseObject({ projects: z.array(projectSchema).default([]), builds: z.array(buildSchema).default([]) })
-    .prefault({}),
-  iam: z
-    .looseObject({
-      roles: z.array(roleSchema).default([]),
-      policies: z.array(managedPolicySchema).default([]),
-    })
-    .prefault({}),
+  ecr: section({
+    registryScanningConfiguration: registryScanningConfigurationSchema.optional(),
+    repositories: required(repositorySchema, 'DescribeRepositories items'),
+    /** GetRegistryScanningConfiguration failed when the snapshot was taken (the sandbox fails it the same way). */
+    unreadable: unreadableSchema.optional(),
+  }),
+  codebuild: section({
+    projects: required(projectSchema, 'BatchGetProjects items'),
+    builds: z.array(buildSchema).default([]),
+  }),
+  iam: section({
+    roles: required(roleSchema, 'GetAccountAuthorizationDetails RoleDetailList items'),
+    policies: required(managedPolicySchema, 'GetAccountAuthorizationDetails Policies items'),
+    /** GetAccountAuthorizationDetails failed when the snapshot was taken (roles and policies are then empty). */
+    unreadable: unreadableSchema.optional(),
+  }),
   /** State buildwarden itself keeps (the verdict store and the build ledger) when the sandbox plays the account. */
-  buildwarden: z
-    .looseObject({
-      verdicts: z.array(z.looseObject({ repositoryName: z.string(), imageDigest: z.string() })).default([]),
-      builds: z
-        .array(z.looseObject({ id: z.string(), projectName: z.string(), startTime: z.string() }))
-        .default([]),
-    })
-    .optional(),
-  sns: z
-    .looseObject({
-      topics: z
-        .array(
-          z.looseObject({
-            TopicArn: z.string(),
-            messages: z.array(z.looseObject({})).default([]),
-          }),
-        )
-        .default([]),
-    })
-    .optional(),
+  buildwarden: section({
+    verdicts: z.array(z.looseObject({ repositoryName: z.string(), imageDigest: z.string() })).default([]),
+    builds: z
+      .array(z.looseObject({ id: z.string(), projectName: z.string(), startTime: z.string() }))
+      .default([]),
+  }).optional(),
+  sns: section({
+    topics: z
+      .array(
+        z.looseObject({
+          TopicArn: z.string(),
+          messages: z.array(z.looseObject({})).default([]),
+        }),
+      )
+      .default([]),
+  }).optional(),
 });
 export type Snapshot = z.infer<typeof snapshotSchema>;
 
 /** Parses snapshot text; a file that is not JSON or breaks the schema throws InvalidInputError naming the path. */
 export function parseSnapshot(text: string, source = 'snapshot'): Snapshot {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(source, [`not valid JSON: ${(error as Error).message}`]);
-  }
+  const raw = parseJsonText(text, source);
   const result = snapshotSchema.safeParse(raw);
-  if (!result.success) throw new InvalidInputError(source, formatIssues(result.error));
+  if (!result.success) throw new InvalidInputError(source, snapshotIssues(result.error));
   const duplicates = findDuplicates(result.data.ecr.repositories.map((r) => r.repositoryName));
   if (duplicates.length > 0) {
     throw new InvalidInputError(
@@ -88,6 +110,15 @@ export function parseSnapshot(text: string, source = 'snapshot'): Snapshot {
     );
   }
   return result.data;
+}
+
+/** Schema problems by path; an unknown key is named by its own path (`ecr.repositoriez`), not its parent's. */
+function snapshotIssues(error: z.ZodError): string[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${issue.message}`)
+      : formatIssues(new z.ZodError([issue])),
+  );
 }
 
 function findDuplicates(names: string[]): string[] {
@@ -134,9 +165,11 @@ export function viewOfSnapshot(snapshot: Snapshot): AccountView {
     ...(snapshot.ecr.registryScanningConfiguration
       ? { registryScanning: snapshot.ecr.registryScanningConfiguration }
       : {}),
+    ...(snapshot.ecr.unreadable ? { registryScanningUnreadable: true } : {}),
     repositories: snapshot.ecr.repositories,
     projects: snapshot.codebuild.projects,
     roles: snapshot.iam.roles,
+    ...(snapshot.iam.unreadable ? { rolesUnreadable: describeUnreadable(snapshot.iam.unreadable) } : {}),
     policies: snapshot.iam.policies,
   };
 }

@@ -4,23 +4,24 @@
  * Nothing here talks to AWS. Pages are cut at the sizes the real APIs use, so call counts are comparable.
  */
 import { readFileSync } from 'node:fs';
-import type {
-  AccountInfo,
-  ImagesOption,
-  IdentityReader,
-  NameClaim,
-  Notification,
-  Notifier,
-  OrganizationReader,
-  ProjectReader,
-  ProvisioningClaims,
-  RegistryReader,
-  Remediator,
-  RepositoryDetails,
-  Provisioner,
-  ScanFindingsReader,
-  StoredVerdict,
-  VerdictStore,
+import {
+  UnreadableError,
+  type AccountInfo,
+  type ImagesOption,
+  type IdentityReader,
+  type NameClaim,
+  type Notification,
+  type Notifier,
+  type OrganizationReader,
+  type ProjectReader,
+  type ProvisioningClaims,
+  type RegistryReader,
+  type Remediator,
+  type RepositoryDetails,
+  type Provisioner,
+  type ScanFindingsReader,
+  type StoredVerdict,
+  type VerdictStore,
 } from '../ports';
 import type { ProjectUpdate } from '../policy/convergence';
 import type { ProvisioningPlan } from '../policy/provision';
@@ -44,12 +45,22 @@ export const DESCRIBE_REPOSITORIES_PAGE = 1000;
 export const BATCH_GET_PROJECTS_MAX = 100;
 export const LIST_ENTITIES_PAGE = 100;
 
+/** Fields a snapshot repository holds that DescribeRepositories does not return (`unreadable` is a read outcome). */
 const JOINED_FIELDS = [
   'lifecyclePolicyText',
   'repositoryPolicyText',
   'tags',
   'images',
   'scanFindings',
+  'unreadable',
+] as const;
+
+/** The order in which repositoryDetails makes its calls; a recorded failure is raised at its call. */
+const DETAIL_CALLS = [
+  'ecr:GetLifecyclePolicy',
+  'ecr:GetRepositoryPolicy',
+  'ecr:ListTagsForResource',
+  'ecr:DescribeImages',
 ] as const;
 
 /** Counts simulated API calls by IAM action name, e.g. `ecr:DescribeRepositories`. */
@@ -134,6 +145,8 @@ export class SandboxAccount
 
   async scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined> {
     await this.call('ecr:GetRegistryScanningConfiguration');
+    const unreadable = this.snapshot.ecr.unreadable;
+    if (unreadable) throw new UnreadableError(unreadable.call, unreadable.error);
     return structuredClone(this.snapshot.ecr.registryScanningConfiguration);
   }
 
@@ -163,16 +176,27 @@ export class SandboxAccount
     const stored = this.findRepository(repository.repositoryName);
     await this.call('ecr:GetLifecyclePolicy');
     if (!stored) {
-      throw simulatedAwsError(
-        'RepositoryNotFoundException',
-        `The repository '${repository.repositoryName}' does not exist`,
+      throw UnreadableError.from(
+        'ecr:GetLifecyclePolicy',
+        simulatedAwsError(
+          'RepositoryNotFoundException',
+          `The repository '${repository.repositoryName}' does not exist`,
+        ),
       );
     }
-    await this.call('ecr:GetRepositoryPolicy');
-    await this.call('ecr:ListTagsForResource');
     const images =
       options.images === 'if-lifecycle-policy' ? stored.lifecyclePolicyText !== undefined : options.images;
-    if (images) await this.call('ecr:DescribeImages');
+    // A failure recorded by the snapshot is raised at the call that failed, as the live read raised it.
+    const failed = stored.unreadable;
+    const failedAt = failed
+      ? Math.max(0, DETAIL_CALLS.indexOf(failed.call as (typeof DETAIL_CALLS)[number]))
+      : undefined;
+    const calls = DETAIL_CALLS.filter((call) => call !== 'ecr:DescribeImages' || images);
+    for (const [index, call] of calls.entries()) {
+      if (index > 0) await this.call(call);
+      if (failed && DETAIL_CALLS.indexOf(call) === failedAt)
+        throw new UnreadableError(failed.call, failed.error);
+    }
     const details: RepositoryDetails = structuredClone({
       ...(stored.lifecyclePolicyText !== undefined
         ? { lifecyclePolicyText: stored.lifecyclePolicyText }
@@ -206,6 +230,7 @@ export class SandboxAccount
   /** Per-role reads, as the live adapter makes them for a single role. */
   async role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined> {
     await this.call('iam:GetRole');
+    this.failIfIamUnreadable();
     const role = this.snapshot.iam.roles.find((r) => r.RoleName === name);
     if (!role) return undefined;
     await this.call('iam:ListRolePolicies');
@@ -219,7 +244,7 @@ export class SandboxAccount
     for (const arn of new Set(arns)) {
       await this.call('iam:GetPolicy');
       const policy = this.snapshot.iam.policies.find((p) => p.Arn === arn);
-      if (policy && defaultPolicyDocument(policy)) {
+      if (policy && (defaultPolicyDocument(policy) || policy.unreadable)) {
         await this.call('iam:GetPolicyVersion');
         policies.push(policy);
       }
@@ -631,6 +656,7 @@ export class SandboxAccount
 
   async authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }> {
     await this.call('iam:GetAccountAuthorizationDetails');
+    this.failIfIamUnreadable();
     return structuredClone({ roles: this.snapshot.iam.roles, policies: this.snapshot.iam.policies });
   }
 
@@ -646,6 +672,12 @@ export class SandboxAccount
       sns.topics.push(topic);
     }
     topic.messages.push(structuredClone(notification) as unknown as Record<string, unknown>);
+  }
+
+  /** A snapshot whose IAM data could not be read fails every IAM read the same way. */
+  private failIfIamUnreadable(): void {
+    const unreadable = this.snapshot.iam.unreadable;
+    if (unreadable) throw new UnreadableError(unreadable.call, unreadable.error);
   }
 
   private indexed: { list: Repository[]; length: number; byName: Map<string, Repository> } | undefined;

@@ -26,9 +26,13 @@ export class NotManagedError extends Error {
   }
 }
 
+/** Each front door says how to force the delete in its own terms (`--force`, `?force=true`). */
 export class RepositoryNotEmptyError extends Error {
-  constructor(repositoryName: string, images: number) {
-    super(`repository ${repositoryName} holds ${images} image(s): delete with force to remove them too`);
+  constructor(
+    readonly repositoryName: string,
+    readonly images: number,
+  ) {
+    super(`repository ${repositoryName} holds ${images} image(s)`);
     this.name = 'RepositoryNotEmptyError';
   }
 }

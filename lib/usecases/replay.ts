@@ -1,21 +1,32 @@
 /**
- * One entry for any EventBridge event buildwarden handles: routed by detail-type to the use case its Lambda
- * function runs, exactly as the EventBridge rules route it. Used by `buildwarden replay` and the benchmarks.
+ * One entry for any EventBridge event: routed by the event patterns of the functions (lib/events/routes.ts,
+ * the same patterns serverless.yml deploys) to the use case that function runs. An event no function
+ * subscribes to is skipped with that reason, as EventBridge would never deliver it; a file that is not an
+ * EventBridge event at all is InvalidInputError. Used by `buildwarden replay` and the benchmarks.
  */
+import { parseEventEnvelope, type EventEnvelope } from '../events/envelope';
+import { functionsFor, type EventFunction } from '../events/routes';
 import { parseChangeEvent } from '../policy/change-events';
 import type { Guardrails } from '../policy/guardrails';
 import { parseBuildStateEvent, parseImagePushEvent, parseScanEvent } from '../policy/scan/events';
-import { InvalidInputError } from '../policy/validation';
 import type { Notification, ScanFindingsReader, VerdictStore } from '../ports';
 import { onChangeEvent, type ChangeAction, type ChangeDeps } from './on-change';
 import { onBuildStateChanged, onImagePushed, onScanCompleted } from './scan-gate';
 
 export type ReplayDeps = ChangeDeps & { findings: ScanFindingsReader; verdicts: VerdictStore };
 
-export type UseCaseName = 'onScanCompleted' | 'onBuildStateChanged' | 'onImagePushed' | 'onChangeEvent';
+export interface ReplayOptions {
+  now: Date;
+  /** Change events: plan and notify, write nothing. Other kinds write only buildwarden's own records. */
+  dryRun: boolean;
+  ownRoleArns: readonly string[];
+  /** The role path/name pattern role fixes are confined to (default service-role/*, as in Lambda). */
+  remediableRoles?: string;
+}
 
 export interface ReplayResult {
-  useCase: UseCaseName;
+  /** The function whose rule the event matches; null when no function subscribes to it. */
+  function: EventFunction | null;
   skipped: string | null;
   actions: ChangeAction[];
   notifications: Notification[];
@@ -24,42 +35,68 @@ export interface ReplayResult {
   producedBy?: unknown;
 }
 
-export function useCaseFor(detailType: unknown): UseCaseName {
-  if (detailType === 'ECR Image Scan' || detailType === 'Inspector2 Scan') return 'onScanCompleted';
-  if (detailType === 'CodeBuild Build State Change') return 'onBuildStateChanged';
-  if (detailType === 'ECR Image Action') return 'onImagePushed';
-  return 'onChangeEvent';
-}
-
-export async function replayEvent(
+type Replayer = (
   raw: unknown,
   deps: ReplayDeps,
   guardrails: Guardrails,
-  options: { now: Date; dryRun: boolean; ownRoleArns: readonly string[]; remediableRoles?: string },
-): Promise<ReplayResult> {
-  const useCase = useCaseFor(
-    raw && typeof raw === 'object' ? (raw as Record<string, unknown>)['detail-type'] : undefined,
-  );
-  if (options.dryRun && useCase !== 'onChangeEvent') {
-    throw new InvalidInputError('options', ['dry run applies to change events only']);
-  }
-  if (useCase === 'onScanCompleted') {
+  options: ReplayOptions,
+) => Promise<Omit<ReplayResult, 'function'>>;
+
+/** What each function's handler runs, minus its idempotency wrapper (replay is one delivery). */
+const REPLAYERS: Record<EventFunction, Replayer> = {
+  onChange: (raw, deps, guardrails, options) =>
+    onChangeEvent(parseChangeEvent(raw), deps, guardrails, options),
+  onScan: async (raw, deps, guardrails, options) => {
     const { verdict, notifications } = await onScanCompleted(
       parseScanEvent(raw),
       deps,
       guardrails,
       options.now,
     );
-    return { useCase, skipped: null, actions: [], notifications, verdict };
-  }
-  if (useCase === 'onBuildStateChanged') {
+    return { skipped: null, actions: [], notifications, verdict };
+  },
+  onBuild: async (raw, deps, guardrails) => {
     const { build, notifications } = await onBuildStateChanged(parseBuildStateEvent(raw), deps, guardrails);
-    return { useCase, skipped: null, actions: [], notifications, build };
-  }
-  if (useCase === 'onImagePushed') {
+    return { skipped: null, actions: [], notifications, build };
+  },
+  onImagePush: async (raw, deps) => {
     const { producedBy } = await onImagePushed(parseImagePushEvent(raw), deps);
-    return { useCase, skipped: null, actions: [], notifications: [], producedBy };
+    return { skipped: null, actions: [], notifications: [], producedBy };
+  },
+};
+
+/** The function the event reaches, or null; throws InvalidInputError when it is not an EventBridge event. */
+export function routeEvent(
+  raw: unknown,
+  source = 'event',
+): { envelope: EventEnvelope; function: EventFunction | null } {
+  const envelope = parseEventEnvelope(raw, source);
+  const targets = functionsFor(raw);
+  // The deployed patterns are disjoint (tests/unit/deploy/event-routes.test.ts); two matches is a defect.
+  if (targets.length > 1) throw new Error(`the patterns of ${targets.join(' and ')} overlap on this event`);
+  return { envelope, function: targets[0] ?? null };
+}
+
+/** Why an event reaches no function, naming its detail-type (and, for CloudTrail events, the call). */
+export function unsubscribedReason(envelope: EventEnvelope): string {
+  const detail = envelope.detail;
+  const call =
+    typeof detail.eventName === 'string'
+      ? ` (${detail.eventName} from ${typeof detail.eventSource === 'string' ? detail.eventSource : envelope.source})`
+      : '';
+  return `no function subscribes to ${envelope['detail-type']}${call}`;
+}
+
+export async function replayEvent(
+  raw: unknown,
+  deps: ReplayDeps,
+  guardrails: Guardrails,
+  options: ReplayOptions,
+): Promise<ReplayResult> {
+  const routed = routeEvent(raw);
+  if (routed.function === null) {
+    return { function: null, skipped: unsubscribedReason(routed.envelope), actions: [], notifications: [] };
   }
-  const change = await onChangeEvent(parseChangeEvent(raw), deps, guardrails, options);
-  return { useCase, ...change };
+  const result = await REPLAYERS[routed.function](raw, deps, guardrails, options);
+  return { function: routed.function, ...result };
 }

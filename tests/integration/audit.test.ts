@@ -33,6 +33,8 @@ function sandboxOf(repositories: Repository[]): SandboxAccount {
         accountId: '123456789012',
         region: 'us-east-1',
         ecr: { repositories },
+        codebuild: { projects: [] },
+        iam: { roles: [], policies: [] },
       }),
     ),
   );

@@ -309,7 +309,7 @@ describe('buildwarden projects delete', () => {
 
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/holds 1 image\(s\): delete with force/);
+    expect(result.stderr).toMatch(/holds 1 image\(s\): run again with --force to delete them too/);
     expect(readSnapshot(snapshot)).toEqual(saved);
   });
 

@@ -1,12 +1,13 @@
 /**
- * `buildwarden replay`: an EventBridge change event through the same use case as the Lambda, against a snapshot
- * file. Runs the CLI in process (the `run(argv, io)` the binary calls). Snapshots that may be written are copies
+ * `buildwarden replay`: an EventBridge event through the same use case as the Lambda its rule invokes, against a
+ * snapshot file (routed by the functions' event patterns). Runs the CLI in process (the `run(argv, io)` the binary calls). Snapshots that may be written are copies
  * of demo/account.json in a temp directory.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cli, tempFile } from '../fixtures/cli';
-import { loadJson, REPO_ROOT } from '../fixtures/load';
+import { functionsFor } from '../../lib/events/routes';
+import { awsSample, loadJson, REPO_ROOT } from '../fixtures/load';
 
 const DEMO_SNAPSHOT = path.join(REPO_ROOT, 'demo/account.json');
 const DEMO_CONFIG = 'demo/guardrails.yml';
@@ -182,18 +183,9 @@ describe('buildwarden replay: bad input', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('exits 2 naming the event file when it is JSON but not a change event', async () => {
+  it('exits 2 naming the event file and the missing envelope fields when it is JSON but not an event', async () => {
     // Prepare
-    const event = tempFile(
-      's3-event.json',
-      readFileSync(
-        path.join(
-          REPO_ROOT,
-          'tests/fixtures/aws-samples/eventbridge-aws-api-call-via-cloudtrail.s3-CreateBucket.json',
-        ),
-        'utf8',
-      ),
-    );
+    const event = tempFile('not-an-event.json', JSON.stringify({ repositoryName: 'web/frontend' }));
 
     // Act
     const result = await replay(snapshotCopy(), event);
@@ -201,18 +193,45 @@ describe('buildwarden replay: bad input', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(event);
+    expect(result.stderr).toMatch(/detail-type: /);
+    expect(result.stderr).toMatch(/source: /);
+    expect(result.stdout).toBe('');
   });
 
-  it('exits 2 naming detail.eventSource when the event is JSON but not a change event', async () => {
+  it('exits 2 when the file is an event pattern, not an event', async () => {
     // Act
     const result = await replay(
       snapshotCopy(),
-      'tests/fixtures/aws-samples/eventbridge-aws-api-call-via-cloudtrail.s3-CreateBucket.json',
+      'tests/fixtures/aws-samples/codebuild-build-state-change.event-pattern.json',
     );
 
     // Assess
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/detail\.eventSource/);
+    expect(result.stderr).toMatch(/detail-type: expected a string/);
+  });
+
+  it('exits 2 when the file is a JSON array', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), tempFile('array.json', '[]'));
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/\(root\)/);
+  });
+
+  it('exits 2 naming the depth when the event nests 5,000 levels deep', async () => {
+    // Prepare
+    const raw = readFileSync(path.join(REPO_ROOT, EVENT), 'utf8');
+    const deep = raw.replace('"detail": {', `"detail": { "x": ${'['.repeat(5000)}${']'.repeat(5000)},`);
+    const event = tempFile('deep.json', deep);
+
+    // Act
+    const result = await replay(snapshotCopy(), event);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(event);
+    expect(result.stderr).toMatch(/nested deeper than 512 levels \(line \d+, column \d+\)/);
   });
 
   it('exits 2 naming the event file when it does not exist', async () => {
@@ -296,6 +315,150 @@ describe('buildwarden replay: remediable roles', () => {
         applied: false,
         reason: expect.stringContaining('outside remediableRoles (ci/*)'),
       }),
+    );
+  });
+});
+
+describe('buildwarden replay: events no function subscribes to', () => {
+  it.each([
+    ['ecr-referrer-action.json', 'ECR Referrer Action'],
+    ['ecr-replication-action.json', 'ECR Replication Action'],
+    ['ecr-pull-through-cache-action.json', 'ECR Pull Through Cache Action'],
+    ['ecr-scan-resource-change.json', 'ECR Scan Resource Change'],
+    ['codebuild-build-phase-change.json', 'CodeBuild Build Phase Change'],
+  ])('the official sample %s exits 0, skipped: no function subscribes to it', async (file, detailType) => {
+    // Act
+    const result = await replay(snapshotCopy(), `tests/fixtures/aws-samples/${file}`);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      skipped: `no function subscribes to ${detailType}`,
+      actions: [],
+      notifications: [],
+    });
+  });
+
+  it('the official ECR image deletion sample is skipped exactly when no function pattern matches it', async () => {
+    // Prepare
+    const sample = awsSample('ecr-image-action-delete.json');
+    const subscribed = functionsFor(sample).length > 0;
+
+    // Act
+    const result = await replay(snapshotCopy(), 'tests/fixtures/aws-samples/ecr-image-action-delete.json');
+
+    // Assess
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as ReplayOutput;
+    expect(output.skipped === 'no function subscribes to ECR Image Action').toBe(!subscribed);
+  });
+
+  it('a CloudTrail call of another service names the call it is skipping', async () => {
+    // Act
+    const result = await replay(
+      snapshotCopy(),
+      'tests/fixtures/aws-samples/eventbridge-aws-api-call-via-cloudtrail.s3-CreateBucket.json',
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as ReplayOutput).skipped).toBe(
+      'no function subscribes to AWS API Call via CloudTrail (CreateBucket from s3.amazonaws.com)',
+    );
+  });
+
+  it('an ECR call nobody subscribes to (DescribeRepositories) is skipped, not malformed', async () => {
+    // Prepare
+    const raw = loadJson<{ detail: Record<string, unknown> }>(path.join('..', '..', EVENT));
+    raw.detail.eventName = 'DescribeRepositories';
+
+    // Act
+    const result = await replay(snapshotCopy(), tempFile('describe.json', JSON.stringify(raw)));
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as ReplayOutput).skipped).toBe(
+      'no function subscribes to AWS API Call via CloudTrail (DescribeRepositories from ecr.amazonaws.com)',
+    );
+  });
+
+  it('prints the skip reason in the table format', async () => {
+    // Act
+    const result = await replay(
+      snapshotCopy(),
+      'tests/fixtures/aws-samples/ecr-referrer-action.json',
+      '--format',
+      'table',
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('skipped: no function subscribes to ECR Referrer Action\n');
+  });
+
+  it('leaves the snapshot unchanged even with --save', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+    const before = readFileSync(snapshot, 'utf8');
+
+    // Act
+    await replay(snapshot, 'tests/fixtures/aws-samples/ecr-replication-action.json', '--save');
+
+    // Assess
+    expect(JSON.parse(readFileSync(snapshot, 'utf8'))).toEqual(JSON.parse(before));
+  });
+});
+
+describe('buildwarden replay --dry-run for every event kind', () => {
+  it.each([
+    ['a scan', 'events/ecr-image-scan-complete.json', 'verdict'],
+    ['a build', 'events/codebuild-build-failed.json', 'build'],
+    ['a push', 'events/ecr-image-action-push.json', 'producedBy'],
+  ])(
+    '%s event runs as without --dry-run, exit 0, and says the flag changes nothing',
+    async (_kind, event, key) => {
+      // Prepare
+      const snapshot = snapshotCopy();
+      const before = readFileSync(snapshot, 'utf8');
+
+      // Act
+      const dry = await replay(snapshot, event, '--dry-run');
+      const plain = await replay(snapshotCopy(), event);
+
+      // Assess
+      expect(dry.code).toBe(0);
+      expect(dry.stderr).toMatch(/--dry-run changes nothing for scan, build and push events/);
+      const dryOutput = JSON.parse(dry.stdout) as Record<string, unknown>;
+      expect(dryOutput).toHaveProperty(key);
+      expect(dryOutput).toEqual(JSON.parse(plain.stdout));
+      expect(readFileSync(snapshot, 'utf8')).toBe(before);
+    },
+  );
+
+  it('a change event is planned, not applied (no note)', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), EVENT, '--dry-run');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const { actions } = JSON.parse(result.stdout) as ReplayOutput;
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.every((a) => a.applied === false)).toBe(true);
+  });
+
+  it('an event no function subscribes to is skipped, exit 0', async () => {
+    // Act
+    const result = await replay(
+      snapshotCopy(),
+      'tests/fixtures/aws-samples/ecr-pull-through-cache-action.json',
+      '--dry-run',
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as ReplayOutput).skipped).toBe(
+      'no function subscribes to ECR Pull Through Cache Action',
     );
   });
 });

@@ -264,13 +264,14 @@ describe('buildwarden replay of scan, build and push events', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ producedBy: null });
   });
 
-  it('--dry-run is refused for a scan event (there is nothing to plan)', async () => {
+  it('--dry-run on a scan event is a no-op that says so (exit 0)', async () => {
     // Act
     const result = await replay(snapshotCopy(), SCAN, '--dry-run');
 
     // Assess
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--dry-run applies to change events only/);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/--dry-run changes nothing for scan, build and push events/);
+    expect(JSON.parse(result.stdout)).toHaveProperty('verdict');
   });
 
   it('a push is attributed to its build whatever the local time zone of the CLI', () => {

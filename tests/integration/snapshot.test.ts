@@ -7,6 +7,7 @@ import { SandboxAccount } from '../../lib/sandbox/account';
 import { sandboxDeps } from '../../lib/cli/deps';
 import { runAudit } from '../../lib/usecases/audit';
 import { captureSnapshot } from '../../lib/usecases/snapshot';
+import { UnreadableError } from '../../lib/ports';
 import { REPO_ROOT } from '../fixtures/load';
 import { NOW } from '../fixtures/builders';
 
@@ -58,20 +59,90 @@ describe('captureSnapshot', () => {
     ).toBeUndefined();
   });
 
-  test.each([
-    ['the organization of a member account', 'o-a1b2c3d4e5'],
-    ['null for an account in no organization', null],
-  ])('records organizationId: %s', async (_name, organizationId) => {
+  test('a repository whose details cannot be read is recorded with the call and the error', async () => {
     // Prepare
     const source = demo();
-    source.snapshot.organizationId = organizationId;
+    const original = source.repositoryDetails.bind(source);
+    source.repositoryDetails = async (repository, options) => {
+      if (repository.repositoryName === 'data/etl')
+        throw new UnreadableError('ecr:GetRepositoryPolicy', 'AccessDeniedException: denied');
+      return original(repository, options);
+    };
 
     // Act
     const captured = await captureSnapshot(sandboxDeps(source), { now: NOW });
 
     // Assess
-    expect(captured.organizationId).toBe(organizationId);
-    expect(parseSnapshot(JSON.stringify(captured)).organizationId).toBe(organizationId);
+    expect(captured.ecr.repositories.find((r) => r.repositoryName === 'data/etl')?.unreadable).toEqual({
+      call: 'ecr:GetRepositoryPolicy',
+      error: 'AccessDeniedException: denied',
+    });
+  });
+
+  test('a repository whose images alone cannot be read keeps its other details', async () => {
+    // Prepare
+    const source = demo();
+    const original = source.repositoryDetails.bind(source);
+    source.repositoryDetails = async (repository, options) => {
+      if (repository.repositoryName === 'payments/api' && options.images === true)
+        throw new UnreadableError('ecr:DescribeImages', 'AccessDeniedException: denied');
+      return original(repository, options);
+    };
+
+    // Act
+    const captured = await captureSnapshot(sandboxDeps(source), { now: NOW });
+
+    // Assess
+    const api = captured.ecr.repositories.find((r) => r.repositoryName === 'payments/api')!;
+    expect(api.unreadable).toEqual({ call: 'ecr:DescribeImages', error: 'AccessDeniedException: denied' });
+    expect(api.lifecyclePolicyText).toBeDefined();
+    expect(api.images).toBeUndefined();
+  });
+
+  test.each([
+    [
+      'IAM',
+      (s: SandboxAccount) => {
+        s.authorizationDetails = () =>
+          Promise.reject(
+            new UnreadableError('iam:GetAccountAuthorizationDetails', 'AccessDeniedException: no'),
+          );
+      },
+    ],
+    [
+      'the registry scanning configuration',
+      (s: SandboxAccount) => {
+        s.scanningConfiguration = () =>
+          Promise.reject(
+            new UnreadableError('ecr:GetRegistryScanningConfiguration', 'AccessDeniedException: no'),
+          );
+      },
+    ],
+    [
+      'a repository',
+      (s: SandboxAccount) => {
+        const original = s.repositoryDetails.bind(s);
+        s.repositoryDetails = async (repository, options) => {
+          if (repository.repositoryName === 'web/frontend')
+            throw new UnreadableError('ecr:GetLifecyclePolicy', 'AccessDeniedException: no');
+          return original(repository, options);
+        };
+      },
+    ],
+  ])('when %s cannot be read, the captured snapshot audits exactly as the account', async (_what, deny) => {
+    // Prepare
+    const source = demo();
+    deny(source);
+    const live = await runAudit(sandboxDeps(source), guardrails, { now: NOW });
+
+    // Act
+    const captured = await captureSnapshot(sandboxDeps(source), { now: NOW });
+
+    // Assess
+    const reread = new SandboxAccount(parseSnapshot(JSON.stringify(captured)));
+    const after = await runAudit(sandboxDeps(reread), guardrails, { now: NOW });
+    expect(after.findings).toEqual(live.findings);
+    expect(after.findings.some((f) => f.status === 'not-visible')).toBe(true);
   });
 
   test('leaves organizationId out and reports why when the organization cannot be read', async () => {

@@ -14,7 +14,7 @@ export function parseRuleList(value: string | undefined): RuleId[] | undefined {
   const unknown = ids.filter((id) => !isRuleId(id));
   if (unknown.length > 0 || ids.length === 0) {
     throw new UsageError(
-      `unknown rule id(s): ${unknown.join(', ') || '(none given)'}\nvalid ids: ${RULE_IDS.join(', ')}`,
+      `--rules: unknown rule id(s): ${unknown.join(', ') || '(none given)'}\nvalid ids: ${RULE_IDS.join(', ')}`,
     );
   }
   return ids as RuleId[];

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { parseLifecyclePolicy, type LifecyclePolicy } from '../../policy/lifecycle/grammar';
 import { simulateLifecyclePolicy, type LifecycleSimulation } from '../../policy/lifecycle/simulate';
 import { imageDetailSchema, type ImageDetail } from '../../policy/model';
+import { parseJsonText } from '../../policy/nesting';
 import { InvalidInputError, formatIssues } from '../../policy/validation';
 import { previewRepositoryLifecycle, RepositoryNotFoundError } from '../../usecases/lifecycle';
 import { liveDeps } from '../deps';
@@ -20,12 +21,7 @@ const describeImagesSchema = z.looseObject({ imageDetails: z.array(imageDetailSc
 
 /** `--images` takes a bare array of image details or a DescribeImages response. */
 export function parseImagesFile(text: string, source: string): ImageDetail[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new InvalidInputError(source, [`not valid JSON: ${(error as Error).message}`]);
-  }
+  const raw = parseJsonText(text, source);
   if (Array.isArray(raw)) {
     const result = z.array(imageDetailSchema).safeParse(raw);
     if (!result.success) throw new InvalidInputError(source, formatIssues(result.error));

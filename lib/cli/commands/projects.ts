@@ -14,10 +14,9 @@ import {
   showManagedProject,
   type ProvisioningDeps,
 } from '../../usecases/provisioning';
-import { InvalidInputError } from '../../policy/validation';
 import { liveDeps } from '../deps';
 import { EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
-import { loadGuardrails, loadSandbox, readInputFile } from '../inputs';
+import { loadGuardrails, loadSandbox, readJsonFile } from '../inputs';
 
 const common = {
   snapshot: {
@@ -63,9 +62,12 @@ async function refusalsAsExit1(io: Io, run: () => Promise<number>): Promise<numb
       io.stderr(`buildwarden: ${error.message}; differing fields: ${error.differences.join(', ')}\n`);
       return EXIT.findings;
     }
+    if (error instanceof RepositoryNotEmptyError) {
+      io.stderr(`buildwarden: ${error.message}: run again with --force to delete them too\n`);
+      return EXIT.findings;
+    }
     if (
       error instanceof NotManagedError ||
-      error instanceof RepositoryNotEmptyError ||
       error instanceof ProjectNotFoundError ||
       error instanceof ConcurrentProvisioningError ||
       error instanceof RegistryCoverageError
@@ -99,13 +101,7 @@ export const projectsCreateCommand: Command = {
   async run({ values }, io) {
     const file = stringOption(values, 'file');
     if (!file) throw new UsageError('--file BODY.json is required');
-    let body: unknown;
-    try {
-      body = JSON.parse(readInputFile(file, io));
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new InvalidInputError(file, [`not valid JSON: ${(error as Error).message}`]);
-    }
+    const body = readJsonFile(file, io);
     const guardrails = loadGuardrails(stringOption(values, 'config'), io).guardrails;
     const { deps, save } = await depsFor(values, io);
     return refusalsAsExit1(io, async () => {

@@ -1,16 +1,25 @@
-import { replayEvent, useCaseFor, type ReplayResult } from '../../usecases/replay';
+import { replayEvent, routeEvent, type ReplayResult } from '../../usecases/replay';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
-import { loadGuardrails, loadSandbox, readInputFile } from '../inputs';
+import { loadGuardrails, loadSandbox, readJsonFile } from '../inputs';
 import { InvalidInputError } from '../../policy/validation';
+
+/** What --dry-run means for events that do not go to the change handler. */
+const DRY_RUN_NO_OP =
+  '--dry-run changes nothing for scan, build and push events: they never write to the account, and the ' +
+  'verdicts and build records they produce stay in memory unless --save (which --dry-run refuses)';
 
 export const replayCommand: Command = {
   name: 'replay',
   summary:
-    'Run an EventBridge event (change, scan, build or push) through the handler code path against a snapshot.',
+    'Run an EventBridge event through the function whose event pattern matches it, against a snapshot.',
   usage:
     'buildwarden replay --snapshot FILE --event FILE [--dry-run] [--save] [--config FILE] [--format json|table]',
   details:
-    'Prints { skipped, actions, notifications }. --save writes the changed account back to the snapshot file.\n' +
+    'Prints { skipped, actions, notifications }. The event is routed by the event patterns the functions are\n' +
+    'deployed with: an event no function subscribes to is skipped ("no function subscribes to <detail-type>",\n' +
+    'exit 0); a file that is not an EventBridge event exits 2. --dry-run: change events are planned and\n' +
+    'notified, nothing is written; scan, build and push events run unchanged (they never change the account).\n' +
+    '--save writes the changed account back to the snapshot file.\n' +
     "Events caused by $BUILDWARDEN_REMEDIATION_ROLE_ARN (buildwarden's own role) are skipped, as in Lambda.\n" +
     'Role fixes are confined to $BUILDWARDEN_REMEDIABLE_ROLES (default service-role/*), as in Lambda.',
   options: {
@@ -34,25 +43,16 @@ export const replayCommand: Command = {
       throw new UsageError('--save with --dry-run would save nothing; choose one');
     const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
     const sandbox = loadSandbox(snapshotFile, io);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readInputFile(eventFile, io));
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new InvalidInputError(eventFile, [`not valid JSON: ${(error as Error).message}`]);
-    }
-    const detailType =
-      raw && typeof raw === 'object' ? (raw as Record<string, unknown>)['detail-type'] : undefined;
-    if (values['dry-run'] && useCaseFor(detailType) !== 'onChangeEvent') {
-      throw new UsageError('--dry-run applies to change events only');
-    }
+    const raw = readJsonFile(eventFile, io);
+    const dryRun = values['dry-run'] === true;
     let result: ReplayResult;
     try {
+      if (dryRun && routeEvent(raw).function !== 'onChange') io.stderr(`note: ${DRY_RUN_NO_OP}\n`);
       const ownRole = io.env.BUILDWARDEN_REMEDIATION_ROLE_ARN;
       const remediableRoles = io.env.BUILDWARDEN_REMEDIABLE_ROLES;
       result = await replayEvent(raw, sandbox.ports(), guardrails, {
         now: new Date(),
-        dryRun: values['dry-run'] === true,
+        dryRun,
         ownRoleArns: ownRole ? [ownRole] : [],
         ...(remediableRoles ? { remediableRoles } : {}),
       });
@@ -64,7 +64,7 @@ export const replayCommand: Command = {
     }
     if (values.save) sandbox.saveTo(snapshotFile);
     if (format === 'json') {
-      const { useCase: _useCase, ...printed } = result;
+      const { function: _function, ...printed } = result;
       io.stdout(`${JSON.stringify(printed, null, 2)}\n`);
     } else {
       const lines = result.skipped

@@ -9,32 +9,51 @@ export const snapshotCommand: Command = {
   name: 'snapshot',
   summary:
     'Read the live account (current credentials and region) into a snapshot file. Read-only calls only.',
-  usage: 'buildwarden snapshot [--out FILE]',
+  usage: 'buildwarden snapshot [--out FILE] [--include-secrets]',
+  details:
+    'Credential-looking values (PLAINTEXT environment variables the credential rules flag, credentials in\n' +
+    'source URLs, secrets in inline buildspecs) are written as <redacted:REASON>; an audit of the snapshot\n' +
+    'still reports them. --include-secrets writes them in clear. Reads that fail are recorded as unreadable\n' +
+    '(the call and the error), so the audit of the snapshot reports them not-visible as the live audit does.',
   options: {
     out: {
       type: 'string',
       valueName: 'FILE',
       description: 'write the snapshot here (default: standard output)',
     },
+    'include-secrets': {
+      type: 'boolean',
+      description: 'keep credential-looking values in clear (default: <redacted:REASON>)',
+    },
   },
   async run({ values }, io) {
     const deps = await liveDeps();
+    let redacted = 0;
     const snapshot = await captureSnapshot(deps, {
       now: new Date(),
+      includeSecrets: values['include-secrets'] === true,
+      onRedacted: () => (redacted += 1),
       onProgress: progressReporter(io),
-      onUnreadable: (name, reason) => io.stderr(`warning: could not read details of ${name}: ${reason}\n`),
+      onUnreadable: (name, reason) =>
+        io.stderr(`warning: could not read ${name} (recorded as unreadable): ${reason}\n`),
       onOrganizationUnreadable: (reason) =>
         io.stderr(
           `warning: could not read the account's organization (organizationId left out): ${reason}\n`,
         ),
     });
+    if (redacted > 0) {
+      io.stderr(
+        `redacted ${redacted} credential-looking value(s) as <redacted:REASON> (--include-secrets keeps them)\n`,
+      );
+    }
     const text = `${JSON.stringify(snapshot, null, 2)}\n`;
     const out = stringOption(values, 'out');
     if (out === undefined) {
       io.stdout(text);
     } else {
       const full = path.resolve(io.cwd, out);
-      writeFileSync(`${full}.tmp`, text);
+      // Owner-only: with --include-secrets the file holds credentials in clear.
+      writeFileSync(`${full}.tmp`, text, { mode: 0o600 });
       renameSync(`${full}.tmp`, full);
       io.stderr(`wrote ${out}: ${snapshot.ecr.repositories.length} repositories\n`);
     }

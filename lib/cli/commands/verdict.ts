@@ -42,7 +42,20 @@ export const verdictCommand: Command = {
     if (!snapshot && !table)
       throw new UsageError('give --snapshot FILE, or --table NAME (or set BUILDWARDEN_VERDICTS_TABLE)');
     const store = snapshot ? loadSandbox(snapshot, io) : new DynamoVerdictStore({ verdicts: table! });
-    const verdict = await imageVerdict(store, repositoryName, imageDigest);
+    let verdict;
+    try {
+      verdict = await imageVerdict(store, repositoryName, imageDigest);
+    } catch (error) {
+      // DynamoDB says only "Requested resource not found": name the table that was asked for.
+      if (!snapshot && error instanceof Error && error.name === 'ResourceNotFoundException') {
+        const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+        throw new UsageError(
+          `the verdicts table ${table} does not exist${region ? ` in ${region}` : ''} (--table or ` +
+            '$BUILDWARDEN_VERDICTS_TABLE: the stack output VerdictsTableName)',
+        );
+      }
+      throw error;
+    }
     if (!verdict) {
       io.stdout(
         format === 'json'

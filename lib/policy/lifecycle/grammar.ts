@@ -6,6 +6,7 @@
  * field does not hide the others. Every message names the rule by its priority: `rules[priority=2].selection…`.
  */
 import * as z from 'zod';
+import { jsonNestingProblem } from '../nesting';
 
 export const TAG_STATUSES = ['tagged', 'untagged', 'any'] as const;
 export type TagStatus = (typeof TAG_STATUSES)[number];
@@ -88,6 +89,8 @@ export type LifecyclePolicyValidation =
 /** Parses and validates lifecycle policy text exactly as it would be sent to PutLifecyclePolicy. */
 export function parseLifecyclePolicy(text: string): LifecyclePolicyValidation {
   const lengthErrors = textLengthErrors(text);
+  const tooDeep = jsonNestingProblem(text);
+  if (tooDeep) return { ok: false, errors: [...lengthErrors, `lifecyclePolicyText: ${tooDeep}`] };
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -2,6 +2,7 @@ import { BatchGetProjectsCommand, CodeBuildClient, ListProjectsCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { CodeBuildProjects, codebuildReadActions } from '../../../lib/aws/codebuild';
+import type { Project } from '../../../lib/policy/model';
 import { awsSample } from '../../fixtures/load';
 
 const codebuild = mockClient(CodeBuildClient);
@@ -60,6 +61,35 @@ describe('CodeBuildProjects', () => {
     expect(
       await new CodeBuildProjects(new CodeBuildClient({ region: 'us-east-1' })).project('nope'),
     ).toBeUndefined();
+  });
+
+  test('a project AWS returns in a shape buildwarden cannot use is unreadable, naming the field; the others are read', async () => {
+    const base = sdkProject('odd') as Record<string, unknown>;
+    const odd = {
+      ...base,
+      environment: {
+        ...(base.environment as object),
+        environmentVariables: [{ name: 'TOKEN', value: 'x', type: 'SOME_NEW_TYPE' }],
+      },
+    };
+    codebuild.on(ListProjectsCommand).resolves({ projects: ['a', 'odd'] });
+    codebuild.on(BatchGetProjectsCommand).resolves({ projects: [sdkProject('a'), odd] as never });
+
+    const projects: Project[] = [];
+    for await (const page of new CodeBuildProjects(
+      new CodeBuildClient({ region: 'us-east-1' }),
+    ).projectPages())
+      projects.push(...page);
+
+    expect(projects[0]!.unreadable).toBeUndefined();
+    expect(projects[1]).toEqual({
+      name: 'odd',
+      arn: 'arn:aws:codebuild:us-east-1:123456789012:project/odd',
+      unreadable: {
+        call: 'codebuild:BatchGetProjects',
+        error: expect.stringMatching(/^environment\.environmentVariables\[0\]\.type: /),
+      },
+    });
   });
 
   test('sends only the actions it declares', async () => {

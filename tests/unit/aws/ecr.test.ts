@@ -14,6 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { EcrRegistry, ecrReadActions } from '../../../lib/aws/ecr';
+import { UnreadableError } from '../../../lib/ports';
 import { repositorySchema, type Repository } from '../../../lib/policy/model';
 import {
   cliRepositories,
@@ -201,7 +202,7 @@ describe('EcrRegistry.repositoryDetails', () => {
     ['GetLifecyclePolicy', GetLifecyclePolicyCommand],
     ['GetRepositoryPolicy', GetRepositoryPolicyCommand],
     ['ListTagsForResource', ListTagsForResourceCommand],
-  ] as const)('propagates any other error of %s', async (_name, command) => {
+  ] as const)('fails on any other error of %s, naming the call and the error', async (name, command) => {
     // Prepare
     givenBareRepository();
     ecrMock
@@ -212,7 +213,12 @@ describe('EcrRegistry.repositoryDetails', () => {
     const reading = new EcrRegistry().repositoryDetails(sampleRepository(), { images: false });
 
     // Assess
-    await expect(reading).rejects.toThrow(ServerException);
+    await expect(reading).rejects.toThrow(UnreadableError);
+    await expect(reading).rejects.toMatchObject({
+      call: `ecr:${name}`,
+      reason: 'ServerException: internal failure',
+      message: `ecr:${name}: ServerException: internal failure`,
+    });
   });
 
   it('reads the tags of the repository by its ARN', async () => {
@@ -316,6 +322,30 @@ describe('EcrRegistry.repositoryDetails', () => {
   });
 });
 
+describe('EcrRegistry.repositoryDetails when DescribeImages fails', () => {
+  it('fails naming ecr:DescribeImages after the other details were read', async () => {
+    // Prepare
+    ecrMock.on(GetLifecyclePolicyCommand).resolves(getLifecyclePolicySample());
+    ecrMock.on(GetRepositoryPolicyCommand).rejects(notFound.repositoryPolicy());
+    ecrMock.on(ListTagsForResourceCommand).resolves({ tags: [] });
+    ecrMock.on(DescribeImagesCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: ecr:DescribeImages'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+
+    // Act
+    const reading = new EcrRegistry().repositoryDetails(sampleRepository(), { images: true });
+
+    // Assess
+    await expect(reading).rejects.toMatchObject({
+      name: 'UnreadableError',
+      call: 'ecr:DescribeImages',
+      reason: 'AccessDeniedException: User is not authorized to perform: ecr:DescribeImages',
+    });
+  });
+});
+
 describe('EcrRegistry.scanningConfiguration', () => {
   it('maps GetRegistryScanningConfiguration to the registry scanning model', async () => {
     // Prepare
@@ -357,6 +387,23 @@ describe('EcrRegistry.scanningConfiguration', () => {
 
     // Assess
     expect(scanning).toBeUndefined();
+  });
+});
+
+describe('EcrRegistry.scanningConfiguration when the call fails', () => {
+  it('fails naming ecr:GetRegistryScanningConfiguration', async () => {
+    // Prepare
+    ecrMock
+      .on(GetRegistryScanningConfigurationCommand)
+      .rejects(new ServerException({ message: 'internal failure', $metadata: {} }));
+
+    // Act
+    const reading = new EcrRegistry().scanningConfiguration();
+
+    // Assess
+    await expect(reading).rejects.toThrow(
+      'ecr:GetRegistryScanningConfiguration: ServerException: internal failure',
+    );
   });
 });
 

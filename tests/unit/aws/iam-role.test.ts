@@ -29,6 +29,7 @@ import {
   iamRoleReadActions,
 } from '../../../lib/aws/iam';
 import { awsSample } from '../../fixtures/load';
+import { UnreadableError } from '../../../lib/ports';
 
 const iamMock = mockClient(IAMClient);
 
@@ -363,6 +364,29 @@ describe('IamIdentity.role', () => {
     expect(iamMock).not.toHaveReceivedCommand(GetPolicyVersionCommand);
   });
 
+  it('returns a managed policy whose GetPolicy answer lacks PolicyName as unreadable, not a failed read', async () => {
+    // Prepare
+    givenRole();
+    iamMock.on(GetPolicyCommand).callsFake((input: { PolicyArn: string }) => ({
+      Policy: { Arn: input.PolicyArn, DefaultVersionId: 'v2', AttachmentCount: 1, IsAttachable: true },
+    }));
+
+    // Act
+    const read = await new IamIdentity().role(ROLE_NAME);
+
+    // Assess
+    expect(read!.role.unreadable).toBeUndefined();
+    expect(read!.policies).toEqual([
+      expect.objectContaining({
+        Arn: policyArnOf(),
+        unreadable: expect.objectContaining({
+          call: 'iam:GetPolicyVersion',
+          error: expect.stringMatching(/^PolicyName: /),
+        }),
+      }),
+    ]);
+  });
+
   it('rethrows any other error while reading a managed policy', async () => {
     // Prepare
     givenRole();
@@ -468,7 +492,65 @@ describe('IamIdentity.authorizationDetails', () => {
     expect(details.roles).toHaveLength(1);
   });
 
-  it('rethrows an error from GetAccountAuthorizationDetails', async () => {
+  it('keeps a managed policy without PolicyName as unreadable, naming the field, and reads the rest', async () => {
+    // Prepare
+    const { PolicyName: _omitted, ...withoutName } = policyDetail();
+    iamMock.on(GetAccountAuthorizationDetailsCommand).resolves({
+      RoleDetailList: [roleDetail('web-build-role')],
+      Policies: [withoutName, { ...policyDetail(), Arn: `arn:aws:iam::${ACCOUNT}:policy/other` }],
+      IsTruncated: false,
+    });
+
+    // Act
+    const details = await new IamIdentity().authorizationDetails();
+
+    // Assess
+    expect(details.roles.map((r) => r.RoleName)).toEqual(['web-build-role']);
+    const [unreadable, readable] = details.policies;
+    expect(unreadable).toMatchObject({
+      Arn: policyArnOf(),
+      PolicyVersionList: [],
+      unreadable: {
+        call: 'iam:GetAccountAuthorizationDetails',
+        error: expect.stringMatching(/^PolicyName: /),
+        object: expect.objectContaining({ Arn: policyArnOf() }),
+      },
+    });
+    expect(unreadable!.unreadable!.error).not.toMatch(/\n/);
+    expect(readable!.unreadable).toBeUndefined();
+    expect(readable!.PolicyVersionList).toHaveLength(1);
+  });
+
+  it('keeps a role whose inline policy document is not JSON as unreadable, naming the field', async () => {
+    // Prepare
+    const broken = {
+      ...roleDetail('data-build-role'),
+      RolePolicyList: [{ PolicyName: 'p', PolicyDocument: '%7Boops' }],
+    };
+    iamMock.on(GetAccountAuthorizationDetailsCommand).resolves({
+      RoleDetailList: [roleDetail('web-build-role'), broken],
+      Policies: [],
+      IsTruncated: false,
+    });
+
+    // Act
+    const details = await new IamIdentity().authorizationDetails();
+
+    // Assess
+    expect(details.roles[0]!.unreadable).toBeUndefined();
+    expect(details.roles[1]).toMatchObject({
+      RoleName: 'data-build-role',
+      Arn: `arn:aws:iam::${ACCOUNT}:role/service-role/data-build-role`,
+      RolePolicyList: [],
+      AttachedManagedPolicies: [],
+      unreadable: {
+        call: 'iam:GetAccountAuthorizationDetails',
+        error: 'RolePolicyList[0].PolicyDocument: policy document is not valid JSON',
+      },
+    });
+  });
+
+  it('fails on an error from GetAccountAuthorizationDetails, naming the call and the error', async () => {
     // Prepare
     iamMock
       .on(GetAccountAuthorizationDetailsCommand)
@@ -478,7 +560,10 @@ describe('IamIdentity.authorizationDetails', () => {
     const reading = new IamIdentity().authorizationDetails();
 
     // Assess
-    await expect(reading).rejects.toThrow(ServiceFailureException);
+    await expect(reading).rejects.toThrow(UnreadableError);
+    await expect(reading).rejects.toThrow(
+      'iam:GetAccountAuthorizationDetails: ServiceFailureException: internal failure',
+    );
   });
 });
 

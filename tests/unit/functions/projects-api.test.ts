@@ -691,6 +691,27 @@ describe('projects API: POST /projects with a bad request', () => {
     expect(names().filter((n) => n !== 'GetCallerIdentity')).toEqual([]);
   });
 
+  it('answers 400 naming the depth for a body nested 5,000 levels deep, and calls no AWS API but STS', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+    const deep = JSON.stringify(requestBody()).replace(
+      '"tags":',
+      `"deep": ${'['.repeat(5000)}${']'.repeat(5000)}, "tags":`,
+    );
+
+    // Act
+    const response = await handler(post(deep));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({
+      message: 'invalid request',
+      problems: [expect.stringMatching(/^body: nested deeper than 512 levels \(line 1, column \d+\)$/)],
+    });
+    expect(names().filter((n) => n !== 'GetCallerIdentity')).toEqual([]);
+  });
+
   it('answers 400 for a request without a body', async () => {
     // Prepare
     givenCreatesSucceed();

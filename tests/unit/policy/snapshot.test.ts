@@ -2,8 +2,18 @@ import { parseSnapshot, viewOfSnapshot } from '../../../lib/policy/snapshot';
 import { InvalidInputError } from '../../../lib/policy/validation';
 import { awsSample } from '../../fixtures/load';
 
+/** The smallest valid snapshot (every required list stated, empty), with sections merged from `overrides`. */
 function minimal(overrides: Record<string, unknown> = {}) {
-  return { format: 'buildwarden-snapshot/1', accountId: '123456789012', region: 'us-east-1', ...overrides };
+  const { ecr, codebuild, iam, ...rest } = overrides as Record<string, Record<string, unknown> | undefined>;
+  return {
+    format: 'buildwarden-snapshot/1',
+    accountId: '123456789012',
+    region: 'us-east-1',
+    ecr: { repositories: [], ...ecr },
+    codebuild: { projects: [], ...codebuild },
+    iam: { roles: [], policies: [], ...iam },
+    ...rest,
+  };
 }
 
 function problemsOf(text: string): string[] {
@@ -138,6 +148,64 @@ describe('snapshot parsing', () => {
     expect(problemsOf(JSON.stringify(minimal({ organizationId: 'acme' })))).toEqual([
       'organizationId: expected an organization id (o-…) or null',
     ]);
+  });
+
+  test('a typo inside a section is rejected naming the key by its path', () => {
+    const text = JSON.stringify({ ...minimal(), ecr: { repositoriez: [] } });
+
+    expect(problemsOf(text)).toContain(
+      'ecr.repositoriez: unknown key (expected one of: registryScanningConfiguration, repositories, unreadable)',
+    );
+  });
+
+  test.each([
+    ['codebuild', { codebuild: { projects: [], projectz: [] } }, 'codebuild.projectz'],
+    ['iam', { iam: { roles: [], policies: [], rolez: [] } }, 'iam.rolez'],
+    ['buildwarden', { buildwarden: { verdictz: [] } }, 'buildwarden.verdictz'],
+    ['sns', { sns: { topicz: [] } }, 'sns.topicz'],
+  ])('an unknown key in the %s section is rejected', (_section, overrides, path) => {
+    const problems = problemsOf(JSON.stringify({ ...minimal(), ...overrides }));
+
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: unknown key`)),
+    ]);
+  });
+
+  test('an unknown top-level key is rejected', () => {
+    expect(problemsOf(JSON.stringify(minimal({ acountId: '1' })))).toEqual([
+      expect.stringMatching(/^acountId: unknown key/),
+    ]);
+  });
+
+  test.each(['ecr', 'codebuild', 'iam'])('a missing %s section is rejected naming it', (name) => {
+    const snapshot: Record<string, unknown> = minimal();
+    delete snapshot[name];
+
+    expect(problemsOf(JSON.stringify(snapshot))).toEqual([
+      expect.stringMatching(new RegExp(`^${name}: required section is missing`)),
+    ]);
+  });
+
+  test.each([
+    ['ecr', 'repositories'],
+    ['codebuild', 'projects'],
+    ['iam', 'roles'],
+    ['iam', 'policies'],
+  ])('a missing %s.%s list is rejected (an empty list is fine)', (sectionName, list) => {
+    const snapshot = minimal() as unknown as Record<string, Record<string, unknown>>;
+    delete snapshot[sectionName]![list];
+
+    expect(problemsOf(JSON.stringify(snapshot))).toEqual([
+      expect.stringMatching(new RegExp(`^${sectionName}\\.${list}: required`)),
+    ]);
+  });
+
+  test('unknown fields inside an AWS object are still kept (AWS adds fields)', () => {
+    const project = { name: 'p', arn: 'arn:aws:codebuild:us-east-1:123456789012:project/p', newField: 1 };
+
+    const snapshot = parseSnapshot(JSON.stringify(minimal({ codebuild: { projects: [project] } })));
+
+    expect((snapshot.codebuild.projects[0] as Record<string, unknown>).newField).toBe(1);
   });
 
   test('the view of a GovCloud snapshot uses the aws-us-gov partition', () => {
