@@ -8,6 +8,7 @@ import { codebuildReadActions } from '../aws/codebuild';
 import { ecrReadActions } from '../aws/ecr';
 import { iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
+import { imageLookupActions } from '../aws/images';
 import { provisionerActions } from '../aws/provisioner';
 import { remediatorActions } from '../aws/remediator';
 import { scanFindingsActions } from '../aws/scan-findings';
@@ -30,7 +31,7 @@ export const functionActions = {
     ...stsActions,
     ...snsActions,
   ],
-  onImagePush: [...verdictStoreActions, ...stsActions],
+  onImagePush: [...verdictStoreActions, ...imageLookupActions, ...stsActions],
   verdictApi: [...verdictReadActions, ...stsActions],
   projectsApi: [
     ...provisionerActions,

@@ -4,13 +4,17 @@
  */
 import { parseChangeEvent } from '../policy/change-events';
 import type { Guardrails } from '../policy/guardrails';
-import { parseBuildStateEvent, parseImagePushEvent, parseScanEvent } from '../policy/scan/events';
+import { parseBuildStateEvent, parseImageActionEvent, parseScanGateEvent } from '../policy/scan/events';
 import { InvalidInputError } from '../policy/validation';
-import type { Notification, ScanFindingsReader, VerdictStore } from '../ports';
+import type { ImageLookup, Notification, ScanFindingsReader, VerdictStore } from '../ports';
 import { onChangeEvent, type ChangeAction, type ChangeDeps } from './on-change';
-import { onBuildStateChanged, onImagePushed, onScanCompleted } from './scan-gate';
+import { onBuildStateChanged, onImageAction, onScanCompleted } from './scan-gate';
 
-export type ReplayDeps = ChangeDeps & { findings: ScanFindingsReader; verdicts: VerdictStore };
+export type ReplayDeps = ChangeDeps & {
+  findings: ScanFindingsReader;
+  verdicts: VerdictStore;
+  images: ImageLookup;
+};
 
 export type UseCaseName = 'onScanCompleted' | 'onBuildStateChanged' | 'onImagePushed' | 'onChangeEvent';
 
@@ -22,10 +26,16 @@ export interface ReplayResult {
   verdict?: unknown;
   build?: unknown;
   producedBy?: unknown;
+  deleted?: boolean;
 }
 
 export function useCaseFor(detailType: unknown): UseCaseName {
-  if (detailType === 'ECR Image Scan' || detailType === 'Inspector2 Scan') return 'onScanCompleted';
+  if (
+    detailType === 'ECR Image Scan' ||
+    detailType === 'Inspector2 Scan' ||
+    detailType === 'Inspector2 Finding'
+  )
+    return 'onScanCompleted';
   if (detailType === 'CodeBuild Build State Change') return 'onBuildStateChanged';
   if (detailType === 'ECR Image Action') return 'onImagePushed';
   return 'onChangeEvent';
@@ -44,21 +54,27 @@ export async function replayEvent(
     throw new InvalidInputError('options', ['dry run applies to change events only']);
   }
   if (useCase === 'onScanCompleted') {
-    const { verdict, notifications } = await onScanCompleted(
-      parseScanEvent(raw),
+    const { skipped, verdict, notifications } = await onScanCompleted(
+      parseScanGateEvent(raw),
       deps,
       guardrails,
       options.now,
     );
-    return { useCase, skipped: null, actions: [], notifications, verdict };
+    return { useCase, skipped, actions: [], notifications, verdict };
   }
   if (useCase === 'onBuildStateChanged') {
-    const { build, notifications } = await onBuildStateChanged(parseBuildStateEvent(raw), deps, guardrails);
-    return { useCase, skipped: null, actions: [], notifications, build };
+    const { build, notifications, skipped } = await onBuildStateChanged(
+      parseBuildStateEvent(raw),
+      deps,
+      guardrails,
+    );
+    return { useCase, skipped: skipped ?? null, actions: [], notifications, build };
   }
   if (useCase === 'onImagePushed') {
-    const { producedBy } = await onImagePushed(parseImagePushEvent(raw), deps);
-    return { useCase, skipped: null, actions: [], notifications: [], producedBy };
+    const result = await onImageAction(parseImageActionEvent(raw), deps);
+    const outcome =
+      result.action === 'PUSH' ? { producedBy: result.producedBy } : { deleted: result.deleted };
+    return { useCase, skipped: result.skipped ?? null, actions: [], notifications: [], ...outcome };
   }
   const change = await onChangeEvent(parseChangeEvent(raw), deps, guardrails, options);
   return { useCase, ...change };
