@@ -187,6 +187,22 @@ describe('re-scans: the same counts with another CVE is a new truth', () => {
     expect(second!.subject).toMatch(/^buildwarden scan: web\/frontend:1\.4\.2 now FAILS: CVE-2025-0002 \(/);
   });
 
+  it('a re-scan that finds exactly the same is stored with its completion time and not notified again', async () => {
+    // Prepare
+    const account = demoAccount();
+    givenFindings(account, basicScanResult('2026-10-02T09:15:20Z', [CRITICAL]));
+    await scan(account, scanEvent('2026-10-02T09:15:21Z'));
+    givenFindings(account, basicScanResult('2026-10-05T09:15:20Z', [CRITICAL]));
+
+    // Act
+    const result = await scan(account, scanEvent('2026-10-05T09:15:21Z'));
+
+    // Assess
+    expect(result.change).toBe('unchanged');
+    expect((await imageVerdict(account, IMAGE))?.scannedAt).toBe('2026-10-05T09:15:20.000Z');
+    expect(published(account)).toHaveLength(1);
+  });
+
   it('the event counts never make a pass of findings that fail', async () => {
     // Prepare
     const account = demoAccount();

@@ -255,17 +255,22 @@ export function staleVerdictReason(
   return undefined;
 }
 
-/** How a new verdict relates to the one stored before it. */
+/**
+ * How a new verdict relates to the one stored before it: `first` (nothing stored, or the image was deleted),
+ * `flipped` (another verdict), `changed` (the same verdict from other findings) or `unchanged` (the same
+ * verdict from the same findings: a re-scan that found exactly the same, or another event about one truth).
+ * Only `unchanged` is not news.
+ */
 export type VerdictChange = 'first' | 'flipped' | 'changed' | 'unchanged';
 
 export function verdictChange(
-  previous: { verdict: string; scannedAt: string; fingerprint?: string } | undefined,
-  next: { verdict: string; scannedAt: string; fingerprint?: string },
+  previous: { verdict: string; fingerprint?: string } | undefined,
+  next: { verdict: string; fingerprint?: string },
 ): VerdictChange {
   if (!previous || previous.verdict === 'deleted') return 'first';
   if (previous.verdict !== next.verdict) return 'flipped';
-  const sameScan = previous.scannedAt === next.scannedAt && previous.fingerprint === next.fingerprint;
-  return sameScan && next.fingerprint !== undefined ? 'unchanged' : 'changed';
+  const sameFindings = next.fingerprint !== undefined && previous.fingerprint === next.fingerprint;
+  return sameFindings ? 'unchanged' : 'changed';
 }
 
 /** The worst finding not among the previous verdict's top findings; else the worst finding. */

@@ -531,9 +531,10 @@ describe('verdictChange', () => {
     ['a deleted image scanned again', v('deleted'), v('fail'), 'first'],
     ['pass to fail', v('pass'), v('fail'), 'flipped'],
     ['fail to pass', v('fail'), v('pass'), 'flipped'],
-    ['same verdict, new scan', v('fail'), v('fail', '2026-10-03T00:00:00.000Z'), 'changed'],
-    ['same verdict, same scan, other findings', v('fail'), v('fail', undefined, 'b'), 'changed'],
+    ['same verdict, other findings', v('fail'), v('fail', undefined, 'b'), 'changed'],
+    ['same verdict and findings, a new scan', v('fail'), v('fail', '2026-10-03T00:00:00.000Z'), 'unchanged'],
     ['same verdict, scan and findings', v('fail'), v('fail'), 'unchanged'],
+    ['no fingerprint stored (a failed scan event)', { verdict: 'fail' }, v('fail'), 'changed'],
   ] as const)('%s is %s', (_name, previous, next, change) => {
     expect(verdictChange(previous, next)).toBe(change);
   });
