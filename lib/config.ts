@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/guardrails';
 import { formatIssues, InvalidInputError } from './policy/validation';
+import { DEFAULT_REMEDIABLE_ROLES } from './policy/remediable-roles';
 
 /** An ARN, or unset; an empty value (a template parameter left blank) means unset. */
 const optionalArn = (service: 'kms' | 'iam', message: string) =>
@@ -39,6 +40,14 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v ? v : undefined)),
+  /**
+   * The roles the change handler may write to: path and name after `role/` of the role ARN, `*` any run of
+   * characters (the template's `remediableRoles`, also the resource of its IAM grant). Checked in code too.
+   */
+  REMEDIABLE_ROLES: z
+    .string()
+    .min(1, 'expected a role path/name pattern such as service-role/*')
+    .default(DEFAULT_REMEDIABLE_ROLES),
   /** The change handler's own role: events it causes are skipped so remediation never loops. */
   REMEDIATION_ROLE_ARN: z
     .string()

@@ -57,6 +57,11 @@ export interface IdentityReader {
   authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }>;
   /** One role with its inline policies, attachments and boundary, and the managed policies it uses. */
   role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined>;
+  /**
+   * ListEntitiesForPolicy (roles, every page): the names of the roles a managed policy is attached to, as a
+   * permissions policy or a permissions boundary; none when the policy does not exist.
+   */
+  rolesUsingPolicy(policyArn: string): Promise<string[]>;
 }
 
 /** Applies remediation writes. Idempotent: applying a write whose effect is already in place changes nothing. */

@@ -10,6 +10,7 @@ import {
   GetRolePolicyCommand,
   IAMClient,
   paginateListAttachedRolePolicies,
+  paginateListEntitiesForPolicy,
   paginateListRolePolicies,
   type ManagedPolicyDetail,
   type RoleDetail,
@@ -29,6 +30,9 @@ export const iamRoleReadActions = [
   'iam:GetPolicy',
   'iam:GetPolicyVersion',
 ] as const;
+
+/** Which roles use a managed policy (a policy-version event); only the change handler needs it. */
+export const iamPolicyUsageActions = ['iam:ListEntitiesForPolicy'] as const;
 
 const iam = new IAMClient(clientConfig);
 
@@ -103,6 +107,22 @@ export class IamIdentity implements IdentityReader {
     );
     const role = roleSchema.parse(viaJson({ ...found, RolePolicyList, AttachedManagedPolicies }));
     return { role, policies };
+  }
+
+  async rolesUsingPolicy(policyArn: string): Promise<string[]> {
+    const names: string[] = [];
+    try {
+      for await (const page of paginateListEntitiesForPolicy(
+        { client: this.client },
+        { PolicyArn: policyArn, EntityFilter: 'Role' },
+      )) {
+        for (const role of page.PolicyRoles ?? []) if (role.RoleName) names.push(role.RoleName);
+      }
+    } catch (error) {
+      if (isAwsError(error, 'NoSuchEntityException')) return [];
+      throw error;
+    }
+    return [...new Set(names)];
   }
 
   /** A managed policy with its default version's document; undefined when it is gone. */

@@ -1,7 +1,8 @@
 /**
  * Exactly-once effects under at-least-once delivery: Powertools idempotency with its DynamoDB persistence
- * layer. The key is chosen by the caller (a scan result, a build state change), not the EventBridge event id,
- * because ECR may report the same scan twice under different event ids.
+ * layer. The key is chosen by the caller: a scan result or a build state change (ECR may report the same scan
+ * twice under different event ids), or the EventBridge event id of a change event (two identical calls are
+ * two changes, while a redelivery keeps its id).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';

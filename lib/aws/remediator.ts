@@ -1,4 +1,4 @@
-/** Applies remediation writes to ECR and IAM. Each write is a single idempotent API call. */
+/** Applies remediation writes to ECR, IAM and CodeBuild. Each write is a single idempotent API call. */
 import {
   DeleteRepositoryPolicyCommand,
   ECRClient,
@@ -8,6 +8,7 @@ import {
   PutRegistryScanningConfigurationCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
+import { CodeBuildClient, UpdateProjectVisibilityCommand } from '@aws-sdk/client-codebuild';
 import { DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { Remediator } from '../ports';
 import type { RemediationWrite } from '../policy/remediation';
@@ -22,15 +23,18 @@ export const remediatorActions = [
   'ecr:DeleteRepositoryPolicy',
   'iam:PutRolePolicy',
   'iam:DetachRolePolicy',
+  'codebuild:UpdateProjectVisibility',
 ] as const;
 
 const ecr = new ECRClient(clientConfig);
 const iam = new IAMClient(clientConfig);
+const codebuild = new CodeBuildClient(clientConfig);
 
 export class AwsRemediator implements Remediator {
   constructor(
     private readonly ecrClient: ECRClient = ecr,
     private readonly iamClient: IAMClient = iam,
+    private readonly codebuildClient: CodeBuildClient = codebuild,
   ) {}
 
   async apply(write: RemediationWrite): Promise<void> {
@@ -89,6 +93,14 @@ export class AwsRemediator implements Remediator {
         } catch (error) {
           if (!isAwsError(error, 'NoSuchEntityException')) throw error;
         }
+        return;
+      case 'UpdateProjectVisibility':
+        await this.codebuildClient.send(
+          new UpdateProjectVisibilityCommand({
+            projectArn: write.projectArn,
+            projectVisibility: write.projectVisibility,
+          }),
+        );
         return;
     }
   }

@@ -11,7 +11,11 @@ export const CHANGE_DETAIL_TYPES = [
   'AWS Service Event via CloudTrail',
 ] as const;
 
-/** The API calls buildwarden reacts to, by event source. */
+/**
+ * The API calls buildwarden reacts to, by event source. Tags matter because `buildwarden:exempt` decides what
+ * is changed: a tag change re-evaluates the resource at once. CodeBuild has no tagging API for projects; their
+ * tags change through CreateProject and UpdateProject.
+ */
 export const CHANGE_EVENT_NAMES = {
   'ecr.amazonaws.com': [
     'CreateRepository',
@@ -22,8 +26,10 @@ export const CHANGE_EVENT_NAMES = {
     'SetRepositoryPolicy',
     'DeleteRepositoryPolicy',
     'PutRegistryScanningConfiguration',
+    'TagResource',
+    'UntagResource',
   ],
-  'codebuild.amazonaws.com': ['CreateProject', 'UpdateProject'],
+  'codebuild.amazonaws.com': ['CreateProject', 'UpdateProject', 'UpdateProjectVisibility'],
   'iam.amazonaws.com': [
     'PutRolePolicy',
     'DeleteRolePolicy',
@@ -31,14 +37,34 @@ export const CHANGE_EVENT_NAMES = {
     'DetachRolePolicy',
     'UpdateAssumeRolePolicy',
     'PutRolePermissionsBoundary',
+    'DeleteRolePermissionsBoundary',
+    'TagRole',
+    'UntagRole',
+    'CreatePolicyVersion',
+    'SetDefaultPolicyVersion',
+    'DeletePolicyVersion',
   ],
 } as const;
+
+/** IAM calls that change a managed policy: the roles it is attached to are re-evaluated. */
+const POLICY_VERSION_EVENTS: readonly string[] = [
+  'CreatePolicyVersion',
+  'SetDefaultPolicyVersion',
+  'DeletePolicyVersion',
+];
 
 export type ChangeTarget =
   | { kind: 'repository'; repositoryName: string }
   | { kind: 'registry' }
   | { kind: 'project'; projectName: string }
-  | { kind: 'role'; roleName: string };
+  | { kind: 'role'; roleName: string }
+  | { kind: 'policy'; policyArn: string };
+
+/** An account the call names besides the envelope's, and the field naming it. */
+export interface AccountReference {
+  field: string;
+  account: string;
+}
 
 export interface ChangeEvent {
   eventId: string;
@@ -53,7 +79,13 @@ export interface ChangeEvent {
   principalRoleArn?: string;
   /** Set when the call failed; such events are skipped. */
   errorCode?: string;
-  target: ChangeTarget;
+  /**
+   * Accounts other than the envelope's that the call names (registryId, resource ARNs, recipientAccountId):
+   * such a call concerns resources that are not this deployment's to change.
+   */
+  otherAccounts?: AccountReference[];
+  /** The resource the call names; absent only for a failed call (errorCode) whose request names none. */
+  target?: ChangeTarget;
 }
 
 const nonEmpty = z.string().min(1);
@@ -71,6 +103,7 @@ const envelopeSchema = z.looseObject({
     eventName: nonEmpty,
     eventID: z.string().optional(),
     errorCode: z.string().optional(),
+    recipientAccountId: z.unknown().optional(),
     userIdentity: z
       .looseObject({
         type: z.string().optional(),
@@ -83,7 +116,9 @@ const envelopeSchema = z.looseObject({
       .optional(),
     requestParameters: looseRecord.nullish(),
     responseElements: looseRecord.nullish(),
-    resources: z.array(z.looseObject({ ARN: z.string().optional() })).optional(),
+    resources: z
+      .array(z.looseObject({ ARN: z.string().optional(), accountId: z.unknown().optional() }))
+      .optional(),
   }),
 });
 
@@ -96,7 +131,91 @@ function stringAt(value: unknown, ...path: string[]): string | undefined {
   return typeof current === 'string' && current !== '' ? current : undefined;
 }
 
-/** Parses and validates an event; anything that does not fit throws InvalidInputError (drop, do not retry). */
+/** The parts of an ARN (`arn:partition:service:region:account:resource`), or undefined when it is not one. */
+function arnParts(
+  arn: string | undefined,
+): { service: string; account: string; resource: string } | undefined {
+  if (!arn?.startsWith('arn:')) return undefined;
+  const parts = arn.split(':');
+  if (parts.length < 6) return undefined;
+  return { service: parts[2]!, account: parts[4]!, resource: parts.slice(5).join(':') };
+}
+
+/** The resource name after `<type>/` in an ARN of `service`, e.g. the repository name of an ECR ARN. */
+function nameInArn(arn: string | undefined, service: string, type: string): string | undefined {
+  const parts = arnParts(arn);
+  if (parts?.service !== service || !parts.resource.startsWith(`${type}/`)) return undefined;
+  return parts.resource.slice(type.length + 1) || undefined;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Every 12-digit account the call names in the fields that say whose resource it is, except `own`. */
+function otherAccountsNamed(
+  detail: z.infer<typeof envelopeSchema>['detail'],
+  own: string,
+): AccountReference[] {
+  const request = detail.requestParameters ?? {};
+  const named: AccountReference[] = [];
+  const add = (field: string, account: unknown) => {
+    if (typeof account === 'string' && ACCOUNT_ID.test(account) && account !== own) {
+      if (!named.some((n) => n.account === account && n.field === field)) named.push({ field, account });
+    }
+  };
+  add('recipientAccountId', detail.recipientAccountId);
+  add('requestParameters.registryId', request.registryId);
+  add('responseElements.registryId', stringAt(detail.responseElements, 'registryId'));
+  add(
+    'responseElements.repository.registryId',
+    stringAt(detail.responseElements, 'repository', 'registryId'),
+  );
+  for (const key of ['resourceArn', 'resourceARN', 'projectArn', 'policyArn']) {
+    add(`requestParameters.${key}`, arnParts(stringAt(request, key))?.account);
+  }
+  for (const [index, resource] of (detail.resources ?? []).entries()) {
+    add(`resources[${index}].accountId`, resource.accountId);
+    add(`resources[${index}].ARN`, arnParts(resource.ARN)?.account);
+  }
+  return named;
+}
+
+function targetOf(detail: z.infer<typeof envelopeSchema>['detail']): ChangeTarget | undefined {
+  const request = detail.requestParameters ?? {};
+  const response = detail.responseElements ?? {};
+  if (detail.eventSource === 'ecr.amazonaws.com') {
+    if (detail.eventName === 'PutRegistryScanningConfiguration') return { kind: 'registry' };
+    const fromResources = detail.resources
+      ?.map((r) => nameInArn(r.ARN, 'ecr', 'repository'))
+      .find((name) => name !== undefined);
+    const name =
+      stringAt(request, 'repositoryName') ??
+      // TagResource and UntagResource name the repository by ARN.
+      nameInArn(stringAt(request, 'resourceArn') ?? stringAt(request, 'resourceARN'), 'ecr', 'repository') ??
+      stringAt(response, 'repository', 'repositoryName') ??
+      fromResources;
+    return name ? { kind: 'repository', repositoryName: name } : undefined;
+  }
+  if (detail.eventSource === 'codebuild.amazonaws.com') {
+    const name =
+      stringAt(request, 'name') ??
+      // UpdateProjectVisibility names the project by ARN.
+      nameInArn(stringAt(request, 'projectArn'), 'codebuild', 'project') ??
+      stringAt(response, 'project', 'name');
+    return name ? { kind: 'project', projectName: name } : undefined;
+  }
+  if (POLICY_VERSION_EVENTS.includes(detail.eventName)) {
+    const policyArn = stringAt(request, 'policyArn');
+    return policyArn && nameInArn(policyArn, 'iam', 'policy') ? { kind: 'policy', policyArn } : undefined;
+  }
+  const name = stringAt(request, 'roleName');
+  return name ? { kind: 'role', roleName: name } : undefined;
+}
+
+/**
+ * Parses and validates an event; anything that does not fit throws InvalidInputError (drop, do not retry).
+ * A failed call (errorCode) is valid without naming a resource: a denied IAM call carries
+ * `requestParameters: null`, and the use case skips it before looking at its target.
+ */
 export function parseChangeEvent(raw: unknown): ChangeEvent {
   const result = envelopeSchema.safeParse(raw);
   if (!result.success) throw new InvalidInputError('change event', formatIssues(result.error));
@@ -108,34 +227,15 @@ export function parseChangeEvent(raw: unknown): ChangeEvent {
       `detail.eventName: ${detail.eventName} is not a ${detail.eventSource} call buildwarden handles (${known.join(', ')})`,
     ]);
   }
-  const request = detail.requestParameters ?? {};
-  const response = detail.responseElements ?? {};
-  let target: ChangeTarget | undefined;
-  if (detail.eventSource === 'ecr.amazonaws.com') {
-    if (detail.eventName === 'PutRegistryScanningConfiguration') {
-      target = { kind: 'registry' };
-    } else {
-      const fromArn = detail.resources?.map((r) => r.ARN).find((arn) => arn?.includes(':repository/'));
-      const name =
-        stringAt(request, 'repositoryName') ??
-        stringAt(response, 'repository', 'repositoryName') ??
-        fromArn?.slice(fromArn.indexOf(':repository/') + ':repository/'.length);
-      if (name) target = { kind: 'repository', repositoryName: name };
-    }
-  } else if (detail.eventSource === 'codebuild.amazonaws.com') {
-    const name = stringAt(request, 'name') ?? stringAt(response, 'project', 'name');
-    if (name) target = { kind: 'project', projectName: name };
-  } else {
-    const name = stringAt(request, 'roleName');
-    if (name) target = { kind: 'role', roleName: name };
-  }
-  if (!target) {
+  const target = targetOf(detail);
+  if (!target && !detail.errorCode) {
     throw new InvalidInputError('change event', [
       `detail.requestParameters: ${detail.eventName} event does not name the ${detail.eventSource.split('.')[0]} resource it changed`,
     ]);
   }
   const identity = detail.userIdentity;
   const principalRoleArn = identity?.sessionContext?.sessionIssuer?.arn;
+  const otherAccounts = otherAccountsNamed(detail, event.account);
   return {
     eventId: event.id,
     eventName: detail.eventName,
@@ -146,7 +246,8 @@ export function parseChangeEvent(raw: unknown): ChangeEvent {
     principal: identity?.arn ?? identity?.invokedBy ?? identity?.type ?? 'unknown',
     ...(principalRoleArn ? { principalRoleArn } : {}),
     ...(detail.errorCode ? { errorCode: detail.errorCode } : {}),
-    target,
+    ...(otherAccounts.length > 0 ? { otherAccounts } : {}),
+    ...(target ? { target } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import type { Finding, ResourceType } from './findings';
 import { compareFindings } from './findings';
 import type { Guardrails, RuleId } from './guardrails';
 import { RULE_IDS } from './guardrails';
-import { EXEMPT_TAG, exemptionFor, type ExemptionTarget } from './exemptions';
+import { EXEMPT_TAG, exemptionFor, exemptTagNotes, type ExemptionTarget } from './exemptions';
 import type { Project, Repository } from './model';
 import { repositoryRules } from './rules/ecr';
 import { projectRules } from './rules/project';
@@ -40,6 +40,7 @@ export function toFinding(
   outcome: RuleOutcome,
   guardrails: Guardrails,
   exemptBecause: string | undefined,
+  notes: readonly string[] = [],
 ): Finding {
   const exempt = exemptBecause !== undefined && outcome.status !== 'compliant';
   return {
@@ -54,6 +55,7 @@ export function toFinding(
     ...(outcome.details || exempt
       ? { details: { ...outcome.details, ...(exempt ? { exemption: exemptBecause } : {}) } }
       : {}),
+    ...(notes.length > 0 ? { notes: [...notes] } : {}),
   };
 }
 
@@ -69,6 +71,7 @@ export function repositoryExemptionTarget(repository: Repository): ExemptionTarg
 /** Every active repository rule on one repository. */
 export function evaluateRepository(repository: Repository, ctx: RuleContext, rules: Set<RuleId>): Finding[] {
   const target = repositoryExemptionTarget(repository);
+  const notes = exemptTagNotes(target.exemptTag);
   const unreadable = ctx.view.unreadable?.[repository.repositoryArn];
   const findings: Finding[] = [];
   for (const [ruleId, rule] of Object.entries(repositoryRules) as [RuleId, RepositoryRule][]) {
@@ -85,6 +88,7 @@ export function evaluateRepository(repository: Repository, ctx: RuleContext, rul
         outcome,
         ctx.guardrails,
         exemptionFor(target, ruleId, ctx.guardrails),
+        notes,
       ),
     );
   }
@@ -99,6 +103,7 @@ export function projectExemptionTarget(project: Project): ExemptionTarget {
 /** Every active CodeBuild project rule on one project. */
 export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<RuleId>): Finding[] {
   const target = projectExemptionTarget(project);
+  const notes = exemptTagNotes(target.exemptTag);
   const findings: Finding[] = [];
   for (const [ruleId, rule] of Object.entries(projectRules) as [RuleId, ProjectRule][]) {
     if (!rules.has(ruleId)) continue;
@@ -110,6 +115,7 @@ export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<R
         rule(project, ctx),
         ctx.guardrails,
         exemptionFor(target, ruleId, ctx.guardrails),
+        notes,
       ),
     );
   }
@@ -196,6 +202,7 @@ export function evaluateServiceRoles(
         withProjects,
         guardrails,
         roleExemption(role, users, ruleId, guardrails),
+        exemptTagNotes(role?.Tags?.find((t) => t.Key === EXEMPT_TAG)?.Value),
       ),
     );
   };

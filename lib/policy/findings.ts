@@ -19,6 +19,8 @@ export interface Finding {
   remediable: boolean;
   /** Rule-specific facts a person or a remediation plan needs (missing actions, offending statements …). */
   details?: Record<string, unknown>;
+  /** Remarks about how the finding was judged, e.g. an exemption tag naming no rule. */
+  notes?: string[];
 }
 
 export interface AuditSummary {

@@ -121,6 +121,10 @@ const ruleSchemas = {
       ...common,
     })
     .prefault({}),
+  /** Remediation makes a PUBLIC_READ project PRIVATE: opt in, since it takes public build pages away. */
+  'codebuild.project-visibility': z
+    .strictObject({ mode: mode('report'), severity: severity('high'), ...common })
+    .prefault({}),
   'codebuild.role-can-push': z
     .strictObject({
       mode: mode('remediate'),

@@ -134,6 +134,9 @@ export const projectSchema = z.looseObject({
     .optional(),
   created: isoDate.optional(),
   lastModified: isoDate.optional(),
+  /** PUBLIC_READ | PRIVATE; absent means PRIVATE. Kept as text so a value AWS adds later is not a parse error. */
+  projectVisibility: z.string().optional(),
+  publicProjectAlias: z.string().optional(),
 });
 export type Project = z.infer<typeof projectSchema>;
 

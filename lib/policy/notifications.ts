@@ -133,6 +133,8 @@ export interface ChangeNotificationInput {
   after: unknown;
   reason?: string;
   message?: string;
+  /** The finding's notes (an exemption tag naming no rule …), one line each. */
+  notes?: readonly string[];
   severity: string;
   principal: string;
   eventName: string;
@@ -185,6 +187,7 @@ export function changeNotification(input: ChangeNotificationInput): Notification
     `Resource: ${input.resourceArn}`,
     `Outcome: ${input.outcome}${input.reason ? ` — ${input.reason}` : ''}`,
     ...(input.message ? [`Finding: ${input.message}`] : []),
+    ...(input.notes ?? []).map((note) => `Note: ${note}`),
     ...(input.outcome === 'reported'
       ? []
       : [`Before: ${show(input.before)}`, `After:  ${show(input.after)}`]),

@@ -13,8 +13,9 @@ import {
   type LifecycleRule,
 } from './lifecycle/grammar';
 import { simulateLifecyclePolicy } from './lifecycle/simulate';
-import type { RegistryScanningConfiguration, Repository, Role } from './model';
+import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
 import { withoutStatements, type OffendingStatement } from './rules/repository-policy';
+import { isRemediableRole } from './remediable-roles';
 
 /** One write to the account. Field names follow the AWS API request parameters. */
 export type RemediationWrite =
@@ -35,7 +36,8 @@ export type RemediationWrite =
   | { type: 'SetRepositoryPolicy'; repositoryName: string; registryId?: string; policyText: string }
   | { type: 'DeleteRepositoryPolicy'; repositoryName: string; registryId?: string }
   | { type: 'PutRolePolicy'; roleName: string; policyName: string; policyDocument: string }
-  | { type: 'DetachRolePolicy'; roleName: string; policyArn: string };
+  | { type: 'DetachRolePolicy'; roleName: string; policyArn: string }
+  | { type: 'UpdateProjectVisibility'; projectArn: string; projectVisibility: 'PRIVATE' };
 
 export interface PlannedChange {
   ruleId: RuleId;
@@ -398,4 +400,42 @@ export function planLeastPrivilege(role: Role, finding: Finding, guardrails: Gua
     before: role.AttachedManagedPolicies.map((p) => p.PolicyArn),
     after: role.AttachedManagedPolicies.map((p) => p.PolicyArn).filter((arn) => arn !== policyArn),
   }));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The roles remediation may write to
+
+/**
+ * A role write planned for a role outside `remediableRoles` becomes a refusal: the violation is reported once,
+ * saying why, and no call is made that IAM would deny (a denied write would only retry into the failure queue).
+ */
+export function confineToRemediableRoles(plan: PlannedChange, pattern: string): PlannedChange {
+  const write = plan.write;
+  if (write?.type !== 'PutRolePolicy' && write?.type !== 'DetachRolePolicy') return plan;
+  if (isRemediableRole(plan.resourceArn, pattern)) return plan;
+  const { write: _write, ...rest } = plan;
+  return {
+    ...rest,
+    refused: `role ${write.roleName} is outside remediableRoles (${pattern}): buildwarden may not change it; fix it by hand or widen remediableRoles`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// codebuild.project-visibility
+
+/** Makes a PUBLIC_READ project PRIVATE, only in mode remediate (the default is report). */
+export function planProjectVisibility(
+  project: Project,
+  finding: Finding,
+  guardrails: Guardrails,
+): PlannedChange | undefined {
+  if (finding.ruleId !== 'codebuild.project-visibility' || !fixable(finding, guardrails)) return undefined;
+  return {
+    ruleId: 'codebuild.project-visibility',
+    resourceArn: project.arn,
+    dryRun: isDryRun('codebuild.project-visibility', guardrails),
+    write: { type: 'UpdateProjectVisibility', projectArn: project.arn, projectVisibility: 'PRIVATE' },
+    before: project.projectVisibility ?? 'PRIVATE',
+    after: 'PRIVATE',
+  };
 }

@@ -6,7 +6,7 @@
 import { stsActions } from '../aws/account';
 import { codebuildReadActions } from '../aws/codebuild';
 import { ecrReadActions } from '../aws/ecr';
-import { iamReadActions, iamRoleReadActions } from '../aws/iam';
+import { iamPolicyUsageActions, iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
 import { imageLookupActions } from '../aws/images';
 import { provisionerActions } from '../aws/provisioner';
@@ -48,7 +48,9 @@ export const functionActions = {
     ...ecrReadActions,
     ...codebuildReadActions,
     ...iamRoleReadActions,
+    ...iamPolicyUsageActions,
     ...remediatorActions,
+    ...idempotencyActions,
     ...stsActions,
     ...snsActions,
   ],

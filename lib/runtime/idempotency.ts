@@ -1,4 +1,4 @@
-/** Exactly-once handling for the scan and build handlers (Powertools idempotency on DynamoDB). */
+/** Exactly-once handling for the scan, build and change handlers (Powertools idempotency on DynamoDB). */
 import { required } from '../config';
 import { runtimeConfig } from './core';
 

@@ -42,6 +42,7 @@ import type { FaultInjector } from './faults';
 
 export const DESCRIBE_REPOSITORIES_PAGE = 1000;
 export const BATCH_GET_PROJECTS_MAX = 100;
+export const LIST_ENTITIES_PAGE = 100;
 
 const JOINED_FIELDS = [
   'lifecyclePolicyText',
@@ -212,8 +213,33 @@ export class SandboxAccount
     return structuredClone({ role, policies });
   }
 
+  /** ListEntitiesForPolicy with EntityFilter Role: one page of at most 100 roles per call, as IAM's default. */
+  async rolesUsingPolicy(policyArn: string): Promise<string[]> {
+    const names = this.snapshot.iam.roles
+      .filter(
+        (r) =>
+          r.AttachedManagedPolicies.some((p) => p.PolicyArn === policyArn) ||
+          r.PermissionsBoundary?.PermissionsBoundaryArn === policyArn,
+      )
+      .map((r) => r.RoleName);
+    for (let page = 0; page === 0 || page * LIST_ENTITIES_PAGE < names.length; page++) {
+      await this.call('iam:ListEntitiesForPolicy');
+    }
+    return names;
+  }
+
   async apply(write: RemediationWrite): Promise<void> {
-    await this.call(`${'roleName' in write ? 'iam' : 'ecr'}:${write.type}`);
+    const service =
+      write.type === 'UpdateProjectVisibility' ? 'codebuild' : 'roleName' in write ? 'iam' : 'ecr';
+    await this.call(`${service}:${write.type}`);
+    if (write.type === 'UpdateProjectVisibility') {
+      const project = this.snapshot.codebuild.projects.find((p) => p.arn === write.projectArn);
+      if (!project) {
+        throw simulatedAwsError('ResourceNotFoundException', `Project not found: ${write.projectArn}`);
+      }
+      project.projectVisibility = write.projectVisibility;
+      return;
+    }
     if (write.type === 'PutRegistryScanningConfiguration') {
       this.snapshot.ecr.registryScanningConfiguration = {
         scanType: write.scanType,

@@ -25,8 +25,11 @@ import type {
   Role,
 } from '../policy/model';
 import { changeNotification, type ChangeNotificationInput } from '../policy/notifications';
+import { DEFAULT_REMEDIABLE_ROLES } from '../policy/remediable-roles';
 import {
+  confineToRemediableRoles,
   planLeastPrivilege,
+  planProjectVisibility,
   planRepositoryRemediation,
   planRoleCanPush,
   PUSH_POLICY_NAME,
@@ -50,6 +53,12 @@ export interface ChangeOptions {
   ownRoleArns: readonly string[];
   /** Force dry run for this invocation (in addition to the guardrails' global and per-rule settings). */
   dryRun?: boolean;
+  /**
+   * The roles remediation may write to (`service-role/*` style: path and name after `role/`; default
+   * DEFAULT_REMEDIABLE_ROLES, the template's default). A role outside is never written: its violations are
+   * reported with the reason.
+   */
+  remediableRoles?: string;
 }
 
 export interface ChangeAction {
@@ -67,6 +76,31 @@ export interface ChangeResult {
   skipped: string | null;
   actions: ChangeAction[];
   notifications: Notification[];
+}
+
+/** What is remembered of a handled event (its idempotency record): counts, never documents. */
+export interface ChangeOutcome {
+  skipped: string | null;
+  actions: number;
+  applied: number;
+  notifications: number;
+}
+
+export function changeOutcome(result: ChangeResult): ChangeOutcome {
+  return {
+    skipped: result.skipped,
+    actions: result.actions.length,
+    applied: result.actions.filter((a) => a.applied).length,
+    notifications: result.notifications.length,
+  };
+}
+
+/**
+ * A change event is handled once per EventBridge event id: the id stays the same when EventBridge or Lambda
+ * delivers the event again, while two calls (even identical ones) are two events.
+ */
+export function changeEventKey(event: ChangeEvent): string {
+  return `change|${event.eventId}`;
 }
 
 /** AWS error names meaning the resource was deleted between the read and the write. */
@@ -109,6 +143,7 @@ class ChangeRun {
         outcome,
         ...change,
         message: finding.message,
+        ...(finding.notes ? { notes: finding.notes } : {}),
         severity: finding.severity,
         principal: this.event.principal,
         eventName: this.event.eventName,
@@ -277,12 +312,17 @@ class ChangeRun {
       ...evaluateServiceRoles(ctx, rules, projects),
     ];
     const plans: { plan: PlannedChange; finding: Finding }[] = [];
+    const remediableRoles = this.options.remediableRoles ?? DEFAULT_REMEDIABLE_ROLES;
     for (const finding of findings) {
+      const project = projects.find((p) => p.arn === finding.resourceArn);
+      const visibility = project && planProjectVisibility(project, finding, this.guardrails);
+      if (visibility) plans.push({ plan: visibility, finding });
       const role = roles.find((r) => r.Arn === finding.resourceArn);
       if (!role) continue;
       const push = planRoleCanPush(role, finding, this.guardrails);
-      if (push) plans.push({ plan: push, finding });
-      for (const plan of planLeastPrivilege(role, finding, this.guardrails)) plans.push({ plan, finding });
+      if (push) plans.push({ plan: confineToRemediableRoles(push, remediableRoles), finding });
+      for (const plan of planLeastPrivilege(role, finding, this.guardrails))
+        plans.push({ plan: confineToRemediableRoles(plan, remediableRoles), finding });
     }
     // Several repositories of one shared role: each put extends the policy the previous one wrote.
     for (const { plan, finding } of plans) {
@@ -309,9 +349,57 @@ class ChangeRun {
 function foreignReason(event: ChangeEvent, account: AccountInfo): string | undefined {
   if (event.account !== account.accountId)
     return `the event is from account ${event.account}, not ${account.accountId}`;
+  // The envelope may be this account's while the call concerns another one (a registryId, a resource ARN).
+  const other = event.otherAccounts?.[0];
+  if (other) return `the call names account ${other.account} (${other.field}), not ${account.accountId}`;
   // IAM is global: its events arrive in us-east-1 whatever region the resources are used from.
   if (event.eventSource !== 'iam.amazonaws.com' && event.region !== account.region) {
     return `the event is from region ${event.region}, not ${account.region}`;
+  }
+  return undefined;
+}
+
+const ROLE_RULE_PREFIX = 'codebuild.role-';
+
+/**
+ * A new or different default version of a customer managed policy changes every role it is attached to (as a
+ * permissions policy or a boundary): re-evaluate those that are CodeBuild service roles, as a role event would.
+ * Returns why nothing was evaluated, or undefined.
+ */
+async function fixPolicyUsers(
+  policyArn: string,
+  run: ChangeRun,
+  deps: ChangeDeps,
+  active: Set<RuleId>,
+): Promise<string | undefined> {
+  const owner = policyArn.split(':')[4];
+  if (owner !== deps.account.accountId) {
+    // AWS managed policies (account `aws`) are changed by AWS, never by a call in this account.
+    return `policy ${policyArn} is not a customer managed policy of account ${deps.account.accountId}`;
+  }
+  const roleNames = await deps.identity.rolesUsingPolicy(policyArn);
+  if (roleNames.length === 0) return `policy ${policyArn} is attached to no role`;
+  const found: { role: Role; policies: ManagedPolicy[] }[] = [];
+  for (const name of roleNames) {
+    const read = await deps.identity.role(name);
+    if (read) found.push(read);
+  }
+  const users = new Map<string, Project[]>();
+  for await (const page of deps.projects.projectPages()) {
+    for (const project of page) {
+      const role = found.find(
+        (f) => project.serviceRole === f.role.Arn || project.serviceRole === f.role.RoleName,
+      );
+      if (role) users.set(role.role.Arn, [...(users.get(role.role.Arn) ?? []), project]);
+    }
+  }
+  if (users.size === 0) {
+    return `policy ${policyArn} is not used by the service role of any CodeBuild project`;
+  }
+  const rules = new Set([...active].filter((r) => r.startsWith(ROLE_RULE_PREFIX)));
+  for (const read of found) {
+    const projects = users.get(read.role.Arn);
+    if (projects) await run.fixProjects(projects, rules, read);
   }
   return undefined;
 }
@@ -324,9 +412,11 @@ export async function onChangeEvent(
 ): Promise<ChangeResult> {
   const skipped = skipReason(event, options.ownRoleArns) ?? foreignReason(event, deps.account);
   if (skipped) return { skipped, actions: [], notifications: [] };
+  const target = event.target;
+  if (!target)
+    return { skipped: `the ${event.eventName} call names no resource`, actions: [], notifications: [] };
   const run = new ChangeRun(event, deps, guardrails, options);
   const active = activeRules(guardrails);
-  const target = event.target;
 
   if (target.kind === 'repository') {
     const repository = await deps.registry.repository(target.repositoryName, { images: true });
@@ -363,6 +453,9 @@ export async function onChangeEvent(
     if (!project)
       return { skipped: `project ${target.projectName} no longer exists`, actions: [], notifications: [] };
     await run.fixProjects([project], active);
+  } else if (target.kind === 'policy') {
+    const skippedPolicy = await fixPolicyUsers(target.policyArn, run, deps, active);
+    if (skippedPolicy) return { skipped: skippedPolicy, actions: [], notifications: [] };
   } else {
     const found = await deps.identity.role(target.roleName);
     if (!found)

@@ -45,7 +45,7 @@ export async function replayEvent(
   raw: unknown,
   deps: ReplayDeps,
   guardrails: Guardrails,
-  options: { now: Date; dryRun: boolean; ownRoleArns: readonly string[] },
+  options: { now: Date; dryRun: boolean; ownRoleArns: readonly string[]; remediableRoles?: string },
 ): Promise<ReplayResult> {
   const useCase = useCaseFor(
     raw && typeof raw === 'object' ? (raw as Record<string, unknown>)['detail-type'] : undefined,

@@ -264,3 +264,38 @@ describe('buildwarden replay: own remediation role', () => {
     expect(output.actions).toHaveLength(3);
   });
 });
+
+describe('buildwarden replay: remediable roles', () => {
+  const ROLE_EVENT = 'events/iam-PutRolePolicy.json';
+
+  it('fixes a service role inside the default pattern service-role/*', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), ROLE_EVENT);
+
+    // Assess
+    const output = JSON.parse(result.stdout) as ReplayOutput;
+    expect(output.actions).toContainEqual(
+      expect.objectContaining({ ruleId: 'codebuild.role-can-push', action: 'PutRolePolicy', applied: true }),
+    );
+  });
+
+  it('refuses, with the reason, to write to a role outside $BUILDWARDEN_REMEDIABLE_ROLES', async () => {
+    // Act
+    const result = await cli(
+      ['replay', '--snapshot', snapshotCopy(), '--event', ROLE_EVENT, '--config', DEMO_CONFIG],
+      { BUILDWARDEN_REMEDIABLE_ROLES: 'ci/*' },
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as ReplayOutput;
+    expect(output.actions).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'codebuild.role-can-push',
+        action: 'none',
+        applied: false,
+        reason: expect.stringContaining('outside remediableRoles (ci/*)'),
+      }),
+    );
+  });
+});

@@ -134,6 +134,9 @@ const REPOSITORY_EVENTS: [
   ['ecr-PutImageTagMutability.json', 'web/frontend', WEB_FRONTEND_FIXED],
   ['ecr-CreateRepository.json', 'web/frontend', WEB_FRONTEND_FIXED],
   ['ecr-PutImageScanningConfiguration.json', 'web/frontend', WEB_FRONTEND_FIXED],
+  // Tag changes re-evaluate the repository (the demo's web/frontend carries no exemption).
+  ['ecr-TagResource.json', 'web/frontend', WEB_FRONTEND_FIXED],
+  ['ecr-UntagResource.json', 'web/frontend', WEB_FRONTEND_FIXED],
   ['ecr-PutLifecyclePolicy.json', 'web/legacy-cache', LEGACY_CACHE_FIXED],
   ['ecr-SetRepositoryPolicy.json', 'web/legacy-cache', LEGACY_CACHE_FIXED],
   [
@@ -161,7 +164,7 @@ describe('onChangeEvent on the demo account: end state per repository event', ()
     const repositoryEvents = files.filter((f) => {
       const raw = eventFile(f);
       if (!(CHANGE_DETAIL_TYPES as readonly unknown[]).includes(raw['detail-type'])) return false;
-      return parseChangeEvent(raw).target.kind === 'repository';
+      return parseChangeEvent(raw).target?.kind === 'repository';
     });
 
     // Assess

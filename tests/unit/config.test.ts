@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
       AUDIT_TOP_OFFENDERS: 10,
       AUDIT_CONCURRENCY: 16,
+      REMEDIABLE_ROLES: 'service-role/*',
       guardrails: defaultGuardrails(),
     });
   });
@@ -213,5 +214,24 @@ describe('loadConfig: provisioning settings', () => {
     // Assess
     expect(config.PROVISIONING_KMS_KEY_ARN).toBeUndefined();
     expect(config.PROVISIONING_PERMISSIONS_BOUNDARY_ARN).toBeUndefined();
+  });
+});
+
+describe('loadConfig: the remediable roles of the change handler', () => {
+  it('reads REMEDIABLE_ROLES as the template passes it', () => {
+    // Act
+    const config = loadConfig(env({ REMEDIABLE_ROLES: 'service-role/ci-*' }));
+
+    // Assess
+    expect(config.REMEDIABLE_ROLES).toBe('service-role/ci-*');
+  });
+
+  it('rejects a blank REMEDIABLE_ROLES, naming it (a blank pattern would match no role silently)', () => {
+    // Act
+    const loading = () => loadConfig(env({ REMEDIABLE_ROLES: '' }));
+
+    // Assess
+    expect(loading).toThrow(ConfigError);
+    expect(loading).toThrow(/REMEDIABLE_ROLES/);
   });
 });

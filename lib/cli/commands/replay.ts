@@ -11,7 +11,8 @@ export const replayCommand: Command = {
     'buildwarden replay --snapshot FILE --event FILE [--dry-run] [--save] [--config FILE] [--format json|table]',
   details:
     'Prints { skipped, actions, notifications }. --save writes the changed account back to the snapshot file.\n' +
-    "Events caused by $BUILDWARDEN_REMEDIATION_ROLE_ARN (buildwarden's own role) are skipped, as in Lambda.",
+    "Events caused by $BUILDWARDEN_REMEDIATION_ROLE_ARN (buildwarden's own role) are skipped, as in Lambda.\n" +
+    'Role fixes are confined to $BUILDWARDEN_REMEDIABLE_ROLES (default service-role/*), as in Lambda.',
   options: {
     snapshot: { type: 'string', valueName: 'FILE', description: 'the account to run against (required)' },
     event: { type: 'string', valueName: 'FILE', description: 'the EventBridge event JSON (required)' },
@@ -48,10 +49,12 @@ export const replayCommand: Command = {
     let result: ReplayResult;
     try {
       const ownRole = io.env.BUILDWARDEN_REMEDIATION_ROLE_ARN;
+      const remediableRoles = io.env.BUILDWARDEN_REMEDIABLE_ROLES;
       result = await replayEvent(raw, sandbox.ports(), guardrails, {
         now: new Date(),
         dryRun: values['dry-run'] === true,
         ownRoleArns: ownRole ? [ownRole] : [],
+        ...(remediableRoles ? { remediableRoles } : {}),
       });
     } catch (error) {
       // Name the file the bad event came from.

@@ -1,6 +1,7 @@
 /**
- * Guardrail rules over one CodeBuild project (a BatchGetProjects item). All are report-only: changing a
- * project's environment, logging or sources can break its builds, so a person decides the fix.
+ * Guardrail rules over one CodeBuild project (a BatchGetProjects item). All but project visibility are
+ * report-only: changing a project's environment, logging or sources can break its builds, so a person decides
+ * the fix.
  */
 import { matchesAny } from '../wildcard';
 import type { ProjectRule } from './types';
@@ -316,10 +317,50 @@ export const sourceCredentialsRule: ProjectRule = (project) => {
   };
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// codebuild.project-visibility
+
+/**
+ * A PUBLIC_READ project shows its build results, logs and artifacts to anyone with its public URL, including
+ * builds run while it was private and whatever a build printed (CodeBuild User Guide, "Public build projects").
+ * BatchGetProjects leaves projectVisibility out for a project that was never made public: absent is PRIVATE.
+ * A value this rule does not know is not guessed to be private.
+ */
+export const projectVisibilityRule: ProjectRule = (project) => {
+  const projectVisibility = project.projectVisibility ?? 'PRIVATE';
+  if (projectVisibility === 'PRIVATE') {
+    return {
+      status: 'compliant',
+      message: 'the project is PRIVATE: its builds are not visible to the public',
+      details: { projectVisibility },
+    };
+  }
+  if (projectVisibility === 'PUBLIC_READ') {
+    return {
+      status: 'violation',
+      message:
+        'the project is PUBLIC_READ: its build results, logs and artifacts (of every build, also those run ' +
+        'while it was private) are visible to anyone with its public URL; make it PRIVATE unless it is meant ' +
+        'to be public, and check its logs for secrets',
+      remediable: true,
+      details: {
+        projectVisibility,
+        ...(project.publicProjectAlias ? { publicProjectAlias: project.publicProjectAlias } : {}),
+      },
+    };
+  }
+  return {
+    status: 'not-visible',
+    message: `projectVisibility ${JSON.stringify(projectVisibility).slice(0, 60)} is not one buildwarden knows (PUBLIC_READ, PRIVATE)`,
+    details: { projectVisibility },
+  };
+};
+
 export const projectRules = {
   'codebuild.privileged-mode': privilegedModeRule,
   'codebuild.plaintext-credentials': plaintextCredentialsRule,
   'codebuild.logging': loggingRule,
   'codebuild.artifact-encryption': artifactEncryptionRule,
   'codebuild.source-credentials': sourceCredentialsRule,
+  'codebuild.project-visibility': projectVisibilityRule,
 } satisfies Record<string, ProjectRule>;

@@ -1,4 +1,12 @@
-/** AwsRemediator: one SDK command per remediation write, with the exact request the ECR and IAM APIs expect. */
+/**
+ * AwsRemediator: one SDK command per remediation write, with the exact request the ECR, IAM and CodeBuild APIs
+ * expect.
+ */
+import {
+  CodeBuildClient,
+  ResourceNotFoundException,
+  UpdateProjectVisibilityCommand,
+} from '@aws-sdk/client-codebuild';
 import {
   DeleteRepositoryPolicyCommand,
   ECRClient,
@@ -25,6 +33,8 @@ import type { RemediationWrite } from '../../../lib/policy/remediation';
 
 const ecrMock = mockClient(ECRClient);
 const iamMock = mockClient(IAMClient);
+const codebuildMock = mockClient(CodeBuildClient);
+const PROJECT_ARN = `arn:aws:codebuild:us-east-1:123456789012:project/docs-site`;
 
 const ACCOUNT = '123456789012';
 const LIFECYCLE_TEXT = JSON.stringify({
@@ -65,7 +75,7 @@ const CASES: {
   write: RemediationWrite;
   command: { name: string };
   input: Record<string, unknown>;
-  client: 'ecr' | 'iam';
+  client: 'ecr' | 'iam' | 'codebuild';
 }[] = [
   {
     label: 'PutLifecyclePolicy',
@@ -197,11 +207,20 @@ const CASES: {
     input: { RoleName: 'legacy-build-role', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
     client: 'iam',
   },
+  {
+    label: 'UpdateProjectVisibility',
+    write: { type: 'UpdateProjectVisibility', projectArn: PROJECT_ARN, projectVisibility: 'PRIVATE' },
+    command: UpdateProjectVisibilityCommand,
+    input: { projectArn: PROJECT_ARN, projectVisibility: 'PRIVATE' },
+    client: 'codebuild',
+  },
 ];
 
-/** Every command sent through either client, in order. */
+const MOCKS = { ecr: ecrMock, iam: iamMock, codebuild: codebuildMock };
+
+/** Every command sent through any client, in order. */
 function sentCommands(): { name: string; input: Record<string, unknown> }[] {
-  return [...ecrMock.calls(), ...iamMock.calls()].map((call) => {
+  return [...ecrMock.calls(), ...iamMock.calls(), ...codebuildMock.calls()].map((call) => {
     const command = call.args[0] as unknown as {
       constructor: { name: string };
       input: Record<string, unknown>;
@@ -218,8 +237,10 @@ function defined(input: Record<string, unknown>): Record<string, unknown> {
 beforeEach(() => {
   ecrMock.reset();
   iamMock.reset();
+  codebuildMock.reset();
   ecrMock.onAnyCommand().resolves({});
   iamMock.onAnyCommand().resolves({});
+  codebuildMock.onAnyCommand().resolves({});
 });
 
 describe('AwsRemediator.apply', () => {
@@ -255,9 +276,8 @@ describe('AwsRemediator.apply', () => {
       await new AwsRemediator().apply(c.write);
 
       // Assess
-      const [used, unused] = c.client === 'ecr' ? [ecrMock, iamMock] : [iamMock, ecrMock];
-      expect(used.calls()).toHaveLength(1);
-      expect(unused.calls()).toHaveLength(0);
+      const calls = Object.fromEntries(Object.entries(MOCKS).map(([name, m]) => [name, m.calls().length]));
+      expect(calls).toEqual({ ecr: 0, iam: 0, codebuild: 0, [c.client]: 1 });
     },
   );
 
@@ -356,6 +376,20 @@ describe('AwsRemediator.apply', () => {
     },
   );
 
+  it('rethrows ResourceNotFoundException from UpdateProjectVisibility (the use case decides the project is gone)', async () => {
+    // Prepare
+    codebuildMock
+      .on(UpdateProjectVisibilityCommand)
+      .rejects(new ResourceNotFoundException({ message: 'Project not found', $metadata: {} }));
+    const write = CASES.find((c) => c.write.type === 'UpdateProjectVisibility')!.write;
+
+    // Act
+    const applying = new AwsRemediator().apply(write);
+
+    // Assess
+    await expect(applying).rejects.toThrow(ResourceNotFoundException);
+  });
+
   it('rethrows NoSuchEntityException from PutRolePolicy (only DetachRolePolicy treats it as done)', async () => {
     // Prepare
     iamMock
@@ -383,6 +417,9 @@ describe('remediatorActions', () => {
     const sent = [
       ...ecrMock.calls().map((call) => `ecr:${call.args[0].constructor.name.replace(/Command$/, '')}`),
       ...iamMock.calls().map((call) => `iam:${call.args[0].constructor.name.replace(/Command$/, '')}`),
+      ...codebuildMock
+        .calls()
+        .map((call) => `codebuild:${call.args[0].constructor.name.replace(/Command$/, '')}`),
     ];
     expect([...new Set(sent)].sort()).toEqual([...remediatorActions].sort());
   });

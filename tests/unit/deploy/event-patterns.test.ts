@@ -4,10 +4,11 @@
  * file in events/, the official samples in tests/fixtures/aws-samples and mutations of both. Matching uses
  * the pattern subset oracle of tests/fixtures/event-pattern.ts.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { matchesPattern, UnsupportedPatternError, type EventPattern } from '../../fixtures/event-pattern';
 import { awsSample, loadJson, REPO_ROOT } from '../../fixtures/load';
+import { CHANGE_EVENT_NAMES } from '../../../lib/policy/change-events';
 import { packagedTemplate, type Template } from '../../fixtures/package-template';
 
 type Event = Record<string, unknown> & {
@@ -35,13 +36,24 @@ const EXPECTED_HANDLER: Record<string, string | null> = {
   'ecr-PutLifecyclePolicy.json': 'onChange',
   'ecr-PutRegistryScanningConfiguration.json': 'onChange',
   'ecr-SetRepositoryPolicy.json': 'onChange',
+  'ecr-TagResource.json': 'onChange',
+  'ecr-UntagResource.json': 'onChange',
   'codebuild-CreateProject.json': 'onChange',
   'codebuild-UpdateProject.json': 'onChange',
+  'codebuild-UpdateProjectVisibility.json': 'onChange',
   'iam-AttachRolePolicy.json': 'onChange',
+  'iam-CreatePolicyVersion.json': 'onChange',
+  'iam-DeletePolicyVersion.json': 'onChange',
+  'iam-DeleteRolePermissionsBoundary.json': 'onChange',
+  // A denied call (requestParameters null) reaches the function too, which skips it for its errorCode.
+  'iam-DeleteRolePermissionsBoundary-denied.json': 'onChange',
   'iam-DeleteRolePolicy.json': 'onChange',
   'iam-DetachRolePolicy.json': 'onChange',
   'iam-PutRolePermissionsBoundary.json': 'onChange',
   'iam-PutRolePolicy.json': 'onChange',
+  'iam-SetDefaultPolicyVersion.json': 'onChange',
+  'iam-TagRole.json': 'onChange',
+  'iam-UntagRole.json': 'onChange',
   'iam-UpdateAssumeRolePolicy.json': 'onChange',
   // events/: scan results, builds, pushes
   'ecr-image-scan-complete.json': 'onScan',
@@ -144,6 +156,28 @@ describe('EventBridge rules of the packaged template', () => {
 
   it.each(Object.entries(EXPECTED_FOR_SAMPLE))('the official sample %s reaches %s', (file, expected) => {
     expect(handlersOf(awsSample(file))).toEqual(expectedHandlers(expected));
+  });
+
+  test('the onChange pattern lists exactly the calls the change handler parses', () => {
+    const onChange = rules.filter((r) => r.target === 'onChange');
+    const patternNames = onChange.flatMap(
+      (r) => ((r.pattern.detail as Record<string, unknown> | undefined)?.eventName as string[]) ?? [],
+    );
+
+    expect([...new Set(patternNames)].sort()).toEqual(Object.values(CHANGE_EVENT_NAMES).flat().sort());
+  });
+
+  test("the README's change-event list names exactly the calls of the onChange pattern", () => {
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Change events'), readme.indexOf('\nThe event is a hint'));
+    const listed = [...section.matchAll(/`([A-Z][A-Za-z]+)`/g)].map((m) => m[1]);
+    const patternNames = rules
+      .filter((r) => r.target === 'onChange')
+      .flatMap(
+        (r) => ((r.pattern.detail as Record<string, unknown> | undefined)?.eventName as string[]) ?? [],
+      );
+
+    expect([...new Set(listed)].sort()).toEqual([...new Set(patternNames)].sort());
   });
 
   test('the S3 CreateBucket API call (a CloudTrail event of another service) reaches no function', () => {

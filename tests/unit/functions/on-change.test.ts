@@ -1,9 +1,18 @@
 /**
  * The change-event Lambda end to end: the real handler, runtime, use case and adapters, with every SDK client it
- * uses (ECR, IAM, CodeBuild, STS, SNS) mocked at the class. Every test is a fresh cold start (config and account
- * are cached at module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
+ * uses (ECR, IAM, CodeBuild, STS, SNS, and DynamoDB for the idempotency records) mocked at the class. The
+ * idempotency table is a small in-memory fake behind the DynamoDB mock, so a second delivery of an event meets
+ * the record the first one left. Every test is a fresh cold start (config and account are cached at module scope
+ * in lib/runtime/core.ts), with the environment set before the handler module is loaded.
  */
 import path from 'node:path';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
 import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
@@ -21,6 +30,17 @@ import {
   SetRepositoryPolicyCommand,
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
+import {
+  BatchGetProjectsCommand,
+  ListProjectsCommand,
+  type Project as SdkProject,
+} from '@aws-sdk/client-codebuild';
+import {
+  GetRoleCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
@@ -28,13 +48,21 @@ import { cliRepositories, sdkRepository } from '../../fixtures/ecr/sdk-responses
 import * as lambda from '../../fixtures/lambda';
 import { awsSample, loadJson } from '../../fixtures/load';
 
-const { ecr: ecrMock, iam: iamMock, sts: stsMock, sns: snsMock } = lambda.sdk;
+const {
+  ecr: ecrMock,
+  iam: iamMock,
+  sts: stsMock,
+  sns: snsMock,
+  dynamo: dynamoMock,
+  codebuild: codebuildMock,
+} = lambda.sdk;
 
 /** The account and region of the event files in events/. */
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`;
 const REMEDIATION_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/buildwarden-test-onChange`;
+const IDEMPOTENCY_TABLE = 'buildwarden-test-idempotency';
 
 const WRITE_COMMANDS = new Set([
   'PutLifecyclePolicyCommand',
@@ -48,14 +76,53 @@ const WRITE_COMMANDS = new Set([
 ]);
 
 /** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
-async function coldStart() {
+async function coldStart(env: lambda.LambdaEnv = {}) {
   const { handler } = await lambda.coldStart(() => import('../../../functions/on-change'), {
     AWS_REGION: REGION,
     STAGE: 'test',
     NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     REMEDIATION_ROLE_ARN,
+    IDEMPOTENCY_TABLE,
+    ...env,
   });
   return handler;
+}
+
+type Item = Record<string, AttributeValue>;
+
+/**
+ * The idempotency table as DynamoDB keeps it for the Powertools persistence layer: PutItem claims a key unless a
+ * record exists (then ConditionalCheckFailedException with the old item, as ReturnValuesOnConditionCheckFailure
+ * ALL_OLD returns it), UpdateItem completes the record, DeleteItem releases it.
+ */
+function givenIdempotencyTable(): Map<string, Item> {
+  const items = new Map<string, Item>();
+  dynamoMock.on(PutItemCommand).callsFake((input: { Item: Item }) => {
+    const id = input.Item.id!.S!;
+    const existing = items.get(id);
+    if (existing) {
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: existing,
+      });
+    }
+    items.set(id, { ...input.Item });
+    return {};
+  });
+  dynamoMock.on(UpdateItemCommand).callsFake((input: { Key: Item; ExpressionAttributeValues: Item }) => {
+    const item = items.get(input.Key.id!.S!)!;
+    const values = input.ExpressionAttributeValues;
+    item.status = values[':status']!;
+    item.expiration = values[':expiry']!;
+    if (values[':response_data']) item.data = values[':response_data'];
+    return {};
+  });
+  dynamoMock.on(DeleteItemCommand).callsFake((input: { Key: Item }) => {
+    items.delete(input.Key.id!.S!);
+    return {};
+  });
+  return items;
 }
 
 type RawEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
@@ -110,6 +177,7 @@ function givenAccount(): void {
   ecrMock.on(PutImageTagMutabilityCommand).resolves({});
   ecrMock.on(SetRepositoryPolicyCommand).resolves({});
   snsMock.on(PublishCommand).resolves({ MessageId: '00000000-0000-0000-0000-000000000001' });
+  givenIdempotencyTable();
 }
 
 /** web/frontend as the demo has it: MUTABLE, scan on push off, no lifecycle policy. */
@@ -188,6 +256,12 @@ function throttling(): ECRServiceException {
 
 beforeEach(() => {
   lambda.sdk.resetAll();
+  // Powertools warns that no Lambda context was registered (see tests/integration/dynamodb.test.ts).
+  jest.spyOn(console, 'warn').mockImplementation(() => {});
+});
+
+afterEach(() => {
+  jest.restoreAllMocks();
 });
 
 describe('change-event handler: PutImageTagMutability on a MUTABLE repository without lifecycle policy', () => {
@@ -524,5 +598,249 @@ describe('change-event handler: SetRepositoryPolicy', () => {
         severity: { DataType: 'String', StringValue: 'critical' },
       }),
     });
+  });
+});
+
+describe('change-event handler: exactly once per event', () => {
+  it('claims the EventBridge event id in the idempotency table before working, and completes it after', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(dynamoMock).toHaveReceivedCommandTimes(PutItemCommand, 1);
+    expect(dynamoMock).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: IDEMPOTENCY_TABLE,
+      ConditionExpression: expect.stringContaining('attribute_not_exists(#id)'),
+    });
+    expect(dynamoMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: IDEMPOTENCY_TABLE,
+      ExpressionAttributeValues: expect.objectContaining({ ':status': { S: 'COMPLETED' } }),
+    });
+  });
+
+  it('a redelivered event (same event id) publishes nothing new and writes nothing', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+    const published = snsMock.commandCalls(PublishCommand).length;
+    const written = writesSent().length;
+
+    // Act
+    const second = await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(published).toBe(3);
+    expect(snsMock.commandCalls(PublishCommand)).toHaveLength(published);
+    expect(writesSent()).toHaveLength(written);
+    expect(second).toEqual({
+      skipped: 'event 6f8c2e1a-0b3d-4c5e-9f70-000000000005 was already handled (3 notification(s) then)',
+      actions: [],
+      notifications: [],
+    });
+  });
+
+  it('a redelivered event after a cold start (another Lambda instance) publishes nothing new', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    await (
+      await coldStart()
+    )(eventFile('ecr-PutImageTagMutability.json'));
+    snsMock.resetHistory();
+
+    // Act
+    await (
+      await coldStart()
+    )(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('the same call in another event (another id) is handled again', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const handler = await coldStart();
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+    const other = eventFile('ecr-PutImageTagMutability.json');
+    other.id = '6f8c2e1a-0b3d-4c5e-9f70-0000000000ff';
+
+    // Act
+    await handler(other);
+
+    // Assess
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 6);
+  });
+
+  it('stores only counts in the idempotency record, never policy documents', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const items = givenIdempotencyTable();
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    const [item] = [...items.values()];
+    expect(item?.data).toEqual({
+      M: {
+        skipped: { NULL: true },
+        actions: { N: '3' },
+        applied: { N: '3' },
+        notifications: { N: '3' },
+      },
+    });
+  });
+
+  it('releases the claim when the handling fails, so the retry is handled', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    snsMock
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const handler = await coldStart();
+    await expect(handler(eventFile('ecr-PutImageTagMutability.json'))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+
+    // Act
+    const retry = await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(dynamoMock).toHaveReceivedCommand(DeleteItemCommand);
+    expect(retry).toMatchObject({ skipped: null });
+  });
+
+  it('throws a ConfigError naming IDEMPOTENCY_TABLE when it is missing, before any change work', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const { handler, ConfigError } = await lambda.coldStart(() => import('../../../functions/on-change'), {
+      AWS_REGION: REGION,
+      STAGE: 'test',
+      NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+    });
+
+    // Act
+    const running = handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    await expect(running).rejects.toThrow(ConfigError);
+    await expect(running).rejects.toThrow(/IDEMPOTENCY_TABLE/);
+    for (const mock of [ecrMock, iamMock, snsMock, dynamoMock]) expect(mock).not.toHaveReceivedAnyCommand();
+  });
+});
+
+/** A CodeBuild service role without any policy (so role-can-push wants to fix it), used by one image build. */
+function givenServiceRoleWithoutPushRights(roleName: string, roleArn: string): void {
+  givenMutableWebFrontendWithoutLifecyclePolicy();
+  iamMock.on(GetRoleCommand).resolves({
+    Role: {
+      Path: roleArn.slice(roleArn.indexOf(':role/') + 5, roleArn.lastIndexOf('/') + 1),
+      RoleName: roleName,
+      RoleId: 'AROASAMPLEBUILDROLE',
+      Arn: roleArn,
+      CreateDate: new Date('2026-02-11T12:00:00Z'),
+      AssumeRolePolicyDocument: encodeURIComponent(
+        JSON.stringify(awsSample('codebuild-service-role-trust-policy.json')),
+      ),
+    },
+  });
+  iamMock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [], IsTruncated: false });
+  iamMock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [], IsTruncated: false });
+  iamMock.on(PutRolePolicyCommand).resolves({});
+  const project: SdkProject = {
+    name: 'data-etl-build',
+    arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/data-etl-build`,
+    source: { type: 'GITHUB', location: 'https://github.com/example-org/data-etl.git' },
+    artifacts: { type: 'NO_ARTIFACTS' },
+    serviceRole: roleArn,
+    environment: {
+      type: 'LINUX_CONTAINER',
+      image: 'aws/codebuild/standard:7.0',
+      computeType: 'BUILD_GENERAL1_SMALL',
+      privilegedMode: true,
+      environmentVariables: [{ name: 'IMAGE_REPO_NAME', value: 'web/frontend', type: 'PLAINTEXT' }],
+    },
+    tags: [{ key: 'buildwarden:docker-build', value: 'true' }],
+  };
+  codebuildMock.on(ListProjectsCommand).resolves({ projects: ['data-etl-build'] });
+  codebuildMock.on(BatchGetProjectsCommand).resolves({ projects: [project] });
+}
+
+describe('change-event handler: its own scope', () => {
+  const SERVICE_ROLE = `arn:aws:iam::${ACCOUNT}:role/service-role/data-build-role`;
+
+  it('fixes a service role inside REMEDIABLE_ROLES (default service-role/*)', async () => {
+    // Prepare
+    givenServiceRoleWithoutPushRights('data-build-role', SERVICE_ROLE);
+    const handler = await coldStart();
+
+    // Act
+    await handler(eventFile('iam-PutRolePolicy.json'));
+
+    // Assess
+    expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, { RoleName: 'data-build-role' });
+  });
+
+  it('never writes to a role outside REMEDIABLE_ROLES and reports its violation once, without failing', async () => {
+    // Prepare
+    givenServiceRoleWithoutPushRights('data-build-role', SERVICE_ROLE);
+    const handler = await coldStart({ REMEDIABLE_ROLES: 'ci/*' });
+
+    // Act
+    const result = await handler(eventFile('iam-PutRolePolicy.json'));
+
+    // Assess
+    expect(iamMock).not.toHaveReceivedCommand(PutRolePolicyCommand);
+    const refusals = snsMock
+      .commandCalls(PublishCommand)
+      .map((c) => c.args[0].input)
+      .filter((input) => input.Subject?.includes('codebuild.role-can-push'));
+    expect(refusals.map((input) => input.Subject)).toEqual([
+      'buildwarden did not fix codebuild.role-can-push on service-role/data-build-role',
+    ]);
+    expect(refusals[0]!.Message).toContain('outside remediableRoles (ci/*)');
+    expect(result).toMatchObject({ skipped: null });
+  });
+
+  it('skips a denied IAM call whose requestParameters is null, reading nothing', async () => {
+    // Prepare
+    givenAccount();
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(eventFile('iam-DeleteRolePermissionsBoundary-denied.json'));
+
+    // Assess
+    expect(result).toEqual({
+      skipped: 'the DeleteRolePermissionsBoundary call failed (AccessDenied); nothing changed',
+      actions: [],
+      notifications: [],
+    });
+    for (const mock of [ecrMock, iamMock, snsMock, codebuildMock])
+      expect(mock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('skips an ECR call naming another registryId, in an envelope of the own account', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    (raw.detail.requestParameters as Record<string, unknown>).registryId = '999999999999';
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(raw);
+
+    // Assess
+    expect(result).toMatchObject({
+      skipped: `the call names account 999999999999 (requestParameters.registryId), not ${ACCOUNT}`,
+    });
+    expect(ecrMock).not.toHaveReceivedAnyCommand();
+    expect(snsMock).not.toHaveReceivedAnyCommand();
   });
 });

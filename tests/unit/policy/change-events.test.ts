@@ -48,9 +48,22 @@ function eventBy(principal: string, issuer?: string): ChangeEvent {
   return parseChangeEvent(raw);
 }
 
-const EXPECTED_TARGETS: Record<string, ChangeTarget> = {
+const LEGACY_POLICY = `arn:aws:iam::${ACCOUNT}:policy/legacy-ci-access`;
+
+/** What each change event in events/ names; a failed call whose request is null names nothing. */
+const EXPECTED_TARGETS: Record<string, ChangeTarget | undefined> = {
   'codebuild-CreateProject.json': { kind: 'project', projectName: 'web-frontend-build' },
   'codebuild-UpdateProject.json': { kind: 'project', projectName: 'data-etl-build' },
+  'codebuild-UpdateProjectVisibility.json': { kind: 'project', projectName: 'docs-site' },
+  'ecr-TagResource.json': { kind: 'repository', repositoryName: 'web/frontend' },
+  'ecr-UntagResource.json': { kind: 'repository', repositoryName: 'web/frontend' },
+  'iam-CreatePolicyVersion.json': { kind: 'policy', policyArn: LEGACY_POLICY },
+  'iam-DeletePolicyVersion.json': { kind: 'policy', policyArn: LEGACY_POLICY },
+  'iam-DeleteRolePermissionsBoundary-denied.json': undefined,
+  'iam-DeleteRolePermissionsBoundary.json': { kind: 'role', roleName: 'docs-build-role' },
+  'iam-SetDefaultPolicyVersion.json': { kind: 'policy', policyArn: LEGACY_POLICY },
+  'iam-TagRole.json': { kind: 'role', roleName: 'web-build-role' },
+  'iam-UntagRole.json': { kind: 'role', roleName: 'web-build-role' },
   'ecr-CreateRepository-service-event.json': { kind: 'repository', repositoryName: 'tmp/spike-grpc' },
   'ecr-CreateRepository.json': { kind: 'repository', repositoryName: 'web/frontend' },
   'ecr-DeleteLifecyclePolicy.json': { kind: 'repository', repositoryName: 'payments/api' },
@@ -153,6 +166,210 @@ describe('parseChangeEvent: the resource an event names', () => {
 
     // Assess
     expect(problems).toEqual([expect.stringMatching(/^detail\.requestParameters: /)]);
+  });
+});
+
+describe('parseChangeEvent: failed calls', () => {
+  it('accepts a denied IAM call whose requestParameters is null, with its errorCode and no target', () => {
+    // Prepare
+    const raw = eventFile('iam-DeleteRolePermissionsBoundary-denied.json');
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event).toMatchObject({ eventName: 'DeleteRolePermissionsBoundary', errorCode: 'AccessDenied' });
+    expect(event.target).toBeUndefined();
+  });
+
+  it('skips the denied call for its errorCode', () => {
+    // Prepare
+    const event = parseChangeEvent(eventFile('iam-DeleteRolePermissionsBoundary-denied.json'));
+
+    // Act
+    const reason = skipReason(event, []);
+
+    // Assess
+    expect(reason).toBe('the DeleteRolePermissionsBoundary call failed (AccessDenied); nothing changed');
+  });
+
+  it('still rejects a successful call that names no resource', () => {
+    // Prepare
+    const raw = eventFile('iam-DeleteRolePermissionsBoundary-denied.json');
+    delete raw.detail!.errorCode;
+    delete raw.detail!.errorMessage;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail\.requestParameters: /)]);
+  });
+
+  it('still rejects a failed call of an API buildwarden does not handle', () => {
+    // Prepare
+    const raw = eventFile('iam-DeleteRolePermissionsBoundary-denied.json');
+    raw.detail!.eventName = 'DeleteRole';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail\.eventName: DeleteRole is not/)]);
+  });
+});
+
+describe('parseChangeEvent: the new event kinds', () => {
+  it('names the repository of an ECR TagResource by its resourceArn when resources[] is absent', () => {
+    // Prepare
+    const raw = eventFile('ecr-TagResource.json');
+    delete raw.detail!.resources;
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event.target).toEqual({ kind: 'repository', repositoryName: 'web/frontend' });
+  });
+
+  it('rejects an ECR TagResource whose resourceArn is not a repository ARN and that names nothing else', () => {
+    // Prepare
+    const raw = eventFile('ecr-UntagResource.json');
+    raw.detail!.requestParameters = {
+      resourceArn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      tagKeys: ['buildwarden:exempt'],
+    };
+    delete raw.detail!.resources;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail\.requestParameters: UntagResource event/)]);
+  });
+
+  it('names the project of UpdateProjectVisibility by its projectArn', () => {
+    // Prepare
+    const raw = eventFile('codebuild-UpdateProjectVisibility.json');
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event.target).toEqual({ kind: 'project', projectName: 'docs-site' });
+  });
+
+  it('rejects a policy-version event whose policyArn is not an IAM policy ARN', () => {
+    // Prepare
+    const raw = eventFile('iam-CreatePolicyVersion.json');
+    (raw.detail!.requestParameters as Record<string, unknown>).policyArn = `arn:aws:iam::${ACCOUNT}:role/x`;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(/^detail\.requestParameters: CreatePolicyVersion/)]);
+  });
+
+  it("names an AWS managed policy as it is (the use case decides it is not the account's to judge)", () => {
+    // Prepare
+    const raw = eventFile('iam-SetDefaultPolicyVersion.json');
+    const managed = 'arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser';
+    (raw.detail!.requestParameters as Record<string, unknown>).policyArn = managed;
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event.target).toEqual({ kind: 'policy', policyArn: managed });
+    expect(event.otherAccounts).toBeUndefined();
+  });
+});
+
+describe('parseChangeEvent: accounts other than the envelope one', () => {
+  const OTHER = '999999999999';
+
+  it('names none for the event files (every field names the own account)', () => {
+    // Prepare
+    const files = Object.keys(EXPECTED_TARGETS);
+
+    // Act
+    const named = files.filter((f) => parseChangeEvent(eventFile(f)).otherAccounts !== undefined);
+
+    // Assess
+    expect(named).toEqual([]);
+  });
+
+  it.each([
+    [
+      'requestParameters.registryId',
+      'ecr-PutImageTagMutability.json',
+      (raw: RawEvent) => ((raw.detail!.requestParameters as Record<string, unknown>).registryId = OTHER),
+    ],
+    [
+      'recipientAccountId',
+      'iam-PutRolePolicy.json',
+      (raw: RawEvent) => (raw.detail!.recipientAccountId = OTHER),
+    ],
+    [
+      'resources[0].ARN',
+      'ecr-DeleteLifecyclePolicy.json',
+      (raw: RawEvent) =>
+        (raw.detail!.resources = [{ ARN: `arn:aws:ecr:us-east-1:${OTHER}:repository/payments/api` }]),
+    ],
+    [
+      'resources[0].accountId',
+      'ecr-DeleteLifecyclePolicy.json',
+      (raw: RawEvent) =>
+        (raw.detail!.resources = [
+          { ARN: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/payments/api`, accountId: OTHER },
+        ]),
+    ],
+    [
+      'requestParameters.resourceArn',
+      'ecr-TagResource.json',
+      (raw: RawEvent) =>
+        ((raw.detail!.requestParameters as Record<string, unknown>).resourceArn =
+          `arn:aws:ecr:us-east-1:${OTHER}:repository/web/frontend`),
+    ],
+    [
+      'requestParameters.projectArn',
+      'codebuild-UpdateProjectVisibility.json',
+      (raw: RawEvent) =>
+        ((raw.detail!.requestParameters as Record<string, unknown>).projectArn =
+          `arn:aws:codebuild:us-east-1:${OTHER}:project/docs-site`),
+    ],
+    [
+      'requestParameters.policyArn',
+      'iam-CreatePolicyVersion.json',
+      (raw: RawEvent) =>
+        ((raw.detail!.requestParameters as Record<string, unknown>).policyArn =
+          `arn:aws:iam::${OTHER}:policy/legacy-ci-access`),
+    ],
+  ])('records the account named in %s', (field, file, change) => {
+    // Prepare
+    const raw = eventFile(file);
+    change(raw);
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event.otherAccounts).toEqual([{ field, account: OTHER }]);
+    expect(event.account).toBe(ACCOUNT);
+  });
+
+  it('ignores values that are not account ids (an ARN without account, an empty registryId)', () => {
+    // Prepare
+    const raw = eventFile('ecr-PutImageTagMutability.json');
+    (raw.detail!.requestParameters as Record<string, unknown>).registryId = '';
+    raw.detail!.resources = [{ ARN: 'arn:aws:s3:::example-bucket' }];
+
+    // Act
+    const event = parseChangeEvent(raw);
+
+    // Assess
+    expect(event.otherAccounts).toBeUndefined();
   });
 });
 

@@ -66,13 +66,14 @@ const FAKE_PRIVATE_KEY =
 const FAKE_API_KEY = 'Zq8Lr2Vx9Tn4Wc7Hy3Kd6Pb1';
 
 describe('projectRules', () => {
-  it('registers the five project rules under their guardrail ids', () => {
+  it('registers the six project rules under their guardrail ids', () => {
     // Prepare
     const expected = [
       'codebuild.artifact-encryption',
       'codebuild.logging',
       'codebuild.plaintext-credentials',
       'codebuild.privileged-mode',
+      'codebuild.project-visibility',
       'codebuild.source-credentials',
     ];
 

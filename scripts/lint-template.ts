@@ -1,0 +1,48 @@
+/**
+ * `npm run lint:template`: lints the packaged CloudFormation template with cfn-lint (settings in .cfnlintrc.yaml).
+ * Errors fail; warnings are printed. The template comes from the deploy tests' packaging fixture, which caches the
+ * package under a hash of its inputs, so `npm test` packages once for this step and the deploy tests.
+ *
+ * cfn-lint is a Python tool outside the npm dependencies: without it on PATH this step says so and skips, unless
+ * BUILDWARDEN_REQUIRE_CFN_LINT=1 (set by .ci/run), where a missing linter fails.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { REPO_ROOT } from '../tests/fixtures/load';
+import { packagedTemplateFile } from '../tests/fixtures/package-template';
+
+const CONFIG_FILE = path.join(REPO_ROOT, '.cfnlintrc.yaml');
+
+function cfnLintVersion(): string | undefined {
+  const probe = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return undefined;
+  return probe.stdout.trim();
+}
+
+function main(): number {
+  const version = cfnLintVersion();
+  if (version === undefined) {
+    if (process.env.BUILDWARDEN_REQUIRE_CFN_LINT === '1') {
+      console.error('lint:template: cfn-lint is not on PATH and BUILDWARDEN_REQUIRE_CFN_LINT=1: failing.');
+      return 1;
+    }
+    console.log('lint:template: cfn-lint is not on PATH: skipped linting the packaged template.');
+    return 0;
+  }
+
+  const template = packagedTemplateFile();
+  const lint = spawnSync(
+    'cfn-lint',
+    ['--config-file', CONFIG_FILE, '--non-zero-exit-code', 'error', '--', template],
+    { stdio: 'inherit' },
+  );
+  if (lint.error) throw lint.error;
+  if (lint.status !== 0) {
+    console.error(`lint:template: ${version} found errors in the packaged template (above).`);
+    return lint.status ?? 1;
+  }
+  console.log(`lint:template: ${version}: the packaged template has no errors.`);
+  return 0;
+}
+
+process.exitCode = main();
