@@ -1,7 +1,8 @@
 /**
  * CodeBuild build state changes. Trigger: EventBridge `CodeBuild Build State Change`. Records the build (so a
  * later scan verdict names the build that produced the image) and notifies the configured states once per
- * build and state. Malformed events are dropped; AWS errors rethrown for retry.
+ * build and state. Events of other accounts or regions are skipped with the reason; malformed events are
+ * dropped; AWS errors rethrown for retry.
  */
 import type { Context } from 'aws-lambda';
 import { logger } from '../lib/logger';
@@ -15,7 +16,7 @@ import { buildStateKey, onBuildStateChanged } from '../lib/usecases/scan-gate';
 export const handler = async (
   raw: unknown,
   context?: Context,
-): Promise<{ recorded: boolean; notifications: number } | { dropped: string }> => {
+): Promise<{ recorded: boolean; notifications: number } | { skipped: string } | { dropped: string }> => {
   const config = runtimeConfig();
   let event: BuildStateEvent;
   try {
@@ -30,6 +31,7 @@ export const handler = async (
   const result = await withAccount(buildWiring, async (deps) => {
     const handle = async (input: BuildStateEvent) => {
       const outcome = await onBuildStateChanged(input, deps, config.guardrails);
+      if (outcome.skipped) return { skipped: outcome.skipped };
       return { recorded: outcome.build !== null, notifications: outcome.notifications.length };
     };
     // Once per build and state. (The local sandbox stage has no idempotency table and handles each delivery.)

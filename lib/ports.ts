@@ -14,6 +14,9 @@ import type { RemediationWrite } from './policy/remediation';
 import type { BuildRecord } from './policy/builds';
 import type { ProjectUpdate } from './policy/convergence';
 import type { ProvisioningPlan } from './policy/provision';
+import type { ImageRef, RepositoryRef } from './policy/scan/image';
+
+export type { ImageRef, RepositoryRef };
 
 export interface AccountInfo {
   accountId: string;
@@ -91,42 +94,78 @@ export interface Notifier {
   publish(notification: Notification): Promise<void>;
 }
 
-/** DescribeImageScanFindings, every page (basic `findings` and enhanced `enhancedFindings` kept as sent). */
+/**
+ * DescribeImageScanFindings, every page (basic `findings` and enhanced `enhancedFindings` kept as sent). When the
+ * repository, the image or its scan does not exist it throws an error named as ECR names it:
+ * RepositoryNotFoundException, ImageNotFoundException or ScanNotFoundException.
+ */
 export interface ScanFindingsReader {
   imageScanFindingsPages(repositoryName: string, imageDigest: string): Promise<unknown[]>;
 }
 
-/** A stored scan verdict: what a deploy gate asks for by repository and image digest. */
-export interface StoredVerdict {
-  repositoryName: string;
-  imageDigest: string;
-  verdict: 'pass' | 'fail' | 'scan-failed';
+/** Whether an image is still in its repository (DescribeImages by digest). */
+export interface ImageLookup {
+  /** False when the repository or the image no longer exists. */
+  imageExists(repositoryName: string, imageDigest: string): Promise<boolean>;
+}
+
+/**
+ * A stored scan verdict: what a deploy gate asks for by registry, region, repository and image digest. All
+ * times are ISO 8601 with milliseconds in UTC (they are compared as strings).
+ */
+export interface StoredVerdict extends ImageRef {
+  /** `deleted`: the image was deleted after its last scan (`deletedAt`); a deploy gate never passes it. */
+  verdict: 'pass' | 'fail' | 'scan-failed' | 'deleted';
   scanKind: 'basic' | 'enhanced';
+  /** The findings API's scan status (COMPLETE, ACTIVE …), or a failed scan event's `scan-status`. */
+  scanStatus?: string;
   imageTags: string[];
   counts: Record<string, number>;
   topFindings: unknown[];
   allowlisted: unknown[];
   expiredAllowlist: unknown[];
+  /**
+   * When the scan completed: the findings API's imageScanCompletedAt, else the event's time. An older scan
+   * never replaces a newer scan's verdict.
+   */
   scannedAt: string;
+  /** When buildwarden read the findings: orders two readings of the same scan. */
+  evaluatedAt?: string;
+  /** Fingerprint of the findings the verdict was decided from (`findingsFingerprint`). */
+  fingerprint?: string;
+  /** When the image was deleted (ECR Image Action DELETE); only a scan completed later replaces the verdict. */
+  deletedAt?: string;
+  /** The verdict the image had when it was deleted. */
+  verdictBeforeDeletion?: 'pass' | 'fail' | 'scan-failed';
   /** The build that pushed the image, when known. */
   producedBy?: { project: string; buildId: string; buildNumber?: number; sourceVersion?: string };
 }
 
-/** Verdicts by image, and the builds that push to each repository (to name the build that produced an image). */
+/** A conditional write's outcome: not written when what is stored is newer, with the reason. */
+export type VerdictWrite = { written: true } | { written: false; reason: string };
+
+/**
+ * Verdicts by image, and the builds that push to each repository (to name the build that produced an image).
+ * Writes are conditional on what is stored, so deliveries that arrive late or out of order never replace a
+ * newer truth (`staleVerdictReason` in lib/policy/scan/verdict.ts is the rule both implementations apply).
+ */
 export interface VerdictStore {
-  putVerdict(verdict: StoredVerdict): Promise<void>;
-  getVerdict(repositoryName: string, imageDigest: string): Promise<StoredVerdict | undefined>;
+  /** Stores the verdict unless the stored one is newer (then `written: false`, never an error). */
+  putVerdict(verdict: StoredVerdict): Promise<VerdictWrite>;
+  getVerdict(image: ImageRef): Promise<StoredVerdict | undefined>;
+  /**
+   * Marks the image's stored verdict `deleted` as of `deletedAt`, keeping the verdict it had. Not written when no
+   * verdict is stored, when it is already marked, or when the image was scanned after `deletedAt`.
+   */
+  markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite>;
   /** The build recorded as having pushed this digest (kept even before the image has a verdict). */
-  producerOf(repositoryName: string, imageDigest: string): Promise<StoredVerdict['producedBy']>;
+  producerOf(image: ImageRef): Promise<StoredVerdict['producedBy']>;
   /** Records which build pushed a digest; kept when the verdict is written before or after. */
-  recordProducer(
-    repositoryName: string,
-    imageDigest: string,
-    producedBy: NonNullable<StoredVerdict['producedBy']>,
-  ): Promise<void>;
+  recordProducer(image: ImageRef, producedBy: NonNullable<StoredVerdict['producedBy']>): Promise<void>;
+  /** Records a build of a project whose target repository (`registryId`, `region`, `repositoryName`) is known. */
   recordBuild(build: BuildRecord): Promise<void>;
   /** Builds of projects that push to this repository, most recent first (a bounded window). */
-  buildsFor(repositoryName: string): Promise<BuildRecord[]>;
+  buildsFor(repository: RepositoryRef): Promise<BuildRecord[]>;
 }
 
 /**

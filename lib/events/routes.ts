@@ -13,6 +13,13 @@ import { matchesPattern, type EventPattern } from './pattern';
 export const EVENT_FUNCTIONS = ['onChange', 'onScan', 'onBuild', 'onImagePush'] as const;
 export type EventFunction = (typeof EVENT_FUNCTIONS)[number];
 
+/** ECR resources in every partition (the event's `resources` name the repository or image). */
+const ECR_RESOURCES = [
+  { prefix: 'arn:aws:ecr:' },
+  { prefix: 'arn:aws-cn:ecr:' },
+  { prefix: 'arn:aws-us-gov:ecr:' },
+];
+
 export const EVENT_ROUTES: Record<EventFunction, EventPattern[]> = {
   onChange: [
     {
@@ -27,14 +34,16 @@ export const EVENT_ROUTES: Record<EventFunction, EventPattern[]> = {
   ],
   onScan: [
     { source: ['aws.ecr'], 'detail-type': ['ECR Image Scan'] },
-    { source: ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'] },
+    // Inspector scans and findings of ECR images only (EC2 instances and Lambda functions are scanned too).
+    { source: ['aws.inspector2'], 'detail-type': ['Inspector2 Scan'], resources: ECR_RESOURCES },
+    { source: ['aws.inspector2'], 'detail-type': ['Inspector2 Finding'], resources: ECR_RESOURCES },
   ],
   onBuild: [{ source: ['aws.codebuild'], 'detail-type': ['CodeBuild Build State Change'] }],
   onImagePush: [
     {
       source: ['aws.ecr'],
       'detail-type': ['ECR Image Action'],
-      detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] },
+      detail: { 'action-type': ['PUSH', 'DELETE'], result: ['SUCCESS'] },
     },
   ],
 };

@@ -152,6 +152,9 @@ export interface BuildRecord {
   projectName: string;
   /** The repository the project pushes to; builds without one never match. */
   repositoryName?: string;
+  /** The registry (account) and region of that repository (from its ARN). */
+  registryId?: string;
+  region?: string;
   /** ISO 8601. */
   startTime: string;
   /** ISO 8601; absent while the build runs. */

@@ -8,6 +8,7 @@ import { codebuildReadActions } from '../aws/codebuild';
 import { ecrReadActions } from '../aws/ecr';
 import { iamPolicyUsageActions, iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
+import { imageLookupActions } from '../aws/images';
 import { organizationsActions } from '../aws/organizations';
 import { provisionerActions } from '../aws/provisioner';
 import { provisioningClaimActions } from '../aws/provisioning-claims';
@@ -39,7 +40,7 @@ export const functionActions = {
     ...stsActions,
     ...snsActions,
   ],
-  onImagePush: [...verdictStoreActions, ...stsActions],
+  onImagePush: [...verdictStoreActions, ...imageLookupActions, ...stsActions],
   verdictApi: [...verdictReadActions, ...stsActions],
   projectsApi: [
     ...provisionerActions,

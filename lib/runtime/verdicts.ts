@@ -1,7 +1,7 @@
 /** The DynamoDB verdict store, built on first use so a function that never touches a table needs none configured. */
 import { required, type RuntimeConfig } from '../config';
 import { DynamoVerdictStore } from '../aws/verdicts';
-import type { VerdictStore } from '../ports';
+import type { AccountInfo, VerdictStore } from '../ports';
 import type { Wiring } from './core';
 
 export function dynamoVerdicts(config: RuntimeConfig): VerdictStore {
@@ -17,15 +17,17 @@ export function dynamoVerdicts(config: RuntimeConfig): VerdictStore {
   };
   return {
     putVerdict: (v) => verdicts().putVerdict(v),
-    getVerdict: (r, d) => verdicts().getVerdict(r, d),
-    producerOf: (r, d) => verdicts().producerOf(r, d),
-    recordProducer: (r, d, p) => verdicts().recordProducer(r, d, p),
+    getVerdict: (i) => verdicts().getVerdict(i),
+    markDeleted: (i, d) => verdicts().markDeleted(i, d),
+    producerOf: (i) => verdicts().producerOf(i),
+    recordProducer: (i, p) => verdicts().recordProducer(i, p),
     recordBuild: (b) => builds().recordBuild(b),
     buildsFor: (r) => builds().buildsFor(r),
   };
 }
 
-export const verdictWiring: Wiring<{ verdicts: VerdictStore }> = {
-  aws: (_account, config) => ({ verdicts: dynamoVerdicts(config) }),
+/** The gate API's wiring: the verdict store, read for the deployment's own account and region. */
+export const verdictWiring: Wiring<{ account: AccountInfo; verdicts: VerdictStore }> = {
+  aws: (account, config) => ({ account, verdicts: dynamoVerdicts(config) }),
   sandbox: (s) => s.ports(),
 };

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import {
   UnreadableError,
   type AccountInfo,
+  type ImageLookup,
+  type ImageRef,
   type ImagesOption,
   type IdentityReader,
   type NameClaim,
@@ -19,11 +21,14 @@ import {
   type Remediator,
   type RepositoryDetails,
   type Provisioner,
+  type RepositoryRef,
   type ScanFindingsReader,
   type StoredVerdict,
   type VerdictStore,
+  type VerdictWrite,
 } from '../ports';
 import type { ProjectUpdate } from '../policy/convergence';
+import { staleVerdictReason } from '../policy/scan/verdict';
 import type { ProvisioningPlan } from '../policy/provision';
 import { ORGANIZATION_NOT_CAPTURED, partitionOf } from '../policy/snapshot';
 import { projectSchema, repositorySchema, roleSchema } from '../policy/model';
@@ -75,6 +80,7 @@ export class SandboxAccount
     Notifier,
     Remediator,
     ScanFindingsReader,
+    ImageLookup,
     VerdictStore,
     Provisioner,
     ProvisioningClaims
@@ -117,6 +123,7 @@ export class SandboxAccount
       remediator: this,
       notifier: this,
       findings: this,
+      images: this,
       verdicts: this,
       provisioner: this,
       claims: this,
@@ -357,61 +364,110 @@ export class SandboxAccount
     return [structuredClone(stored)];
   }
 
+  /** DescribeImages by digest: does the image still exist? */
+  async imageExists(repositoryName: string, imageDigest: string): Promise<boolean> {
+    await this.call('ecr:DescribeImages');
+    const repository = this.findRepository(repositoryName);
+    return (repository?.images ?? []).some((image) => image.imageDigest === imageDigest);
+  }
+
   private get own() {
     return (this.snapshot.buildwarden ??= { verdicts: [], builds: [] });
   }
 
-  async putVerdict(verdict: StoredVerdict): Promise<void> {
-    await this.call('dynamodb:PutItem');
-    const list = this.own.verdicts as unknown as StoredVerdict[];
-    const index = list.findIndex(
-      (v) => v.repositoryName === verdict.repositoryName && v.imageDigest === verdict.imageDigest,
-    );
-    const producedBy = verdict.producedBy ?? list[index]?.producedBy;
-    const record = structuredClone({ ...verdict, ...(producedBy ? { producedBy } : {}) });
-    if (index >= 0) list[index] = record;
-    else list.push(record);
-  }
-
-  async getVerdict(repositoryName: string, imageDigest: string): Promise<StoredVerdict | undefined> {
-    await this.call('dynamodb:GetItem');
-    const list = this.own.verdicts as unknown as StoredVerdict[];
-    const found = list.find((v) => v.repositoryName === repositoryName && v.imageDigest === imageDigest);
-    return found && 'verdict' in found ? structuredClone(found) : undefined;
-  }
-
-  async producerOf(repositoryName: string, imageDigest: string): Promise<StoredVerdict['producedBy']> {
-    await this.call('dynamodb:GetItem');
+  /**
+   * The stored record of an image. Records are matched on registry, region, repository and digest; a record
+   * without a registry (written before verdicts named one) matches nothing.
+   */
+  private record(image: ImageRef): Partial<StoredVerdict> | undefined {
     const list = this.own.verdicts as unknown as Partial<StoredVerdict>[];
-    return structuredClone(
-      list.find((v) => v.repositoryName === repositoryName && v.imageDigest === imageDigest)?.producedBy,
+    return list.find(
+      (v) =>
+        v.registryId === image.registryId &&
+        v.region === image.region &&
+        v.repositoryName === image.repositoryName &&
+        v.imageDigest === image.imageDigest,
     );
   }
 
-  async recordProducer(
-    repositoryName: string,
-    imageDigest: string,
-    producedBy: NonNullable<StoredVerdict['producedBy']>,
-  ): Promise<void> {
+  /** Same rule as the DynamoDB condition expression: `staleVerdictReason`. */
+  async putVerdict(verdict: StoredVerdict): Promise<VerdictWrite> {
     await this.call('dynamodb:UpdateItem');
     const list = this.own.verdicts as unknown as Partial<StoredVerdict>[];
-    const found = list.find((v) => v.repositoryName === repositoryName && v.imageDigest === imageDigest);
+    const found = this.record(verdict);
+    const stale = staleVerdictReason(
+      found?.scannedAt !== undefined ? (found as StoredVerdict) : undefined,
+      verdict,
+    );
+    if (stale) return { written: false, reason: stale };
+    const { deletedAt: _deletedAt, verdictBeforeDeletion: _before, ...fields } = verdict;
+    const producedBy = verdict.producedBy ?? found?.producedBy;
+    const record = structuredClone({ ...fields, ...(producedBy ? { producedBy } : {}) });
+    if (found) list[list.indexOf(found)] = record;
+    else list.push(record);
+    return { written: true };
+  }
+
+  async getVerdict(image: ImageRef): Promise<StoredVerdict | undefined> {
+    await this.call('dynamodb:GetItem');
+    const found = this.record(image);
+    return found && typeof found.verdict === 'string' ? (structuredClone(found) as StoredVerdict) : undefined;
+  }
+
+  async markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite> {
+    await this.call('dynamodb:UpdateItem');
+    const found = this.record(image);
+    if (!found || typeof found.verdict !== 'string' || found.scannedAt === undefined)
+      return { written: false, reason: 'no verdict is stored for the image' };
+    if (found.verdict === 'deleted')
+      return { written: false, reason: `the image is already marked deleted (at ${found.deletedAt})` };
+    if (found.scannedAt > deletedAt) {
+      return {
+        written: false,
+        reason: `the image was scanned again (${found.scannedAt}) after this deletion (${deletedAt})`,
+      };
+    }
+    found.verdictBeforeDeletion = found.verdict;
+    found.verdict = 'deleted';
+    found.deletedAt = deletedAt;
+    return { written: true };
+  }
+
+  async producerOf(image: ImageRef): Promise<StoredVerdict['producedBy']> {
+    await this.call('dynamodb:GetItem');
+    return structuredClone(this.record(image)?.producedBy);
+  }
+
+  async recordProducer(image: ImageRef, producedBy: NonNullable<StoredVerdict['producedBy']>): Promise<void> {
+    await this.call('dynamodb:UpdateItem');
+    const found = this.record(image);
     if (found) found.producedBy = structuredClone(producedBy);
-    else list.push({ repositoryName, imageDigest, producedBy: structuredClone(producedBy) });
+    else {
+      const { registryId, region, repositoryName, imageDigest } = image;
+      const list = this.own.verdicts as unknown as Partial<StoredVerdict>[];
+      list.push({ registryId, region, repositoryName, imageDigest, producedBy: structuredClone(producedBy) });
+    }
   }
 
   async recordBuild(build: BuildRecord): Promise<void> {
     await this.call('dynamodb:PutItem');
+    if (!build.registryId || !build.region || !build.repositoryName)
+      throw new Error('a build is recorded under its target repository: registryId, region, repositoryName');
     const list = this.own.builds as unknown as BuildRecord[];
     const index = list.findIndex((b) => b.id === build.id);
     if (index >= 0) list[index] = structuredClone(build);
     else list.push(structuredClone(build));
   }
 
-  async buildsFor(repositoryName: string): Promise<BuildRecord[]> {
+  async buildsFor(repository: RepositoryRef): Promise<BuildRecord[]> {
     await this.call('dynamodb:Query');
     return structuredClone(
-      (this.own.builds as unknown as BuildRecord[]).filter((b) => b.repositoryName === repositoryName),
+      (this.own.builds as unknown as BuildRecord[]).filter(
+        (b) =>
+          b.registryId === repository.registryId &&
+          b.region === repository.region &&
+          b.repositoryName === repository.repositoryName,
+      ),
     );
   }
 

@@ -8,12 +8,16 @@ import { parseEventEnvelope, type EventEnvelope } from '../events/envelope';
 import { functionsFor, type EventFunction } from '../events/routes';
 import { parseChangeEvent } from '../policy/change-events';
 import type { Guardrails } from '../policy/guardrails';
-import { parseBuildStateEvent, parseImagePushEvent, parseScanEvent } from '../policy/scan/events';
-import type { Notification, ScanFindingsReader, VerdictStore } from '../ports';
+import { parseBuildStateEvent, parseImageActionEvent, parseScanGateEvent } from '../policy/scan/events';
+import type { ImageLookup, Notification, ScanFindingsReader, VerdictStore } from '../ports';
 import { onChangeEvent, type ChangeAction, type ChangeDeps } from './on-change';
-import { onBuildStateChanged, onImagePushed, onScanCompleted } from './scan-gate';
+import { onBuildStateChanged, onImageAction, onScanCompleted } from './scan-gate';
 
-export type ReplayDeps = ChangeDeps & { findings: ScanFindingsReader; verdicts: VerdictStore };
+export type ReplayDeps = ChangeDeps & {
+  findings: ScanFindingsReader;
+  verdicts: VerdictStore;
+  images: ImageLookup;
+};
 
 export interface ReplayOptions {
   now: Date;
@@ -33,6 +37,7 @@ export interface ReplayResult {
   verdict?: unknown;
   build?: unknown;
   producedBy?: unknown;
+  deleted?: boolean;
 }
 
 type Replayer = (
@@ -47,21 +52,27 @@ const REPLAYERS: Record<EventFunction, Replayer> = {
   onChange: (raw, deps, guardrails, options) =>
     onChangeEvent(parseChangeEvent(raw), deps, guardrails, options),
   onScan: async (raw, deps, guardrails, options) => {
-    const { verdict, notifications } = await onScanCompleted(
-      parseScanEvent(raw),
+    const { skipped, verdict, notifications } = await onScanCompleted(
+      parseScanGateEvent(raw),
       deps,
       guardrails,
       options.now,
     );
-    return { skipped: null, actions: [], notifications, verdict };
+    return { skipped, actions: [], notifications, verdict };
   },
   onBuild: async (raw, deps, guardrails) => {
-    const { build, notifications } = await onBuildStateChanged(parseBuildStateEvent(raw), deps, guardrails);
-    return { skipped: null, actions: [], notifications, build };
+    const { build, notifications, skipped } = await onBuildStateChanged(
+      parseBuildStateEvent(raw),
+      deps,
+      guardrails,
+    );
+    return { skipped: skipped ?? null, actions: [], notifications, build };
   },
   onImagePush: async (raw, deps) => {
-    const { producedBy } = await onImagePushed(parseImagePushEvent(raw), deps);
-    return { skipped: null, actions: [], notifications: [], producedBy };
+    const result = await onImageAction(parseImageActionEvent(raw), deps);
+    const outcome =
+      result.action === 'PUSH' ? { producedBy: result.producedBy } : { deleted: result.deleted };
+    return { skipped: result.skipped ?? null, actions: [], notifications: [], ...outcome };
   },
 };
 

@@ -4,12 +4,19 @@
  */
 import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { cli } from '../fixtures/cli';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
+const sts = mockClient(STSClient);
 
-beforeEach(() => dynamo.reset());
+beforeEach(() => {
+  dynamo.reset();
+  sts.reset();
+  // The gate asks for the image of the credentials' own account and region.
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+});
 
 describe('command groups', () => {
   it.each([

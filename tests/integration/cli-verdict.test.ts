@@ -4,7 +4,7 @@
  * calls); snapshots are temp copies of demo/account.json that `replay --save` writes the gate's state into.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StoredVerdict } from '../../lib/ports';
 import { cli, tempFile } from '../fixtures/cli';
@@ -291,5 +291,119 @@ describe('buildwarden replay of scan, build and push events', () => {
 
     // Assess
     expect(JSON.parse(result.stdout)).toMatchObject({ producedBy: { buildId: BUILD_ARN } });
+  });
+});
+
+describe('buildwarden verdict and replay: Inspector findings and deleted images', () => {
+  const DELETE = 'events/ecr-image-action-delete.json';
+
+  /** The demo image deleted from the snapshot's registry: its image details and scan findings are gone. */
+  function deleteImageFrom(snapshot: string): void {
+    const account = JSON.parse(readFileSync(snapshot, 'utf8')) as {
+      ecr: {
+        repositories: {
+          repositoryName: string;
+          images?: { imageDigest: string }[];
+          scanFindings?: Record<string, unknown>;
+        }[];
+      };
+    };
+    const repository = account.ecr.repositories.find((r) => r.repositoryName === REPOSITORY)!;
+    repository.images = (repository.images ?? []).filter((i) => i.imageDigest !== DIGEST);
+    delete repository.scanFindings?.[DIGEST];
+    writeFileSync(snapshot, JSON.stringify(account));
+  }
+
+  it('replay of a delete of the scanned image, then verdict: exit 1 and "deleted:" with the verdict it had', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+    await replay(snapshot, SCAN, '--save');
+    deleteImageFrom(snapshot);
+    const replayed = await replay(snapshot, DELETE, '--save');
+
+    // Act
+    const result = await cli(['verdict', REPOSITORY, DIGEST, '--snapshot', snapshot]);
+
+    // Assess
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ skipped: null, deleted: true });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^deleted: ${REPOSITORY}@${DIGEST} .*— deleted 2026-10-03T08:00:00\\.000Z, last scan verdict fail`,
+      ),
+    );
+  });
+
+  it('replay of a delete of an image that still exists says why it keeps the verdict', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), DELETE);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      skipped: 'the image still exists (tag 1.4.2 was removed); its verdict stands',
+      deleted: false,
+    });
+  });
+
+  it('replay of an Inspector finding prints the verdict decided from the findings', async () => {
+    // Act
+    const result = await replay(snapshotCopy(), 'events/inspector2-finding.json');
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      skipped: null,
+      verdict: { repositoryName: REPOSITORY, imageDigest: DIGEST, scanKind: 'enhanced', verdict: 'fail' },
+    });
+  });
+
+  it('replaying the same scan twice notifies once: the second finds the same truth stored', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+    await replay(snapshot, SCAN, '--save');
+
+    // Act
+    const again = await replay(snapshot, SCAN);
+
+    // Assess
+    expect(JSON.parse(again.stdout)).toMatchObject({ skipped: null, notifications: [] });
+  });
+
+  it('--registry reads the verdict of another registry: none is stored for it', async () => {
+    // Prepare
+    const snapshot = snapshotCopy();
+    await replay(snapshot, SCAN, '--save');
+
+    // Act
+    const result = await cli([
+      'verdict',
+      REPOSITORY,
+      DIGEST,
+      '--snapshot',
+      snapshot,
+      '--registry',
+      '210987654321',
+    ]);
+
+    // Assess
+    expect(result.code).toBe(3);
+  });
+
+  it('exits 2 naming --registry when it is not an account id', async () => {
+    // Act
+    const result = await cli([
+      'verdict',
+      REPOSITORY,
+      DIGEST,
+      '--snapshot',
+      snapshotCopy(),
+      '--registry',
+      'prod',
+    ]);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--registry must be a 12-digit account id \(got "prod"\)/);
   });
 });

@@ -28,13 +28,21 @@ import type { Project } from '../../lib/policy/model';
 import type { Notification, ProjectReader, ScanFindingsReader, StoredVerdict } from '../../lib/ports';
 import {
   buildStateKey,
+  observeScan,
   onBuildStateChanged,
-  onScanCompleted,
+  recordScanResult,
   scanResultKey,
+  type ScanObservation,
 } from '../../lib/usecases/scan-gate';
 import { NOW } from '../fixtures/builders';
 import { startDynamo, type Dynamo } from '../fixtures/dynalite';
 import { awsSample, loadJson } from '../fixtures/load';
+import {
+  basicFinding,
+  basicFindingsResponse,
+  withBasicFindings,
+  type BasicFinding,
+} from '../fixtures/scan-findings';
 
 const ACCOUNT = { accountId: '123456789012', region: 'us-east-1' };
 const DIGEST = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89';
@@ -80,8 +88,20 @@ function scanEvent(repositoryName: string, edit: (raw: RawEvent) => void = () =>
   return parseScanEvent(raw);
 }
 
+/** The image DIGEST in `repositoryName` of the test account and region. */
+const image = (repositoryName: string) => ({ ...repository(repositoryName), imageDigest: DIGEST });
+const repository = (repositoryName: string) => ({
+  registryId: ACCOUNT.accountId,
+  region: ACCOUNT.region,
+  repositoryName,
+});
+/** The partition key value of a repository of the test account and region. */
+const keyOf = (repositoryName: string) => `${ACCOUNT.accountId}:${ACCOUNT.region}:${repositoryName}`;
+
 function verdict(repositoryName: string, overrides: Partial<StoredVerdict> = {}): StoredVerdict {
   return {
+    registryId: ACCOUNT.accountId,
+    region: ACCOUNT.region,
     repositoryName,
     imageDigest: DIGEST,
     verdict: 'fail',
@@ -91,7 +111,7 @@ function verdict(repositoryName: string, overrides: Partial<StoredVerdict> = {})
     topFindings: [{ id: 'CVE-2024-3094', severity: 'critical', score: 10, packageName: 'xz-utils' }],
     allowlisted: [],
     expiredAllowlist: [{ cve: 'CVE-2025-1000', expired: '2026-06-30' }],
-    scannedAt: '2026-10-02T09:15:21Z',
+    scannedAt: '2026-10-02T09:15:21.000Z',
     ...overrides,
   };
 }
@@ -104,7 +124,7 @@ const PRODUCER = {
 };
 
 function buildRecord(repositoryName: string, id: string, startTime: string): BuildRecord {
-  return { id, projectName: 'web-frontend-build', repositoryName, startTime, buildNumber: 1 };
+  return { id, projectName: 'web-frontend-build', ...repository(repositoryName), startTime, buildNumber: 1 };
 }
 
 /** A notifier that keeps what it was asked to publish. */
@@ -118,12 +138,21 @@ function recordingNotifier() {
   };
 }
 
-/** The official DescribeImageScanFindings output, for any image. */
-const findingsReader: ScanFindingsReader = {
-  async imageScanFindingsPages() {
-    return [awsSample('api-ecr-describe-image-scan-findings.basic.aws-cli.json')];
-  },
-};
+/** The official DescribeImageScanFindings output with `findings` listed, for any image. */
+function readerListing(findings: BasicFinding[]): ScanFindingsReader {
+  return {
+    async imageScanFindingsPages(repositoryName, imageDigest) {
+      const response = basicFindingsResponse({ registryId: ACCOUNT.accountId, repositoryName, imageDigest });
+      return [withBasicFindings(response, findings)];
+    },
+  };
+}
+
+/** An image with one CRITICAL finding (it fails the default gate) and the documented MEDIUM one. */
+const findingsReader = readerListing([
+  basicFinding('CVE-2024-3094', 'CRITICAL'),
+  basicFinding('CVE-2019-5188', 'MEDIUM'),
+]);
 
 /** The demo account's web-frontend-build project, moved to push to `repositoryName`. */
 function projectsPushingTo(repositoryName: string): ProjectReader {
@@ -142,6 +171,16 @@ function projectsPushingTo(repositoryName: string): ProjectReader {
   };
 }
 
+/**
+ * The scan Lambda's first step, as functions/on-scan.ts takes it: what the findings API says about the event's
+ * image, keyed by the truth it describes (image, scan completion time, findings fingerprint).
+ */
+async function observed(event: ScanEvent, reader: ScanFindingsReader = findingsReader) {
+  const result = await observeScan(event, { account: ACCOUNT, findings: reader });
+  if ('skipped' in result) throw new Error(`unexpected skip: ${result.skipped}`);
+  return { key: scanResultKey(result.observation), input: result.observation };
+}
+
 /** The scan Lambda's unit of work, made idempotent exactly as functions/on-scan.ts does. */
 function idempotentScan(
   notifier: ReturnType<typeof recordingNotifier>,
@@ -150,15 +189,10 @@ function idempotentScan(
 ) {
   return onceByKey(
     dynamo.tables.idempotency,
-    async (input: ScanEvent) => {
+    async (input: ScanObservation) => {
       await gate;
-      const result = await onScanCompleted(
-        input,
-        { account: ACCOUNT, findings: findingsReader, verdicts: store, notifier },
-        defaultGuardrails(),
-        NOW,
-      );
-      return { verdict: result.verdict.verdict, notifications: result.notifications.length };
+      const result = await recordScanResult(input, { verdicts: store, notifier }, defaultGuardrails(), NOW);
+      return { verdict: result.verdict?.verdict ?? null, notifications: result.notifications.length };
     },
     context,
     dynamo.client,
@@ -208,9 +242,9 @@ async function concurrently<R>(deliver: () => [Promise<R>, Promise<R>], release:
 }
 
 const verdictItems = async (repositoryName: string) =>
-  (await dynamo.items(dynamo.tables.verdicts)).filter((i) => i.repositoryName === repositoryName);
+  (await dynamo.items(dynamo.tables.verdicts)).filter((i) => i.repositoryName === keyOf(repositoryName));
 const buildItems = async (repositoryName: string) =>
-  (await dynamo.items(dynamo.tables.builds)).filter((i) => i.repositoryName === repositoryName);
+  (await dynamo.items(dynamo.tables.builds)).filter((i) => i.repositoryName === keyOf(repositoryName));
 
 describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
   it('returns the verdict it stored, field for field', async () => {
@@ -220,7 +254,7 @@ describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
 
     // Act
     await store.putVerdict(stored);
-    const read = await store.getVerdict(repositoryName, DIGEST);
+    const read = await store.getVerdict(image(repositoryName));
 
     // Assess
     expect(read).toEqual(stored);
@@ -229,13 +263,13 @@ describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
   it('keeps the producer recorded before the verdict is written', async () => {
     // Prepare
     const repositoryName = freshRepository();
-    await store.recordProducer(repositoryName, DIGEST, PRODUCER);
+    await store.recordProducer(image(repositoryName), PRODUCER);
 
     // Act
     await store.putVerdict(verdict(repositoryName));
 
     // Assess
-    expect(await store.getVerdict(repositoryName, DIGEST)).toEqual({
+    expect(await store.getVerdict(image(repositoryName))).toEqual({
       ...verdict(repositoryName),
       producedBy: PRODUCER,
     });
@@ -247,10 +281,10 @@ describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
     await store.putVerdict(verdict(repositoryName));
 
     // Act
-    await store.recordProducer(repositoryName, DIGEST, PRODUCER);
+    await store.recordProducer(image(repositoryName), PRODUCER);
 
     // Assess
-    expect(await store.getVerdict(repositoryName, DIGEST)).toEqual({
+    expect(await store.getVerdict(image(repositoryName))).toEqual({
       ...verdict(repositoryName),
       producedBy: PRODUCER,
     });
@@ -259,30 +293,30 @@ describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
   it('a rescan replaces the verdict and keeps the producer', async () => {
     // Prepare
     const repositoryName = freshRepository();
-    await store.recordProducer(repositoryName, DIGEST, PRODUCER);
+    await store.recordProducer(image(repositoryName), PRODUCER);
     await store.putVerdict(verdict(repositoryName));
     const rescan = verdict(repositoryName, {
       verdict: 'pass',
       counts: { critical: 0 },
       topFindings: [],
       expiredAllowlist: [],
-      scannedAt: '2026-10-03T09:15:21Z',
+      scannedAt: '2026-10-03T09:15:21.000Z',
     });
 
     // Act
     await store.putVerdict(rescan);
 
     // Assess
-    expect(await store.getVerdict(repositoryName, DIGEST)).toEqual({ ...rescan, producedBy: PRODUCER });
+    expect(await store.getVerdict(image(repositoryName))).toEqual({ ...rescan, producedBy: PRODUCER });
   });
 
   it('has no verdict for an image that was pushed but not scanned yet', async () => {
     // Prepare
     const repositoryName = freshRepository();
-    await store.recordProducer(repositoryName, DIGEST, PRODUCER);
+    await store.recordProducer(image(repositoryName), PRODUCER);
 
     // Act
-    const read = await store.getVerdict(repositoryName, DIGEST);
+    const read = await store.getVerdict(image(repositoryName));
 
     // Assess
     expect(read).toBeUndefined();
@@ -290,7 +324,7 @@ describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
 
   it('has no verdict for an image it never heard of', async () => {
     // Act
-    const read = await store.getVerdict(freshRepository(), DIGEST);
+    const read = await store.getVerdict(image(freshRepository()));
 
     // Assess
     expect(read).toBeUndefined();
@@ -310,13 +344,13 @@ describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
     await store.recordBuild(buildRecord(freshRepository(), 'other:z', '2026-10-04T09:00:00.000Z'));
 
     // Act
-    const builds = await store.buildsFor(repositoryName);
+    const builds = await store.buildsFor(repository(repositoryName));
 
     // Assess
     expect(builds).toEqual([newest, middle, oldest]);
   });
 
-  it('records a build with an expiry 30 days after it started (the table TTL attribute)', async () => {
+  it('records a build under its registry, region and repository, with an expiry 30 days after it started (the table TTL attribute)', async () => {
     // Prepare
     const repositoryName = freshRepository();
     const start = '2026-10-02T09:12:03.000Z';
@@ -329,7 +363,7 @@ describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
     expect(item).toMatchObject({
       id: 'web-frontend-build:x',
       startedBuild: `${start}#web-frontend-build:x`,
-      repositoryName,
+      repositoryName: keyOf(repositoryName),
     });
     expect(item!.expiresAt).toBe(Date.parse(start) / 1000 + 30 * 24 * 3600);
   });
@@ -347,7 +381,7 @@ describe('DynamoVerdictStore on a DynamoDB-compatible server', () => {
     await store.recordBuild(newest);
 
     // Act
-    const builds = await store.buildsFor(repositoryName);
+    const builds = await store.buildsFor(repository(repositoryName));
 
     // Assess
     expect(builds[0]).toEqual(newest);
@@ -363,8 +397,8 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const event = scanEvent(repositoryName);
 
     // Act
-    const first = await decide({ key: scanResultKey(event), input: event });
-    const second = await decide({ key: scanResultKey(event), input: event });
+    const first = await decide(await observed(event));
+    const second = await decide(await observed(event));
 
     // Assess
     expect(notifier.published).toHaveLength(1);
@@ -377,37 +411,68 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const repositoryName = freshRepository();
     const notifier = recordingNotifier();
     const decide = idempotentScan(notifier);
-    const first = scanEvent(repositoryName);
-    const again = scanEvent(repositoryName, (raw) => {
-      raw.id = 'b7e1f0c2-0000-4a5c-9d6e-7f8091a2b3c4';
-      raw.time = '2026-10-02T09:15:52Z';
-    });
+    const first = await observed(scanEvent(repositoryName));
+    const again = await observed(
+      scanEvent(repositoryName, (raw) => {
+        raw.id = 'b7e1f0c2-0000-4a5c-9d6e-7f8091a2b3c4';
+        raw.time = '2026-10-02T09:15:52Z';
+      }),
+    );
 
     // Act
-    await decide({ key: scanResultKey(first), input: first });
-    await decide({ key: scanResultKey(again), input: again });
+    await decide(first);
+    await decide(again);
 
     // Assess
-    expect(scanResultKey(again)).toBe(scanResultKey(first));
+    expect(again.key).toBe(first.key);
     expect(notifier.published).toHaveLength(1);
   });
 
-  it('a different scan result of the same image (new counts) is decided again', async () => {
+  it('an event with other counts but the same findings behind it is the same truth: notified once', async () => {
     // Prepare
     const repositoryName = freshRepository();
     const notifier = recordingNotifier();
     const decide = idempotentScan(notifier);
-    const first = scanEvent(repositoryName);
-    const rescan = scanEvent(repositoryName, (raw) => {
-      raw.detail['finding-severity-counts'] = { MEDIUM: 9, LOW: 14 };
-    });
+    const first = await observed(scanEvent(repositoryName));
+    const hint = await observed(
+      scanEvent(repositoryName, (raw) => {
+        raw.detail['finding-severity-counts'] = { MEDIUM: 9, LOW: 14 };
+      }),
+    );
 
     // Act
-    await decide({ key: scanResultKey(first), input: first });
-    await decide({ key: scanResultKey(rescan), input: rescan });
+    await decide(first);
+    await decide(hint);
 
     // Assess
+    expect(hint.key).toBe(first.key);
+    expect(notifier.published).toHaveLength(1);
+  });
+
+  it('a re-scan with the same counts but another CVE is a new truth: decided and notified again', async () => {
+    // Prepare
+    const repositoryName = freshRepository();
+    const notifier = recordingNotifier();
+    const decide = idempotentScan(notifier);
+    const event = scanEvent(repositoryName);
+    const first = await observed(event);
+    const rescanned = readerListing([
+      basicFinding('CVE-2025-0002', 'CRITICAL'),
+      basicFinding('CVE-2019-5188', 'MEDIUM'),
+    ]);
+    const rescan = await observed(event, rescanned);
+
+    // Act
+    await decide(first);
+    await decide(rescan);
+
+    // Assess
+    expect(rescan.key).not.toBe(first.key);
     expect(notifier.published).toHaveLength(2);
+    expect((await store.getVerdict(image(repositoryName)))?.topFindings).toEqual([
+      expect.objectContaining({ id: 'CVE-2025-0002' }),
+      expect.objectContaining({ id: 'CVE-2019-5188' }),
+    ]);
   });
 
   it('two concurrent deliveries: exactly one notification and one verdict', async () => {
@@ -415,8 +480,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const repositoryName = freshRepository();
     const notifier = recordingNotifier();
     const { gate, release } = heldOpen();
-    const event = scanEvent(repositoryName);
-    const keyed = { key: scanResultKey(event), input: event };
+    const keyed = await observed(scanEvent(repositoryName));
 
     // Act
     await concurrently(
@@ -434,8 +498,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const repositoryName = freshRepository();
     const notifier = recordingNotifier();
     const { gate, release } = heldOpen();
-    const event = scanEvent(repositoryName);
-    const keyed = { key: scanResultKey(event), input: event };
+    const keyed = await observed(scanEvent(repositoryName));
 
     // Act
     const settled = await concurrently(
@@ -456,8 +519,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     const repositoryName = freshRepository();
     const notifier = recordingNotifier();
     const { gate, release } = heldOpen();
-    const event = scanEvent(repositoryName);
-    const keyed = { key: scanResultKey(event), input: event };
+    const keyed = await observed(scanEvent(repositoryName));
     const settled = await concurrently(
       () => [idempotentScan(notifier, gate)(keyed), idempotentScan(notifier, gate)(keyed)],
       release,
@@ -477,8 +539,7 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     // Prepare
     const repositoryName = freshRepository();
     const notifier = recordingNotifier();
-    const event = scanEvent(repositoryName);
-    const keyed = { key: scanResultKey(event), input: event };
+    const keyed = await observed(scanEvent(repositoryName));
     const failing = onceByKey(
       dynamo.tables.idempotency,
       async () => {
@@ -501,13 +562,9 @@ describe('onceByKey around the scan use case: at-least-once delivery, exactly-on
     // Prepare
     const repositoryName = freshRepository();
     const { gate, release } = heldOpen();
-    const event = scanEvent(repositoryName);
+    const keyed = await observed(scanEvent(repositoryName));
     const invocation = { getRemainingTimeInMillis: () => 30_000 } as Context;
-    const delivery = idempotentScan(
-      recordingNotifier(),
-      gate,
-      invocation,
-    )({ key: scanResultKey(event), input: event });
+    const delivery = idempotentScan(recordingNotifier(), gate, invocation)(keyed);
     try {
       // Act
       let record: Record<string, unknown> | undefined;

@@ -2,18 +2,19 @@
  * The scan gate end to end on the sandbox (no mocks): scan completions, build state changes and image pushes
  * go through the use cases the Lambdas run, against a fresh copy of the demo account each test. The official
  * AWS samples are moved onto demo repositories; the repository gets the official DescribeImageScanFindings
- * output as its stored findings.
+ * output as its stored findings, and the verdict is decided from those findings (the event is only the hint).
  */
 import path from 'node:path';
 import { SandboxAccount } from '../../lib/sandbox/account';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import { defaultGuardrails, type Guardrails } from '../../lib/policy/guardrails';
 import { parseScanGate } from '../../lib/policy/scan/config';
-import { parseBuildStateEvent, parseImagePushEvent, parseScanEvent } from '../../lib/policy/scan/events';
+import { parseBuildStateEvent, parseImagePushEvent, parseScanGateEvent } from '../../lib/policy/scan/events';
 import { onBuildStateChanged, onImagePushed, onScanCompleted } from '../../lib/usecases/scan-gate';
 import type { Notification, StoredVerdict } from '../../lib/ports';
 import { NOW } from '../fixtures/builders';
 import { awsSample, loadJson, loadText } from '../fixtures/load';
+import { enhancedFinding, enhancedFindingsResponse } from '../fixtures/scan-findings';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -102,7 +103,7 @@ const buildDeps = (account: SandboxAccount) => ({
 });
 
 async function scan(account: SandboxAccount, raw: unknown, guardrails = defaultGuardrails()) {
-  return onScanCompleted(parseScanEvent(raw), scanDeps(account), guardrails, NOW);
+  return onScanCompleted(parseScanGateEvent(raw), scanDeps(account), guardrails, NOW);
 }
 
 async function build(account: SandboxAccount, raw: unknown, guardrails = defaultGuardrails()) {
@@ -110,7 +111,7 @@ async function build(account: SandboxAccount, raw: unknown, guardrails = default
 }
 
 async function push(account: SandboxAccount, raw: unknown) {
-  return onImagePushed(parseImagePushEvent(raw), { verdicts: account });
+  return onImagePushed(parseImagePushEvent(raw), { account: account.info, verdicts: account });
 }
 
 /** Everything the sandbox published, in order. */
@@ -120,13 +121,21 @@ function published(account: SandboxAccount): Notification[] {
 
 /** The verdict the account keeps for an image (what the deploy gate reads). */
 function storedVerdict(account: SandboxAccount, repositoryName: string, digest: string) {
-  return account.getVerdict(repositoryName, digest);
+  return account.getVerdict({ registryId: ACCOUNT, region: REGION, repositoryName, imageDigest: digest });
 }
 
 describe('scan gate: the official ECR Image Scan sample (basic scanning)', () => {
-  const givenPaymentsApi = () => accountWithFindings('payments/api', findingsPage('payments/api'));
+  /** The findings API lists the documented finding as the image's one CRITICAL finding. */
+  const givenPaymentsApi = () =>
+    accountWithFindings(
+      'payments/api',
+      findingsPage('payments/api', (page) => {
+        page.imageScanFindings.findings[0]!.severity = 'CRITICAL';
+        page.imageScanFindings.findingSeverityCounts = { CRITICAL: 1 };
+      }),
+    );
 
-  it('stores a fail verdict for the image, counting the 10 critical findings the event reports', async () => {
+  it('stores a fail verdict for the image, counting the critical finding the findings API reports', async () => {
     // Prepare
     const account = givenPaymentsApi();
 
@@ -140,9 +149,9 @@ describe('scan gate: the official ECR Image Scan sample (basic scanning)', () =>
       imageDigest: SAMPLE_DIGEST,
       verdict: 'fail',
       scanKind: 'basic',
-      scannedAt: '2019-10-29T02:36:48Z',
+      scannedAt: '2020-01-24T04:11:45.000Z',
     });
-    expect(verdict?.counts).toMatchObject({ critical: 10, medium: 9 });
+    expect(verdict?.counts).toMatchObject({ critical: 1, medium: 0 });
   });
 
   it('publishes one scan-verdict notification with kind, severity and repository attributes', async () => {
@@ -165,7 +174,18 @@ describe('scan gate: the official ECR Image Scan sample (basic scanning)', () =>
 });
 
 describe('scan gate: the official Inspector2 Scan sample (enhanced scanning)', () => {
-  const givenPaymentsWorker = () => accountWithFindings('payments/worker', findingsPage('payments/worker'));
+  /** The findings API lists the documented Inspector finding as CRITICAL and another one as HIGH. */
+  const givenPaymentsWorker = () =>
+    accountWithFindings(
+      'payments/worker',
+      enhancedFindingsResponse(
+        { registryId: ACCOUNT, repositoryName: 'payments/worker', imageDigest: SAMPLE_DIGEST },
+        [
+          enhancedFinding({ severity: 'CRITICAL' }),
+          enhancedFinding({ id: 'CVE-2024-0001', severity: 'HIGH' }),
+        ],
+      ) as unknown as FindingsPage,
+    );
 
   it('stores an enhanced fail verdict for the repository named by the ARN in the event', async () => {
     // Prepare
@@ -177,7 +197,7 @@ describe('scan gate: the official Inspector2 Scan sample (enhanced scanning)', (
     // Assess
     const verdict = await storedVerdict(account, 'payments/worker', SAMPLE_DIGEST);
     expect(verdict).toMatchObject({ verdict: 'fail', scanKind: 'enhanced', imageTags: ['latest'] });
-    expect(verdict?.counts).toMatchObject({ critical: 7, high: 61, medium: 62 });
+    expect(verdict?.counts).toMatchObject({ critical: 1, high: 1, medium: 0 });
   });
 
   it('publishes one scan-verdict notification with kind, severity and repository attributes', async () => {
@@ -271,7 +291,7 @@ describe('scan gate: the CVE allowlist', () => {
     const { verdict } = await scan(account, oneCritical());
 
     // Assess
-    expect(verdict.verdict).toBe('fail');
+    expect(verdict?.verdict).toBe('fail');
   });
 
   it('an active entry covering the only blocking CVE turns fail into pass', async () => {

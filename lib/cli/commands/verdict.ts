@@ -1,5 +1,6 @@
 import { parseVerdictPath } from '../../policy/gate-request';
 import { InvalidInputError } from '../../policy/validation';
+import { currentAccount } from '../../aws/account';
 import { DynamoVerdictStore } from '../../aws/verdicts';
 import { imageVerdict } from '../../usecases/scan-gate';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
@@ -8,10 +9,13 @@ import { loadSandbox } from '../inputs';
 export const verdictCommand: Command = {
   name: 'verdict',
   summary: 'May this image ship? Prints the stored scan verdict of REPOSITORY at DIGEST.',
-  usage: 'buildwarden verdict REPOSITORY DIGEST [--snapshot FILE | --table NAME] [--format text|json]',
+  usage:
+    'buildwarden verdict REPOSITORY DIGEST [--snapshot FILE | --table NAME] [--registry ACCOUNT_ID] [--registry-region REGION] [--format text|json]',
   details:
-    'Exit status: 0 pass, 1 fail (or the scan failed), 3 unknown (not scanned yet), 2 bad usage.\n' +
-    'Without --snapshot the DynamoDB table is --table or $BUILDWARDEN_VERDICTS_TABLE (stack output VerdictsTableName).',
+    'Exit status: 0 pass, 1 fail (or the scan failed, or the image was deleted), 3 unknown (not scanned yet), 2 bad usage.\n' +
+    'Without --snapshot the DynamoDB table is --table or $BUILDWARDEN_VERDICTS_TABLE (stack output VerdictsTableName).\n' +
+    'The image is looked up in the account and region of the snapshot (or of the AWS credentials), unless --registry\n' +
+    'and --registry-region name another.',
   options: {
     snapshot: {
       type: 'string',
@@ -22,6 +26,16 @@ export const verdictCommand: Command = {
       type: 'string',
       valueName: 'NAME',
       description: 'the verdicts DynamoDB table of the deployed stack',
+    },
+    registry: {
+      type: 'string',
+      valueName: 'ACCOUNT_ID',
+      description: 'the registry (account) of the image (default: the own account)',
+    },
+    'registry-region': {
+      type: 'string',
+      valueName: 'REGION',
+      description: 'the region of the image (default: the own region)',
     },
     format: { type: 'string', valueName: 'FORMAT', description: 'text (default) or json' },
   },
@@ -37,14 +51,30 @@ export const verdictCommand: Command = {
       throw error;
     }
     const { repositoryName, imageDigest } = query;
+    const registry = stringOption(values, 'registry');
+    if (registry !== undefined && !/^\d{12}$/.test(registry))
+      throw new UsageError(`--registry must be a 12-digit account id (got "${registry.slice(0, 40)}")`);
+    const registryRegion = stringOption(values, 'registry-region');
+    if (registryRegion !== undefined && !/^[a-z]{2}(?:-[a-z]+)+-\d+$/.test(registryRegion))
+      throw new UsageError(
+        `--registry-region must be an AWS region such as us-east-1 (got "${registryRegion.slice(0, 40)}")`,
+      );
     const snapshot = stringOption(values, 'snapshot');
     const table = stringOption(values, 'table') ?? io.env.BUILDWARDEN_VERDICTS_TABLE;
     if (!snapshot && !table)
       throw new UsageError('give --snapshot FILE, or --table NAME (or set BUILDWARDEN_VERDICTS_TABLE)');
-    const store = snapshot ? loadSandbox(snapshot, io) : new DynamoVerdictStore({ verdicts: table! });
+    const sandbox = snapshot ? loadSandbox(snapshot, io) : undefined;
+    const store = sandbox ?? new DynamoVerdictStore({ verdicts: table! });
+    // The own account and region: the snapshot's, or the credentials' (asked only when a flag leaves it open).
+    const own = sandbox?.info ?? (registry && registryRegion ? undefined : await currentAccount());
     let verdict;
     try {
-      verdict = await imageVerdict(store, repositoryName, imageDigest);
+      verdict = await imageVerdict(store, {
+        registryId: registry ?? own!.accountId,
+        region: registryRegion ?? own!.region,
+        repositoryName,
+        imageDigest,
+      });
     } catch (error) {
       // DynamoDB says only "Requested resource not found": name the table that was asked for.
       if (!snapshot && error instanceof Error && error.name === 'ResourceNotFoundException') {
@@ -74,7 +104,13 @@ export const verdictCommand: Command = {
       const by = verdict.producedBy
         ? ` — built by ${verdict.producedBy.project} (${verdict.producedBy.buildId})`
         : '';
-      io.stdout(`${verdict.verdict}: ${repositoryName}@${imageDigest}${counts ? ` (${counts})` : ''}${by}\n`);
+      const deleted =
+        verdict.verdict === 'deleted'
+          ? ` — deleted ${verdict.deletedAt ?? ''}${verdict.verdictBeforeDeletion ? `, last scan verdict ${verdict.verdictBeforeDeletion}` : ''}`
+          : '';
+      io.stdout(
+        `${verdict.verdict}: ${repositoryName}@${imageDigest}${counts ? ` (${counts})` : ''}${deleted}${by}\n`,
+      );
     }
     return verdict.verdict === 'pass' ? EXIT.ok : EXIT.findings;
   },

@@ -3,9 +3,13 @@
  * normalised into small types the rest of the core reads:
  * - `ECR Image Scan` (aws.ecr, basic scanning) and `Inspector2 Scan` (aws.inspector2, enhanced scanning) →
  *   `ScanEvent` (ECR User Guide, "Amazon ECR events and EventBridge" and "Enhanced scanning" → EventBridge events);
+ *   an `Inspector2 Scan` of an EC2 instance, a Lambda function or a machine image → `OtherResourceEvent`;
+ * - `Inspector2 Finding` about an ECR image (a `detail.resources[]` entry of type AWS_ECR_CONTAINER_IMAGE) →
+ *   `InspectorFindingEvent`; about anything else → `OtherResourceEvent` (Amazon Inspector User Guide, "Amazon
+ *   EventBridge event schema for Amazon Inspector events");
  * - `CodeBuild Build State Change` / `CodeBuild Build Phase Change` → `BuildStateEvent` / `BuildPhaseEvent`
  *   (CodeBuild User Guide, "Build notifications input format reference");
- * - `ECR Image Action` with action-type PUSH and result SUCCESS → `ImagePushEvent`.
+ * - `ECR Image Action` with result SUCCESS: action-type PUSH → `ImagePushEvent`, DELETE → `ImageDeleteEvent`.
  * Schemas are loose (unknown fields are kept and ignored) but every field read is checked; a failure names the
  * JSON path of the offending field.
  */
@@ -14,8 +18,9 @@ import { REPOSITORY_NAME } from '../names';
 
 export { REPOSITORY_NAME };
 import { InvalidInputError, parseWith } from '../validation';
+import { parseRepositoryArn } from './image';
 import type { ScanSeverity, SeverityCounts } from './severity';
-import { SCAN_SEVERITIES, zeroCounts } from './severity';
+import { SCAN_SEVERITIES, toScanSeverity, zeroCounts } from './severity';
 
 // ---- shared pieces ------------------------------------------------------------------------------------------
 
@@ -132,6 +137,10 @@ export interface ScanEvent extends EventOrigin {
   repositoryName: string;
   /** Known from the event's `resources` (basic) or `repository-name` (enhanced). */
   repositoryArn?: string;
+  /** The registry (account) of the repository: from its ARN, else the event's account. */
+  registryId: string;
+  /** The region of the repository: from its ARN, else the event's region. */
+  repositoryRegion: string;
   imageDigest: string;
   imageTags: string[];
   /** Per severity; a severity the event does not mention counts zero. */
@@ -173,12 +182,15 @@ function parseBasicScan(event: unknown): ScanEvent {
   const counts = readCounts(d['finding-severity-counts'], BASIC_KEYS);
   const name = d['repository-name'];
   const repositoryArn = e.resources.find((arn) => REPOSITORY_ARN.exec(arn)?.[1] === name);
+  const parts = repositoryArn ? parseRepositoryArn(repositoryArn) : undefined;
   return {
     kind: 'basic',
     status: d['scan-status'] === 'COMPLETE' ? 'complete' : 'failed',
     scanStatus: d['scan-status'],
     repositoryName: name,
     ...(repositoryArn ? { repositoryArn } : {}),
+    registryId: parts?.accountId ?? e.account,
+    repositoryRegion: parts?.region ?? e.region,
     imageDigest: d['image-digest'],
     imageTags: d['image-tags'],
     counts,
@@ -198,12 +210,15 @@ function parseEnhancedScan(event: unknown): ScanEvent {
   );
   const arn = d['repository-name'];
   const name = REPOSITORY_ARN.exec(arn)?.[1] ?? arn;
+  const parts = parseRepositoryArn(arn);
   return {
     kind: 'enhanced',
     status: ENHANCED_COMPLETE_STATUSES.includes(d['scan-status']) ? 'complete' : 'failed',
     scanStatus: d['scan-status'],
     repositoryName: name,
     repositoryArn: arn,
+    registryId: parts?.accountId ?? e.account,
+    repositoryRegion: parts?.region ?? e.region,
     imageDigest: d['image-digest'],
     imageTags: d['image-tags'],
     counts,
@@ -220,6 +235,170 @@ export function parseScanEvent(event: unknown): ScanEvent {
   if (detailType === 'Inspector2 Scan') return parseEnhancedScan(event);
   throw new InvalidInputError('scan event', [
     `detail-type: expected "ECR Image Scan" or "Inspector2 Scan", got ${JSON.stringify(detailType) ?? 'nothing'}`,
+  ]);
+}
+
+// ---- events about other resources -----------------------------------------------------------------------------
+
+/**
+ * An Amazon Inspector event about something that is not an ECR image: Inspector scans EC2 instances, Lambda
+ * functions and machine images too, and sends the same detail-types for them. Not malformed, not ours: the
+ * handler skips it with `reason`.
+ */
+export interface OtherResourceEvent extends EventOrigin {
+  kind: 'other-resource';
+  detailType: string;
+  reason: string;
+}
+
+const inspectorEnvelopeSchema = z.looseObject({
+  ...envelope,
+  'detail-type': z.enum(['Inspector2 Scan', 'Inspector2 Finding']),
+  source: z.literal('aws.inspector2'),
+  detail: z.looseObject({}),
+});
+
+/** What an Inspector event names instead of an ECR repository: `i-…`, a function ARN, `ami-…`. */
+function namedResources(resources: readonly string[]): string {
+  const shown = resources.slice(0, 3).join(', ');
+  return resources.length > 3 ? `${shown} …` : shown || 'no resource';
+}
+
+/**
+ * An `Inspector2 Scan` is about an ECR image when it names a repository (`repository-name`) or an ECR ARN among
+ * its `resources` (the documented EC2, Lambda and machine image scans carry an instance id, a function ARN or an
+ * AMI id instead). One that is about an ECR image but malformed is still parsed, so its problems are reported.
+ */
+function otherResourceScan(event: unknown): OtherResourceEvent | undefined {
+  const e = parseWith(inspectorEnvelopeSchema, event, 'Inspector2 Scan event');
+  const ecr = e.resources.some((arn) => parseRepositoryArn(arn) !== undefined);
+  if (ecr || e.detail['repository-name'] !== undefined) return undefined;
+  return {
+    kind: 'other-resource',
+    detailType: e['detail-type'],
+    reason: `an Amazon Inspector scan of ${namedResources(e.resources)} is not an Amazon ECR image scan`,
+    ...originOf(e),
+  };
+}
+
+// ---- Amazon Inspector findings --------------------------------------------------------------------------------
+
+/** The Inspector resource type of an ECR image (Inspector2 API, ResourceType). */
+export const ECR_IMAGE_RESOURCE_TYPE = 'AWS_ECR_CONTAINER_IMAGE';
+
+const inspectorResourceSchema = z.looseObject({
+  type: z.string().min(1),
+  id: z.string().optional(),
+  /** `N/A` in the ECR User Guide's sample; the Region otherwise. */
+  region: z.string().optional(),
+  details: z
+    .looseObject({
+      awsEcrContainerImage: z
+        .looseObject({
+          repositoryName: repositoryName,
+          imageHash: imageDigest,
+          registry: accountId,
+          imageTags: z.array(z.string().min(1)).default([]),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+
+const inspectorFindingSchema = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal('Inspector2 Finding'),
+  source: z.literal('aws.inspector2'),
+  detail: z.looseObject({
+    findingArn: z.string().min(1).optional(),
+    /** INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL, UNTRIAGED. */
+    severity: z.string().min(1).optional(),
+    /** ACTIVE, SUPPRESSED or CLOSED. */
+    status: z.string().min(1).optional(),
+    title: z.string().optional(),
+    type: z.string().optional(),
+    packageVulnerabilityDetails: z.looseObject({ vulnerabilityId: z.string().optional() }).optional(),
+    resources: z.array(inspectorResourceSchema).min(1, 'expected at least one resource'),
+  }),
+});
+
+/**
+ * Amazon Inspector created, updated or closed a finding about an ECR image. The event is a hint that the
+ * image's findings changed: the verdict is decided again from the findings API, never from this one finding.
+ */
+export interface InspectorFindingEvent extends EventOrigin {
+  kind: 'finding';
+  repositoryName: string;
+  registryId: string;
+  /** From the resource (`region`, else the region in its ARN), else the event's region. */
+  repositoryRegion: string;
+  imageDigest: string;
+  imageTags: string[];
+  findingArn?: string;
+  /** The CVE (`packageVulnerabilityDetails.vulnerabilityId`), else the finding's title. */
+  vulnerabilityId?: string;
+  severity: ScanSeverity;
+  /** ACTIVE, SUPPRESSED or CLOSED, as sent. */
+  findingStatus?: string;
+}
+
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+
+/** Parses an `Inspector2 Finding`; one about another resource type is an OtherResourceEvent. */
+export function parseInspectorFindingEvent(event: unknown): InspectorFindingEvent | OtherResourceEvent {
+  const e = parseWith(inspectorFindingSchema, event, 'Inspector2 Finding event');
+  const d = e.detail;
+  const index = d.resources.findIndex((r) => r.type === ECR_IMAGE_RESOURCE_TYPE);
+  const resource = d.resources[index];
+  if (!resource) {
+    const types = [...new Set(d.resources.map((r) => r.type))].join(', ');
+    return {
+      kind: 'other-resource',
+      detailType: e['detail-type'],
+      reason: `an Amazon Inspector finding about ${types} (${namedResources(e.resources)}) is not about an Amazon ECR image`,
+      ...originOf(e),
+    };
+  }
+  const image = resource.details?.awsEcrContainerImage;
+  if (!image) {
+    throw new InvalidInputError('Inspector2 Finding event', [
+      `detail.resources[${index}].details.awsEcrContainerImage: expected the ECR image of an ${ECR_IMAGE_RESOURCE_TYPE} resource`,
+    ]);
+  }
+  const arn = resource.id ? parseRepositoryArn(resource.id) : undefined;
+  const region =
+    resource.region && REGION.test(resource.region) ? resource.region : (arn?.region ?? e.region);
+  const vulnerabilityId = d.packageVulnerabilityDetails?.vulnerabilityId ?? d.title;
+  return {
+    kind: 'finding',
+    repositoryName: image.repositoryName,
+    registryId: image.registry,
+    repositoryRegion: region,
+    imageDigest: image.imageHash,
+    imageTags: image.imageTags,
+    ...(d.findingArn ? { findingArn: d.findingArn } : {}),
+    ...(vulnerabilityId ? { vulnerabilityId } : {}),
+    severity: toScanSeverity(d.severity),
+    ...(d.status ? { findingStatus: d.status } : {}),
+    ...originOf(e),
+  };
+}
+
+/** Everything the scan handler subscribes to, parsed. */
+export type ScanGateEvent = ScanEvent | InspectorFindingEvent | OtherResourceEvent;
+
+/**
+ * Parses an `ECR Image Scan`, `Inspector2 Scan` or `Inspector2 Finding` event. Inspector events about EC2
+ * instances, Lambda functions or machine images come back as OtherResourceEvent (skipped with a reason);
+ * anything malformed is an InvalidInputError naming the JSON path.
+ */
+export function parseScanGateEvent(event: unknown): ScanGateEvent {
+  const detailType = detailTypeOf(event, 'scan event');
+  if (detailType === 'Inspector2 Finding') return parseInspectorFindingEvent(event);
+  if (detailType === 'Inspector2 Scan') return otherResourceScan(event) ?? parseEnhancedScan(event);
+  if (detailType === 'ECR Image Scan') return parseBasicScan(event);
+  throw new InvalidInputError('scan event', [
+    `detail-type: expected "ECR Image Scan", "Inspector2 Scan" or "Inspector2 Finding", got ${JSON.stringify(detailType) ?? 'nothing'}`,
   ]);
 }
 
@@ -450,40 +629,69 @@ export function parseBuildPhaseEvent(event: unknown): BuildPhaseEvent {
   };
 }
 
-// ---- ECR image push -----------------------------------------------------------------------------------------
+// ---- ECR image actions --------------------------------------------------------------------------------------
+
+const imageActionDetail = {
+  result: z.literal('SUCCESS'),
+  'repository-name': repositoryName,
+  'image-digest': imageDigest,
+  'image-tag': z.string().min(1).optional(),
+  'manifest-media-type': z.string().optional(),
+  'artifact-media-type': z.string().optional(),
+};
 
 const imagePushSchema = z.looseObject({
   ...envelope,
   'detail-type': z.literal('ECR Image Action'),
   source: z.literal('aws.ecr'),
-  detail: z.looseObject({
-    'action-type': z.literal('PUSH'),
-    result: z.literal('SUCCESS'),
-    'repository-name': repositoryName,
-    'image-digest': imageDigest,
-    'image-tag': z.string().min(1).optional(),
-    'manifest-media-type': z.string().optional(),
-    'artifact-media-type': z.string().optional(),
-  }),
+  detail: z.looseObject({ 'action-type': z.literal('PUSH'), ...imageActionDetail }),
+});
+
+const imageActionSchema = z.looseObject({
+  ...envelope,
+  'detail-type': z.literal('ECR Image Action'),
+  source: z.literal('aws.ecr'),
+  detail: z.looseObject({ 'action-type': z.enum(['PUSH', 'DELETE']), ...imageActionDetail }),
 });
 
 export interface ImagePushEvent extends EventOrigin {
+  action: 'PUSH';
   repositoryName: string;
   imageDigest: string;
   /** Absent for a push by digest only. */
   imageTag?: string;
 }
 
-/** Parses a successful `ECR Image Action` PUSH; a DELETE or a failed action is an InvalidInputError. */
-export function parseImagePushEvent(event: unknown): ImagePushEvent {
-  const e = parseWith(imagePushSchema, event, 'ECR Image Action event');
+/**
+ * An image (or one of its tags: the event names the tag the delete request named) was deleted. ECR image
+ * action events carry no registry: the image is in the event's account and region.
+ */
+export interface ImageDeleteEvent extends EventOrigin {
+  action: 'DELETE';
+  repositoryName: string;
+  imageDigest: string;
+  imageTag?: string;
+}
+
+function imageActionOf(e: z.infer<typeof imageActionSchema>): ImagePushEvent | ImageDeleteEvent {
   const d = e.detail;
   return {
+    action: d['action-type'],
     repositoryName: d['repository-name'],
     imageDigest: d['image-digest'],
     ...(d['image-tag'] ? { imageTag: d['image-tag'] } : {}),
     ...originOf(e),
   };
+}
+
+/** Parses a successful `ECR Image Action` PUSH; a DELETE or a failed action is an InvalidInputError. */
+export function parseImagePushEvent(event: unknown): ImagePushEvent {
+  return imageActionOf(parseWith(imagePushSchema, event, 'ECR Image Action event')) as ImagePushEvent;
+}
+
+/** Parses a successful `ECR Image Action` PUSH or DELETE; a failed action is an InvalidInputError. */
+export function parseImageActionEvent(event: unknown): ImagePushEvent | ImageDeleteEvent {
+  return imageActionOf(parseWith(imageActionSchema, event, 'ECR Image Action event'));
 }
 
 /**

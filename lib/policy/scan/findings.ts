@@ -12,8 +12,8 @@
  */
 import * as z from 'zod';
 import { InvalidInputError, formatIssues } from '../validation';
-import type { ScanSeverity } from './severity';
-import { severityRank, toScanSeverity } from './severity';
+import type { ScanSeverity, SeverityCounts } from './severity';
+import { SCAN_SEVERITIES, severityRank, toScanSeverity, zeroCounts } from './severity';
 
 const attributeSchema = z.looseObject({ key: z.string(), value: z.string().optional() });
 
@@ -54,15 +54,39 @@ const enhancedFindingSchema = z.looseObject({
     .optional(),
 });
 
+const count = z.number().int().nonnegative();
+
+/** A ScanTimestamp: epoch seconds in AWS CLI output, an ISO string once the SDK's Date went through JSON. */
+const scanTimestamp = z.union([z.number().nonnegative(), z.iso.datetime({ offset: true })]);
+
 const pageSchema = z.looseObject({
+  imageScanStatus: z
+    .looseObject({ status: z.string().min(1).optional(), description: z.string().optional() })
+    .optional(),
   imageScanFindings: z
     .looseObject({
+      imageScanCompletedAt: scanTimestamp.optional(),
+      findingSeverityCounts: z.record(z.string(), count).optional(),
       findings: z.array(basicFindingSchema).optional(),
       enhancedFindings: z.array(enhancedFindingSchema).optional(),
     })
     .optional(),
   nextToken: z.string().nullish(),
 });
+
+function parsePages(pages: unknown): z.infer<typeof pageSchema>[] {
+  const list = Array.isArray(pages) ? pages : [pages];
+  return list.map((raw, i) => {
+    const result = pageSchema.safeParse(raw);
+    if (!result.success) {
+      throw new InvalidInputError(
+        'DescribeImageScanFindings pages',
+        formatIssues(result.error, ['pages', i]),
+      );
+    }
+    return result.data;
+  });
+}
 
 export interface FindingPackage {
   name?: string;
@@ -156,21 +180,13 @@ const packageKey = (packages: readonly FindingPackage[]) =>
  * packages, or same Inspector finding ARN) is kept once, at its worst severity and score.
  */
 export function collectScanFindings(pages: unknown): ScanFinding[] {
-  const list = Array.isArray(pages) ? pages : [pages];
   const byKey = new Map<string, ScanFinding>();
   const keep = (key: string, finding: ScanFinding) => {
     const existing = byKey.get(key);
     if (!existing || compareWorstFirst(finding, existing) < 0) byKey.set(key, finding);
   };
-  list.forEach((raw, i) => {
-    const result = pageSchema.safeParse(raw);
-    if (!result.success) {
-      throw new InvalidInputError(
-        'DescribeImageScanFindings pages',
-        formatIssues(result.error, ['pages', i]),
-      );
-    }
-    const page = result.data.imageScanFindings;
+  parsePages(pages).forEach((parsed) => {
+    const page = parsed.imageScanFindings;
     for (const f of page?.findings ?? []) {
       const finding = fromBasic(f);
       keep(`basic|${finding.id}|${packageKey(finding.packages)}`, finding);
@@ -218,4 +234,84 @@ export function rankFindings(findings: readonly ScanFinding[]): TopFinding[] {
 /** The `n` worst entries of `rankFindings`. */
 export function topFindings(findings: readonly ScanFinding[], n: number): TopFinding[] {
   return rankFindings(findings).slice(0, Math.max(0, n));
+}
+
+/** What the findings API says about an image's last scan: its state, when it completed, and what it found. */
+export interface ScanFindingsReading {
+  /** `imageScanStatus.status` (COMPLETE, ACTIVE, IN_PROGRESS, FAILED …); undefined when no page carries one. */
+  status?: string;
+  /** `imageScanStatus.description`, e.g. why a scan failed. */
+  statusDescription?: string;
+  /** `imageScanFindings.imageScanCompletedAt` as ISO 8601 (milliseconds, UTC); undefined when absent. */
+  completedAt?: string;
+  /**
+   * `imageScanFindings.findingSeverityCounts`, the API's own count of the scan's findings per severity (a
+   * severity absent counts zero; Inspector's UNTRIAGED counts as undefined).
+   */
+  counts: SeverityCounts;
+  /** Whether any page carried `imageScanFindings` at all. */
+  hasFindings: boolean;
+  /** Every finding of every page (`collectScanFindings`). */
+  findings: ScanFinding[];
+}
+
+/** Seconds since the epoch (CLI output) or ISO text (a snapshot, the SDK's Date as JSON) → ISO 8601 with ms. */
+function isoTime(value: number | string): string {
+  return new Date(typeof value === 'number' ? value * 1000 : Date.parse(value)).toISOString();
+}
+
+/** Reads DescribeImageScanFindings pages (one response per page, every page of one request). */
+export function readScanFindings(pages: unknown): ScanFindingsReading {
+  const parsed = parsePages(pages);
+  let status: string | undefined;
+  let statusDescription: string | undefined;
+  let completedAt: string | undefined;
+  let severityCounts: Record<string, number> | undefined;
+  let hasFindings = false;
+  for (const page of parsed) {
+    if (page.imageScanStatus?.status) status = page.imageScanStatus.status;
+    if (page.imageScanStatus?.description) statusDescription = page.imageScanStatus.description;
+    const findings = page.imageScanFindings;
+    if (!findings) continue;
+    hasFindings = true;
+    if (findings.imageScanCompletedAt !== undefined) completedAt = isoTime(findings.imageScanCompletedAt);
+    if (findings.findingSeverityCounts) severityCounts = findings.findingSeverityCounts;
+  }
+  const counts = zeroCounts();
+  for (const [key, n] of Object.entries(severityCounts ?? {})) counts[toScanSeverity(key)] += n;
+  return {
+    ...(status ? { status } : {}),
+    ...(statusDescription ? { statusDescription } : {}),
+    ...(completedAt ? { completedAt } : {}),
+    counts,
+    hasFindings,
+    findings: collectScanFindings(parsed),
+  };
+}
+
+/** FNV-1a, 64 bits, over the UTF-16 code units: a short, stable digest (not a security boundary). */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= BigInt(text.charCodeAt(i));
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+/**
+ * A fingerprint of what a scan found: its status, its counts and each finding's id, severity and packages
+ * (scores and texts left out: Amazon Inspector re-scores and re-words findings without anything new being
+ * found). Equal fingerprints mean the same findings; a re-scan that swaps one CVE for another of the same
+ * severity changes it even though every count stays the same.
+ */
+export function findingsFingerprint(
+  reading: Pick<ScanFindingsReading, 'status' | 'counts' | 'findings'>,
+): string {
+  const lines = reading.findings
+    .map((f) => `${f.id}|${f.severity}|${packageKey(f.packages)}`)
+    .sort()
+    .join('\n');
+  const counts = SCAN_SEVERITIES.map((s) => reading.counts[s]).join(',');
+  return fnv1a64(`${reading.status ?? ''}\n${counts}\n${lines}`);
 }

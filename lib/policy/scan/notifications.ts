@@ -13,15 +13,37 @@ import { fitMessage, fitSubject, repositoryConsoleLink } from '../notifications'
 import { clip, imageLabel, notificationSeverity } from './text';
 import type { Verdict } from './verdict';
 
+/**
+ * The scanned image a notification is about: a scan event, or what the findings API said about an image when an
+ * Amazon Inspector finding made the gate look again (`account` is then the image's registry, `time` the scan's
+ * completion).
+ */
+export type ScannedImage = Pick<
+  ScanEvent,
+  'kind' | 'scanStatus' | 'repositoryName' | 'imageDigest' | 'imageTags' | 'account' | 'region' | 'time'
+> & {
+  /** When the scan completed (the findings API's imageScanCompletedAt), when known. */
+  scannedAt?: string;
+};
+
+/** A verdict that changed between pass and fail: what it was, and the worst finding that is new. */
+export interface VerdictFlip {
+  from: 'pass' | 'fail' | 'scan-failed';
+  /** The worst finding that was not among the previous verdict's top findings (see `worstNewFinding`). */
+  worstNewFinding?: TopFinding;
+}
+
 export interface ScanNotificationInput {
-  event: ScanEvent;
+  event: ScannedImage;
   verdict: Verdict;
   /** The build that pushed the image, when known (`correlateImageToBuild`). */
   producedBy?: ProducedBy;
+  /** Set when the image had another verdict before this one. */
+  flip?: VerdictFlip;
 }
 
 export interface ScanFailedNotificationInput {
-  event: ScanEvent;
+  event: ScannedImage;
   producedBy?: ProducedBy;
 }
 
@@ -30,7 +52,7 @@ const MAX_ALLOWLIST_LINES = 20;
 const MAX_REASON_CHARS = 200;
 const MAX_LINK_CHARS = 300;
 
-function imageFacts(event: ScanEvent, producedBy: ProducedBy | undefined): string[] {
+function imageFacts(event: ScannedImage, producedBy: ProducedBy | undefined): string[] {
   const tags =
     event.imageTags.length === 0
       ? '(untagged)'
@@ -51,7 +73,9 @@ function imageFacts(event: ScanEvent, producedBy: ProducedBy | undefined): strin
     `Registry:     ${event.account} / ${event.region}`,
     `Image digest: ${event.imageDigest}`,
     `Tags:         ${tags}`,
-    `Scan:         ${scanner}, status ${event.scanStatus}, event time ${event.time}`,
+    `Scan:         ${scanner}, status ${event.scanStatus}, ${
+      event.scannedAt ? `completed ${event.scannedAt}` : `event time ${event.time}`
+    }`,
     ...built,
     `Console:      ${repositoryConsoleLink(event.account, event.region, event.repositoryName)}`,
   ];
@@ -69,17 +93,36 @@ const limitText = (max: number | null) => (max === null ? 'unlimited' : `at most
 
 /** The verdict for one scanned image. A scan-failed verdict gets `scanFailedNotification`'s text. */
 export function scanVerdictNotification(input: ScanNotificationInput): NotificationText {
-  const { event, verdict, producedBy } = input;
-  if (verdict.verdict === 'scan-failed') return scanFailedNotification({ event, producedBy });
+  const { event, verdict, producedBy, flip } = input;
+  if (verdict.verdict === 'scan-failed')
+    return scanFailedNotification({ event, ...(producedBy ? { producedBy } : {}) });
   const label = imageLabel(event.repositoryName, event.imageTags, event.imageDigest);
   const failed = verdict.verdict === 'fail';
+  const flipped = flip !== undefined && flip.from !== verdict.verdict ? flip : undefined;
 
   const summary = failed
     ? verdict.exceeded.map((e) => `${e.count} ${e.severity} > ${e.max}`).join(', ')
     : SCAN_SEVERITIES.filter((s) => verdict.counts[s] > 0)
         .map((s) => `${verdict.counts[s]} ${s}`)
         .join(', ') || 'no findings';
-  const subject = fitSubject(`buildwarden scan ${failed ? 'FAIL' : 'PASS'}: ${label} (${summary})`);
+  const was = flipped ? flipped.from.toUpperCase() : '';
+  const newest = flipped?.worstNewFinding ? `: ${flipped.worstNewFinding.id}` : '';
+  const subject = fitSubject(
+    !flipped
+      ? `buildwarden scan ${failed ? 'FAIL' : 'PASS'}: ${label} (${summary})`
+      : failed
+        ? `buildwarden scan: ${label} now FAILS${newest} (${summary})`
+        : `buildwarden scan: ${label} now PASSES (was ${was})`,
+  );
+  const flipLines = flipped
+    ? [
+        '',
+        `The verdict changed: ${was} -> ${failed ? 'FAIL' : 'PASS'}.`,
+        ...(failed && flipped.worstNewFinding
+          ? [`Worst new finding: ${findingLine(flipped.worstNewFinding).trim()}`]
+          : []),
+      ]
+    : [];
 
   const thresholdLines = failed
     ? [
@@ -167,6 +210,7 @@ export function scanVerdictNotification(input: ScanNotificationInput): Notificat
       failed
         ? 'The image exceeds the scan gate thresholds and should not be deployed.'
         : 'The image is within the scan gate thresholds.',
+      ...flipLines,
       '',
       ...imageFacts(event, producedBy),
       ...thresholdLines,
@@ -186,6 +230,7 @@ export function scanVerdictNotification(input: ScanNotificationInput): Notificat
       severity: notificationSeverity(worstSeverity(verdict.counts)),
       repository: event.repositoryName,
       project: producedBy?.project ?? '',
+      ...(flipped ? { change: `${flipped.from}-to-${verdict.verdict}` } : {}),
     },
   };
 }

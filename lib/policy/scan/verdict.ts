@@ -2,27 +2,42 @@
  * The scan gate's decision for one image: pass, fail (a threshold exceeded after the allowlist) or
  * scan-failed (the scan did not complete, so nothing is known and the image is never passed).
  *
- * Reconciling the event's counts with the findings list:
- * - For a severity the event reports, the event's count is the truth (it covers every finding, while the
- *   findings list may be partial: paging stopped, findings unreadable). Allowlisted findings are subtracted
- *   from it only as far as the list identifies them: each listed finding with an allowlisted CVE removes one
- *   from its severity, never below zero. A finding the list does not show is never assumed to be allowlisted.
- * - For a severity the event does not report (enhanced scans break out only critical, high and medium), the
- *   list supplies the count; the part of the event's TOTAL the list does not account for is `unclassified`,
- *   and a finite threshold on such a severity is checked as if every unclassified finding had it.
+ * The counts come from the findings API (`scanFactsFromFindings`: its `findingSeverityCounts`, never fewer than
+ * the findings it lists), not from the scan event, which is only the hint that something changed: an event can
+ * arrive late, twice, or describe an older scan than the one the API now reports.
+ *
+ * Reconciling the counts with the findings list:
+ * - For a severity the counts report, the count is the truth (it covers every finding, while the findings list
+ *   may be partial: paging stopped, findings unreadable). Allowlisted findings are subtracted from it only as
+ *   far as the list identifies them: each listed finding with an allowlisted CVE removes one from its severity,
+ *   never below zero. A finding the list does not show is never assumed to be allowlisted.
+ * - For a severity the counts do not report (an enhanced scan event breaks out only critical, high and medium),
+ *   the list supplies the count; the part of the TOTAL the list does not account for is `unclassified`, and a
+ *   finite threshold on such a severity is checked as if every unclassified finding had it.
  * Adding a finding therefore never lowers a checked count, so it never turns a fail into a pass.
  */
 import { matchesAny } from '../wildcard';
 import type { AllowlistEntry, ScanGateConfig, Thresholds } from './config';
 import { thresholdsFor } from './config';
-import type { ScanEvent } from './events';
-import type { ScanFinding, TopFinding } from './findings';
+import type { ScanFinding, ScanFindingsReading, TopFinding } from './findings';
 import { rankFindings } from './findings';
 import type { ScanSeverity, SeverityCounts } from './severity';
 import { SCAN_SEVERITIES, zeroCounts } from './severity';
 
+/** What a verdict is decided from; a ScanEvent is one (its counts), `scanFactsFromFindings` makes another. */
+export interface ScanFacts {
+  repositoryName: string;
+  status: 'complete' | 'failed';
+  /** Per severity; a severity not reported counts zero. */
+  counts: SeverityCounts;
+  /** Severities `counts` gives a count for; the findings list supplies the others. */
+  reportedSeverities: readonly ScanSeverity[];
+  /** All findings counted (at least the sum of `counts`). */
+  total: number;
+}
+
 export interface VerdictInput {
-  event: ScanEvent;
+  scan: ScanFacts;
   /** Every finding known for the image (all pages, see `collectScanFindings`); `[]` when none could be read. */
   findings: readonly ScanFinding[];
   config: ScanGateConfig;
@@ -86,7 +101,7 @@ const appliesTo = (entry: AllowlistEntry, repositoryName: string) =>
 const normaliseId = (id: string) => id.trim().toUpperCase();
 
 export function decideVerdict(input: VerdictInput): Verdict {
-  const { event, findings, config, now } = input;
+  const { scan: event, findings, config, now } = input;
   const { thresholds, source: thresholdSource } = thresholdsFor(config, event.repositoryName);
 
   // Allowlist entries for this repository whose CVE the image has; an active entry wins over an expired one.
@@ -150,4 +165,125 @@ export function decideVerdict(input: VerdictInput): Verdict {
     topFindings: ranked.slice(0, config.topFindings),
     rankedFindings: ranked.length,
   };
+}
+
+// ---- the findings API as the source of truth ------------------------------------------------------------------
+
+/** ECR ScanStatus values whose findings are a finished scan's (ACTIVE: enhanced continuous scanning). */
+export const COMPLETE_SCAN_STATUSES: readonly string[] = ['COMPLETE', 'ACTIVE'];
+/** ECR ScanStatus values of a scan that has not finished: its findings are not a verdict yet. */
+export const PENDING_SCAN_STATUSES: readonly string[] = ['IN_PROGRESS', 'PENDING'];
+
+/**
+ * What the findings API's scan status means for the gate: `complete` (decide from the findings), `pending`
+ * (a scan is running; its completion decides) or `failed` (FAILED, UNSUPPORTED_IMAGE, SCAN_ELIGIBILITY_EXPIRED,
+ * FINDINGS_UNAVAILABLE, LIMIT_EXCEEDED, IMAGE_ARCHIVED or anything unknown: the image is not verified). A
+ * response without a status counts as complete only when it carries findings.
+ */
+export function scanStateOf(reading: Pick<ScanFindingsReading, 'status' | 'hasFindings'>): ScanState {
+  if (reading.status === undefined) return reading.hasFindings ? 'complete' : 'failed';
+  if (COMPLETE_SCAN_STATUSES.includes(reading.status)) return 'complete';
+  if (PENDING_SCAN_STATUSES.includes(reading.status)) return 'pending';
+  return 'failed';
+}
+export type ScanState = 'complete' | 'pending' | 'failed';
+
+/**
+ * The facts of a verdict from the findings API: per severity the larger of the API's count and the number of
+ * findings it lists (so a listed CRITICAL can never sit next to a count of zero), every severity reported.
+ */
+export function scanFactsFromFindings(
+  repositoryName: string,
+  reading: Pick<ScanFindingsReading, 'counts' | 'findings'>,
+  status: 'complete' | 'failed',
+): ScanFacts {
+  const listed = zeroCounts();
+  for (const f of reading.findings) listed[f.severity] += 1;
+  const counts = zeroCounts();
+  for (const s of SCAN_SEVERITIES) counts[s] = Math.max(reading.counts[s], listed[s]);
+  return {
+    repositoryName,
+    status,
+    counts,
+    reportedSeverities: [...SCAN_SEVERITIES],
+    total: SCAN_SEVERITIES.reduce((n, s) => n + counts[s], 0),
+  };
+}
+
+// ---- newest truth wins --------------------------------------------------------------------------------------
+
+/** Any date-time text → ISO 8601 with milliseconds in UTC, so that stored times compare as strings. */
+export function isoMillis(time: string): string {
+  return new Date(Date.parse(time)).toISOString();
+}
+
+/** When a stored verdict's truth was established (all ISO 8601 with milliseconds, see `isoMillis`). */
+export interface VerdictTimes {
+  /** When the scan completed. */
+  scannedAt: string;
+  /** When buildwarden read the scan's findings (orders two readings of one scan). */
+  evaluatedAt?: string;
+  /** When the image was deleted, if it was. */
+  deletedAt?: string;
+}
+
+/**
+ * Why a verdict may not replace the stored one, or undefined when it may: an older scan never replaces a newer
+ * scan's verdict, an older reading of the same scan never replaces a newer reading, and a scan that completed
+ * before the image was deleted never revives it. The DynamoDB condition expression of the verdict store and the
+ * sandbox apply this same rule.
+ */
+export function staleVerdictReason(
+  stored: VerdictTimes | undefined,
+  candidate: VerdictTimes,
+): string | undefined {
+  if (!stored) return undefined;
+  if (stored.deletedAt !== undefined && !(candidate.scannedAt > stored.deletedAt)) {
+    return `the image was deleted at ${stored.deletedAt}, after this scan completed (${candidate.scannedAt})`;
+  }
+  if (stored.scannedAt > candidate.scannedAt) {
+    return `a newer scan's verdict is stored (scan completed ${stored.scannedAt}; this one ${candidate.scannedAt})`;
+  }
+  if (
+    stored.scannedAt === candidate.scannedAt &&
+    stored.evaluatedAt !== undefined &&
+    candidate.evaluatedAt !== undefined &&
+    stored.evaluatedAt > candidate.evaluatedAt
+  ) {
+    return `a later reading of the same scan is stored (read ${stored.evaluatedAt}; this one ${candidate.evaluatedAt})`;
+  }
+  return undefined;
+}
+
+/**
+ * How a new verdict relates to the one stored before it: `first` (nothing stored, or the image was deleted),
+ * `flipped` (another verdict), `changed` (the same verdict from other findings) or `unchanged` (the same
+ * verdict from the same findings: a re-scan that found exactly the same, or another event about one truth).
+ * Only `unchanged` is not news.
+ */
+export type VerdictChange = 'first' | 'flipped' | 'changed' | 'unchanged';
+
+export function verdictChange(
+  previous: { verdict: string; fingerprint?: string } | undefined,
+  next: { verdict: string; fingerprint?: string },
+): VerdictChange {
+  if (!previous || previous.verdict === 'deleted') return 'first';
+  if (previous.verdict !== next.verdict) return 'flipped';
+  const sameFindings = next.fingerprint !== undefined && previous.fingerprint === next.fingerprint;
+  return sameFindings ? 'unchanged' : 'changed';
+}
+
+/** The worst finding not among the previous verdict's top findings; else the worst finding. */
+export function worstNewFinding(
+  previousTop: readonly unknown[],
+  nextTop: readonly TopFinding[],
+): TopFinding | undefined {
+  const known = new Set(
+    previousTop.flatMap((f) =>
+      typeof f === 'object' && f !== null && typeof (f as { id?: unknown }).id === 'string'
+        ? [(f as { id: string }).id]
+        : [],
+    ),
+  );
+  return nextTop.find((f) => !known.has(f.id)) ?? nextTop[0];
 }

@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { EcrScanFindings, scanFindingsActions } from '../../../lib/aws/scan-findings';
-import { collectScanFindings } from '../../../lib/policy/scan/findings';
+import { collectScanFindings, readScanFindings } from '../../../lib/policy/scan/findings';
 import { awsSample } from '../../fixtures/load';
 
 const ecrMock = mockClient(ECRClient);
@@ -152,5 +152,23 @@ describe('EcrScanFindings.imageScanFindingsPages', () => {
 
     // Assess
     await expect(reading).rejects.toThrow(ScanNotFoundException);
+  });
+});
+
+describe('EcrScanFindings pages as the scan gate reads them', () => {
+  beforeEach(() => ecrMock.reset());
+
+  it('give the completion time of the SDK Date as ISO text, as a snapshot stores it', async () => {
+    // Prepare
+    ecrMock.on(DescribeImageScanFindingsCommand).resolves(sdkPage('CVE-2019-5188'));
+
+    // Act
+    const pages = await reader().imageScanFindingsPages(REPOSITORY, DIGEST);
+
+    // Assess
+    expect(readScanFindings(pages)).toMatchObject({
+      status: 'COMPLETE',
+      completedAt: '2020-01-24T04:11:45.000Z',
+    });
   });
 });

@@ -59,15 +59,25 @@ const EXPECTED_HANDLER: Record<string, string | null> = {
   'ecr-image-scan-complete.json': 'onScan',
   'ecr-image-scan-failed.json': 'onScan',
   'inspector2-scan-complete.json': 'onScan',
+  'inspector2-finding.json': 'onScan',
   'codebuild-build-failed.json': 'onBuild',
   'codebuild-build-succeeded.json': 'onBuild',
   'ecr-image-action-push.json': 'onImagePush',
+  'ecr-image-action-delete.json': 'onImagePush',
 };
 
 /** Official samples (tests/fixtures/aws-samples), unchanged. */
 const EXPECTED_FOR_SAMPLE: Record<string, string | null> = {
   'ecr-image-scan.json': 'onScan',
   'inspector2-scan-ecr-initial-scan-complete.json': 'onScan',
+  'inspector2-scan-ecr-initial-scan-complete.inspector-guide.json': 'onScan',
+  // Amazon Inspector scans and findings of EC2 instances and Lambda functions are not the scan gate's.
+  'inspector2-scan-ec2-initial-scan-complete.json': null,
+  'inspector2-scan-lambda-initial-scan-complete.json': null,
+  'inspector2-finding-ecr-image.json': 'onScan',
+  'inspector2-finding-ecr-package-vulnerability.json': 'onScan',
+  'inspector2-finding-lambda-package-vulnerability.json': null,
+  'ecr-image-action-delete.json': 'onImagePush',
   'codebuild-build-state-change.json': 'onBuild',
   // Phase changes are not subscribed: the state change carries what the notifications need.
   'codebuild-build-phase-change.json': null,
@@ -203,15 +213,51 @@ describe('mutated events reach no function', () => {
     },
   );
 
-  test('an ECR image action other than a successful push (a DELETE) reaches no function', () => {
-    const event = eventFile('ecr-image-action-push.json');
-    event.detail = { ...event.detail, 'action-type': 'DELETE' };
+  test('a failed ECR image action reaches no function', () => {
+    const event = eventFile('ecr-image-action-delete.json');
+    event.detail = { ...event.detail, result: 'FAILURE' };
 
     expect(handlersOf(event)).toEqual([]);
   });
 
+  test('an ECR image action other than a push or a delete reaches no function', () => {
+    const event = eventFile('ecr-image-action-push.json');
+    event.detail = { ...event.detail, 'action-type': 'REPLICATE' };
+
+    expect(handlersOf(event)).toEqual([]);
+  });
+
+  test.each([
+    ['an EC2 instance', ['i-087d63509b8c97098']],
+    ['a Lambda function', ['arn:aws:lambda:us-east-1:123456789012:function:checkout:$LATEST']],
+    ['no resource', []],
+  ])('an Inspector2 Scan or Finding about %s reaches no function', (_what, resources) => {
+    for (const file of ['inspector2-scan-complete.json', 'inspector2-finding.json']) {
+      const event = { ...eventFile(file), resources };
+
+      expect(handlersOf(event)).toEqual([]);
+    }
+  });
+
   test('the mutations start from events that do reach a function', () => {
     expect(handled().every((f) => handlersOf(eventFile(f)).length > 0)).toBe(true);
+  });
+});
+
+describe('Amazon Inspector events of ECR images in every partition', () => {
+  test.each([
+    ['aws-cn', 'cn-north-1'],
+    ['aws-us-gov', 'us-gov-west-1'],
+  ])('an Inspector2 Scan and Finding of an ECR image in %s reach onScan', (partition, region) => {
+    for (const file of ['inspector2-scan-complete.json', 'inspector2-finding.json']) {
+      const event = {
+        ...eventFile(file),
+        region,
+        resources: [`arn:${partition}:ecr:${region}:123456789012:repository/web/frontend`],
+      };
+
+      expect(handlersOf(event)).toEqual(expectedHandlers('onScan'));
+    }
   });
 });
 

@@ -130,7 +130,7 @@ describe('build-state handler', () => {
     expect(codebuildMock).toHaveReceivedCommandWith(BatchGetProjectsCommand, { names: [PROJECT] });
   });
 
-  it('records the build with one PutItem to the builds table, keyed by repository and build id', async () => {
+  it('records the build with one PutItem to the builds table, keyed by registry, region, repository and build id', async () => {
     // Prepare
     givenAccount();
     const { handler } = await coldStart();
@@ -142,7 +142,9 @@ describe('build-state handler', () => {
     const puts = buildPuts();
     expect(puts).toHaveLength(1);
     expect(puts[0]!.Item).toMatchObject({
-      repositoryName: 'web/frontend',
+      repositoryName: '123456789012:us-east-1:web/frontend',
+      registryId: '123456789012',
+      region: 'us-east-1',
       id: FAILED_BUILD_ARN,
       startedBuild: `2026-10-02T10:40:11.000Z#${FAILED_BUILD_ARN}`,
       projectName: PROJECT,
@@ -198,6 +200,22 @@ describe('build-state handler', () => {
     // Assess
     expect(dynamoMock).toHaveReceivedCommandTimes(PutItemCommand, 1);
     expect(dynamoMock).toHaveReceivedCommandWith(PutItemCommand, { TableName: IDEMPOTENCY_TABLE });
+  });
+
+  it('skips a build event from another account with the reason: no project read, nothing recorded or sent', async () => {
+    // Prepare
+    givenAccount();
+    const event = { ...failedBuild(), account: '210987654321' };
+    const { handler } = await coldStart();
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toEqual({ skipped: `the event is from account 210987654321, not ${ACCOUNT}` });
+    expect(codebuildMock).not.toHaveReceivedAnyCommand();
+    expect(snsMock).not.toHaveReceivedAnyCommand();
+    expect(buildPuts()).toEqual([]);
   });
 
   it('drops a malformed event with the reason, and makes no AWS call', async () => {

@@ -20,6 +20,8 @@ const REGION = 'us-east-1';
 const VERDICTS_TABLE = 'buildwarden-test-verdicts';
 const REPOSITORY = 'web/frontend';
 const DIGEST = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89';
+/** The partition key of the image's repository: registry, region and name. */
+const REPOSITORY_KEY = `${ACCOUNT}:${REGION}:${REPOSITORY}`;
 /** The official sample's request id. */
 const REQUEST_ID = 'ZhLNpgotDoEEJUQ=';
 
@@ -46,6 +48,8 @@ function request(pathAfterImages: string): APIGatewayProxyEventV2 {
 }
 
 const storedVerdict = (): StoredVerdict => ({
+  registryId: ACCOUNT,
+  region: REGION,
   repositoryName: REPOSITORY,
   imageDigest: DIGEST,
   verdict: 'fail',
@@ -55,8 +59,14 @@ const storedVerdict = (): StoredVerdict => ({
   topFindings: [{ id: 'CVE-2024-3094', severity: 'critical', score: 10, packageName: 'xz-utils' }],
   allowlisted: [],
   expiredAllowlist: [],
-  scannedAt: '2026-10-02T09:15:21Z',
+  scannedAt: '2026-10-02T09:15:20.000Z',
   producedBy: { project: 'web-frontend-build', buildId: 'web-frontend-build:6c1f2b3a', buildNumber: 42 },
+});
+
+/** The verdict as the DynamoDB item holds it: the partition key names registry, region and repository. */
+const storedItem = (verdict: StoredVerdict = storedVerdict()) => ({
+  ...verdict,
+  repositoryName: REPOSITORY_KEY,
 });
 
 function givenAccount(): void {
@@ -69,7 +79,7 @@ function givenAccount(): void {
 
 function givenStoredVerdict(): void {
   givenAccount();
-  documentMock.on(GetCommand).resolves({ Item: storedVerdict() });
+  documentMock.on(GetCommand).resolves({ Item: storedItem() });
 }
 
 function givenNoVerdict(): void {
@@ -100,7 +110,7 @@ describe('verdict API: GET /images/{repository}/{digest}/verdict', () => {
     expect(bodyOf(response)).toEqual(storedVerdict());
   });
 
-  it('reads the verdict with a consistent GetItem on the verdicts table, keyed by repository and digest', async () => {
+  it('reads the verdict with a consistent GetItem keyed by the own account, region, repository and digest', async () => {
     // Prepare
     givenStoredVerdict();
     const handler = await coldStart();
@@ -112,7 +122,7 @@ describe('verdict API: GET /images/{repository}/{digest}/verdict', () => {
     expect(documentMock).toHaveReceivedCommandTimes(GetCommand, 1);
     expect(documentMock).toHaveReceivedCommandWith(GetCommand, {
       TableName: VERDICTS_TABLE,
-      Key: { repositoryName: REPOSITORY, imageDigest: DIGEST },
+      Key: { repositoryName: REPOSITORY_KEY, imageDigest: DIGEST },
       ConsistentRead: true,
     });
   });
@@ -128,7 +138,7 @@ describe('verdict API: GET /images/{repository}/{digest}/verdict', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(documentMock).toHaveReceivedCommandWith(GetCommand, {
-      Key: { repositoryName: REPOSITORY, imageDigest: DIGEST },
+      Key: { repositoryName: REPOSITORY_KEY, imageDigest: DIGEST },
     });
   });
 
@@ -143,7 +153,7 @@ describe('verdict API: GET /images/{repository}/{digest}/verdict', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(documentMock).toHaveReceivedCommandWith(GetCommand, {
-      Key: { repositoryName: REPOSITORY, imageDigest: DIGEST },
+      Key: { repositoryName: REPOSITORY_KEY, imageDigest: DIGEST },
     });
   });
 
@@ -167,8 +177,45 @@ describe('verdict API: GET /images/{repository}/{digest}/verdict', () => {
     // Prepare
     givenAccount();
     documentMock.on(GetCommand).resolves({
-      Item: { repositoryName: REPOSITORY, imageDigest: DIGEST, producedBy: storedVerdict().producedBy },
+      Item: { repositoryName: REPOSITORY_KEY, imageDigest: DIGEST, producedBy: storedVerdict().producedBy },
     });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${DIGEST}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+  });
+
+  it('answers 200 with verdict deleted for an image deleted after its last scan', async () => {
+    // Prepare
+    givenAccount();
+    const deleted: StoredVerdict = {
+      ...storedVerdict(),
+      verdict: 'deleted',
+      verdictBeforeDeletion: 'fail',
+      deletedAt: '2026-10-03T08:00:00.000Z',
+    };
+    documentMock.on(GetCommand).resolves({ Item: storedItem(deleted) });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${DIGEST}/verdict`));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({ verdict: 'deleted', verdictBeforeDeletion: 'fail' });
+  });
+
+  it('answers 404 for an item of the key form without registry (the bare repository name is never read)', async () => {
+    // Prepare
+    givenAccount();
+    documentMock
+      .on(GetCommand, { Key: { repositoryName: REPOSITORY, imageDigest: DIGEST } })
+      .resolves({ Item: { ...storedVerdict(), repositoryName: REPOSITORY } })
+      .on(GetCommand)
+      .resolves({});
     const handler = await coldStart();
 
     // Act

@@ -3,8 +3,11 @@ import { awsSample, loadJson } from '../../../fixtures/load';
 import {
   parseBuildPhaseEvent,
   parseBuildStateEvent,
+  parseImageActionEvent,
   parseImagePushEvent,
+  parseInspectorFindingEvent,
   parseScanEvent,
+  parseScanGateEvent,
   withoutUrlCredentials,
 } from '../../../../lib/policy/scan/events';
 import { InvalidInputError } from '../../../../lib/policy/validation';
@@ -197,6 +200,162 @@ describe('Inspector2 Scan (enhanced scanning)', () => {
   });
 });
 
+describe('the registry and region of the scanned image', () => {
+  test('a basic scan takes them from the repository ARN in resources', () => {
+    const event = awsSample<ScanSample & { resources: string[] }>('ecr-image-scan.json');
+    event.resources = ['arn:aws:ecr:us-east-1:210987654321:repository/my-repository-name'];
+
+    const scan = parseScanEvent(event);
+
+    expect(scan).toMatchObject({
+      registryId: '210987654321',
+      repositoryRegion: 'us-east-1',
+      account: '123456789012',
+    });
+  });
+
+  test('a basic scan without a matching ARN is in the event account and region', () => {
+    const event = awsSample<ScanSample & { resources: string[] }>('ecr-image-scan.json');
+    event.resources = [];
+
+    expect(parseScanEvent(event)).toMatchObject({
+      registryId: '123456789012',
+      repositoryRegion: 'us-east-1',
+    });
+  });
+
+  test('an enhanced scan takes them from its repository-name ARN', () => {
+    const scan = parseScanEvent(awsSample('inspector2-scan-ecr-initial-scan-complete.inspector-guide.json'));
+
+    expect(scan).toMatchObject({
+      repositoryName: 'inspector2',
+      registryId: '111122223333',
+      repositoryRegion: 'us-east-1',
+      imageTags: ['ubuntu22'],
+    });
+  });
+});
+
+describe('Inspector2 Scan of other resources', () => {
+  test.each([
+    ['EC2 instance', 'inspector2-scan-ec2-initial-scan-complete.json', 'i-087d63509b8c97098'],
+    [
+      'Lambda function',
+      'inspector2-scan-lambda-initial-scan-complete.json',
+      'arn:aws:lambda:us-west-2:111122223333:function:lambda-example:$LATEST',
+    ],
+  ])('the official %s scan is another resource, with a reason naming it', (_what, sample, resource) => {
+    const event = parseScanGateEvent(awsSample(sample));
+
+    expect(event).toMatchObject({
+      kind: 'other-resource',
+      detailType: 'Inspector2 Scan',
+      reason: `an Amazon Inspector scan of ${resource} is not an Amazon ECR image scan`,
+    });
+  });
+
+  test('an ECR scan whose repository-name is missing is malformed, not another resource', () => {
+    const event = awsSample<ScanSample>('inspector2-scan-ecr-initial-scan-complete.json');
+    delete event.detail['repository-name'];
+
+    expect(problemsOf(() => parseScanGateEvent(event))).toEqual([
+      expect.stringMatching(/^detail\.repository-name: /),
+    ]);
+  });
+
+  test('parseScanGateEvent parses the official ECR scan samples as scans', () => {
+    expect(parseScanGateEvent(awsSample('ecr-image-scan.json')).kind).toBe('basic');
+    expect(parseScanGateEvent(awsSample('inspector2-scan-ecr-initial-scan-complete.json')).kind).toBe(
+      'enhanced',
+    );
+  });
+});
+
+describe('Inspector2 Finding', () => {
+  test('the ECR User Guide sample parses into a finding about its image', () => {
+    const finding = parseInspectorFindingEvent(awsSample('inspector2-finding-ecr-image.json'));
+
+    expect(finding).toEqual({
+      kind: 'finding',
+      repositoryName: 'amazon/amazon-ecs-sample',
+      registryId: '123456789012',
+      repositoryRegion: 'us-east-2',
+      imageDigest: 'sha256:36c7b282abd0186e01419f2e58743e1bf635808231049bbc9d77e5EXAMPLE',
+      imageTags: ['latest'],
+      findingArn: 'arn:aws:inspector2:us-east-2:123456789012:finding/be674aaddd0f75ac632055EXAMPLE',
+      vulnerabilityId: 'CVE-2019-17498',
+      severity: 'medium',
+      findingStatus: 'ACTIVE',
+      account: '123456789012',
+      region: 'us-east-2',
+      eventId: '42dbea55-45ad-b2b4-87a8-afaEXAMPLE',
+      time: '2021-12-03T18:02:30Z',
+    });
+  });
+
+  test('the Inspector User Guide ECR sample parses, its region read from the resource', () => {
+    const finding = parseInspectorFindingEvent(
+      awsSample('inspector2-finding-ecr-package-vulnerability.json'),
+    );
+
+    expect(finding).toMatchObject({
+      kind: 'finding',
+      repositoryName: 'inspector2',
+      registryId: '123456789012',
+      repositoryRegion: 'eu-central-1',
+      imageDigest: 'sha256:84f507df33c6864d49c296fb734192696e4cb6f78166ac51ac8b9b118181085d',
+      vulnerabilityId: 'CVE-2024-6119',
+    });
+  });
+
+  test('a resource region of N/A falls back to the region in the resource ARN', () => {
+    const sample = awsSample<{ detail: { resources: { id: string }[] } }>(
+      'inspector2-finding-ecr-image.json',
+    );
+    sample.detail.resources[0]!.id =
+      'arn:aws:ecr:eu-west-1:123456789012:repository/amazon/amazon-ecs-sample/sha256:36c7b282abd0186e01419f2e58743e1bf635808231049bbc9d77eEXAMPLE';
+
+    expect(parseInspectorFindingEvent(sample)).toMatchObject({
+      repositoryRegion: 'eu-west-1',
+      region: 'us-east-2',
+    });
+  });
+
+  test('a finding about a Lambda function is another resource, with a reason naming its type', () => {
+    const event = parseScanGateEvent(awsSample('inspector2-finding-lambda-package-vulnerability.json'));
+
+    expect(event).toMatchObject({
+      kind: 'other-resource',
+      detailType: 'Inspector2 Finding',
+      reason: expect.stringMatching(
+        /^an Amazon Inspector finding about AWS_LAMBDA_FUNCTION .* is not about an Amazon ECR image$/,
+      ),
+    });
+  });
+
+  test('an ECR image resource without its awsEcrContainerImage details is rejected at that path', () => {
+    const sample = awsSample<{ detail: { resources: { details?: unknown }[] } }>(
+      'inspector2-finding-ecr-image.json',
+    );
+    delete sample.detail.resources[0]!.details;
+
+    expect(problemsOf(() => parseInspectorFindingEvent(sample))).toEqual([
+      'detail.resources[0].details.awsEcrContainerImage: expected the ECR image of an AWS_ECR_CONTAINER_IMAGE resource',
+    ]);
+  });
+
+  test('a malformed image digest is rejected at its path', () => {
+    const sample = awsSample<{
+      detail: { resources: { details: { awsEcrContainerImage: { imageHash: string } } }[] };
+    }>('inspector2-finding-ecr-image.json');
+    sample.detail.resources[0]!.details.awsEcrContainerImage.imageHash = 'latest';
+
+    expect(problemsOf(() => parseInspectorFindingEvent(sample))).toEqual([
+      expect.stringMatching(/^detail\.resources\[0\]\.details\.awsEcrContainerImage\.imageHash: /),
+    ]);
+  });
+});
+
 describe('parseScanEvent dispatch', () => {
   test('an unknown detail-type is rejected naming the accepted ones', () => {
     const event = awsSample<ScanSample>('ecr-image-scan.json');
@@ -346,6 +505,7 @@ describe('ECR Image Action (push)', () => {
     const push = parseImagePushEvent(repoEvent('ecr-image-action-push.json'));
 
     expect(push).toEqual({
+      action: 'PUSH',
       repositoryName: 'web/frontend',
       imageDigest: 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89',
       imageTag: '1.4.2',
@@ -375,7 +535,53 @@ describe('ECR Image Action (push)', () => {
   });
 });
 
+describe('ECR Image Action (any action)', () => {
+  test('the official image deletion sample parses into a delete', () => {
+    const action = parseImageActionEvent(awsSample('ecr-image-action-delete.json'));
+
+    expect(action).toEqual({
+      action: 'DELETE',
+      repositoryName: 'my-repository-name',
+      imageDigest: 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234',
+      imageTag: 'latest',
+      account: '123456789012',
+      region: 'us-west-2',
+      eventId: 'dd3b46cb-2c74-f49e-393b-28286b67279d',
+      time: '2019-11-16T02:01:05Z',
+    });
+  });
+
+  test('a push parses into a push', () => {
+    expect(parseImageActionEvent(repoEvent('ecr-image-action-push.json')).action).toBe('PUSH');
+  });
+
+  test('another action type is rejected at detail.action-type', () => {
+    const event = awsSample<PushSample>('ecr-image-action-delete.json');
+    event.detail['action-type'] = 'REPLICATE';
+
+    expect(problemsOf(() => parseImageActionEvent(event))).toEqual([
+      expect.stringMatching(/^detail\.action-type: /),
+    ]);
+  });
+});
+
 describe('events/ files', () => {
+  test('inspector2-finding.json is a finding about web/frontend 1.4.2', () => {
+    expect(parseScanGateEvent(repoEvent('inspector2-finding.json'))).toMatchObject({
+      kind: 'finding',
+      repositoryName: 'web/frontend',
+      imageTags: ['1.4.2'],
+      vulnerabilityId: 'CVE-2024-3094',
+    });
+  });
+
+  test('ecr-image-action-delete.json deletes web/frontend 1.4.2', () => {
+    expect(parseImageActionEvent(repoEvent('ecr-image-action-delete.json'))).toMatchObject({
+      action: 'DELETE',
+      repositoryName: 'web/frontend',
+    });
+  });
+
   test.each(['ecr-image-scan-complete.json', 'ecr-image-scan-failed.json', 'inspector2-scan-complete.json'])(
     '%s parses as a scan event of web/frontend',
     (name) => {

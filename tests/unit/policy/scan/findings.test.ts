@@ -1,6 +1,13 @@
 import { awsSample } from '../../../fixtures/load';
 import type { ScanFinding } from '../../../../lib/policy/scan/findings';
-import { collectScanFindings, rankFindings, topFindings } from '../../../../lib/policy/scan/findings';
+import {
+  collectScanFindings,
+  findingsFingerprint,
+  rankFindings,
+  readScanFindings,
+  topFindings,
+} from '../../../../lib/policy/scan/findings';
+import { enhancedFinding, enhancedFindingsResponse } from '../../../fixtures/scan-findings';
 import { InvalidInputError } from '../../../../lib/policy/validation';
 
 const basicPage = () => awsSample('api-ecr-describe-image-scan-findings.basic.aws-cli.json');
@@ -212,3 +219,114 @@ describe('ranking findings', () => {
     ]);
   });
 });
+
+describe('readScanFindings: what the findings API says about the last scan', () => {
+  const IMAGE = {
+    registryId: '123456789012',
+    repositoryName: 'web/frontend',
+    imageDigest: 'sha256:' + 'a'.repeat(64),
+  };
+
+  test('the official basic output: status, completion time (epoch seconds), counts and findings', () => {
+    const reading = readScanFindings([basicPage()]);
+
+    expect(reading).toMatchObject({
+      status: 'COMPLETE',
+      statusDescription: 'The scan was completed successfully.',
+      completedAt: '2020-01-24T04:11:45.000Z',
+      counts: { critical: 0, high: 0, medium: 1, low: 0, informational: 0, undefined: 0 },
+      hasFindings: true,
+    });
+    expect(reading.findings.map((f) => f.id)).toEqual(['CVE-2019-5188']);
+  });
+
+  test('a completion time stored as ISO text (the SDK Date in a snapshot) is read alike', () => {
+    const page = basicPage() as { imageScanFindings: Record<string, unknown> };
+    page.imageScanFindings.imageScanCompletedAt = '2020-01-24T04:11:45Z';
+
+    expect(readScanFindings([page]).completedAt).toBe('2020-01-24T04:11:45.000Z');
+  });
+
+  test('an enhanced response counts UNTRIAGED as undefined and lists its findings', () => {
+    const response = enhancedFindingsResponse(IMAGE, [enhancedFinding({ severity: 'UNTRIAGED' })]);
+
+    const reading = readScanFindings([response]);
+
+    expect(reading).toMatchObject({ status: 'ACTIVE', counts: { undefined: 1 } });
+    expect(reading.findings).toEqual([
+      expect.objectContaining({ id: 'CVE-2019-17498', severity: 'undefined' }),
+    ]);
+  });
+
+  test('a response without imageScanFindings has no findings and no completion time', () => {
+    const reading = readScanFindings([
+      { imageScanStatus: { status: 'FAILED', description: 'UnsupportedImageError' } },
+    ]);
+
+    expect(reading).toEqual({
+      status: 'FAILED',
+      statusDescription: 'UnsupportedImageError',
+      counts: { critical: 0, high: 0, medium: 0, low: 0, informational: 0, undefined: 0 },
+      hasFindings: false,
+      findings: [],
+    });
+  });
+
+  test('a completion time that is neither epoch seconds nor ISO text is rejected at its path', () => {
+    const page = basicPage() as { imageScanFindings: Record<string, unknown> };
+    page.imageScanFindings.imageScanCompletedAt = 'yesterday';
+
+    expect(() => readScanFindings([page])).toThrow(InvalidInputError);
+  });
+});
+
+describe('findingsFingerprint', () => {
+  const reading = () => readScanFindings([basicPage()]);
+
+  test('is the same for the same findings', () => {
+    expect(findingsFingerprint(reading())).toBe(findingsFingerprint(reading()));
+  });
+
+  test('changes when a finding is swapped for another CVE of the same severity (same counts)', () => {
+    const other = reading();
+    other.findings = other.findings.map((f) => ({ ...f, id: 'CVE-2019-5094' }));
+
+    expect(findingsFingerprint(other)).not.toBe(findingsFingerprint(reading()));
+  });
+
+  test('changes when a finding changes severity', () => {
+    const other = reading();
+    other.findings = other.findings.map((f) => ({ ...f, severity: 'critical' as const }));
+
+    expect(findingsFingerprint(other)).not.toBe(findingsFingerprint(reading()));
+  });
+
+  test('ignores a re-scored finding (score and texts are not what was found)', () => {
+    const other = reading();
+    other.findings = other.findings.map((f) => ({ ...f, score: 9.9, title: 'reworded' }));
+
+    expect(findingsFingerprint(other)).toBe(findingsFingerprint(reading()));
+  });
+
+  test('does not depend on the order findings are listed in', () => {
+    const two = readScanFindings([
+      enhancedFindingsResponse(IMAGE_FOR_ORDER, [
+        enhancedFinding({ id: 'CVE-2024-0001' }),
+        enhancedFinding(),
+      ]),
+    ]);
+    const swapped = { ...two, findings: [...two.findings].reverse() };
+
+    expect(findingsFingerprint(swapped)).toBe(findingsFingerprint(two));
+  });
+
+  test('is 16 hex digits', () => {
+    expect(findingsFingerprint(reading())).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+const IMAGE_FOR_ORDER = {
+  registryId: '123456789012',
+  repositoryName: 'web/frontend',
+  imageDigest: 'sha256:' + 'b'.repeat(64),
+};

@@ -53,7 +53,7 @@ function finding(id: string, severity: ScanSeverity, score: number, packageName:
 }
 
 function verdictNotification(findings: ScanFinding[] = [], rawConfig: unknown = {}, event = completeScan()) {
-  const verdict = decideVerdict({ event, findings, config: parseScanGate(rawConfig), now: NOW });
+  const verdict = decideVerdict({ scan: event, findings, config: parseScanGate(rawConfig), now: NOW });
   return scanVerdictNotification({ event, verdict, producedBy: PRODUCED_BY });
 }
 
@@ -147,7 +147,7 @@ describe('scan verdict notification', () => {
 
   test('the project attribute is empty when the producing build is unknown', () => {
     const event = completeScan();
-    const verdict = decideVerdict({ event, findings: [], config: parseScanGate({}), now: NOW });
+    const verdict = decideVerdict({ scan: event, findings: [], config: parseScanGate({}), now: NOW });
 
     const n = scanVerdictNotification({ event, verdict });
 
@@ -170,6 +170,72 @@ describe('scan verdict notification', () => {
     const n = verdictNotification([], {}, parseScanEvent(json));
 
     expect(n.attributes.kind).toBe('scan-failed');
+  });
+});
+
+describe('a verdict that flipped', () => {
+  const critical = finding('CVE-2024-3094', 'critical', 10, 'xz-utils');
+  const decided = (findings: ScanFinding[], rawConfig: unknown = {}) =>
+    decideVerdict({ scan: completeScan(), findings, config: parseScanGate(rawConfig), now: NOW });
+
+  test('pass to fail: the subject says "now FAILS" and names the worst new finding', () => {
+    const verdict = decided([critical]);
+
+    const n = scanVerdictNotification({
+      event: completeScan(),
+      verdict,
+      flip: { from: 'pass', worstNewFinding: verdict.topFindings[0]! },
+    });
+
+    expect(n.subject).toBe(
+      'buildwarden scan: web/frontend:1.4.2 now FAILS: CVE-2024-3094 (1 critical > 0, 3 high > 0)',
+    );
+    expect(n.attributes).toMatchObject({ kind: 'scan-verdict', change: 'pass-to-fail' });
+  });
+
+  test('pass to fail: the body says what changed and which finding is new', () => {
+    const verdict = decided([critical]);
+
+    const n = scanVerdictNotification({
+      event: completeScan(),
+      verdict,
+      flip: { from: 'pass', worstNewFinding: verdict.topFindings[0]! },
+    });
+
+    expect(n.message).toContain('The verdict changed: PASS -> FAIL.');
+    expect(n.message).toContain(
+      'Worst new finding: CRITICAL      10.0  CVE-2024-3094 xz-utils 1.0.0 (fixed in 1.0.1)',
+    );
+  });
+
+  test('fail to pass: the subject says "now PASSES" and what it was', () => {
+    const verdict = decided([], { thresholds: { critical: null, high: null } });
+
+    const n = scanVerdictNotification({ event: completeScan(), verdict, flip: { from: 'fail' } });
+
+    expect(n.subject).toBe('buildwarden scan: web/frontend:1.4.2 now PASSES (was FAIL)');
+    expect(n.attributes.change).toBe('fail-to-pass');
+  });
+
+  test('a "flip" to the verdict it already had is an ordinary notification', () => {
+    const n = scanVerdictNotification({
+      event: completeScan(),
+      verdict: decided([]),
+      flip: { from: 'fail' },
+    });
+
+    expect(n.subject).toMatch(/^buildwarden scan FAIL: /);
+    expect(n.attributes.change).toBeUndefined();
+  });
+
+  test('the scan line gives the completion time when it is known', () => {
+    const event = { ...completeScan(), scannedAt: '2026-10-02T09:15:20.000Z' };
+
+    const n = scanVerdictNotification({ event, verdict: decided([]) });
+
+    expect(n.message).toContain(
+      'Scan:         basic (Amazon ECR), status COMPLETE, completed 2026-10-02T09:15:20.000Z',
+    );
   });
 });
 

@@ -7,7 +7,17 @@ import { parseScanEvent } from '../../../../lib/policy/scan/events';
 import type { ScanFinding } from '../../../../lib/policy/scan/findings';
 import type { ScanSeverity } from '../../../../lib/policy/scan/severity';
 import { SCAN_SEVERITIES } from '../../../../lib/policy/scan/severity';
-import { decideVerdict, isAllowlistEntryExpired } from '../../../../lib/policy/scan/verdict';
+import {
+  decideVerdict,
+  isAllowlistEntryExpired,
+  isoMillis,
+  scanFactsFromFindings,
+  scanStateOf,
+  staleVerdictReason,
+  verdictChange,
+  worstNewFinding,
+} from '../../../../lib/policy/scan/verdict';
+import { zeroCounts } from '../../../../lib/policy/scan/severity';
 
 const NOW = new Date('2026-10-02T09:20:00Z');
 
@@ -43,7 +53,7 @@ function finding(id: string, severity: ScanSeverity, score?: number, packageName
 describe('thresholds', () => {
   test('with the defaults, one critical finding fails the image', () => {
     const verdict = decideVerdict({
-      event: basicScan({ CRITICAL: 1 }),
+      scan: basicScan({ CRITICAL: 1 }),
       findings: [],
       config: parseScanGate({}),
       now: NOW,
@@ -55,7 +65,7 @@ describe('thresholds', () => {
 
   test('with the defaults, any number of medium and low findings passes', () => {
     const verdict = decideVerdict({
-      event: basicScan({ MEDIUM: 40, LOW: 300, INFORMATIONAL: 12 }),
+      scan: basicScan({ MEDIUM: 40, LOW: 300, INFORMATIONAL: 12 }),
       findings: [],
       config: parseScanGate({}),
       now: NOW,
@@ -68,8 +78,8 @@ describe('thresholds', () => {
   test('a count equal to its threshold passes; one more fails', () => {
     const config = parseScanGate({ thresholds: { high: 3 } });
 
-    const atLimit = decideVerdict({ event: basicScan({ HIGH: 3 }), findings: [], config, now: NOW });
-    const over = decideVerdict({ event: basicScan({ HIGH: 4 }), findings: [], config, now: NOW });
+    const atLimit = decideVerdict({ scan: basicScan({ HIGH: 3 }), findings: [], config, now: NOW });
+    const over = decideVerdict({ scan: basicScan({ HIGH: 4 }), findings: [], config, now: NOW });
 
     expect([atLimit.verdict, over.verdict]).toEqual(['pass', 'fail']);
   });
@@ -78,7 +88,7 @@ describe('thresholds', () => {
     const config = parseScanGate({ thresholds: { medium: 5 } });
 
     const verdict = decideVerdict({
-      event: basicScan({ CRITICAL: 2, HIGH: 1, MEDIUM: 6 }),
+      scan: basicScan({ CRITICAL: 2, HIGH: 1, MEDIUM: 6 }),
       findings: [],
       config,
       now: NOW,
@@ -96,7 +106,7 @@ describe('thresholds', () => {
       repositoryOverrides: [{ repositories: ['web/*'], thresholds: { high: 5 } }],
     });
 
-    const verdict = decideVerdict({ event: basicScan({ HIGH: 4 }), findings: [], config, now: NOW });
+    const verdict = decideVerdict({ scan: basicScan({ HIGH: 4 }), findings: [], config, now: NOW });
 
     expect(verdict.verdict).toBe('pass');
     expect(verdict.thresholdSource).toBe('repositoryOverrides[0]');
@@ -107,7 +117,7 @@ describe('thresholds', () => {
       repositoryOverrides: [{ repositories: ['api/*'], thresholds: { high: 5 } }],
     });
 
-    const verdict = decideVerdict({ event: basicScan({ HIGH: 4 }), findings: [], config, now: NOW });
+    const verdict = decideVerdict({ scan: basicScan({ HIGH: 4 }), findings: [], config, now: NOW });
 
     expect(verdict.verdict).toBe('fail');
   });
@@ -128,7 +138,7 @@ describe('allowlist', () => {
 
   test('an active entry takes its findings out of their severity count', () => {
     const verdict = decideVerdict({
-      event: basicScan({ HIGH: 1, MEDIUM: 2 }),
+      scan: basicScan({ HIGH: 1, MEDIUM: 2 }),
       findings: [finding('CVE-2023-44487', 'high', 7.5)],
       config: config('2026-12-31'),
       now: NOW,
@@ -144,7 +154,7 @@ describe('allowlist', () => {
 
   test('an expired entry is reported and not applied', () => {
     const verdict = decideVerdict({
-      event: basicScan({ HIGH: 1 }),
+      scan: basicScan({ HIGH: 1 }),
       findings: [finding('CVE-2023-44487', 'high', 7.5)],
       config: config('2026-09-30'),
       now: NOW,
@@ -166,7 +176,7 @@ describe('allowlist', () => {
 
   test('an entry for other repositories does not apply', () => {
     const verdict = decideVerdict({
-      event: basicScan({ HIGH: 1 }),
+      scan: basicScan({ HIGH: 1 }),
       findings: [finding('CVE-2023-44487', 'high')],
       config: config('2026-12-31', ['api/*']),
       now: NOW,
@@ -178,7 +188,7 @@ describe('allowlist', () => {
 
   test('a CVE the findings list does not show is not subtracted: the event counts stay the truth', () => {
     const verdict = decideVerdict({
-      event: basicScan({ HIGH: 1 }),
+      scan: basicScan({ HIGH: 1 }),
       findings: [],
       config: config('2026-12-31'),
       now: NOW,
@@ -190,7 +200,7 @@ describe('allowlist', () => {
 
   test('subtraction never takes a count below zero', () => {
     const verdict = decideVerdict({
-      event: basicScan({}),
+      scan: basicScan({}),
       findings: [
         finding('CVE-2023-44487', 'high', 7.5, 'nghttp2'),
         finding('CVE-2023-44487', 'high', 7.5, 'netty'),
@@ -204,7 +214,7 @@ describe('allowlist', () => {
 
   test('an active entry wins over an expired one for the same CVE', () => {
     const verdict = decideVerdict({
-      event: basicScan({ HIGH: 1 }),
+      scan: basicScan({ HIGH: 1 }),
       findings: [finding('CVE-2023-44487', 'high')],
       config: parseScanGate({
         allowlist: [
@@ -221,7 +231,7 @@ describe('allowlist', () => {
 
   test('allowlisted findings are left out of the top findings', () => {
     const verdict = decideVerdict({
-      event: basicScan({ HIGH: 2 }),
+      scan: basicScan({ HIGH: 2 }),
       findings: [finding('CVE-2023-44487', 'high', 7.5), finding('CVE-2024-6387', 'high', 8.1)],
       config: config('2026-12-31'),
       now: NOW,
@@ -236,7 +246,7 @@ describe('top findings in the verdict', () => {
     const findings = Array.from({ length: 7 }, (_, i) => finding(`CVE-2024-${1000 + i}`, 'medium', i));
 
     const verdict = decideVerdict({
-      event: basicScan({ MEDIUM: 7 }),
+      scan: basicScan({ MEDIUM: 7 }),
       findings,
       config: parseScanGate({ topFindings: 3 }),
       now: NOW,
@@ -250,7 +260,7 @@ describe('top findings in the verdict', () => {
 describe('failed scans', () => {
   test('a FAILED scan is scan-failed, never a pass', () => {
     const verdict = decideVerdict({
-      event: basicScan({}, 'FAILED'),
+      scan: basicScan({}, 'FAILED'),
       findings: [],
       config: parseScanGate({ thresholds: { critical: null, high: null } }),
       now: NOW,
@@ -263,7 +273,7 @@ describe('failed scans', () => {
 describe('enhanced scans', () => {
   test('the enhanced sample fails the default gate on its critical and high counts', () => {
     const verdict = decideVerdict({
-      event: enhancedScan({ CRITICAL: 7, HIGH: 61, MEDIUM: 62, TOTAL: 158 }),
+      scan: enhancedScan({ CRITICAL: 7, HIGH: 61, MEDIUM: 62, TOTAL: 158 }),
       findings: [],
       config: parseScanGate({}),
       now: NOW,
@@ -275,7 +285,7 @@ describe('enhanced scans', () => {
 
   test('the findings list supplies counts for severities the event does not break out', () => {
     const verdict = decideVerdict({
-      event: enhancedScan({ MEDIUM: 1, TOTAL: 3 }),
+      scan: enhancedScan({ MEDIUM: 1, TOTAL: 3 }),
       findings: [finding('CVE-2024-1', 'medium'), finding('CVE-2024-2', 'low'), finding('CVE-2024-3', 'low')],
       config: parseScanGate({ thresholds: { low: 1 } }),
       now: NOW,
@@ -288,7 +298,7 @@ describe('enhanced scans', () => {
 
   test('a finite threshold on an unreported severity counts unclassified findings against it', () => {
     const verdict = decideVerdict({
-      event: enhancedScan({ MEDIUM: 1, TOTAL: 4 }),
+      scan: enhancedScan({ MEDIUM: 1, TOTAL: 4 }),
       findings: [],
       config: parseScanGate({ thresholds: { low: 2 } }),
       now: NOW,
@@ -377,12 +387,180 @@ test.each([
         const before = specs.map(toFinding);
         const after = [...before, toFinding(extra)];
 
-        const v1 = decideVerdict({ event: eventFor(before, unlisted), findings: before, config, now: NOW });
-        const v2 = decideVerdict({ event: eventFor(after, unlisted), findings: after, config, now: NOW });
+        const v1 = decideVerdict({ scan: eventFor(before, unlisted), findings: before, config, now: NOW });
+        const v2 = decideVerdict({ scan: eventFor(after, unlisted), findings: after, config, now: NOW });
 
         return !(v1.verdict === 'fail' && v2.verdict === 'pass');
       },
     ),
     { numRuns: 300 },
   );
+});
+
+describe('the findings API as the source of the counts', () => {
+  const reading = (counts: Partial<Record<ScanSeverity, number>>, findings: ScanFinding[]) => ({
+    counts: { ...zeroCounts(), ...counts },
+    findings,
+  });
+
+  test('the API counts decide, every severity reported', () => {
+    const facts = scanFactsFromFindings('web/frontend', reading({ high: 2, low: 5 }, []), 'complete');
+
+    expect(facts).toEqual({
+      repositoryName: 'web/frontend',
+      status: 'complete',
+      counts: { critical: 0, high: 2, medium: 0, low: 5, informational: 0, undefined: 0 },
+      reportedSeverities: [...SCAN_SEVERITIES],
+      total: 7,
+    });
+  });
+
+  test('a listed finding the counts leave out is still counted: a listed CRITICAL never sits next to a PASS', () => {
+    const critical = finding('CVE-2024-3094', 'critical', 10);
+    const facts = scanFactsFromFindings('web/frontend', reading({ medium: 1 }, [critical]), 'complete');
+
+    const verdict = decideVerdict({ scan: facts, findings: [critical], config: parseScanGate({}), now: NOW });
+
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.topFindings[0]).toMatchObject({ id: 'CVE-2024-3094', severity: 'critical' });
+  });
+
+  test('property: from the findings API, a top finding at a severity whose threshold is 0 never comes with a pass', () => {
+    fc.assert(
+      fc.property(
+        configArb,
+        fc.array(findingArb, { maxLength: 8 }),
+        unlistedArb,
+        (config, specs, extraCounts) => {
+          const findings = specs.map(toFinding);
+          const facts = scanFactsFromFindings('web/frontend', reading(extraCounts, findings), 'complete');
+          const verdict = decideVerdict({ scan: facts, findings, config, now: NOW });
+          const blocking = verdict.topFindings.some((f) => verdict.thresholds[f.severity] === 0);
+          return !(blocking && verdict.verdict === 'pass');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('scanStateOf: the findings API status', () => {
+  test.each([
+    ['COMPLETE', 'complete'],
+    ['ACTIVE', 'complete'],
+    ['IN_PROGRESS', 'pending'],
+    ['PENDING', 'pending'],
+    ['FAILED', 'failed'],
+    ['UNSUPPORTED_IMAGE', 'failed'],
+    ['SCAN_ELIGIBILITY_EXPIRED', 'failed'],
+    ['FINDINGS_UNAVAILABLE', 'failed'],
+    ['LIMIT_EXCEEDED', 'failed'],
+    ['IMAGE_ARCHIVED', 'failed'],
+    ['SOMETHING_NEW', 'failed'],
+  ])('%s is %s', (status, state) => {
+    expect(scanStateOf({ status, hasFindings: true })).toBe(state);
+  });
+
+  test('no status: complete with findings, failed without', () => {
+    expect([scanStateOf({ hasFindings: true }), scanStateOf({ hasFindings: false })]).toEqual([
+      'complete',
+      'failed',
+    ]);
+  });
+});
+
+describe('staleVerdictReason: newest truth wins', () => {
+  const at = (scannedAt: string, evaluatedAt?: string, deletedAt?: string) => ({
+    scannedAt,
+    ...(evaluatedAt ? { evaluatedAt } : {}),
+    ...(deletedAt ? { deletedAt } : {}),
+  });
+
+  test('nothing stored: any verdict may be stored', () => {
+    expect(staleVerdictReason(undefined, at('2026-10-02T00:00:00.000Z'))).toBeUndefined();
+  });
+
+  test('an older scan may not replace a newer one', () => {
+    expect(staleVerdictReason(at('2026-10-03T00:00:00.000Z'), at('2026-10-02T00:00:00.000Z'))).toMatch(
+      /^a newer scan's verdict is stored/,
+    );
+  });
+
+  test('a newer scan may replace an older one', () => {
+    expect(
+      staleVerdictReason(at('2026-10-02T00:00:00.000Z'), at('2026-10-03T00:00:00.000Z')),
+    ).toBeUndefined();
+  });
+
+  test('of one scan, an earlier reading may not replace a later one; the same or a later one may', () => {
+    const stored = at('2026-10-02T00:00:00.000Z', '2026-10-02T10:00:00.000Z');
+
+    expect(staleVerdictReason(stored, at('2026-10-02T00:00:00.000Z', '2026-10-02T09:00:00.000Z'))).toMatch(
+      /later reading/,
+    );
+    expect(
+      staleVerdictReason(stored, at('2026-10-02T00:00:00.000Z', '2026-10-02T10:00:00.000Z')),
+    ).toBeUndefined();
+    expect(
+      staleVerdictReason(stored, at('2026-10-02T00:00:00.000Z', '2026-10-02T11:00:00.000Z')),
+    ).toBeUndefined();
+  });
+
+  test('a scan completed before (or when) the image was deleted may not revive it; a later one may', () => {
+    const stored = at('2026-10-01T00:00:00.000Z', undefined, '2026-10-02T00:00:00.000Z');
+
+    expect(staleVerdictReason(stored, at('2026-10-02T00:00:00.000Z'))).toMatch(/^the image was deleted/);
+    expect(staleVerdictReason(stored, at('2026-10-03T00:00:00.000Z'))).toBeUndefined();
+  });
+
+  test('isoMillis makes event times and API times comparable as text', () => {
+    expect(isoMillis('2026-10-02T09:15:21Z')).toBe('2026-10-02T09:15:21.000Z');
+    expect(isoMillis('2026-10-02T11:15:21+02:00')).toBe('2026-10-02T09:15:21.000Z');
+  });
+});
+
+describe('verdictChange', () => {
+  const v = (verdict: string, scannedAt = '2026-10-02T00:00:00.000Z', fingerprint = 'a') => ({
+    verdict,
+    scannedAt,
+    fingerprint,
+  });
+
+  test.each([
+    ['nothing stored', undefined, v('fail'), 'first'],
+    ['a deleted image scanned again', v('deleted'), v('fail'), 'first'],
+    ['pass to fail', v('pass'), v('fail'), 'flipped'],
+    ['fail to pass', v('fail'), v('pass'), 'flipped'],
+    ['same verdict, other findings', v('fail'), v('fail', undefined, 'b'), 'changed'],
+    ['same verdict and findings, a new scan', v('fail'), v('fail', '2026-10-03T00:00:00.000Z'), 'unchanged'],
+    ['same verdict, scan and findings', v('fail'), v('fail'), 'unchanged'],
+    ['no fingerprint stored (a failed scan event)', { verdict: 'fail' }, v('fail'), 'changed'],
+  ] as const)('%s is %s', (_name, previous, next, change) => {
+    expect(verdictChange(previous, next)).toBe(change);
+  });
+});
+
+describe('worstNewFinding', () => {
+  const top = (id: string, severity: ScanSeverity) => ({ id, severity });
+
+  test('is the worst finding the previous top findings did not name', () => {
+    const previous = [top('CVE-2019-5188', 'medium')];
+    const next = [top('CVE-2024-3094', 'critical'), top('CVE-2019-5188', 'medium')];
+
+    expect(worstNewFinding(previous, next)?.id).toBe('CVE-2024-3094');
+  });
+
+  test('skips findings already known, however bad', () => {
+    const previous = [top('CVE-2024-3094', 'critical')];
+    const next = [top('CVE-2024-3094', 'critical'), top('CVE-2025-1000', 'high')];
+
+    expect(worstNewFinding(previous, next)?.id).toBe('CVE-2025-1000');
+  });
+
+  test('is the worst finding when none is new, and undefined without findings', () => {
+    expect(worstNewFinding([top('CVE-2024-3094', 'critical')], [top('CVE-2024-3094', 'critical')])?.id).toBe(
+      'CVE-2024-3094',
+    );
+    expect(worstNewFinding([], [])).toBeUndefined();
+  });
 });
