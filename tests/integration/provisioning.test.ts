@@ -322,11 +322,11 @@ describe('createManagedProject on the sandbox: resources it does not manage', ()
       // Prepare
       const sandbox = demoSandbox();
       prepare(sandbox);
+      // Without the demo's variable: its parameter lives in payments-ledger's namespace, not this name's.
+      const body = requestBody({ name, environmentVariables: [] });
 
       // Act
-      const error = await rejectionOf(
-        createManagedProject(requestBody({ name }), depsOf(sandbox), { guardrails }),
-      );
+      const error = await rejectionOf(createManagedProject(body, depsOf(sandbox), { guardrails }));
 
       // Assess
       expect(error).toBeInstanceOf(NotManagedError);
@@ -344,11 +344,13 @@ describe('createManagedProject on the sandbox: resources it does not manage', ()
       const sandbox = demoSandbox();
       prepare(sandbox);
       const snapshot = snapshotOf(sandbox);
+      const body = requestBody({ name, environmentVariables: [] });
 
       // Act
-      await rejectionOf(createManagedProject(requestBody({ name }), depsOf(sandbox), { guardrails }));
+      const error = await rejectionOf(createManagedProject(body, depsOf(sandbox), { guardrails }));
 
       // Assess
+      expect(error).toBeInstanceOf(NotManagedError);
       expect(sandbox.snapshot).toEqual(snapshot);
       expect(writeCalls(sandbox)).toEqual({});
     },
