@@ -12,6 +12,7 @@ import { repositoryRules } from './rules/ecr';
 import { projectRules } from './rules/project';
 import { evaluateRoleCanPush, evaluateRoleLeastPrivilege, evaluateRoleTrustPolicy } from './rules/role';
 import type { ActionCatalog } from './iam/actions';
+import { outsideReferences, readNamespaces } from './references';
 import { resolveTargetRepository } from './target-repository';
 import type { Role } from './model';
 import type { AccountView, ProjectRule, RepositoryRule, RuleContext, RuleOutcome } from './rules/types';
@@ -236,6 +237,8 @@ export function evaluateServiceRoles(
       byTarget.set(key, entry);
     }
     const targets = [...byTarget.values()].filter((t) => t.arn).map((t) => t.arn!);
+    // Each project is held to its own namespaces (`{name}` = its name), the same the provisioning API uses.
+    const outside = users.flatMap((p) => outsideReferences(p, guardrails.provisioning, view));
     emit(
       'codebuild.role-least-privilege',
       role.Arn,
@@ -245,6 +248,8 @@ export function evaluateServiceRoles(
         ...(targets.length === 1 ? { ownRepositoryArn: targets[0] } : {}),
         forbiddenManagedPolicies: guardrails.rules['codebuild.role-least-privilege'].forbiddenManagedPolicies,
         ...(actionCatalog ? { actionCatalog } : {}),
+        ...(outside.length > 0 ? { outsideReferences: outside } : {}),
+        readNamespaces: readNamespaces(users, guardrails.provisioning, view),
       }),
       role,
       users,

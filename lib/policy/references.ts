@@ -244,3 +244,45 @@ export function outsideReferences(
     return reference && problem ? [{ ...ref, project: project.name, reference, problem }] : [];
   });
 }
+
+/** Where one kind of reference may point, for a set of projects: ARN prefixes, and the prefixes to show. */
+export interface ReadNamespace {
+  kind: ReferenceKind;
+  /** `arn:aws:ssm:us-east-1:123456789012:parameter/ci/app/`, `arn:aws:secretsmanager:…:secret:ci/app/`. */
+  arnPrefixes: string[];
+  /** `allowed parameter prefixes: /ci/app/, /ci/web/`. */
+  allowed: string;
+}
+
+/** The namespaces of the projects together (the projects sharing one service role), as ARN prefixes. */
+export function readNamespaces(
+  projects: readonly Project[],
+  config: ProvisioningConfig,
+  fallback: AccountScope,
+): ReadNamespace[] {
+  const kinds: { kind: ReferenceKind; key: 'parameterPrefixes' | 'secretPrefixes' }[] = [
+    { kind: 'parameter', key: 'parameterPrefixes' },
+    { kind: 'secret', key: 'secretPrefixes' },
+  ];
+  return kinds.map(({ kind, key }) => {
+    const arnPrefixes = new Set<string>();
+    const prefixes = new Set<string>();
+    for (const project of projects) {
+      const at = projectScope(project, fallback);
+      for (const prefix of namespacesFor(config, project.name)[key]) {
+        prefixes.add(prefix);
+        arnPrefixes.add(
+          kind === 'parameter'
+            ? `arn:${at.partition}:ssm:${at.region}:${at.accountId}:parameter/${prefix.replace(/^\//, '')}`
+            : `arn:${at.partition}:secretsmanager:${at.region}:${at.accountId}:secret:${prefix}`,
+        );
+      }
+    }
+    const allowed = allowedNamespaces(kind, {
+      parameterPrefixes: kind === 'parameter' ? [...prefixes] : [],
+      secretPrefixes: kind === 'secret' ? [...prefixes] : [],
+      sourceBuckets: [],
+    });
+    return { kind, arnPrefixes: [...arnPrefixes], allowed };
+  });
+}
