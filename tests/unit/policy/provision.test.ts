@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
+import { provisionedRoleBoundary } from '../../../lib/policy/boundary';
 import { evaluateAccount } from '../../../lib/policy/evaluate';
 import type { Finding } from '../../../lib/policy/findings';
 import { defaultGuardrails, RULE_IDS, type Guardrails } from '../../../lib/policy/guardrails';
@@ -1392,6 +1393,32 @@ describe('expectedState under the audit: compliant by construction', () => {
       defaultGuardrails(),
       [boundary],
     );
+
+    expectAllCompliant(findings);
+  });
+
+  test("stays compliant within the stack's own boundary (ProvisionedRoleBoundary)", () => {
+    const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/buildwarden-prod-ProvisionedRoleBoundary-X1`;
+    const guardrails = testGuardrails();
+    const boundary = managedPolicy(
+      boundaryArn,
+      provisionedRoleBoundary(guardrails.provisioning, {
+        partition: 'aws',
+        region: REGION,
+        accountId: ACCOUNT,
+        urlSuffix: 'amazonaws.com',
+      }),
+    );
+    const body = validBody({
+      environmentVariables: [
+        { name: 'DB', value: '/ci/team-app/db', type: 'PARAMETER_STORE' },
+        { name: 'TOKEN', value: 'ci/team-app/token', type: 'SECRETS_MANAGER' },
+      ],
+    });
+
+    const findings = audit(plan(body, context({ permissionsBoundaryArn: boundaryArn })), guardrails, [
+      boundary,
+    ]);
 
     expectAllCompliant(findings);
   });
