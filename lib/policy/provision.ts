@@ -788,9 +788,9 @@ function checkReferences(request: ProjectRequest, projectName: string, context: 
   const namespaces = namespacesFor(context.guardrails.provisioning, projectName);
   const problems: string[] = [];
   for (const ref of requestReferences(request)) {
-    // The request schema has already refused values that do not parse.
     const reference = resolveReference(ref.kind, ref.value, at);
-    const problem = reference && namespaceProblem(reference, namespaces, at);
+    // The request schema refuses values that do not parse; one that got here is refused all the same.
+    const problem = reference ? namespaceProblem(reference, namespaces, at) : `does not name one ${ref.kind}`;
     if (problem) problems.push(`${ref.label} ${problem}`);
   }
   const location = request.source.location ?? '';
