@@ -13,6 +13,7 @@ import { projectRules } from './rules/project';
 import { projectForRules } from './redaction';
 import { evaluateRoleCanPush, evaluateRoleLeastPrivilege, evaluateRoleTrustPolicy } from './rules/role';
 import type { ActionCatalog } from './iam/actions';
+import { outsideReferences, readNamespaces } from './references';
 import { resolveTargetRepository } from './target-repository';
 import type { Role } from './model';
 import type { AccountView, ProjectRule, RepositoryRule, RuleContext, RuleOutcome } from './rules/types';
@@ -263,6 +264,8 @@ export function evaluateServiceRoles(
       byTarget.set(key, entry);
     }
     const targets = [...byTarget.values()].filter((t) => t.arn).map((t) => t.arn!);
+    // Each project is held to its own namespaces (`{name}` = its name), the same the provisioning API uses.
+    const outside = users.flatMap((p) => outsideReferences(p, guardrails.provisioning, view));
     emit(
       'codebuild.role-least-privilege',
       role.Arn,
@@ -274,6 +277,8 @@ export function evaluateServiceRoles(
           forbiddenManagedPolicies:
             guardrails.rules['codebuild.role-least-privilege'].forbiddenManagedPolicies,
           ...(actionCatalog ? { actionCatalog } : {}),
+          ...(outside.length > 0 ? { outsideReferences: outside } : {}),
+          readNamespaces: readNamespaces(users, guardrails.provisioning, view),
         }),
       role,
       users,

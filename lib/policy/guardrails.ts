@@ -181,6 +181,57 @@ const exemptionSchema = z.strictObject({
 });
 export type Exemption = z.infer<typeof exemptionSchema>;
 
+/** `{name}` in a provisioning namespace stands for the CodeBuild project's name. */
+export const PROJECT_NAME_PLACEHOLDER = '{name}';
+
+/**
+ * A namespace prefix: characters the service allows in names, plus `{name}`. It must end with `/`, or
+ * `/ci/app` would also cover another project's `/ci/app-prod/…`; wildcards are never allowed.
+ */
+const namespacePrefix = (what: string, allowed: { pattern: RegExp; text: string }, rooted: boolean) =>
+  z.string({ error: `expected a ${what} prefix` }).superRefine((prefix, ctx) => {
+    const problems: string[] = [];
+    if (/[*?]/.test(prefix)) problems.push('must not contain a wildcard (* or ?)');
+    else if (!allowed.pattern.test(prefix.replaceAll(PROJECT_NAME_PLACEHOLDER, 'x'))) {
+      problems.push(`may hold only ${allowed.text} and {name}`);
+    }
+    if (rooted && !prefix.startsWith('/')) {
+      problems.push('must start with / (parameters in a hierarchy are named from the root)');
+    }
+    if (!prefix.endsWith('/'))
+      problems.push('must end with /, so that it names a whole level of the hierarchy');
+    for (const message of problems) ctx.addIssue({ code: 'custom', message });
+  });
+/** SSM parameter names: a-zA-Z0-9_.- and / between levels (PutParameter, Name). */
+const PARAMETER_CHARACTERS = { pattern: /^[A-Za-z0-9_.\-/]+$/, text: 'letters, digits and _ . - /' };
+/** Secrets Manager names: letters, digits and /_+=.@- (CreateSecret, Name). */
+const SECRET_CHARACTERS = { pattern: /^[A-Za-z0-9/_+=.@-]+$/, text: 'letters, digits and / _ + = . @ -' };
+
+const sourceBucket = z.string({ error: 'expected an S3 bucket name' }).superRefine((bucket, ctx) => {
+  const problems: string[] = [];
+  if (/[*?]/.test(bucket)) problems.push('must not contain a wildcard (* or ?)');
+  else if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket.replaceAll(PROJECT_NAME_PLACEHOLDER, 'x'))) {
+    problems.push('expected an S3 bucket name: 3 to 63 of a-z 0-9 . - (and {name})');
+  }
+  for (const message of problems) ctx.addIssue({ code: 'custom', message });
+});
+
+/**
+ * What a provisioning request may reference, per project (`{name}` = the CodeBuild project name): SSM
+ * parameters under `parameterPrefixes`, Secrets Manager secrets under `secretPrefixes`, S3 sources in
+ * `sourceBuckets`. The audit holds every project to the same namespaces.
+ */
+const provisioningSchema = z
+  .strictObject({
+    parameterPrefixes: z
+      .array(namespacePrefix('parameter name', PARAMETER_CHARACTERS, true))
+      .default(['/ci/{name}/']),
+    secretPrefixes: z.array(namespacePrefix('secret name', SECRET_CHARACTERS, false)).default(['ci/{name}/']),
+    sourceBuckets: z.array(sourceBucket).default([]),
+  })
+  .prefault({});
+export type ProvisioningConfig = z.infer<typeof provisioningSchema>;
+
 export const guardrailsSchema = z.strictObject({
   version: z.literal(1).default(1),
   /** Global dry run: remediation plans are computed, logged and notified, but nothing is written. */
@@ -203,6 +254,8 @@ export const guardrailsSchema = z.strictObject({
         ]),
     })
     .prefault({}),
+  /** The namespaces provisioned (and audited) projects may read parameters, secrets and sources from. */
+  provisioning: provisioningSchema,
 });
 export type Guardrails = z.infer<typeof guardrailsSchema>;
 

@@ -4,8 +4,8 @@
  * service role, each already satisfying every guardrail rule. Pure: the use case makes the calls through its
  * ports; tests run the audit on `expectedState(plan)` to prove the construction.
  */
-import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
+import { buildspecEnv, buildspecEnvOf, isInlineBuildspec, parseBuildspec } from './buildspec';
 import type { Guardrails } from './guardrails';
 import { serializeLifecyclePolicy } from './lifecycle/grammar';
 import {
@@ -17,8 +17,18 @@ import {
   type Repository,
   type Role,
 } from './model';
+import {
+  namespaceProblem,
+  namespacesFor,
+  referenceFormatProblem,
+  resolveReference,
+  sourceBucketProblem,
+  type AccountScope,
+  type Reference,
+  type ReferenceKind,
+} from './references';
 import { defaultLifecyclePolicy } from './remediation';
-import { DOCKER_BUILD_TAG, plaintextCredentialReason } from './rules/project';
+import { DOCKER_BUILD_TAG, plaintextCredentialReason, recognisedSecret } from './rules/project';
 import {
   CODEBUILD_SERVICE_PRINCIPAL,
   ECR_AUTH_ACTION,
@@ -210,6 +220,7 @@ function locationProblems(type: SourceType, location: string | undefined): strin
   if (/\s/.test(location)) return ['must not contain whitespace'];
   if (type === 'S3') {
     if (/^s3:\/\//i.test(location)) return ['must be bucket/key, without s3://'];
+    if (/[*?]/.test(location)) return ['must name one object or folder: a wildcard (* or ?) is not allowed'];
     return S3_LOCATION.test(location) ? [] : ['must be an S3 object or folder as bucket/key'];
   }
   return gitUrlProblems(type, location);
@@ -246,20 +257,15 @@ function variableNameProblems(name: string): string[] {
   return [];
 }
 
-const SSM_PARAMETER_NAME = /^[A-Za-z0-9_.\-/]{1,2048}$/;
-const SSM_PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/\S+$/;
-const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$/;
-
-/** A SECRETS_MANAGER value is `secret-id[:json-key[:version-stage[:version-id]]]`; the id is a name or ARN. */
-function secretId(value: string): string {
-  const parts = value.split(':');
-  return value.startsWith('arn:') ? parts.slice(0, 7).join(':') : (parts[0] ?? '');
-}
+const REFERENCE_KINDS: Partial<Record<EnvironmentVariableType, ReferenceKind>> = {
+  PARAMETER_STORE: 'parameter',
+  SECRETS_MANAGER: 'secret',
+};
 
 function variableValueProblems(variable: { name: string; value: string; type: EnvironmentVariableType }) {
   const { name, value, type } = variable;
-  if (type === 'PLAINTEXT') {
+  const kind = REFERENCE_KINDS[type];
+  if (kind === undefined) {
     const reason = plaintextCredentialReason(name, value);
     return reason
       ? [
@@ -268,15 +274,8 @@ function variableValueProblems(variable: { name: string; value: string; type: En
         ]
       : [];
   }
-  if (type === 'PARAMETER_STORE') {
-    return SSM_PARAMETER_NAME.test(value) || SSM_PARAMETER_ARN.test(value)
-      ? []
-      : [`must be an SSM parameter name or ARN for PARAMETER_STORE variable ${name}`];
-  }
-  const id = secretId(value);
-  return SECRET_NAME.test(id) || SECRET_ARN.test(id)
-    ? []
-    : [`must be a Secrets Manager secret name or ARN for SECRETS_MANAGER variable ${name}`];
+  const problem = referenceFormatProblem(kind, value);
+  return problem ? [`${problem} for ${type} variable ${name}`] : [];
 }
 
 /** The tag rules of CodeBuild (KeyInput/ValueInput), the stricter of the services the tags go to. */
@@ -307,29 +306,45 @@ function tagValueProblems(value: string): string[] {
 const IMAGE =
   /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
 
-/** A single-line buildspec is a path (in the source, or an S3 ARN); one with a line break is inline YAML. */
-function isInlineBuildspec(buildspec: string): boolean {
-  return /[\r\n]/.test(buildspec.trim());
-}
-
 function inlineBuildspecProblems(buildspec: string): string[] {
-  let document: unknown;
-  try {
-    document = parseYaml(buildspec);
-  } catch {
-    return ['is not valid YAML'];
-  }
+  const parsed = parseBuildspec(buildspec);
+  if (!parsed) return ['is not valid YAML'];
+  const { document } = parsed;
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     return ['must be a buildspec: a YAML mapping with version and phases'];
   }
-  return 'version' in document ? [] : ['must declare its buildspec version (version: 0.2)'];
+  const problems = 'version' in document ? [] : ['must declare its buildspec version (version: 0.2)'];
+  const env = buildspecEnvOf(document);
+  problems.push(...env.problems);
+  // Judged like PLAINTEXT environment variables, by name; the message names the entry, never its value.
+  for (const entry of env.variables) {
+    const reason = plaintextCredentialReason(entry.name, entry.value);
+    if (reason) {
+      problems.push(
+        `${entry.path} holds what looks like a credential (${reason}): move it to env.parameter-store or ` +
+          `env.secrets-manager (or an environment variable of type PARAMETER_STORE or SECRETS_MANAGER)`,
+      );
+    }
+  }
+  for (const [entries, kind] of [
+    [env.parameterStore, 'parameter'],
+    [env.secretsManager, 'secret'],
+  ] as const) {
+    for (const entry of entries) {
+      const problem = referenceFormatProblem(kind, entry.value);
+      if (problem) problems.push(`${entry.path}: ${problem}`);
+    }
+  }
+  return problems;
 }
 
 function buildspecProblems(buildspec: string): string[] {
   if (buildspec.trim() === '') return ['must not be empty (leave it out to use the default buildspec)'];
   const problems = isInlineBuildspec(buildspec) ? inlineBuildspecProblems(buildspec) : [];
-  // No variable name to go by here: only credentials recognisable by their shape are refused.
-  const reason = plaintextCredentialReason('buildspec', buildspec);
+  // Anywhere else in the text (a command, a path) there is no name to go by: only credentials recognisable
+  // by their shape are refused, and only when no env.variables entry was already named for it.
+  const named = problems.some((p) => p.startsWith('env.variables.'));
+  const reason = named ? undefined : recognisedSecret(buildspec);
   if (reason) {
     problems.push(
       `holds what looks like a credential (${reason}): read it from SSM Parameter Store or Secrets Manager instead`,
@@ -598,7 +613,7 @@ type Statement = {
   Effect: 'Allow';
   Action: string | string[];
   Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 };
 interface PolicyDocumentJson {
   Version: '2012-10-17';
@@ -649,7 +664,7 @@ export interface ProvisioningPlan {
   resources: { repositoryArn: string; repositoryUri: string; roleArn: string; projectArn: string };
 }
 
-/** The registry host's domain per partition (`<account>.dkr.ecr.<region>.<domain>`). */
+/** The domain of service endpoints per partition (`<account>.dkr.ecr.<region>.<domain>`, `ssm.<region>.<domain>`). */
 const ECR_DOMAINS: Record<string, string> = {
   aws: 'amazonaws.com',
   'aws-cn': 'amazonaws.com.cn',
@@ -726,14 +741,105 @@ function specOfRequest(request: ProjectRequest): ProjectSpec {
   };
 }
 
-interface Arns {
-  partition: string;
-  region: string;
-  accountId: string;
+/** One parameter or secret a request reads: a variable's value, or an entry of its inline buildspec's env. */
+interface RequestReference {
+  kind: ReferenceKind;
+  value: string;
+  /** How a problem line names it: `environmentVariables[2].value: SECRETS_MANAGER variable TOKEN`. */
+  label: string;
+}
+
+function buildspecReferences(buildspec: string): RequestReference[] {
+  if (!isInlineBuildspec(buildspec)) return [];
+  const env = buildspecEnv(buildspec);
+  return [
+    ...env.parameterStore.map((e) => ({
+      kind: 'parameter' as const,
+      value: e.value,
+      label: `buildspec: ${e.path}`,
+    })),
+    ...env.secretsManager.map((e) => ({
+      kind: 'secret' as const,
+      value: e.value,
+      label: `buildspec: ${e.path}`,
+    })),
+  ];
+}
+
+/** The request's references in request order, so that problem lines carry the caller's indexes. */
+function requestReferences(request: ProjectRequest): RequestReference[] {
+  const variables = request.environmentVariables.flatMap((variable, index) => {
+    const kind = REFERENCE_KINDS[variable.type];
+    return kind
+      ? [
+          {
+            kind,
+            value: variable.value,
+            label: `${formatPath(['environmentVariables', index, 'value'])}: ${variable.type} variable ${variable.name}`,
+          },
+        ]
+      : [];
+  });
+  return [...variables, ...buildspecReferences(request.buildspec)];
+}
+
+/**
+ * Every parameter and secret must be inside the project's namespaces (the guardrails' `provisioning`,
+ * `{name}` = the project name), in this account and region; an S3 source must be in a listed bucket; a
+ * CodeCommit source in this region.
+ * @throws InvalidInputError listing each reference outside, by field path, with the allowed namespaces.
+ */
+function checkReferences(request: ProjectRequest, projectName: string, context: ProvisioningContext): void {
+  const at: AccountScope = {
+    partition: context.partition,
+    region: context.region,
+    accountId: context.accountId,
+  };
+  const namespaces = namespacesFor(context.guardrails.provisioning, projectName);
+  const problems: string[] = [];
+  for (const ref of requestReferences(request)) {
+    const reference = resolveReference(ref.kind, ref.value, at);
+    // The request schema refuses values that do not parse; one that got here is refused all the same.
+    const problem = reference ? namespaceProblem(reference, namespaces, at) : `does not name one ${ref.kind}`;
+    if (problem) problems.push(`${ref.label} ${problem}`);
+  }
+  const location = request.source.location ?? '';
+  if (request.source.type === 'S3') {
+    const problem = sourceBucketProblem(location.slice(0, location.indexOf('/')), namespaces);
+    if (problem) problems.push(`source.location: ${problem}`);
+  }
+  const codecommitRegion =
+    request.source.type === 'CODECOMMIT' ? CODECOMMIT_URL.exec(location)?.[1] : undefined;
+  if (codecommitRegion !== undefined && codecommitRegion !== context.region) {
+    problems.push(
+      `source.location: names a CodeCommit repository in another region: only ${context.region} is allowed`,
+    );
+  }
+  if (problems.length > 0) throw new InvalidInputError(REQUEST, problems);
+}
+
+/**
+ * The IAM resources of the spec's references, deduplicated. Every one is inside the namespaces (see
+ * checkReferences) and names exactly one parameter or secret: the request cannot hold a wildcard, and the
+ * only one added is a secret name's SECRET_SUFFIX_WILDCARD.
+ */
+function referencedResources(spec: ProjectSpec, at: AccountScope): Record<ReferenceKind, Reference[]> {
+  const references: RequestReference[] = [
+    ...spec.environmentVariables.flatMap((v) => {
+      const kind = REFERENCE_KINDS[v.type];
+      return kind ? [{ kind, value: v.value, label: v.name }] : [];
+    }),
+    ...buildspecReferences(spec.buildspec),
+  ];
+  const resolved = references.flatMap((ref) => resolveReference(ref.kind, ref.value, at) ?? []);
+  const unique = (kind: ReferenceKind) => [
+    ...new Map(resolved.filter((r) => r.kind === kind).map((r) => [r.arn, r])).values(),
+  ];
+  return { parameter: unique('parameter'), secret: unique('secret') };
 }
 
 /** Read access the build needs to its own source and secrets: nothing more, nowhere else. */
-function sourceAndSecretStatements(spec: ProjectSpec, at: Arns): Statement[] {
+function sourceAndSecretStatements(spec: ProjectSpec, at: AccountScope): Statement[] {
   const { partition, region, accountId } = at;
   const statements: Statement[] = [];
   const location = spec.source.location ?? '';
@@ -764,38 +870,41 @@ function sourceAndSecretStatements(spec: ProjectSpec, at: Arns): Statement[] {
       Resource: `arn:${partition}:codecommit:${codecommit[1]}:${accountId}:${codecommit[2]}`,
     });
   }
-  const parameters = spec.environmentVariables
-    .filter((v) => v.type === 'PARAMETER_STORE')
-    .map((v) =>
-      v.value.startsWith('arn:')
-        ? v.value
-        : `arn:${partition}:ssm:${region}:${accountId}:parameter/${v.value.replace(/^\//, '')}`,
-    );
+  const { parameter: parameters, secret: secrets } = referencedResources(spec, at);
+  // Customer managed keys: kms:Decrypt only through the service, only for these parameters and secrets
+  // (the encryption context Parameter Store and Secrets Manager pass to KMS names the value's ARN).
+  const keys = `arn:${partition}:kms:${region}:${accountId}:key/*`;
+  const via = (service: string) => `${service}.${region}.${ECR_DOMAINS[partition]}`;
   if (parameters.length > 0) {
-    statements.push({
-      Sid: 'ReadParameters',
-      Effect: 'Allow',
-      Action: 'ssm:GetParameters',
-      Resource: [...new Set(parameters)],
-    });
+    const arns = parameters.map((p) => p.arn);
+    statements.push(
+      { Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: arns },
+      {
+        Sid: 'DecryptParameters',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keys,
+        Condition: {
+          StringEquals: { 'kms:ViaService': via('ssm'), 'kms:EncryptionContext:PARAMETER_ARN': arns },
+        },
+      },
+    );
   }
-  const secrets = spec.environmentVariables
-    .filter((v) => v.type === 'SECRETS_MANAGER')
-    .map((v) => {
-      const id = secretId(v.value);
-      // Secret ARNs end in `-` and six random characters, which a name or partial ARN leaves out.
-      const arn = id.startsWith('arn:')
-        ? id
-        : `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${id}`;
-      return /-[A-Za-z0-9]{6}$/.test(arn) && id.startsWith('arn:') ? arn : `${arn}-??????`;
-    });
   if (secrets.length > 0) {
-    statements.push({
-      Sid: 'ReadSecrets',
-      Effect: 'Allow',
-      Action: 'secretsmanager:GetSecretValue',
-      Resource: [...new Set(secrets)],
-    });
+    const arns = secrets.map((s) => s.arn);
+    statements.push(
+      { Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arns },
+      {
+        Sid: 'DecryptSecrets',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keys,
+        Condition: {
+          StringEquals: { 'kms:ViaService': via('secretsmanager') },
+          StringLike: { 'kms:EncryptionContext:SecretARN': arns },
+        },
+      },
+    );
   }
   return statements;
 }
@@ -832,6 +941,7 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
   const spec = specOfRequest(request);
   const repositoryName = spec.name;
   const projectName = projectNameOf(repositoryName);
+  checkReferences(request, projectName, context);
   const roleName = roleNameOf(repositoryName);
   const logGroupName = `/aws/codebuild/${projectName}`;
   const repositoryArn = `arn:${partition}:ecr:${region}:${accountId}:repository/${repositoryName}`;
@@ -882,8 +992,8 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
   const policyText = JSON.stringify(buildPolicy);
   if (policyText.length > IAM_INLINE_POLICY_MAX) {
     throw new InvalidInputError(REQUEST, [
-      `environmentVariables: the build role's policy for these PARAMETER_STORE and SECRETS_MANAGER variables ` +
-        `would be ${policyText.length} characters; IAM allows ${IAM_INLINE_POLICY_MAX}`,
+      `environmentVariables: the build role's policy for these parameter and secret references (variables ` +
+        `and buildspec env) would be ${policyText.length} characters; IAM allows ${IAM_INLINE_POLICY_MAX}`,
     ]);
   }
 

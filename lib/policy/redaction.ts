@@ -37,6 +37,11 @@ export const STAND_INS: Record<RedactionReason, string> = {
   'password-literal': 'redacted-password',
   'high-entropy-value': 'Rd4cTeD-x9Qk2LmZ7vW3',
   'url-password': 'redacted:redacted',
+  'aws-presigned-url': `https://redacted.s3.amazonaws.com/k?X-Amz-Credential=redacted&X-Amz-Signature=${'0'.repeat(64)}`,
+  'slack-token': 'xoxb-0000000000-REDACTEDREDACTED',
+  'npm-token': `npm_${'REDACTED'.repeat(4)}Xy9Z`,
+  'npm-auth-token': '//registry.npmjs.org/:_authToken=redacted-token',
+  'url-query-credential': 'https://redacted.example/?access_token=redacted-token',
 };
 
 /** A placeholder's reason, when the value is exactly one placeholder. */

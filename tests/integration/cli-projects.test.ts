@@ -156,7 +156,9 @@ describe('buildwarden projects create', () => {
     const snapshot = snapshotCopy();
 
     // Act
-    const result = await create(bodyFile({ name: 'payments-api-build' }), snapshot, '--save');
+    // Without the demo's variable: its parameter lives in payments-ledger's namespace, not this name's.
+    const body = bodyFile({ name: 'payments-api-build', environmentVariables: [] });
+    const result = await create(body, snapshot, '--save');
 
     // Assess
     expect(result.code).toBe(1);

@@ -185,6 +185,24 @@ describe('buildwarden config validate', () => {
     expect(result.stdout).toMatch(/effective guardrails from/);
   });
 
+  test('shows the provisioning namespaces with their defaults', async () => {
+    const result = await cli(['config', 'validate'], {});
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /provisioning:\n\s+parameterPrefixes:\n\s+- \/ci\/\{name\}\/\n\s+secretPrefixes:\n\s+- ci\/\{name\}\/\n\s+sourceBuckets: \[\]/,
+    );
+  });
+
+  test('a wildcard namespace exits 2 naming its path', async () => {
+    const config = tempFile('g.yml', "provisioning:\n  secretPrefixes: ['ci/*']\n");
+
+    const result = await cli(['config', 'validate', config]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/provisioning\.secretPrefixes\[0\]: must not contain a wildcard/);
+  });
+
   test('an invalid file exits 2 with the path of every problem', async () => {
     const config = tempFile(
       'g.yml',

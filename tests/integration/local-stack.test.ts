@@ -58,6 +58,16 @@ const body = JSON.parse(readFileSync(path.join(REPO_ROOT, 'demo/new-project.json
 >;
 
 /** POST /projects with `json`, its response read (so the connection is released). */
+/** The demo request under another name: its parameter reference moved into that project's namespace. */
+function bodyNamed(name: string): Record<string, unknown> {
+  const project = name.replaceAll('/', '-');
+  const variables = (body.environmentVariables as { value: string }[]).map((v) => ({
+    ...v,
+    value: v.value.replace('/ci/payments-ledger/', `/ci/${project}/`),
+  }));
+  return { ...body, name, environmentVariables: variables };
+}
+
 async function post(json: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${base}/projects`, {
     method: 'POST',
@@ -96,7 +106,7 @@ describe('the local stack', () => {
 
   test('10 identical POSTs at once: one project, one 201, the others 200, no 5xx', async () => {
     // Prepare
-    const identical = { ...body, name: 'race/same' };
+    const identical = bodyNamed('race/same');
 
     // Act
     const responses = await Promise.all(Array.from({ length: 10 }, () => post(identical)));
@@ -114,7 +124,7 @@ describe('the local stack', () => {
     const names = Array.from({ length: 20 }, (_, i) => `race/distinct-${i}`);
 
     // Act
-    const responses = await Promise.all(names.map((name) => post({ ...body, name })));
+    const responses = await Promise.all(names.map((name) => post(bodyNamed(name))));
 
     // Assess
     expect(responses.map((r) => r.status)).toEqual(names.map(() => 201));

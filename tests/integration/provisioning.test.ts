@@ -335,11 +335,11 @@ describe('createManagedProject on the sandbox: resources it does not manage', ()
       // Prepare
       const sandbox = demoSandbox();
       prepare(sandbox);
+      // Without the demo's variable: its parameter lives in payments-ledger's namespace, not this name's.
+      const body = requestBody({ name, environmentVariables: [] });
 
       // Act
-      const error = await rejectionOf(
-        createManagedProject(requestBody({ name }), depsOf(sandbox), { guardrails }),
-      );
+      const error = await rejectionOf(createManagedProject(body, depsOf(sandbox), { guardrails }));
 
       // Assess
       expect(error).toBeInstanceOf(NotManagedError);
@@ -357,11 +357,13 @@ describe('createManagedProject on the sandbox: resources it does not manage', ()
       const sandbox = demoSandbox();
       prepare(sandbox);
       const snapshot = snapshotOf(sandbox);
+      const body = requestBody({ name, environmentVariables: [] });
 
       // Act
-      await rejectionOf(createManagedProject(requestBody({ name }), depsOf(sandbox), { guardrails }));
+      const error = await rejectionOf(createManagedProject(body, depsOf(sandbox), { guardrails }));
 
       // Assess
+      expect(error).toBeInstanceOf(NotManagedError);
       expect(sandbox.snapshot).toEqual(snapshot);
       expect(writeCalls(sandbox)).toEqual({});
     },
@@ -716,6 +718,34 @@ describe('showManagedProject on the sandbox', () => {
     // Assess
     expect(shown).toMatchObject({ compliant: true, findings: [] });
     expect(sandbox.calls.get('organizations:DescribeOrganization')).toBe(1);
+  });
+
+  it("shows a project whose role may read every parameter, and which reads another team's, as not compliant", async () => {
+    // Prepare: what a request could obtain before references were held to namespaces.
+    const sandbox = await sandboxWithLedger();
+    const role = sandbox.snapshot.iam.roles.find((r) => r.RoleName === ROLE_NAME)!;
+    const policy = role.RolePolicyList[0]!.PolicyDocument as { Statement: Record<string, unknown>[] };
+    policy.Statement.push({
+      Sid: 'ReadParameters',
+      Effect: 'Allow',
+      Action: 'ssm:GetParameters',
+      Resource: 'arn:aws:ssm:us-east-1:123456789012:parameter/*',
+    });
+    const project = sandbox.snapshot.codebuild.projects.find((p) => p.name === PROJECT_NAME)!;
+    project.source!.buildspec =
+      'version: 0.2\nenv:\n  parameter-store:\n    DB: /prod/payments/db-password\nphases:\n  build:\n    commands: [env]\n';
+
+    // Act
+    const shown = await showManagedProject(NAME, depsOf(sandbox), { guardrails });
+
+    // Assess
+    expect(shown.compliant).toBe(false);
+    const finding = shown.findings.find((f) => f.ruleId === 'codebuild.role-least-privilege');
+    expect(finding).toMatchObject({ status: 'violation', resourceArn: CREATED.roleArn });
+    expect(finding?.message).toContain('allows reading parameters (ssm:GetParameters) beyond the namespaces');
+    expect(finding?.message).toContain(
+      'can read parameter /prod/payments/db-password (ssm:GetParameters), which project payments-ledger references in buildspec env.parameter-store.DB',
+    );
   });
 
   it('finds the project by its project name too', async () => {

@@ -3,6 +3,8 @@
  * report-only: changing a project's environment, logging or sources can break its builds, so a person decides
  * the fix.
  */
+import { buildspecEnv, isInlineBuildspec } from '../buildspec';
+import type { Project } from '../model';
 import { matchesAny } from '../wildcard';
 import type { ProjectRule } from './types';
 
@@ -85,21 +87,57 @@ export function shannonEntropy(value: string): number {
 export type SecretReason =
   | 'aws-credential-variable'
   | 'aws-access-key-id'
+  | 'aws-presigned-url'
   | 'github-token'
   | 'gitlab-token'
+  | 'slack-token'
+  | 'npm-token'
+  | 'npm-auth-token'
+  | 'url-query-credential'
   | 'private-key'
   | 'password-literal'
   | 'high-entropy-value';
 
-/** Values that are recognisable credentials whatever the variable is called. Order: most specific first. */
-const SECRET_VALUE_PATTERNS: readonly { reason: SecretReason; pattern: RegExp }[] = [
-  { reason: 'aws-access-key-id', pattern: /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/ },
+/**
+ * Values that are recognisable credentials whatever the variable is called. Order: most specific first.
+ * Every pattern runs in linear time on any text: no quantified group contains another quantifier, and
+ * consecutive quantified runs are separated by a literal they cannot match.
+ */
+const SECRET_VALUE_PATTERNS: readonly { reason: SecretReason; pattern: RegExp; alsoRequires?: RegExp }[] = [
+  // A presigned S3 URL (SigV4 query authentication) grants access until it expires: the signature together
+  // with the credential scope is the secret. A credential scope alone (no signature) is not.
+  {
+    reason: 'aws-presigned-url',
+    pattern: /[?&]X-Amz-Signature=[0-9a-fA-F]{64}(?![0-9a-fA-F])/,
+    alsoRequires: /[?&]X-Amz-Credential=/,
+  },
+  // An access key id, except as the first part of an X-Amz-Credential scope (it is an identifier there).
+  {
+    reason: 'aws-access-key-id',
+    pattern: /(?<![A-Z0-9])(?<!X-Amz-Credential=)(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/,
+  },
   // Classic tokens are the prefix plus 36 base62 characters; fine-grained ones are github_pat_ plus 82.
   {
     reason: 'github-token',
     pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/,
   },
   { reason: 'gitlab-token', pattern: /(?<![A-Za-z0-9_])glpat-[A-Za-z0-9_.-]{20,}/ },
+  // Bot, user, app, refresh and legacy tokens: xox?- then a numeric team or user id, then more of the token.
+  { reason: 'slack-token', pattern: /(?<![A-Za-z0-9_])xox[abpros]-\d+-[A-Za-z0-9-]{10,}/ },
+  // npm access tokens: npm_ and 36 base62 characters.
+  { reason: 'npm-token', pattern: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/ },
+  // An .npmrc credential line (`//registry.npmjs.org/:_authToken=…`, `_auth=`, `_password=`) with a literal
+  // value; `${NPM_TOKEN}`, the form npm documents for CI, is a reference and not flagged.
+  {
+    reason: 'npm-auth-token',
+    pattern: /:_(?:authToken|auth|password)[ \t]*=[ \t]*["']?(?!["'$])[^\s"'$]{8,}/,
+  },
+  // A credential in a URL's query string (`?access_token=…`, `&private_token=…`); references are not.
+  {
+    reason: 'url-query-credential',
+    pattern:
+      /[?&](?:access_token|private_token|auth_token|api_token|token|api_key|apikey|client_secret|password|passwd)=(?![$%{])[^\s&#"'$]{8,}/i,
+  },
   // RSA, EC, DSA, OPENSSH, ENCRYPTED and unqualified PKCS#8 keys, and PGP private key blocks.
   { reason: 'private-key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
 ];
@@ -129,8 +167,12 @@ function isHighEntropy(value: string): boolean {
   return shannonEntropy(value) >= threshold;
 }
 
-function recognisedSecret(value: string): SecretReason | undefined {
-  return SECRET_VALUE_PATTERNS.find(({ pattern }) => pattern.test(value))?.reason;
+/** The kind of credential a text holds by its shape alone (any variable name, any position), or undefined. */
+export function recognisedSecret(value: string): SecretReason | undefined {
+  return SECRET_VALUE_PATTERNS.find(
+    ({ pattern, alsoRequires }) =>
+      pattern.test(value) && (alsoRequires === undefined || alsoRequires.test(value)),
+  )?.reason;
 }
 
 /**
@@ -155,31 +197,78 @@ export function plaintextCredentialReason(name: string, value: string): SecretRe
 // ---------------------------------------------------------------------------------------------------------
 // codebuild.plaintext-credentials
 
-/** Messages and details name the variable and the reason, never the value. */
+/** A flagged variable: environment variables by name; buildspec entries with where they are. */
+interface FlaggedCredential {
+  name: string;
+  reason: SecretReason;
+  /** `buildspec` (the primary source's) or `secondarySources[<id>].buildspec`; absent for the environment. */
+  where?: string;
+}
+
+/**
+ * Credentials an inline buildspec holds: each `env.variables` entry judged like a PLAINTEXT environment
+ * variable (by its name and value); without such an entry, any credential recognisable by its shape
+ * anywhere in the text (a token in a command). A buildspec that is not YAML is read as text.
+ */
+export function buildspecCredentials(buildspec: string): { name: string; reason: SecretReason }[] {
+  const env = buildspecEnv(buildspec);
+  const flagged = env.variables.flatMap((entry) => {
+    const reason = plaintextCredentialReason(entry.name, entry.value);
+    return reason ? [{ name: entry.path, reason }] : [];
+  });
+  if (flagged.length > 0) return flagged;
+  const anywhere = recognisedSecret(buildspec);
+  return anywhere ? [{ name: '(text)', reason: anywhere }] : [];
+}
+
+function projectBuildspecs(project: Project): { where: string; buildspec: string }[] {
+  const sources = [
+    ...(project.source ? [{ where: 'buildspec', source: project.source }] : []),
+    ...(project.secondarySources ?? []).map((source, index) => ({
+      where: `secondarySources[${source.sourceIdentifier ?? index}].buildspec`,
+      source,
+    })),
+  ];
+  return sources.flatMap(({ where, source }) =>
+    source.buildspec !== undefined && isInlineBuildspec(source.buildspec)
+      ? [{ where, buildspec: source.buildspec }]
+      : [],
+  );
+}
+
+/**
+ * PLAINTEXT environment variables, and the inline buildspecs of the project's sources (see
+ * buildspecCredentials). Messages and details name the variable and the reason, never the value.
+ */
 export const plaintextCredentialsRule: ProjectRule = (project) => {
   const variables = project.environment?.environmentVariables ?? [];
-  const flagged: { name: string; reason: SecretReason }[] = [];
+  const flagged: FlaggedCredential[] = [];
   for (const variable of variables) {
     // Absent type means PLAINTEXT (the CodeBuild API default).
     if ((variable.type ?? 'PLAINTEXT') !== 'PLAINTEXT') continue;
     const reason = plaintextCredentialReason(variable.name, variable.value);
     if (reason) flagged.push({ name: variable.name, reason });
   }
+  for (const { where, buildspec } of projectBuildspecs(project)) {
+    for (const found of buildspecCredentials(buildspec)) flagged.push({ ...found, where });
+  }
   if (flagged.length === 0) {
     return {
       status: 'compliant',
-      message: 'no PLAINTEXT environment variable holds a credential',
+      message: 'no PLAINTEXT environment variable or inline buildspec holds a credential',
       details: { variables: [] },
     };
   }
-  const listed = flagged.map((v) => `${v.name} (${v.reason})`).join(', ');
-  const noun = flagged.length === 1 ? 'environment variable holds' : 'environment variables hold';
+  const label = (v: FlaggedCredential) => (v.where ? `${v.where} ${v.name}` : v.name);
+  const listed = flagged.map((v) => `${label(v)} (${v.reason})`).join(', ');
+  const noun = flagged.length === 1 ? 'variable holds' : 'variables hold';
   return {
     status: 'violation',
     message:
       `PLAINTEXT ${noun} a credential: ${listed}. Move the value to SSM Parameter Store or Secrets Manager and ` +
-      `reference it with type PARAMETER_STORE or SECRETS_MANAGER (rotate it: plaintext values are readable ` +
-      `by anyone who can call codebuild:BatchGetProjects)`,
+      `reference it with type PARAMETER_STORE or SECRETS_MANAGER (or the buildspec's env.parameter-store / ` +
+      `env.secrets-manager); rotate it: plaintext values are readable by anyone who can call ` +
+      `codebuild:BatchGetProjects`,
     remediable: false,
     details: { variables: flagged },
   };

@@ -12,8 +12,15 @@ import { evaluate, statementCoversAction, statementCoversResource } from '../iam
 import { patternCouldCover } from '../iam/match';
 import type { NormalizedStatement } from '../iam/statements';
 import { InvalidPolicyError, normalizeStatements, statementLabel } from '../iam/statements';
+import { suffixWitness } from '../iam/witness';
 import type { ManagedPolicy, Role } from '../model';
 import { defaultPolicyDocument, policyDocumentSchema } from '../model';
+import {
+  SECRET_SUFFIX_WILDCARD,
+  type OutsideReference,
+  type ReadNamespace,
+  type ReferenceKind,
+} from '../references';
 import type { RuleOutcome } from './types';
 
 /** Only grantable on `*`: ECR has no resource-level permissions for it. */
@@ -237,6 +244,16 @@ export interface RoleLeastPrivilegeInput {
   forbiddenManagedPolicies: string[];
   /** When given, IAM actions are classified by iam-data access levels and unknown actions are reported. */
   actionCatalog?: ActionCatalog;
+  /**
+   * Parameters and secrets the role's projects reference outside their namespaces (see
+   * `outsideReferences`): each one the role can read is an excess.
+   */
+  outsideReferences?: readonly OutsideReference[];
+  /**
+   * The namespaces of the role's projects: an Allow of parameter or secret reads on a wildcard pattern (or
+   * NotResource) that reaches beyond them is an excess.
+   */
+  readNamespaces?: readonly ReadNamespace[];
 }
 
 export interface Excess {
@@ -352,6 +369,137 @@ function probeContext(role: Role, ownRepositoryArn: string | undefined): ProbeCo
   return probes;
 }
 
+/** What a build calls to read a reference (CodeBuild resolves PARAMETER_STORE variables with GetParameters). */
+const READ_ACTIONS: Record<ReferenceKind, string> = {
+  parameter: 'ssm:GetParameters',
+  secret: 'secretsmanager:GetSecretValue',
+};
+const SUFFIX_LENGTH = SECRET_SUFFIX_WILDCARD.length - 1;
+
+/**
+ * The ARNs to ask the evaluator about. A parameter or a complete secret ARN is one exact ARN. A secret known
+ * by name ends in six random characters nobody knows here, so every Allow pattern of the role that could
+ * name it gives a candidate (`name-AbC123` itself, `name-*` → `name-xxxxxx`, `*` → …), and `name-000000`
+ * stands for the rest.
+ */
+function readProbes(reference: OutsideReference, policies: readonly NamedPolicy[]): string[] {
+  const { arn } = reference.reference;
+  if (!arn.endsWith(SECRET_SUFFIX_WILDCARD)) return [arn];
+  const base = arn.slice(0, arn.length - SUFFIX_LENGTH);
+  const action = READ_ACTIONS[reference.kind];
+  const probes = new Set([`${base}${'0'.repeat(SUFFIX_LENGTH)}`]);
+  for (const policy of policies) {
+    for (const statement of normalizeStatements(policy.document, policy.name)) {
+      if (statement.effect !== 'Allow' || !statementCoversAction(statement, action)) continue;
+      for (const pattern of statement.resources ?? []) {
+        const suffix = suffixWitness(pattern, base, SUFFIX_LENGTH);
+        if (suffix !== undefined) probes.add(`${base}${suffix}`);
+      }
+    }
+  }
+  return [...probes];
+}
+
+const DECISION_RANK = { 'explicit-deny': 0, 'implicit-deny': 0, conditional: 1, allowed: 2 } as const;
+
+/** The most permissive answer over the probes: can the role read the reference, and by which statement? */
+function canRead(
+  role: Role,
+  reference: OutsideReference,
+  resolved: RolePolicies,
+): { decision: Evaluation['decision']; by?: StatementRef } {
+  const policies = [...resolved.identity, ...(resolved.boundary ? [resolved.boundary] : [])];
+  let best: { decision: Evaluation['decision']; by?: StatementRef } = { decision: 'implicit-deny' };
+  for (const resource of readProbes(reference, policies)) {
+    const result = evaluate(
+      { action: READ_ACTIONS[reference.kind], resource, principalArn: role.Arn },
+      { identity: resolved.identity, permissionsBoundary: resolved.boundary },
+    );
+    if (DECISION_RANK[result.decision] <= DECISION_RANK[best.decision]) continue;
+    const grants = result.decision === 'allowed' ? result.allowedBy : result.conditionalBy;
+    const by = grants.find((ref) => ref.source === 'identity' && ref.effect === 'Allow');
+    best = by ? { decision: result.decision, by } : { decision: result.decision };
+  }
+  return best;
+}
+
+/**
+ * The actions that read parameter and secret values. GetParametersByPath reads everything under the path
+ * its resource names, so for it even an exact ARN reaches the whole subtree.
+ */
+const VALUE_READ_ACTIONS: Record<ReferenceKind, readonly string[]> = {
+  parameter: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+  secret: ['secretsmanager:GetSecretValue'],
+};
+const SERVICE_PRODUCTS: Record<ReferenceKind, [string, string]> = {
+  parameter: ['ssm', 'parameter/'],
+  secret: ['secretsmanager', 'secret:'],
+};
+
+/**
+ * Does a Resource pattern of a statement granting `actions` reach values outside `arnPrefixes`? Only
+ * patterns that could name such a value count. The part before the first wildcard must start with one of
+ * the prefixes; anything else (a `*`, another account, a shorter path) fails closed.
+ */
+function reachesBeyond(
+  pattern: string,
+  kind: ReferenceKind,
+  actions: readonly string[],
+  arnPrefixes: readonly string[],
+): boolean {
+  const [service, product] = SERVICE_PRODUCTS[kind];
+  if (!patternCouldCover(pattern, service, product)) return false;
+  const wildcard = pattern.search(/[*?]/);
+  const byPath = actions.includes('ssm:GetParametersByPath');
+  if (wildcard < 0 && !byPath) return false; // one named value: judged as a reference, not as a grant
+  const literal = wildcard < 0 ? `${pattern}/` : pattern.slice(0, wildcard);
+  return !arnPrefixes.some((prefix) => literal.startsWith(prefix));
+}
+
+/** Why an Allow statement grants reading parameters or secrets beyond the role's projects' namespaces. */
+function wideReadReasons(statement: NormalizedStatement, namespaces: readonly ReadNamespace[]): string[] {
+  return namespaces.flatMap(({ kind, arnPrefixes, allowed }) => {
+    const actions = VALUE_READ_ACTIONS[kind].filter((a) => statementCoversAction(statement, a));
+    if (actions.length === 0) return [];
+    const beyond = statement.notResources
+      ? [`NotResource ${list(statement.notResources)}`]
+      : (statement.resources ?? []).filter((r) => reachesBeyond(r, kind, actions, arnPrefixes));
+    if (beyond.length === 0) return [];
+    return [
+      `allows reading ${kind}s (${list(actions)}) beyond the namespaces of its projects (${allowed}): ${list(beyond)}`,
+    ];
+  });
+}
+
+/** An excess for each outside reference the role can read (or read under conditions). */
+function outsideReadExcess(
+  role: Role,
+  references: readonly OutsideReference[],
+  resolved: RolePolicies,
+): Excess[] {
+  return references.flatMap((reference) => {
+    let read: ReturnType<typeof canRead>;
+    try {
+      read = canRead(role, reference, resolved);
+    } catch (error) {
+      // An invalid policy is reported on its own (details.invalidPolicies).
+      if (error instanceof InvalidPolicyError) return [];
+      throw error;
+    }
+    if (read.decision !== 'allowed' && read.decision !== 'conditional') return [];
+    const { kind, name } = reference.reference;
+    const entry: Excess = {
+      policy: read.by?.policy ?? '(role policies)',
+      reason:
+        `can read ${kind} ${name} (${READ_ACTIONS[kind]}), which project ${reference.project} references in ` +
+        `${reference.location} and which ${reference.problem.replace(/^names a (?:parameter|secret) /, 'is ')}`,
+    };
+    if (read.by) entry.statement = statementLabel(read.by);
+    if (read.decision === 'conditional') entry.conditional = true;
+    return [entry];
+  });
+}
+
 /**
  * Violation when the role's policies GRANT more than a build needs, whatever a boundary or Deny currently
  * masks (a masked grant still has to be narrowed):
@@ -359,7 +507,11 @@ function probeContext(role: Role, ownRepositoryArn: string | undefined): ProbeCo
  * - IAM write actions (any resource; iam:PassRole aside), iam:PassRole or sts:AssumeRole on every role;
  * - ECR push actions on any repository but its own (with no known own repository: on any wildcard pattern);
  * - destructive ECR actions (ECR_DESTRUCTIVE_ACTIONS) on any repository, its own included;
- * - an administrator-class managed policy attached (ADMIN_CLASS_MANAGED_POLICIES or the configured list).
+ * - an administrator-class managed policy attached (ADMIN_CLASS_MANAGED_POLICIES or the configured list);
+ * - parameter or secret reads on a wildcard pattern reaching beyond its projects' namespaces (`readNamespaces`:
+ *   `parameter/*`, `secret:*`, a shorter path), or GetParametersByPath on a path above them;
+ * - read access (identity policies within the boundary, explicit denies applied) to a parameter or secret
+ *   that one of its projects references outside that project's namespaces (`outsideReferences`).
  * A `service:*` pattern is not excess by itself; it is through the dangerous actions it covers, so `logs:*`
  * is fine and `ecr:*` is not. Statements with a Condition count (flagged `conditional`). Unknown or
  * misspelled actions (with a catalogue) are a note in `details.unknownActions`, not a violation.
@@ -400,7 +552,11 @@ export function evaluateRoleLeastPrivilege(input: RoleLeastPrivilegeInput): Rule
       continue;
     }
     for (const statement of statements.filter((s) => s.effect === 'Allow')) {
-      for (const reason of excessReasons(statement, probes, input.actionCatalog)) {
+      const reasons = [
+        ...excessReasons(statement, probes, input.actionCatalog),
+        ...wideReadReasons(statement, input.readNamespaces ?? []),
+      ];
+      for (const reason of reasons) {
         const entry: Excess = { policy: policy.name, statement: statementLabel(statement), reason };
         if (policy.arn) entry.policyArn = policy.arn;
         if (statement.conditions.length > 0) entry.conditional = true;
@@ -408,6 +564,8 @@ export function evaluateRoleLeastPrivilege(input: RoleLeastPrivilegeInput): Rule
       }
     }
   }
+
+  excess.push(...outsideReadExcess(role, input.outsideReferences ?? [], resolved));
 
   const details: Record<string, unknown> = { excess };
   if (input.actionCatalog) details.unknownActions = unknown;

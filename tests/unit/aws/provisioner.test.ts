@@ -73,7 +73,7 @@ function plan(): ProvisioningPlan {
   const request = parseProjectRequest({
     name: REPOSITORY,
     source: { type: 'GITHUB', location: 'https://github.com/example/app.git', branch: 'main' },
-    environmentVariables: [{ name: 'SONAR_TOKEN', value: '/ci/sonar', type: 'PARAMETER_STORE' }],
+    environmentVariables: [{ name: 'SONAR_TOKEN', value: '/ci/team-app/sonar', type: 'PARAMETER_STORE' }],
     tags: [{ key: 'team', value: 'platform' }],
   });
   return planProvisioning(request, {

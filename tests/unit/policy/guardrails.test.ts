@@ -128,3 +128,70 @@ describe('guardrails config', () => {
     });
   });
 });
+
+describe('guardrails: provisioning namespaces', () => {
+  test('default to /ci/{name}/ for parameters, ci/{name}/ for secrets and no source bucket', () => {
+    const { provisioning } = defaultGuardrails();
+
+    expect(provisioning).toEqual({
+      parameterPrefixes: ['/ci/{name}/'],
+      secretPrefixes: ['ci/{name}/'],
+      sourceBuckets: [],
+    });
+  });
+
+  test('accept custom prefixes and buckets, with or without {name}', () => {
+    const parsed = parseGuardrails(
+      [
+        'provisioning:',
+        "  parameterPrefixes: ['/builds/{name}/', /shared/ci/]",
+        "  secretPrefixes: ['teams/{name}/ci/']",
+        "  sourceBuckets: [build-sources, 'src-{name}']",
+      ].join('\n'),
+    );
+
+    expect(parsed.provisioning).toEqual({
+      parameterPrefixes: ['/builds/{name}/', '/shared/ci/'],
+      secretPrefixes: ['teams/{name}/ci/'],
+      sourceBuckets: ['build-sources', 'src-{name}'],
+    });
+  });
+
+  test('empty lists are allowed: no reference of that kind at all', () => {
+    const parsed = parseGuardrails('provisioning: { parameterPrefixes: [], secretPrefixes: [] }');
+
+    expect(parsed.provisioning.parameterPrefixes).toEqual([]);
+    expect(parsed.provisioning.secretPrefixes).toEqual([]);
+  });
+
+  test.each([
+    ['parameterPrefixes', '/ci/*/', 'must not contain a wildcard (* or ?)'],
+    ['parameterPrefixes', '/ci/app?/', 'must not contain a wildcard (* or ?)'],
+    ['parameterPrefixes', '/ci/{name}', 'must end with /, so that it names a whole level of the hierarchy'],
+    [
+      'parameterPrefixes',
+      'ci/{name}/',
+      'must start with / (parameters in a hierarchy are named from the root)',
+    ],
+    ['parameterPrefixes', '/ci/{project}/', 'may hold only letters, digits and _ . - / and {name}'],
+    ['secretPrefixes', 'ci/*', 'must not contain a wildcard (* or ?)'],
+    ['secretPrefixes', 'ci/{name}', 'must end with /, so that it names a whole level of the hierarchy'],
+    ['secretPrefixes', 'ci/a b/', 'may hold only letters, digits and / _ + = . @ - and {name}'],
+  ])('the %s entry %p is refused', (key, prefix, problem) => {
+    const problems = problemsOf(`provisioning:\n  ${key}: ['${prefix}']\n`);
+
+    expect(problems).toContain(`provisioning.${key}[0]: ${problem}`);
+  });
+
+  test.each(['bucket-*', 'Upper-Case', 'ab', 'has/slash'])('the source bucket %p is refused', (bucket) => {
+    const problems = problemsOf(`provisioning:\n  sourceBuckets: ['${bucket}']\n`);
+
+    expect(problems).toEqual([expect.stringMatching(/^provisioning\.sourceBuckets\[0\]: /)]);
+  });
+
+  test('an unknown key in the section is refused', () => {
+    const problems = problemsOf('provisioning:\n  parameterPrefix: [/ci/]\n');
+
+    expect(problems.join('\n')).toMatch(/provisioning: Unrecognized key: "parameterPrefix"/);
+  });
+});

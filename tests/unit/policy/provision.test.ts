@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
+import { provisionedRoleBoundary } from '../../../lib/policy/boundary';
 import { evaluateAccount } from '../../../lib/policy/evaluate';
 import type { Finding } from '../../../lib/policy/findings';
 import { defaultGuardrails, RULE_IDS, type Guardrails } from '../../../lib/policy/guardrails';
@@ -29,6 +30,7 @@ import {
   PROJECT_VARIABLES,
   ProvisioningConfigError,
   REQUEST_TOKEN_TAG,
+  projectNameOf,
   roleNameOf,
   specOf,
   specOfProject,
@@ -80,12 +82,22 @@ function refusalText(body: unknown): string {
 
 const problemPaths = (body: unknown) => problemsOf(body).map((p) => p.slice(0, p.indexOf(': ')));
 
+/** The source buckets the tests' S3 sources use (the default allows none). */
+const SOURCE_BUCKETS = ['src-bucket', 'bucket'];
+
+/** The default guardrails, with SOURCE_BUCKETS allowed as S3 sources. */
+function testGuardrails(): Guardrails {
+  const guardrails = defaultGuardrails();
+  guardrails.provisioning.sourceBuckets = [...SOURCE_BUCKETS];
+  return guardrails;
+}
+
 function context(overrides: Partial<ProvisioningContext> = {}): ProvisioningContext {
   return {
     accountId: ACCOUNT,
     region: REGION,
     partition: 'aws',
-    guardrails: defaultGuardrails(),
+    guardrails: testGuardrails(),
     ...overrides,
   };
 }
@@ -184,7 +196,7 @@ const sourceArb = fc.oneof(
   }),
   fc.record({
     type: fc.constant('S3'),
-    location: fc.tuple(slug, slug).map(([b, k]) => `${b}-bucket/src/${k}.zip`),
+    location: fc.tuple(fc.constantFrom(...SOURCE_BUCKETS), slug).map(([b, k]) => `${b}/src/${k}.zip`),
   }),
 );
 const variableArb = fc.oneof(
@@ -226,6 +238,18 @@ const validBodyArb: fc.Arbitrary<Body> = fc
     },
     { requiredKeys: ['name', 'source'] },
   )
+  // References live in the project's namespaces (the default /ci/{name}/ and ci/{name}/).
+  .map((body) => {
+    const project = projectNameOf(body.name);
+    const environmentVariables = body.environmentVariables?.map((v) =>
+      v.type === 'PARAMETER_STORE'
+        ? { ...v, value: `/ci/${project}${v.value}` }
+        : v.type === 'SECRETS_MANAGER'
+          ? { ...v, value: `ci/${project}/${v.value}` }
+          : v,
+    );
+    return environmentVariables ? { ...body, environmentVariables } : body;
+  })
   // A random PLAINTEXT value may happen to look like a credential; such bodies are rightly refused.
   .filter((body) => {
     try {
@@ -569,9 +593,21 @@ describe('parseProjectRequest: buildspec', () => {
     expect(problems[0]).toMatch(/^buildspec: /);
   });
 
-  test('a buildspec holding an access key is refused without echoing the key', () => {
+  test('a buildspec variable holding an access key is refused by its path, without echoing the key', () => {
     const key = 'AKIAIOSFODNN7EXAMPLE';
     const buildspec = `version: 0.2\nenv:\n  variables:\n    KEY: ${key}\nphases:\n  build:\n    commands: [make]\n`;
+
+    const textOfRefusal = refusalText(validBody({ buildspec }));
+
+    expect(textOfRefusal).toMatch(
+      /buildspec: env\.variables\.KEY holds what looks like a credential \(aws-access-key-id\)/,
+    );
+    expect(textOfRefusal).not.toContain(key);
+  });
+
+  test('a buildspec command holding an access key is refused without echoing the key', () => {
+    const key = 'AKIAIOSFODNN7EXAMPLE';
+    const buildspec = `version: 0.2\nphases:\n  build:\n    commands:\n      - KEY=${key} make\n`;
 
     const textOfRefusal = refusalText(validBody({ buildspec }));
 
@@ -879,7 +915,13 @@ describe('parseProjectRequest: fuzzing', () => {
           } catch (error) {
             return error instanceof InvalidInputError && error.problems.length > 0;
           }
-          const p = planProvisioning(request, context());
+          let p: ProvisioningPlan;
+          try {
+            p = planProvisioning(request, context());
+          } catch (error) {
+            // A reference outside the project's namespaces is refused when the plan is made.
+            return error instanceof InvalidInputError && error.problems.length > 0;
+          }
           return typeof p.putRolePolicy.PolicyDocument === 'string' && p.createProject.name.length >= 2;
         },
       ),
@@ -1229,12 +1271,12 @@ describe('planProvisioning', () => {
     const p = plan(
       validBody({
         environmentVariables: [
-          { name: 'DB_PASSWORD', value: '/app/db/password', type: 'PARAMETER_STORE' },
-          { name: 'NPM_TOKEN', value: 'npm-token', type: 'PARAMETER_STORE' },
-          { name: 'GITHUB_TOKEN', value: 'ci/github:token', type: 'SECRETS_MANAGER' },
+          { name: 'DB_PASSWORD', value: '/ci/team-app/db/password', type: 'PARAMETER_STORE' },
+          { name: 'NPM_TOKEN', value: '/ci/team-app/npm-token', type: 'PARAMETER_STORE' },
+          { name: 'GITHUB_TOKEN', value: 'ci/team-app/github:token', type: 'SECRETS_MANAGER' },
           {
             name: 'SIGNING_KEY',
-            value: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/signing-AbC123:key::`,
+            value: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/team-app/signing-AbC123:key::`,
             type: 'SECRETS_MANAGER',
           },
         ],
@@ -1247,8 +1289,8 @@ describe('planProvisioning', () => {
       Effect: 'Allow',
       Action: 'ssm:GetParameters',
       Resource: [
-        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/app/db/password`,
-        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/npm-token`,
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ci/team-app/db/password`,
+        `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ci/team-app/npm-token`,
       ],
     });
     expect(statements.find((s) => s.Sid === 'ReadSecrets')).toEqual({
@@ -1256,8 +1298,8 @@ describe('planProvisioning', () => {
       Effect: 'Allow',
       Action: 'secretsmanager:GetSecretValue',
       Resource: [
-        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/github-??????`,
-        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/signing-AbC123`,
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/team-app/github-??????`,
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/team-app/signing-AbC123`,
       ],
     });
   });
@@ -1265,7 +1307,7 @@ describe('planProvisioning', () => {
   test("refuses variables whose read access would overflow IAM's inline policy limit", () => {
     const environmentVariables = Array.from({ length: 60 }, (_, i) => ({
       name: `P${i}`,
-      value: `/very/long/parameter/path/for/this/application/number/${i}/${'x'.repeat(100)}`,
+      value: `/ci/team-app/very/long/parameter/path/for/this/application/number/${i}/${'x'.repeat(100)}`,
       type: 'PARAMETER_STORE',
     }));
     const request = parseProjectRequest(validBody({ environmentVariables }));
@@ -1286,8 +1328,8 @@ describe('expectedState under the audit: compliant by construction', () => {
         source: { type: 'S3', location: 'src-bucket/builder/' },
         computeType: 'BUILD_GENERAL1_LARGE',
         environmentVariables: [
-          { name: 'DB_PASSWORD', value: '/app/db', type: 'PARAMETER_STORE' },
-          { name: 'GITHUB_TOKEN', value: 'ci/github', type: 'SECRETS_MANAGER' },
+          { name: 'DB_PASSWORD', value: '/ci/platform-tools-builder/db', type: 'PARAMETER_STORE' },
+          { name: 'GITHUB_TOKEN', value: 'ci/platform-tools-builder/github', type: 'SECRETS_MANAGER' },
           { name: 'API_TOKEN', value: 'changeme', type: 'PLAINTEXT' },
         ],
         tags: { team: 'platform' },
@@ -1357,6 +1399,32 @@ describe('expectedState under the audit: compliant by construction', () => {
     expectAllCompliant(findings);
   });
 
+  test("stays compliant within the stack's own boundary (ProvisionedRoleBoundary)", () => {
+    const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/buildwarden-prod-ProvisionedRoleBoundary-X1`;
+    const guardrails = testGuardrails();
+    const boundary = managedPolicy(
+      boundaryArn,
+      provisionedRoleBoundary(guardrails.provisioning, {
+        partition: 'aws',
+        region: REGION,
+        accountId: ACCOUNT,
+        urlSuffix: 'amazonaws.com',
+      }),
+    );
+    const body = validBody({
+      environmentVariables: [
+        { name: 'DB', value: '/ci/team-app/db', type: 'PARAMETER_STORE' },
+        { name: 'TOKEN', value: 'ci/team-app/token', type: 'SECRETS_MANAGER' },
+      ],
+    });
+
+    const findings = audit(plan(body, context({ permissionsBoundaryArn: boundaryArn })), guardrails, [
+      boundary,
+    ]);
+
+    expectAllCompliant(findings);
+  });
+
   test('any valid request is compliant by construction', () => {
     fc.assert(
       fc.property(validBodyArb, (body) => {
@@ -1395,6 +1463,361 @@ describe('expectedState under the audit: compliant by construction', () => {
       logsConfig: { s3Logs: { status: 'DISABLED' } },
     });
     expect(state.policies).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('planProvisioning: references stay inside the project namespaces', () => {
+  /** The problems planning refuses a (parsable) body with; fails when it is planned or refused otherwise. */
+  function planProblems(body: Body, ctx: ProvisioningContext = context()): string[] {
+    const request = parseProjectRequest(body);
+    try {
+      planProvisioning(request, ctx);
+    } catch (error) {
+      if (error instanceof InvalidInputError) return error.problems;
+      throw error;
+    }
+    throw new Error('expected the plan to be refused');
+  }
+  const variables = (...vars: { name: string; value: string; type: string }[]) =>
+    validBody({ environmentVariables: vars });
+  const OTHER_ACCOUNT = '210987654321';
+  const inlineBuildspec = (env: string) =>
+    `version: 0.2\nenv:\n${env}\nphases:\n  build:\n    commands: [make]\n`;
+  const ALLOWED_PARAMETERS = '(allowed parameter prefixes: /ci/team-app/)';
+  const ALLOWED_SECRETS = '(allowed secret prefixes: ci/team-app/)';
+
+  test.each([
+    ['a parameter name', 'PARAMETER_STORE', '/ci/team-app/db/password'],
+    ['a parameter ARN', 'PARAMETER_STORE', `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ci/team-app/token`],
+    ['a secret name with a JSON key', 'SECRETS_MANAGER', 'ci/team-app/github:token'],
+    [
+      'a secret ARN',
+      'SECRETS_MANAGER',
+      `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/team-app/signing-AbC123:key::`,
+    ],
+  ])('%s inside /ci/{name}/ (the project name team-app) is accepted', (_what, type, value) => {
+    const p = plan(variables({ name: 'APP_SECRET', value, type }));
+
+    expect(p.createProject.environment.environmentVariables).toContainEqual({
+      name: 'APP_SECRET',
+      value,
+      type,
+    });
+  });
+
+  test.each([
+    ['a parameter of another project', 'PARAMETER_STORE', '/ci/payments/db-password', ALLOWED_PARAMETERS],
+    [
+      'a parameter of a project whose name extends it',
+      'PARAMETER_STORE',
+      '/ci/team-app-prod/x',
+      ALLOWED_PARAMETERS,
+    ],
+    ['a parameter outside /ci/', 'PARAMETER_STORE', '/prod/db/password', ALLOWED_PARAMETERS],
+    [
+      'a parameter ARN outside',
+      'PARAMETER_STORE',
+      `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/prod/db`,
+      ALLOWED_PARAMETERS,
+    ],
+    ['a secret of another team', 'SECRETS_MANAGER', 'payments/stripe:key', ALLOWED_SECRETS],
+    [
+      'a secret ARN outside',
+      'SECRETS_MANAGER',
+      `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:prod/db-AbC123`,
+      ALLOWED_SECRETS,
+    ],
+  ])('%s is refused at its field path, listing the allowed namespaces', (_what, type, value, allowed) => {
+    const problems = planProblems(
+      variables({ name: 'APP_MODE', value: 'fast', type: 'PLAINTEXT' }, { name: 'APP_SECRET', value, type }),
+    );
+
+    const kind = type === 'PARAMETER_STORE' ? 'parameter' : 'secret';
+    expect(problems).toEqual([
+      `environmentVariables[1].value: ${type} variable APP_SECRET names a ${kind} outside the project's namespaces ${allowed}`,
+    ]);
+  });
+
+  test.each([
+    ['PARAMETER_STORE', `arn:aws:ssm:${REGION}:${OTHER_ACCOUNT}:parameter/ci/team-app/token`],
+    ['PARAMETER_STORE', `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/ci/team-app/token`],
+    ['PARAMETER_STORE', `arn:aws-us-gov:ssm:${REGION}:${ACCOUNT}:parameter/ci/team-app/token`],
+    ['SECRETS_MANAGER', `arn:aws:secretsmanager:${REGION}:${OTHER_ACCOUNT}:secret:ci/team-app/token-AbC123`],
+    ['SECRETS_MANAGER', `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:ci/team-app/token`],
+  ])('a %s ARN in another account, region or partition (%s) is refused', (type, value) => {
+    const problems = planProblems(variables({ name: 'APP_SECRET', value, type }));
+
+    expect(problems).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^environmentVariables\\[0\\]\\.value: ${type} variable APP_SECRET names a (parameter|secret) in another account or region: only ${ACCOUNT} in ${REGION} is allowed$`,
+        ),
+      ),
+    ]);
+  });
+
+  test.each([
+    ['PARAMETER_STORE', '/ci/team-app/*'],
+    ['PARAMETER_STORE', '/ci/*'],
+    ['PARAMETER_STORE', `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/*`],
+    ['PARAMETER_STORE', `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ci/team-app/tok?n`],
+    ['SECRETS_MANAGER', 'ci/team-app/*'],
+    ['SECRETS_MANAGER', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:*`],
+    ['SECRETS_MANAGER', 'ci/team-app/token:*'],
+  ])('a %s reference with a wildcard (%s) is refused when the request is read', (type, value) => {
+    const problems = problemsOf(variables({ name: 'APP_SECRET', value, type }));
+
+    const kind = type === 'PARAMETER_STORE' ? 'parameter' : 'secret';
+    expect(problems).toEqual([
+      `environmentVariables[0].value: must name one ${kind}: a wildcard (* or ?) is not allowed anywhere in a reference for ${type} variable APP_SECRET`,
+    ]);
+  });
+
+  test('every reference outside is listed at once', () => {
+    const problems = planProblems(
+      validBody({
+        environmentVariables: [
+          { name: 'A', value: '/prod/a', type: 'PARAMETER_STORE' },
+          { name: 'B', value: 'prod/b', type: 'SECRETS_MANAGER' },
+        ],
+        buildspec: inlineBuildspec('  parameter-store:\n    C: /prod/c'),
+      }),
+    );
+
+    expect(problems.map((p) => p.slice(0, p.indexOf(' names')))).toEqual([
+      'environmentVariables[0].value: PARAMETER_STORE variable A',
+      'environmentVariables[1].value: SECRETS_MANAGER variable B',
+      'buildspec: env.parameter-store.C',
+    ]);
+  });
+
+  test('custom prefixes replace the defaults, {name} substituted', () => {
+    const guardrails = testGuardrails();
+    guardrails.provisioning.parameterPrefixes = ['/builds/{name}/', '/shared/ci/'];
+    guardrails.provisioning.secretPrefixes = ['teams/{name}/'];
+    const body = variables(
+      { name: 'A', value: '/builds/team-app/a', type: 'PARAMETER_STORE' },
+      { name: 'B', value: '/shared/ci/b', type: 'PARAMETER_STORE' },
+      { name: 'C', value: 'teams/team-app/c', type: 'SECRETS_MANAGER' },
+    );
+
+    expect(() => plan(body, context({ guardrails }))).not.toThrow();
+    expect(
+      planProblems(
+        variables({ name: 'D', value: '/ci/team-app/d', type: 'PARAMETER_STORE' }),
+        context({ guardrails }),
+      ),
+    ).toEqual([
+      "environmentVariables[0].value: PARAMETER_STORE variable D names a parameter outside the project's namespaces (allowed parameter prefixes: /builds/team-app/, /shared/ci/)",
+    ]);
+  });
+
+  test('{name} is the CodeBuild project name: team/app reads under /ci/team-app/, not /ci/team/app/', () => {
+    const problems = planProblems(variables({ name: 'A', value: '/ci/team/app/a', type: 'PARAMETER_STORE' }));
+
+    expect(problems).toEqual([expect.stringContaining(ALLOWED_PARAMETERS)]);
+  });
+
+  test('an S3 source is refused by default: no bucket is a source bucket until configured', () => {
+    const guardrails = defaultGuardrails();
+    const body = validBody({ source: { type: 'S3', location: 'src-bucket/app.zip' } });
+
+    expect(planProblems(body, context({ guardrails }))).toEqual([
+      'source.location: names an S3 bucket that is not a source bucket of the project (allowed source buckets: none)',
+    ]);
+  });
+
+  test('an S3 source in a configured bucket ({name} substituted) is accepted', () => {
+    const guardrails = defaultGuardrails();
+    guardrails.provisioning.sourceBuckets = ['src-{name}'];
+
+    const p = plan(
+      validBody({ source: { type: 'S3', location: 'src-team-app/app.zip' } }),
+      context({ guardrails }),
+    );
+
+    expect(p.createProject.source.location).toBe('src-team-app/app.zip');
+  });
+
+  test('an S3 source in another project bucket is refused, listing the allowed one', () => {
+    const guardrails = defaultGuardrails();
+    guardrails.provisioning.sourceBuckets = ['src-{name}'];
+    const body = validBody({ source: { type: 'S3', location: 'src-payments/app.zip' } });
+
+    expect(planProblems(body, context({ guardrails }))).toEqual([
+      'source.location: names an S3 bucket that is not a source bucket of the project (allowed source buckets: src-team-app)',
+    ]);
+  });
+
+  test('an S3 location with a wildcard is refused when the request is read', () => {
+    expect(problemsOf(validBody({ source: { type: 'S3', location: 'src-bucket/*' } }))).toEqual([
+      'source.location: must name one object or folder: a wildcard (* or ?) is not allowed',
+    ]);
+  });
+
+  test('a CodeCommit repository in another region is refused', () => {
+    const location = 'https://git-codecommit.eu-west-1.amazonaws.com/v1/repos/app';
+
+    expect(planProblems(validBody({ source: { type: 'CODECOMMIT', location } }))).toEqual([
+      `source.location: names a CodeCommit repository in another region: only ${REGION} is allowed`,
+    ]);
+  });
+
+  test('buildspec parameter-store and secrets-manager entries outside are refused by their path', () => {
+    const buildspec = inlineBuildspec(
+      '  parameter-store:\n    DB: /prod/db/password\n  secrets-manager:\n    TOKEN: payments/stripe:key',
+    );
+
+    expect(planProblems(validBody({ buildspec }))).toEqual([
+      `buildspec: env.parameter-store.DB names a parameter outside the project's namespaces ${ALLOWED_PARAMETERS}`,
+      `buildspec: env.secrets-manager.TOKEN names a secret outside the project's namespaces ${ALLOWED_SECRETS}`,
+    ]);
+  });
+
+  test('buildspec references with a wildcard are refused when the request is read', () => {
+    const buildspec = inlineBuildspec('  parameter-store:\n    ALL: /ci/team-app/*');
+
+    expect(problemsOf(validBody({ buildspec }))).toEqual([
+      'buildspec: env.parameter-store.ALL: must name one parameter: a wildcard (* or ?) is not allowed anywhere in a reference',
+    ]);
+  });
+
+  test.each([
+    ['an npm token', 'NPM_TOKEN', 'npm_' + 'aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1eF3hJ5', 'npm-token'],
+    ['a password', 'DB_PASSWORD', 'hunter2-but-longer', 'password-literal'],
+    ['a Slack token', 'NOTIFY', 'xoxb-' + '153445930147-' + 'Tjy11gGxUW6Cf99YOYwtzG0K', 'slack-token'],
+  ])(
+    'a buildspec env.variables entry holding %s is refused by its path, never echoing it',
+    (_what, name, value, reason) => {
+      const text = refusalText(
+        validBody({ buildspec: inlineBuildspec(`  variables:\n    ${name}: ${value}`) }),
+      );
+
+      expect(text).toContain(
+        `buildspec: env.variables.${name} holds what looks like a credential (${reason})`,
+      );
+      expect(text).not.toContain(value);
+    },
+  );
+
+  test('buildspec references inside the namespaces are granted exactly, with the variables', () => {
+    const buildspec = inlineBuildspec(
+      '  parameter-store:\n    DB: /ci/team-app/db\n  secrets-manager:\n    TOKEN: ci/team-app/token:value',
+    );
+
+    const p = plan(
+      validBody({
+        buildspec,
+        environmentVariables: [{ name: 'X', value: '/ci/team-app/x', type: 'PARAMETER_STORE' }],
+      }),
+    );
+
+    const statements = statementsOf(p.putRolePolicy.PolicyDocument);
+    expect(statements.find((s) => s.Sid === 'ReadParameters')?.Resource).toEqual([
+      `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ci/team-app/x`,
+      `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ci/team-app/db`,
+    ]);
+    expect(statements.find((s) => s.Sid === 'ReadSecrets')?.Resource).toEqual([
+      `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/team-app/token-??????`,
+    ]);
+  });
+
+  test('customer managed keys may decrypt exactly those values, only through the service', () => {
+    const p = plan(
+      variables(
+        { name: 'A', value: '/ci/team-app/a', type: 'PARAMETER_STORE' },
+        { name: 'B', value: 'ci/team-app/b', type: 'SECRETS_MANAGER' },
+      ),
+    );
+
+    const statements = statementsOf(p.putRolePolicy.PolicyDocument);
+    expect(statements.filter((s) => actionsOf(s).includes('kms:Decrypt'))).toEqual([
+      {
+        Sid: 'DecryptParameters',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': `ssm.${REGION}.amazonaws.com`,
+            'kms:EncryptionContext:PARAMETER_ARN': [
+              `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ci/team-app/a`,
+            ],
+          },
+        },
+      },
+      {
+        Sid: 'DecryptSecrets',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`,
+        Condition: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` },
+          StringLike: {
+            'kms:EncryptionContext:SecretARN': [
+              `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/team-app/b-??????`,
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
+  test('without references the build policy grants no parameter, secret or key at all', () => {
+    const actions = statementsOf(plan().putRolePolicy.PolicyDocument).flatMap(actionsOf);
+
+    expect(actions.filter((a) => /^(?:ssm|secretsmanager|kms):/.test(a))).toEqual([]);
+  });
+
+  test('the role can read no parameter or secret outside its namespaces, whatever the request', () => {
+    const outsideParameter = fc
+      .stringMatching(/^\/[a-z]{1,8}(?:\/[a-z0-9-]{1,8}){0,3}$/)
+      .filter((name) => !name.startsWith('/ci/team-app/'))
+      .map((name) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`);
+    const outsideSecret = fc
+      .tuple(
+        fc.stringMatching(/^[a-z]{1,8}(?:\/[a-z0-9-]{1,8}){0,3}$/),
+        fc.stringMatching(/^[A-Za-z0-9]{6}$/),
+      )
+      .filter(([name]) => !name.startsWith('ci/team-app/'))
+      .map(([name, random]) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-${random}`);
+    // Valid bodies renamed team/app, their references moved to team-app's namespaces.
+    const insideBody = validBodyArb.map((body) => ({
+      ...body,
+      name: 'team/app',
+      environmentVariables: (body.environmentVariables as { value: string }[] | undefined)?.map((v) => ({
+        ...v,
+        value: v.value.replace(/^(\/?ci\/)[^/]+/, '$1team-app'),
+      })),
+    }));
+
+    fc.assert(
+      fc.property(insideBody, outsideParameter, outsideSecret, (body, parameter, secret) => {
+        const identity = identityOf(plan(body));
+        const read = (action: string, resource: string) =>
+          evaluate({ action, resource, principalArn: OWN_ROLE_ARN }, { identity }).decision;
+        return (
+          read('ssm:GetParameters', parameter) === 'implicit-deny' &&
+          read('secretsmanager:GetSecretValue', secret) === 'implicit-deny'
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('no parameter or secret resource holds a wildcard but the secret-name suffix', () => {
+    fc.assert(
+      fc.property(validBodyArb, (body) => {
+        const statements = statementsOf(plan(body).putRolePolicy.PolicyDocument);
+        const resources = statements
+          .filter((s) => s.Sid === 'ReadParameters' || s.Sid === 'ReadSecrets')
+          .flatMap((s) => [s.Resource ?? []].flat());
+        return resources.every((r) => !/[*?]/.test(r.replace(/-\?{6}$/, '')));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -1546,7 +1969,7 @@ describe('specOf and diffSpecs', () => {
     const b = validBody({
       environmentVariables: [
         { name: 'MODE', value: 'b' },
-        { name: 'NEW', value: 'y', type: 'PARAMETER_STORE' },
+        { name: 'NEW', value: '/ci/team-app/y', type: 'PARAMETER_STORE' },
       ],
     });
 
@@ -1591,7 +2014,7 @@ describe('specOfProject', () => {
       source: { type: 'GITHUB', location: 'https://github.com/example-org/app.git', branch: 'main' },
       environmentVariables: [
         { name: 'ZED', value: 'z' },
-        { name: 'ALPHA', value: '/ci/alpha', type: 'PARAMETER_STORE' },
+        { name: 'ALPHA', value: '/ci/team-app/alpha', type: 'PARAMETER_STORE' },
       ],
       tags: [
         { key: 'team', value: 'platform' },
@@ -1602,7 +2025,7 @@ describe('specOfProject', () => {
       accountId: '123456789012',
       region: 'us-east-1',
       partition: 'aws',
-      guardrails: defaultGuardrails(),
+      guardrails: testGuardrails(),
     });
     const created = expectedState(plan).project;
     created.environment!.environmentVariables!.reverse();
@@ -1672,7 +2095,7 @@ describe('canonicalSpecText', () => {
   test('is equal for identical requests whose variables and tags come in another order', () => {
     const variables = [
       { name: 'A', value: '1' },
-      { name: 'B', value: '/ci/b', type: 'PARAMETER_STORE' },
+      { name: 'B', value: '/ci/team-app/b', type: 'PARAMETER_STORE' },
     ];
     const a = plan(validBody({ environmentVariables: variables, tags: { x: '1', y: '2' } }));
     const b = plan(

@@ -88,6 +88,11 @@ const NAME_FOR: Record<RedactionReason, string> = {
   'password-literal': 'DB_PASSWORD',
   'high-entropy-value': 'API_TOKEN',
   'url-password': 'SOME_VALUE',
+  'aws-presigned-url': 'SOME_VALUE',
+  'slack-token': 'SOME_VALUE',
+  'npm-token': 'SOME_VALUE',
+  'npm-auth-token': 'SOME_VALUE',
+  'url-query-credential': 'SOME_VALUE',
 };
 
 describe('stand-ins', () => {
@@ -247,6 +252,8 @@ describe('the rules on a redacted project', () => {
       { name: 'GITLAB', reason: 'gitlab-token' },
       { name: 'DB_PASSWORD', reason: 'password-literal' },
       { name: 'SONAR_TOKEN', reason: 'high-entropy-value' },
+      // The inline buildspec's env.variables are read too.
+      { name: 'env.variables.API_TOKEN', reason: 'high-entropy-value', where: 'buildspec' },
     ]);
     expect(findings.find((f) => f.ruleId === 'codebuild.source-credentials')!.status).toBe('violation');
   });

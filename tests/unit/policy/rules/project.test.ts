@@ -9,6 +9,7 @@ import {
   plaintextCredentialsRule,
   privilegedModeRule,
   projectRules,
+  recognisedSecret,
   shannonEntropy,
   sourceCredentialsRule,
 } from '../../../../lib/policy/rules/project';
@@ -64,6 +65,20 @@ const FAKE_GITLAB_TOKEN = 'glpat-' + 'x9Yz8Wv7Ut6Sr5Qp4On3';
 const FAKE_PRIVATE_KEY =
   '-----BEGIN RSA ' + 'PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n-----END RSA PRIVATE KEY-----';
 const FAKE_API_KEY = 'Zq8Lr2Vx9Tn4Wc7Hy3Kd6Pb1';
+const FAKE_SLACK_BOT_TOKEN = 'xoxb-' + '153445930147-' + 'Tjy11gGxUW6Cf99YOYwtzG0K';
+const FAKE_SLACK_USER_TOKEN = 'xoxp-' + '333333333578-811111111114-' + 'efffffffffff1111111fff11ffff1b';
+const FAKE_NPM_TOKEN = 'npm_' + 'aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1eF3hJ5';
+/** The SigV4 signature of a presigned URL: 64 hex characters. */
+const FAKE_SIGNATURE = 'aeeed9bbccd4d02ee5c0109b86d86835' + 'f396a2e2b6a2c7a1c4c0b0b71e32d3e0';
+/**
+ * A presigned S3 GET in the shape of the S3 API Reference example ("Authenticating Requests: Using Query
+ * Parameters (AWS Signature Version 4)"), with the documentation's example access key id.
+ */
+const PRESIGNED_URL =
+  'https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256' +
+  '&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130721%2Fus-east-1%2Fs3%2Faws4_request' +
+  '&X-Amz-Date=20130721T201207Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host' +
+  `&X-Amz-Signature=${FAKE_SIGNATURE}`;
 
 describe('projectRules', () => {
   it('registers the six project rules under their guardrail ids', () => {
@@ -901,5 +916,232 @@ describe('codebuild.source-credentials', () => {
     expect(serialized).not.toContain(FAKE_GITHUB_TOKEN);
     expect(serialized).not.toContain(FAKE_GITLAB_TOKEN);
     expect(serialized).not.toContain('x-access-token');
+  });
+});
+
+describe('secret shapes recognised whatever the variable is called', () => {
+  it.each([
+    ['a Slack bot token', FAKE_SLACK_BOT_TOKEN, 'slack-token'],
+    ['a Slack user token', FAKE_SLACK_USER_TOKEN, 'slack-token'],
+    [
+      'a Slack token inside a webhook call',
+      `curl -H "Authorization: Bearer ${FAKE_SLACK_BOT_TOKEN}"`,
+      'slack-token',
+    ],
+    ['an npm access token', FAKE_NPM_TOKEN, 'npm-token'],
+    [
+      'an .npmrc line with a literal token',
+      '//registry.npmjs.org/:_authToken=0f9e8d7c-6b5a-4321-9876-abcdef012345',
+      'npm-auth-token',
+    ],
+    [
+      'an .npmrc line with a quoted literal token',
+      '//npm.example.com/:_authToken = "s3cr3t-t0ken-value"',
+      'npm-auth-token',
+    ],
+    ['an .npmrc basic-auth line', '//npm.example.com/:_auth=ZGVwbG95OnMzY3IzdA==', 'npm-auth-token'],
+    [
+      'a token in a URL query',
+      'https://api.example.com/v1/items?access_token=Zq8Lr2Vx9Tn4Wc7H',
+      'url-query-credential',
+    ],
+    [
+      'a GitLab private token in a URL query',
+      'https://gitlab.example.com/api/v4/projects?per_page=5&private_token=x9Yz8Wv7Ut6Sr5Qp',
+      'url-query-credential',
+    ],
+    ['a presigned S3 URL', PRESIGNED_URL, 'aws-presigned-url'],
+  ])('flags %s', (_what, value, reason) => {
+    // Act
+    const found = recognisedSecret(value);
+
+    // Assess
+    expect(found).toBe(reason);
+  });
+
+  it.each([
+    ['a hug', 'xoxo-love-and-kisses-from-the-build'],
+    ['a Slack-looking word without an id', 'xoxb-not-a-real-token-at-all'],
+    ['an npm token that is too short', 'npm_' + 'abc123'],
+    ['an npm setting', 'npm_config_cache=/tmp/.npm'],
+    ['an .npmrc line with the documented reference', '//registry.npmjs.org/:_authToken=${NPM_TOKEN}'],
+    ['an .npmrc line with a quoted reference', '//registry.npmjs.org/:_authToken="${NPM_TOKEN}"'],
+    ['an .npmrc line with a shell variable', '//registry.npmjs.org/:_authToken=$NPM_TOKEN'],
+    ['a URL query with a reference', 'https://api.example.com/v1/items?access_token=$API_TOKEN'],
+    ['a URL query with a templated reference', 'https://api.example.com/v1/items?token=${API_TOKEN}'],
+    ['a URL query with a short value', 'https://api.example.com/v1/items?token=abc'],
+    [
+      'a page token (not a credential parameter)',
+      'https://api.example.com/v1/items?page_token=Zq8Lr2Vx9Tn4Wc7H',
+    ],
+    [
+      'a credential scope without a signature',
+      PRESIGNED_URL.slice(0, PRESIGNED_URL.indexOf('&X-Amz-Signature')),
+    ],
+  ])('does not flag %s', (_what, value) => {
+    // Act
+    const found = recognisedSecret(value);
+
+    // Assess
+    expect(found).toBeUndefined();
+  });
+
+  it('flags a token shape in a PLAINTEXT variable whose name claims nothing', () => {
+    // Prepare
+    const project = withVariables([{ name: 'NOTIFY', value: FAKE_SLACK_BOT_TOKEN }]);
+
+    // Act
+    const outcome = plaintextCredentialsRule(project, context());
+
+    // Assess
+    expect(outcome.details).toEqual({ variables: [{ name: 'NOTIFY', reason: 'slack-token' }] });
+  });
+
+  it('matches adversarial text in linear time (a generous bound: backtracking would take minutes)', () => {
+    // Prepare
+    const inputs = [
+      'xoxb-' + '1'.repeat(50_000),
+      'xoxb-1-' + '-'.repeat(50_000) + '!',
+      '?token='.repeat(10_000),
+      '?access_token=' + 'a'.repeat(50_000) + '$',
+      ':_authToken=' + ' '.repeat(50_000) + '"',
+      '-----BEGIN ' + 'A '.repeat(25_000),
+      'AKIA'.repeat(20_000),
+      '&X-Amz-Signature=' + 'a'.repeat(50_000),
+    ];
+    const started = performance.now();
+
+    // Act
+    for (const input of inputs) recognisedSecret(input);
+
+    // Assess
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('codebuild.plaintext-credentials on inline buildspecs', () => {
+  function withBuildspec(buildspec: string): Project {
+    const project = githubSample();
+    project.source = { ...project.source!, buildspec };
+    return project;
+  }
+
+  it('flags an env.variables entry by its path and reason, never its value', () => {
+    // Prepare
+    const buildspec = `version: 0.2\nenv:\n  variables:\n    NPM_TOKEN: ${FAKE_NPM_TOKEN}\n    NODE_ENV: production\nphases:\n  build:\n    commands: [npm ci]\n`;
+
+    // Act
+    const outcome = plaintextCredentialsRule(withBuildspec(buildspec), context());
+
+    // Assess
+    expect(outcome.status).toBe('violation');
+    expect(outcome.details).toEqual({
+      variables: [{ name: 'env.variables.NPM_TOKEN', reason: 'npm-token', where: 'buildspec' }],
+    });
+    expect(outcome.message).toContain('buildspec env.variables.NPM_TOKEN (npm-token)');
+    expect(JSON.stringify(outcome)).not.toContain(FAKE_NPM_TOKEN);
+  });
+
+  it('judges env.variables entries by name like environment variables (a *_PASSWORD literal)', () => {
+    // Prepare
+    const buildspec = 'version: 0.2\nenv:\n  variables:\n    DB_PASSWORD: hunter2-but-longer\nphases: {}\n';
+
+    // Act
+    const outcome = plaintextCredentialsRule(withBuildspec(buildspec), context());
+
+    // Assess
+    expect(outcome.details).toEqual({
+      variables: [{ name: 'env.variables.DB_PASSWORD', reason: 'password-literal', where: 'buildspec' }],
+    });
+  });
+
+  it('flags a token in a command, where there is no variable name to go by', () => {
+    // Prepare
+    const buildspec = `version: 0.2\nphases:\n  build:\n    commands:\n      - echo "//registry.npmjs.org/:_authToken=${FAKE_API_KEY}" > .npmrc\n`;
+
+    // Act
+    const outcome = plaintextCredentialsRule(withBuildspec(buildspec), context());
+
+    // Assess
+    expect(outcome.details).toEqual({
+      variables: [{ name: '(text)', reason: 'npm-auth-token', where: 'buildspec' }],
+    });
+    expect(JSON.stringify(outcome)).not.toContain(FAKE_API_KEY);
+  });
+
+  it('is compliant for a buildspec that keeps its secrets in parameter-store and secrets-manager', () => {
+    // Prepare
+    const buildspec = [
+      'version: 0.2',
+      'env:',
+      '  variables:',
+      '    NODE_ENV: production',
+      '  parameter-store:',
+      '    NPM_TOKEN: /ci/app/npm-token',
+      '  secrets-manager:',
+      '    SONAR_TOKEN: ci/app/sonar:token',
+      'phases:',
+      '  build:',
+      '    commands:',
+      '      - echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc',
+      '',
+    ].join('\n');
+
+    // Act
+    const outcome = plaintextCredentialsRule(withBuildspec(buildspec), context());
+
+    // Assess
+    expect(outcome.status).toBe('compliant');
+  });
+
+  it('does not read a single-line buildspec: it is a path in the source, not the buildspec itself', () => {
+    // Prepare
+    const project = withBuildspec('ci/buildspec-with-AKIA-in-its-name.yml');
+
+    // Act
+    const outcome = plaintextCredentialsRule(project, context());
+
+    // Assess
+    expect(outcome.status).toBe('compliant');
+  });
+
+  it('reads an inline buildspec that is not YAML as text, without failing', () => {
+    // Prepare
+    const buildspec = `version: 0.2\nphases: [\n  ${FAKE_GITHUB_TOKEN}\n`;
+
+    // Act
+    const outcome = plaintextCredentialsRule(withBuildspec(buildspec), context());
+
+    // Assess
+    expect(outcome.details).toEqual({
+      variables: [{ name: '(text)', reason: 'github-token', where: 'buildspec' }],
+    });
+  });
+
+  it('names a secondary source by its identifier', () => {
+    // Prepare
+    const project = githubSample();
+    project.secondarySources = [
+      {
+        type: 'S3',
+        location: 'bucket/tools.zip',
+        sourceIdentifier: 'tools',
+        buildspec: `version: 0.2\nenv:\n  variables:\n    SLACK_HOOK: ${FAKE_SLACK_BOT_TOKEN}\n`,
+      },
+    ];
+
+    // Act
+    const outcome = plaintextCredentialsRule(project, context());
+
+    // Assess
+    expect(outcome.details).toEqual({
+      variables: [
+        {
+          name: 'env.variables.SLACK_HOOK',
+          reason: 'slack-token',
+          where: 'secondarySources[tools].buildspec',
+        },
+      ],
+    });
   });
 });

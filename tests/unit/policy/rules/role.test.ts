@@ -1,4 +1,5 @@
 import { loadActionCatalog } from '../../../../lib/action-catalog';
+import { defaultGuardrails } from '../../../../lib/policy/guardrails';
 import type { ManagedPolicy, PolicyDocument, Role } from '../../../../lib/policy/model';
 import { managedPolicySchema, roleSchema } from '../../../../lib/policy/model';
 import type { Excess } from '../../../../lib/policy/rules/role';
@@ -10,6 +11,13 @@ import {
   evaluateRoleTrustPolicy,
   requiredPushGrants,
 } from '../../../../lib/policy/rules/role';
+import {
+  namespaceProblem,
+  namespacesFor,
+  resolveReference,
+  type OutsideReference,
+  type ReadNamespace,
+} from '../../../../lib/policy/references';
 import { awsSample } from '../../../fixtures/load';
 
 const ACCOUNT = '111122223333';
@@ -622,6 +630,265 @@ describe('evaluateRoleLeastPrivilege', () => {
 
     // Assess
     expect(outcome).toMatchObject({ status: 'not-visible', details: { notVisible: [arn] } });
+  });
+});
+
+describe('evaluateRoleLeastPrivilege: references outside the namespaces', () => {
+  const AT = { partition: 'aws', region: 'us-east-1', accountId: ACCOUNT };
+  const NAMESPACES = namespacesFor(defaultGuardrails().provisioning, 'app');
+  /** A reference of project `app`, resolved, as outsideReferences reports it. */
+  function outside(
+    kind: 'parameter' | 'secret',
+    value: string,
+    location = 'environmentVariables[X]',
+  ): OutsideReference {
+    const reference = resolveReference(kind, value, AT)!;
+    return {
+      kind,
+      value,
+      location,
+      project: 'app',
+      reference,
+      problem: namespaceProblem(reference, NAMESPACES, AT)!,
+    };
+  }
+  const leastPrivilege = (r: Role, references: OutsideReference[], policies: ManagedPolicy[] = []) =>
+    evaluateRoleLeastPrivilege({
+      role: r,
+      policies,
+      ownRepositoryArn: REPO,
+      forbiddenManagedPolicies: [],
+      outsideReferences: references,
+    });
+  const excessOf = (outcome: ReturnType<typeof evaluateRoleLeastPrivilege>) =>
+    (outcome.details as { excess: Excess[] }).excess;
+  const PARAMETER = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/prod/db/password`;
+  const SECRET_BY_NAME = 'prod/stripe';
+
+  it('flags a parameter outside the namespaces that the role can read, naming project, place and allowed prefixes', () => {
+    // Prepare
+    const r = withInline(
+      NARROW_PUSH,
+      document(allow('ssm:GetParameters', `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/*`)),
+    );
+
+    // Act
+    const outcome = leastPrivilege(r, [
+      outside('parameter', '/prod/db/password', 'buildspec env.parameter-store.DB'),
+    ]);
+
+    // Assess
+    expect(outcome.status).toBe('violation');
+    expect(excessOf(outcome)).toEqual([
+      {
+        policy: 'inline-1',
+        statement: '#0',
+        reason:
+          'can read parameter /prod/db/password (ssm:GetParameters), which project app references in ' +
+          "buildspec env.parameter-store.DB and which is outside the project's namespaces (allowed parameter prefixes: /ci/app/)",
+      },
+    ]);
+  });
+
+  it('passes when the role cannot read the reference (the build fails, nothing leaks)', () => {
+    // Prepare
+    const r = withInline(
+      NARROW_PUSH,
+      document(allow('ssm:GetParameters', `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/ci/app/*`)),
+    );
+
+    // Act
+    const outcome = leastPrivilege(r, [outside('parameter', '/prod/db/password')]);
+
+    // Assess
+    expect(outcome.status).toBe('compliant');
+  });
+
+  it('passes when the permissions boundary keeps the role from reading it', () => {
+    // Prepare
+    const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/boundary`;
+    const boundary = managed(
+      'boundary',
+      boundaryArn,
+      document(
+        allow(['ecr:*', 'logs:*']),
+        allow('ssm:GetParameters', `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/ci/*`),
+      ),
+    );
+    const r = role({
+      RolePolicyList: [{ PolicyName: 'wide', PolicyDocument: document(allow('ssm:GetParameters')) }],
+      PermissionsBoundary: {
+        PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+        PermissionsBoundaryArn: boundaryArn,
+      },
+    });
+
+    // Act
+    const outcome = leastPrivilege(r, [outside('parameter', '/prod/db/password')], [boundary]);
+
+    // Assess
+    expect(excessOf(outcome)).toEqual([]);
+  });
+
+  it('passes when an explicit Deny keeps the role from reading it', () => {
+    // Prepare
+    const r = withInline(
+      NARROW_PUSH,
+      document(allow('ssm:GetParameters'), { Effect: 'Deny', Action: 'ssm:*', Resource: PARAMETER }),
+    );
+
+    // Act
+    const outcome = leastPrivilege(r, [outside('parameter', '/prod/db/password')]);
+
+    // Assess
+    expect(outcome.status).toBe('compliant');
+  });
+
+  it.each([
+    [
+      'the exact ARN with its random suffix',
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/stripe-Xy12Ab`,
+    ],
+    ['the name and a wildcard suffix', `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/stripe-*`],
+    [
+      'the six-character suffix wildcard',
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/stripe-??????`,
+    ],
+    ['a wildcard before a known suffix', `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/*-Xy12Ab`],
+    ['every secret', '*'],
+  ])('flags a secret known by name that the role can read through %s', (_what, resource) => {
+    // Prepare
+    const r = withInline(NARROW_PUSH, document(allow('secretsmanager:GetSecretValue', resource)));
+
+    // Act
+    const outcome = leastPrivilege(r, [outside('secret', `${SECRET_BY_NAME}:api-key`)]);
+
+    // Assess
+    expect(excessOf(outcome)).toEqual([
+      expect.objectContaining({
+        policy: 'inline-1',
+        reason: expect.stringMatching(/^can read secret prod\/stripe \(secretsmanager:GetSecretValue\)/),
+      }),
+    ]);
+  });
+
+  it.each([
+    [
+      'another secret with the same start',
+      `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/stripe-live-Xy12Ab`,
+    ],
+    ['its own namespace only', `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:ci/app/*`],
+  ])('passes a secret known by name when the role can read only %s', (_what, resource) => {
+    // Prepare
+    const r = withInline(NARROW_PUSH, document(allow('secretsmanager:GetSecretValue', resource)));
+
+    // Act
+    const outcome = leastPrivilege(r, [outside('secret', SECRET_BY_NAME)]);
+
+    // Assess
+    expect(excessOf(outcome)).toEqual([]);
+  });
+
+  it('marks a read allowed only under a condition as conditional', () => {
+    // Prepare
+    const r = withInline(
+      NARROW_PUSH,
+      document(
+        allow('ssm:GetParameters', '*', { Condition: { StringEquals: { 'aws:ResourceTag/team': 'app' } } }),
+      ),
+    );
+
+    // Act
+    const outcome = leastPrivilege(r, [outside('parameter', '/prod/db/password')]);
+
+    // Assess
+    expect(excessOf(outcome)).toEqual([expect.objectContaining({ conditional: true })]);
+  });
+
+  it('flags a parameter in another account that the role can read', () => {
+    // Prepare
+    const r = withInline(NARROW_PUSH, document(allow('ssm:GetParameters')));
+    const value = `arn:aws:ssm:us-east-1:999988887777:parameter/ci/app/token`;
+
+    // Act
+    const outcome = leastPrivilege(r, [outside('parameter', value)]);
+
+    // Assess
+    expect(excessOf(outcome)[0]?.reason).toMatch(
+      /is in another account or region: only 111122223333 in us-east-1 is allowed$/,
+    );
+  });
+});
+
+describe('evaluateRoleLeastPrivilege: parameter and secret reads beyond the namespaces', () => {
+  const PARAMETERS = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter`;
+  const SECRETS = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret`;
+  const NAMESPACES: ReadNamespace[] = [
+    {
+      kind: 'parameter',
+      arnPrefixes: [`${PARAMETERS}/ci/app/`],
+      allowed: 'allowed parameter prefixes: /ci/app/',
+    },
+    { kind: 'secret', arnPrefixes: [`${SECRETS}:ci/app/`], allowed: 'allowed secret prefixes: ci/app/' },
+  ];
+  const leastPrivilege = (...statements: Record<string, unknown>[]) =>
+    evaluateRoleLeastPrivilege({
+      role: withInline(NARROW_PUSH, document(...statements)),
+      policies: [],
+      ownRepositoryArn: REPO,
+      forbiddenManagedPolicies: [],
+      readNamespaces: NAMESPACES,
+    });
+  const reasonsOf = (outcome: ReturnType<typeof evaluateRoleLeastPrivilege>) =>
+    (outcome.details as { excess: Excess[] }).excess.map((e) => e.reason);
+
+  it.each([
+    [
+      'exact parameters inside',
+      allow('ssm:GetParameters', [`${PARAMETERS}/ci/app/a`, `${PARAMETERS}/ci/app/b`]),
+    ],
+    ['a wildcard inside', allow('ssm:GetParameters', `${PARAMETERS}/ci/app/*`)],
+    [
+      'a secret name with its suffix wildcard',
+      allow('secretsmanager:GetSecretValue', `${SECRETS}:ci/app/token-??????`),
+    ],
+    [
+      'an exact secret outside (judged only when a project references it)',
+      allow('secretsmanager:GetSecretValue', `${SECRETS}:prod/db-AbC123`),
+    ],
+    ['other SSM actions on everything', allow('ssm:DescribeParameters')],
+  ])('passes %s', (_what, statement) => {
+    expect(reasonsOf(leastPrivilege(statement))).toEqual([]);
+  });
+
+  it.each([
+    [
+      'every parameter',
+      allow('ssm:GetParameter', '*'),
+      `allows reading parameters (ssm:GetParameter) beyond the namespaces of its projects (allowed parameter prefixes: /ci/app/): *`,
+    ],
+    [
+      'a path above the namespace',
+      allow('ssm:GetParameters', `${PARAMETERS}/ci/*`),
+      `allows reading parameters (ssm:GetParameters) beyond the namespaces of its projects (allowed parameter prefixes: /ci/app/): ${PARAMETERS}/ci/*`,
+    ],
+    [
+      'GetParametersByPath on a path above the namespace',
+      allow('ssm:GetParametersByPath', `${PARAMETERS}/ci`),
+      `allows reading parameters (ssm:GetParametersByPath) beyond the namespaces of its projects (allowed parameter prefixes: /ci/app/): ${PARAMETERS}/ci`,
+    ],
+    [
+      'ssm:* on every parameter',
+      allow('ssm:*', `${PARAMETERS}/*`),
+      `allows reading parameters (ssm:GetParameter, ssm:GetParameters, ssm:GetParametersByPath) beyond the namespaces of its projects (allowed parameter prefixes: /ci/app/): ${PARAMETERS}/*`,
+    ],
+    [
+      'every secret but one',
+      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', NotResource: `${SECRETS}:admin-AbC123` },
+      `allows reading secrets (secretsmanager:GetSecretValue) beyond the namespaces of its projects (allowed secret prefixes: ci/app/): NotResource ${SECRETS}:admin-AbC123`,
+    ],
+  ])('flags %s', (_what, statement, reason) => {
+    expect(reasonsOf(leastPrivilege(statement))).toEqual([reason]);
   });
 });
 
