@@ -58,8 +58,9 @@ h3 { font-size: 14px; margin: 16px 0 6px; }
 .meta, .muted { color: var(--muted); }
 .meta { margin: 0 0 14px; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: var(--panel); padding: 1px 4px; border-radius: 4px; }
-.cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 0 0 16px; }
-.card { min-width: 150px; padding: 10px 14px; border: 1px solid var(--line); border-left: 6px solid var(--line); border-radius: 6px; background: var(--panel); }
+.overview { display: flex; flex-wrap: wrap; gap: 16px 32px; align-items: flex-start; }
+.cards { display: grid; grid-template-columns: repeat(3, minmax(140px, 1fr)); gap: 12px; }
+.card { padding: 10px 14px; border: 1px solid var(--line); border-left: 6px solid var(--line); border-radius: 6px; background: var(--panel); }
 .card .n { display: block; font-size: 26px; font-weight: 700; }
 .card.violation { border-left-color: var(--violation); }
 .card.not-visible { border-left-color: var(--not-visible); }
@@ -70,7 +71,11 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
 th { background: var(--panel); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.matrix { width: auto; min-width: 520px; }
+table.matrix { width: auto; min-width: 480px; }
+table.delta { table-layout: fixed; }
+table.delta col.severity { width: 110px; }
+table.delta col.rule { width: 28%; }
+table.delta col.resource { width: 36%; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 8px 32px; }
 .legend { display: flex; gap: 16px; margin: 0 0 6px; color: var(--muted); }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
@@ -274,9 +279,9 @@ function totals(data: ReportData): string {
   const footer = `<tr><th>All</th>${STATUSES.map((s) => `<td class="num">${all[s]}</td>`).join('')}<td class="num">${data.findings.length}</td></tr>`;
   return (
     `<section id="totals" aria-labelledby="totals-title"><h2 id="totals-title">Totals</h2>` +
-    `<div class="cards">${cards.join('')}</div>` +
+    `<div class="overview"><div class="cards">${cards.join('')}</div>` +
     `<table class="matrix" id="severity-status"><thead>${head}</thead><tbody>${rows.join('')}</tbody><tfoot>${footer}</tfoot></table>` +
-    `</section>`
+    `</div></section>`
   );
 }
 
@@ -303,15 +308,23 @@ function resourceCell(arn: string): string {
   return `${esc(resourceName(arn))}<span class="arn">${esc(arn)}</span>`;
 }
 
-function deltaTable(id: string, title: string, last: string, rows: string[], folded = false): string {
+function deltaTable(
+  id: string,
+  title: string,
+  last: string,
+  rows: string[],
+  options: { folded?: boolean; of?: number } = {},
+): string {
   if (rows.length === 0) return '';
+  const count =
+    options.of !== undefined && options.of > rows.length ? `${rows.length} of ${options.of}` : rows.length;
   const table =
-    `<table id="${id}"><thead><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>${esc(last)}</th></tr></thead>` +
+    `<table class="delta" id="${id}"><colgroup><col class="severity"><col class="rule"><col class="resource"><col></colgroup><thead><tr><th>Severity</th><th>Rule</th><th>Resource</th><th>${esc(last)}</th></tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table>`;
   // A long list that the findings table repeats (its "Open for" column) starts folded.
-  return folded
-    ? `<details><summary>${esc(title)} (${rows.length})</summary>${table}</details>`
-    : `<h3>${esc(title)} (${rows.length})</h3>${table}`;
+  return options.folded
+    ? `<details><summary>${esc(title)} (${count})</summary>${table}</details>`
+    : `<h3>${esc(title)} (${count})</h3>${table}`;
 }
 
 function deltaSection(delta: AuditDelta | undefined): string {
@@ -342,13 +355,14 @@ function deltaSection(delta: AuditDelta | undefined): string {
       'Oldest open critical',
       'Age',
       delta.oldestCritical.slice(0, 5).map((e) => open(e, esc(describeAge(e)))),
+      { of: delta.oldestCritical.length },
     ) +
     deltaTable(
       'delta-still-open',
       'Still open',
       'Age',
       delta.stillOpen.map((e) => open(e, esc(describeAge(e)))),
-      true,
+      { folded: true },
     ) +
     (delta.unchecked > 0
       ? `<p class="muted">${delta.unchecked} finding(s) open in the baseline belong to rules this audit did not run: not checked.</p>`
@@ -456,8 +470,8 @@ export function renderHtml(data: ReportData): string {
     `<header><h1>buildwarden audit</h1><p class="meta">Account <strong>${esc(data.accountId)}</strong>, region <strong>${esc(data.region)}</strong> · generated <time datetime="${esc(data.generatedAt)}">${esc(data.generatedAt)}</time> · ${s.resources.repositories} repositories, ${s.resources.projects} projects, ${s.resources.roles} roles</p></header>`,
     '<main>',
     totals(data),
-    deltaSection(data.delta),
     charts(data),
+    deltaSection(data.delta),
     findingsSection(data),
     '</main>',
     '<footer>Generated by buildwarden. This file is self-contained: it loads nothing from the network.</footer>',

@@ -135,13 +135,11 @@ describe('renderHtml', () => {
     const delta = between(html, '<section id="delta"', '</section>');
     expect(delta).toContain('Since the baseline (<time datetime="2026-03-10T12:00:00.000Z">');
     expect(delta).toContain('3 new, 1 resolved, 1 still open');
-    expect(between(delta, '<table id="delta-new">', '</table>')).toContain('web/legacy');
-    expect(between(delta, '<table id="delta-resolved">', '</table>')).toContain(
+    expect(between(delta, 'id="delta-new">', '</table>')).toContain('web/legacy');
+    expect(between(delta, 'id="delta-resolved">', '</table>')).toContain(
       'no longer reported (resource deleted or out of scope)',
     );
-    expect(between(delta, '<table id="delta-still-open">', '</table>')).toContain(
-      'open 19 days (since 2026-03-01)',
-    );
+    expect(between(delta, 'id="delta-still-open">', '</table>')).toContain('open 19 days (since 2026-03-01)');
     expect(html).toContain('<span class="n">3</span>New since the baseline');
   });
 
@@ -156,6 +154,25 @@ describe('renderHtml', () => {
       html,
     )![0];
     expect(fresh).toContain('<span class="badge new">new</span>');
+  });
+
+  test('the delta names at most five oldest open critical findings, saying how many there are', () => {
+    const critical = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) =>
+      finding(n, { ruleId: 'ecr.repository-policy', severity: 'critical' }),
+    );
+
+    const html = renderHtml(reportData(critical, { findings: [] }));
+
+    expect(html).toContain('<h3>Oldest open critical (5 of 7)</h3>');
+    expect(between(html, 'id="delta-oldest-critical">', '</table>').match(/<tr><td>/g)).toHaveLength(5);
+  });
+
+  test('the still-open list starts folded: the findings table repeats it with ages', () => {
+    const html = renderHtml(reportData(SAMPLE_FINDINGS, BASELINE));
+
+    expect(html).toMatch(
+      /<details><summary>Still open \(1\)<\/summary><table class="delta" id="delta-still-open">/,
+    );
   });
 
   test('an account column appears only when the findings span several accounts or regions', () => {
