@@ -1,8 +1,8 @@
 /**
  * The HTML report in a real browser (headless Chromium): the demo account's report with a baseline renders
  * without console errors and loads nothing, its charts hold the audit's counts, the filter narrows the table,
- * a column header sorts it, and a value from the account cannot run as script. The run leaves a screenshot
- * and the report in test-results/ for people to look at.
+ * a column header sorts it, and a value from the account cannot run as script. The run leaves screenshots
+ * (report.png: the top 1280x2000 pixels, as in the README; report-full.png) and the report in test-results/.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,6 +104,24 @@ describeBrowser('the HTML report in headless Chromium', () => {
     expect(await page.locator('h1').textContent()).toBe('buildwarden audit');
     expect(problems).toEqual([]);
     expect(requests).toEqual([reportUrl]);
+  });
+
+  test('screenshots of the report are saved for people to look at: its top at a fixed size, and all of it', async () => {
+    await page.evaluate('window.scrollTo(0, 0)');
+
+    const top = await page.screenshot({
+      path: path.join(TEST_RESULTS_DIR, 'report.png'),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 2000 },
+    });
+    const all = await page.screenshot({
+      path: path.join(TEST_RESULTS_DIR, 'report-full.png'),
+      fullPage: true,
+    });
+
+    for (const png of [top, all]) expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(top.readUInt32BE(16)).toBe(1280);
+    expect(top.readUInt32BE(20)).toBe(2000);
   });
 
   test('the cards hold the totals by status', async () => {
@@ -218,15 +236,6 @@ describeBrowser('the HTML report in headless Chromium', () => {
     expect(await page.locator('#findings-table').isVisible()).toBe(true);
 
     await page.emulateMedia({ media: 'screen' });
-  });
-
-  test('a screenshot of the report is saved for people to look at', async () => {
-    await page.evaluate('window.scrollTo(0, 0)');
-    const file = path.join(TEST_RESULTS_DIR, 'report.png');
-
-    const png = await page.screenshot({ path: file });
-
-    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
   });
 
   test('a script in a repository name or message stays text: nothing runs, nothing loads', async () => {
