@@ -76,13 +76,13 @@ table.delta { table-layout: fixed; }
 table.delta col.severity { width: 110px; }
 table.delta col.rule { width: 28%; }
 table.delta col.resource { width: 36%; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 8px 32px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(640px, 1fr)); gap: 8px 32px; }
 .legend { display: flex; gap: 16px; margin: 0 0 6px; color: var(--muted); }
 .legend i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; }
 .legend .violation, svg .violation { background: var(--violation); fill: var(--violation); }
 .legend .not-visible, svg .not-visible { background: var(--not-visible); fill: var(--not-visible); }
 .legend .exempt, svg .exempt { background: var(--exempt); fill: var(--exempt); }
-svg.chart { width: 100%; height: auto; max-width: 800px; font-size: 12px; }
+svg.chart { width: 100%; height: auto; max-width: 860px; font-size: 13px; }
 svg.chart text { fill: var(--ink); }
 svg.chart .track { fill: var(--panel); }
 .badge { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; color: #fff; }
@@ -215,9 +215,9 @@ export function barValueText(counts: Counts): string {
 
 /** A horizontal stacked bar chart: one row per label, segments for violation, not visible and exempt. */
 function barChart(id: string, title: string, rows: ChartRow[]): string {
-  const labelWidth = 240;
+  const labelWidth = 250;
   const barWidth = 300;
-  const width = 800;
+  const width = 860;
   const rowHeight = 26;
   const height = Math.max(1, rows.length) * rowHeight + 8;
   const max = Math.max(1, ...rows.map((r) => CHART_STATUSES.reduce((n, s) => n + r.counts[s], 0)));
