@@ -32,6 +32,11 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [noSdk, noAgpl] }] },
   },
   {
+    // Report renderers are pure functions of the audit's data: no SDK, no account access.
+    files: ['lib/report/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noSdk, noAgpl] }] },
+  },
+  {
     files: ['lib/policy/**/*.ts'],
     rules: {
       'no-restricted-imports': [

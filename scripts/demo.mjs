@@ -5,7 +5,8 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const scratch = path.join(mkdtempSync(path.join(tmpdir(), 'buildwarden-demo-')), 'account.json');
+const demoDir = mkdtempSync(path.join(tmpdir(), 'buildwarden-demo-'));
+const scratch = path.join(demoDir, 'account.json');
 copyFileSync('demo/account.json', scratch);
 const digest = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89';
 const show = (v) =>
@@ -29,6 +30,15 @@ function title(text, args) {
 const audit = ['audit', '--snapshot', 'demo/account.json', '--config', 'demo/guardrails.yml'];
 title('1. Audit of the demo account (simulated, from demo/account.json)', audit);
 process.stdout.write(buildwarden(audit));
+
+// The same audit as a report people open in a browser, and as JSON: the baseline of a later audit.
+const firstAudit = path.join(demoDir, 'audit-1.json');
+const htmlReport = path.join(demoDir, 'report.html');
+const asHtml = [...audit, '--format', 'html', '--out', htmlReport];
+title('   The same audit as an HTML report, and as JSON for the next audit to compare with', asHtml);
+buildwarden(asHtml);
+buildwarden([...audit, '--format', 'json', '--out', firstAudit]);
+process.stdout.write(`HTML report: ${htmlReport}\n`);
 
 // 2. A change event is remediated.
 const fix = [
@@ -74,6 +84,34 @@ process.stdout.write(
     .filter((l) => l.includes('web/frontend'))
     .join('\n')}\n`,
 );
+
+const delta = [
+  'audit',
+  '--snapshot',
+  scratch,
+  '--config',
+  'demo/guardrails.yml',
+  '--baseline',
+  firstAudit,
+  '--format',
+  'html',
+  '--out',
+  path.join(demoDir, 'report-2.html'),
+];
+title('   The second audit against the first: what the fix resolved', delta.slice(0, 7));
+// The delta leads the table output; its still-open list is long, so the demo shows its count only.
+let stillOpen = false;
+for (const line of buildwarden(delta.slice(0, 7)).split('\n')) {
+  if (line.startsWith('Account ')) break;
+  if (/^Still open \(\d+\):$/.test(line)) stillOpen = true;
+  else if (stillOpen && line.startsWith('  ')) continue;
+  else stillOpen = false;
+  process.stdout.write(
+    `${stillOpen ? `${line.slice(0, -1)}, each with its age in the HTML report` : line}\n`,
+  );
+}
+buildwarden(delta);
+process.stdout.write(`HTML report with this delta: ${path.join(demoDir, 'report-2.html')}\n`);
 
 // 3. Scan gate: a build pushes an image, the scan fails the gate, another build fails.
 title('3. Scan gate: build #42 pushes web/frontend:1.4.2, the scan completes, build #43 fails');

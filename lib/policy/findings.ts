@@ -21,6 +21,9 @@ export interface Finding {
   details?: Record<string, unknown>;
   /** Remarks about how the finding was judged, e.g. an exemption tag naming no rule. */
   notes?: string[];
+  /** The account and region of the resource, when a report spans several; else those of the report. */
+  accountId?: string;
+  region?: string;
 }
 
 export interface AuditSummary {
@@ -48,7 +51,10 @@ const severityRank: Record<Severity, number> = { critical: 0, high: 1, medium: 2
 const statusRank: Record<FindingStatus, number> = { violation: 0, 'not-visible': 1, exempt: 2, compliant: 3 };
 
 /** Worst first: violations before the rest, then by severity, rule and resource, so output is stable. */
-export function compareFindings(a: Finding, b: Finding): number {
+export function compareFindings(
+  a: Pick<Finding, 'status' | 'severity' | 'ruleId' | 'resourceArn'>,
+  b: Pick<Finding, 'status' | 'severity' | 'ruleId' | 'resourceArn'>,
+): number {
   return (
     statusRank[a.status] - statusRank[b.status] ||
     severityRank[a.severity] - severityRank[b.severity] ||

@@ -65,6 +65,8 @@ export interface AuditNotificationInput {
   summary: AuditSummary;
   /** How many worst offenders to name. */
   top?: number;
+  /** What changed since the previous audit (`deltaText` in delta.ts): leads the message, heads the subject. */
+  delta?: { headline: string; lines: readonly string[] };
 }
 
 /** One summary per scheduled audit: counts per rule and the worst offenders, not one message per finding. */
@@ -73,10 +75,11 @@ export function auditSummaryNotification(input: AuditNotificationInput): Notific
   const top = input.top ?? 10;
   const violations = summary.byStatus.violation;
   const notVisible = summary.byStatus['not-visible'];
-  const subject =
+  const counts =
     violations + notVisible === 0
-      ? `buildwarden audit ${input.accountId}/${input.region}: all guardrails pass`
-      : `buildwarden audit ${input.accountId}/${input.region}: ${violations} violations, ${notVisible} not visible`;
+      ? 'all guardrails pass'
+      : `${violations} violations, ${notVisible} not visible`;
+  const subject = `buildwarden audit ${input.accountId}/${input.region}: ${input.delta ? `${input.delta.headline}; ` : ''}${counts}`;
 
   const perRule = Object.entries(summary.byRule)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -102,6 +105,7 @@ export function auditSummaryNotification(input: AuditNotificationInput): Notific
     );
 
   const message = [
+    ...(input.delta ? [...input.delta.lines, ''] : []),
     `Account ${input.accountId}, region ${input.region}.`,
     `Resources: ${summary.resources.repositories} repositories, ${summary.resources.projects} projects, ${summary.resources.roles} roles.`,
     `Findings: ${violations} violations, ${notVisible} not visible, ${summary.byStatus.exempt} exempt, ${summary.byStatus.compliant} compliant.`,

@@ -1,9 +1,21 @@
 import { isRuleId, RULE_IDS, type RuleId } from '../../policy/guardrails';
+import { activeRules } from '../../policy/evaluate';
+import {
+  baselineScopeProblem,
+  deltaLines,
+  parsePreviousReport,
+  type PreviousReport,
+} from '../../policy/delta';
+import { InvalidInputError } from '../../policy/validation';
+import { buildReportData, reportJson, type ReportData } from '../../report/data';
+import { renderCsv } from '../../report/csv';
+import { renderHtml } from '../../report/html';
 import { runAudit } from '../../usecases/audit';
 import { liveDeps, sandboxDeps } from '../deps';
-import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
+import { choiceOption, EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
 import { findingsTable, progressReporter } from '../format';
-import { loadGuardrails, loadSandbox } from '../inputs';
+import { loadGuardrails, loadSandbox, readJsonFile } from '../inputs';
+import { writeOutputFile } from '../outputs';
 
 export function parseRuleList(value: string | undefined): RuleId[] | undefined {
   if (value === undefined) return undefined;
@@ -20,14 +32,48 @@ export function parseRuleList(value: string | undefined): RuleId[] | undefined {
   return ids as RuleId[];
 }
 
+/** Output formats (the Security Hub export adds `asff`). */
+const FORMATS = ['table', 'json', 'html', 'csv'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** An earlier `--format json` report; anything else is exit 2 naming the file. */
+function loadBaseline(file: string, io: Io): PreviousReport {
+  try {
+    return parsePreviousReport(readJsonFile(file, io), file);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new UsageError(
+      `--baseline ${file} is not an earlier \`buildwarden audit --format json\` report:\n  ${error.problems.join('\n  ')}`,
+    );
+  }
+}
+
+function render(format: Format, data: ReportData, options: { showCompliant: boolean }): string {
+  switch (format) {
+    case 'json':
+      return reportJson(data);
+    case 'html':
+      return renderHtml(data);
+    case 'csv':
+      return renderCsv(data);
+    case 'table': {
+      const table = findingsTable(data, options);
+      return data.delta ? `${deltaLines(data.delta).join('\n')}\n\n${table}` : table;
+    }
+  }
+}
+
 export const auditCommand: Command = {
   name: 'audit',
   summary: 'Audit every ECR repository, CodeBuild project and service role against the guardrails.',
-  usage: 'buildwarden audit [--snapshot FILE] [--config FILE] [--format table|json] [--rules ID,…]',
+  usage:
+    'buildwarden audit [--snapshot FILE] [--config FILE] [--format table|json|html|csv] [--out FILE] [--baseline FILE] [--rules ID,…]',
   details:
     'Without --snapshot the account of the current AWS credentials and region is read (read-only calls;\n' +
     'AWS_ENDPOINT_URL is honoured). Exit status: 0 no violations, 1 violations or resources that could not\n' +
-    'be judged (not-visible), 2 bad usage or bad input.',
+    'be judged (not-visible), 2 bad usage or bad input.\n' +
+    'With --baseline (an earlier --format json report) every format also shows the delta: new findings,\n' +
+    'resolved ones, those still open with their age, and the oldest open critical ones.',
   options: {
     snapshot: {
       type: 'string',
@@ -39,7 +85,21 @@ export const auditCommand: Command = {
       valueName: 'FILE',
       description: 'guardrails file (default: $BUILDWARDEN_CONFIG, ./guardrails.yml, or built-in defaults)',
     },
-    format: { type: 'string', valueName: 'FORMAT', description: 'table (default) or json' },
+    format: {
+      type: 'string',
+      valueName: 'FORMAT',
+      description: 'table (default), json, html (one self-contained page) or csv',
+    },
+    out: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'write the report here (default: standard output)',
+    },
+    baseline: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'an earlier --format json report: show what is new, resolved and still open since',
+    },
     rules: {
       type: 'string',
       valueName: 'IDS',
@@ -53,7 +113,9 @@ export const auditCommand: Command = {
     },
   },
   async run({ values }, io) {
-    const format = choiceOption(values, 'format', ['table', 'json'] as const, 'table');
+    const format = choiceOption(values, 'format', FORMATS, 'table');
+    const baselineFile = stringOption(values, 'baseline');
+    const previous = baselineFile === undefined ? undefined : loadBaseline(baselineFile, io);
     const ruleIds = parseRuleList(stringOption(values, 'rules'));
     const concurrencyText = stringOption(values, 'concurrency');
     const concurrency = concurrencyText === undefined ? 16 : Number(concurrencyText);
@@ -69,11 +131,17 @@ export const auditCommand: Command = {
       ...(ruleIds ? { ruleIds } : {}),
       ...(snapshotFile ? {} : { onProgress: progressReporter(io) }),
     });
-    io.stdout(
-      format === 'json'
-        ? `${JSON.stringify({ findings: report.findings, summary: report.summary }, null, 2)}\n`
-        : findingsTable(report, { showCompliant: values['show-compliant'] === true }),
-    );
+    const problem = previous && baselineScopeProblem(previous, report);
+    if (problem) throw new UsageError(`--baseline ${baselineFile}: ${problem}`);
+    const data = buildReportData(report, previous, { evaluatedRules: activeRules(guardrails, ruleIds) });
+    const text = render(format, data, { showCompliant: values['show-compliant'] === true });
+    const out = stringOption(values, 'out');
+    if (out === undefined) {
+      io.stdout(text);
+    } else {
+      writeOutputFile('--out', out, text, io);
+      io.stderr(`wrote ${out} (${report.findings.length} findings)\n`);
+    }
     const failing = report.summary.byStatus.violation + report.summary.byStatus['not-visible'];
     return failing > 0 ? EXIT.findings : EXIT.ok;
   },

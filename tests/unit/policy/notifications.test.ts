@@ -45,6 +45,27 @@ describe('audit summary notification', () => {
     expect(n.attributes.severity).toBe('none');
   });
 
+  test('with a delta, the subject says nothing new and the message leads with the delta', () => {
+    const findings = [finding(1)];
+
+    const n = auditSummaryNotification({
+      accountId: '123456789012',
+      region: 'us-east-1',
+      findings,
+      summary: summarize(findings, { repositories: 1, projects: 0, roles: 0 }),
+      delta: { headline: 'nothing new', lines: ['Since the last audit: nothing new; 1 still open.'] },
+    });
+
+    expect(n.subject).toBe(
+      'buildwarden audit 123456789012/us-east-1: nothing new; 1 violations, 0 not visible',
+    );
+    expect(n.message.split('\n').slice(0, 3)).toEqual([
+      'Since the last audit: nothing new; 1 still open.',
+      '',
+      'Account 123456789012, region us-east-1.',
+    ]);
+  });
+
   test('truncateLines keeps short lists whole', () => {
     expect(truncateLines(['a', 'b'], 5)).toEqual(['a', 'b']);
   });

@@ -1,0 +1,36 @@
+/**
+ * `npm run demo` (scripts/demo.mjs over the built binary, as `npm test` builds it before jest): it writes an
+ * HTML report whose path it prints, and shows a second audit's delta after the fix.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { REPO_ROOT } from '../fixtures/load';
+
+describe('the demo', () => {
+  const run = () => spawnSync(process.execPath, ['scripts/demo.mjs'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  let result: ReturnType<typeof run>;
+
+  beforeAll(() => {
+    result = run();
+  }, 180_000);
+
+  test('runs to the end', () => {
+    expect(result.stderr).not.toMatch(/demo step failed/);
+    expect(result.status).toBe(0);
+  });
+
+  test('prints the path of the HTML report it wrote', () => {
+    const file = /^HTML report: (.+\.html)$/m.exec(result.stdout)?.[1];
+
+    expect(file).toBeDefined();
+    expect(readFileSync(file!, 'utf8')).toMatch(/^<!DOCTYPE html>/);
+  });
+
+  test('shows what the fix resolved since the first audit, and writes that delta as HTML too', () => {
+    expect(result.stdout).toMatch(
+      /Since the last audit \([^)]+\): nothing new, \d+ resolved;[^\n]*\n\nResolved \(\d+\):\n(?: {2}.*\n)*? {2}medium {3}ecr\.tag-immutability on web\/frontend — fixed \(now compliant\)\n/,
+    );
+    const file = /^HTML report with this delta: (.+\.html)$/m.exec(result.stdout)?.[1];
+    expect(readFileSync(file!, 'utf8')).toContain('id="delta-resolved"');
+  });
+});
