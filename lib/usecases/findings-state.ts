@@ -204,3 +204,17 @@ function withheld(
   }
   return { writes: kept, notWritten };
 }
+
+/**
+ * The ASFF documents an audit sends Security Hub (`buildwarden audit --format asff`): from the records in
+ * `store` when there is one (the sandbox's history), else as if nothing had been recorded yet. Writes nothing.
+ */
+export async function auditDocuments(
+  store: FindingsStore | undefined,
+  report: AuditFindings,
+  options: AuditStateOptions,
+): Promise<AsffFinding[]> {
+  const previous = store ? await store.records({ accountId: report.accountId, region: report.region }) : [];
+  // How long resolved records are kept changes no document.
+  return planAuditState(previous, report, { ...options, retentionDays: 1 }).documents;
+}

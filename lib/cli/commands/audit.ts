@@ -1,5 +1,7 @@
 import { isRuleId, RULE_IDS, type RuleId } from '../../policy/guardrails';
 import { runAudit } from '../../usecases/audit';
+import { auditDocuments } from '../../usecases/findings-state';
+import { activeRules } from '../../policy/evaluate';
 import { liveDeps, sandboxDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
 import { findingsTable, progressReporter } from '../format';
@@ -23,7 +25,7 @@ export function parseRuleList(value: string | undefined): RuleId[] | undefined {
 export const auditCommand: Command = {
   name: 'audit',
   summary: 'Audit every ECR repository, CodeBuild project and service role against the guardrails.',
-  usage: 'buildwarden audit [--snapshot FILE] [--config FILE] [--format table|json] [--rules ID,…]',
+  usage: 'buildwarden audit [--snapshot FILE] [--config FILE] [--format table|json|asff] [--rules ID,…]',
   details:
     'Without --snapshot the account of the current AWS credentials and region is read (read-only calls;\n' +
     'AWS_ENDPOINT_URL is honoured). Exit status: 0 no violations, 1 violations or resources that could not\n' +
@@ -39,7 +41,12 @@ export const auditCommand: Command = {
       valueName: 'FILE',
       description: 'guardrails file (default: $BUILDWARDEN_CONFIG, ./guardrails.yml, or built-in defaults)',
     },
-    format: { type: 'string', valueName: 'FORMAT', description: 'table (default) or json' },
+    format: {
+      type: 'string',
+      valueName: 'FORMAT',
+      description:
+        'table (default), json, or asff (the AWS Security Finding Format documents sent to Security Hub)',
+    },
     rules: {
       type: 'string',
       valueName: 'IDS',
@@ -53,7 +60,7 @@ export const auditCommand: Command = {
     },
   },
   async run({ values }, io) {
-    const format = choiceOption(values, 'format', ['table', 'json'] as const, 'table');
+    const format = choiceOption(values, 'format', ['table', 'json', 'asff'] as const, 'table');
     const ruleIds = parseRuleList(stringOption(values, 'rules'));
     const concurrencyText = stringOption(values, 'concurrency');
     const concurrency = concurrencyText === undefined ? 16 : Number(concurrencyText);
@@ -62,18 +69,27 @@ export const auditCommand: Command = {
     }
     const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
     const snapshotFile = stringOption(values, 'snapshot');
-    const deps = snapshotFile ? sandboxDeps(loadSandbox(snapshotFile, io)) : await liveDeps();
+    const sandbox = snapshotFile ? loadSandbox(snapshotFile, io) : undefined;
+    const deps = sandbox ? sandboxDeps(sandbox) : await liveDeps();
     const report = await runAudit(deps, guardrails, {
       now: new Date(),
       concurrency,
       ...(ruleIds ? { ruleIds } : {}),
       ...(snapshotFile ? {} : { onProgress: progressReporter(io) }),
     });
-    io.stdout(
-      format === 'json'
-        ? `${JSON.stringify({ findings: report.findings, summary: report.summary }, null, 2)}\n`
-        : findingsTable(report, { showCompliant: values['show-compliant'] === true }),
-    );
+    if (format === 'asff') {
+      // The snapshot's findings history (buildwarden.findings) decides what is new, resolved or still open.
+      const documents = await auditDocuments(sandbox?.findingsStore, report, {
+        evaluatedRules: activeRules(guardrails, ruleIds),
+      });
+      io.stdout(`${JSON.stringify(documents, null, 2)}\n`);
+    } else {
+      io.stdout(
+        format === 'json'
+          ? `${JSON.stringify({ findings: report.findings, summary: report.summary }, null, 2)}\n`
+          : findingsTable(report, { showCompliant: values['show-compliant'] === true }),
+      );
+    }
     const failing = report.summary.byStatus.violation + report.summary.byStatus['not-visible'];
     return failing > 0 ? EXIT.findings : EXIT.ok;
   },
