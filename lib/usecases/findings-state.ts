@@ -105,7 +105,7 @@ export async function recordAuditFindings(
   const previous = await deps.findingsStore.records(scope);
   const { reconciliation, documents } = planAuditState(previous, report, options);
   const securityHub = deps.securityHub ? await publish(deps.securityHub, documents) : undefined;
-  const { writes, notWritten } = withheld(reconciliation.writes, securityHub);
+  const { writes, notWritten } = recordsToWrite(reconciliation.writes, securityHub);
   await deps.findingsStore.writeRecords(writes);
   return {
     changes: reconciliation.changes,
@@ -153,7 +153,7 @@ export async function recordResourceFindings(
   });
   const documents = asffDocuments(reconciliation.changes, input.now);
   const securityHub = deps.securityHub ? await publish(deps.securityHub, documents) : undefined;
-  const { writes, notWritten } = withheld(reconciliation.writes, securityHub);
+  const { writes, notWritten } = recordsToWrite(reconciliation.writes, securityHub);
   let written = 0;
   for (const record of writes) {
     const write = await deps.findingsStore.putRecord(record);
@@ -186,7 +186,7 @@ async function publish(hub: SecurityHubPublisher, documents: AsffFinding[]): Pro
 }
 
 /** The records to write: all but the resolved ones whose archive Security Hub did not take. */
-function withheld(
+function recordsToWrite(
   writes: readonly FindingRecord[],
   securityHub: SecurityHubOutcome | undefined,
 ): { writes: FindingRecord[]; notWritten: { record: FindingRecord; reason: string }[] } {
