@@ -32,6 +32,15 @@ const envSchema = z.object({
   VERDICTS_TABLE: z.string().min(3).optional(),
   BUILDS_TABLE: z.string().min(3).optional(),
   IDEMPOTENCY_TABLE: z.string().min(3).optional(),
+  /** The findings state table (one record per account, region, resource and rule). */
+  FINDINGS_TABLE: z.string().min(3).optional(),
+  /** Findings also go to AWS Security Hub (the template's `securityHub`). */
+  SECURITY_HUB: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Days a resolved finding is kept in the findings table (the template's `findingsRetentionDays`). */
+  FINDINGS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Provisioning: the KMS key of new repositories (default: AWS managed) and the build roles' boundary. */
   PROVISIONING_KMS_KEY_ARN: optionalArn('kms', 'expected a KMS key ARN'),
   PROVISIONING_PERMISSIONS_BOUNDARY_ARN: optionalArn('iam', 'expected an IAM policy ARN'),
@@ -89,10 +98,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /** A variable only some functions need; its absence is a configuration error naming it. */
-export function required<K extends 'VERDICTS_TABLE' | 'BUILDS_TABLE' | 'IDEMPOTENCY_TABLE'>(
-  config: RuntimeConfig,
-  key: K,
-): string {
+export function required<
+  K extends 'VERDICTS_TABLE' | 'BUILDS_TABLE' | 'IDEMPOTENCY_TABLE' | 'FINDINGS_TABLE',
+>(config: RuntimeConfig, key: K): string {
   const value = config[key];
   if (!value) throw new ConfigError(`${key} is required by this function`);
   return value;

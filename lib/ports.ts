@@ -15,6 +15,8 @@ import type { BuildRecord } from './policy/builds';
 import type { ProjectUpdate } from './policy/convergence';
 import type { ProvisioningPlan } from './policy/provision';
 import type { ImageRef, RepositoryRef } from './policy/scan/image';
+import type { FindingRecord, Scope } from './policy/finding-state';
+import type { AsffFinding } from './policy/asff';
 
 export type { ImageRef, RepositoryRef };
 
@@ -224,6 +226,40 @@ export interface ProvisioningClaims {
   readClaim(name: string): Promise<NameClaim | undefined>;
   /** Records how this request's claim ended; changes nothing when the name is no longer its own. */
   endClaim(name: string, token: string, state: 'succeeded' | 'failed', keepUntil: number): Promise<void>;
+}
+
+/** A conditional write's outcome: not written when the stored record is newer, with the reason. */
+export type RecordWrite = { written: true } | { written: false; reason: string };
+
+/**
+ * The findings state (lib/policy/finding-state.ts): one record per account, region, resource and rule. Reads
+ * are strongly consistent; a write replaces the whole record.
+ */
+export interface FindingsStore {
+  /** Every record of one account and region (every page). */
+  records(scope: Scope): Promise<FindingRecord[]>;
+  /** The records of one resource of that account and region. */
+  recordsOf(scope: Scope, resourceArn: string): Promise<FindingRecord[]>;
+  /**
+   * Writes records in batches within the store's limits (unconditionally: an audit's records), retrying what
+   * the store leaves unprocessed; throws when some could still not be written, saying how many.
+   */
+  writeRecords(records: readonly FindingRecord[]): Promise<void>;
+  /** Writes one record unless the stored one was observed later (a change event's records). */
+  putRecord(record: FindingRecord): Promise<RecordWrite>;
+}
+
+/** A finding Security Hub did not import, as BatchImportFindings reports it. */
+export interface ImportFailure {
+  id: string;
+  errorCode: string;
+  errorMessage: string;
+}
+
+/** Sends findings to AWS Security Hub (BatchImportFindings). */
+export interface SecurityHubPublisher {
+  /** Imports every document (in calls of at most 100), retrying failed ones a bounded number of times. */
+  importFindings(findings: readonly AsffFinding[]): Promise<{ imported: number; failed: ImportFailure[] }>;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   unreadableSchema,
 } from './model';
 import type { AccountView } from './rules/types';
+import { findingRecordSchema } from './finding-state';
 import { parseJsonText } from './nesting';
 import { InvalidInputError, formatIssues, formatPath } from './validation';
 
@@ -83,6 +84,8 @@ export const snapshotSchema = section({
     builds: z
       .array(z.looseObject({ id: z.string(), projectName: z.string(), startTime: z.string() }))
       .default([]),
+    /** The findings state (lib/policy/finding-state.ts): one record per account, region, resource and rule. */
+    findings: z.array(findingRecordSchema).optional(),
   }).optional(),
   sns: section({
     topics: z

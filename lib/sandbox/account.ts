@@ -45,6 +45,8 @@ import type {
 import { parseSnapshot, type Snapshot } from '../policy/snapshot';
 import type { FaultInjector } from './faults';
 import { writeFileAtomic } from './file-store';
+import { SandboxFindingsStore } from './findings-store';
+import { SandboxSecurityHub } from './securityhub';
 
 export const DESCRIBE_REPOSITORIES_PAGE = 1000;
 export const BATCH_GET_PROJECTS_MAX = 100;
@@ -88,6 +90,13 @@ export class SandboxAccount
   readonly calls: CallLog = new Map();
   /** SIMULATED throttling, server errors, latency and rate limits (lib/sandbox/faults.ts); none when unset. */
   faults: FaultInjector | undefined;
+  /** The findings state, kept in the snapshot (`buildwarden.findings`). */
+  readonly findingsStore = new SandboxFindingsStore(
+    () => this.snapshot,
+    (action) => this.call(action),
+  );
+  /** A SIMULATED Security Hub (in memory). */
+  readonly securityHub = new SandboxSecurityHub((action) => this.call(action));
 
   constructor(
     readonly snapshot: Snapshot,
@@ -127,6 +136,8 @@ export class SandboxAccount
       verdicts: this,
       provisioner: this,
       claims: this,
+      findingsStore: this.findingsStore,
+      securityHub: this.securityHub,
     } satisfies Record<string, unknown>;
   }
 

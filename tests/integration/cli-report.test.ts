@@ -210,6 +210,6 @@ describe('buildwarden audit --format html|csv --out', () => {
     const result = await cli(['audit', ...DEMO, '--format', 'xml']);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/--format must be one of table, json, html, csv \(got "xml"\)/);
+    expect(result.stderr).toMatch(/--format must be one of table, json, html, csv, asff \(got "xml"\)/);
   });
 });

@@ -43,6 +43,8 @@ describe('loadConfig', () => {
       NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
       AUDIT_TOP_OFFENDERS: 10,
       AUDIT_CONCURRENCY: 16,
+      SECURITY_HUB: false,
+      FINDINGS_RETENTION_DAYS: 90,
       REMEDIABLE_ROLES: 'service-role/*',
       guardrails: defaultGuardrails(),
     });
@@ -233,5 +235,43 @@ describe('loadConfig: the remediable roles of the change handler', () => {
     // Assess
     expect(loading).toThrow(ConfigError);
     expect(loading).toThrow(/REMEDIABLE_ROLES/);
+  });
+});
+
+describe('loadConfig: the findings state and Security Hub', () => {
+  it('reads the findings table, Security Hub switch and retention as the template passes them', () => {
+    // Act
+    const config = loadConfig(
+      env({
+        FINDINGS_TABLE: 'buildwarden-prod-findings',
+        SECURITY_HUB: 'true',
+        FINDINGS_RETENTION_DAYS: '30',
+      }),
+    );
+
+    // Assess
+    expect(config).toMatchObject({
+      FINDINGS_TABLE: 'buildwarden-prod-findings',
+      SECURITY_HUB: true,
+      FINDINGS_RETENTION_DAYS: 30,
+    });
+  });
+
+  it('rejects a SECURITY_HUB that is neither true nor false, naming it', () => {
+    // Act
+    const loading = () => loadConfig(env({ SECURITY_HUB: 'yes' }));
+
+    // Assess
+    expect(loading).toThrow(/SECURITY_HUB: expected true or false/);
+  });
+
+  it('rejects a retention that is not a whole number of days from 1 to 3650, naming it', () => {
+    // Act
+    const zero = () => loadConfig(env({ FINDINGS_RETENTION_DAYS: '0' }));
+    const fraction = () => loadConfig(env({ FINDINGS_RETENTION_DAYS: '1.5' }));
+
+    // Assess
+    expect(zero).toThrow(/FINDINGS_RETENTION_DAYS/);
+    expect(fraction).toThrow(/FINDINGS_RETENTION_DAYS/);
   });
 });

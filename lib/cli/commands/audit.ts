@@ -11,6 +11,7 @@ import { buildReportData, reportJson, type ReportData } from '../../report/data'
 import { renderCsv } from '../../report/csv';
 import { renderHtml } from '../../report/html';
 import { runAudit } from '../../usecases/audit';
+import { auditDocuments } from '../../usecases/findings-state';
 import { liveDeps, sandboxDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
 import { findingsTable, progressReporter } from '../format';
@@ -33,8 +34,8 @@ export function parseRuleList(value: string | undefined): RuleId[] | undefined {
 }
 
 /** Output formats (the Security Hub export adds `asff`). */
-const FORMATS = ['table', 'json', 'html', 'csv'] as const;
-type Format = (typeof FORMATS)[number];
+const FORMATS = ['table', 'json', 'html', 'csv', 'asff'] as const;
+type Format = Exclude<(typeof FORMATS)[number], 'asff'>;
 
 /** An earlier `--format json` report; anything else is exit 2 naming the file. */
 function loadBaseline(file: string, io: Io): PreviousReport {
@@ -67,7 +68,7 @@ export const auditCommand: Command = {
   name: 'audit',
   summary: 'Audit every ECR repository, CodeBuild project and service role against the guardrails.',
   usage:
-    'buildwarden audit [--snapshot FILE] [--config FILE] [--format table|json|html|csv] [--out FILE] [--baseline FILE] [--rules ID,…]',
+    'buildwarden audit [--snapshot FILE] [--config FILE] [--format table|json|html|csv|asff] [--out FILE] [--baseline FILE] [--rules ID,…]',
   details:
     'Without --snapshot the account of the current AWS credentials and region is read (read-only calls;\n' +
     'AWS_ENDPOINT_URL is honoured). Exit status: 0 no violations, 1 violations or resources that could not\n' +
@@ -88,7 +89,8 @@ export const auditCommand: Command = {
     format: {
       type: 'string',
       valueName: 'FORMAT',
-      description: 'table (default), json, html (one self-contained page) or csv',
+      description:
+        'table (default), json, html (one self-contained page), csv, or asff (the AWS Security Finding Format documents sent to Security Hub)',
     },
     out: {
       type: 'string',
@@ -124,7 +126,8 @@ export const auditCommand: Command = {
     }
     const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
     const snapshotFile = stringOption(values, 'snapshot');
-    const deps = snapshotFile ? sandboxDeps(loadSandbox(snapshotFile, io)) : await liveDeps();
+    const sandbox = snapshotFile ? loadSandbox(snapshotFile, io) : undefined;
+    const deps = sandbox ? sandboxDeps(sandbox) : await liveDeps();
     const report = await runAudit(deps, guardrails, {
       now: new Date(),
       concurrency,
@@ -133,8 +136,14 @@ export const auditCommand: Command = {
     });
     const problem = previous && baselineScopeProblem(previous, report);
     if (problem) throw new UsageError(`--baseline ${baselineFile}: ${problem}`);
-    const data = buildReportData(report, previous, { evaluatedRules: activeRules(guardrails, ruleIds) });
-    const text = render(format, data, { showCompliant: values['show-compliant'] === true });
+    const evaluatedRules = activeRules(guardrails, ruleIds);
+    const text =
+      format === 'asff'
+        ? // The snapshot's findings history (buildwarden.findings) decides what is new, resolved or still open.
+          `${JSON.stringify(await auditDocuments(sandbox?.findingsStore, report, { evaluatedRules }), null, 2)}\n`
+        : render(format, buildReportData(report, previous, { evaluatedRules }), {
+            showCompliant: values['show-compliant'] === true,
+          });
     const out = stringOption(values, 'out');
     if (out === undefined) {
       io.stdout(text);

@@ -13,7 +13,9 @@ import { provisionedRoleBoundary } from '../../../lib/policy/boundary';
 import { parseGuardrails } from '../../../lib/policy/guardrails';
 import { functionActions } from '../../../lib/runtime/actions';
 import { ADMIN_CLASS_MANAGED_POLICIES } from '../../../lib/policy/rules/role';
+import { loadConfig } from '../../../lib/config';
 import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
+import { TABLE_KEYS, TABLE_TTL } from '../../fixtures/dynalite';
 import { REPO_ROOT } from '../../fixtures/load';
 import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
 
@@ -254,6 +256,53 @@ describe('what survives a stack delete', () => {
       ).toEqual(resources.map(([id]) => ({ id, onDelete: 'Retain', onReplace: 'Retain' })));
     },
   );
+});
+
+describe('the findings table', () => {
+  test('is keyed as the findings store and the test server key it, and expires resolved records', () => {
+    const table = template.Resources.FindingsTable!;
+
+    expect(table.Type).toBe('AWS::DynamoDB::Table');
+    expect((table.Properties.KeySchema as { AttributeName: string }[]).map((k) => k.AttributeName)).toEqual(
+      TABLE_KEYS.findings,
+    );
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  test('every table that expires items uses the TTL attribute the code writes', () => {
+    const logicalIds = { builds: 'BuildsTable', idempotency: 'IdempotencyTable', findings: 'FindingsTable' };
+
+    for (const [kind, attribute] of Object.entries(TABLE_TTL)) {
+      const table = template.Resources[logicalIds[kind as keyof typeof logicalIds]]!;
+      expect({ kind, ttl: table.Properties.TimeToLiveSpecification }).toEqual({
+        kind,
+        ttl: { AttributeName: attribute, Enabled: true },
+      });
+    }
+  });
+
+  test('its name, the Security Hub switch (off) and the retention (90 days) reach the functions as valid settings', () => {
+    const fn = template.Resources.AuditLambdaFunction!;
+    const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    expect(variables).toMatchObject({
+      FINDINGS_TABLE: { Ref: 'FindingsTable' },
+      SECURITY_HUB: 'false',
+      FINDINGS_RETENTION_DAYS: '90',
+    });
+    const config = loadConfig({
+      STAGE: 'prod',
+      NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:buildwarden-prod-notifications',
+      FINDINGS_TABLE: 'buildwarden-prod-FindingsTable-1A2B3C',
+      SECURITY_HUB: variables.SECURITY_HUB as string,
+      FINDINGS_RETENTION_DAYS: variables.FINDINGS_RETENTION_DAYS as string,
+    });
+    expect(config).toMatchObject({ SECURITY_HUB: false, FINDINGS_RETENTION_DAYS: 90 });
+  });
+
+  test('its name is a stack output', () => {
+    expect(template.Outputs?.FindingsTableName).toEqual({ Value: { Ref: 'FindingsTable' } });
+  });
 });
 
 describe('the HTTP API', () => {

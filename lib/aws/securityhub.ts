@@ -1,0 +1,95 @@
+/**
+ * AWS Security Hub adapter: imports ASFF documents with BatchImportFindings, at most 100 a call (the API's
+ * limit). Findings the response lists in `FailedFindings` are sent again, with capped exponential backoff, a
+ * bounded number of times — except those refused for a reason a retry cannot change (`InvalidInput`: the
+ * document breaks the format; `InvalidAccess`: Security Hub or the integration is not enabled) — and what still
+ * failed is returned with Security Hub's error code and message. Throttling of a whole call is retried by the
+ * SDK client itself (lib/aws/common.ts).
+ */
+import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { AsffFinding } from '../policy/asff';
+import type { ImportFailure, SecurityHubPublisher } from '../ports';
+import { clientConfig } from './common';
+
+export const securityHubActions = ['securityhub:BatchImportFindings'] as const;
+
+/** BatchImportFindings takes at most 100 findings a request. */
+export const IMPORT_BATCH_MAX = 100;
+/** Error codes of FailedFindings that a retry cannot change. */
+const PERMANENT_ERRORS = new Set(['InvalidInput', 'InvalidAccess']);
+
+export interface ImportRetryOptions {
+  /** Imports of a failed finding, the first included. Default 3. */
+  maxAttempts?: number;
+  /** Backoff base, ms. Default 200. */
+  baseDelayMs?: number;
+  /** Upper bound of one backoff, ms. Default 5,000. */
+  maxDelayMs?: number;
+  /** Jitter source in [0, 1). Default Math.random. */
+  random?: () => number;
+  /** Waits between attempts; tests inject a fake. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+let shared: SecurityHubClient | undefined;
+
+export class SecurityHubFindings implements SecurityHubPublisher {
+  private readonly client: SecurityHubClient;
+  private readonly retry: Required<ImportRetryOptions>;
+
+  constructor(client?: SecurityHubClient, retry: ImportRetryOptions = {}) {
+    this.client = client ?? (shared ??= new SecurityHubClient(clientConfig));
+    this.retry = {
+      maxAttempts: retry.maxAttempts ?? 3,
+      baseDelayMs: retry.baseDelayMs ?? 200,
+      maxDelayMs: retry.maxDelayMs ?? 5_000,
+      random: retry.random ?? Math.random,
+      sleep: retry.sleep ?? defaultSleep,
+    };
+  }
+
+  async importFindings(
+    findings: readonly AsffFinding[],
+  ): Promise<{ imported: number; failed: ImportFailure[] }> {
+    let imported = 0;
+    const failed: ImportFailure[] = [];
+    for (let start = 0; start < findings.length; start += IMPORT_BATCH_MAX) {
+      const outcome = await this.importBatch(findings.slice(start, start + IMPORT_BATCH_MAX));
+      imported += outcome.imported;
+      failed.push(...outcome.failed);
+    }
+    return { imported, failed };
+  }
+
+  private async importBatch(
+    batch: readonly AsffFinding[],
+  ): Promise<{ imported: number; failed: ImportFailure[] }> {
+    let pending = [...batch];
+    let imported = 0;
+    const failed: ImportFailure[] = [];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const out = await this.client.send(new BatchImportFindingsCommand({ Findings: pending }));
+      const failures = (out.FailedFindings ?? []).map((f) => ({
+        id: f.Id ?? '',
+        errorCode: f.ErrorCode ?? 'Unknown',
+        errorMessage: f.ErrorMessage ?? '',
+      }));
+      const failedIds = new Set(failures.map((f) => f.id));
+      imported += pending.filter((f) => !failedIds.has(f.Id)).length;
+      const retryable = failures.filter((f) => !PERMANENT_ERRORS.has(f.errorCode));
+      failed.push(...failures.filter((f) => PERMANENT_ERRORS.has(f.errorCode)));
+      if (retryable.length === 0) break;
+      if (attempt >= this.retry.maxAttempts) {
+        failed.push(...retryable);
+        break;
+      }
+      const again = new Set(retryable.map((f) => f.id));
+      pending = pending.filter((f) => again.has(f.Id));
+      const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+      await this.retry.sleep(Math.floor(this.retry.random() * ceiling));
+    }
+    return { imported, failed };
+  }
+}
