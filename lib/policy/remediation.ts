@@ -14,7 +14,7 @@ import {
 } from './lifecycle/grammar';
 import { simulateLifecyclePolicy } from './lifecycle/simulate';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
-import { withoutStatements, type OffendingStatement } from './rules/repository-policy';
+import { withoutStatements, type OffendingStatement } from './rules/ecr/repository-policy-statements';
 import { isRemediableRole } from './remediable-roles';
 
 /** One write to the account. Field names follow the AWS API request parameters. */

@@ -39,7 +39,11 @@ import {
   type ProvisioningPlan,
 } from '../../../lib/policy/provision';
 import { defaultLifecyclePolicy, PUSH_POLICY_NAME } from '../../../lib/policy/remediation';
-import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from '../../../lib/policy/rules/role';
+import {
+  ECR_AUTH_ACTION,
+  ECR_CACHE_PULL_ACTIONS,
+  ECR_PUSH_ACTIONS,
+} from '../../../lib/policy/rules/codebuild/role-policies';
 import { InvalidInputError } from '../../../lib/policy/validation';
 import { ACCOUNT, NOW, REGION, accountView, guardrailsWith } from '../../fixtures/builders';
 import { loadText } from '../../fixtures/load';

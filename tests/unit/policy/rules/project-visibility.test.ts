@@ -6,7 +6,8 @@
 import { evaluateProject } from '../../../../lib/policy/evaluate';
 import { defaultGuardrails } from '../../../../lib/policy/guardrails';
 import { projectSchema, type Project } from '../../../../lib/policy/model';
-import { projectRules, projectVisibilityRule } from '../../../../lib/policy/rules/project';
+import { projectRules } from '../../../../lib/policy/rules/index';
+import { projectVisibilityRule } from '../../../../lib/policy/rules/codebuild/project-visibility';
 import { ruleContext } from '../../../fixtures/builders';
 import { awsSample } from '../../../fixtures/load';
 

@@ -1,18 +1,18 @@
 import { defaultGuardrails, type Guardrails } from '../../../../lib/policy/guardrails';
 import { projectSchema, type Project } from '../../../../lib/policy/model';
+import { artifactEncryptionRule } from '../../../../lib/policy/rules/codebuild/artifact-encryption';
+import { loggingRule } from '../../../../lib/policy/rules/codebuild/logging';
+import { plaintextCredentialsRule } from '../../../../lib/policy/rules/codebuild/plaintext-credentials';
+import { privilegedModeRule } from '../../../../lib/policy/rules/codebuild/privileged-mode';
 import {
-  artifactEncryptionRule,
   ENTROPY_MIN_LENGTH,
   ENTROPY_THRESHOLD_BITS_PER_CHAR,
-  loggingRule,
   plaintextCredentialReason,
-  plaintextCredentialsRule,
-  privilegedModeRule,
-  projectRules,
   recognisedSecret,
   shannonEntropy,
-  sourceCredentialsRule,
-} from '../../../../lib/policy/rules/project';
+} from '../../../../lib/policy/rules/codebuild/secrets';
+import { sourceCredentialsRule } from '../../../../lib/policy/rules/codebuild/source-credentials';
+import { projectRules } from '../../../../lib/policy/rules/index';
 import type { RuleContext } from '../../../../lib/policy/rules/types';
 import { awsSample } from '../../../fixtures/load';
 
