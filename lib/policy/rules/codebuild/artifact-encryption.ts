@@ -1,4 +1,5 @@
 /** `codebuild.artifact-encryption`: no primary or secondary artifact with encryption disabled. Report only. */
+import { projectRule } from '../definition';
 import type { ProjectRule } from '../types';
 
 export const artifactEncryptionRule: ProjectRule = (project) => {
@@ -30,3 +31,13 @@ export const artifactEncryptionRule: ProjectRule = (project) => {
     details: { unencryptedArtifacts: unencrypted },
   };
 };
+
+export const artifactEncryption = projectRule({
+  id: 'codebuild.artifact-encryption',
+  severity: 'medium',
+  mode: 'report',
+  reads: ['projects'],
+  summary: 'no primary or secondary artifact has encryption disabled',
+  remediates: 'never: changing the artifacts can break what consumes them',
+  evaluate: artifactEncryptionRule,
+});

@@ -1,4 +1,5 @@
 /** `codebuild.logging`: a project's build logs go somewhere (CloudWatch Logs or S3). Report only. */
+import { projectRule } from '../definition';
 import type { ProjectRule } from '../types';
 
 type LogStatus = 'ENABLED' | 'DISABLED';
@@ -30,3 +31,13 @@ export const loggingRule: ProjectRule = (project) => {
   ];
   return { status: 'compliant', message: `build logs enabled: ${enabled.join(', ')}`, details };
 };
+
+export const logging = projectRule({
+  id: 'codebuild.logging',
+  severity: 'medium',
+  mode: 'report',
+  reads: ['projects'],
+  summary: 'build logs go to CloudWatch Logs or S3 (CloudWatch Logs is on unless disabled)',
+  remediates: "never: where logs go is the project owner's choice",
+  evaluate: loggingRule,
+});

@@ -4,6 +4,7 @@
  */
 import { buildspecEnv, isInlineBuildspec } from '../../buildspec';
 import type { Project } from '../../model';
+import { projectRule } from '../definition';
 import type { ProjectRule } from '../types';
 import { plaintextCredentialReason, recognisedSecret, type SecretReason } from './secrets';
 
@@ -83,3 +84,13 @@ export const plaintextCredentialsRule: ProjectRule = (project) => {
     details: { variables: flagged },
   };
 };
+
+export const plaintextCredentials = projectRule({
+  id: 'codebuild.plaintext-credentials',
+  severity: 'critical',
+  mode: 'report',
+  reads: ['projects'],
+  summary: 'no PLAINTEXT environment variable and no inline buildspec holds a credential',
+  remediates: 'never: the value has to move to Parameter Store or Secrets Manager, and be rotated',
+  evaluate: plaintextCredentialsRule,
+});

@@ -3,6 +3,7 @@
  * projects that build container images. Report only: turning it off breaks image builds.
  */
 import { matchesAny } from '../../wildcard';
+import { namePatterns, projectRule } from '../definition';
 import type { ProjectRule } from '../types';
 
 /** Project tag that declares "this project builds container images", which is what privileged mode is for. */
@@ -46,3 +47,19 @@ export const privilegedModeRule: ProjectRule = (project, ctx) => {
     details: { privilegedMode: true },
   };
 };
+
+export const privilegedMode = projectRule({
+  id: 'codebuild.privileged-mode',
+  severity: 'high',
+  mode: 'report',
+  options: {
+    /** Project-name patterns (`*` wildcard) allowed to run privileged, besides the docker-build tag. */
+    dockerBuildProjects: namePatterns,
+  },
+  reads: ['projects'],
+  summary:
+    'privileged mode only on image builds (tagged `buildwarden:docker-build=true` or named in ' +
+    '`dockerBuildProjects`)',
+  remediates: 'never: turning privileged mode off can break the build',
+  evaluate: privilegedModeRule,
+});

@@ -1,4 +1,6 @@
 /** `codebuild.project-visibility`: a project's builds are not visible to the public. */
+import type { Project } from '../../model';
+import { projectRule, type ProposedFix } from '../definition';
 import type { ProjectRule } from '../types';
 
 /**
@@ -36,3 +38,27 @@ export const projectVisibilityRule: ProjectRule = (project) => {
     details: { projectVisibility },
   };
 };
+
+function makePrivate(project: Project): ProposedFix {
+  return {
+    write: { type: 'UpdateProjectVisibility', projectArn: project.arn, projectVisibility: 'PRIVATE' },
+    before: project.projectVisibility ?? 'PRIVATE',
+    after: 'PRIVATE',
+  };
+}
+
+/** Remediation makes a PUBLIC_READ project PRIVATE: opt in (the default mode is report), since it takes public
+ * build pages away. */
+export const projectVisibility = projectRule({
+  id: 'codebuild.project-visibility',
+  severity: 'high',
+  mode: 'report',
+  reads: ['projects'],
+  summary: "the project is not `PUBLIC_READ` (its builds' results, logs and artifacts would be public)",
+  remediates: 'makes the project `PRIVATE` (opt in: mode `remediate`)',
+  evaluate: projectVisibilityRule,
+  remediation: {
+    writes: ['UpdateProjectVisibility'],
+    plan: makePrivate,
+  },
+});

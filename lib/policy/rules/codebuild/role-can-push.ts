@@ -6,7 +6,10 @@ import { evaluate } from '../../iam/evaluate';
 import { InvalidPolicyError } from '../../iam/statements';
 import type { ManagedPolicy, Role } from '../../model';
 import { policyDocumentSchema } from '../../model';
-import type { RuleOutcome } from '../types';
+import * as z from 'zod';
+import type { Finding } from '../../findings';
+import { serviceRoleRule, type ProposedFix, type RoleTargetSubject } from '../definition';
+import type { RuleContext, RuleOutcome } from '../types';
 import {
   ECR_AUTH_ACTION,
   ECR_CACHE_PULL_ACTIONS,
@@ -131,3 +134,96 @@ export function evaluateRoleCanPush(input: RoleCanPushInput): RuleOutcome {
     details,
   };
 }
+
+/** The role judged for one target repository, as the service-role join presents it. */
+const canPushToTarget = (subject: RoleTargetSubject, ctx: RuleContext): RuleOutcome =>
+  subject.unreadablePolicy ??
+  evaluateRoleCanPush({
+    role: subject.role,
+    policies: ctx.view.policies,
+    repositoryArn: subject.repositoryArn,
+    ...(subject.repository?.repositoryPolicyText
+      ? { repositoryPolicyText: subject.repository.repositoryPolicyText }
+      : {}),
+    requireCachePull: ctx.guardrails.rules['codebuild.role-can-push'].requireCachePull,
+  });
+
+// ---------------------------------------------------------------------------------------------------------
+// Remediation
+
+export const PUSH_POLICY_NAME = 'buildwarden-ecr-push';
+
+function pushStatementSid(repositoryArn: string): string {
+  const name = repositoryArn.slice(repositoryArn.indexOf(':repository/') + ':repository/'.length);
+  return `BuildwardenPush${name.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 100);
+}
+
+interface PolicyStatement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+/**
+ * One inline policy (`buildwarden-ecr-push`) holding exactly the missing actions, scoped to the target
+ * repository's ARN (ecr:GetAuthorizationToken on `*`). An existing buildwarden-ecr-push policy is extended,
+ * never replaced, so fixes for several repositories of a shared role accumulate.
+ */
+function planPushPolicy(role: Role, finding: Finding): ProposedFix | undefined {
+  const missing = (finding.details?.missing ?? []) as string[];
+  const repositoryArn = finding.details?.repositoryArn as string | undefined;
+  if (missing.length === 0 || !repositoryArn) return undefined;
+  const existing = role.RolePolicyList.find((p) => p.PolicyName === PUSH_POLICY_NAME)?.PolicyDocument;
+  const statements: PolicyStatement[] = structuredClone(
+    ((existing?.Statement as PolicyStatement[] | undefined) ?? []).filter((s) => s && typeof s === 'object'),
+  );
+  const upsert = (sid: string, actions: string[], resource: string) => {
+    if (actions.length === 0) return;
+    const found = statements.find((s) => s.Sid === sid);
+    if (found) {
+      found.Action = [...new Set([...[found.Action].flat(), ...actions])].sort();
+    } else {
+      statements.push({ Sid: sid, Effect: 'Allow', Action: [...actions].sort(), Resource: resource });
+    }
+  };
+  upsert(
+    'BuildwardenEcrLogin',
+    missing.filter((a) => a === 'ecr:GetAuthorizationToken'),
+    '*',
+  );
+  upsert(
+    pushStatementSid(repositoryArn),
+    missing.filter((a) => a !== 'ecr:GetAuthorizationToken'),
+    repositoryArn,
+  );
+  const after = { Version: '2012-10-17', Statement: statements };
+  return {
+    write: {
+      type: 'PutRolePolicy',
+      roleName: role.RoleName,
+      policyName: PUSH_POLICY_NAME,
+      policyDocument: JSON.stringify(after),
+    },
+    before: existing ?? null,
+    after,
+  };
+}
+
+export const roleCanPush = serviceRoleRule({
+  id: 'codebuild.role-can-push',
+  join: 'target-repository',
+  severity: 'high',
+  mode: 'remediate',
+  options: {
+    /** Also require ecr:BatchGetImage and ecr:GetDownloadUrlForLayer (`docker build --cache-from` pulls). */
+    requireCachePull: z.boolean().default(false),
+  },
+  reads: ['projects', 'iam'],
+  summary: "the project's service role can push its image to the target repository",
+  remediates:
+    'puts exactly the missing actions in the inline policy `buildwarden-ecr-push` (extended, never replaced); ' +
+    'not when a Deny or the permissions boundary blocks',
+  evaluate: canPushToTarget,
+  remediation: { writes: ['PutRolePolicy'], plan: planPushPolicy },
+});

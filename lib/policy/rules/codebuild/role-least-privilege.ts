@@ -16,7 +16,11 @@ import {
   type ReadNamespace,
   type ReferenceKind,
 } from '../../references';
-import type { RuleOutcome } from '../types';
+import * as z from 'zod';
+import type { Finding } from '../../findings';
+import { outsideReferences, readNamespaces } from '../../references';
+import { serviceRoleRule, type ProposedFix, type RoleProjectsSubject } from '../definition';
+import type { RuleContext, RuleOutcome } from '../types';
 import { ECR_PUSH_ACTIONS, resolveRolePolicies, type RolePolicies } from './role-policies';
 
 /** Push actions that write: a build role may have them on its own repository only. */
@@ -402,3 +406,56 @@ export function evaluateRoleLeastPrivilege(input: RoleLeastPrivilegeInput): Rule
     details,
   };
 }
+
+/**
+ * The role judged once with every project using it: each project is held to its own namespaces (`{name}` =
+ * its name), the same the provisioning API uses.
+ */
+const leastPrivilegeOfRole = (subject: RoleProjectsSubject, ctx: RuleContext): RuleOutcome => {
+  if (subject.unreadablePolicy) return subject.unreadablePolicy;
+  const { view, guardrails } = ctx;
+  const outside = subject.projects.flatMap((p) => outsideReferences(p, guardrails.provisioning, view));
+  const [own, ...others] = subject.targetRepositoryArns;
+  return evaluateRoleLeastPrivilege({
+    role: subject.role,
+    policies: view.policies,
+    ...(own !== undefined && others.length === 0 ? { ownRepositoryArn: own } : {}),
+    forbiddenManagedPolicies: guardrails.rules['codebuild.role-least-privilege'].forbiddenManagedPolicies,
+    ...(ctx.actionCatalog ? { actionCatalog: ctx.actionCatalog } : {}),
+    ...(outside.length > 0 ? { outsideReferences: outside } : {}),
+    readNamespaces: readNamespaces(subject.projects, guardrails.provisioning, view),
+  });
+};
+
+/**
+ * Only in mode remediate (never the default): detach the administrator-class managed policies the finding
+ * names. Statements inside policies are never edited.
+ */
+function planDetachments(role: Role, finding: Finding): ProposedFix[] {
+  const excess = (finding.details?.excess ?? []) as { policyArn?: string; statement?: string }[];
+  const arns = [
+    ...new Set(excess.filter((e) => e.policyArn && e.statement === undefined).map((e) => e.policyArn!)),
+  ];
+  return arns.map((policyArn) => ({
+    write: { type: 'DetachRolePolicy' as const, roleName: role.RoleName, policyArn },
+    before: role.AttachedManagedPolicies.map((p) => p.PolicyArn),
+    after: role.AttachedManagedPolicies.map((p) => p.PolicyArn).filter((arn) => arn !== policyArn),
+  }));
+}
+
+export const roleLeastPrivilege = serviceRoleRule({
+  id: 'codebuild.role-least-privilege',
+  join: 'projects',
+  severity: 'high',
+  mode: 'report',
+  options: {
+    /** Managed policies treated as administrator-class (in addition to the built-in list). */
+    forbiddenManagedPolicies: z.array(z.string()).default([]),
+  },
+  reads: ['projects', 'iam'],
+  summary: "the project's service role grants nothing a build does not need",
+  remediates:
+    'detaches administrator-class managed policies (opt in: mode `remediate`); never edits statements',
+  evaluate: leastPrivilegeOfRole,
+  remediation: { writes: ['DetachRolePolicy'], plan: planDetachments, partial: true },
+});

@@ -5,6 +5,7 @@ import type { NormalizedStatement } from '../../iam/statements';
 import { InvalidPolicyError, normalizeStatements, statementLabel } from '../../iam/statements';
 import { statementCoversAction } from '../../iam/evaluate';
 import type { Role } from '../../model';
+import { serviceRoleRule, type RoleSubject } from '../definition';
 import type { RuleOutcome } from '../types';
 import { CODEBUILD_SERVICE_PRINCIPAL, invalidOutcome } from './role-policies';
 
@@ -83,3 +84,16 @@ export function evaluateRoleTrustPolicy(role: Role): RuleOutcome {
     details: { problems },
   };
 }
+
+export const roleTrustPolicy = serviceRoleRule({
+  id: 'codebuild.role-trust-policy',
+  join: 'role',
+  severity: 'high',
+  mode: 'report',
+  reads: ['projects', 'iam'],
+  summary:
+    'only `codebuild.amazonaws.com` can assume the service role, with an `aws:SourceAccount` or ' +
+    '`aws:SourceArn` condition',
+  remediates: 'never: changing who may assume a role can break whoever relies on it',
+  evaluate: (subject: RoleSubject): RuleOutcome => evaluateRoleTrustPolicy(subject.role),
+});

@@ -1,4 +1,5 @@
 /** `codebuild.source-credentials`: no credentials embedded in a source location URL. Report only. */
+import { projectRule } from '../definition';
 import type { ProjectRule } from '../types';
 import { isHighEntropy, recognisedSecret, type SecretReason } from './secrets';
 
@@ -64,3 +65,13 @@ export const sourceCredentialsRule: ProjectRule = (project) => {
     details: { sources: flagged },
   };
 };
+
+export const sourceCredentials = projectRule({
+  id: 'codebuild.source-credentials',
+  severity: 'critical',
+  mode: 'report',
+  reads: ['projects'],
+  summary: 'no credentials embedded in a source location URL',
+  remediates: 'never: the credentials have to be rotated and the source connected another way',
+  evaluate: sourceCredentialsRule,
+});

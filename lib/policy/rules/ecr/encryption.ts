@@ -1,4 +1,6 @@
 /** `ecr.encryption`: the repository is encrypted with KMS (optionally one of the configured keys). Report only. */
+import * as z from 'zod';
+import { repositoryRule } from '../definition';
 import { compliant, violation } from '../outcomes';
 import type { RepositoryRule } from '../types';
 
@@ -20,3 +22,17 @@ export const encryptionRule: RepositoryRule = (repository, ctx) => {
   }
   return compliant(`repository is encrypted with ${config.encryptionType}`);
 };
+
+export const encryption = repositoryRule({
+  id: 'ecr.encryption',
+  severity: 'medium',
+  mode: 'report',
+  options: {
+    /** When non-empty, the repository's KMS key must be one of these ARNs. */
+    kmsKeyArns: z.array(z.string().startsWith('arn:', 'expected a KMS key ARN')).default([]),
+  },
+  reads: [],
+  summary: 'the repository is encrypted with KMS (optionally one of `kmsKeyArns`)',
+  remediates: 'never: encryption cannot be changed after a repository is created',
+  evaluate: encryptionRule,
+});

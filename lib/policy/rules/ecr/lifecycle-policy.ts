@@ -2,13 +2,22 @@
  * `ecr.lifecycle-policy`: a lifecycle policy exists and expires untagged images soon enough (optionally also
  * capping tagged images).
  */
-import { parseLifecyclePolicy } from '../../lifecycle/grammar';
+import * as z from 'zod';
+import type { Guardrails } from '../../guardrails';
 import { mergeRule, taggedCap, untaggedExpiryDays, untaggedMaxCount } from '../../lifecycle/analysis';
-import { untaggedExpiryRule } from '../../remediation';
+import {
+  parseLifecyclePolicy,
+  serializeLifecyclePolicy,
+  type LifecyclePolicy,
+  type LifecycleRule,
+} from '../../lifecycle/grammar';
 import { simulateLifecyclePolicy } from '../../lifecycle/simulate';
 import type { Repository } from '../../model';
+import type { Finding } from '../../findings';
+import { positiveInt, repositoryRule, type PlanContext, type ProposedFix } from '../definition';
 import { compliant, violation } from '../outcomes';
 import type { RepositoryRule } from '../types';
+import { registryOf } from './registry';
 
 export const lifecyclePolicyRule: RepositoryRule = (repository, ctx) => {
   const options = ctx.guardrails.rules['ecr.lifecycle-policy'];
@@ -97,3 +106,139 @@ function previewExpiry(
     details: { wouldExpireNow: summary.expire, images: repository.images.length },
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Remediation
+
+export function untaggedExpiryRule(days: number): Omit<LifecycleRule, 'rulePriority'> {
+  return {
+    description: `buildwarden: expire untagged images ${days} days after push`,
+    selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: days },
+    action: { type: 'expire' },
+  } as Omit<LifecycleRule, 'rulePriority'>;
+}
+
+/** The policy put on a repository that has none: untagged expiry, plus the tagged cap when one is configured. */
+export function defaultLifecyclePolicy(guardrails: Guardrails): LifecyclePolicy {
+  const options = guardrails.rules['ecr.lifecycle-policy'];
+  const rules: LifecycleRule[] = [
+    { rulePriority: 1, ...untaggedExpiryRule(options.maxUntaggedAgeDays) } as LifecycleRule,
+  ];
+  const cap = options.taggedImages;
+  if (cap?.maxCount !== undefined) {
+    rules.push({
+      rulePriority: 2,
+      description: `buildwarden: keep at most ${cap.maxCount} tagged images`,
+      selection: {
+        tagStatus: 'tagged',
+        tagPatternList: ['*'],
+        countType: 'imageCountMoreThan',
+        countNumber: cap.maxCount,
+      },
+      action: { type: 'expire' },
+    } as LifecycleRule);
+  } else if (cap?.maxAgeDays !== undefined) {
+    rules.push({
+      rulePriority: 2,
+      description: `buildwarden: expire tagged images ${cap.maxAgeDays} days after push`,
+      selection: {
+        tagStatus: 'tagged',
+        tagPatternList: ['*'],
+        countType: 'sinceImagePushed',
+        countUnit: 'days',
+        countNumber: cap.maxAgeDays,
+      },
+      action: { type: 'expire' },
+    } as LifecycleRule);
+  }
+  return { rules } as LifecyclePolicy;
+}
+
+/**
+ * No policy: the default one. A weak policy: the missing untagged rule merged in at a free priority, the
+ * user's rules unchanged. Refused when the result is not valid grammar or would expire more than
+ * `maxExpireShare` of the repository's images at once.
+ */
+function planLifecycle(
+  repository: Repository,
+  _finding: Finding,
+  { guardrails, now }: PlanContext,
+): ProposedFix {
+  const options = guardrails.rules['ecr.lifecycle-policy'];
+  const before = repository.lifecyclePolicyText ?? null;
+  let policy: LifecyclePolicy;
+  if (before === null) {
+    policy = defaultLifecyclePolicy(guardrails);
+  } else {
+    const current = parseLifecyclePolicy(before);
+    if (!current.ok)
+      return {
+        refused: 'the current policy is not valid lifecycle grammar; fix it by hand',
+        before,
+        after: null,
+      };
+    const merged = mergeRule(current.policy, untaggedExpiryRule(options.maxUntaggedAgeDays));
+    if (!merged.ok) {
+      return {
+        refused: `the required rule cannot be merged into the current policy: ${merged.errors.join('; ')}`,
+        before,
+        after: null,
+      };
+    }
+    policy = merged.policy;
+  }
+  const text = serializeLifecyclePolicy(policy);
+  const images = repository.images ?? [];
+  if (images.length > 0) {
+    const { summary } = simulateLifecyclePolicy(policy, images, now);
+    const share = summary.expire / images.length;
+    if (share > options.maxExpireShare) {
+      return {
+        refused: `the policy would expire ${summary.expire} of ${images.length} images at once (${Math.round(share * 100)}% > maxExpireShare ${Math.round(options.maxExpireShare * 100)}%)`,
+        before,
+        after: text,
+      };
+    }
+  }
+  return {
+    write: {
+      type: 'PutLifecyclePolicy',
+      repositoryName: repository.repositoryName,
+      ...registryOf(repository),
+      lifecyclePolicyText: text,
+    },
+    before,
+    after: text,
+  };
+}
+
+export const lifecyclePolicy = repositoryRule({
+  id: 'ecr.lifecycle-policy',
+  severity: 'medium',
+  mode: 'remediate',
+  options: {
+    /** Untagged images must expire within this many days of push … */
+    maxUntaggedAgeDays: positiveInt.default(14),
+    /** … or the policy keeps at most this many untagged images (off when absent). */
+    maxUntaggedCount: positiveInt.optional(),
+    /** Optional cap on tagged images: the policy must expire tagged images by count or by age. */
+    taggedImages: z
+      .strictObject({ maxCount: positiveInt.optional(), maxAgeDays: positiveInt.optional() })
+      .optional(),
+    /** Remediation refuses a policy that would expire more than this share of a repository's images at once. */
+    maxExpireShare: z.number().min(0).max(1).default(0.25),
+  },
+  // Images only to preview what the policy would expire now.
+  reads: ['repository-details', 'repository-images'],
+  summary:
+    'a lifecycle policy expires untagged images within `maxUntaggedAgeDays` (or keeps at most ' +
+    '`maxUntaggedCount`); optionally tagged images are capped',
+  remediates:
+    'puts the default policy, or merges the missing rule into a weak one; refused when it would expire more ' +
+    'than `maxExpireShare` of the images',
+  evaluate: lifecyclePolicyRule,
+  remediation: {
+    writes: ['PutLifecyclePolicy'],
+    plan: planLifecycle,
+  },
+});

@@ -12,7 +12,7 @@ import {
   shannonEntropy,
 } from '../../../../lib/policy/rules/codebuild/secrets';
 import { sourceCredentialsRule } from '../../../../lib/policy/rules/codebuild/source-credentials';
-import { projectRules } from '../../../../lib/policy/rules/index';
+import { PROJECT_RULES } from '../../../../lib/policy/rules/index';
 import type { RuleContext } from '../../../../lib/policy/rules/types';
 import { awsSample } from '../../../fixtures/load';
 
@@ -80,7 +80,7 @@ const PRESIGNED_URL =
   '&X-Amz-Date=20130721T201207Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host' +
   `&X-Amz-Signature=${FAKE_SIGNATURE}`;
 
-describe('projectRules', () => {
+describe('PROJECT_RULES', () => {
   it('registers the six project rules under their guardrail ids', () => {
     // Prepare
     const expected = [
@@ -93,20 +93,20 @@ describe('projectRules', () => {
     ];
 
     // Act
-    const ids = Object.keys(projectRules).sort();
+    const ids = PROJECT_RULES.map((rule) => rule.id).sort();
 
     // Assess
     expect(ids).toEqual(expected);
   });
 
-  it.each(Object.entries(projectRules))(
+  it.each(PROJECT_RULES.map((rule) => [rule.id, rule] as const))(
     '%s finds nothing to report on the official non-privileged sample',
     (_id, rule) => {
       // Prepare
       const project = githubSample();
 
       // Act
-      const outcome = rule(project, context());
+      const outcome = rule.evaluate(project, context());
 
       // Assess
       expect(outcome.status).toBe('compliant');
