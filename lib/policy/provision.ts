@@ -27,9 +27,9 @@ import {
   type Reference,
   type ReferenceKind,
 } from './references';
-import { defaultLifecyclePolicy } from './remediation';
 import { DOCKER_BUILD_TAG } from './rules/codebuild/privileged-mode';
 import { plaintextCredentialReason, recognisedSecret } from './rules/codebuild/secrets';
+import { defaultLifecyclePolicy } from './rules/ecr/lifecycle-policy';
 import {
   CODEBUILD_SERVICE_PRINCIPAL,
   ECR_AUTH_ACTION,

@@ -29,11 +29,8 @@ import { changeNotification, type ChangeNotificationInput } from '../policy/noti
 import { DEFAULT_REMEDIABLE_ROLES } from '../policy/remediable-roles';
 import {
   confineToRemediableRoles,
-  planLeastPrivilege,
-  planProjectVisibility,
+  planRemediation,
   planRepositoryRemediation,
-  planRoleCanPush,
-  PUSH_POLICY_NAME,
   type PlannedChange,
 } from '../policy/remediation';
 import { accountViewFor } from '../policy/snapshot';
@@ -319,28 +316,33 @@ class ChangeRun {
     ];
     const plans: { plan: PlannedChange; finding: Finding }[] = [];
     const remediableRoles = this.options.remediableRoles ?? DEFAULT_REMEDIABLE_ROLES;
+    const planContext = { guardrails: this.guardrails, now: this.options.now };
+    const planForRole = (role: Role, finding: Finding) =>
+      planRemediation({ scope: 'service-role', resource: role }, [finding], planContext);
     for (const finding of findings) {
       const project = projects.find((p) => p.arn === finding.resourceArn);
-      const visibility = project && planProjectVisibility(project, finding, this.guardrails);
-      if (visibility) plans.push({ plan: visibility, finding });
+      if (project) {
+        for (const plan of planRemediation({ scope: 'project', resource: project }, [finding], planContext))
+          plans.push({ plan, finding });
+      }
       const role = roles.find((r) => r.Arn === finding.resourceArn);
       if (!role) continue;
-      const push = planRoleCanPush(role, finding, this.guardrails);
-      if (push) plans.push({ plan: confineToRemediableRoles(push, remediableRoles), finding });
-      for (const plan of planLeastPrivilege(role, finding, this.guardrails))
+      for (const plan of planForRole(role, finding))
         plans.push({ plan: confineToRemediableRoles(plan, remediableRoles), finding });
     }
-    // Several repositories of one shared role: each put extends the policy the previous one wrote.
+    // An inline policy put on a role is planned again on the role as the puts before it left it: several
+    // repositories of one shared role each extend the policy the previous put wrote.
     for (const { plan, finding } of plans) {
       if (plan.write?.type === 'PutRolePolicy') {
         const role = roles.find((r) => r.Arn === plan.resourceArn)!;
-        const fresh = planRoleCanPush(role, finding, this.guardrails) ?? plan;
+        const fresh = planForRole(role, finding).find((p) => p.write?.type === 'PutRolePolicy') ?? plan;
         await this.carryOut(fresh, finding);
-        if (!(fresh.dryRun || this.options.dryRun)) {
+        const write = fresh.write;
+        if (write?.type === 'PutRolePolicy' && !(fresh.dryRun || this.options.dryRun)) {
           const document = fresh.after as Role['RolePolicyList'][number]['PolicyDocument'];
           role.RolePolicyList = [
-            ...role.RolePolicyList.filter((p) => p.PolicyName !== PUSH_POLICY_NAME),
-            { PolicyName: PUSH_POLICY_NAME, PolicyDocument: document },
+            ...role.RolePolicyList.filter((p) => p.PolicyName !== write.policyName),
+            { PolicyName: write.policyName, PolicyDocument: document },
           ];
         }
       } else {

@@ -38,7 +38,8 @@ import {
   type ProvisioningContext,
   type ProvisioningPlan,
 } from '../../../lib/policy/provision';
-import { defaultLifecyclePolicy, PUSH_POLICY_NAME } from '../../../lib/policy/remediation';
+import { PUSH_POLICY_NAME } from '../../../lib/policy/rules/codebuild/role-can-push';
+import { defaultLifecyclePolicy } from '../../../lib/policy/rules/ecr/lifecycle-policy';
 import {
   ECR_AUTH_ACTION,
   ECR_CACHE_PULL_ACTIONS,
