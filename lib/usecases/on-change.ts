@@ -33,6 +33,7 @@ import {
   planRepositoryRemediation,
   type PlannedChange,
 } from '../policy/remediation';
+import { readsOf, rulesOfScope, rulesReading } from '../policy/rules/index';
 import { accountViewFor } from '../policy/snapshot';
 import type { AccountView, RuleContext } from '../policy/rules/types';
 import { readOrganization, type OrganizationFacts } from './organization';
@@ -107,14 +108,6 @@ export function changeEventKey(event: ChangeEvent): string {
 /** AWS error names meaning the resource was deleted between the read and the write. */
 const RESOURCE_GONE = ['RepositoryNotFoundException', 'NoSuchEntityException', 'ResourceNotFoundException'];
 const REGISTRY_WRITE_ATTEMPTS = 3;
-
-const ECR_RULES: RuleId[] = [
-  'ecr.lifecycle-policy',
-  'ecr.scan-on-push',
-  'ecr.tag-immutability',
-  'ecr.encryption',
-  'ecr.repository-policy',
-];
 
 function viewOf(deps: ChangeDeps, partial: Partial<AccountView>): AccountView {
   return accountViewFor(deps.account, partial);
@@ -367,8 +360,6 @@ function foreignReason(event: ChangeEvent, account: AccountInfo): string | undef
   return undefined;
 }
 
-const ROLE_RULE_PREFIX = 'codebuild.role-';
-
 /**
  * A new or different default version of a customer managed policy changes every role it is attached to (as a
  * permissions policy or a boundary): re-evaluate those that are CodeBuild service roles, as a role event would.
@@ -404,7 +395,7 @@ async function fixPolicyUsers(
   if (users.size === 0) {
     return `policy ${policyArn} is not used by the service role of any CodeBuild project`;
   }
-  const rules = new Set([...active].filter((r) => r.startsWith(ROLE_RULE_PREFIX)));
+  const rules = rulesOfScope('service-role', active);
   for (const read of found) {
     const projects = users.get(read.role.Arn);
     if (projects) await run.fixProjects(projects, rules, read);
@@ -435,28 +426,27 @@ export async function onChangeEvent(
         notifications: [],
       };
     const registryScanning = await deps.registry.scanningConfiguration();
-    const organization = active.has('ecr.repository-policy') ? await readOrganization(deps.organization) : {};
-    await run.fixRepository(
-      repository,
-      registryScanning,
-      new Set(ECR_RULES.filter((r) => active.has(r))),
-      organization,
-    );
+    const rules = rulesOfScope('repository', active);
+    const organization = readsOf(rules).has('organization') ? await readOrganization(deps.organization) : {};
+    await run.fixRepository(repository, registryScanning, rules, organization);
   } else if (target.kind === 'registry') {
-    if (!active.has('ecr.scan-on-push'))
-      return { skipped: 'rule ecr.scan-on-push is off', actions: [], notifications: [] };
+    // The registry scanning configuration changed: the rules that read it are judged again on every repository.
+    const scanning = [...rulesOfScope('repository', rulesReading('registry-scanning'))];
+    const rules = new Set(scanning.filter((r) => active.has(r)));
+    if (rules.size === 0) {
+      const off =
+        scanning.length === 1 ? `rule ${scanning[0]} is off` : `rules ${scanning.join(', ')} are off`;
+      return { skipped: off, actions: [], notifications: [] };
+    }
+    const images = readsOf(rules).has('repository-images');
     let registryScanning = await deps.registry.scanningConfiguration();
     for await (const page of deps.registry.repositoryPages()) {
       for (const listed of page) {
         const repository = {
           ...listed,
-          ...(await deps.registry.repositoryDetails(listed, { images: false })),
+          ...(await deps.registry.repositoryDetails(listed, { images })),
         };
-        const plans = await run.fixRepository(
-          repository,
-          registryScanning,
-          new Set<RuleId>(['ecr.scan-on-push']),
-        );
+        const plans = await run.fixRepository(repository, registryScanning, rules);
         // Registry-level fixes build on each other: the next repository sees the configuration just written.
         const registryWrite = plans.find((p) => p.write?.type === 'PutRegistryScanningConfiguration');
         if (registryWrite) registryScanning = registryWrite.after as RegistryScanningConfiguration;
@@ -466,7 +456,10 @@ export async function onChangeEvent(
     const project = await deps.projects.project(target.projectName);
     if (!project)
       return { skipped: `project ${target.projectName} no longer exists`, actions: [], notifications: [] };
-    await run.fixProjects([project], active);
+    await run.fixProjects(
+      [project],
+      new Set([...rulesOfScope('project', active), ...rulesOfScope('service-role', active)]),
+    );
   } else if (target.kind === 'policy') {
     const skippedPolicy = await fixPolicyUsers(target.policyArn, run, deps, active);
     if (skippedPolicy) return { skipped: skippedPolicy, actions: [], notifications: [] };
@@ -487,7 +480,7 @@ export async function onChangeEvent(
         notifications: [],
       };
     }
-    await run.fixProjects(users, new Set([...active].filter((r) => r.startsWith('codebuild.role-'))), found);
+    await run.fixProjects(users, rulesOfScope('service-role', active), found);
   }
   return { skipped: null, actions: run.actions, notifications: run.notifications };
 }

@@ -1,4 +1,4 @@
-import { isRuleId, RULE_IDS, type RuleId } from '../../policy/guardrails';
+import { isRuleId, RULE_IDS, type RuleId } from '../../policy/rules/index';
 import { runAudit } from '../../usecases/audit';
 import { liveDeps, sandboxDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';

@@ -79,6 +79,11 @@ export function rulesOfScope(scope: Scope, ids: Iterable<RuleId> = RULE_IDS): Se
   return new Set(registered.filter((r) => r.scope === scope && wanted.has(r.id)).map((r) => r.id));
 }
 
+/** Every read the rules `ids` need between them. */
+export function readsOf(ids: Iterable<RuleId>): Set<Read> {
+  return new Set([...ids].flatMap((id) => BY_ID.get(id)?.reads ?? []));
+}
+
 /** The rules of `ids` (default: all) that need `read`, in registry order. */
 export function rulesReading(read: Read, ids: Iterable<RuleId> = RULE_IDS): RuleId[] {
   const wanted = new Set(ids);
