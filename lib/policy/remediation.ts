@@ -12,6 +12,8 @@ import { isRemediableRole } from './remediable-roles';
 import type { AnyRuleDefinition, PlanContext, ProposedFix } from './rules/definition';
 import { ruleById } from './rules/index';
 
+import type { WriteType } from './writes';
+
 export type { RemediationWrite } from './writes';
 
 export interface PlannedChange extends ProposedFix {
@@ -74,6 +76,23 @@ function arnOf(target: RemediationTarget): string {
   }
 }
 
+/**
+ * A fix whose write type the rule does not declare among its `writes` is refused: the change handler is
+ * granted only the declared writes' IAM actions, so the call would be denied.
+ */
+export function withinDeclaredWrites(
+  ruleId: string,
+  writes: readonly WriteType[],
+  fix: ProposedFix,
+): ProposedFix {
+  if (!fix.write || writes.includes(fix.write.type)) return fix;
+  const { write, ...rest } = fix;
+  return {
+    ...rest,
+    refused: `${write.type} is not among the writes rule ${ruleId} declares, so it is not granted`,
+  };
+}
+
 /** Plans the fixes for one resource's findings (from evaluating its current state), in the findings' order. */
 export function planRemediation(
   target: RemediationTarget,
@@ -92,7 +111,7 @@ export function planRemediation(
         ruleId: rule.id,
         resourceArn: arnOf(target),
         dryRun: isDryRun(rule.id, context.guardrails),
-        ...fix,
+        ...withinDeclaredWrites(rule.id, rule.remediation.writes, fix),
       });
     }
   }

@@ -9,6 +9,7 @@ import { DEFAULT_REMEDIABLE_ROLES, isRemediableRole } from '../../../lib/policy/
 import {
   confineToRemediableRoles,
   planRemediation,
+  withinDeclaredWrites,
   type PlannedChange,
 } from '../../../lib/policy/remediation';
 import { ACCOUNT, guardrailsWith, NOW, REGION } from '../../fixtures/builders';
@@ -332,5 +333,38 @@ describe('planRemediation for service roles', () => {
 
     // Assess
     expect(plans).toEqual([]);
+  });
+});
+
+describe('withinDeclaredWrites', () => {
+  const fix = {
+    write: {
+      type: 'UpdateProjectVisibility' as const,
+      projectArn: PROJECT_ARN,
+      projectVisibility: 'PRIVATE' as const,
+    },
+    before: 'PUBLIC_READ',
+    after: 'PRIVATE',
+  };
+
+  it('keeps a fix whose write the rule declares', () => {
+    // Act
+    const kept = withinDeclaredWrites('codebuild.project-visibility', ['UpdateProjectVisibility'], fix);
+
+    // Assess
+    expect(kept).toBe(fix);
+  });
+
+  it('refuses a fix whose write the rule does not declare: the call would not be granted', () => {
+    // Act
+    const refused = withinDeclaredWrites('codebuild.project-visibility', ['PutRolePolicy'], fix);
+
+    // Assess
+    expect(refused).toEqual({
+      before: 'PUBLIC_READ',
+      after: 'PRIVATE',
+      refused:
+        'UpdateProjectVisibility is not among the writes rule codebuild.project-visibility declares, so it is not granted',
+    });
   });
 });
