@@ -4,6 +4,11 @@
  * how it judges one resource and, when it has a safe fix, how it plans the fix and which writes the fix may
  * make. The guardrails schema, the audit's reads, the change handler's choice of rules, remediation, the
  * change handler's IAM grant and the README's rule table are all derived from the definitions.
+ *
+ * A rule module writes `evaluate` and `plan` as typed functions (`const x: RepositoryRule = …`, or a function
+ * declaration with parameter and return types), not as untyped arrows in the definition that read
+ * `ctx.guardrails`: the guardrails type is derived from the registry, so TypeScript would have to infer such
+ * an arrow from the guardrails while deriving the guardrails from it.
  */
 import * as z from 'zod';
 import type { Finding, ResourceType, Severity } from '../findings';
