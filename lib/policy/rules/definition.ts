@@ -136,36 +136,36 @@ interface RuleCore<Id extends string, Config extends z.ZodType> {
   remediates: string;
 }
 
-export interface RepositoryRuleDefinition<
-  Id extends string = string,
-  Config extends z.ZodType = z.ZodType,
+/** A rule judging `Subject`s of one scope; its remediation writes to the scope's resource. */
+interface ScopedRuleDefinition<
+  S extends Scope,
+  Subject,
+  Resource,
+  Id extends string,
+  Config extends z.ZodType,
 > extends RuleCore<Id, Config> {
-  scope: 'repository';
-  resourceType: (typeof SCOPE_RESOURCE_TYPES)['repository'];
-  evaluate: (repository: Repository, ctx: RuleContext) => RuleOutcome;
-  remediation?: Remediation<Repository>;
+  scope: S;
+  resourceType: (typeof SCOPE_RESOURCE_TYPES)[S];
+  evaluate: (subject: Subject, ctx: RuleContext) => RuleOutcome;
+  remediation?: Remediation<Resource>;
 }
 
-export interface ProjectRuleDefinition<
+export type RepositoryRuleDefinition<
   Id extends string = string,
   Config extends z.ZodType = z.ZodType,
-> extends RuleCore<Id, Config> {
-  scope: 'project';
-  resourceType: (typeof SCOPE_RESOURCE_TYPES)['project'];
-  evaluate: (project: Project, ctx: RuleContext) => RuleOutcome;
-  remediation?: Remediation<Project>;
-}
+> = ScopedRuleDefinition<'repository', Repository, Repository, Id, Config>;
+
+export type ProjectRuleDefinition<
+  Id extends string = string,
+  Config extends z.ZodType = z.ZodType,
+> = ScopedRuleDefinition<'project', Project, Project, Id, Config>;
 
 export interface ServiceRoleRuleDefinition<
   Id extends string = string,
   Config extends z.ZodType = z.ZodType,
   J extends RoleJoin = RoleJoin,
-> extends RuleCore<Id, Config> {
-  scope: 'service-role';
-  resourceType: (typeof SCOPE_RESOURCE_TYPES)['service-role'];
+> extends ScopedRuleDefinition<'service-role', RoleSubjects[J], Role, Id, Config> {
   join: J;
-  evaluate: (subject: RoleSubjects[J], ctx: RuleContext) => RuleOutcome;
-  remediation?: Remediation<Role>;
 }
 
 /** Any service-role rule, narrowed by its `join`. */
@@ -184,50 +184,45 @@ type Spec<D, Shape extends z.ZodRawShape> = Omit<D, 'scope' | 'resourceType' | '
 };
 type NoOptions = Record<never, z.ZodType>;
 
-function configOf<Shape extends z.ZodRawShape>(
-  spec: Spec<RuleCore<string, z.ZodType>, Shape>,
-  remediable: boolean,
-): RuleConfigSchema<Shape> {
+/** The definition of a spec: its options folded into `config`, its scope and resource type added. */
+function define<S extends Scope, D extends RuleCore<string, z.ZodType>, Shape extends z.ZodRawShape>(
+  scope: S,
+  spec: Spec<D, Shape> & { remediation?: unknown },
+): Omit<Spec<D, Shape>, 'options' | 'refineOptions'> & {
+  scope: S;
+  resourceType: (typeof SCOPE_RESOURCE_TYPES)[S];
+  config: RuleConfigSchema<Shape>;
+} {
+  const { options, refineOptions, ...rest } = spec;
   const mode = z.enum(MODES).default(spec.mode);
   const object = z.strictObject({
-    mode: remediable
+    mode: spec.remediation
       ? mode
       : mode.refine((m) => m !== 'remediate', {
           message: `${spec.id} has no safe automatic fix: use off or report`,
         }),
     severity: z.enum(SEVERITIES).default(spec.severity),
     dryRun: z.boolean().default(false),
-    ...((spec.options ?? {}) as Shape),
+    ...((options ?? {}) as Shape),
   }) as OptionsObject<Shape>;
-  const refined = spec.refineOptions ? spec.refineOptions(object) : object;
+  const refined = refineOptions ? refineOptions(object) : object;
   // Every option has a default, so an absent rule key means "all defaults".
-  return refined.prefault({} as z.input<OptionsObject<Shape>>);
+  const config = refined.prefault({} as z.input<OptionsObject<Shape>>);
+  return { ...rest, scope, resourceType: SCOPE_RESOURCE_TYPES[scope], config };
 }
 
 /** A rule over one ECR repository (a DescribeRepositories item with its details). */
 export function repositoryRule<Id extends string, Shape extends z.ZodRawShape = NoOptions>(
   spec: Spec<RepositoryRuleDefinition<Id>, Shape>,
 ): RepositoryRuleDefinition<Id, RuleConfigSchema<Shape>> {
-  const { options: _options, refineOptions: _refine, ...rest } = spec;
-  return {
-    ...rest,
-    scope: 'repository',
-    resourceType: SCOPE_RESOURCE_TYPES.repository,
-    config: configOf(spec, spec.remediation !== undefined),
-  };
+  return define<'repository', RepositoryRuleDefinition<Id>, Shape>('repository', spec);
 }
 
 /** A rule over one CodeBuild project (a BatchGetProjects item). */
 export function projectRule<Id extends string, Shape extends z.ZodRawShape = NoOptions>(
   spec: Spec<ProjectRuleDefinition<Id>, Shape>,
 ): ProjectRuleDefinition<Id, RuleConfigSchema<Shape>> {
-  const { options: _options, refineOptions: _refine, ...rest } = spec;
-  return {
-    ...rest,
-    scope: 'project',
-    resourceType: SCOPE_RESOURCE_TYPES.project,
-    config: configOf(spec, spec.remediation !== undefined),
-  };
+  return define<'project', ProjectRuleDefinition<Id>, Shape>('project', spec);
 }
 
 /** A rule over a project's service role, joined with its projects as `join` says. */
@@ -238,13 +233,7 @@ export function serviceRoleRule<
 >(
   spec: Spec<ServiceRoleRuleDefinition<Id, z.ZodType, J>, Shape>,
 ): ServiceRoleRuleDefinition<Id, RuleConfigSchema<Shape>, J> {
-  const { options: _options, refineOptions: _refine, ...rest } = spec;
-  return {
-    ...rest,
-    scope: 'service-role',
-    resourceType: SCOPE_RESOURCE_TYPES['service-role'],
-    config: configOf(spec, spec.remediation !== undefined),
-  };
+  return define<'service-role', ServiceRoleRuleDefinition<Id, z.ZodType, J>, Shape>('service-role', spec);
 }
 
 // Option types several rules share.
