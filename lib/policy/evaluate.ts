@@ -8,14 +8,13 @@ import type { Finding, ResourceType } from './findings';
 import { compareFindings } from './findings';
 import type { Guardrails, RuleId } from './guardrails';
 import { EXEMPT_TAG, exemptionFor, exemptTagNotes, type ExemptionTarget } from './exemptions';
-import { describeUnreadable, type ManagedPolicy, type Project, type Repository } from './model';
+import { describeUnreadable, type ManagedPolicy, type Project, type Repository, type Role } from './model';
 import { projectForRules } from './redaction';
 import type { ActionCatalog } from './iam/actions';
 import { DOCKER_BUILD_TAG } from './rules/codebuild/privileged-mode';
 import { ROLE_JOINS, type RoleSubject } from './rules/definition';
 import { PROJECT_RULES, REPOSITORY_RULES, RULE_IDS, SERVICE_ROLE_RULES } from './rules/index';
 import { resolveTargetRepository } from './target-repository';
-import type { Role } from './model';
 import type { AccountView, RuleContext, RuleOutcome } from './rules/types';
 
 export interface EvaluateOptions {
