@@ -438,7 +438,9 @@ export async function onChangeEvent(
         scanning.length === 1 ? `rule ${scanning[0]} is off` : `rules ${scanning.join(', ')} are off`;
       return { skipped: off, actions: [], notifications: [] };
     }
-    const images = readsOf(rules).has('repository-images');
+    const reads = readsOf(rules);
+    const images = reads.has('repository-images');
+    const organization = reads.has('organization') ? await readOrganization(deps.organization) : {};
     let registryScanning = await deps.registry.scanningConfiguration();
     for await (const page of deps.registry.repositoryPages()) {
       for (const listed of page) {
@@ -446,7 +448,7 @@ export async function onChangeEvent(
           ...listed,
           ...(await deps.registry.repositoryDetails(listed, { images })),
         };
-        const plans = await run.fixRepository(repository, registryScanning, rules);
+        const plans = await run.fixRepository(repository, registryScanning, rules, organization);
         // Registry-level fixes build on each other: the next repository sees the configuration just written.
         const registryWrite = plans.find((p) => p.write?.type === 'PutRegistryScanningConfiguration');
         if (registryWrite) registryScanning = registryWrite.after as RegistryScanningConfiguration;
