@@ -1,7 +1,8 @@
 /**
  * The rule registry: every guardrail rule, one definition per module (rules/definition.ts says what a
  * definition holds). Their order is the order of the guardrails file's `rules`, of `--rules` listings and of
- * the README table. Adding a rule is a new module and one line here; everything else derives from this list.
+ * the README table. Adding a rule is a new module, imported and listed here; everything else derives from
+ * this list.
  */
 import { artifactEncryption } from './codebuild/artifact-encryption';
 import { logging } from './codebuild/logging';
