@@ -16,7 +16,7 @@ import YAML from 'yaml';
 import { forwardedPatterns, type ForwardedPattern } from '../lib/events/forwarding';
 import { provisionedRoleBoundary } from '../lib/policy/boundary';
 import type { Guardrails } from '../lib/policy/guardrails';
-import { ADMIN_CLASS_MANAGED_POLICIES } from '../lib/policy/rules/role';
+import { ADMIN_CLASS_MANAGED_POLICIES } from '../lib/policy/rules/codebuild/role-least-privilege';
 import {
   DEFAULT_MEMBER_ROLE_NAME,
   functionsActingInMembers,

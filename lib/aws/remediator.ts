@@ -11,20 +11,33 @@ import {
 import { CodeBuildClient, UpdateProjectVisibilityCommand } from '@aws-sdk/client-codebuild';
 import { DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { Remediator } from '../ports';
-import type { RemediationWrite } from '../policy/remediation';
+import type { RemediationWrite, WriteType } from '../policy/writes';
 import { clientConfig, isAwsError } from './common';
 
-export const remediatorActions = [
-  'ecr:PutLifecyclePolicy',
-  'ecr:PutImageScanningConfiguration',
-  'ecr:PutRegistryScanningConfiguration',
-  'ecr:PutImageTagMutability',
-  'ecr:SetRepositoryPolicy',
-  'ecr:DeleteRepositoryPolicy',
-  'iam:PutRolePolicy',
-  'iam:DetachRolePolicy',
-  'codebuild:UpdateProjectVisibility',
-] as const;
+/**
+ * The IAM action each remediation write calls. A function that applies writes is granted the actions of the
+ * write types its rules declare (`remediation.writes`, lib/runtime/actions.ts); a new write type without an
+ * entry here fails the typecheck.
+ */
+export const WRITE_ACTIONS = {
+  PutLifecyclePolicy: 'ecr:PutLifecyclePolicy',
+  PutImageScanningConfiguration: 'ecr:PutImageScanningConfiguration',
+  PutRegistryScanningConfiguration: 'ecr:PutRegistryScanningConfiguration',
+  PutImageTagMutability: 'ecr:PutImageTagMutability',
+  SetRepositoryPolicy: 'ecr:SetRepositoryPolicy',
+  DeleteRepositoryPolicy: 'ecr:DeleteRepositoryPolicy',
+  PutRolePolicy: 'iam:PutRolePolicy',
+  DetachRolePolicy: 'iam:DetachRolePolicy',
+  UpdateProjectVisibility: 'codebuild:UpdateProjectVisibility',
+} as const satisfies Record<WriteType, string>;
+
+/** Every action the remediator can call. */
+export const remediatorActions = Object.values(WRITE_ACTIONS);
+
+/** The IAM actions of these write types, each once, in the order given. */
+export function writeActions(writes: Iterable<WriteType>): (typeof WRITE_ACTIONS)[WriteType][] {
+  return [...new Set([...writes].map((write) => WRITE_ACTIONS[write]))];
+}
 
 const ecr = new ECRClient(clientConfig);
 const iam = new IAMClient(clientConfig);

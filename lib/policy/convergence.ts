@@ -12,9 +12,8 @@
 import type { Guardrails } from './guardrails';
 import { MANAGED_TAG, PROJECT_VARIABLES, REQUEST_TOKEN_TAG, type ProvisioningPlan } from './provision';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
-import { planScanning } from './remediation';
-import { scanOnPushRule } from './rules/ecr';
-import { DOCKER_BUILD_TAG } from './rules/project';
+import { planScanning, scanOnPushRule } from './rules/ecr/scan-on-push';
+import { DOCKER_BUILD_TAG } from './rules/codebuild/privileged-mode';
 import { REPOSITORY_TAG } from './target-repository';
 
 export type PartName =

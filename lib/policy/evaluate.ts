@@ -1,25 +1,21 @@
 /**
- * Runs the guardrail rules over an account view: the one place where rule outcomes become findings
- * (severity from config, exemptions applied, rules in mode `off` skipped).
+ * Runs the rules of the registry (lib/policy/rules/index.ts) over an account view: the one place where rule
+ * outcomes become findings (severity from config, exemptions applied, rules in mode `off` skipped).
+ * Repository and project rules judge one resource each; service-role rules meet the projects through the
+ * project → role → repository join below.
  */
 import type { Finding, ResourceType } from './findings';
 import { compareFindings } from './findings';
 import type { Guardrails, RuleId } from './guardrails';
-import { RULE_IDS } from './guardrails';
 import { EXEMPT_TAG, exemptionFor, exemptTagNotes, type ExemptionTarget } from './exemptions';
-import { describeUnreadable, type ManagedPolicy, type Project, type Repository } from './model';
-import { repositoryRules } from './rules/ecr';
-import { projectRules } from './rules/project';
+import { describeUnreadable, type ManagedPolicy, type Project, type Repository, type Role } from './model';
 import { projectForRules } from './redaction';
-import { evaluateRoleCanPush, evaluateRoleLeastPrivilege, evaluateRoleTrustPolicy } from './rules/role';
 import type { ActionCatalog } from './iam/actions';
-import { outsideReferences, readNamespaces } from './references';
+import { DOCKER_BUILD_TAG } from './rules/codebuild/privileged-mode';
+import { ROLE_JOINS, type RoleSubject } from './rules/definition';
+import { PROJECT_RULES, REPOSITORY_RULES, RULE_IDS, SERVICE_ROLE_RULES } from './rules/index';
 import { resolveTargetRepository } from './target-repository';
-import type { Role } from './model';
-import type { AccountView, ProjectRule, RepositoryRule, RuleContext, RuleOutcome } from './rules/types';
-
-/** Rules that need the joined repository reads (lifecycle policy, repository policy). */
-const DETAIL_RULES = new Set<RuleId>(['ecr.lifecycle-policy', 'ecr.repository-policy']);
+import type { AccountView, RuleContext, RuleOutcome } from './rules/types';
 
 export interface EvaluateOptions {
   now: Date;
@@ -78,20 +74,20 @@ export function evaluateRepository(repository: Repository, ctx: RuleContext, rul
     ctx.view.unreadable?.[repository.repositoryArn] ??
     (repository.unreadable ? describeUnreadable(repository.unreadable) : undefined);
   const findings: Finding[] = [];
-  for (const [ruleId, rule] of Object.entries(repositoryRules) as [RuleId, RepositoryRule][]) {
-    if (!rules.has(ruleId)) continue;
+  for (const rule of REPOSITORY_RULES) {
+    if (!rules.has(rule.id)) continue;
     const outcome: RuleOutcome =
-      unreadable !== undefined && DETAIL_RULES.has(ruleId)
+      unreadable !== undefined && rule.reads.includes('repository-details')
         ? { status: 'not-visible', message: `repository details could not be read (${unreadable})` }
-        : rule(repository, ctx);
+        : rule.evaluate(repository, ctx);
     findings.push(
       toFinding(
-        ruleId,
-        'AWS::ECR::Repository',
+        rule.id,
+        rule.resourceType,
         repository.repositoryArn,
         outcome,
         ctx.guardrails,
-        exemptionFor(target, ruleId, ctx.guardrails),
+        exemptionFor(target, rule.id, ctx.guardrails),
         notes,
       ),
     );
@@ -115,28 +111,22 @@ export function evaluateProject(project: Project, ctx: RuleContext, rules: Set<R
     status: 'not-visible',
     message: `project ${project.name} could not be read (${describeUnreadable(project.unreadable)})`,
   };
-  for (const [ruleId, rule] of Object.entries(projectRules) as [RuleId, ProjectRule][]) {
-    if (!rules.has(ruleId)) continue;
+  for (const rule of PROJECT_RULES) {
+    if (!rules.has(rule.id)) continue;
     findings.push(
       toFinding(
-        ruleId,
-        'AWS::CodeBuild::Project',
+        rule.id,
+        rule.resourceType,
         project.arn,
-        unreadable ?? rule(judged, ctx),
+        unreadable ?? rule.evaluate(judged, ctx),
         ctx.guardrails,
-        exemptionFor(target, ruleId, ctx.guardrails),
+        exemptionFor(target, rule.id, ctx.guardrails),
         notes,
       ),
     );
   }
   return findings;
 }
-
-const ROLE_RULES: RuleId[] = [
-  'codebuild.role-can-push',
-  'codebuild.role-least-privilege',
-  'codebuild.role-trust-policy',
-];
 
 /** A project's service role ARN may be given by name; resolve either to a role of the view. */
 function findRole(
@@ -149,7 +139,7 @@ function findRole(
 
 function roleExemption(
   role: Role | undefined,
-  projects: Project[],
+  projects: readonly Project[],
   ruleId: RuleId,
   guardrails: Guardrails,
 ): string | undefined {
@@ -167,18 +157,31 @@ function roleExemption(
   return reasons.length > 0 && reasons.every(Boolean) ? reasons[0] : undefined;
 }
 
+/** Only image builds push: privileged (docker-in-docker), tagged as an image build, or naming a target. */
+function buildsImages(project: Project, targetResolved: boolean): boolean {
+  return (
+    project.environment?.privilegedMode === true ||
+    project.tags?.some((t) => t.key === DOCKER_BUILD_TAG && t.value?.toLowerCase() === 'true') === true ||
+    targetResolved
+  );
+}
+
 /**
- * The project → role → repository join: each project's service role is judged for the repository the
- * project pushes to. A role shared by several projects is evaluated once per target repository
- * (role-can-push) and once in all (trust policy, least privilege).
+ * The project → role → repository join: each project's service role is judged with the projects using it.
+ * Each active service-role rule says how it meets them (its `join`): once per role (`role`), once per role
+ * with all its projects (`projects`), or once per target repository of the role's image-building projects
+ * (`target-repository`); a role shared by several projects is judged once in all, or once per target. A role
+ * that cannot be read, or is not in the view, is `not-visible` for every rule.
  */
 export function evaluateServiceRoles(
   ctx: RuleContext,
   rules: Set<RuleId>,
   projects: readonly Project[],
-  actionCatalog?: ActionCatalog,
 ): Finding[] {
-  if (!ROLE_RULES.some((r) => rules.has(r))) return [];
+  const active = SERVICE_ROLE_RULES.filter((rule) => rules.has(rule.id));
+  if (active.length === 0) return [];
+  // Findings per role come out join by join (ROLE_JOINS order), registry order within one join.
+  const byJoin = ROLE_JOINS.flatMap((join) => active.filter((rule) => rule.join === join));
   const { view, guardrails } = ctx;
   const roleIndex = {
     byArn: new Map(view.roles.map((r) => [r.Arn, r])),
@@ -198,17 +201,17 @@ export function evaluateServiceRoles(
   const findings: Finding[] = [];
   const emit = (
     ruleId: RuleId,
+    resourceType: ResourceType,
     roleArn: string,
     outcome: RuleOutcome,
     role: Role | undefined,
-    users: Project[],
+    users: readonly Project[],
   ) => {
-    if (!rules.has(ruleId)) return;
     const withProjects = { ...outcome, details: { ...outcome.details, projects: users.map((p) => p.name) } };
     findings.push(
       toFinding(
         ruleId,
-        'AWS::IAM::Role',
+        resourceType,
         roleArn,
         withProjects,
         guardrails,
@@ -219,41 +222,34 @@ export function evaluateServiceRoles(
   };
   const envVarNames = guardrails.targetRepository.environmentVariables;
   for (const [roleArn, { role, projects: users }] of byRole) {
-    if (!role) {
-      const outcome: RuleOutcome = {
-        status: 'not-visible',
-        message: view.rolesUnreadable
-          ? `service role ${roleArn} could not be read: ${view.rolesUnreadable}`
-          : `service role ${roleArn} is not visible in the account's IAM data`,
-      };
-      for (const ruleId of ROLE_RULES) emit(ruleId, roleArn, outcome, undefined, users);
-      continue;
-    }
-    if (role.unreadable) {
-      const outcome: RuleOutcome = {
-        status: 'not-visible',
-        message: `service role ${role.RoleName || roleArn} could not be read (${describeUnreadable(role.unreadable)})`,
-      };
-      for (const ruleId of ROLE_RULES) emit(ruleId, roleArn, outcome, role, users);
+    if (!role || role.unreadable) {
+      const outcome: RuleOutcome = !role
+        ? {
+            status: 'not-visible',
+            message: view.rolesUnreadable
+              ? `service role ${roleArn} could not be read: ${view.rolesUnreadable}`
+              : `service role ${roleArn} is not visible in the account's IAM data`,
+          }
+        : {
+            status: 'not-visible',
+            message: `service role ${role.RoleName || roleArn} could not be read (${describeUnreadable(role.unreadable!)})`,
+          };
+      for (const rule of active) emit(rule.id, rule.resourceType, roleArn, outcome, role, users);
       continue;
     }
     // A managed policy the role uses that could not be read hides what the role may do (not its trust policy).
     const unreadablePolicy = unreadablePolicyOf(role, policiesByArn);
-    emit('codebuild.role-trust-policy', role.Arn, evaluateRoleTrustPolicy(role), role, users);
+    const subject = (which: readonly Project[]): RoleSubject => ({
+      role,
+      projects: which,
+      ...(unreadablePolicy ? { unreadablePolicy } : {}),
+    });
 
-    // Group the projects by the repository they push to.
+    // Group the image-building projects by the repository they push to.
     const byTarget = new Map<string, { arn?: string; reason?: string; projects: Project[] }>();
     for (const project of users) {
       const target = resolveTargetRepository(project, view, envVarNames);
-      // Only image builds push, so only they need push rights: privileged (docker-in-docker), tagged as an
-      // image build, or naming a target repository.
-      const buildsImages =
-        project.environment?.privilegedMode === true ||
-        project.tags?.some(
-          (t) => t.key === 'buildwarden:docker-build' && t.value?.toLowerCase() === 'true',
-        ) ||
-        target.status === 'resolved';
-      if (!buildsImages) continue;
+      if (!buildsImages(project, target.status === 'resolved')) continue;
       const key = target.status === 'resolved' ? target.repositoryArn : `?${project.name}`;
       const entry =
         byTarget.get(key) ??
@@ -263,59 +259,49 @@ export function evaluateServiceRoles(
       entry.projects.push(project);
       byTarget.set(key, entry);
     }
-    const targets = [...byTarget.values()].filter((t) => t.arn).map((t) => t.arn!);
-    // Each project is held to its own namespaces (`{name}` = its name), the same the provisioning API uses.
-    const outside = users.flatMap((p) => outsideReferences(p, guardrails.provisioning, view));
-    emit(
-      'codebuild.role-least-privilege',
-      role.Arn,
-      unreadablePolicy ??
-        evaluateRoleLeastPrivilege({
-          role,
-          policies: view.policies,
-          ...(targets.length === 1 ? { ownRepositoryArn: targets[0] } : {}),
-          forbiddenManagedPolicies:
-            guardrails.rules['codebuild.role-least-privilege'].forbiddenManagedPolicies,
-          ...(actionCatalog ? { actionCatalog } : {}),
-          ...(outside.length > 0 ? { outsideReferences: outside } : {}),
-          readNamespaces: readNamespaces(users, guardrails.provisioning, view),
-        }),
-      role,
-      users,
-    );
-    for (const target of byTarget.values()) {
-      if (!target.arn) {
-        const names = target.projects.map((p) => p.name).join(', ');
-        emit(
-          'codebuild.role-can-push',
-          role.Arn,
-          { status: 'not-visible', message: `target repository of ${names} is unknown: ${target.reason}` },
-          role,
-          target.projects,
-        );
-        continue;
-      }
-      const repository = repositoriesByArn.get(target.arn);
-      emit(
-        'codebuild.role-can-push',
-        role.Arn,
-        unreadablePolicy ??
-          evaluateRoleCanPush({
+    const targetRepositoryArns = [...byTarget.values()].filter((t) => t.arn).map((t) => t.arn!);
+
+    for (const rule of byJoin) {
+      switch (rule.join) {
+        case 'role':
+          emit(rule.id, rule.resourceType, role.Arn, rule.evaluate(subject(users), ctx), role, users);
+          break;
+        case 'projects':
+          emit(
+            rule.id,
+            rule.resourceType,
+            role.Arn,
+            rule.evaluate({ ...subject(users), targetRepositoryArns }, ctx),
             role,
-            policies: view.policies,
-            repositoryArn: target.arn,
-            ...(repository?.repositoryPolicyText
-              ? { repositoryPolicyText: repository.repositoryPolicyText }
-              : {}),
-            requireCachePull: guardrails.rules['codebuild.role-can-push'].requireCachePull,
-          }),
-        role,
-        target.projects,
-      );
+            users,
+          );
+          break;
+        case 'target-repository':
+          for (const target of byTarget.values()) {
+            const outcome: RuleOutcome = target.arn
+              ? rule.evaluate(
+                  {
+                    ...subject(target.projects),
+                    repositoryArn: target.arn,
+                    ...optional('repository', repositoriesByArn.get(target.arn)),
+                  },
+                  ctx,
+                )
+              : {
+                  status: 'not-visible',
+                  message: `target repository of ${target.projects.map((p) => p.name).join(', ')} is unknown: ${target.reason}`,
+                };
+            emit(rule.id, rule.resourceType, role.Arn, outcome, role, target.projects);
+          }
+          break;
+      }
     }
   }
   return findings;
 }
+
+const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 
 /** The first managed policy (attached, or the boundary) of the role that could not be read, as an outcome. */
 function unreadablePolicyOf(role: Role, policies: Map<string, ManagedPolicy>): RuleOutcome | undefined {
@@ -344,11 +330,16 @@ export function evaluateAccount(
   guardrails: Guardrails,
   options: EvaluateOptions,
 ): Finding[] {
-  const ctx: RuleContext = { view, guardrails, now: options.now };
+  const ctx: RuleContext = {
+    view,
+    guardrails,
+    now: options.now,
+    ...(options.actionCatalog ? { actionCatalog: options.actionCatalog } : {}),
+  };
   const rules = activeRules(guardrails, options.ruleIds);
   const findings: Finding[] = [];
   for (const repository of view.repositories) findings.push(...evaluateRepository(repository, ctx, rules));
   for (const project of view.projects) findings.push(...evaluateProject(project, ctx, rules));
-  findings.push(...evaluateServiceRoles(ctx, rules, view.projects, options.actionCatalog));
+  findings.push(...evaluateServiceRoles(ctx, rules, view.projects));
   return findings.sort(compareFindings);
 }

@@ -4,168 +4,18 @@
  */
 import * as z from 'zod';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { Severity } from './findings';
-import { SEVERITIES } from './findings';
+import { PROJECT_NAME_PLACEHOLDER } from './references';
+import { namePatterns } from './rules/definition';
+import { RULE_IDS, RULE_SCHEMAS, type RuleId, type RuleSchemas } from './rules/index';
 import { InvalidInputError, formatIssues } from './validation';
 import { valueNestingProblem, yamlNestingProblem } from './nesting';
 import { scanGateSchema } from './scan/config';
 
-export const MODES = ['off', 'report', 'remediate'] as const;
-export type Mode = (typeof MODES)[number];
+export { MODES, type Mode } from './rules/definition';
+export { isRuleId, RULE_IDS, type RuleId } from './rules/index';
 
-const mode = (fallback: Mode) => z.enum(MODES).default(fallback);
-const reportOnlyMode = (rule: string) =>
-  z
-    .enum(MODES)
-    .default('report')
-    .refine((m) => m !== 'remediate', { message: `${rule} has no safe automatic fix: use off or report` });
-const severity = (fallback: Severity) => z.enum(SEVERITIES).default(fallback);
-const positiveInt = z
-  .number({ error: 'expected positive integer' })
-  .int('expected positive integer')
-  .positive('expected positive integer');
-const namePatterns = z.array(z.string().min(1)).default([]);
-const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
-const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)');
-
-const common = { dryRun: z.boolean().default(false) };
-
-const ruleSchemas = {
-  'ecr.lifecycle-policy': z
-    .strictObject({
-      mode: mode('remediate'),
-      severity: severity('medium'),
-      ...common,
-      /** Untagged images must expire within this many days of push … */
-      maxUntaggedAgeDays: positiveInt.default(14),
-      /** … or the policy keeps at most this many untagged images (off when absent). */
-      maxUntaggedCount: positiveInt.optional(),
-      /** Optional cap on tagged images: the policy must expire tagged images by count or by age. */
-      taggedImages: z
-        .strictObject({ maxCount: positiveInt.optional(), maxAgeDays: positiveInt.optional() })
-        .optional(),
-      /** Remediation refuses a policy that would expire more than this share of a repository's images at once. */
-      maxExpireShare: z.number().min(0).max(1).default(0.25),
-    })
-    .prefault({}),
-  'ecr.scan-on-push': z
-    .strictObject({
-      mode: mode('remediate'),
-      severity: severity('high'),
-      ...common,
-      /** Where remediation turns scanning on: the repository's scanOnPush, or a registry scanning rule. */
-      level: z.enum(['repository', 'registry']).default('repository'),
-    })
-    .prefault({}),
-  'ecr.tag-immutability': z
-    .strictObject({
-      mode: mode('remediate'),
-      severity: severity('medium'),
-      ...common,
-      allowedModes: z
-        .array(z.enum(['IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE', 'MUTABLE_WITH_EXCLUSION']))
-        .min(1)
-        .default(['IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION']),
-    })
-    .prefault({}),
-  'ecr.encryption': z
-    .strictObject({
-      mode: reportOnlyMode('ecr.encryption'),
-      severity: severity('medium'),
-      ...common,
-      /** When non-empty, the repository's KMS key must be one of these ARNs. */
-      kmsKeyArns: z.array(z.string().startsWith('arn:', 'expected a KMS key ARN')).default([]),
-    })
-    .prefault({}),
-  'ecr.repository-policy': z
-    .strictObject({
-      mode: mode('remediate'),
-      severity: severity('critical'),
-      ...common,
-      /** Other accounts that may be granted access (the repository's own account always may). */
-      allowedAccounts: z.array(accountId).default([]),
-      /**
-       * Organization ids (`o-…`) besides the account's own whose organization conditions make a `*` principal
-       * acceptable.
-       */
-      allowedOrganizations: z.array(organizationId).default([]),
-      /** Organizations never acceptable, not even the own one: remediation removes statements limited to them. */
-      deniedOrganizations: z.array(organizationId).default([]),
-      /** Remediation also removes statements limited to organizations neither own nor allowed (default: report). */
-      removeUnknownOrganizations: z.boolean().default(false),
-    })
-    .refine((o) => !o.allowedOrganizations.some((id) => o.deniedOrganizations.includes(id)), {
-      message: 'an organization cannot be both in allowedOrganizations and deniedOrganizations',
-      path: ['deniedOrganizations'],
-    })
-    .prefault({}),
-  'codebuild.privileged-mode': z
-    .strictObject({
-      mode: reportOnlyMode('codebuild.privileged-mode'),
-      severity: severity('high'),
-      ...common,
-      /** Project-name patterns (`*` wildcard) allowed to run privileged, besides the docker-build tag. */
-      dockerBuildProjects: namePatterns,
-    })
-    .prefault({}),
-  'codebuild.plaintext-credentials': z
-    .strictObject({
-      mode: reportOnlyMode('codebuild.plaintext-credentials'),
-      severity: severity('critical'),
-      ...common,
-    })
-    .prefault({}),
-  'codebuild.logging': z
-    .strictObject({ mode: reportOnlyMode('codebuild.logging'), severity: severity('medium'), ...common })
-    .prefault({}),
-  'codebuild.artifact-encryption': z
-    .strictObject({
-      mode: reportOnlyMode('codebuild.artifact-encryption'),
-      severity: severity('medium'),
-      ...common,
-    })
-    .prefault({}),
-  'codebuild.source-credentials': z
-    .strictObject({
-      mode: reportOnlyMode('codebuild.source-credentials'),
-      severity: severity('critical'),
-      ...common,
-    })
-    .prefault({}),
-  /** Remediation makes a PUBLIC_READ project PRIVATE: opt in, since it takes public build pages away. */
-  'codebuild.project-visibility': z
-    .strictObject({ mode: mode('report'), severity: severity('high'), ...common })
-    .prefault({}),
-  'codebuild.role-can-push': z
-    .strictObject({
-      mode: mode('remediate'),
-      severity: severity('high'),
-      ...common,
-      /** Also require ecr:BatchGetImage and ecr:GetDownloadUrlForLayer (`docker build --cache-from` pulls). */
-      requireCachePull: z.boolean().default(false),
-    })
-    .prefault({}),
-  'codebuild.role-least-privilege': z
-    .strictObject({
-      mode: mode('report'),
-      severity: severity('high'),
-      ...common,
-      /** Managed policies treated as administrator-class (in addition to the built-in list). */
-      forbiddenManagedPolicies: z.array(z.string()).default([]),
-    })
-    .prefault({}),
-  'codebuild.role-trust-policy': z
-    .strictObject({
-      mode: reportOnlyMode('codebuild.role-trust-policy'),
-      severity: severity('high'),
-      ...common,
-    })
-    .prefault({}),
-} as const;
-
-export type RuleId = keyof typeof ruleSchemas;
-export const RULE_IDS = Object.keys(ruleSchemas) as RuleId[];
-export type RuleConfig<R extends RuleId> = z.infer<(typeof ruleSchemas)[R]>;
+/** Each rule's options (mode, severity, dryRun and its own), as parsed. */
+export type RuleConfig<R extends RuleId> = z.infer<RuleSchemas[R]>;
 
 const exemptionSchema = z.strictObject({
   /** Repository-name patterns (`*` matches any run of characters, including `/`). */
@@ -181,8 +31,7 @@ const exemptionSchema = z.strictObject({
 });
 export type Exemption = z.infer<typeof exemptionSchema>;
 
-/** `{name}` in a provisioning namespace stands for the CodeBuild project's name. */
-export const PROJECT_NAME_PLACEHOLDER = '{name}';
+export { PROJECT_NAME_PLACEHOLDER };
 
 /**
  * A namespace prefix: characters the service allows in names, plus `{name}`. It must end with `/`, or
@@ -236,7 +85,8 @@ export const guardrailsSchema = z.strictObject({
   version: z.literal(1).default(1),
   /** Global dry run: remediation plans are computed, logged and notified, but nothing is written. */
   dryRun: z.boolean().default(false),
-  rules: z.strictObject(ruleSchemas).prefault({}),
+  /** One key per rule of the registry (lib/policy/rules/index.ts), each with its own options. */
+  rules: z.strictObject(RULE_SCHEMAS).prefault({}),
   exemptions: z.array(exemptionSchema).default([]),
   /** Image scan gate (verdict thresholds, CVE allowlist) and build notifications. */
   scanGate: scanGateSchema,
@@ -279,8 +129,4 @@ export function parseGuardrails(text: string, source = 'guardrails'): Guardrails
   const result = guardrailsSchema.safeParse(raw);
   if (!result.success) throw new InvalidInputError(source, formatIssues(result.error));
   return result.data;
-}
-
-export function isRuleId(id: string): id is RuleId {
-  return (RULE_IDS as string[]).includes(id);
 }

@@ -27,14 +27,15 @@ import {
   type Reference,
   type ReferenceKind,
 } from './references';
-import { defaultLifecyclePolicy } from './remediation';
-import { DOCKER_BUILD_TAG, plaintextCredentialReason, recognisedSecret } from './rules/project';
+import { DOCKER_BUILD_TAG } from './rules/codebuild/privileged-mode';
+import { plaintextCredentialReason, recognisedSecret } from './rules/codebuild/secrets';
+import { defaultLifecyclePolicy } from './rules/ecr/lifecycle-policy';
 import {
   CODEBUILD_SERVICE_PRINCIPAL,
   ECR_AUTH_ACTION,
   ECR_CACHE_PULL_ACTIONS,
   ECR_PUSH_ACTIONS,
-} from './rules/role';
+} from './rules/codebuild/role-policies';
 import { REPOSITORY_TAG } from './target-repository';
 import { formatPath, InvalidInputError } from './validation';
 

@@ -1,8 +1,8 @@
 /**
  * Keeping credentials out of snapshot files. `buildwarden snapshot` stores CodeBuild projects as
  * BatchGetProjects returns them, and those hold PLAINTEXT environment variables, source URLs and inline
- * buildspecs. Every value the credential rules would flag (lib/policy/rules/project.ts decides, through its
- * exported detectors; nothing here detects on its own) is replaced with `<redacted:REASON>`, REASON being the
+ * buildspecs. Every value the credential rules would flag (lib/policy/rules/codebuild/secrets.ts and
+ * source-credentials.ts decide, through their exported detectors; nothing here detects on its own) is replaced with `<redacted:REASON>`, REASON being the
  * detector's reason (`<redacted:aws-access-key-id>`), so the snapshot still says what was there.
  *
  * The rules must report a redacted snapshot exactly as the live account: before the project rules run, each
@@ -12,7 +12,8 @@
  */
 import { isMap, isScalar, parseDocument } from 'yaml';
 import type { Project } from './model';
-import { plaintextCredentialReason, sourceCredentialReason, type SecretReason } from './rules/project';
+import { plaintextCredentialReason, type SecretReason } from './rules/codebuild/secrets';
+import { sourceCredentialReason } from './rules/codebuild/source-credentials';
 
 export type RedactionReason = SecretReason | NonNullable<ReturnType<typeof sourceCredentialReason>>;
 

@@ -6,9 +6,14 @@
  * reference outside them; the audit reports a role that can read one.
  */
 import type { ProvisioningConfig } from './guardrails';
-import { PROJECT_NAME_PLACEHOLDER } from './guardrails';
 import { buildspecEnv, isInlineBuildspec } from './buildspec';
 import type { Project } from './model';
+
+/**
+ * `{name}` in a provisioning namespace stands for the CodeBuild project's name. Defined here rather than with
+ * the guardrails schema, which loads the rules, which load this module.
+ */
+export const PROJECT_NAME_PLACEHOLDER = '{name}';
 
 /** Where the project runs: its ARNs, and the only account and region its references may name. */
 export interface AccountScope {

@@ -12,10 +12,14 @@ import { imageLookupActions } from '../aws/images';
 import { organizationsActions } from '../aws/organizations';
 import { provisionerActions } from '../aws/provisioner';
 import { provisioningClaimActions } from '../aws/provisioning-claims';
-import { remediatorActions } from '../aws/remediator';
+import { writeActions } from '../aws/remediator';
 import { scanFindingsActions } from '../aws/scan-findings';
 import { snsActions } from '../aws/sns';
 import { verdictReadActions, verdictStoreActions } from '../aws/verdicts';
+import { RULES } from '../policy/rules/index';
+
+/** What the change handler's fixes may write: the write types the rules' remediations declare. */
+const remediationActions = writeActions(RULES.flatMap((rule) => rule.remediation?.writes ?? []));
 
 export const functionActions = {
   audit: [
@@ -60,7 +64,7 @@ export const functionActions = {
     ...codebuildReadActions,
     ...iamRoleReadActions,
     ...iamPolicyUsageActions,
-    ...remediatorActions,
+    ...remediationActions,
     ...idempotencyActions,
     ...organizationsActions,
     ...stsActions,

@@ -18,6 +18,7 @@ import { activeRules, evaluateAccount } from '../policy/evaluate';
 import { accountViewFor } from '../policy/snapshot';
 import type { PolicyDocument, Repository } from '../policy/model';
 import type { ActionCatalog } from '../policy/iam/actions';
+import { readsOf } from '../policy/rules/index';
 import type { AccountView } from '../policy/rules/types';
 import { mapWithConcurrency } from './concurrency';
 import { describeError } from './errors';
@@ -59,16 +60,19 @@ export interface AuditReport {
 /** Enough in-flight reads to reach ECR's rate limits (bench/results.md: 8 leaves ~10% on the table at 100/s). */
 const DEFAULT_CONCURRENCY = 16;
 
-/** Reads the account into an AccountView with only the reads the active rules need. */
+/**
+ * Reads the account into an AccountView with only the reads the active rules need (each rule's definition
+ * says which: `reads`). Repositories and their details are always read: their tags carry exemptions.
+ */
 export async function readAccount(
   deps: AuditDeps,
   guardrails: Guardrails,
   options: AuditOptions,
 ): Promise<AccountView> {
-  const rules = activeRules(guardrails, options.ruleIds);
+  const reads = readsOf(activeRules(guardrails, options.ruleIds));
   const view: AccountView = accountViewFor(deps.account);
 
-  if (rules.has('ecr.scan-on-push')) {
+  if (reads.has('registry-scanning')) {
     try {
       const scanning = await deps.registry.scanningConfiguration();
       if (scanning) view.registryScanning = scanning;
@@ -77,7 +81,7 @@ export async function readAccount(
     }
   }
 
-  if (rules.has('ecr.repository-policy')) Object.assign(view, await readOrganization(deps.organization));
+  if (reads.has('organization')) Object.assign(view, await readOrganization(deps.organization));
 
   const listed: Repository[] = [];
   for await (const page of deps.registry.repositoryPages()) listed.push(...page);
@@ -86,7 +90,7 @@ export async function readAccount(
   let done = 0;
   // Details (lifecycle policy, repository policy, tags) are read for every repository: tags carry exemptions.
   // Images only where a lifecycle policy exists, to preview what it would expire now.
-  const images = rules.has('ecr.lifecycle-policy') ? 'if-lifecycle-policy' : false;
+  const images = reads.has('repository-images') ? 'if-lifecycle-policy' : false;
   const unreadable: Record<string, string> = {};
   view.repositories = await mapWithConcurrency(
     listed,
@@ -105,13 +109,11 @@ export async function readAccount(
   );
   view.unreadable = unreadable;
 
-  const projectRulesActive = [...rules].some((id) => id.startsWith('codebuild.'));
-  if (projectRulesActive && deps.projects) {
+  if (reads.has('projects') && deps.projects) {
     for await (const page of deps.projects.projectPages()) view.projects.push(...page);
     options.onProgress?.({ phase: 'projects-listed', count: view.projects.length });
   }
-  const roleRulesActive = [...rules].some((id) => id.startsWith('codebuild.role-'));
-  if (roleRulesActive && deps.identity && view.projects.length > 0) {
+  if (reads.has('iam') && deps.identity && view.projects.length > 0) {
     try {
       const { roles, policies } = await deps.identity.authorizationDetails();
       view.roles = roles;

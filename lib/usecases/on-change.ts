@@ -29,13 +29,11 @@ import { changeNotification, type ChangeNotificationInput } from '../policy/noti
 import { DEFAULT_REMEDIABLE_ROLES } from '../policy/remediable-roles';
 import {
   confineToRemediableRoles,
-  planLeastPrivilege,
-  planProjectVisibility,
+  planRemediation,
   planRepositoryRemediation,
-  planRoleCanPush,
-  PUSH_POLICY_NAME,
   type PlannedChange,
 } from '../policy/remediation';
+import { readsOf, rulesOfScope, rulesReading } from '../policy/rules/index';
 import { accountViewFor } from '../policy/snapshot';
 import type { AccountView, RuleContext } from '../policy/rules/types';
 import { readOrganization, type OrganizationFacts } from './organization';
@@ -110,14 +108,6 @@ export function changeEventKey(event: ChangeEvent): string {
 /** AWS error names meaning the resource was deleted between the read and the write. */
 const RESOURCE_GONE = ['RepositoryNotFoundException', 'NoSuchEntityException', 'ResourceNotFoundException'];
 const REGISTRY_WRITE_ATTEMPTS = 3;
-
-const ECR_RULES: RuleId[] = [
-  'ecr.lifecycle-policy',
-  'ecr.scan-on-push',
-  'ecr.tag-immutability',
-  'ecr.encryption',
-  'ecr.repository-policy',
-];
 
 function viewOf(deps: ChangeDeps, partial: Partial<AccountView>): AccountView {
   return accountViewFor(deps.account, partial);
@@ -319,28 +309,33 @@ class ChangeRun {
     ];
     const plans: { plan: PlannedChange; finding: Finding }[] = [];
     const remediableRoles = this.options.remediableRoles ?? DEFAULT_REMEDIABLE_ROLES;
+    const planContext = { guardrails: this.guardrails, now: this.options.now };
+    const planForRole = (role: Role, finding: Finding) =>
+      planRemediation({ scope: 'service-role', resource: role }, [finding], planContext);
     for (const finding of findings) {
       const project = projects.find((p) => p.arn === finding.resourceArn);
-      const visibility = project && planProjectVisibility(project, finding, this.guardrails);
-      if (visibility) plans.push({ plan: visibility, finding });
+      if (project) {
+        for (const plan of planRemediation({ scope: 'project', resource: project }, [finding], planContext))
+          plans.push({ plan, finding });
+      }
       const role = roles.find((r) => r.Arn === finding.resourceArn);
       if (!role) continue;
-      const push = planRoleCanPush(role, finding, this.guardrails);
-      if (push) plans.push({ plan: confineToRemediableRoles(push, remediableRoles), finding });
-      for (const plan of planLeastPrivilege(role, finding, this.guardrails))
+      for (const plan of planForRole(role, finding))
         plans.push({ plan: confineToRemediableRoles(plan, remediableRoles), finding });
     }
-    // Several repositories of one shared role: each put extends the policy the previous one wrote.
+    // An inline policy put on a role is planned again on the role as the puts before it left it: several
+    // repositories of one shared role each extend the policy the previous put wrote.
     for (const { plan, finding } of plans) {
       if (plan.write?.type === 'PutRolePolicy') {
         const role = roles.find((r) => r.Arn === plan.resourceArn)!;
-        const fresh = planRoleCanPush(role, finding, this.guardrails) ?? plan;
+        const fresh = planForRole(role, finding).find((p) => p.write?.type === 'PutRolePolicy') ?? plan;
         await this.carryOut(fresh, finding);
-        if (!(fresh.dryRun || this.options.dryRun)) {
+        const write = fresh.write;
+        if (write?.type === 'PutRolePolicy' && !(fresh.dryRun || this.options.dryRun)) {
           const document = fresh.after as Role['RolePolicyList'][number]['PolicyDocument'];
           role.RolePolicyList = [
-            ...role.RolePolicyList.filter((p) => p.PolicyName !== PUSH_POLICY_NAME),
-            { PolicyName: PUSH_POLICY_NAME, PolicyDocument: document },
+            ...role.RolePolicyList.filter((p) => p.PolicyName !== write.policyName),
+            { PolicyName: write.policyName, PolicyDocument: document },
           ];
         }
       } else {
@@ -364,8 +359,6 @@ function foreignReason(event: ChangeEvent, account: AccountInfo): string | undef
   }
   return undefined;
 }
-
-const ROLE_RULE_PREFIX = 'codebuild.role-';
 
 /**
  * A new or different default version of a customer managed policy changes every role it is attached to (as a
@@ -402,7 +395,7 @@ async function fixPolicyUsers(
   if (users.size === 0) {
     return `policy ${policyArn} is not used by the service role of any CodeBuild project`;
   }
-  const rules = new Set([...active].filter((r) => r.startsWith(ROLE_RULE_PREFIX)));
+  const rules = rulesOfScope('service-role', active);
   for (const read of found) {
     const projects = users.get(read.role.Arn);
     if (projects) await run.fixProjects(projects, rules, read);
@@ -433,28 +426,29 @@ export async function onChangeEvent(
         notifications: [],
       };
     const registryScanning = await deps.registry.scanningConfiguration();
-    const organization = active.has('ecr.repository-policy') ? await readOrganization(deps.organization) : {};
-    await run.fixRepository(
-      repository,
-      registryScanning,
-      new Set(ECR_RULES.filter((r) => active.has(r))),
-      organization,
-    );
+    const rules = rulesOfScope('repository', active);
+    const organization = readsOf(rules).has('organization') ? await readOrganization(deps.organization) : {};
+    await run.fixRepository(repository, registryScanning, rules, organization);
   } else if (target.kind === 'registry') {
-    if (!active.has('ecr.scan-on-push'))
-      return { skipped: 'rule ecr.scan-on-push is off', actions: [], notifications: [] };
+    // The registry scanning configuration changed: the rules that read it are judged again on every repository.
+    const scanning = [...rulesOfScope('repository', rulesReading('registry-scanning'))];
+    const rules = new Set(scanning.filter((r) => active.has(r)));
+    if (rules.size === 0) {
+      const off =
+        scanning.length === 1 ? `rule ${scanning[0]} is off` : `rules ${scanning.join(', ')} are off`;
+      return { skipped: off, actions: [], notifications: [] };
+    }
+    const reads = readsOf(rules);
+    const images = reads.has('repository-images');
+    const organization = reads.has('organization') ? await readOrganization(deps.organization) : {};
     let registryScanning = await deps.registry.scanningConfiguration();
     for await (const page of deps.registry.repositoryPages()) {
       for (const listed of page) {
         const repository = {
           ...listed,
-          ...(await deps.registry.repositoryDetails(listed, { images: false })),
+          ...(await deps.registry.repositoryDetails(listed, { images })),
         };
-        const plans = await run.fixRepository(
-          repository,
-          registryScanning,
-          new Set<RuleId>(['ecr.scan-on-push']),
-        );
+        const plans = await run.fixRepository(repository, registryScanning, rules, organization);
         // Registry-level fixes build on each other: the next repository sees the configuration just written.
         const registryWrite = plans.find((p) => p.write?.type === 'PutRegistryScanningConfiguration');
         if (registryWrite) registryScanning = registryWrite.after as RegistryScanningConfiguration;
@@ -464,7 +458,10 @@ export async function onChangeEvent(
     const project = await deps.projects.project(target.projectName);
     if (!project)
       return { skipped: `project ${target.projectName} no longer exists`, actions: [], notifications: [] };
-    await run.fixProjects([project], active);
+    await run.fixProjects(
+      [project],
+      new Set([...rulesOfScope('project', active), ...rulesOfScope('service-role', active)]),
+    );
   } else if (target.kind === 'policy') {
     const skippedPolicy = await fixPolicyUsers(target.policyArn, run, deps, active);
     if (skippedPolicy) return { skipped: skippedPolicy, actions: [], notifications: [] };
@@ -485,7 +482,7 @@ export async function onChangeEvent(
         notifications: [],
       };
     }
-    await run.fixProjects(users, new Set([...active].filter((r) => r.startsWith('codebuild.role-'))), found);
+    await run.fixProjects(users, rulesOfScope('service-role', active), found);
   }
   return { skipped: null, actions: run.actions, notifications: run.notifications };
 }

@@ -168,6 +168,35 @@ describe('audit use case on the sandbox', () => {
   });
 });
 
+describe("the audit reads what the active rules need (their definitions' reads)", () => {
+  const OPTIONAL_READS = [
+    'ecr:GetRegistryScanningConfiguration',
+    'organizations:DescribeOrganization',
+    'ecr:DescribeImages',
+    'codebuild:ListProjects',
+    'iam:GetAccountAuthorizationDetails',
+  ];
+
+  test.each([
+    [['ecr.tag-immutability'], []],
+    [['ecr.scan-on-push'], ['ecr:GetRegistryScanningConfiguration']],
+    [['ecr.repository-policy'], ['organizations:DescribeOrganization']],
+    [['ecr.lifecycle-policy'], ['ecr:DescribeImages']],
+    [['codebuild.logging'], ['codebuild:ListProjects']],
+    [['codebuild.role-trust-policy'], ['codebuild:ListProjects', 'iam:GetAccountAuthorizationDetails']],
+  ] as const)('%j reads %j beyond the repositories', async (ruleIds, expected) => {
+    // Prepare
+    const sandbox = demoSandbox();
+
+    // Act
+    await runAudit(sandboxDeps(sandbox), parseGuardrails(''), { now: NOW, ruleIds: [...ruleIds] });
+
+    // Assess
+    expect(OPTIONAL_READS.filter((call) => sandbox.calls.has(call))).toEqual(expected);
+    expect(sandbox.calls.get('ecr:DescribeRepositories')).toBeGreaterThan(0);
+  });
+});
+
 describe('audit when IAM cannot be read', () => {
   test('every service role is not-visible with the reason, and the other rules still run', async () => {
     const sandbox = demoSandbox();

@@ -1,4 +1,4 @@
-import { isRuleId, RULE_IDS, type RuleId } from '../../policy/guardrails';
+import { isRuleId, RULE_IDS, type RuleId } from '../../policy/rules/index';
 import { activeRules } from '../../policy/evaluate';
 import {
   baselineScopeProblem,

@@ -1,5 +1,6 @@
 /** The shape every guardrail rule shares. Rules are pure: plain data in, an outcome out. */
 import type { Guardrails, RuleId } from '../guardrails';
+import type { ActionCatalog } from '../iam/actions';
 import type { ManagedPolicy, Project, RegistryScanningConfiguration, Repository, Role } from '../model';
 
 /** What one rule concludes for one resource, before severity, exemptions and the resource id are attached. */
@@ -36,6 +37,8 @@ export interface RuleContext {
   view: AccountView;
   guardrails: Guardrails;
   now: Date;
+  /** IAM action catalogue: when given, unknown or misspelled actions in role policies are reported. */
+  actionCatalog?: ActionCatalog;
 }
 
 export type RepositoryRule = (repository: Repository, ctx: RuleContext) => RuleOutcome;

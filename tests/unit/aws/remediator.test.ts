@@ -28,7 +28,9 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AwsRemediator, remediatorActions } from '../../../lib/aws/remediator';
+import { AwsRemediator, remediatorActions, WRITE_ACTIONS, writeActions } from '../../../lib/aws/remediator';
+import { RULES } from '../../../lib/policy/rules/index';
+import { functionActions } from '../../../lib/runtime/actions';
 import type { RemediationWrite } from '../../../lib/policy/remediation';
 
 const ecrMock = mockClient(ECRClient);
@@ -430,5 +432,43 @@ describe('remediatorActions', () => {
 
     // Assess
     expect([...types].sort()).toEqual(remediatorActions.map((a) => a.split(':')[1]).sort());
+  });
+});
+
+describe('WRITE_ACTIONS', () => {
+  it.each(CASES.map((c) => [c.label, c] as const))(
+    'maps %s to the IAM action of the command it sends',
+    async (_label, c) => {
+      // Act
+      await new AwsRemediator().apply(c.write);
+
+      // Assess
+      const mock = { ecr: ecrMock, iam: iamMock, codebuild: codebuildMock }[c.client];
+      const sent = mock
+        .calls()
+        .map((call) => `${c.client}:${call.args[0].constructor.name.replace(/Command$/, '')}`);
+      expect(sent).toEqual([WRITE_ACTIONS[c.write.type]]);
+    },
+  );
+
+  it("grants the change handler the actions of every write a rule's remediation declares, and no other", () => {
+    // Prepare
+    const declared = writeActions(RULES.flatMap((rule) => rule.remediation?.writes ?? []));
+
+    // Act
+    const granted = functionActions.onChange.filter((a) =>
+      (remediatorActions as readonly string[]).includes(a),
+    );
+
+    // Assess
+    expect([...granted].sort()).toEqual([...declared].sort());
+  });
+
+  it('names each action once, in the order of the writes', () => {
+    // Act
+    const actions = writeActions(['PutRolePolicy', 'PutLifecyclePolicy', 'PutRolePolicy']);
+
+    // Assess
+    expect(actions).toEqual(['iam:PutRolePolicy', 'ecr:PutLifecyclePolicy']);
   });
 });

@@ -12,7 +12,7 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { provisionedRoleBoundary } from '../../../lib/policy/boundary';
 import { parseGuardrails } from '../../../lib/policy/guardrails';
 import { functionActions } from '../../../lib/runtime/actions';
-import { ADMIN_CLASS_MANAGED_POLICIES } from '../../../lib/policy/rules/role';
+import { ADMIN_CLASS_MANAGED_POLICIES } from '../../../lib/policy/rules/codebuild/role-least-privilege';
 import { loadConfig } from '../../../lib/config';
 import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
 import { TABLE_KEYS, TABLE_TTL } from '../../fixtures/dynalite';

@@ -16,7 +16,7 @@ import {
 } from '../../../lib/policy/convergence';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
 import type { RegistryScanningConfiguration } from '../../../lib/policy/model';
-import { MAX_REGISTRY_FILTERS } from '../../../lib/policy/remediation';
+import { MAX_REGISTRY_FILTERS } from '../../../lib/policy/rules/ecr/scan-on-push';
 import {
   expectedState,
   parseProjectRequest,

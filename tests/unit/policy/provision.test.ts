@@ -38,8 +38,13 @@ import {
   type ProvisioningContext,
   type ProvisioningPlan,
 } from '../../../lib/policy/provision';
-import { defaultLifecyclePolicy, PUSH_POLICY_NAME } from '../../../lib/policy/remediation';
-import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from '../../../lib/policy/rules/role';
+import { PUSH_POLICY_NAME } from '../../../lib/policy/rules/codebuild/role-can-push';
+import { defaultLifecyclePolicy } from '../../../lib/policy/rules/ecr/lifecycle-policy';
+import {
+  ECR_AUTH_ACTION,
+  ECR_CACHE_PULL_ACTIONS,
+  ECR_PUSH_ACTIONS,
+} from '../../../lib/policy/rules/codebuild/role-policies';
 import { InvalidInputError } from '../../../lib/policy/validation';
 import { ACCOUNT, NOW, REGION, accountView, guardrailsWith } from '../../fixtures/builders';
 import { loadText } from '../../fixtures/load';

@@ -13,7 +13,8 @@ import {
   STAND_INS,
   type RedactionReason,
 } from '../../../lib/policy/redaction';
-import { plaintextCredentialReason, sourceCredentialReason } from '../../../lib/policy/rules/project';
+import { plaintextCredentialReason } from '../../../lib/policy/rules/codebuild/secrets';
+import { sourceCredentialReason } from '../../../lib/policy/rules/codebuild/source-credentials';
 import { awsSample } from '../../fixtures/load';
 import { ruleContext } from '../../fixtures/builders';
 

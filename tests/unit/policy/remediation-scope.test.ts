@@ -3,15 +3,16 @@
  * the `remediableRoles` pattern every role write is confined to.
  */
 import type { Finding } from '../../../lib/policy/findings';
-import { defaultGuardrails } from '../../../lib/policy/guardrails';
-import { projectSchema, type Project } from '../../../lib/policy/model';
+import { defaultGuardrails, type Guardrails } from '../../../lib/policy/guardrails';
+import { projectSchema, roleSchema, type Project, type Role } from '../../../lib/policy/model';
 import { DEFAULT_REMEDIABLE_ROLES, isRemediableRole } from '../../../lib/policy/remediable-roles';
 import {
   confineToRemediableRoles,
-  planProjectVisibility,
+  planRemediation,
+  withinDeclaredWrites,
   type PlannedChange,
 } from '../../../lib/policy/remediation';
-import { ACCOUNT, guardrailsWith, REGION } from '../../fixtures/builders';
+import { ACCOUNT, guardrailsWith, NOW, REGION } from '../../fixtures/builders';
 import { awsSample } from '../../fixtures/load';
 
 const PROJECT_ARN = `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/docs-site`;
@@ -42,13 +43,18 @@ function visibilityViolation(overrides: Partial<Finding> = {}): Finding {
   };
 }
 
-describe('planProjectVisibility', () => {
+/** The project's fixes for one finding, as the change handler plans them. */
+function planProjectVisibility(project: Project, finding: Finding, guardrails: Guardrails): PlannedChange[] {
+  return planRemediation({ scope: 'project', resource: project }, [finding], { guardrails, now: NOW });
+}
+
+describe('planRemediation for codebuild.project-visibility', () => {
   it('plans nothing with the default guardrails (mode report)', () => {
     // Act
     const plan = planProjectVisibility(publicProject(), visibilityViolation(), defaultGuardrails());
 
     // Assess
-    expect(plan).toBeUndefined();
+    expect(plan).toEqual([]);
   });
 
   it('in mode remediate, plans UpdateProjectVisibility to PRIVATE on the project ARN', () => {
@@ -59,14 +65,16 @@ describe('planProjectVisibility', () => {
     const plan = planProjectVisibility(publicProject(), visibilityViolation(), guardrails);
 
     // Assess
-    expect(plan).toEqual({
-      ruleId: 'codebuild.project-visibility',
-      resourceArn: PROJECT_ARN,
-      dryRun: false,
-      write: { type: 'UpdateProjectVisibility', projectArn: PROJECT_ARN, projectVisibility: 'PRIVATE' },
-      before: 'PUBLIC_READ',
-      after: 'PRIVATE',
-    });
+    expect(plan).toEqual([
+      {
+        ruleId: 'codebuild.project-visibility',
+        resourceArn: PROJECT_ARN,
+        dryRun: false,
+        write: { type: 'UpdateProjectVisibility', projectArn: PROJECT_ARN, projectVisibility: 'PRIVATE' },
+        before: 'PUBLIC_READ',
+        after: 'PRIVATE',
+      },
+    ]);
   });
 
   it('marks the plan dry run when the rule is in dry run', () => {
@@ -77,7 +85,7 @@ describe('planProjectVisibility', () => {
     const plan = planProjectVisibility(publicProject(), visibilityViolation(), guardrails);
 
     // Assess
-    expect(plan?.dryRun).toBe(true);
+    expect(plan.map((p) => p.dryRun)).toEqual([true]);
   });
 
   it('plans nothing for an exempt finding', () => {
@@ -92,7 +100,7 @@ describe('planProjectVisibility', () => {
     );
 
     // Assess
-    expect(plan).toBeUndefined();
+    expect(plan).toEqual([]);
   });
 
   it('plans nothing for a finding of another rule', () => {
@@ -107,7 +115,7 @@ describe('planProjectVisibility', () => {
     );
 
     // Assess
-    expect(plan).toBeUndefined();
+    expect(plan).toEqual([]);
   });
 });
 
@@ -211,5 +219,152 @@ describe('confineToRemediableRoles', () => {
 
     // Assess
     expect(confined).toBe(plan);
+  });
+});
+
+describe('planRemediation for service roles', () => {
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role/service-role/web-build-role`;
+  const REPOSITORY = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/web`;
+  const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+  const role = (): Role =>
+    roleSchema.parse({
+      RoleName: 'web-build-role',
+      Arn: ROLE,
+      AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: ADMIN }],
+    });
+  const cannotPush = (overrides: Partial<Finding> = {}): Finding => ({
+    ruleId: 'codebuild.role-can-push',
+    resourceType: 'AWS::IAM::Role',
+    resourceArn: ROLE,
+    status: 'violation',
+    severity: 'high',
+    message: 'role web-build-role cannot push',
+    remediable: true,
+    details: { missing: ['ecr:PutImage'], repositoryArn: REPOSITORY },
+    ...overrides,
+  });
+  const adminAttached = (): Finding => ({
+    ruleId: 'codebuild.role-least-privilege',
+    resourceType: 'AWS::IAM::Role',
+    resourceArn: ROLE,
+    status: 'violation',
+    severity: 'high',
+    message: 'role web-build-role grants more than a build needs',
+    // Least privilege never marks a finding remediable: its fix only detaches, it never narrows statements.
+    remediable: false,
+    details: {
+      excess: [
+        { policy: 'AdministratorAccess', policyArn: ADMIN, reason: 'administrator-class' },
+        { policy: 'inline-0', statement: '#0', reason: 'grants every action' },
+      ],
+    },
+  });
+  const plan = (finding: Finding, guardrails: Guardrails) =>
+    planRemediation({ scope: 'service-role', resource: role() }, [finding], { guardrails, now: NOW });
+
+  it('plans the push policy for a remediable role-can-push violation (default mode remediate)', () => {
+    // Act
+    const plans = plan(cannotPush(), defaultGuardrails());
+
+    // Assess
+    expect(plans).toHaveLength(1);
+    expect(plans[0]).toMatchObject({
+      ruleId: 'codebuild.role-can-push',
+      resourceArn: ROLE,
+      dryRun: false,
+      write: { type: 'PutRolePolicy', roleName: 'web-build-role', policyName: 'buildwarden-ecr-push' },
+      before: null,
+    });
+  });
+
+  it('plans nothing for a role-can-push violation that is not remediable (blocked by a Deny)', () => {
+    // Act
+    const plans = plan(cannotPush({ remediable: false }), defaultGuardrails());
+
+    // Assess
+    expect(plans).toEqual([]);
+  });
+
+  it('plans nothing for least privilege in its default mode (report)', () => {
+    // Act
+    const plans = plan(adminAttached(), defaultGuardrails());
+
+    // Assess
+    expect(plans).toEqual([]);
+  });
+
+  it('in mode remediate, detaches the administrator-class policy of a least-privilege violation', () => {
+    // Prepare
+    const guardrails = guardrailsWith('codebuild.role-least-privilege', { mode: 'remediate' });
+
+    // Act
+    const plans = plan(adminAttached(), guardrails);
+
+    // Assess
+    expect(plans).toEqual([
+      {
+        ruleId: 'codebuild.role-least-privilege',
+        resourceArn: ROLE,
+        dryRun: false,
+        write: { type: 'DetachRolePolicy', roleName: 'web-build-role', policyArn: ADMIN },
+        before: [ADMIN],
+        after: [],
+      },
+    ]);
+  });
+
+  it('plans nothing for a finding whose rule judges another scope', () => {
+    // Act
+    const plans = plan(
+      visibilityViolation({ resourceArn: ROLE }),
+      guardrailsWith('codebuild.project-visibility', { mode: 'remediate' }),
+    );
+
+    // Assess
+    expect(plans).toEqual([]);
+  });
+
+  it('plans nothing for a finding of a rule that has no remediation', () => {
+    // Act
+    const plans = plan(
+      { ...adminAttached(), ruleId: 'codebuild.role-trust-policy', remediable: true },
+      defaultGuardrails(),
+    );
+
+    // Assess
+    expect(plans).toEqual([]);
+  });
+});
+
+describe('withinDeclaredWrites', () => {
+  const fix = {
+    write: {
+      type: 'UpdateProjectVisibility' as const,
+      projectArn: PROJECT_ARN,
+      projectVisibility: 'PRIVATE' as const,
+    },
+    before: 'PUBLIC_READ',
+    after: 'PRIVATE',
+  };
+
+  it('keeps a fix whose write the rule declares', () => {
+    // Act
+    const kept = withinDeclaredWrites('codebuild.project-visibility', ['UpdateProjectVisibility'], fix);
+
+    // Assess
+    expect(kept).toBe(fix);
+  });
+
+  it('refuses a fix whose write the rule does not declare: the call would not be granted', () => {
+    // Act
+    const refused = withinDeclaredWrites('codebuild.project-visibility', ['PutRolePolicy'], fix);
+
+    // Assess
+    expect(refused).toEqual({
+      before: 'PUBLIC_READ',
+      after: 'PRIVATE',
+      refused:
+        'UpdateProjectVisibility is not among the writes rule codebuild.project-visibility declares, so it is not granted',
+    });
   });
 });

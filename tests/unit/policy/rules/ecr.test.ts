@@ -1,10 +1,8 @@
-import {
-  encryptionRule,
-  lifecyclePolicyRule,
-  repositoryPolicyRule,
-  scanOnPushRule,
-  tagImmutabilityRule,
-} from '../../../../lib/policy/rules/ecr';
+import { encryptionRule } from '../../../../lib/policy/rules/ecr/encryption';
+import { lifecyclePolicyRule } from '../../../../lib/policy/rules/ecr/lifecycle-policy';
+import { repositoryPolicyRule } from '../../../../lib/policy/rules/ecr/repository-policy';
+import { scanOnPushRule } from '../../../../lib/policy/rules/ecr/scan-on-push';
+import { tagImmutabilityRule } from '../../../../lib/policy/rules/ecr/tag-immutability';
 import { awsSample } from '../../../fixtures/load';
 import {
   goodLifecyclePolicy,

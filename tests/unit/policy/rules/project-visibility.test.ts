@@ -6,7 +6,8 @@
 import { evaluateProject } from '../../../../lib/policy/evaluate';
 import { defaultGuardrails } from '../../../../lib/policy/guardrails';
 import { projectSchema, type Project } from '../../../../lib/policy/model';
-import { projectRules, projectVisibilityRule } from '../../../../lib/policy/rules/project';
+import { PROJECT_RULES } from '../../../../lib/policy/rules/index';
+import { projectVisibilityRule } from '../../../../lib/policy/rules/codebuild/project-visibility';
 import { ruleContext } from '../../../fixtures/builders';
 import { awsSample } from '../../../fixtures/load';
 
@@ -20,8 +21,11 @@ function project(overrides: Record<string, unknown> = {}): Project {
 
 describe('codebuild.project-visibility', () => {
   it('is listed with the project rules', () => {
+    // Act
+    const rule = PROJECT_RULES.find((r) => r.id === 'codebuild.project-visibility');
+
     // Assess
-    expect(projectRules['codebuild.project-visibility']).toBe(projectVisibilityRule);
+    expect(rule?.evaluate).toBe(projectVisibilityRule);
   });
 
   it('is compliant for a project without projectVisibility (the official sample: never made public)', () => {

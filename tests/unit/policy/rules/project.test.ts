@@ -1,18 +1,18 @@
 import { defaultGuardrails, type Guardrails } from '../../../../lib/policy/guardrails';
 import { projectSchema, type Project } from '../../../../lib/policy/model';
+import { artifactEncryptionRule } from '../../../../lib/policy/rules/codebuild/artifact-encryption';
+import { loggingRule } from '../../../../lib/policy/rules/codebuild/logging';
+import { plaintextCredentialsRule } from '../../../../lib/policy/rules/codebuild/plaintext-credentials';
+import { privilegedModeRule } from '../../../../lib/policy/rules/codebuild/privileged-mode';
 import {
-  artifactEncryptionRule,
   ENTROPY_MIN_LENGTH,
   ENTROPY_THRESHOLD_BITS_PER_CHAR,
-  loggingRule,
   plaintextCredentialReason,
-  plaintextCredentialsRule,
-  privilegedModeRule,
-  projectRules,
   recognisedSecret,
   shannonEntropy,
-  sourceCredentialsRule,
-} from '../../../../lib/policy/rules/project';
+} from '../../../../lib/policy/rules/codebuild/secrets';
+import { sourceCredentialsRule } from '../../../../lib/policy/rules/codebuild/source-credentials';
+import { PROJECT_RULES } from '../../../../lib/policy/rules/index';
 import type { RuleContext } from '../../../../lib/policy/rules/types';
 import { awsSample } from '../../../fixtures/load';
 
@@ -80,7 +80,7 @@ const PRESIGNED_URL =
   '&X-Amz-Date=20130721T201207Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host' +
   `&X-Amz-Signature=${FAKE_SIGNATURE}`;
 
-describe('projectRules', () => {
+describe('PROJECT_RULES', () => {
   it('registers the six project rules under their guardrail ids', () => {
     // Prepare
     const expected = [
@@ -93,20 +93,20 @@ describe('projectRules', () => {
     ];
 
     // Act
-    const ids = Object.keys(projectRules).sort();
+    const ids = PROJECT_RULES.map((rule) => rule.id).sort();
 
     // Assess
     expect(ids).toEqual(expected);
   });
 
-  it.each(Object.entries(projectRules))(
+  it.each(PROJECT_RULES.map((rule) => [rule.id, rule] as const))(
     '%s finds nothing to report on the official non-privileged sample',
     (_id, rule) => {
       // Prepare
       const project = githubSample();
 
       // Act
-      const outcome = rule(project, context());
+      const outcome = rule.evaluate(project, context());
 
       // Assess
       expect(outcome.status).toBe('compliant');

@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import type { Guardrails } from '../../../../lib/policy/guardrails';
 import type { AccountView } from '../../../../lib/policy/rules/types';
-import { repositoryPolicyRule } from '../../../../lib/policy/rules/ecr';
-import type { OffendingStatement } from '../../../../lib/policy/rules/repository-policy';
+import { repositoryPolicyRule } from '../../../../lib/policy/rules/ecr/repository-policy';
+import type { OffendingStatement } from '../../../../lib/policy/rules/ecr/repository-policy-statements';
 import { ACCOUNT, guardrailsWith, repository, ruleContext } from '../../../fixtures/builders';
 
 const PARTNER = '111122223333'; // in allowedAccounts where a test says so

@@ -2,15 +2,19 @@ import { loadActionCatalog } from '../../../../lib/action-catalog';
 import { defaultGuardrails } from '../../../../lib/policy/guardrails';
 import type { ManagedPolicy, PolicyDocument, Role } from '../../../../lib/policy/model';
 import { managedPolicySchema, roleSchema } from '../../../../lib/policy/model';
-import type { Excess } from '../../../../lib/policy/rules/role';
+import {
+  evaluateRoleCanPush,
+  requiredPushGrants,
+} from '../../../../lib/policy/rules/codebuild/role-can-push';
+import {
+  evaluateRoleLeastPrivilege,
+  type Excess,
+} from '../../../../lib/policy/rules/codebuild/role-least-privilege';
 import {
   ECR_CACHE_PULL_ACTIONS,
   ECR_PUSH_ACTIONS,
-  evaluateRoleCanPush,
-  evaluateRoleLeastPrivilege,
-  evaluateRoleTrustPolicy,
-  requiredPushGrants,
-} from '../../../../lib/policy/rules/role';
+} from '../../../../lib/policy/rules/codebuild/role-policies';
+import { evaluateRoleTrustPolicy } from '../../../../lib/policy/rules/codebuild/role-trust-policy';
 import {
   namespaceProblem,
   namespacesFor,

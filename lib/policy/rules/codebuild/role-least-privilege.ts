@@ -1,40 +1,28 @@
 /**
- * The CodeBuild service-role rules: `codebuild.role-can-push` (the role can push the project's image),
- * `codebuild.role-least-privilege` (and grants nothing a build should not have) and
- * `codebuild.role-trust-policy` (and only CodeBuild, on behalf of this account, can assume it).
- * Pure functions over the role, the managed policies visible in the account and the repository; the audit
- * wires them to projects.
+ * `codebuild.role-least-privilege`: the project's service role grants nothing a build should not have.
  */
-import type { ActionCatalog } from '../iam/actions';
-import { iamWriteActions, unknownActions } from '../iam/actions';
-import type { Evaluation, NamedPolicy, StatementRef } from '../iam/evaluate';
-import { evaluate, statementCoversAction, statementCoversResource } from '../iam/evaluate';
-import { patternCouldCover } from '../iam/match';
-import type { NormalizedStatement } from '../iam/statements';
-import { InvalidPolicyError, normalizeStatements, statementLabel } from '../iam/statements';
-import { suffixWitness } from '../iam/witness';
-import type { ManagedPolicy, Role } from '../model';
-import { defaultPolicyDocument, policyDocumentSchema } from '../model';
+import type { ActionCatalog } from '../../iam/actions';
+import { iamWriteActions, unknownActions } from '../../iam/actions';
+import type { Evaluation, NamedPolicy, StatementRef } from '../../iam/evaluate';
+import { evaluate, statementCoversAction, statementCoversResource } from '../../iam/evaluate';
+import { patternCouldCover } from '../../iam/match';
+import type { NormalizedStatement } from '../../iam/statements';
+import { InvalidPolicyError, normalizeStatements, statementLabel } from '../../iam/statements';
+import { suffixWitness } from '../../iam/witness';
+import type { ManagedPolicy, Role } from '../../model';
 import {
   SECRET_SUFFIX_WILDCARD,
   type OutsideReference,
   type ReadNamespace,
   type ReferenceKind,
-} from '../references';
-import type { RuleOutcome } from './types';
+} from '../../references';
+import * as z from 'zod';
+import type { Finding } from '../../findings';
+import { outsideReferences, readNamespaces } from '../../references';
+import { serviceRoleRule, type ProposedFix, type RoleProjectsSubject } from '../definition';
+import type { RuleContext, RuleOutcome } from '../types';
+import { ECR_PUSH_ACTIONS, resolveRolePolicies, type RolePolicies } from './role-policies';
 
-/** Only grantable on `*`: ECR has no resource-level permissions for it. */
-export const ECR_AUTH_ACTION = 'ecr:GetAuthorizationToken';
-/** What `docker push` calls on the repository (besides ECR_AUTH_ACTION on `*`). */
-export const ECR_PUSH_ACTIONS = [
-  'ecr:BatchCheckLayerAvailability',
-  'ecr:InitiateLayerUpload',
-  'ecr:UploadLayerPart',
-  'ecr:CompleteLayerUpload',
-  'ecr:PutImage',
-] as const;
-/** What pulling a cached image (`docker build --cache-from`) calls on the repository. */
-export const ECR_CACHE_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] as const;
 /** Push actions that write: a build role may have them on its own repository only. */
 const ECR_WRITE_PUSH_ACTIONS = ECR_PUSH_ACTIONS.filter((a) => a !== 'ecr:BatchCheckLayerAvailability');
 /** Actions that destroy images or loosen a repository's controls: a build role needs none of them. */
@@ -53,187 +41,6 @@ export const ADMIN_CLASS_MANAGED_POLICIES = [
   'PowerUserAccess',
   'IAMFullAccess',
 ] as const;
-export const CODEBUILD_SERVICE_PRINCIPAL = 'codebuild.amazonaws.com';
-
-/** The grants `docker push` to `repositoryArn` needs, as (action, resource) pairs. */
-export function requiredPushGrants(
-  repositoryArn: string,
-  requireCachePull: boolean,
-): { action: string; resource: string }[] {
-  const onRepository = [...ECR_PUSH_ACTIONS, ...(requireCachePull ? ECR_CACHE_PULL_ACTIONS : [])];
-  return [
-    { action: ECR_AUTH_ACTION, resource: '*' },
-    ...onRepository.map((action) => ({ action, resource: repositoryArn })),
-  ];
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The role's policies
-
-interface RolePolicies {
-  identity: NamedPolicy[];
-  boundary?: NamedPolicy;
-  /** ARNs of attached policies or the boundary whose document is not in the view. */
-  notVisible: string[];
-}
-
-function managedPolicy(
-  arn: string,
-  name: string,
-  policies: readonly ManagedPolicy[],
-): NamedPolicy | undefined {
-  const policy = policies.find((p) => p.Arn === arn);
-  const document = policy && defaultPolicyDocument(policy);
-  return document && { name, arn, document };
-}
-
-/** Inline policies, attached managed policies (found by ARN in `policies`) and the boundary. */
-export function resolveRolePolicies(role: Role, policies: readonly ManagedPolicy[]): RolePolicies {
-  const notVisible: string[] = [];
-  const identity: NamedPolicy[] = role.RolePolicyList.map((p) => ({
-    name: p.PolicyName,
-    document: p.PolicyDocument,
-  }));
-  for (const attached of role.AttachedManagedPolicies) {
-    const resolved = managedPolicy(attached.PolicyArn, attached.PolicyName, policies);
-    if (resolved) identity.push(resolved);
-    else notVisible.push(attached.PolicyArn);
-  }
-  const result: RolePolicies = { identity, notVisible };
-  const boundaryArn = role.PermissionsBoundary?.PermissionsBoundaryArn;
-  if (boundaryArn) {
-    const name = boundaryArn.slice(boundaryArn.lastIndexOf('/') + 1);
-    const boundary = managedPolicy(boundaryArn, name, policies);
-    if (boundary) result.boundary = boundary;
-    else notVisible.push(boundaryArn);
-  }
-  return result;
-}
-
-const refLabel = (ref: StatementRef) => `${ref.policy} ${statementLabel(ref)}`;
-const notVisibleOutcome = (role: Role, arns: string[], extra: Record<string, unknown> = {}): RuleOutcome => ({
-  status: 'not-visible',
-  message: `role ${role.RoleName}: policy documents not visible: ${arns.join(', ')}`,
-  details: { notVisible: arns, ...extra },
-});
-const invalidOutcome = (
-  role: Role,
-  error: InvalidPolicyError,
-  extra: Record<string, unknown> = {},
-): RuleOutcome => ({
-  status: 'not-visible',
-  message: `role ${role.RoleName}: ${error.message}`,
-  details: { invalidPolicy: error.policy, problems: error.problems, ...extra },
-});
-
-// ---------------------------------------------------------------------------------------------------------
-// codebuild.role-can-push
-
-export interface RoleCanPushInput {
-  role: Role;
-  policies: ManagedPolicy[];
-  repositoryArn: string;
-  repositoryPolicyText?: string;
-  requireCachePull: boolean;
-}
-
-interface Blocked {
-  action: string;
-  by: 'explicit-deny' | 'permissions-boundary';
-  statements: string[];
-}
-
-/**
- * The role must be allowed ECR_AUTH_ACTION on `*` and ECR_PUSH_ACTIONS (plus ECR_CACHE_PULL_ACTIONS when
- * `requireCachePull`) on the repository, by its inline and attached policies, within its permissions
- * boundary and without an explicit Deny from its policies or the repository policy. A policy that cannot be
- * read makes the outcome `not-visible`, never compliant. Actions allowed only under conditions are listed in
- * `details.conditional` and do not make a violation on their own: buildwarden does not evaluate conditions,
- * and an automatic fix must not widen a grant someone deliberately made conditional.
- */
-export function evaluateRoleCanPush(input: RoleCanPushInput): RuleOutcome {
-  const { role, repositoryArn } = input;
-  const resolved = resolveRolePolicies(role, input.policies);
-  if (resolved.notVisible.length > 0) return notVisibleOutcome(role, resolved.notVisible, { repositoryArn });
-
-  let resourcePolicy: NamedPolicy | undefined;
-  if (input.repositoryPolicyText !== undefined) {
-    const parsed = policyDocumentSchema.safeParse(input.repositoryPolicyText);
-    if (!parsed.success) {
-      const why = parsed.error.issues[0]?.message ?? 'invalid';
-      return {
-        status: 'not-visible',
-        message: `repository policy of ${repositoryArn} cannot be read: ${why}`,
-        details: { repositoryArn },
-      };
-    }
-    resourcePolicy = { name: 'repository policy', document: parsed.data };
-  }
-
-  const missing: string[] = [];
-  const conditional: string[] = [];
-  const blocked: Blocked[] = [];
-  for (const grant of requiredPushGrants(repositoryArn, input.requireCachePull)) {
-    let result: Evaluation;
-    try {
-      result = evaluate(
-        { ...grant, principalArn: role.Arn },
-        {
-          identity: resolved.identity,
-          permissionsBoundary: resolved.boundary,
-          // The repository policy governs actions on the repository, not the registry-wide token.
-          resourcePolicy: grant.resource === '*' ? undefined : resourcePolicy,
-        },
-      );
-    } catch (error) {
-      if (error instanceof InvalidPolicyError) return invalidOutcome(role, error, { repositoryArn });
-      throw error;
-    }
-    if (result.decision === 'allowed') continue;
-    if (result.decision === 'conditional') {
-      conditional.push(grant.action);
-      continue;
-    }
-    missing.push(grant.action);
-    const boundaryAllows = [...result.allowedBy, ...result.conditionalBy].some(
-      (r) => r.source === 'permissions-boundary' && r.effect === 'Allow',
-    );
-    if (result.decision === 'explicit-deny') {
-      blocked.push({ action: grant.action, by: 'explicit-deny', statements: result.deniedBy.map(refLabel) });
-    } else if (resolved.boundary && !boundaryAllows) {
-      // Adding an Allow to the role would not help: the boundary does not allow the action either.
-      blocked.push({
-        action: grant.action,
-        by: 'permissions-boundary',
-        statements: [resolved.boundary.name],
-      });
-    }
-  }
-
-  const details = { missing, conditional, repositoryArn, blocked };
-  const conditionalNote =
-    conditional.length > 0 ? `; allowed only under conditions: ${conditional.join(', ')}` : '';
-  if (missing.length === 0) {
-    return {
-      status: 'compliant',
-      message: `role ${role.RoleName} can push to ${repositoryArn}${conditionalNote}`,
-      details,
-    };
-  }
-  const blockers = new Set(
-    blocked.map((b) => (b.by === 'explicit-deny' ? 'an explicit Deny' : 'the permissions boundary')),
-  );
-  const blockNote = blockers.size > 0 ? ` (blocked by ${[...blockers].join(' and ')})` : '';
-  return {
-    status: 'violation',
-    message: `role ${role.RoleName} cannot push to ${repositoryArn}: missing ${missing.join(', ')}${blockNote}${conditionalNote}`,
-    remediable: blocked.length === 0,
-    details,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// codebuild.role-least-privilege
 
 export interface RoleLeastPrivilegeInput {
   role: Role;
@@ -600,81 +407,55 @@ export function evaluateRoleLeastPrivilege(input: RoleLeastPrivilegeInput): Rule
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// codebuild.role-trust-policy
-
-const CONFUSED_DEPUTY_KEYS = ['aws:sourceaccount', 'aws:sourcearn'];
-
-function principalProblem(statement: NormalizedStatement): string | undefined {
-  if (statement.notPrincipal) return 'Allow with NotPrincipal trusts every principal not listed';
-  const principal = statement.principal;
-  if (principal === undefined) return 'names no principal';
-  if (principal === '*') return 'trusts every principal ("*")';
-  const others = Object.entries(principal).flatMap(([type, values]) =>
-    values
-      .filter((v) => type !== 'Service' || v.toLowerCase() !== CODEBUILD_SERVICE_PRINCIPAL)
-      .map((v) => `${type} ${v}`),
-  );
-  return others.length > 0
-    ? `trusts principals other than ${CODEBUILD_SERVICE_PRINCIPAL}: ${others.join(', ')}`
-    : undefined;
-}
-
-const trustsCodeBuild = (statement: NormalizedStatement) =>
-  statement.principal !== undefined &&
-  statement.principal !== '*' &&
-  (statement.principal.Service ?? []).some((v) => v.toLowerCase() === CODEBUILD_SERVICE_PRINCIPAL);
+/**
+ * The role judged once with every project using it: each project is held to its own namespaces (`{name}` =
+ * its name), the same the provisioning API uses.
+ */
+const leastPrivilegeOfRole = (subject: RoleProjectsSubject, ctx: RuleContext): RuleOutcome => {
+  if (subject.unreadablePolicy) return subject.unreadablePolicy;
+  const { view, guardrails } = ctx;
+  const outside = subject.projects.flatMap((p) => outsideReferences(p, guardrails.provisioning, view));
+  const [own, ...others] = subject.targetRepositoryArns;
+  return evaluateRoleLeastPrivilege({
+    role: subject.role,
+    policies: view.policies,
+    ...(own !== undefined && others.length === 0 ? { ownRepositoryArn: own } : {}),
+    forbiddenManagedPolicies: guardrails.rules['codebuild.role-least-privilege'].forbiddenManagedPolicies,
+    ...(ctx.actionCatalog ? { actionCatalog: ctx.actionCatalog } : {}),
+    ...(outside.length > 0 ? { outsideReferences: outside } : {}),
+    readNamespaces: readNamespaces(subject.projects, guardrails.provisioning, view),
+  });
+};
 
 /**
- * The trust policy must let only the CodeBuild service principal assume the role, and every Allow of
- * sts:AssumeRole must carry an `aws:SourceAccount` or `aws:SourceArn` condition (any operator; keys
- * case-insensitive), which keeps CodeBuild acting for another account from assuming it (confused deputy).
- * Deny statements only narrow trust and are not judged.
+ * Only in mode remediate (never the default): detach the administrator-class managed policies the finding
+ * names. Statements inside policies are never edited.
  */
-export function evaluateRoleTrustPolicy(role: Role): RuleOutcome {
-  if (role.AssumeRolePolicyDocument === undefined) {
-    return { status: 'not-visible', message: `role ${role.RoleName}: trust policy not visible` };
-  }
-  let statements: NormalizedStatement[];
-  try {
-    statements = normalizeStatements(role.AssumeRolePolicyDocument, `${role.RoleName} trust policy`);
-  } catch (error) {
-    if (error instanceof InvalidPolicyError) return invalidOutcome(role, error);
-    throw error;
-  }
-  const problems: { statement: string; reason: string }[] = [];
-  let assumableByCodeBuild = false;
-  for (const statement of statements.filter((s) => s.effect === 'Allow')) {
-    const label = statementLabel(statement);
-    const principal = principalProblem(statement);
-    if (principal) problems.push({ statement: label, reason: principal });
-    if (!statementCoversAction(statement, 'sts:AssumeRole')) continue;
-    if (trustsCodeBuild(statement)) assumableByCodeBuild = true;
-    const scoped = statement.conditions.some((c) => CONFUSED_DEPUTY_KEYS.includes(c.key.toLowerCase()));
-    if (!scoped) {
-      problems.push({
-        statement: label,
-        reason: 'allows sts:AssumeRole without an aws:SourceAccount or aws:SourceArn condition',
-      });
-    }
-  }
-  if (!assumableByCodeBuild) {
-    problems.push({
-      statement: '(policy)',
-      reason: `does not let ${CODEBUILD_SERVICE_PRINCIPAL} assume the role`,
-    });
-  }
-  if (problems.length === 0) {
-    return {
-      status: 'compliant',
-      message: `role ${role.RoleName} is assumable only by CodeBuild for its account`,
-      details: { problems },
-    };
-  }
-  return {
-    status: 'violation',
-    message: `role ${role.RoleName} trust policy: ${problems.map((p) => `${p.statement} ${p.reason}`).join('; ')}`,
-    remediable: false,
-    details: { problems },
-  };
+function planDetachments(role: Role, finding: Finding): ProposedFix[] {
+  const excess = (finding.details?.excess ?? []) as { policyArn?: string; statement?: string }[];
+  const arns = [
+    ...new Set(excess.filter((e) => e.policyArn && e.statement === undefined).map((e) => e.policyArn!)),
+  ];
+  return arns.map((policyArn) => ({
+    write: { type: 'DetachRolePolicy' as const, roleName: role.RoleName, policyArn },
+    before: role.AttachedManagedPolicies.map((p) => p.PolicyArn),
+    after: role.AttachedManagedPolicies.map((p) => p.PolicyArn).filter((arn) => arn !== policyArn),
+  }));
 }
+
+export const roleLeastPrivilege = serviceRoleRule({
+  id: 'codebuild.role-least-privilege',
+  join: 'projects',
+  severity: 'high',
+  mode: 'report',
+  options: {
+    /** Managed policies treated as administrator-class (in addition to the built-in list). */
+    forbiddenManagedPolicies: z.array(z.string()).default([]),
+  },
+  reads: ['projects', 'iam'],
+  summary: "the project's service role grants nothing a build does not need",
+  remediates:
+    'detaches administrator-class managed policies (opt in: mode `remediate`); never edits statements',
+  evaluate: leastPrivilegeOfRole,
+  remediation: { writes: ['DetachRolePolicy'], plan: planDetachments, partial: true },
+});

@@ -1,0 +1,245 @@
+/**
+ * What a guardrail rule is. Each rule is one module exporting one definition, and rules/index.ts lists them:
+ * its id and the resource it judges, its default mode and severity, its options, the account data it needs,
+ * how it judges one resource and, when it has a safe fix, how it plans the fix and which writes the fix may
+ * make. The guardrails schema, the audit's reads, the change handler's choice of rules, remediation, the
+ * change handler's IAM grant and the README's rule table are all derived from the definitions.
+ *
+ * A rule module writes `evaluate` and `plan` as typed functions (`const x: RepositoryRule = …`, or a function
+ * declaration with parameter and return types), not as untyped arrows in the definition that read
+ * `ctx.guardrails`: the guardrails type is derived from the registry, so TypeScript would have to infer such
+ * an arrow from the guardrails while deriving the guardrails from it.
+ */
+import * as z from 'zod';
+import type { Finding, ResourceType, Severity } from '../findings';
+import { SEVERITIES } from '../findings';
+import type { Guardrails } from '../guardrails';
+import type { Project, RegistryScanningConfiguration, Repository, Role } from '../model';
+import type { RemediationWrite, WriteType } from '../writes';
+import type { RuleContext, RuleOutcome } from './types';
+
+export const MODES = ['off', 'report', 'remediate'] as const;
+export type Mode = (typeof MODES)[number];
+
+/**
+ * The account data a rule needs beyond the resource it judges. The audit reads each one only when an active
+ * rule needs it:
+ * - `registry-scanning`: the registry scanning configuration;
+ * - `organization`: the account's own AWS Organizations organization;
+ * - `repository-details`: a repository's lifecycle policy and repository policy. They are read for every
+ *   repository anyway (its tags, read with them, carry exemptions); a rule that needs them is `not-visible`
+ *   on a repository whose details could not be read;
+ * - `repository-images`: the images of the repositories that have a lifecycle policy;
+ * - `projects`: the CodeBuild projects;
+ * - `iam`: the account's roles and managed policies (read only when there are projects).
+ */
+export const READS = [
+  'registry-scanning',
+  'organization',
+  'repository-details',
+  'repository-images',
+  'projects',
+  'iam',
+] as const;
+export type Read = (typeof READS)[number];
+
+/** What a rule judges: one repository, one project, or a project's service role. */
+export const SCOPE_RESOURCE_TYPES = {
+  repository: 'AWS::ECR::Repository',
+  project: 'AWS::CodeBuild::Project',
+  'service-role': 'AWS::IAM::Role',
+} as const satisfies Record<string, ResourceType>;
+export type Scope = keyof typeof SCOPE_RESOURCE_TYPES;
+
+/**
+ * How a service-role rule meets the projects (the project → role → repository join in evaluate.ts): once per
+ * role from the role itself (`role`), once per role with every project using it (`projects`), or once per
+ * role and target repository of its image-building projects (`target-repository`). A role's findings come
+ * out in this order, and in registry order within one join.
+ */
+export const ROLE_JOINS = ['role', 'projects', 'target-repository'] as const;
+export type RoleJoin = (typeof ROLE_JOINS)[number];
+
+export interface RoleSubject {
+  role: Role;
+  /** The projects whose service role it is (for `target-repository`: those pushing to that repository). */
+  projects: readonly Project[];
+  /** The first managed policy of the role (attached, or the boundary) that could not be read, as an outcome. */
+  unreadablePolicy?: RuleOutcome;
+}
+export interface RoleProjectsSubject extends RoleSubject {
+  /** The repositories the role's image-building projects push to, where known. */
+  targetRepositoryArns: readonly string[];
+}
+export interface RoleTargetSubject extends RoleSubject {
+  repositoryArn: string;
+  /** The repository, when the account view holds it. */
+  repository?: Repository;
+}
+export interface RoleSubjects {
+  role: RoleSubject;
+  projects: RoleProjectsSubject;
+  'target-repository': RoleTargetSubject;
+}
+
+/** A rule's answer to one violation: the write that fixes it, or why the fix is refused. */
+export interface ProposedFix {
+  write?: RemediationWrite;
+  refused?: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface PlanContext {
+  guardrails: Guardrails;
+  now: Date;
+  registryScanning?: RegistryScanningConfiguration;
+}
+
+export interface Remediation<R> {
+  /** Every write type `plan` may emit: the change handler is granted exactly their IAM actions. */
+  writes: readonly WriteType[];
+  /** The fix for one violation on the resource's current state (refused, or nothing, when none is safe). */
+  plan: (resource: R, finding: Finding, ctx: PlanContext) => ProposedFix | readonly ProposedFix[] | undefined;
+  /**
+   * The fix addresses only part of what the rule reports, so its findings are not `remediable`; it is planned
+   * for every violation when the rule's mode is `remediate`.
+   */
+  partial?: boolean;
+}
+
+/** The options every rule has; a rule's own options follow them. */
+type CommonOptions = {
+  mode: z.ZodDefault<z.ZodEnum<{ [M in Mode]: M }>>;
+  severity: z.ZodDefault<z.ZodEnum<{ [S in Severity]: S }>>;
+  dryRun: z.ZodDefault<z.ZodBoolean>;
+};
+type OptionsObject<Shape extends z.ZodRawShape> = z.ZodObject<
+  { -readonly [K in keyof (CommonOptions & Shape)]: (CommonOptions & Shape)[K] },
+  z.core.$strict
+>;
+export type RuleConfigSchema<Shape extends z.ZodRawShape> = z.ZodPrefault<OptionsObject<Shape>>;
+
+/** What every definition holds. */
+interface RuleCore<Id extends string, Config extends z.ZodType> {
+  id: Id;
+  /** Default severity of its findings. */
+  severity: Severity;
+  /** Default mode. `remediate` is allowed only for a rule with a remediation. */
+  mode: Mode;
+  /** The rule's part of the guardrails schema (`rules.<id>`): mode, severity, dryRun and its own options. */
+  config: Config;
+  reads: readonly Read[];
+  /** What the rule requires, one line (the README's rule table). */
+  summary: string;
+  /** What its remediation does, one line; for a rule without one, why not. */
+  remediates: string;
+}
+
+/** A rule judging `Subject`s of one scope; its remediation writes to the scope's resource. */
+interface ScopedRuleDefinition<
+  S extends Scope,
+  Subject,
+  Resource,
+  Id extends string,
+  Config extends z.ZodType,
+> extends RuleCore<Id, Config> {
+  scope: S;
+  resourceType: (typeof SCOPE_RESOURCE_TYPES)[S];
+  evaluate: (subject: Subject, ctx: RuleContext) => RuleOutcome;
+  remediation?: Remediation<Resource>;
+}
+
+export type RepositoryRuleDefinition<
+  Id extends string = string,
+  Config extends z.ZodType = z.ZodType,
+> = ScopedRuleDefinition<'repository', Repository, Repository, Id, Config>;
+
+export type ProjectRuleDefinition<
+  Id extends string = string,
+  Config extends z.ZodType = z.ZodType,
+> = ScopedRuleDefinition<'project', Project, Project, Id, Config>;
+
+export interface ServiceRoleRuleDefinition<
+  Id extends string = string,
+  Config extends z.ZodType = z.ZodType,
+  J extends RoleJoin = RoleJoin,
+> extends ScopedRuleDefinition<'service-role', RoleSubjects[J], Role, Id, Config> {
+  join: J;
+}
+
+/** Any service-role rule, narrowed by its `join`. */
+export type AnyServiceRoleRule<Id extends string = string> = {
+  [J in RoleJoin]: ServiceRoleRuleDefinition<Id, z.ZodType, J>;
+}[RoleJoin];
+export type AnyRuleDefinition<Id extends string = string> =
+  RepositoryRuleDefinition<Id> | ProjectRuleDefinition<Id> | AnyServiceRoleRule<Id>;
+
+/** What a rule module writes: the definition without what the helpers derive, plus its own options. */
+type Spec<D, Shape extends z.ZodRawShape> = Omit<D, 'scope' | 'resourceType' | 'config'> & {
+  /** The rule's own options (zod), after the common `mode`, `severity` and `dryRun`. */
+  options?: Shape;
+  /** Checks across the rule's options (paths relative to the rule's key). */
+  refineOptions?: (schema: OptionsObject<Shape>) => OptionsObject<Shape>;
+};
+type NoOptions = Record<never, z.ZodType>;
+
+/** The definition of a spec: its options folded into `config`, its scope and resource type added. */
+function define<S extends Scope, D extends RuleCore<string, z.ZodType>, Shape extends z.ZodRawShape>(
+  scope: S,
+  spec: Spec<D, Shape> & { remediation?: unknown },
+): Omit<Spec<D, Shape>, 'options' | 'refineOptions'> & {
+  scope: S;
+  resourceType: (typeof SCOPE_RESOURCE_TYPES)[S];
+  config: RuleConfigSchema<Shape>;
+} {
+  const { options, refineOptions, ...rest } = spec;
+  const mode = z.enum(MODES).default(spec.mode);
+  const object = z.strictObject({
+    mode: spec.remediation
+      ? mode
+      : mode.refine((m) => m !== 'remediate', {
+          message: `${spec.id} has no safe automatic fix: use off or report`,
+        }),
+    severity: z.enum(SEVERITIES).default(spec.severity),
+    dryRun: z.boolean().default(false),
+    ...((options ?? {}) as Shape),
+  }) as OptionsObject<Shape>;
+  const refined = refineOptions ? refineOptions(object) : object;
+  // Every option has a default, so an absent rule key means "all defaults".
+  const config = refined.prefault({} as z.input<OptionsObject<Shape>>);
+  return { ...rest, scope, resourceType: SCOPE_RESOURCE_TYPES[scope], config };
+}
+
+/** A rule over one ECR repository (a DescribeRepositories item with its details). */
+export function repositoryRule<Id extends string, Shape extends z.ZodRawShape = NoOptions>(
+  spec: Spec<RepositoryRuleDefinition<Id>, Shape>,
+): RepositoryRuleDefinition<Id, RuleConfigSchema<Shape>> {
+  return define<'repository', RepositoryRuleDefinition<Id>, Shape>('repository', spec);
+}
+
+/** A rule over one CodeBuild project (a BatchGetProjects item). */
+export function projectRule<Id extends string, Shape extends z.ZodRawShape = NoOptions>(
+  spec: Spec<ProjectRuleDefinition<Id>, Shape>,
+): ProjectRuleDefinition<Id, RuleConfigSchema<Shape>> {
+  return define<'project', ProjectRuleDefinition<Id>, Shape>('project', spec);
+}
+
+/** A rule over a project's service role, joined with its projects as `join` says. */
+export function serviceRoleRule<
+  Id extends string,
+  J extends RoleJoin,
+  Shape extends z.ZodRawShape = NoOptions,
+>(
+  spec: Spec<ServiceRoleRuleDefinition<Id, z.ZodType, J>, Shape>,
+): ServiceRoleRuleDefinition<Id, RuleConfigSchema<Shape>, J> {
+  return define<'service-role', ServiceRoleRuleDefinition<Id, z.ZodType, J>, Shape>('service-role', spec);
+}
+
+// Option types several rules share.
+export const positiveInt = z
+  .number({ error: 'expected positive integer' })
+  .int('expected positive integer')
+  .positive('expected positive integer');
+/** Name patterns (`*` matches any run of characters). */
+export const namePatterns = z.array(z.string().min(1)).default([]);
