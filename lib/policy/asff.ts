@@ -17,6 +17,7 @@
 import type { FindingRecord } from './finding-state';
 import type { Severity } from './findings';
 import type { RuleId } from './guardrails';
+import { RULES } from './rules/index';
 import { partitionOf } from './snapshot';
 
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
@@ -88,114 +89,21 @@ export function asffResourceType(resourceType: string): AsffResourceType {
   return RESOURCE_TYPES[resourceType] ?? 'Other';
 }
 
-const ECR_CONTROLS = 'https://docs.aws.amazon.com/securityhub/latest/userguide/ecr-controls.html';
-const CODEBUILD_CONTROLS = 'https://docs.aws.amazon.com/securityhub/latest/userguide/codebuild-controls.html';
-const SERVICE_ROLE = 'https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html';
-
-/**
- * What each rule checks (the finding's title, worded so that it reads for a passed finding too) and what to do
- * about a violation.
- */
-export const RULE_TEXTS: Record<RuleId, { title: string; recommendation: string; url: string }> = {
-  'ecr.lifecycle-policy': {
-    title: 'ECR repositories should have a lifecycle policy that expires untagged images',
-    recommendation:
-      'Add a lifecycle policy rule that expires untagged images within the configured age or count. ' +
-      'buildwarden adds the missing rule when the rule mode is remediate.',
-    url: ECR_CONTROLS,
-  },
-  'ecr.scan-on-push': {
-    title: 'ECR repositories should scan images on push',
-    recommendation:
-      'Enable scanOnPush on the repository, or cover it with a registry scanning rule (SCAN_ON_PUSH or ' +
-      'CONTINUOUS_SCAN). buildwarden does it when the rule mode is remediate.',
-    url: ECR_CONTROLS,
-  },
-  'ecr.tag-immutability': {
-    title: 'ECR repositories should have immutable image tags',
-    recommendation:
-      'Set the repository image tag mutability to IMMUTABLE. buildwarden does it when the rule mode is remediate.',
-    url: ECR_CONTROLS,
-  },
-  'ecr.encryption': {
-    title: 'ECR repositories should be encrypted with AWS KMS',
-    recommendation:
-      'Encryption cannot be changed after a repository is created: create a repository with KMS encryption, ' +
-      'move the images and delete the old one.',
-    url: ECR_CONTROLS,
-  },
-  'ecr.repository-policy': {
-    title: 'ECR repository policies should grant access only to allowed accounts and organizations',
-    recommendation:
-      'Remove or limit the policy statements that grant access outside the allowed accounts and organizations ' +
-      '(a principal of an allowed account, or an aws:PrincipalAccount / aws:PrincipalOrgID condition).',
-    url: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html',
-  },
-  'codebuild.privileged-mode': {
-    title: 'CodeBuild projects should use privileged mode only to build images',
-    recommendation:
-      'Turn off privileged mode, or mark the project as an image build (tag buildwarden:docker-build=true).',
-    url: CODEBUILD_CONTROLS,
-  },
-  'codebuild.plaintext-credentials': {
-    title: 'CodeBuild projects should not hold credentials in plaintext environment variables',
-    recommendation:
-      'Move the credential to AWS Systems Manager Parameter Store or AWS Secrets Manager and reference it ' +
-      'with a PARAMETER_STORE or SECRETS_MANAGER variable; rotate the exposed value.',
-    url: CODEBUILD_CONTROLS,
-  },
-  'codebuild.logging': {
-    title: 'CodeBuild projects should have logging enabled',
-    recommendation: 'Enable CloudWatch Logs or S3 logs in the project logs configuration.',
-    url: CODEBUILD_CONTROLS,
-  },
-  'codebuild.artifact-encryption': {
-    title: 'CodeBuild project artifacts should be encrypted',
-    recommendation: 'Turn artifact encryption back on for every primary and secondary artifact.',
-    url: CODEBUILD_CONTROLS,
-  },
-  'codebuild.source-credentials': {
-    title: 'CodeBuild project source URLs should not contain credentials',
-    recommendation:
-      'Remove the credentials from the source URL, connect the source provider with a CodeBuild source ' +
-      'credential or connection, and rotate the exposed credential.',
-    url: CODEBUILD_CONTROLS,
-  },
-  'codebuild.project-visibility': {
-    title: 'CodeBuild projects should not be publicly readable',
-    recommendation:
-      'Set the project visibility to PRIVATE. buildwarden does it when the rule mode is remediate.',
-    url: 'https://docs.aws.amazon.com/codebuild/latest/userguide/public-builds.html',
-  },
-  'codebuild.role-can-push': {
-    title: 'CodeBuild service roles should be able to push to their target repository',
-    recommendation:
-      'Grant the service role the missing ECR push actions on the target repository. buildwarden adds them ' +
-      'as the inline policy buildwarden-ecr-push when the rule mode is remediate.',
-    url: SERVICE_ROLE,
-  },
-  'codebuild.role-least-privilege': {
-    title: 'CodeBuild service roles should grant least privilege',
-    recommendation:
-      'Remove the excess permissions the finding names (wildcard actions, IAM writes, administrator-class ' +
-      'policies, access outside the project namespaces).',
-    url: SERVICE_ROLE,
-  },
-  'codebuild.role-trust-policy': {
-    title: 'CodeBuild service roles should trust only CodeBuild, for this account',
-    recommendation:
-      'Let the trust policy allow only codebuild.amazonaws.com, with an aws:SourceAccount or aws:SourceArn ' +
-      'condition (confused deputy protection).',
-    url: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html',
-  },
-};
+/** Each rule's title, recommendation and documentation link, as its definition in the registry holds them. */
+export const RULE_TEXTS: Record<RuleId, { title: string; recommendation: string; url: string }> =
+  Object.fromEntries(
+    RULES.map((rule) => [
+      rule.id,
+      { title: rule.title, recommendation: rule.recommendation, url: rule.documentationUrl },
+    ]),
+  ) as Record<RuleId, { title: string; recommendation: string; url: string }>;
 
 function textsOf(ruleId: string): { title: string; recommendation: string; url: string } {
   return (
     (RULE_TEXTS as Record<string, { title: string; recommendation: string; url: string }>)[ruleId] ?? {
       title: `buildwarden rule ${ruleId}`,
       recommendation: `See the buildwarden documentation of rule ${ruleId}.`,
-      url: SERVICE_ROLE,
+      url: 'https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html',
     }
   );
 }

@@ -134,6 +134,12 @@ interface RuleCore<Id extends string, Config extends z.ZodType> {
   summary: string;
   /** What its remediation does, one line; for a rule without one, why not. */
   remediates: string;
+  /** What the rule checks, worded so it reads for a passed finding too (Security Hub's Title; ≤ 256). */
+  title: string;
+  /** What to do about a violation (reports, Security Hub's Remediation.Recommendation.Text; ≤ 512). */
+  recommendation: string;
+  /** The AWS documentation of what the rule checks. */
+  documentationUrl: string;
 }
 
 /** A rule judging `Subject`s of one scope; its remediation writes to the scope's resource. */

@@ -111,7 +111,7 @@ describe('renderHtml', () => {
     expect(rows).toHaveLength(SAMPLE_FINDINGS.length);
     const exempt = /<tr data-status="exempt".*?<\/tr>/.exec(html)![0];
     expect(exempt).toContain('<td class="exemption">config exemption: short-lived spikes</td>');
-    expect(exempt).toContain('Set image tag mutability to IMMUTABLE');
+    expect(exempt).toContain('Set the repository image tag mutability to IMMUTABLE');
     const compliant = /<tr data-status="compliant".*?<\/tr>/.exec(html)![0];
     expect(compliant).toContain('<td class="hint"></td>');
   });

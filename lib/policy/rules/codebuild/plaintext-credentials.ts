@@ -89,6 +89,10 @@ export const plaintextCredentials = projectRule({
   id: 'codebuild.plaintext-credentials',
   severity: 'critical',
   mode: 'report',
+  title: 'CodeBuild projects should not hold credentials in plaintext environment variables',
+  recommendation:
+    'Move the credential to AWS Systems Manager Parameter Store or AWS Secrets Manager and reference it with a PARAMETER_STORE or SECRETS_MANAGER variable; rotate the exposed value.',
+  documentationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/codebuild-controls.html',
   reads: ['projects'],
   summary: 'no PLAINTEXT environment variable and no inline buildspec holds a credential',
   remediates: 'never: the value has to move to Parameter Store or Secrets Manager, and be rotated',

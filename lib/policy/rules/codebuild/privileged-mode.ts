@@ -56,6 +56,10 @@ export const privilegedMode = projectRule({
     /** Project-name patterns (`*` wildcard) allowed to run privileged, besides the docker-build tag. */
     dockerBuildProjects: namePatterns,
   },
+  title: 'CodeBuild projects should use privileged mode only to build images',
+  recommendation:
+    'Turn off privileged mode, or mark the project as an image build (tag buildwarden:docker-build=true).',
+  documentationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/codebuild-controls.html',
   reads: ['projects'],
   summary:
     'privileged mode only on image builds (tagged `buildwarden:docker-build=true` or named in ' +

@@ -53,6 +53,10 @@ export const projectVisibility = projectRule({
   id: 'codebuild.project-visibility',
   severity: 'high',
   mode: 'report',
+  title: 'CodeBuild projects should not be publicly readable',
+  recommendation:
+    'Set the project visibility to PRIVATE. buildwarden does it when the rule mode is remediate.',
+  documentationUrl: 'https://docs.aws.amazon.com/codebuild/latest/userguide/public-builds.html',
   reads: ['projects'],
   summary: "the project is not `PUBLIC_READ` (its builds' results, logs and artifacts would be public)",
   remediates: 'makes the project `PRIVATE` (opt in: mode `remediate`)',

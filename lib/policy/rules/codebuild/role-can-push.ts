@@ -219,6 +219,10 @@ export const roleCanPush = serviceRoleRule({
     /** Also require ecr:BatchGetImage and ecr:GetDownloadUrlForLayer (`docker build --cache-from` pulls). */
     requireCachePull: z.boolean().default(false),
   },
+  title: 'CodeBuild service roles should be able to push to their target repository',
+  recommendation:
+    'Grant the service role the missing ECR push actions on the target repository. buildwarden adds them as the inline policy buildwarden-ecr-push when the rule mode is remediate.',
+  documentationUrl: 'https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html',
   reads: ['projects', 'iam'],
   summary: "the project's service role can push its image to the target repository",
   remediates:

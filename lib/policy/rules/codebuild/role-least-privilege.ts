@@ -452,6 +452,10 @@ export const roleLeastPrivilege = serviceRoleRule({
     /** Managed policies treated as administrator-class (in addition to the built-in list). */
     forbiddenManagedPolicies: z.array(z.string()).default([]),
   },
+  title: 'CodeBuild service roles should grant least privilege',
+  recommendation:
+    'Remove the excess permissions the finding names (wildcard actions, IAM writes, administrator-class policies, access outside the project namespaces).',
+  documentationUrl: 'https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html',
   reads: ['projects', 'iam'],
   summary: "the project's service role grants nothing a build does not need",
   remediates:

@@ -90,6 +90,10 @@ export const roleTrustPolicy = serviceRoleRule({
   join: 'role',
   severity: 'high',
   mode: 'report',
+  title: 'CodeBuild service roles should trust only CodeBuild, for this account',
+  recommendation:
+    'Let the trust policy allow only codebuild.amazonaws.com, with an aws:SourceAccount or aws:SourceArn condition (confused deputy protection).',
+  documentationUrl: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html',
   reads: ['projects', 'iam'],
   summary:
     'only `codebuild.amazonaws.com` can assume the service role, with an `aws:SourceAccount` or ' +

@@ -70,6 +70,10 @@ export const sourceCredentials = projectRule({
   id: 'codebuild.source-credentials',
   severity: 'critical',
   mode: 'report',
+  title: 'CodeBuild project source URLs should not contain credentials',
+  recommendation:
+    'Remove the credentials from the source URL, connect the source provider with a CodeBuild source credential or connection, and rotate the exposed credential.',
+  documentationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/codebuild-controls.html',
   reads: ['projects'],
   summary: 'no credentials embedded in a source location URL',
   remediates: 'never: the credentials have to be rotated and the source connected another way',

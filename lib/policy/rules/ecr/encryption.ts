@@ -31,6 +31,10 @@ export const encryption = repositoryRule({
     /** When non-empty, the repository's KMS key must be one of these ARNs. */
     kmsKeyArns: z.array(z.string().startsWith('arn:', 'expected a KMS key ARN')).default([]),
   },
+  title: 'ECR repositories should be encrypted with AWS KMS',
+  recommendation:
+    'Encryption cannot be changed after a repository is created: create a repository with KMS encryption, move the images and delete the old one.',
+  documentationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/ecr-controls.html',
   reads: [],
   summary: 'the repository is encrypted with KMS (optionally one of `kmsKeyArns`)',
   remediates: 'never: encryption cannot be changed after a repository is created',

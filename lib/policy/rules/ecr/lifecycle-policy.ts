@@ -229,6 +229,10 @@ export const lifecyclePolicy = repositoryRule({
     maxExpireShare: z.number().min(0).max(1).default(0.25),
   },
   // Images only to preview what the policy would expire now.
+  title: 'ECR repositories should have a lifecycle policy that expires untagged images',
+  recommendation:
+    'Add a lifecycle policy rule that expires untagged images within the configured age or count. buildwarden adds the missing rule when the rule mode is remediate.',
+  documentationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/ecr-controls.html',
   reads: ['repository-details', 'repository-images'],
   summary:
     'a lifecycle policy expires untagged images within `maxUntaggedAgeDays` (or keeps at most ' +

@@ -119,6 +119,10 @@ export const repositoryPolicy = repositoryRule({
       message: 'an organization cannot be both in allowedOrganizations and deniedOrganizations',
       path: ['deniedOrganizations'],
     }),
+  title: 'ECR repository policies should grant access only to allowed accounts and organizations',
+  recommendation:
+    'Remove or limit the policy statements that grant access outside the allowed accounts and organizations (a principal of an allowed account, or an aws:PrincipalAccount / aws:PrincipalOrgID condition).',
+  documentationUrl: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policies.html',
   reads: ['repository-details', 'organization'],
   summary: 'every Allow statement is provably limited to the allowed accounts and organizations',
   remediates:

@@ -119,6 +119,10 @@ export const scanOnPush = repositoryRule({
     /** Where remediation turns scanning on: the repository's scanOnPush, or a registry scanning rule. */
     level: z.enum(['repository', 'registry']).default('repository'),
   },
+  title: 'ECR repositories should scan images on push',
+  recommendation:
+    'Enable scanOnPush on the repository, or cover it with a registry scanning rule (SCAN_ON_PUSH or CONTINUOUS_SCAN). buildwarden does it when the rule mode is remediate.',
+  documentationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/ecr-controls.html',
   reads: ['registry-scanning'],
   summary:
     "images are scanned on push: the repository's `scanOnPush`, or a registry rule whose filter matches",

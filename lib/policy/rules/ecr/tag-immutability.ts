@@ -55,6 +55,10 @@ export const tagImmutability = repositoryRule({
       .min(1)
       .default(['IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION']),
   },
+  title: 'ECR repositories should have immutable image tags',
+  recommendation:
+    'Set the repository image tag mutability to IMMUTABLE. buildwarden does it when the rule mode is remediate.',
+  documentationUrl: 'https://docs.aws.amazon.com/securityhub/latest/userguide/ecr-controls.html',
   reads: [],
   summary: 'image tags are `IMMUTABLE` or `IMMUTABLE_WITH_EXCLUSION` (`allowedModes`)',
   remediates: 'sets `IMMUTABLE`',
