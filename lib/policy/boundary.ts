@@ -9,7 +9,7 @@
  */
 import type { ProvisioningConfig } from './guardrails';
 import { PROJECT_NAME_PLACEHOLDER } from './guardrails';
-import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from './rules/role';
+import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from './aws-facts';
 
 /** Where the boundary applies; in the template these are CloudFormation pseudo parameters. */
 export interface BoundaryScope {

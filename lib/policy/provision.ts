@@ -5,6 +5,27 @@
  * ports; tests run the audit on `expectedState(plan)` to prove the construction.
  */
 import * as z from 'zod';
+import {
+  ACCOUNT_ID,
+  buildArn,
+  CODEBUILD_SERVICE_PRINCIPAL,
+  dnsSuffixOf,
+  ECR_AUTH_ACTION,
+  ECR_CACHE_PULL_ACTIONS,
+  ECR_PUSH_ACTIONS,
+  isPartition,
+  PROJECT_TAGS_MAX,
+  projectArnOf,
+  REGION,
+  REGION_SOURCE,
+  REPOSITORY_NAME_LENGTH,
+  REPOSITORY_NAME_PATTERN,
+  repositoryArnOf,
+  repositoryUriOf,
+  ROLE_INLINE_POLICIES_MAX,
+  ROLE_NAME_MAX,
+  roleArnOf,
+} from './aws-facts';
 import { buildspecEnv, buildspecEnvOf, isInlineBuildspec, parseBuildspec } from './buildspec';
 import type { Guardrails } from './guardrails';
 import { serializeLifecyclePolicy } from './lifecycle/grammar';
@@ -29,12 +50,6 @@ import {
 } from './references';
 import { defaultLifecyclePolicy } from './remediation';
 import { DOCKER_BUILD_TAG, plaintextCredentialReason, recognisedSecret } from './rules/project';
-import {
-  CODEBUILD_SERVICE_PRINCIPAL,
-  ECR_AUTH_ACTION,
-  ECR_CACHE_PULL_ACTIONS,
-  ECR_PUSH_ACTIONS,
-} from './rules/role';
 import { REPOSITORY_TAG } from './target-repository';
 import { formatPath, InvalidInputError } from './validation';
 
@@ -118,7 +133,7 @@ export const REQUEST_TOKEN_TAG = 'buildwarden:request';
 /** The service's own tag keys: users may not set them. */
 const RESERVED_TAG_PREFIXES = ['buildwarden:', 'managed-by'];
 /** CodeBuild allows 50 tags per project; buildwarden sets 4 of them. */
-export const MAX_USER_TAGS = 46;
+export const MAX_USER_TAGS = PROJECT_TAGS_MAX - 4;
 
 export const ROLE_NAME_PREFIX = 'buildwarden-';
 export const ROLE_PATH = '/service-role/';
@@ -127,17 +142,17 @@ export const ROLE_PATH = '/service-role/';
  * role-can-push fix adds its own policy beside this one instead of rewriting it.
  */
 export const BUILD_POLICY_NAME = 'buildwarden-build';
-const IAM_ROLE_NAME_MAX = 64;
-/** IAM's limit on a role's inline policies together, whitespace not counted. */
-const IAM_INLINE_POLICY_MAX = 10240;
 
 const REQUEST = 'project request';
 
 // ---------------------------------------------------------------------------------------------------------
 // Field checks (messages name the problem, never echo a value that could be a secret)
 
-/** The ECR repository-name pattern, which is also within every pattern of the botocore model. */
-const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/**
+ * ECR allows runs of `-` and a double `_` between a name's letters and digits; a managed project's name keeps
+ * to single separators, the rule of every earlier ECR repository-name pattern.
+ */
+const DOUBLE_SEPARATOR = /__|--/;
 
 /** `team/app` → `team-app`: a CodeBuild project name has no `/`. */
 export function projectNameOf(repositoryName: string): string {
@@ -150,30 +165,32 @@ export function roleNameOf(repositoryName: string): string {
 
 function nameProblems(name: string): string[] {
   const problems: string[] = [];
-  if (name.length < 2 || name.length > 256) problems.push('must be 2 to 256 characters');
-  if (!REPOSITORY_NAME.test(name)) {
+  const { min, max } = REPOSITORY_NAME_LENGTH;
+  if (name.length < min || name.length > max) problems.push(`must be ${min} to ${max} characters`);
+  if (!REPOSITORY_NAME_PATTERN.test(name) || DOUBLE_SEPARATOR.test(name)) {
     problems.push(
       'must be an ECR repository name: lowercase letters and digits, single . _ - between them, / between path components',
     );
   }
   if (name.includes('.')) {
     problems.push(
-      `must not contain ".": the CodeBuild project name derived from it${name.length <= 256 ? ` (${projectNameOf(name)})` : ''} allows only letters, digits, - and _`,
+      `must not contain ".": the CodeBuild project name derived from it${name.length <= max ? ` (${projectNameOf(name)})` : ''} allows only letters, digits, - and _`,
     );
   }
   const roleLength = roleNameOf(name).length;
-  if (roleLength > IAM_ROLE_NAME_MAX) {
+  if (roleLength > ROLE_NAME_MAX) {
     problems.push(
       `is too long: the IAM role name derived from it (${ROLE_NAME_PREFIX}<name with / as ->) would be ${roleLength} characters, ` +
-        `IAM allows ${IAM_ROLE_NAME_MAX}; use at most ${IAM_ROLE_NAME_MAX - ROLE_NAME_PREFIX.length} characters`,
+        `IAM allows ${ROLE_NAME_MAX}; use at most ${ROLE_NAME_MAX - ROLE_NAME_PREFIX.length} characters`,
     );
   }
   return problems;
 }
 
 const S3_LOCATION = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(\S+)$/;
-const CODECOMMIT_URL =
-  /^https:\/\/git-codecommit(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?\/v1\/repos\/([\w.-]{1,100})$/;
+const CODECOMMIT_URL = new RegExp(
+  `^https:\\/\\/git-codecommit(?:-fips)?\\.(${REGION_SOURCE})\\.amazonaws\\.com(?:\\.cn)?\\/v1\\/repos\\/([\\w.-]{1,100})$`,
+);
 /** Hosts that the GITHUB and BITBUCKET source types connect to (any https host is GITHUB_ENTERPRISE). */
 const SOURCE_HOSTS: Partial<Record<SourceType, string>> = {
   GITHUB: 'github.com',
@@ -664,22 +681,11 @@ export interface ProvisioningPlan {
   resources: { repositoryArn: string; repositoryUri: string; roleArn: string; projectArn: string };
 }
 
-/** The domain of service endpoints per partition (`<account>.dkr.ecr.<region>.<domain>`, `ssm.<region>.<domain>`). */
-const ECR_DOMAINS: Record<string, string> = {
-  aws: 'amazonaws.com',
-  'aws-cn': 'amazonaws.com.cn',
-  'aws-us-gov': 'amazonaws.com',
-  'aws-iso': 'c2s.ic.gov',
-  'aws-iso-b': 'sc2s.sgov.gov',
-  'aws-iso-e': 'cloud.adc-e.uk',
-  'aws-iso-f': 'csp.hci.ic.gov',
-};
-
 function checkContext(context: ProvisioningContext): void {
   const problems: string[] = [];
-  if (!/^\d{12}$/.test(context.accountId)) problems.push('accountId must be a 12-digit account id');
-  if (!/^[a-z]{2}(?:-[a-z]+)+-\d+$/.test(context.region)) problems.push('region must be an AWS region');
-  if (!Object.hasOwn(ECR_DOMAINS, context.partition)) problems.push('partition must be an AWS partition');
+  if (!ACCOUNT_ID.test(context.accountId)) problems.push('accountId must be a 12-digit account id');
+  if (!REGION.test(context.region)) problems.push('region must be an AWS region');
+  if (!isPartition(context.partition)) problems.push('partition must be an AWS partition');
   if (context.kmsKeyArn !== undefined && !/^arn:aws[a-z-]*:kms:/.test(context.kmsKeyArn)) {
     problems.push('kmsKeyArn must be a KMS key ARN');
   }
@@ -867,14 +873,20 @@ function sourceAndSecretStatements(spec: ProjectSpec, at: AccountScope): Stateme
       Sid: 'ReadSourceRepository',
       Effect: 'Allow',
       Action: 'codecommit:GitPull',
-      Resource: `arn:${partition}:codecommit:${codecommit[1]}:${accountId}:${codecommit[2]}`,
+      Resource: buildArn({
+        partition,
+        service: 'codecommit',
+        region: codecommit[1]!,
+        accountId,
+        resource: codecommit[2]!,
+      }),
     });
   }
   const { parameter: parameters, secret: secrets } = referencedResources(spec, at);
   // Customer managed keys: kms:Decrypt only through the service, only for these parameters and secrets
   // (the encryption context Parameter Store and Secrets Manager pass to KMS names the value's ARN).
-  const keys = `arn:${partition}:kms:${region}:${accountId}:key/*`;
-  const via = (service: string) => `${service}.${region}.${ECR_DOMAINS[partition]}`;
+  const keys = buildArn({ ...at, service: 'kms', resource: 'key/*' });
+  const via = (service: string) => `${service}.${region}.${dnsSuffixOf(partition)}`;
   if (parameters.length > 0) {
     const arns = parameters.map((p) => p.arn);
     statements.push(
@@ -944,11 +956,12 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
   checkReferences(request, projectName, context);
   const roleName = roleNameOf(repositoryName);
   const logGroupName = `/aws/codebuild/${projectName}`;
-  const repositoryArn = `arn:${partition}:ecr:${region}:${accountId}:repository/${repositoryName}`;
-  const repositoryUri = `${accountId}.dkr.ecr.${region}.${ECR_DOMAINS[partition]}/${repositoryName}`;
-  const roleArn = `arn:${partition}:iam::${accountId}:role${ROLE_PATH}${roleName}`;
-  const projectArn = `arn:${partition}:codebuild:${region}:${accountId}:project/${projectName}`;
-  const logGroupArn = `arn:${partition}:logs:${region}:${accountId}:log-group:${logGroupName}`;
+  const at = { partition, region, accountId };
+  const repositoryArn = repositoryArnOf(at, repositoryName);
+  const repositoryUri = repositoryUriOf(at, repositoryName);
+  const roleArn = roleArnOf(at, ROLE_PATH, roleName);
+  const projectArn = projectArnOf(at, projectName);
+  const logGroupArn = buildArn({ ...at, service: 'logs', resource: `log-group:${logGroupName}` });
   const kmsKey = repositoryKmsKey(context);
   const token = context.requestToken;
   const tokenTag = token !== undefined ? [{ Key: REQUEST_TOKEN_TAG, Value: token }] : [];
@@ -986,14 +999,14 @@ export function planProvisioning(request: ProjectRequest, context: ProvisioningC
         Action: [...ECR_PUSH_ACTIONS, ...ECR_CACHE_PULL_ACTIONS],
         Resource: repositoryArn,
       },
-      ...sourceAndSecretStatements(spec, { partition, region, accountId }),
+      ...sourceAndSecretStatements(spec, at),
     ],
   };
   const policyText = JSON.stringify(buildPolicy);
-  if (policyText.length > IAM_INLINE_POLICY_MAX) {
+  if (policyText.length > ROLE_INLINE_POLICIES_MAX) {
     throw new InvalidInputError(REQUEST, [
       `environmentVariables: the build role's policy for these parameter and secret references (variables ` +
-        `and buildspec env) would be ${policyText.length} characters; IAM allows ${IAM_INLINE_POLICY_MAX}`,
+        `and buildspec env) would be ${policyText.length} characters; IAM allows ${ROLE_INLINE_POLICIES_MAX}`,
     ]);
   }
 
@@ -1183,7 +1196,7 @@ export function expectedState(plan: ProvisioningPlan): ExpectedState {
     serviceRole: createProject.serviceRole,
     timeoutInMinutes: 60,
     queuedTimeoutInMinutes: 480,
-    encryptionKey: `arn:${partition}:kms:${region}:${accountId}:alias/aws/s3`,
+    encryptionKey: buildArn({ partition, service: 'kms', region, accountId, resource: 'alias/aws/s3' }),
     tags: createProject.tags,
     badge: { badgeEnabled: false },
     logsConfig: {

@@ -30,7 +30,18 @@ import {
 import type { ProjectUpdate } from '../policy/convergence';
 import { staleVerdictReason } from '../policy/scan/verdict';
 import type { ProvisioningPlan } from '../policy/provision';
-import { ORGANIZATION_NOT_CAPTURED, partitionOf } from '../policy/snapshot';
+import {
+  BATCH_GET_PROJECTS_MAX,
+  buildArn,
+  ECR_PAGE_MAX,
+  IAM_DEFAULT_PAGE,
+  partitionOf,
+  projectArnOf,
+  repositoryArnOf,
+  repositoryUriOf,
+  roleArnOf,
+} from '../policy/aws-facts';
+import { ORGANIZATION_NOT_CAPTURED } from '../policy/snapshot';
 import { projectSchema, repositorySchema, roleSchema } from '../policy/model';
 import type { BuildRecord } from '../policy/builds';
 import type { RemediationWrite } from '../policy/remediation';
@@ -45,10 +56,6 @@ import type {
 import { parseSnapshot, type Snapshot } from '../policy/snapshot';
 import type { FaultInjector } from './faults';
 import { writeFileAtomic } from './file-store';
-
-export const DESCRIBE_REPOSITORIES_PAGE = 1000;
-export const BATCH_GET_PROJECTS_MAX = 100;
-export const LIST_ENTITIES_PAGE = 100;
 
 /** Fields a snapshot repository holds that DescribeRepositories does not return (`unreadable` is a read outcome). */
 const JOINED_FIELDS = [
@@ -159,12 +166,12 @@ export class SandboxAccount
 
   repositoryPages(): AsyncIterable<Repository[]> {
     const all = this.snapshot.ecr.repositories;
-    const pages = Math.max(1, Math.ceil(all.length / DESCRIBE_REPOSITORIES_PAGE));
+    const pages = Math.max(1, Math.ceil(all.length / ECR_PAGE_MAX));
     return resumablePages(async (page) => {
       if (page >= pages) return undefined;
       await this.call('ecr:DescribeRepositories');
-      const start = page * DESCRIBE_REPOSITORIES_PAGE;
-      return all.slice(start, start + DESCRIBE_REPOSITORIES_PAGE).map(withoutJoinedFields);
+      const start = page * ECR_PAGE_MAX;
+      return all.slice(start, start + ECR_PAGE_MAX).map(withoutJoinedFields);
     });
   }
 
@@ -268,7 +275,7 @@ export class SandboxAccount
           r.PermissionsBoundary?.PermissionsBoundaryArn === policyArn,
       )
       .map((r) => r.RoleName);
-    for (let page = 0; page === 0 || page * LIST_ENTITIES_PAGE < names.length; page++) {
+    for (let page = 0; page === 0 || page * IAM_DEFAULT_PAGE < names.length; page++) {
       await this.call('iam:ListEntitiesForPolicy');
     }
     return names;
@@ -473,8 +480,10 @@ export class SandboxAccount
 
   // -- Provisioner: creates and deletes as the AWS APIs do, including their "already exists" errors. --------
 
-  private arn(service: string, resource: string, region = this.snapshot.region): string {
-    return `arn:${partitionOf(this.snapshot.region)}:${service}:${region}:${this.snapshot.accountId}:${resource}`;
+  /** Where this account's resources live: its partition, region and account. */
+  private get scope() {
+    const { accountId, region } = this.snapshot;
+    return { partition: partitionOf(region), region, accountId };
   }
 
   async createRepository(input: ProvisioningPlan['createRepository']): Promise<void> {
@@ -485,13 +494,12 @@ export class SandboxAccount
         `The repository with name '${input.repositoryName}' already exists`,
       );
     }
-    const { accountId, region } = this.snapshot;
     this.snapshot.ecr.repositories.push(
       repositorySchema.parse({
-        repositoryArn: this.arn('ecr', `repository/${input.repositoryName}`),
-        registryId: accountId,
+        repositoryArn: repositoryArnOf(this.scope, input.repositoryName),
+        registryId: this.snapshot.accountId,
         repositoryName: input.repositoryName,
-        repositoryUri: `${accountId}.dkr.ecr.${region}.amazonaws.com/${input.repositoryName}`,
+        repositoryUri: repositoryUriOf(this.scope, input.repositoryName),
         createdAt: new Date().toISOString(),
         imageTagMutability: input.imageTagMutability,
         imageScanningConfiguration: input.imageScanningConfiguration,
@@ -534,7 +542,7 @@ export class SandboxAccount
       roleSchema.parse({
         RoleName: input.RoleName,
         Path: input.Path,
-        Arn: `arn:${partitionOf(this.snapshot.region)}:iam::${this.snapshot.accountId}:role${input.Path}${input.RoleName}`,
+        Arn: roleArnOf(this.scope, input.Path, input.RoleName),
         AssumeRolePolicyDocument: input.AssumeRolePolicyDocument,
         RolePolicyList: [],
         AttachedManagedPolicies: [],
@@ -598,7 +606,7 @@ export class SandboxAccount
     this.snapshot.codebuild.projects.push(
       projectSchema.parse({
         ...structuredClone(input),
-        arn: this.arn('codebuild', `project/${input.name}`),
+        arn: projectArnOf(this.scope, input.name),
         created: now,
         lastModified: now,
       }),
@@ -722,7 +730,7 @@ export class SandboxAccount
     let topic = sns.topics[0];
     if (!topic) {
       topic = {
-        TopicArn: `arn:aws:sns:${this.snapshot.region}:${this.snapshot.accountId}:buildwarden`,
+        TopicArn: buildArn({ ...this.scope, service: 'sns', resource: 'buildwarden' }),
         messages: [],
       };
       sns.topics.push(topic);

@@ -34,7 +34,7 @@ import {
   type ScanGateEvent,
 } from '../policy/scan/events';
 import { findingsFingerprint, readScanFindings, type ScanFinding } from '../policy/scan/findings';
-import { describeImage, foreignImageReason, parseRepositoryArn } from '../policy/scan/image';
+import { describeImage, foreignImageReason } from '../policy/scan/image';
 import {
   chatbotPayload,
   scanFailedNotification,
@@ -54,7 +54,7 @@ import {
   worstNewFinding,
   type VerdictChange,
 } from '../policy/scan/verdict';
-import { partitionOf } from '../policy/snapshot';
+import { parseRepositoryArn, partitionOf } from '../policy/aws-facts';
 import { resolveTargetRepository } from '../policy/target-repository';
 
 export interface ScanDeps {

@@ -5,6 +5,12 @@
  * Pure functions over the role, the managed policies visible in the account and the repository; the audit
  * wires them to projects.
  */
+import {
+  CODEBUILD_SERVICE_PRINCIPAL,
+  ECR_AUTH_ACTION,
+  ECR_CACHE_PULL_ACTIONS,
+  ECR_PUSH_ACTIONS,
+} from '../aws-facts';
 import type { ActionCatalog } from '../iam/actions';
 import { iamWriteActions, unknownActions } from '../iam/actions';
 import type { Evaluation, NamedPolicy, StatementRef } from '../iam/evaluate';
@@ -23,18 +29,6 @@ import {
 } from '../references';
 import type { RuleOutcome } from './types';
 
-/** Only grantable on `*`: ECR has no resource-level permissions for it. */
-export const ECR_AUTH_ACTION = 'ecr:GetAuthorizationToken';
-/** What `docker push` calls on the repository (besides ECR_AUTH_ACTION on `*`). */
-export const ECR_PUSH_ACTIONS = [
-  'ecr:BatchCheckLayerAvailability',
-  'ecr:InitiateLayerUpload',
-  'ecr:UploadLayerPart',
-  'ecr:CompleteLayerUpload',
-  'ecr:PutImage',
-] as const;
-/** What pulling a cached image (`docker build --cache-from`) calls on the repository. */
-export const ECR_CACHE_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] as const;
 /** Push actions that write: a build role may have them on its own repository only. */
 const ECR_WRITE_PUSH_ACTIONS = ECR_PUSH_ACTIONS.filter((a) => a !== 'ecr:BatchCheckLayerAvailability');
 /** Actions that destroy images or loosen a repository's controls: a build role needs none of them. */
@@ -53,7 +47,6 @@ export const ADMIN_CLASS_MANAGED_POLICIES = [
   'PowerUserAccess',
   'IAMFullAccess',
 ] as const;
-export const CODEBUILD_SERVICE_PRINCIPAL = 'codebuild.amazonaws.com';
 
 /** The grants `docker push` to `repositoryArn` needs, as (action, resource) pairs. */
 export function requiredPushGrants(

@@ -14,18 +14,15 @@
  * JSON path of the offending field.
  */
 import * as z from 'zod';
-import { REPOSITORY_NAME } from '../names';
-
-export { REPOSITORY_NAME };
+import { ACCOUNT_ID, parseRepositoryArn, REGION, REPOSITORY_NAME } from '../aws-facts';
 import { InvalidInputError, parseWith } from '../validation';
-import { parseRepositoryArn } from './image';
 import type { ScanSeverity, SeverityCounts } from './severity';
 import { SCAN_SEVERITIES, toScanSeverity, zeroCounts } from './severity';
 
 // ---- shared pieces ------------------------------------------------------------------------------------------
 
-const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
-const region = z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1');
+const accountId = z.string().regex(ACCOUNT_ID, 'expected a 12-digit AWS account id');
+const region = z.string().regex(REGION, 'expected an AWS region such as us-east-1');
 const count = z
   .number({ error: 'expected a non-negative integer' })
   .int('expected a non-negative integer')
@@ -33,7 +30,11 @@ const count = z
 
 /** The ECR API's RepositoryName pattern and 2–256 length bounds (botocore ecr 2015-09-21). */
 const repositoryName = z.string().regex(REPOSITORY_NAME, 'expected an ECR repository name');
-const REPOSITORY_ARN = /^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository\/(.+)$/;
+/** A repository's ARN: an image ARN (`…/sha256:…`) is not one. */
+const isRepositoryArn = (arn: string) => {
+  const parts = parseRepositoryArn(arn);
+  return parts !== undefined && parts.imageDigest === undefined;
+};
 /**
  * `algorithm:encoded`. Not pinned to 64 hex digits: the documented samples themselves carry shortened or
  * `…EXAMPLE` digests, and the digest is only ever echoed back, never computed with.
@@ -105,7 +106,7 @@ const enhancedScanSchema = z.looseObject({
   source: z.literal('aws.inspector2'),
   detail: z.looseObject({
     'scan-status': z.string().min(1),
-    'repository-name': z.string().regex(REPOSITORY_ARN, 'expected an ECR repository ARN'),
+    'repository-name': z.string().refine(isRepositoryArn, 'expected an ECR repository ARN'),
     'image-digest': imageDigest,
     'image-tags': z.array(z.string().min(1)).default([]),
     'finding-severity-counts': z
@@ -181,7 +182,9 @@ function parseBasicScan(event: unknown): ScanEvent {
   const d = e.detail;
   const counts = readCounts(d['finding-severity-counts'], BASIC_KEYS);
   const name = d['repository-name'];
-  const repositoryArn = e.resources.find((arn) => REPOSITORY_ARN.exec(arn)?.[1] === name);
+  const repositoryArn = e.resources.find(
+    (arn) => isRepositoryArn(arn) && parseRepositoryArn(arn)?.repositoryName === name,
+  );
   const parts = repositoryArn ? parseRepositoryArn(repositoryArn) : undefined;
   return {
     kind: 'basic',
@@ -209,8 +212,8 @@ function parseEnhancedScan(event: unknown): ScanEvent {
     (s) => ENHANCED_ALWAYS_REPORTED.includes(s) || raw[ENHANCED_KEYS[s]] !== undefined,
   );
   const arn = d['repository-name'];
-  const name = REPOSITORY_ARN.exec(arn)?.[1] ?? arn;
   const parts = parseRepositoryArn(arn);
+  const name = parts?.repositoryName ?? arn;
   return {
     kind: 'enhanced',
     status: ENHANCED_COMPLETE_STATUSES.includes(d['scan-status']) ? 'complete' : 'failed',
@@ -341,8 +344,6 @@ export interface InspectorFindingEvent extends EventOrigin {
   /** ACTIVE, SUPPRESSED or CLOSED, as sent. */
   findingStatus?: string;
 }
-
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 
 /** Parses an `Inspector2 Finding`; one about another resource type is an OtherResourceEvent. */
 export function parseInspectorFindingEvent(event: unknown): InspectorFindingEvent | OtherResourceEvent {

@@ -39,7 +39,7 @@ import {
   type ProvisioningPlan,
 } from '../../../lib/policy/provision';
 import { defaultLifecyclePolicy, PUSH_POLICY_NAME } from '../../../lib/policy/remediation';
-import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from '../../../lib/policy/rules/role';
+import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from '../../../lib/policy/aws-facts';
 import { InvalidInputError } from '../../../lib/policy/validation';
 import { ACCOUNT, NOW, REGION, accountView, guardrailsWith } from '../../fixtures/builders';
 import { loadText } from '../../fixtures/load';
@@ -399,6 +399,7 @@ describe('parseProjectRequest: name', () => {
     ['a trailing separator', 'app_'],
     ['an empty path component', 'team//app'],
     ['a double separator', 'team--app'],
+    ['a double underscore, which ECR allows', 'team__app'],
     ['a leading slash', '/team/app'],
     ['whitespace', 'team app'],
   ])('a name with %s is refused', (_why, name) => {
@@ -1176,6 +1177,13 @@ describe('planProvisioning', () => {
       roleArn: `arn:aws-cn:iam::${ACCOUNT}:role/service-role/buildwarden-team-app`,
       projectArn: `arn:aws-cn:codebuild:cn-north-1:${ACCOUNT}:project/team-app`,
     });
+  });
+
+  test('provisions in the European Sovereign Cloud, with its region and registry domain', () => {
+    const p = plan(validBody(), context({ partition: 'aws-eusc', region: 'eusc-de-east-1' }));
+
+    expect(p.resources.repositoryUri).toBe(`${ACCOUNT}.dkr.ecr.eusc-de-east-1.amazonaws.eu/team/app`);
+    expect(p.resources.repositoryArn).toBe(`arn:aws-eusc:ecr:eusc-de-east-1:${ACCOUNT}:repository/team/app`);
   });
 
   test('uses the given KMS key', () => {

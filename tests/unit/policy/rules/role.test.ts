@@ -2,10 +2,9 @@ import { loadActionCatalog } from '../../../../lib/action-catalog';
 import { defaultGuardrails } from '../../../../lib/policy/guardrails';
 import type { ManagedPolicy, PolicyDocument, Role } from '../../../../lib/policy/model';
 import { managedPolicySchema, roleSchema } from '../../../../lib/policy/model';
+import { ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from '../../../../lib/policy/aws-facts';
 import type { Excess } from '../../../../lib/policy/rules/role';
 import {
-  ECR_CACHE_PULL_ACTIONS,
-  ECR_PUSH_ACTIONS,
   evaluateRoleCanPush,
   evaluateRoleLeastPrivilege,
   evaluateRoleTrustPolicy,
