@@ -31,7 +31,7 @@ import { ECR_PAGE_MAX } from '../policy/aws-facts';
 import type { ProjectUpdate } from '../policy/convergence';
 import type { RegistryScanningConfiguration } from '../policy/model';
 import type { Provisioner } from '../ports';
-import type { ProvisioningPlan } from '../policy/provision';
+import type { ProvisioningPlan } from '../policy/provisioning/plan';
 import { clientConfig, isAwsError } from './common';
 
 export const provisionerActions = [

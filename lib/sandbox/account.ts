@@ -29,7 +29,7 @@ import {
 } from '../ports';
 import type { ProjectUpdate } from '../policy/convergence';
 import { staleVerdictReason } from '../policy/scan/verdict';
-import type { ProvisioningPlan } from '../policy/provision';
+import type { ProvisioningPlan } from '../policy/provisioning/plan';
 import {
   BATCH_GET_PROJECTS_MAX,
   buildArn,

@@ -32,17 +32,10 @@ import { activeRules, evaluateProject, evaluateRepository, evaluateServiceRoles 
 import type { Finding } from '../policy/findings';
 import type { Guardrails } from '../policy/guardrails';
 import type { ManagedPolicy, Project, Repository, Role } from '../policy/model';
-import {
-  canonicalSpecText,
-  diffSpecs,
-  parseProjectRequest,
-  planProvisioning,
-  projectNameOf,
-  roleNameOf,
-  specOfProject,
-  ROLE_PATH,
-  type ProvisioningPlan,
-} from '../policy/provision';
+import { projectNameOf, roleNameOf, ROLE_PATH } from '../policy/provisioning/managed-resources';
+import { planProvisioning, type ProvisioningPlan } from '../policy/provisioning/plan';
+import { parseProjectRequest } from '../policy/provisioning/request';
+import { canonicalSpecText, diffSpecs, specOfProject } from '../policy/provisioning/spec';
 import type { RuleContext } from '../policy/rules/types';
 import { partitionOf, projectArnOf, repositoryArnOf, roleArnOf } from '../policy/aws-facts';
 import { accountViewFor } from '../policy/snapshot';

@@ -7,7 +7,9 @@ import { provisionedRoleBoundary, type BoundaryScope } from '../../../lib/policy
 import { defaultGuardrails, type ProvisioningConfig } from '../../../lib/policy/guardrails';
 import { evaluate } from '../../../lib/policy/iam/evaluate';
 import type { PolicyDocument } from '../../../lib/policy/model';
-import { parseProjectRequest, planProvisioning, projectNameOf } from '../../../lib/policy/provision';
+import { projectNameOf } from '../../../lib/policy/provisioning/managed-resources';
+import { planProvisioning } from '../../../lib/policy/provisioning/plan';
+import { parseProjectRequest } from '../../../lib/policy/provisioning/request';
 import { ACCOUNT, REGION } from '../../fixtures/builders';
 
 const AT: BoundaryScope = {
