@@ -1,11 +1,13 @@
 /**
  * CodeBuild build notifications and image-to-build correlation. Pure: events come in parsed
- * (`parseBuildStateEvent`, `parseImagePushEvent` in scan/events.ts), builds as plain records.
+ * (`parseBuildStateEvent` in build-events.ts, `parseImagePushEvent` in image-action-events.ts), builds as
+ * plain records.
  */
 import type { NotificationText } from './notifications';
 import { truncateLines } from './notifications';
 import type { ScanGateConfig } from './scan/config';
-import type { BuildPhase, BuildStateEvent, BuildStatus, ImagePushEvent } from './scan/events';
+import type { BuildPhase, BuildStateEvent, BuildStatus } from './build-events';
+import type { ImagePushEvent } from './image-action-events';
 import type { NotificationSeverity } from './scan/text';
 import { consoleHost, fitMessage, fitSubject } from './notifications';
 import { clip, formatDuration } from './scan/text';

@@ -26,13 +26,9 @@ import {
   type BuildRecord,
 } from '../policy/builds';
 import type { Guardrails } from '../policy/guardrails';
-import {
-  codeBuildTime,
-  type BuildStateEvent,
-  type ImageDeleteEvent,
-  type ImagePushEvent,
-  type ScanGateEvent,
-} from '../policy/scan/events';
+import { codeBuildTime, type BuildStateEvent } from '../policy/build-events';
+import { type ImageDeleteEvent, type ImagePushEvent } from '../policy/image-action-events';
+import { type ScanGateEvent } from '../policy/scan-events';
 import { findingsFingerprint, readScanFindings, type ScanFinding } from '../policy/scan/findings';
 import { describeImage, foreignImageReason } from '../policy/scan/image';
 import {

@@ -8,7 +8,8 @@
 import path from 'node:path';
 import { defaultGuardrails, type Guardrails } from '../../lib/policy/guardrails';
 import { parseScanGate } from '../../lib/policy/scan/config';
-import { parseImageActionEvent, parseScanGateEvent } from '../../lib/policy/scan/events';
+import { parseImageActionEvent } from '../../lib/policy/image-action-events';
+import { parseScanGateEvent } from '../../lib/policy/scan-events';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import type { ImageRef, Notification } from '../../lib/ports';
 import { SandboxAccount } from '../../lib/sandbox/account';

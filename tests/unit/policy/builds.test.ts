@@ -3,8 +3,9 @@ import { awsSample, loadJson } from '../../fixtures/load';
 import type { BuildRecord } from '../../../lib/policy/builds';
 import { buildStateNotification, correlateImageToBuild, isBuildNotified } from '../../../lib/policy/builds';
 import { parseScanGate } from '../../../lib/policy/scan/config';
-import type { ImagePushEvent } from '../../../lib/policy/scan/events';
-import { parseBuildStateEvent, parseImagePushEvent } from '../../../lib/policy/scan/events';
+import type { ImagePushEvent } from '../../../lib/policy/image-action-events';
+import { parseBuildStateEvent } from '../../../lib/policy/build-events';
+import { parseImagePushEvent } from '../../../lib/policy/image-action-events';
 
 interface BuildJson {
   detail: {

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { loadJson } from '../../../fixtures/load';
 import { parseScanGate } from '../../../../lib/policy/scan/config';
-import type { ScanEvent } from '../../../../lib/policy/scan/events';
-import { parseScanEvent } from '../../../../lib/policy/scan/events';
+import type { ScanEvent } from '../../../../lib/policy/scan-events';
+import { parseScanEvent } from '../../../../lib/policy/scan-events';
 import type { ScanFinding } from '../../../../lib/policy/scan/findings';
 import type { ScanSeverity } from '../../../../lib/policy/scan/severity';
 import {
