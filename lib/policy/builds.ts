@@ -5,7 +5,7 @@
  */
 import type { NotificationText } from './notifications';
 import { truncateLines } from './notifications';
-import type { ScanGateConfig } from './scan/config';
+import type { ScanGateConfig } from './scan/scan-gate-config';
 import type { BuildPhase, BuildStateEvent, BuildStatus } from './build-events';
 import type { ImagePushEvent } from './image-action-events';
 import type { NotificationSeverity } from './scan/text';

@@ -8,7 +8,7 @@ import type { Severity } from './findings';
 import { SEVERITIES } from './findings';
 import { InvalidInputError, formatIssues } from './validation';
 import { valueNestingProblem, yamlNestingProblem } from './nesting';
-import { scanGateSchema } from './scan/config';
+import { scanGateSchema } from './scan/scan-gate-config';
 
 export const MODES = ['off', 'report', 'remediate'] as const;
 export type Mode = (typeof MODES)[number];

@@ -29,7 +29,7 @@ import type { Guardrails } from '../policy/guardrails';
 import { codeBuildTime, type BuildStateEvent } from '../policy/build-events';
 import { type ImageDeleteEvent, type ImagePushEvent } from '../policy/image-action-events';
 import { type ScanGateEvent } from '../policy/scan-events';
-import { findingsFingerprint, readScanFindings, type ScanFinding } from '../policy/scan/findings';
+import { findingsFingerprint, readScanFindings, type ScanFinding } from '../policy/scan/image-scan-findings';
 import { describeImage, foreignImageReason } from '../policy/scan/image';
 import {
   chatbotPayload,
@@ -37,7 +37,7 @@ import {
   scanVerdictNotification,
   type ScannedImage,
   type VerdictFlip,
-} from '../policy/scan/notifications';
+} from '../policy/scan/scan-notifications';
 import type { SeverityCounts } from '../policy/scan/severity';
 import { zeroCounts } from '../policy/scan/severity';
 import {

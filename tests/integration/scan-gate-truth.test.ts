@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { defaultGuardrails, type Guardrails } from '../../lib/policy/guardrails';
-import { parseScanGate } from '../../lib/policy/scan/config';
+import { parseScanGate } from '../../lib/policy/scan/scan-gate-config';
 import { parseImageActionEvent } from '../../lib/policy/image-action-events';
 import { parseScanGateEvent } from '../../lib/policy/scan-events';
 import { parseSnapshot } from '../../lib/policy/snapshot';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { SandboxAccount } from '../../lib/sandbox/account';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import { defaultGuardrails, type Guardrails } from '../../lib/policy/guardrails';
-import { parseScanGate } from '../../lib/policy/scan/config';
+import { parseScanGate } from '../../lib/policy/scan/scan-gate-config';
 import { parseBuildStateEvent } from '../../lib/policy/build-events';
 import { parseImagePushEvent } from '../../lib/policy/image-action-events';
 import { parseScanGateEvent } from '../../lib/policy/scan-events';

@@ -13,8 +13,8 @@ import {
 } from '../aws-facts';
 import type { ActionCatalog } from '../iam/actions';
 import { iamWriteActions, unknownActions } from '../iam/actions';
-import type { Evaluation, NamedPolicy, StatementRef } from '../iam/evaluate';
-import { evaluate, statementCoversAction, statementCoversResource } from '../iam/evaluate';
+import type { Evaluation, NamedPolicy, StatementRef } from '../iam/policy-evaluation';
+import { evaluate, statementCoversAction, statementCoversResource } from '../iam/policy-evaluation';
 import { patternCouldCover } from '../iam/match';
 import type { NormalizedStatement } from '../iam/statements';
 import { InvalidPolicyError, normalizeStatements, statementLabel } from '../iam/statements';

@@ -17,10 +17,10 @@
  * Adding a finding therefore never lowers a checked count, so it never turns a fail into a pass.
  */
 import { matchesAny } from '../wildcard';
-import type { AllowlistEntry, ScanGateConfig, Thresholds } from './config';
-import { thresholdsFor } from './config';
-import type { ScanFinding, ScanFindingsReading, TopFinding } from './findings';
-import { rankFindings } from './findings';
+import type { AllowlistEntry, ScanGateConfig, Thresholds } from './scan-gate-config';
+import { thresholdsFor } from './scan-gate-config';
+import type { ScanFinding, ScanFindingsReading, TopFinding } from './image-scan-findings';
+import { rankFindings } from './image-scan-findings';
 import type { ScanSeverity, SeverityCounts } from './severity';
 import { SCAN_SEVERITIES, zeroCounts } from './severity';
 

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { provisionedRoleBoundary, type BoundaryScope } from '../../../lib/policy/boundary';
 import { defaultGuardrails, type ProvisioningConfig } from '../../../lib/policy/guardrails';
-import { evaluate } from '../../../lib/policy/iam/evaluate';
+import { evaluate } from '../../../lib/policy/iam/policy-evaluation';
 import type { PolicyDocument } from '../../../lib/policy/model';
 import { projectNameOf } from '../../../lib/policy/provisioning/managed-resources';
 import { planProvisioning } from '../../../lib/policy/provisioning/plan';

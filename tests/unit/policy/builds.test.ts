@@ -2,7 +2,7 @@ import path from 'node:path';
 import { awsSample, loadJson } from '../../fixtures/load';
 import type { BuildRecord } from '../../../lib/policy/builds';
 import { buildStateNotification, correlateImageToBuild, isBuildNotified } from '../../../lib/policy/builds';
-import { parseScanGate } from '../../../lib/policy/scan/config';
+import { parseScanGate } from '../../../lib/policy/scan/scan-gate-config';
 import type { ImagePushEvent } from '../../../lib/policy/image-action-events';
 import { parseBuildStateEvent } from '../../../lib/policy/build-events';
 import { parseImagePushEvent } from '../../../lib/policy/image-action-events';

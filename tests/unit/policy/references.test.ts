@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
-import { evaluate } from '../../../lib/policy/iam/evaluate';
+import { evaluate } from '../../../lib/policy/iam/policy-evaluation';
 import { projectSchema, type Project } from '../../../lib/policy/model';
 import {
   namespaceProblem,

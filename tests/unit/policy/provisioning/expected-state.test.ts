@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { provisionedRoleBoundary } from '../../../../lib/policy/boundary';
 import { defaultGuardrails, RULE_IDS } from '../../../../lib/policy/guardrails';
-import { evaluate } from '../../../../lib/policy/iam/evaluate';
+import { evaluate } from '../../../../lib/policy/iam/policy-evaluation';
 import { expectedState } from '../../../../lib/policy/provisioning/expected-state';
 import { BUILD_POLICY_NAME } from '../../../../lib/policy/provisioning/managed-resources';
 import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from '../../../../lib/policy/aws-facts';

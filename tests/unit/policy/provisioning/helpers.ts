@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { evaluateAccount } from '../../../../lib/policy/evaluate';
 import type { Finding } from '../../../../lib/policy/findings';
 import { defaultGuardrails, RULE_IDS, type Guardrails } from '../../../../lib/policy/guardrails';
-import { type NamedPolicy } from '../../../../lib/policy/iam/evaluate';
+import { type NamedPolicy } from '../../../../lib/policy/iam/policy-evaluation';
 import { managedPolicySchema, type ManagedPolicy } from '../../../../lib/policy/model';
 import { expectedState } from '../../../../lib/policy/provisioning/expected-state';
 import { projectNameOf, roleNameOf } from '../../../../lib/policy/provisioning/managed-resources';

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { defaultGuardrails } from '../../../../lib/policy/guardrails';
-import { evaluate } from '../../../../lib/policy/iam/evaluate';
+import { evaluate } from '../../../../lib/policy/iam/policy-evaluation';
 import { parseLifecyclePolicy, serializeLifecyclePolicy } from '../../../../lib/policy/lifecycle/grammar';
 import { defaultBuildspec } from '../../../../lib/policy/provisioning/default-buildspec';
 import { expectedState } from '../../../../lib/policy/provisioning/expected-state';

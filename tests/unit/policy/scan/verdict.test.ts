@@ -1,10 +1,10 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { loadJson } from '../../../fixtures/load';
-import { parseScanGate } from '../../../../lib/policy/scan/config';
+import { parseScanGate } from '../../../../lib/policy/scan/scan-gate-config';
 import type { ScanEvent } from '../../../../lib/policy/scan-events';
 import { parseScanEvent } from '../../../../lib/policy/scan-events';
-import type { ScanFinding } from '../../../../lib/policy/scan/findings';
+import type { ScanFinding } from '../../../../lib/policy/scan/image-scan-findings';
 import type { ScanSeverity } from '../../../../lib/policy/scan/severity';
 import { SCAN_SEVERITIES } from '../../../../lib/policy/scan/severity';
 import {
