@@ -22,7 +22,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ImageRef, RepositoryRef, StoredVerdict, VerdictStore, VerdictWrite } from '../ports';
-import type { BuildRecord } from '../policy/builds';
+import { BUILDS_WINDOW, type BuildRecord } from '../policy/builds';
 import { clientConfig } from './common';
 
 export const verdictStoreActions = [
@@ -35,7 +35,6 @@ export const verdictStoreActions = [
 export const verdictReadActions = ['dynamodb:GetItem'] as const;
 
 const BUILD_RETENTION_SECONDS = 30 * 24 * 3600;
-const BUILDS_WINDOW = 50;
 
 export function documentClient(client = new DynamoDBClient(clientConfig)): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

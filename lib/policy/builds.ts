@@ -148,6 +148,19 @@ export function buildStateNotification(
   };
 }
 
+/** How many of a repository's builds the verdict store answers with, the most recent first. */
+export const BUILDS_WINDOW = 50;
+
+/**
+ * The order of a repository's builds in the store, the most recent first: by start time, then by build id
+ * (the builds table's sort key `<startTime>#<build id>`, read backwards).
+ */
+export function newestBuildFirst(a: BuildRecord, b: BuildRecord): number {
+  const left = `${a.startTime}#${a.id}`;
+  const right = `${b.startTime}#${b.id}`;
+  return left < right ? 1 : left > right ? -1 : 0;
+}
+
 /** A build as the correlation needs it (BatchGetBuilds joined with the project's target repository). */
 export interface BuildRecord {
   id: string;

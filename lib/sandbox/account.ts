@@ -41,9 +41,10 @@ import {
   repositoryUriOf,
   roleArnOf,
 } from '../policy/aws-facts';
+import { fitMessage, fitSubject } from '../policy/notifications';
 import { ORGANIZATION_NOT_CAPTURED } from '../policy/snapshot';
 import { projectSchema, repositorySchema, roleSchema } from '../policy/model';
-import type { BuildRecord } from '../policy/builds';
+import { BUILDS_WINDOW, newestBuildFirst, type BuildRecord } from '../policy/builds';
 import type { RemediationWrite } from '../policy/remediation';
 import { defaultPolicyDocument } from '../policy/model';
 import type {
@@ -302,6 +303,8 @@ export class SandboxAccount
     }
     if (write.type === 'PutRolePolicy' || write.type === 'DetachRolePolicy') {
       const role = this.snapshot.iam.roles.find((r) => r.RoleName === write.roleName);
+      // As the AWS adapter does: detaching from a role that is gone leaves what the write wants.
+      if (!role && write.type === 'DetachRolePolicy') return;
       if (!role)
         throw simulatedAwsError(
           'NoSuchEntityException',
@@ -363,6 +366,13 @@ export class SandboxAccount
         `The repository '${repositoryName}' does not exist`,
       );
     const stored = repository.scanFindings?.[imageDigest];
+    // As ECR answers: an image the repository's (recorded) images do not hold is not found, before its scan.
+    if (!stored && repository.images && !repository.images.some((i) => i.imageDigest === imageDigest)) {
+      throw simulatedAwsError(
+        'ImageNotFoundException',
+        `The image with imageId {imageDigest:'${imageDigest}'} does not exist within the repository with name '${repositoryName}'`,
+      );
+    }
     if (!stored)
       throw simulatedAwsError(
         'ScanNotFoundException',
@@ -466,15 +476,19 @@ export class SandboxAccount
     else list.push(structuredClone(build));
   }
 
+  /** As the builds table's query: the most recent first, at most BUILDS_WINDOW. */
   async buildsFor(repository: RepositoryRef): Promise<BuildRecord[]> {
     await this.call('dynamodb:Query');
     return structuredClone(
-      (this.own.builds as unknown as BuildRecord[]).filter(
-        (b) =>
-          b.registryId === repository.registryId &&
-          b.region === repository.region &&
-          b.repositoryName === repository.repositoryName,
-      ),
+      (this.own.builds as unknown as BuildRecord[])
+        .filter(
+          (b) =>
+            b.registryId === repository.registryId &&
+            b.region === repository.region &&
+            b.repositoryName === repository.repositoryName,
+        )
+        .sort(newestBuildFirst)
+        .slice(0, BUILDS_WINDOW),
     );
   }
 
@@ -735,7 +749,13 @@ export class SandboxAccount
       };
       sns.topics.push(topic);
     }
-    topic.messages.push(structuredClone(notification) as unknown as Record<string, unknown>);
+    // What SNS delivers, as the SNS adapter sends it: within SNS's limits, without empty attributes.
+    const delivered: Notification = {
+      subject: fitSubject(notification.subject),
+      message: fitMessage(notification.message),
+      attributes: Object.fromEntries(Object.entries(notification.attributes).filter(([, v]) => v !== '')),
+    };
+    topic.messages.push(delivered as unknown as Record<string, unknown>);
   }
 
   /** A snapshot whose IAM data could not be read fails every IAM read the same way. */

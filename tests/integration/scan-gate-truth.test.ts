@@ -363,7 +363,7 @@ describe('gone: images and repositories that no longer exist', () => {
       });
     });
 
-    it('a scan event of the deleted image delivered afterwards is skipped: the scan no longer exists', async () => {
+    it('a scan event of the deleted image delivered afterwards is skipped: the image no longer exists', async () => {
       // Prepare
       const account = demoAccount();
       await scan(account, eventFile('ecr-image-scan-complete.json'));
@@ -374,7 +374,8 @@ describe('gone: images and repositories that no longer exist', () => {
       const result = await scan(account, eventFile('ecr-image-scan-complete.json'));
 
       // Assess
-      expect(result.skipped).toMatch(/ScanNotFoundException/);
+      // ECR answers DescribeImageScanFindings for a deleted image with ImageNotFoundException.
+      expect(result.skipped).toMatch(/ImageNotFoundException/);
       expect((await imageVerdict(account, IMAGE))?.verdict).toBe('deleted');
     });
 
