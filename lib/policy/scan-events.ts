@@ -36,6 +36,18 @@ function detailTypeOf(event: unknown, source: string): unknown {
 
 // ---- scan events --------------------------------------------------------------------------------------------
 
+const imageTags = z.array(z.string().min(1)).default([]);
+
+/** The severity keys both scan events count under (then UNDEFINED, or UNTRIAGED and TOTAL). */
+const SEVERITY_KEYS = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'] as const;
+
+/** `finding-severity-counts`: each key absent or a count. */
+function severityCounts<K extends string>(keys: readonly K[]) {
+  const shape = Object.fromEntries(keys.map((key) => [key, count.optional()]));
+  // Every key is optional, so no counts at all is an empty object (which zod cannot check for a generic K).
+  return z.looseObject(shape as Record<K, z.ZodOptional<typeof count>>).default({} as never);
+}
+
 /** ECR basic scanning: "`finding-severity-counts` will only return a value for a severity level if one exists". */
 const basicScanSchema = z.looseObject({
   ...envelope,
@@ -45,17 +57,8 @@ const basicScanSchema = z.looseObject({
     'scan-status': z.enum(['COMPLETE', 'FAILED']),
     'repository-name': repositoryName,
     'image-digest': imageDigest,
-    'image-tags': z.array(z.string().min(1)).default([]),
-    'finding-severity-counts': z
-      .looseObject({
-        CRITICAL: count.optional(),
-        HIGH: count.optional(),
-        MEDIUM: count.optional(),
-        LOW: count.optional(),
-        INFORMATIONAL: count.optional(),
-        UNDEFINED: count.optional(),
-      })
-      .default({}),
+    'image-tags': imageTags,
+    'finding-severity-counts': severityCounts([...SEVERITY_KEYS, 'UNDEFINED']),
   }),
 });
 
@@ -72,18 +75,8 @@ const enhancedScanSchema = z.looseObject({
     'scan-status': z.string().min(1),
     'repository-name': z.string().refine(isRepositoryArn, 'expected an ECR repository ARN'),
     'image-digest': imageDigest,
-    'image-tags': z.array(z.string().min(1)).default([]),
-    'finding-severity-counts': z
-      .looseObject({
-        CRITICAL: count.optional(),
-        HIGH: count.optional(),
-        MEDIUM: count.optional(),
-        LOW: count.optional(),
-        INFORMATIONAL: count.optional(),
-        UNTRIAGED: count.optional(),
-        TOTAL: count.optional(),
-      })
-      .default({}),
+    'image-tags': imageTags,
+    'finding-severity-counts': severityCounts([...SEVERITY_KEYS, 'UNTRIAGED', 'TOTAL']),
   }),
 });
 
@@ -265,7 +258,7 @@ const inspectorResourceSchema = z.looseObject({
           repositoryName: repositoryName,
           imageHash: imageDigest,
           registry: accountId,
-          imageTags: z.array(z.string().min(1)).default([]),
+          imageTags,
         })
         .optional(),
     })

@@ -28,7 +28,7 @@ import {
   type VerdictWrite,
 } from '../ports';
 import type { ProjectUpdate } from '../policy/convergence';
-import { staleVerdictReason } from '../policy/scan/verdict';
+import { deletionRefusal, staleVerdictReason } from '../policy/scan/verdict';
 import type { ProvisioningPlan } from '../policy/provisioning/plan';
 import {
   BATCH_GET_PROJECTS_MAX,
@@ -434,19 +434,13 @@ export class SandboxAccount
   async markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite> {
     await this.call('dynamodb:UpdateItem');
     const found = this.record(image);
-    if (!found || typeof found.verdict !== 'string' || found.scannedAt === undefined)
-      return { written: false, reason: 'no verdict is stored for the image' };
-    if (found.verdict === 'deleted')
-      return { written: false, reason: `the image is already marked deleted (at ${found.deletedAt})` };
-    if (found.scannedAt > deletedAt) {
-      return {
-        written: false,
-        reason: `the image was scanned again (${found.scannedAt}) after this deletion (${deletedAt})`,
-      };
-    }
-    found.verdictBeforeDeletion = found.verdict;
-    found.verdict = 'deleted';
-    found.deletedAt = deletedAt;
+    const hasVerdict = typeof found?.verdict === 'string' && found.scannedAt !== undefined;
+    const refused = deletionRefusal(hasVerdict ? (found as StoredVerdict) : undefined, deletedAt);
+    if (refused !== undefined) return { written: false, reason: refused };
+    const stored = found as StoredVerdict; // deletionRefusal refuses when no verdict is stored
+    stored.verdictBeforeDeletion = stored.verdict as StoredVerdict['verdictBeforeDeletion'];
+    stored.verdict = 'deleted';
+    stored.deletedAt = deletedAt;
     return { written: true };
   }
 

@@ -28,6 +28,7 @@ import {
   namespacesFor,
   resolveReference,
   sourceBucketProblem,
+  valueReadStatements,
   type AccountScope,
   type Reference,
   type ReferenceKind,
@@ -314,37 +315,15 @@ function sourceAndSecretStatements(spec: ProjectSpec, at: AccountScope): Stateme
   // Customer managed keys: kms:Decrypt only through the service, only for these parameters and secrets
   // (the encryption context Parameter Store and Secrets Manager pass to KMS names the value's ARN).
   const keys = buildArn({ ...at, service: 'kms', resource: 'key/*' });
-  const via = (service: string) => `${service}.${region}.${dnsSuffixOf(partition)}`;
+  const urlSuffix = dnsSuffixOf(partition) ?? '';
+  // Each parameter ARN names one value exactly; a secret's ends in its suffix wildcard.
   if (parameters.length > 0) {
     const arns = parameters.map((p) => p.arn);
-    statements.push(
-      { Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: arns },
-      {
-        Sid: 'DecryptParameters',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: keys,
-        Condition: {
-          StringEquals: { 'kms:ViaService': via('ssm'), 'kms:EncryptionContext:PARAMETER_ARN': arns },
-        },
-      },
-    );
+    statements.push(...valueReadStatements('parameter', arns, { keys, region, urlSuffix, exact: true }));
   }
   if (secrets.length > 0) {
     const arns = secrets.map((s) => s.arn);
-    statements.push(
-      { Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: arns },
-      {
-        Sid: 'DecryptSecrets',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: keys,
-        Condition: {
-          StringEquals: { 'kms:ViaService': via('secretsmanager') },
-          StringLike: { 'kms:EncryptionContext:SecretARN': arns },
-        },
-      },
-    );
+    statements.push(...valueReadStatements('secret', arns, { keys, region, urlSuffix, exact: false }));
   }
   return statements;
 }

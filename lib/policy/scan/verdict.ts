@@ -256,6 +256,23 @@ export function staleVerdictReason(
 }
 
 /**
+ * Why the deletion of an image at `deletedAt` may not mark its stored verdict deleted, or undefined when it
+ * may: no verdict is stored, it is already marked, or the image was scanned again after this deletion. The
+ * verdict store and the sandbox apply this same rule.
+ */
+export function deletionRefusal(
+  stored: (VerdictTimes & { verdict: string }) | undefined,
+  deletedAt: string,
+): string | undefined {
+  if (!stored) return 'no verdict is stored for the image';
+  if (stored.verdict === 'deleted') return `the image is already marked deleted (at ${stored.deletedAt})`;
+  if (stored.scannedAt > deletedAt) {
+    return `the image was scanned again (${stored.scannedAt}) after this deletion (${deletedAt})`;
+  }
+  return undefined;
+}
+
+/**
  * How a new verdict relates to the one stored before it: `first` (nothing stored, or the image was deleted),
  * `flipped` (another verdict), `changed` (the same verdict from other findings) or `unchanged` (the same
  * verdict from the same findings: a re-scan that found exactly the same, or another event about one truth).
