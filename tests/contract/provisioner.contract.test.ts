@@ -11,7 +11,9 @@ import { expectFailure } from './errors';
 import { ACCOUNT, REGION, images, managedPolicy, policyArn, project, repository, role, world } from './world';
 
 /** The plan for team/app: the calls the provisioning use case makes. */
-function teamAppPlan(): ProvisioningPlan {
+function teamAppPlan(
+  at: { region: string; partition: string } = { region: REGION, partition: 'aws' },
+): ProvisioningPlan {
   const request = parseProjectRequest({
     name: 'team/app',
     source: { type: 'GITHUB', location: 'https://github.com/example/app.git', branch: 'main' },
@@ -19,8 +21,7 @@ function teamAppPlan(): ProvisioningPlan {
   });
   return planProvisioning(request, {
     accountId: ACCOUNT,
-    region: REGION,
-    partition: 'aws',
+    ...at,
     guardrails: defaultGuardrails(),
     requestToken: 'request-0001',
   });
@@ -53,6 +54,21 @@ describe.each(ACCOUNTS)('Provisioner contract: %s', (_name, open) => {
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfiguration: plan.createRepository.encryptionConfiguration,
         tags: plan.createRepository.tags,
+      });
+    });
+
+    test("in a China region, its URI is in the partition's domain, as the plan says", async () => {
+      // Prepare
+      const plan = teamAppPlan({ region: 'cn-north-1', partition: 'aws-cn' });
+      const account = open(world({ region: 'cn-north-1' }));
+
+      // Act
+      await account.provisioner.createRepository(plan.createRepository);
+
+      // Assess
+      expect(await account.registry.repository('team/app')).toMatchObject({
+        repositoryArn: plan.resources.repositoryArn,
+        repositoryUri: `${ACCOUNT}.dkr.ecr.cn-north-1.amazonaws.com.cn/team/app`,
       });
     });
 

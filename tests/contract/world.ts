@@ -12,6 +12,8 @@ import { awsSample } from '../fixtures/load';
 export { ACCOUNT, REGION };
 
 export interface WorldParts {
+  /** The account's region (us-east-1 unless given). */
+  region?: string;
   repositories?: Repository[];
   registryScanningConfiguration?: Snapshot['ecr']['registryScanningConfiguration'];
   ecrUnreadable?: Snapshot['ecr']['unreadable'];
@@ -29,7 +31,7 @@ export function world(parts: WorldParts = {}): Snapshot {
     JSON.stringify({
       format: 'buildwarden-snapshot/1',
       accountId: ACCOUNT,
-      region: REGION,
+      region: parts.region ?? REGION,
       ...(parts.organizationId !== undefined ? { organizationId: parts.organizationId } : {}),
       ecr: {
         ...(parts.registryScanningConfiguration
