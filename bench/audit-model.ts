@@ -3,6 +3,12 @@
  * allow for an account, and the lower bound on wall time those rates impose. Shared by the parent (bench/run.ts)
  * and the child process that runs the audit (bench/audit-child.ts).
  */
+import {
+  BATCH_GET_PROJECTS_MAX,
+  ECR_PAGE_MAX,
+  IAM_PAGE_MAX,
+  LIST_PROJECTS_PAGE,
+} from '../lib/policy/aws-facts';
 import type { Snapshot } from '../lib/policy/snapshot';
 
 /**
@@ -17,12 +23,6 @@ export const ASSUMED_RATE_PER_SECOND = 20;
 export const HIGHER_RATE_PER_SECOND = 100;
 /** Simulated round trip of every call. */
 export const SIMULATED_LATENCY_MS = 20;
-
-export const DESCRIBE_REPOSITORIES_PAGE = 1000;
-export const DESCRIBE_IMAGES_PAGE = 1000;
-export const LIST_PROJECTS_PAGE = 100;
-export const BATCH_GET_PROJECTS_MAX = 100;
-export const AUTHORIZATION_DETAILS_PAGE = 1000;
 
 export interface AuditRunConfig {
   label: string;
@@ -67,20 +67,20 @@ export function minimumCalls(account: Snapshot): Record<string, number> {
   const withPolicy = repositories.filter((r) => r.lifecyclePolicyText !== undefined);
   return {
     'ecr:GetRegistryScanningConfiguration': 1,
-    'ecr:DescribeRepositories': Math.max(1, Math.ceil(repositories.length / DESCRIBE_REPOSITORIES_PAGE)),
+    'ecr:DescribeRepositories': Math.max(1, Math.ceil(repositories.length / ECR_PAGE_MAX)),
     'ecr:GetLifecyclePolicy': repositories.length,
     'ecr:GetRepositoryPolicy': repositories.length,
     'ecr:ListTagsForResource': repositories.length,
     // Only where a lifecycle policy exists (the audit previews it); at least one page per repository.
     'ecr:DescribeImages': withPolicy.reduce(
-      (sum, r) => sum + Math.max(1, Math.ceil((r.images?.length ?? 0) / DESCRIBE_IMAGES_PAGE)),
+      (sum, r) => sum + Math.max(1, Math.ceil((r.images?.length ?? 0) / ECR_PAGE_MAX)),
       0,
     ),
     'codebuild:ListProjects': Math.max(1, Math.ceil(projects / LIST_PROJECTS_PAGE)),
     'codebuild:BatchGetProjects': Math.ceil(projects / BATCH_GET_PROJECTS_MAX),
     'iam:GetAccountAuthorizationDetails': Math.max(
       1,
-      Math.ceil((account.iam.roles.length + account.iam.policies.length) / AUTHORIZATION_DETAILS_PAGE),
+      Math.ceil((account.iam.roles.length + account.iam.policies.length) / IAM_PAGE_MAX),
     ),
   };
 }

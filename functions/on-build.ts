@@ -9,7 +9,7 @@ import { logger } from '../lib/logger';
 import { runtimeConfig, withAccount } from '../lib/runtime/core';
 import { buildWiring } from '../lib/runtime/build';
 import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
-import { parseBuildStateEvent, type BuildStateEvent } from '../lib/policy/scan/events';
+import { parseBuildStateEvent, type BuildStateEvent } from '../lib/policy/build-events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { buildStateKey, onBuildStateChanged } from '../lib/usecases/scan-gate';
 

@@ -8,7 +8,7 @@
 import { logger } from '../lib/logger';
 import { withAccount } from '../lib/runtime/core';
 import { imageActionWiring } from '../lib/runtime/image-action';
-import { parseImageActionEvent } from '../lib/policy/scan/events';
+import { parseImageActionEvent } from '../lib/policy/image-action-events';
 import { InvalidInputError } from '../lib/policy/validation';
 import { onImageAction, type ImageActionResult } from '../lib/usecases/scan-gate';
 

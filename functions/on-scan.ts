@@ -11,7 +11,7 @@ import { logger } from '../lib/logger';
 import { runtimeConfig, withAccount } from '../lib/runtime/core';
 import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
 import { scanWiring } from '../lib/runtime/scan';
-import { parseScanGateEvent, type ScanGateEvent } from '../lib/policy/scan/events';
+import { parseScanGateEvent, type ScanGateEvent } from '../lib/policy/scan-events';
 import { InvalidInputError } from '../lib/policy/validation';
 import {
   observeScan,

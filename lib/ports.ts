@@ -13,7 +13,7 @@ import type {
 import type { RemediationWrite } from './policy/remediation';
 import type { BuildRecord } from './policy/builds';
 import type { ProjectUpdate } from './policy/convergence';
-import type { ProvisioningPlan } from './policy/provision';
+import type { ProvisioningPlan } from './policy/provisioning/plan';
 import type { ImageRef, RepositoryRef } from './policy/scan/image';
 import type { FindingRecord, Scope } from './policy/finding-state';
 import type { AsffFinding } from './policy/asff';

@@ -6,15 +6,13 @@ import {
   type Project as SdkProject,
 } from '@aws-sdk/client-codebuild';
 import type { ProjectReader } from '../ports';
+import { BATCH_GET_PROJECTS_MAX } from '../policy/aws-facts';
 import { projectSchema, unreadableProject, type Project } from '../policy/model';
 import { clientConfig } from './common';
 
 export const codebuildReadActions = ['codebuild:ListProjects', 'codebuild:BatchGetProjects'] as const;
 
 const codebuild = new CodeBuildClient(clientConfig);
-
-/** BatchGetProjects accepts at most 100 names per call. */
-export const BATCH_GET_PROJECTS_MAX = 100;
 
 /**
  * SDK output (Dates) → the BatchGetProjects JSON shape of the snapshot (ISO strings), through the schema. A

@@ -12,6 +12,7 @@ import {
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
 import { UnreadableError, type ImagesOption, type RegistryReader, type RepositoryDetails } from '../ports';
+import { ECR_PAGE_MAX } from '../policy/aws-facts';
 import type { ImageDetail, RegistryScanningConfiguration, Repository } from '../policy/model';
 import { clientConfig, compact, isAwsError, iso } from './common';
 
@@ -25,8 +26,6 @@ export const ecrReadActions = [
 ] as const;
 
 const ecr = new ECRClient(clientConfig);
-
-export const PAGE_SIZE = 1000;
 
 export function toRepository(r: SdkRepository): Repository {
   return compact({
@@ -89,7 +88,10 @@ export class EcrRegistry implements RegistryReader {
   }
 
   async *repositoryPages(): AsyncIterable<Repository[]> {
-    for await (const page of paginateDescribeRepositories({ client: this.client, pageSize: PAGE_SIZE }, {})) {
+    for await (const page of paginateDescribeRepositories(
+      { client: this.client, pageSize: ECR_PAGE_MAX },
+      {},
+    )) {
       yield (page.repositories ?? []).map(toRepository);
     }
   }
@@ -140,7 +142,7 @@ export class EcrRegistry implements RegistryReader {
   async images(repository: Repository): Promise<ImageDetail[]> {
     const images: ImageDetail[] = [];
     const input = { repositoryName: repository.repositoryName, registryId: repository.registryId };
-    for await (const page of paginateDescribeImages({ client: this.client, pageSize: PAGE_SIZE }, input)) {
+    for await (const page of paginateDescribeImages({ client: this.client, pageSize: ECR_PAGE_MAX }, input)) {
       images.push(...(page.imageDetails ?? []).map(toImageDetail));
     }
     return images;

@@ -16,6 +16,7 @@ import {
   type RoleDetail,
 } from '@aws-sdk/client-iam';
 import { UnreadableError, type IdentityReader } from '../ports';
+import { IAM_PAGE_MAX } from '../policy/aws-facts';
 import {
   managedPolicySchema,
   roleSchema,
@@ -42,9 +43,6 @@ export const iamRoleReadActions = [
 export const iamPolicyUsageActions = ['iam:ListEntitiesForPolicy'] as const;
 
 const iam = new IAMClient(clientConfig);
-
-/** The largest page GetAccountAuthorizationDetails allows. */
-export const AUTHORIZATION_DETAILS_PAGE = 1000;
 
 /** Dates become ISO strings; URL-encoded policy documents are decoded by the schema. */
 function viaJson<T>(value: unknown): T {
@@ -83,7 +81,7 @@ export class IamIdentity implements IdentityReader {
         .send(
           new GetAccountAuthorizationDetailsCommand({
             Filter: ['Role', 'LocalManagedPolicy', 'AWSManagedPolicy'],
-            MaxItems: AUTHORIZATION_DETAILS_PAGE,
+            MaxItems: IAM_PAGE_MAX,
             ...(marker ? { Marker: marker } : {}),
           }),
         )

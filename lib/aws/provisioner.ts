@@ -27,10 +27,11 @@ import {
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
 } from '@aws-sdk/client-iam';
+import { ECR_PAGE_MAX } from '../policy/aws-facts';
 import type { ProjectUpdate } from '../policy/convergence';
 import type { RegistryScanningConfiguration } from '../policy/model';
 import type { Provisioner } from '../ports';
-import type { ProvisioningPlan } from '../policy/provision';
+import type { ProvisioningPlan } from '../policy/provisioning/plan';
 import { clientConfig, isAwsError } from './common';
 
 export const provisionerActions = [
@@ -193,7 +194,7 @@ export class AwsProvisioner implements Provisioner {
   async imageCount(repositoryName: string): Promise<number> {
     let count = 0;
     for await (const page of paginateDescribeImages(
-      { client: this.clients.ecr, pageSize: 1000 },
+      { client: this.clients.ecr, pageSize: ECR_PAGE_MAX },
       { repositoryName },
     )) {
       count += page.imageDetails?.length ?? 0;

@@ -1,6 +1,7 @@
 /** DescribeImageScanFindings, every page (basic `findings` and enhanced `enhancedFindings`). */
 import { ECRClient, paginateDescribeImageScanFindings } from '@aws-sdk/client-ecr';
 import type { ScanFindingsReader } from '../ports';
+import { ECR_PAGE_MAX } from '../policy/aws-facts';
 import { clientConfig } from './common';
 
 export const scanFindingsActions = ['ecr:DescribeImageScanFindings'] as const;
@@ -14,7 +15,7 @@ export class EcrScanFindings implements ScanFindingsReader {
     const pages: unknown[] = [];
     const input = { repositoryName, imageId: { imageDigest } };
     for await (const page of paginateDescribeImageScanFindings(
-      { client: this.client, pageSize: 1000 },
+      { client: this.client, pageSize: ECR_PAGE_MAX },
       input,
     )) {
       // Dates become ISO strings, the shape a snapshot stores.

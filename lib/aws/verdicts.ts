@@ -22,7 +22,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ImageRef, RepositoryRef, StoredVerdict, VerdictStore, VerdictWrite } from '../ports';
-import type { BuildRecord } from '../policy/builds';
+import { BUILDS_WINDOW, type BuildRecord } from '../policy/builds';
+import { deletionRefusal } from '../policy/scan/verdict';
 import { clientConfig } from './common';
 
 export const verdictStoreActions = [
@@ -35,7 +36,6 @@ export const verdictStoreActions = [
 export const verdictReadActions = ['dynamodb:GetItem'] as const;
 
 const BUILD_RETENTION_SECONDS = 30 * 24 * 3600;
-const BUILDS_WINDOW = 50;
 
 export function documentClient(client = new DynamoDBClient(clientConfig)): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -151,16 +151,10 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   async markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite> {
-    const stored = await this.getVerdict(image);
-    if (!stored) return { written: false, reason: 'no verdict is stored for the image' };
-    if (stored.verdict === 'deleted')
-      return { written: false, reason: `the image is already marked deleted (at ${stored.deletedAt})` };
-    if (stored.scannedAt > deletedAt) {
-      return {
-        written: false,
-        reason: `the image was scanned again (${stored.scannedAt}) after this deletion (${deletedAt})`,
-      };
-    }
+    const found = await this.getVerdict(image);
+    const refused = deletionRefusal(found, deletedAt);
+    if (refused !== undefined) return { written: false, reason: refused };
+    const stored = found!; // deletionRefusal refuses when no verdict is stored
     try {
       // Conditional on the item as it was read: a verdict written in between is never overwritten.
       await this.db.send(

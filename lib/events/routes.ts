@@ -6,6 +6,7 @@
  * pattern added to (or changed in) serverless.yml must be added here too, and the test says which one.
  * (The `audit` function runs on a schedule rule, not an event pattern, so it has no entry.)
  */
+import { PARTITIONS } from '../policy/aws-facts';
 import { CHANGE_EVENT_NAMES } from '../policy/change-events';
 import { matchesPattern, type EventPattern } from './pattern';
 
@@ -14,11 +15,7 @@ export const EVENT_FUNCTIONS = ['onChange', 'onScan', 'onBuild', 'onImagePush'] 
 export type EventFunction = (typeof EVENT_FUNCTIONS)[number];
 
 /** ECR resources in every partition (the event's `resources` name the repository or image). */
-const ECR_RESOURCES = [
-  { prefix: 'arn:aws:ecr:' },
-  { prefix: 'arn:aws-cn:ecr:' },
-  { prefix: 'arn:aws-us-gov:ecr:' },
-];
+const ECR_RESOURCES = PARTITIONS.map((p) => ({ prefix: `arn:${p.id}:ecr:` }));
 
 export const EVENT_ROUTES: Record<EventFunction, EventPattern[]> = {
   onChange: [

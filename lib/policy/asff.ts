@@ -18,7 +18,7 @@ import type { FindingRecord } from './finding-state';
 import type { Severity } from './findings';
 import type { RuleId } from './guardrails';
 import { RULES } from './rules/index';
-import { partitionOf } from './snapshot';
+import { partitionOf } from './aws-facts';
 
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
 /** Namespace/category of every buildwarden finding (ASFF types taxonomy). */

@@ -9,7 +9,8 @@
  */
 import type { ProvisioningConfig } from './guardrails';
 import { PROJECT_NAME_PLACEHOLDER } from './guardrails';
-import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from './rules/codebuild/role-policies';
+import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from './aws-facts';
+import { valueReadStatements } from './references';
 
 /** Where the boundary applies; in the template these are CloudFormation pseudo parameters. */
 export interface BoundaryScope {
@@ -38,7 +39,6 @@ const anyProject = (value: string) => value.replaceAll(PROJECT_NAME_PLACEHOLDER,
 export function provisionedRoleBoundary(config: ProvisioningConfig, at: BoundaryScope): BoundaryDocument {
   const { partition, region, accountId, urlSuffix } = at;
   const keys = `arn:${partition}:kms:${region}:${accountId}:key/*`;
-  const via = (service: string) => `${service}.${region}.${urlSuffix}`;
   const parameters = config.parameterPrefixes.map(
     (prefix) =>
       `arn:${partition}:ssm:${region}:${accountId}:parameter/${anyProject(prefix).replace(/^\//, '')}*`,
@@ -70,36 +70,10 @@ export function provisionedRoleBoundary(config: ProvisioningConfig, at: Boundary
       Resource: `arn:${partition}:codecommit:${region}:${accountId}:*`,
     },
   ];
-  if (parameters.length > 0) {
-    statements.push(
-      { Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: parameters },
-      {
-        Sid: 'DecryptParameters',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: keys,
-        Condition: {
-          StringEquals: { 'kms:ViaService': via('ssm') },
-          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': parameters },
-        },
-      },
-    );
-  }
-  if (secrets.length > 0) {
-    statements.push(
-      { Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secrets },
-      {
-        Sid: 'DecryptSecrets',
-        Effect: 'Allow',
-        Action: 'kms:Decrypt',
-        Resource: keys,
-        Condition: {
-          StringEquals: { 'kms:ViaService': via('secretsmanager') },
-          StringLike: { 'kms:EncryptionContext:SecretARN': secrets },
-        },
-      },
-    );
-  }
+  // Namespaces, not values: the encryption context is matched as a pattern.
+  const decrypt = { keys, region, urlSuffix, exact: false };
+  if (parameters.length > 0) statements.push(...valueReadStatements('parameter', parameters, decrypt));
+  if (secrets.length > 0) statements.push(...valueReadStatements('secret', secrets, decrypt));
   if (buckets.length > 0) {
     statements.push(
       {

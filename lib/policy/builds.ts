@@ -1,11 +1,13 @@
 /**
  * CodeBuild build notifications and image-to-build correlation. Pure: events come in parsed
- * (`parseBuildStateEvent`, `parseImagePushEvent` in scan/events.ts), builds as plain records.
+ * (`parseBuildStateEvent` in build-events.ts, `parseImagePushEvent` in image-action-events.ts), builds as
+ * plain records.
  */
 import type { NotificationText } from './notifications';
 import { truncateLines } from './notifications';
-import type { ScanGateConfig } from './scan/config';
-import type { BuildPhase, BuildStateEvent, BuildStatus, ImagePushEvent } from './scan/events';
+import type { ScanGateConfig } from './scan/scan-gate-config';
+import type { BuildPhase, BuildStateEvent, BuildStatus } from './build-events';
+import type { ImagePushEvent } from './image-action-events';
 import type { NotificationSeverity } from './scan/text';
 import { consoleHost, fitMessage, fitSubject } from './notifications';
 import { clip, formatDuration } from './scan/text';
@@ -144,6 +146,19 @@ export function buildStateNotification(
       project: event.projectName,
     },
   };
+}
+
+/** How many of a repository's builds the verdict store answers with, the most recent first. */
+export const BUILDS_WINDOW = 50;
+
+/**
+ * The order of a repository's builds in the store, the most recent first: by start time, then by build id
+ * (the builds table's sort key `<startTime>#<build id>`, read backwards).
+ */
+export function newestBuildFirst(a: BuildRecord, b: BuildRecord): number {
+  const left = `${a.startTime}#${a.id}`;
+  const right = `${b.startTime}#${b.id}`;
+  return left < right ? 1 : left > right ? -1 : 0;
 }
 
 /** A build as the correlation needs it (BatchGetBuilds joined with the project's target repository). */

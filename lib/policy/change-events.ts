@@ -4,6 +4,7 @@
  * the resource and evaluates its current state.
  */
 import * as z from 'zod';
+import { ACCOUNT_ID, parseArn } from './aws-facts';
 import { InvalidInputError, formatIssues } from './validation';
 
 export const CHANGE_DETAIL_TYPES = [
@@ -95,7 +96,7 @@ const envelopeSchema = z.looseObject({
   id: nonEmpty,
   'detail-type': z.enum(CHANGE_DETAIL_TYPES),
   source: nonEmpty,
-  account: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+  account: z.string().regex(ACCOUNT_ID, 'expected a 12-digit account id'),
   time: nonEmpty,
   region: nonEmpty,
   detail: z.looseObject({
@@ -132,23 +133,14 @@ function stringAt(value: unknown, ...path: string[]): string | undefined {
 }
 
 /** The parts of an ARN (`arn:partition:service:region:account:resource`), or undefined when it is not one. */
-function arnParts(
-  arn: string | undefined,
-): { service: string; account: string; resource: string } | undefined {
-  if (!arn?.startsWith('arn:')) return undefined;
-  const parts = arn.split(':');
-  if (parts.length < 6) return undefined;
-  return { service: parts[2]!, account: parts[4]!, resource: parts.slice(5).join(':') };
-}
+const partsOf = (arn: string | undefined) => (arn === undefined ? undefined : parseArn(arn));
 
 /** The resource name after `<type>/` in an ARN of `service`, e.g. the repository name of an ECR ARN. */
 function nameInArn(arn: string | undefined, service: string, type: string): string | undefined {
-  const parts = arnParts(arn);
+  const parts = partsOf(arn);
   if (parts?.service !== service || !parts.resource.startsWith(`${type}/`)) return undefined;
   return parts.resource.slice(type.length + 1) || undefined;
 }
-
-const ACCOUNT_ID = /^\d{12}$/;
 
 /** Every 12-digit account the call names in the fields that say whose resource it is, except `own`. */
 function otherAccountsNamed(
@@ -170,11 +162,11 @@ function otherAccountsNamed(
     stringAt(detail.responseElements, 'repository', 'registryId'),
   );
   for (const key of ['resourceArn', 'resourceARN', 'projectArn', 'policyArn']) {
-    add(`requestParameters.${key}`, arnParts(stringAt(request, key))?.account);
+    add(`requestParameters.${key}`, partsOf(stringAt(request, key))?.accountId);
   }
   for (const [index, resource] of (detail.resources ?? []).entries()) {
     add(`resources[${index}].accountId`, resource.accountId);
-    add(`resources[${index}].ARN`, arnParts(resource.ARN)?.account);
+    add(`resources[${index}].ARN`, partsOf(resource.ARN)?.accountId);
   }
   return named;
 }

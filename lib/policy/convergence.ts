@@ -10,7 +10,8 @@
  * policies someone added to the role (removing them could take away access someone granted on purpose).
  */
 import type { Guardrails } from './guardrails';
-import { MANAGED_TAG, PROJECT_VARIABLES, REQUEST_TOKEN_TAG, type ProvisioningPlan } from './provision';
+import { MANAGED_TAG, PROJECT_VARIABLES, REQUEST_TOKEN_TAG } from './provisioning/managed-resources';
+import type { ProvisioningPlan } from './provisioning/plan';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
 import { planScanning, scanOnPushRule } from './rules/ecr/scan-on-push';
 import { DOCKER_BUILD_TAG } from './rules/codebuild/privileged-mode';

@@ -3,10 +3,8 @@
  * into the path as they are (`/images/team/app/sha256:…/verdict`) or percent-encoded as one segment
  * (`/images/team%2Fapp/sha256:…/verdict`). The digest is always the segment before `/verdict`.
  */
-import { REPOSITORY_NAME } from './names';
+import { REPOSITORY_NAME } from './aws-facts';
 import { InvalidInputError } from './validation';
-
-export { REPOSITORY_NAME };
 
 /** ECR's image digest pattern (ImageIdentifier.imageDigest). */
 export const IMAGE_DIGEST = /^[a-z0-9]+(?:[.+-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;

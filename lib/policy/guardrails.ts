@@ -9,7 +9,7 @@ import { namePatterns } from './rules/definition';
 import { RULE_IDS, RULE_SCHEMAS, type RuleId, type RuleSchemas } from './rules/index';
 import { InvalidInputError, formatIssues } from './validation';
 import { valueNestingProblem, yamlNestingProblem } from './nesting';
-import { scanGateSchema } from './scan/config';
+import { scanGateSchema } from './scan/scan-gate-config';
 
 export { MODES, type Mode } from './rules/definition';
 export { isRuleId, RULE_IDS, type RuleId } from './rules/index';

@@ -52,6 +52,58 @@ export function allowedNamespaces(kind: ReferenceKind | 'bucket', namespaces: Na
 
 export const hasWildcard = (value: string) => /[*?]/.test(value);
 
+/** An identity-policy statement granting what a build needs to read its parameters and secrets. */
+export interface ReadStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string;
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+const VALUE_READS: Record<ReferenceKind, { sid: string; action: string; service: string; context: string }> =
+  {
+    parameter: {
+      sid: 'Parameters',
+      action: 'ssm:GetParameters',
+      service: 'ssm',
+      context: 'kms:EncryptionContext:PARAMETER_ARN',
+    },
+    secret: {
+      sid: 'Secrets',
+      action: 'secretsmanager:GetSecretValue',
+      service: 'secretsmanager',
+      context: 'kms:EncryptionContext:SecretARN',
+    },
+  };
+
+/**
+ * Reading the parameters or secrets `arns`, and decrypting them with customer managed keys (`keys`) only
+ * through their service (`<service>.<region>.<urlSuffix>`) and only for these values: the encryption context
+ * Parameter Store and Secrets Manager pass to KMS names the value's ARN. `exact` matches that context with
+ * StringEquals (ARNs that name one value each); otherwise with StringLike (namespaces, secret suffixes).
+ */
+export function valueReadStatements(
+  kind: ReferenceKind,
+  arns: string[],
+  decrypt: { keys: string; region: string; urlSuffix: string; exact: boolean },
+): ReadStatement[] {
+  const read = VALUE_READS[kind];
+  const via = { 'kms:ViaService': `${read.service}.${decrypt.region}.${decrypt.urlSuffix}` };
+  return [
+    { Sid: `Read${read.sid}`, Effect: 'Allow', Action: read.action, Resource: arns },
+    {
+      Sid: `Decrypt${read.sid}`,
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: decrypt.keys,
+      Condition: decrypt.exact
+        ? { StringEquals: { ...via, [read.context]: arns } }
+        : { StringEquals: via, StringLike: { [read.context]: arns } },
+    },
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Parsing a reference
 

@@ -3,6 +3,7 @@
  * of the AWS API response it came from. Parsed with one schema; errors name the JSON path.
  */
 import * as z from 'zod';
+import { ACCOUNT_ID, partitionOf } from './aws-facts';
 import {
   buildSchema,
   describeUnreadable,
@@ -50,7 +51,7 @@ function required<T extends z.ZodType>(item: T, what: string) {
  */
 export const snapshotSchema = section({
   format: z.literal(SNAPSHOT_FORMAT, { error: `expected "${SNAPSHOT_FORMAT}"` }),
-  accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+  accountId: z.string().regex(ACCOUNT_ID, 'expected a 12-digit account id'),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
   capturedAt: isoDate.optional(),
   /**
@@ -133,12 +134,6 @@ function findDuplicates(names: string[]): string[] {
 
 /** Why a snapshot without `organizationId` leaves the own organization unknown. */
 export const ORGANIZATION_NOT_CAPTURED = 'the snapshot does not record it (organizationId)';
-
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
 
 /** An account view with nothing read yet, for the account and region given; `partial` fills in what was read. */
 export function accountViewFor(

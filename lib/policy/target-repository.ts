@@ -4,6 +4,13 @@
  * `buildwarden:repository`. Pure: when the answer cannot be read from the configuration, say why instead of
  * guessing.
  */
+import {
+  parseRepositoryArn,
+  partitionOf,
+  REGION_SOURCE,
+  REPOSITORY_NAME,
+  repositoryArnOf,
+} from './aws-facts';
 import type { Project, Repository } from './model';
 
 /** Project tag naming the target repository explicitly (a bare name, URI or ARN). */
@@ -53,29 +60,14 @@ export type TargetRepository =
     }
   | { status: 'not-visible'; reason: string };
 
-/** The ECR API's RepositoryName pattern (botocore ecr 2015-09-21), with its 2–256 length bounds. */
-const REPOSITORY_NAME =
-  /^(?=.{2,256}$)[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
 /** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` (and other partitions' domains), or dual-stack. */
 const ECR_HOST = new RegExp(
-  `^(\\d{12})\\.(?:dkr\\.ecr(?:-fips)?\\.(${REGION})\\.[a-z0-9.-]+|dkr-ecr\\.(${REGION})\\.on\\.aws)$`,
+  `^(\\d{12})\\.(?:dkr\\.ecr(?:-fips)?\\.(${REGION_SOURCE})\\.[a-z0-9.-]+|dkr-ecr\\.(${REGION_SOURCE})\\.on\\.aws)$`,
 );
-const ECR_ARN = /^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):(\d{12}):repository\/(.+)$/;
 const TAG_OR_DIGEST = /(?:@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/;
 
-const PARTITION_BY_REGION_PREFIX: readonly [string, string][] = [
-  ['cn-', 'aws-cn'],
-  ['us-gov-', 'aws-us-gov'],
-  ['us-isob-', 'aws-iso-b'],
-  ['us-iso-', 'aws-iso'],
-  ['eu-isoe-', 'aws-iso-e'],
-  ['us-isof-', 'aws-iso-f'],
-];
-
-function partitionOf(region: string, scope: RepositoryScope): string {
-  if (region === scope.region) return scope.partition;
-  return PARTITION_BY_REGION_PREFIX.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
+function partitionIn(region: string, scope: RepositoryScope): string {
+  return region === scope.region ? scope.partition : partitionOf(region);
 }
 
 interface Located {
@@ -89,10 +81,10 @@ type Parsed = { ok: true; repository: Located } | { ok: false; why: string };
 /** A literal value (references already expanded) as a repository: ARN, registry URI, or bare name. */
 function parseRepositoryValue(raw: string, scope: RepositoryScope): Parsed {
   const value = raw.trim();
-  const arn = ECR_ARN.exec(value);
+  const arn = parseRepositoryArn(value);
   if (arn) {
-    const [, partition, region, accountId, name] = arn as unknown as [string, string, string, string, string];
-    if (!REPOSITORY_NAME.test(name))
+    const { partition, region, accountId, repositoryName: name } = arn;
+    if (arn.imageDigest !== undefined || !REPOSITORY_NAME.test(name))
       return { ok: false, why: 'is an ECR ARN with an invalid repository name' };
     return { ok: true, repository: { name, accountId, region, partition } };
   }
@@ -109,7 +101,7 @@ function parseRepositoryValue(raw: string, scope: RepositoryScope): Parsed {
     const region = (host[2] ?? host[3])!;
     if (!REPOSITORY_NAME.test(path))
       return { ok: false, why: 'is an ECR URI with an invalid repository name' };
-    return { ok: true, repository: { name: path, accountId, region, partition: partitionOf(region, scope) } };
+    return { ok: true, repository: { name: path, accountId, region, partition: partitionIn(region, scope) } };
   }
   if (!REPOSITORY_NAME.test(path)) return { ok: false, why: 'is not an ECR repository name, URI or ARN' };
   return {
@@ -154,10 +146,6 @@ function expand(
 interface Candidate {
   source: string;
   parsed: Parsed;
-}
-
-function arnOf(repository: Located): string {
-  return `arn:${repository.partition}:ecr:${repository.region}:${repository.accountId}:repository/${repository.name}`;
 }
 
 /**
@@ -207,7 +195,7 @@ export function resolveTargetRepository(
   const resolved = new Map<string, { repository: Located; sources: string[] }>();
   for (const { source, parsed } of candidates) {
     if (!parsed.ok) continue;
-    const arn = arnOf(parsed.repository);
+    const arn = repositoryArnOf(parsed.repository, parsed.repository.name);
     const entry = resolved.get(arn) ?? { repository: parsed.repository, sources: [] };
     entry.sources.push(source);
     resolved.set(arn, entry);

@@ -28,11 +28,23 @@ import {
   type VerdictWrite,
 } from '../ports';
 import type { ProjectUpdate } from '../policy/convergence';
-import { staleVerdictReason } from '../policy/scan/verdict';
-import type { ProvisioningPlan } from '../policy/provision';
-import { ORGANIZATION_NOT_CAPTURED, partitionOf } from '../policy/snapshot';
+import { deletionRefusal, staleVerdictReason } from '../policy/scan/verdict';
+import type { ProvisioningPlan } from '../policy/provisioning/plan';
+import {
+  BATCH_GET_PROJECTS_MAX,
+  buildArn,
+  ECR_PAGE_MAX,
+  IAM_DEFAULT_PAGE,
+  partitionOf,
+  projectArnOf,
+  repositoryArnOf,
+  repositoryUriOf,
+  roleArnOf,
+} from '../policy/aws-facts';
+import { fitMessage, fitSubject } from '../policy/notifications';
+import { ORGANIZATION_NOT_CAPTURED } from '../policy/snapshot';
 import { projectSchema, repositorySchema, roleSchema } from '../policy/model';
-import type { BuildRecord } from '../policy/builds';
+import { BUILDS_WINDOW, newestBuildFirst, type BuildRecord } from '../policy/builds';
 import type { RemediationWrite } from '../policy/remediation';
 import { defaultPolicyDocument } from '../policy/model';
 import type {
@@ -47,10 +59,6 @@ import type { FaultInjector } from './faults';
 import { writeFileAtomic } from './file-store';
 import { SandboxFindingsStore } from './findings-store';
 import { SandboxSecurityHub } from './securityhub';
-
-export const DESCRIBE_REPOSITORIES_PAGE = 1000;
-export const BATCH_GET_PROJECTS_MAX = 100;
-export const LIST_ENTITIES_PAGE = 100;
 
 /** Fields a snapshot repository holds that DescribeRepositories does not return (`unreadable` is a read outcome). */
 const JOINED_FIELDS = [
@@ -170,12 +178,12 @@ export class SandboxAccount
 
   repositoryPages(): AsyncIterable<Repository[]> {
     const all = this.snapshot.ecr.repositories;
-    const pages = Math.max(1, Math.ceil(all.length / DESCRIBE_REPOSITORIES_PAGE));
+    const pages = Math.max(1, Math.ceil(all.length / ECR_PAGE_MAX));
     return resumablePages(async (page) => {
       if (page >= pages) return undefined;
       await this.call('ecr:DescribeRepositories');
-      const start = page * DESCRIBE_REPOSITORIES_PAGE;
-      return all.slice(start, start + DESCRIBE_REPOSITORIES_PAGE).map(withoutJoinedFields);
+      const start = page * ECR_PAGE_MAX;
+      return all.slice(start, start + ECR_PAGE_MAX).map(withoutJoinedFields);
     });
   }
 
@@ -279,7 +287,7 @@ export class SandboxAccount
           r.PermissionsBoundary?.PermissionsBoundaryArn === policyArn,
       )
       .map((r) => r.RoleName);
-    for (let page = 0; page === 0 || page * LIST_ENTITIES_PAGE < names.length; page++) {
+    for (let page = 0; page === 0 || page * IAM_DEFAULT_PAGE < names.length; page++) {
       await this.call('iam:ListEntitiesForPolicy');
     }
     return names;
@@ -306,6 +314,8 @@ export class SandboxAccount
     }
     if (write.type === 'PutRolePolicy' || write.type === 'DetachRolePolicy') {
       const role = this.snapshot.iam.roles.find((r) => r.RoleName === write.roleName);
+      // As the AWS adapter does: detaching from a role that is gone leaves what the write wants.
+      if (!role && write.type === 'DetachRolePolicy') return;
       if (!role)
         throw simulatedAwsError(
           'NoSuchEntityException',
@@ -367,6 +377,13 @@ export class SandboxAccount
         `The repository '${repositoryName}' does not exist`,
       );
     const stored = repository.scanFindings?.[imageDigest];
+    // As ECR answers: an image the repository's (recorded) images do not hold is not found, before its scan.
+    if (!stored && repository.images && !repository.images.some((i) => i.imageDigest === imageDigest)) {
+      throw simulatedAwsError(
+        'ImageNotFoundException',
+        `The image with imageId {imageDigest:'${imageDigest}'} does not exist within the repository with name '${repositoryName}'`,
+      );
+    }
     if (!stored)
       throw simulatedAwsError(
         'ScanNotFoundException',
@@ -428,19 +445,13 @@ export class SandboxAccount
   async markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite> {
     await this.call('dynamodb:UpdateItem');
     const found = this.record(image);
-    if (!found || typeof found.verdict !== 'string' || found.scannedAt === undefined)
-      return { written: false, reason: 'no verdict is stored for the image' };
-    if (found.verdict === 'deleted')
-      return { written: false, reason: `the image is already marked deleted (at ${found.deletedAt})` };
-    if (found.scannedAt > deletedAt) {
-      return {
-        written: false,
-        reason: `the image was scanned again (${found.scannedAt}) after this deletion (${deletedAt})`,
-      };
-    }
-    found.verdictBeforeDeletion = found.verdict;
-    found.verdict = 'deleted';
-    found.deletedAt = deletedAt;
+    const hasVerdict = typeof found?.verdict === 'string' && found.scannedAt !== undefined;
+    const refused = deletionRefusal(hasVerdict ? (found as StoredVerdict) : undefined, deletedAt);
+    if (refused !== undefined) return { written: false, reason: refused };
+    const stored = found as StoredVerdict; // deletionRefusal refuses when no verdict is stored
+    stored.verdictBeforeDeletion = stored.verdict as StoredVerdict['verdictBeforeDeletion'];
+    stored.verdict = 'deleted';
+    stored.deletedAt = deletedAt;
     return { written: true };
   }
 
@@ -470,22 +481,28 @@ export class SandboxAccount
     else list.push(structuredClone(build));
   }
 
+  /** As the builds table's query: the most recent first, at most BUILDS_WINDOW. */
   async buildsFor(repository: RepositoryRef): Promise<BuildRecord[]> {
     await this.call('dynamodb:Query');
     return structuredClone(
-      (this.own.builds as unknown as BuildRecord[]).filter(
-        (b) =>
-          b.registryId === repository.registryId &&
-          b.region === repository.region &&
-          b.repositoryName === repository.repositoryName,
-      ),
+      (this.own.builds as unknown as BuildRecord[])
+        .filter(
+          (b) =>
+            b.registryId === repository.registryId &&
+            b.region === repository.region &&
+            b.repositoryName === repository.repositoryName,
+        )
+        .sort(newestBuildFirst)
+        .slice(0, BUILDS_WINDOW),
     );
   }
 
   // -- Provisioner: creates and deletes as the AWS APIs do, including their "already exists" errors. --------
 
-  private arn(service: string, resource: string, region = this.snapshot.region): string {
-    return `arn:${partitionOf(this.snapshot.region)}:${service}:${region}:${this.snapshot.accountId}:${resource}`;
+  /** Where this account's resources live: its partition, region and account. */
+  private get scope() {
+    const { accountId, region } = this.snapshot;
+    return { partition: partitionOf(region), region, accountId };
   }
 
   async createRepository(input: ProvisioningPlan['createRepository']): Promise<void> {
@@ -496,13 +513,12 @@ export class SandboxAccount
         `The repository with name '${input.repositoryName}' already exists`,
       );
     }
-    const { accountId, region } = this.snapshot;
     this.snapshot.ecr.repositories.push(
       repositorySchema.parse({
-        repositoryArn: this.arn('ecr', `repository/${input.repositoryName}`),
-        registryId: accountId,
+        repositoryArn: repositoryArnOf(this.scope, input.repositoryName),
+        registryId: this.snapshot.accountId,
         repositoryName: input.repositoryName,
-        repositoryUri: `${accountId}.dkr.ecr.${region}.amazonaws.com/${input.repositoryName}`,
+        repositoryUri: repositoryUriOf(this.scope, input.repositoryName),
         createdAt: new Date().toISOString(),
         imageTagMutability: input.imageTagMutability,
         imageScanningConfiguration: input.imageScanningConfiguration,
@@ -545,7 +561,7 @@ export class SandboxAccount
       roleSchema.parse({
         RoleName: input.RoleName,
         Path: input.Path,
-        Arn: `arn:${partitionOf(this.snapshot.region)}:iam::${this.snapshot.accountId}:role${input.Path}${input.RoleName}`,
+        Arn: roleArnOf(this.scope, input.Path, input.RoleName),
         AssumeRolePolicyDocument: input.AssumeRolePolicyDocument,
         RolePolicyList: [],
         AttachedManagedPolicies: [],
@@ -609,7 +625,7 @@ export class SandboxAccount
     this.snapshot.codebuild.projects.push(
       projectSchema.parse({
         ...structuredClone(input),
-        arn: this.arn('codebuild', `project/${input.name}`),
+        arn: projectArnOf(this.scope, input.name),
         created: now,
         lastModified: now,
       }),
@@ -733,12 +749,18 @@ export class SandboxAccount
     let topic = sns.topics[0];
     if (!topic) {
       topic = {
-        TopicArn: `arn:aws:sns:${this.snapshot.region}:${this.snapshot.accountId}:buildwarden`,
+        TopicArn: buildArn({ ...this.scope, service: 'sns', resource: 'buildwarden' }),
         messages: [],
       };
       sns.topics.push(topic);
     }
-    topic.messages.push(structuredClone(notification) as unknown as Record<string, unknown>);
+    // What SNS delivers, as the SNS adapter sends it: within SNS's limits, without empty attributes.
+    const delivered: Notification = {
+      subject: fitSubject(notification.subject),
+      message: fitMessage(notification.message),
+      attributes: Object.fromEntries(Object.entries(notification.attributes).filter(([, v]) => v !== '')),
+    };
+    topic.messages.push(delivered as unknown as Record<string, unknown>);
   }
 
   /** A snapshot whose IAM data could not be read fails every IAM read the same way. */

@@ -32,19 +32,13 @@ import { activeRules, evaluateProject, evaluateRepository, evaluateServiceRoles 
 import type { Finding } from '../policy/findings';
 import type { Guardrails } from '../policy/guardrails';
 import type { ManagedPolicy, Project, Repository, Role } from '../policy/model';
-import {
-  canonicalSpecText,
-  diffSpecs,
-  parseProjectRequest,
-  planProvisioning,
-  projectNameOf,
-  roleNameOf,
-  specOfProject,
-  ROLE_PATH,
-  type ProvisioningPlan,
-} from '../policy/provision';
+import { projectNameOf, roleNameOf, ROLE_PATH } from '../policy/provisioning/managed-resources';
+import { planProvisioning, type ProvisioningPlan } from '../policy/provisioning/plan';
+import { parseProjectRequest } from '../policy/provisioning/request';
+import { canonicalSpecText, diffSpecs, specOfProject } from '../policy/provisioning/spec';
 import type { RuleContext } from '../policy/rules/types';
-import { accountViewFor, partitionOf } from '../policy/snapshot';
+import { partitionOf, projectArnOf, repositoryArnOf, roleArnOf } from '../policy/aws-facts';
+import { accountViewFor } from '../policy/snapshot';
 import { REPOSITORY_TAG } from '../policy/target-repository';
 import { InvalidInputError } from '../policy/validation';
 import { describeError } from './errors';
@@ -701,13 +695,12 @@ async function deleteParts(
   deps: ProvisioningDeps,
   options: { force: boolean },
 ): Promise<DeletedProject> {
-  const { accountId, region } = deps.account;
-  const partition = partitionOf(region);
+  const at = { ...deps.account, partition: partitionOf(deps.account.region) };
   const roleName = roleNameOf(repositoryName);
   const arns = {
-    repository: `arn:${partition}:ecr:${region}:${accountId}:repository/${repositoryName}`,
-    role: `arn:${partition}:iam::${accountId}:role${ROLE_PATH}${roleName}`,
-    project: `arn:${partition}:codebuild:${region}:${accountId}:project/${projectNameOf(repositoryName)}`,
+    repository: repositoryArnOf(at, repositoryName),
+    role: roleArnOf(at, ROLE_PATH, roleName),
+    project: projectArnOf(at, projectNameOf(repositoryName)),
   };
   const repository = await deps.registry.repository(repositoryName);
   const repositoryManaged = repository !== undefined && isManaged(repository.tags);

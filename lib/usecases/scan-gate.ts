@@ -26,22 +26,18 @@ import {
   type BuildRecord,
 } from '../policy/builds';
 import type { Guardrails } from '../policy/guardrails';
-import {
-  codeBuildTime,
-  type BuildStateEvent,
-  type ImageDeleteEvent,
-  type ImagePushEvent,
-  type ScanGateEvent,
-} from '../policy/scan/events';
-import { findingsFingerprint, readScanFindings, type ScanFinding } from '../policy/scan/findings';
-import { describeImage, foreignImageReason, parseRepositoryArn } from '../policy/scan/image';
+import { codeBuildTime, type BuildStateEvent } from '../policy/build-events';
+import { type ImageDeleteEvent, type ImagePushEvent } from '../policy/image-action-events';
+import { type ScanGateEvent } from '../policy/scan-events';
+import { findingsFingerprint, readScanFindings, type ScanFinding } from '../policy/scan/image-scan-findings';
+import { describeImage, foreignImageReason } from '../policy/scan/image';
 import {
   chatbotPayload,
   scanFailedNotification,
   scanVerdictNotification,
   type ScannedImage,
   type VerdictFlip,
-} from '../policy/scan/notifications';
+} from '../policy/scan/scan-notifications';
 import type { SeverityCounts } from '../policy/scan/severity';
 import { zeroCounts } from '../policy/scan/severity';
 import {
@@ -54,7 +50,7 @@ import {
   worstNewFinding,
   type VerdictChange,
 } from '../policy/scan/verdict';
-import { partitionOf } from '../policy/snapshot';
+import { parseRepositoryArn, partitionOf } from '../policy/aws-facts';
 import { resolveTargetRepository } from '../policy/target-repository';
 
 export interface ScanDeps {

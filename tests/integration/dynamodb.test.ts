@@ -22,8 +22,9 @@ import { DynamoVerdictStore, documentClient } from '../../lib/aws/verdicts';
 import { onceByKey } from '../../lib/aws/idempotency';
 import { defaultGuardrails } from '../../lib/policy/guardrails';
 import type { BuildRecord } from '../../lib/policy/builds';
-import { parseScanEvent, parseBuildStateEvent, type ScanEvent } from '../../lib/policy/scan/events';
-import type { BuildStateEvent } from '../../lib/policy/scan/events';
+import { parseBuildStateEvent } from '../../lib/policy/build-events';
+import { parseScanEvent, type ScanEvent } from '../../lib/policy/scan-events';
+import type { BuildStateEvent } from '../../lib/policy/build-events';
 import type { Project } from '../../lib/policy/model';
 import type { Notification, ProjectReader, ScanFindingsReader, StoredVerdict } from '../../lib/ports';
 import {

@@ -7,8 +7,9 @@
  */
 import path from 'node:path';
 import { defaultGuardrails, type Guardrails } from '../../lib/policy/guardrails';
-import { parseScanGate } from '../../lib/policy/scan/config';
-import { parseImageActionEvent, parseScanGateEvent } from '../../lib/policy/scan/events';
+import { parseScanGate } from '../../lib/policy/scan/scan-gate-config';
+import { parseImageActionEvent } from '../../lib/policy/image-action-events';
+import { parseScanGateEvent } from '../../lib/policy/scan-events';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import type { ImageRef, Notification } from '../../lib/ports';
 import { SandboxAccount } from '../../lib/sandbox/account';
@@ -362,7 +363,7 @@ describe('gone: images and repositories that no longer exist', () => {
       });
     });
 
-    it('a scan event of the deleted image delivered afterwards is skipped: the scan no longer exists', async () => {
+    it('a scan event of the deleted image delivered afterwards is skipped: the image no longer exists', async () => {
       // Prepare
       const account = demoAccount();
       await scan(account, eventFile('ecr-image-scan-complete.json'));
@@ -373,7 +374,8 @@ describe('gone: images and repositories that no longer exist', () => {
       const result = await scan(account, eventFile('ecr-image-scan-complete.json'));
 
       // Assess
-      expect(result.skipped).toMatch(/ScanNotFoundException/);
+      // ECR answers DescribeImageScanFindings for a deleted image with ImageNotFoundException.
+      expect(result.skipped).toMatch(/ImageNotFoundException/);
       expect((await imageVerdict(account, IMAGE))?.verdict).toBe('deleted');
     });
 

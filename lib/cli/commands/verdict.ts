@@ -1,3 +1,4 @@
+import { ACCOUNT_ID, REGION } from '../../policy/aws-facts';
 import { parseVerdictPath } from '../../policy/gate-request';
 import { InvalidInputError } from '../../policy/validation';
 import { currentAccount } from '../../aws/account';
@@ -52,10 +53,10 @@ export const verdictCommand: Command = {
     }
     const { repositoryName, imageDigest } = query;
     const registry = stringOption(values, 'registry');
-    if (registry !== undefined && !/^\d{12}$/.test(registry))
+    if (registry !== undefined && !ACCOUNT_ID.test(registry))
       throw new UsageError(`--registry must be a 12-digit account id (got "${registry.slice(0, 40)}")`);
     const registryRegion = stringOption(values, 'registry-region');
-    if (registryRegion !== undefined && !/^[a-z]{2}(?:-[a-z]+)+-\d+$/.test(registryRegion))
+    if (registryRegion !== undefined && !REGION.test(registryRegion))
       throw new UsageError(
         `--registry-region must be an AWS region such as us-east-1 (got "${registryRegion.slice(0, 40)}")`,
       );

@@ -15,33 +15,6 @@ export interface ImageRef extends RepositoryRef {
   imageDigest: string;
 }
 
-export interface RepositoryArnParts {
-  partition: string;
-  region: string;
-  accountId: string;
-  /** The repository name; for an image ARN (`…:repository/<name>/sha256:…`) the part before the digest. */
-  repositoryName: string;
-  /** Present for an image ARN as Amazon Inspector names ECR images. */
-  imageDigest?: string;
-}
-
-const ECR_ARN = /^arn:(aws[a-z-]*):ecr:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):repository\/(.+)$/;
-const DIGEST_SUFFIX = /^(.+)\/([A-Za-z0-9_+.-]+:[A-Za-z0-9]+)$/;
-
-/**
- * `arn:aws:ecr:us-east-1:123456789012:repository/team/app`, or the image form Amazon Inspector uses,
- * `…:repository/team/app/sha256:…`. Undefined for anything else (an instance id, a Lambda function ARN …).
- */
-export function parseRepositoryArn(arn: string): RepositoryArnParts | undefined {
-  const match = ECR_ARN.exec(arn);
-  if (!match) return undefined;
-  const [, partition, region, accountId, rest] = match as unknown as [string, string, string, string, string];
-  const image = DIGEST_SUFFIX.exec(rest);
-  return image
-    ? { partition, region, accountId, repositoryName: image[1]!, imageDigest: image[2]! }
-    : { partition, region, accountId, repositoryName: rest };
-}
-
 /** The account and region a deployment serves. */
 export interface OwnScope {
   accountId: string;

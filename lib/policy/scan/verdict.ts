@@ -17,10 +17,10 @@
  * Adding a finding therefore never lowers a checked count, so it never turns a fail into a pass.
  */
 import { matchesAny } from '../wildcard';
-import type { AllowlistEntry, ScanGateConfig, Thresholds } from './config';
-import { thresholdsFor } from './config';
-import type { ScanFinding, ScanFindingsReading, TopFinding } from './findings';
-import { rankFindings } from './findings';
+import type { AllowlistEntry, ScanGateConfig, Thresholds } from './scan-gate-config';
+import { thresholdsFor } from './scan-gate-config';
+import type { ScanFinding, ScanFindingsReading, TopFinding } from './image-scan-findings';
+import { rankFindings } from './image-scan-findings';
 import type { ScanSeverity, SeverityCounts } from './severity';
 import { SCAN_SEVERITIES, zeroCounts } from './severity';
 
@@ -251,6 +251,23 @@ export function staleVerdictReason(
     stored.evaluatedAt > candidate.evaluatedAt
   ) {
     return `a later reading of the same scan is stored (read ${stored.evaluatedAt}; this one ${candidate.evaluatedAt})`;
+  }
+  return undefined;
+}
+
+/**
+ * Why the deletion of an image at `deletedAt` may not mark its stored verdict deleted, or undefined when it
+ * may: no verdict is stored, it is already marked, or the image was scanned again after this deletion. The
+ * verdict store and the sandbox apply this same rule.
+ */
+export function deletionRefusal(
+  stored: (VerdictTimes & { verdict: string }) | undefined,
+  deletedAt: string,
+): string | undefined {
+  if (!stored) return 'no verdict is stored for the image';
+  if (stored.verdict === 'deleted') return `the image is already marked deleted (at ${stored.deletedAt})`;
+  if (stored.scannedAt > deletedAt) {
+    return `the image was scanned again (${stored.scannedAt}) after this deletion (${deletedAt})`;
   }
   return undefined;
 }

@@ -22,12 +22,8 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import {
-  AUTHORIZATION_DETAILS_PAGE,
-  IamIdentity,
-  iamReadActions,
-  iamRoleReadActions,
-} from '../../../lib/aws/iam';
+import { IamIdentity, iamReadActions, iamRoleReadActions } from '../../../lib/aws/iam';
+import { IAM_PAGE_MAX } from '../../../lib/policy/aws-facts';
 import { awsSample } from '../../fixtures/load';
 import { UnreadableError } from '../../../lib/ports';
 
@@ -455,7 +451,7 @@ describe('IamIdentity.authorizationDetails', () => {
     await new IamIdentity().authorizationDetails();
 
     // Assess
-    expect(AUTHORIZATION_DETAILS_PAGE).toBe(1000);
+    expect(IAM_PAGE_MAX).toBe(1000);
     const inputs = iamMock.commandCalls(GetAccountAuthorizationDetailsCommand).map((c) => c.args[0].input);
     expect(inputs).toEqual([
       { Filter: ['Role', 'LocalManagedPolicy', 'AWSManagedPolicy'], MaxItems: 1000 },

@@ -1,6 +1,7 @@
 /**
- * The OrganizationReader port: the AWS adapter over a mocked OrganizationsClient (the official DescribeOrganization
- * example response), and one contract suite that the adapter and the sandbox both pass.
+ * The OrganizationReader adapter over a mocked OrganizationsClient (the official DescribeOrganization example
+ * response). The port's contract, which the adapter and the sandbox both pass, is
+ * tests/contract/organization-reader.contract.test.ts.
  */
 import {
   AccessDeniedException,
@@ -11,9 +12,6 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsOrganization, organizationsActions } from '../../../lib/aws/organizations';
-import type { OrganizationReader } from '../../../lib/ports';
-import { parseSnapshot } from '../../../lib/policy/snapshot';
-import { SandboxAccount } from '../../../lib/sandbox/account';
 import { awsSample } from '../../fixtures/load';
 
 const organizationsMock = mockClient(OrganizationsClient);
@@ -118,50 +116,5 @@ describe('AwsOrganization', () => {
 
     // Assess
     await expect(read).rejects.toThrow('DescribeOrganization returned no organization id');
-  });
-});
-
-/** How each implementation of the port is put into one of the three states the contract covers. */
-const implementations: [string, (state: 'member' | 'none' | 'unreadable') => OrganizationReader][] = [
-  [
-    'AwsOrganization',
-    (state) => {
-      const command = organizationsMock.on(DescribeOrganizationCommand);
-      if (state === 'member') command.resolves(describeOrganizationSample());
-      else command.rejects(state === 'none' ? notInUse() : accessDenied());
-      return new AwsOrganization();
-    },
-  ],
-  [
-    'SandboxAccount',
-    (state) =>
-      new SandboxAccount(
-        parseSnapshot(
-          JSON.stringify({
-            format: 'buildwarden-snapshot/1',
-            accountId: '111111111111',
-            region: 'us-east-1',
-            ecr: { repositories: [] },
-            codebuild: { projects: [] },
-            iam: { roles: [], policies: [] },
-            ...(state === 'member' ? { organizationId: 'o-exampleorgid' } : {}),
-            ...(state === 'none' ? { organizationId: null } : {}),
-          }),
-        ),
-      ),
-  ],
-];
-
-describe.each(implementations)('OrganizationReader contract: %s', (_name, given) => {
-  it('names the organization of a member account', async () => {
-    await expect(given('member').organizationId()).resolves.toBe('o-exampleorgid');
-  });
-
-  it('answers undefined for an account in no organization', async () => {
-    await expect(given('none').organizationId()).resolves.toBeUndefined();
-  });
-
-  it('throws when the organization cannot be read', async () => {
-    await expect(given('unreadable').organizationId()).rejects.toBeInstanceOf(Error);
   });
 });

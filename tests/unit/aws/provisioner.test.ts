@@ -42,12 +42,9 @@ import 'aws-sdk-client-mock-jest';
 import { AwsProvisioner, provisionerActions } from '../../../lib/aws/provisioner';
 import { projectUpdate } from '../../../lib/policy/convergence';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
-import {
-  expectedState,
-  parseProjectRequest,
-  planProvisioning,
-  type ProvisioningPlan,
-} from '../../../lib/policy/provision';
+import { expectedState } from '../../../lib/policy/provisioning/expected-state';
+import { planProvisioning, type ProvisioningPlan } from '../../../lib/policy/provisioning/plan';
+import { parseProjectRequest } from '../../../lib/policy/provisioning/request';
 import { awsSample } from '../../fixtures/load';
 
 const ecrMock = mockClient(ECRClient);

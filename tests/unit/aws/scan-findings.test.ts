@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { EcrScanFindings, scanFindingsActions } from '../../../lib/aws/scan-findings';
-import { collectScanFindings, readScanFindings } from '../../../lib/policy/scan/findings';
+import { collectScanFindings, readScanFindings } from '../../../lib/policy/scan/image-scan-findings';
 import { awsSample } from '../../fixtures/load';
 
 const ecrMock = mockClient(ECRClient);

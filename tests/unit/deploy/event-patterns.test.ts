@@ -248,6 +248,8 @@ describe('Amazon Inspector events of ECR images in every partition', () => {
   test.each([
     ['aws-cn', 'cn-north-1'],
     ['aws-us-gov', 'us-gov-west-1'],
+    ['aws-iso-b', 'us-isob-east-1'],
+    ['aws-eusc', 'eusc-de-east-1'],
   ])('an Inspector2 Scan and Finding of an ECR image in %s reach onScan', (partition, region) => {
     for (const file of ['inspector2-scan-complete.json', 'inspector2-finding.json']) {
       const event = {

@@ -17,7 +17,7 @@ import { CreateRoleCommand, GetRoleCommand, PutRolePolicyCommand } from '@aws-sd
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import fc from 'fast-check';
 import type { handler as projectsApiHandler } from '../../../functions/projects-api';
-import { parseProjectRequest } from '../../../lib/policy/provision';
+import { parseProjectRequest } from '../../../lib/policy/provisioning/request';
 import * as lambda from '../../fixtures/lambda';
 import { awsSample } from '../../fixtures/load';
 

@@ -49,14 +49,14 @@ import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
+import { expectedState } from '../../../lib/policy/provisioning/expected-state';
+import { BUILD_POLICY_NAME } from '../../../lib/policy/provisioning/managed-resources';
 import {
-  BUILD_POLICY_NAME,
-  expectedState,
-  parseProjectRequest,
   planProvisioning,
   type ProvisioningContext,
   type ProvisioningPlan,
-} from '../../../lib/policy/provision';
+} from '../../../lib/policy/provisioning/plan';
+import { parseProjectRequest } from '../../../lib/policy/provisioning/request';
 import * as lambda from '../../fixtures/lambda';
 import { awsSample, REPO_ROOT } from '../../fixtures/load';
 

@@ -5,9 +5,11 @@
 import fc from 'fast-check';
 import { provisionedRoleBoundary, type BoundaryScope } from '../../../lib/policy/boundary';
 import { defaultGuardrails, type ProvisioningConfig } from '../../../lib/policy/guardrails';
-import { evaluate } from '../../../lib/policy/iam/evaluate';
+import { evaluate } from '../../../lib/policy/iam/policy-evaluation';
 import type { PolicyDocument } from '../../../lib/policy/model';
-import { parseProjectRequest, planProvisioning, projectNameOf } from '../../../lib/policy/provision';
+import { projectNameOf } from '../../../lib/policy/provisioning/managed-resources';
+import { planProvisioning } from '../../../lib/policy/provisioning/plan';
+import { parseProjectRequest } from '../../../lib/policy/provisioning/request';
 import { ACCOUNT, REGION } from '../../fixtures/builders';
 
 const AT: BoundaryScope = {

@@ -1,10 +1,16 @@
 import path from 'node:path';
 import { awsSample, loadJson } from '../../fixtures/load';
 import type { BuildRecord } from '../../../lib/policy/builds';
-import { buildStateNotification, correlateImageToBuild, isBuildNotified } from '../../../lib/policy/builds';
-import { parseScanGate } from '../../../lib/policy/scan/config';
-import type { ImagePushEvent } from '../../../lib/policy/scan/events';
-import { parseBuildStateEvent, parseImagePushEvent } from '../../../lib/policy/scan/events';
+import {
+  buildStateNotification,
+  correlateImageToBuild,
+  isBuildNotified,
+  newestBuildFirst,
+} from '../../../lib/policy/builds';
+import { parseScanGate } from '../../../lib/policy/scan/scan-gate-config';
+import type { ImagePushEvent } from '../../../lib/policy/image-action-events';
+import { parseBuildStateEvent } from '../../../lib/policy/build-events';
+import { parseImagePushEvent } from '../../../lib/policy/image-action-events';
 
 interface BuildJson {
   detail: {
@@ -222,4 +228,22 @@ test('a STOPPED build is notified with medium severity', () => {
   const n = buildStateNotification(parseBuildStateEvent(json), { consoleRegion: 'us-west-2' });
 
   expect(n.attributes.severity).toBe('medium');
+});
+
+describe('newestBuildFirst', () => {
+  test('orders builds by start time, the most recent first, then by build id, as the builds table sorts them', () => {
+    // Prepare
+    const build = (id: string, startTime: string): BuildRecord => ({ id, projectName: 'p', startTime });
+    const builds = [
+      build('p:1', '2026-10-01T09:00:00.000Z'),
+      build('p:3', '2026-10-02T09:00:00.000Z'),
+      build('p:2', '2026-10-02T09:00:00.000Z'),
+    ];
+
+    // Act
+    const ordered = [...builds].sort(newestBuildFirst);
+
+    // Assess
+    expect(ordered.map((b) => b.id)).toEqual(['p:3', 'p:2', 'p:1']);
+  });
 });

@@ -17,13 +17,13 @@ import {
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
 import type { RegistryScanningConfiguration } from '../../../lib/policy/model';
 import { MAX_REGISTRY_FILTERS } from '../../../lib/policy/rules/ecr/scan-on-push';
+import { expectedState } from '../../../lib/policy/provisioning/expected-state';
 import {
-  expectedState,
-  parseProjectRequest,
   planProvisioning,
   type ProvisioningContext,
   type ProvisioningPlan,
-} from '../../../lib/policy/provision';
+} from '../../../lib/policy/provisioning/plan';
+import { parseProjectRequest } from '../../../lib/policy/provisioning/request';
 import { ACCOUNT, REGION } from '../../fixtures/builders';
 import { awsSample } from '../../fixtures/load';
 

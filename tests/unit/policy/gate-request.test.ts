@@ -1,5 +1,6 @@
 /** parseVerdictPath: the part of `/images/{repository}/{digest}/verdict` after `/images/`, as plain strings. */
-import { IMAGE_DIGEST, REPOSITORY_NAME, parseVerdictPath } from '../../../lib/policy/gate-request';
+import { REPOSITORY_NAME } from '../../../lib/policy/aws-facts';
+import { IMAGE_DIGEST, parseVerdictPath } from '../../../lib/policy/gate-request';
 import { InvalidInputError } from '../../../lib/policy/validation';
 
 const DIGEST = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89';

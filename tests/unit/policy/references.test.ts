@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { defaultGuardrails } from '../../../lib/policy/guardrails';
-import { evaluate } from '../../../lib/policy/iam/evaluate';
+import { evaluate } from '../../../lib/policy/iam/policy-evaluation';
 import { projectSchema, type Project } from '../../../lib/policy/model';
 import {
   namespaceProblem,
@@ -15,6 +15,7 @@ import {
   referenceFormatProblem,
   secretReference,
   sourceBucketProblem,
+  valueReadStatements,
   type AccountScope,
 } from '../../../lib/policy/references';
 import { ACCOUNT, REGION } from '../../fixtures/builders';
@@ -332,5 +333,56 @@ describe('projectReferences and outsideReferences', () => {
 
     expect(() => projectReferences(p)).not.toThrow();
     expect(projectReferences(p)).toHaveLength(2);
+  });
+});
+
+describe('valueReadStatements', () => {
+  const keys = `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`;
+  const parameter = `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/ci/app/token`;
+
+  test('reads the values and decrypts them only through their service, naming each value exactly', () => {
+    // Act
+    const statements = valueReadStatements('parameter', [parameter], {
+      keys,
+      region: REGION,
+      urlSuffix: 'amazonaws.com',
+      exact: true,
+    });
+
+    // Assess
+    expect(statements).toEqual([
+      { Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameters', Resource: [parameter] },
+      {
+        Sid: 'DecryptParameters',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keys,
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': `ssm.${REGION}.amazonaws.com`,
+            'kms:EncryptionContext:PARAMETER_ARN': [parameter],
+          },
+        },
+      },
+    ]);
+  });
+
+  test('matches a namespace of secrets as a pattern', () => {
+    // Prepare
+    const namespace = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:ci/*`;
+
+    // Act
+    const [, decrypt] = valueReadStatements('secret', [namespace], {
+      keys,
+      region: REGION,
+      urlSuffix: 'amazonaws.com.cn',
+      exact: false,
+    });
+
+    // Assess
+    expect(decrypt!.Condition).toEqual({
+      StringEquals: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com.cn` },
+      StringLike: { 'kms:EncryptionContext:SecretARN': [namespace] },
+    });
   });
 });

@@ -213,4 +213,10 @@ describe('snapshot parsing', () => {
 
     expect(view.partition).toBe('aws-us-gov');
   });
+
+  test('the view of a snapshot in an ISO region uses its own partition, as the SDK resolves it', () => {
+    const view = viewOfSnapshot(parseSnapshot(JSON.stringify(minimal({ region: 'us-isob-east-1' }))));
+
+    expect(view.partition).toBe('aws-iso-b');
+  });
 });

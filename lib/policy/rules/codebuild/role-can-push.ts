@@ -1,8 +1,8 @@
 /**
  * `codebuild.role-can-push`: the project's service role can push the project's image to its target repository.
  */
-import type { Evaluation, NamedPolicy } from '../../iam/evaluate';
-import { evaluate } from '../../iam/evaluate';
+import type { Evaluation, NamedPolicy } from '../../iam/policy-evaluation';
+import { evaluate } from '../../iam/policy-evaluation';
 import { InvalidPolicyError } from '../../iam/statements';
 import type { ManagedPolicy, Role } from '../../model';
 import { policyDocumentSchema } from '../../model';
@@ -10,15 +10,8 @@ import * as z from 'zod';
 import type { Finding } from '../../findings';
 import { serviceRoleRule, type ProposedFix, type RoleTargetSubject } from '../definition';
 import type { RuleContext, RuleOutcome } from '../types';
-import {
-  ECR_AUTH_ACTION,
-  ECR_CACHE_PULL_ACTIONS,
-  ECR_PUSH_ACTIONS,
-  invalidOutcome,
-  notVisibleOutcome,
-  refLabel,
-  resolveRolePolicies,
-} from './role-policies';
+import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from '../../aws-facts';
+import { invalidOutcome, notVisibleOutcome, refLabel, resolveRolePolicies } from './role-policies';
 
 /** The grants `docker push` to `repositoryArn` needs, as (action, resource) pairs. */
 export function requiredPushGrants(

@@ -3,8 +3,8 @@
  */
 import type { ActionCatalog } from '../../iam/actions';
 import { iamWriteActions, unknownActions } from '../../iam/actions';
-import type { Evaluation, NamedPolicy, StatementRef } from '../../iam/evaluate';
-import { evaluate, statementCoversAction, statementCoversResource } from '../../iam/evaluate';
+import type { Evaluation, NamedPolicy, StatementRef } from '../../iam/policy-evaluation';
+import { evaluate, statementCoversAction, statementCoversResource } from '../../iam/policy-evaluation';
 import { patternCouldCover } from '../../iam/match';
 import type { NormalizedStatement } from '../../iam/statements';
 import { InvalidPolicyError, normalizeStatements, statementLabel } from '../../iam/statements';
@@ -21,7 +21,8 @@ import type { Finding } from '../../findings';
 import { outsideReferences, readNamespaces } from '../../references';
 import { serviceRoleRule, type ProposedFix, type RoleProjectsSubject } from '../definition';
 import type { RuleContext, RuleOutcome } from '../types';
-import { ECR_PUSH_ACTIONS, resolveRolePolicies, type RolePolicies } from './role-policies';
+import { ECR_PUSH_ACTIONS } from '../../aws-facts';
+import { resolveRolePolicies, type RolePolicies } from './role-policies';
 
 /** Push actions that write: a build role may have them on its own repository only. */
 const ECR_WRITE_PUSH_ACTIONS = ECR_PUSH_ACTIONS.filter((a) => a !== 'ecr:BatchCheckLayerAvailability');

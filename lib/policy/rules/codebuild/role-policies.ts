@@ -1,27 +1,13 @@
 /**
- * What the CodeBuild service-role rules share: the ECR actions a build needs, and a role's policies resolved
+ * What the CodeBuild service-role rules share: a role's policies resolved
  * from the account's IAM data (inline, attached managed, the permissions boundary) with the outcomes for
  * policies that cannot be read.
  */
-import type { NamedPolicy, StatementRef } from '../../iam/evaluate';
+import type { NamedPolicy, StatementRef } from '../../iam/policy-evaluation';
 import { InvalidPolicyError, statementLabel } from '../../iam/statements';
 import type { ManagedPolicy, Role } from '../../model';
 import { defaultPolicyDocument } from '../../model';
 import type { RuleOutcome } from '../types';
-
-/** Only grantable on `*`: ECR has no resource-level permissions for it. */
-export const ECR_AUTH_ACTION = 'ecr:GetAuthorizationToken';
-/** What `docker push` calls on the repository (besides ECR_AUTH_ACTION on `*`). */
-export const ECR_PUSH_ACTIONS = [
-  'ecr:BatchCheckLayerAvailability',
-  'ecr:InitiateLayerUpload',
-  'ecr:UploadLayerPart',
-  'ecr:CompleteLayerUpload',
-  'ecr:PutImage',
-] as const;
-/** What pulling a cached image (`docker build --cache-from`) calls on the repository. */
-export const ECR_CACHE_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] as const;
-export const CODEBUILD_SERVICE_PRINCIPAL = 'codebuild.amazonaws.com';
 
 export interface RolePolicies {
   identity: NamedPolicy[];

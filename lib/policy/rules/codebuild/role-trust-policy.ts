@@ -3,11 +3,12 @@
  */
 import type { NormalizedStatement } from '../../iam/statements';
 import { InvalidPolicyError, normalizeStatements, statementLabel } from '../../iam/statements';
-import { statementCoversAction } from '../../iam/evaluate';
+import { statementCoversAction } from '../../iam/policy-evaluation';
 import type { Role } from '../../model';
 import { serviceRoleRule, type RoleSubject } from '../definition';
 import type { RuleOutcome } from '../types';
-import { CODEBUILD_SERVICE_PRINCIPAL, invalidOutcome } from './role-policies';
+import { CODEBUILD_SERVICE_PRINCIPAL } from '../../aws-facts';
+import { invalidOutcome } from './role-policies';
 
 const CONFUSED_DEPUTY_KEYS = ['aws:sourceaccount', 'aws:sourcearn'];
 

@@ -19,8 +19,8 @@
 import fc from 'fast-check';
 import type { Simulation } from '@cloud-copilot/iam-simulate';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import type { Decision, NamedPolicy } from '../../../../lib/policy/iam/evaluate';
-import { evaluate } from '../../../../lib/policy/iam/evaluate';
+import type { Decision, NamedPolicy } from '../../../../lib/policy/iam/policy-evaluation';
+import { evaluate } from '../../../../lib/policy/iam/policy-evaluation';
 
 type OracleResult = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 type Statement = Record<string, unknown>;

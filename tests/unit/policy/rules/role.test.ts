@@ -10,10 +10,7 @@ import {
   evaluateRoleLeastPrivilege,
   type Excess,
 } from '../../../../lib/policy/rules/codebuild/role-least-privilege';
-import {
-  ECR_CACHE_PULL_ACTIONS,
-  ECR_PUSH_ACTIONS,
-} from '../../../../lib/policy/rules/codebuild/role-policies';
+import { ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from '../../../../lib/policy/aws-facts';
 import { evaluateRoleTrustPolicy } from '../../../../lib/policy/rules/codebuild/role-trust-policy';
 import {
   namespaceProblem,

@@ -1,14 +1,15 @@
 import path from 'node:path';
 import fc from 'fast-check';
 import { loadJson } from '../../../fixtures/load';
-import { parseScanGate } from '../../../../lib/policy/scan/config';
-import type { ScanEvent } from '../../../../lib/policy/scan/events';
-import { parseScanEvent } from '../../../../lib/policy/scan/events';
-import type { ScanFinding } from '../../../../lib/policy/scan/findings';
+import { parseScanGate } from '../../../../lib/policy/scan/scan-gate-config';
+import type { ScanEvent } from '../../../../lib/policy/scan-events';
+import { parseScanEvent } from '../../../../lib/policy/scan-events';
+import type { ScanFinding } from '../../../../lib/policy/scan/image-scan-findings';
 import type { ScanSeverity } from '../../../../lib/policy/scan/severity';
 import { SCAN_SEVERITIES } from '../../../../lib/policy/scan/severity';
 import {
   decideVerdict,
+  deletionRefusal,
   isAllowlistEntryExpired,
   isoMillis,
   scanFactsFromFindings,
@@ -562,5 +563,29 @@ describe('worstNewFinding', () => {
       'CVE-2024-3094',
     );
     expect(worstNewFinding([], [])).toBeUndefined();
+  });
+});
+
+describe('deletionRefusal', () => {
+  const stored = { verdict: 'fail', scannedAt: '2026-10-02T09:15:20.000Z' };
+
+  test('a deletion after the stored scan marks the verdict', () => {
+    expect(deletionRefusal(stored, '2026-10-05T00:00:00.000Z')).toBeUndefined();
+  });
+
+  test('nothing is marked without a stored verdict', () => {
+    expect(deletionRefusal(undefined, '2026-10-05T00:00:00.000Z')).toBe('no verdict is stored for the image');
+  });
+
+  test('a verdict already marked deleted is not marked again', () => {
+    const deleted = { ...stored, verdict: 'deleted', deletedAt: '2026-10-04T00:00:00.000Z' };
+
+    expect(deletionRefusal(deleted, '2026-10-05T00:00:00.000Z')).toMatch(
+      /already marked deleted \(at 2026-10-04/,
+    );
+  });
+
+  test('a deletion older than the stored scan (the digest was pushed and scanned again) marks nothing', () => {
+    expect(deletionRefusal(stored, '2026-10-01T00:00:00.000Z')).toMatch(/scanned again/);
   });
 });

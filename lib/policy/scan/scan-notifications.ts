@@ -6,8 +6,8 @@
 import type { ProducedBy } from '../builds';
 import type { NotificationText } from '../notifications';
 import { truncateLines } from '../notifications';
-import type { ScanEvent } from './events';
-import type { TopFinding } from './findings';
+import type { ScanEvent } from '../scan-events';
+import type { TopFinding } from './image-scan-findings';
 import { SCAN_SEVERITIES, worstSeverity } from './severity';
 import { fitMessage, fitSubject, repositoryConsoleLink } from '../notifications';
 import { clip, imageLabel, notificationSeverity } from './text';

@@ -5,7 +5,7 @@
  * the deletion, and a verdict is kept per registry and region, never answered for another one.
  */
 import { DynamoVerdictStore, documentClient } from '../../lib/aws/verdicts';
-import type { BuildRecord } from '../../lib/policy/builds';
+import { BUILDS_WINDOW, type BuildRecord } from '../../lib/policy/builds';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import type { ImageRef, StoredVerdict, VerdictStore } from '../../lib/ports';
 import { SandboxAccount } from '../../lib/sandbox/account';
@@ -319,5 +319,54 @@ describe.each(implementations)('VerdictStore contract: %s', (_name, makeStore) =
     // Assess
     expect(own).toEqual([build]);
     expect(foreign).toEqual([]);
+  });
+  it('returns the builds of a repository most recent first', async () => {
+    // Prepare
+    const image = freshImage();
+    const build = (n: number, startTime: string): BuildRecord => ({
+      id: `web-frontend-build:${n}`,
+      projectName: 'web-frontend-build',
+      registryId: image.registryId,
+      region: image.region,
+      repositoryName: image.repositoryName,
+      startTime,
+    });
+    await store.recordBuild(build(2, '2026-10-02T09:12:03.000Z'));
+    await store.recordBuild(build(3, '2026-10-03T09:12:03.000Z'));
+    await store.recordBuild(build(1, '2026-10-01T09:12:03.000Z'));
+
+    // Act
+    const builds = await store.buildsFor(image);
+
+    // Assess
+    expect(builds.map((b) => b.id)).toEqual([
+      'web-frontend-build:3',
+      'web-frontend-build:2',
+      'web-frontend-build:1',
+    ]);
+  });
+
+  it(`returns at most the ${BUILDS_WINDOW} most recent builds of a repository`, async () => {
+    // Prepare
+    const image = freshImage();
+    const starts = Array.from({ length: BUILDS_WINDOW + 5 }, (_, i) =>
+      new Date(Date.parse('2026-10-01T00:00:00.000Z') + i * 60_000).toISOString(),
+    );
+    for (const [i, startTime] of starts.entries()) {
+      await store.recordBuild({
+        id: `web-frontend-build:${i + 1}`,
+        projectName: 'web-frontend-build',
+        registryId: image.registryId,
+        region: image.region,
+        repositoryName: image.repositoryName,
+        startTime,
+      });
+    }
+
+    // Act
+    const builds = await store.buildsFor(image);
+
+    // Assess
+    expect(builds.map((b) => b.startTime)).toEqual(starts.slice(-BUILDS_WINDOW).reverse());
   });
 });

@@ -1,4 +1,4 @@
-import { defaultScanGate, parseScanGate, thresholdsFor } from '../../../../lib/policy/scan/config';
+import { defaultScanGate, parseScanGate, thresholdsFor } from '../../../../lib/policy/scan/scan-gate-config';
 import { InvalidInputError } from '../../../../lib/policy/validation';
 
 function problemsOf(value: unknown): string[] {

@@ -1,16 +1,16 @@
 import path from 'node:path';
 import { loadJson } from '../../../fixtures/load';
-import { parseScanGate } from '../../../../lib/policy/scan/config';
-import type { ScanEvent } from '../../../../lib/policy/scan/events';
-import { parseScanEvent } from '../../../../lib/policy/scan/events';
-import type { ScanFinding } from '../../../../lib/policy/scan/findings';
+import { parseScanGate } from '../../../../lib/policy/scan/scan-gate-config';
+import type { ScanEvent } from '../../../../lib/policy/scan-events';
+import { parseScanEvent } from '../../../../lib/policy/scan-events';
+import type { ScanFinding } from '../../../../lib/policy/scan/image-scan-findings';
 import type { ScanSeverity } from '../../../../lib/policy/scan/severity';
 import {
   CHATBOT_DESCRIPTION_MAX_CHARS,
   chatbotPayload,
   scanFailedNotification,
   scanVerdictNotification,
-} from '../../../../lib/policy/scan/notifications';
+} from '../../../../lib/policy/scan/scan-notifications';
 import {
   fitMessage as capMessage,
   fitSubject as toSubject,

@@ -1,16 +1,11 @@
 import path from 'node:path';
-import { awsSample, loadJson } from '../../../fixtures/load';
+import { awsSample, loadJson } from '../../fixtures/load';
 import {
-  parseBuildPhaseEvent,
-  parseBuildStateEvent,
-  parseImageActionEvent,
-  parseImagePushEvent,
   parseInspectorFindingEvent,
   parseScanEvent,
   parseScanGateEvent,
-  withoutUrlCredentials,
-} from '../../../../lib/policy/scan/events';
-import { InvalidInputError } from '../../../../lib/policy/validation';
+} from '../../../lib/policy/scan-events';
+import { InvalidInputError } from '../../../lib/policy/validation';
 
 /** The parts of the samples these tests change. */
 interface Envelope {
@@ -18,6 +13,7 @@ interface Envelope {
   source: string;
   account: string;
 }
+
 interface ScanSample extends Envelope {
   detail: {
     'scan-status': string;
@@ -25,22 +21,6 @@ interface ScanSample extends Envelope {
     'image-digest': string;
     'finding-severity-counts'?: Record<string, number>;
   };
-}
-interface BuildSample extends Envelope {
-  detail: {
-    'build-status': string;
-    'completed-phase-context'?: string;
-    'additional-information': {
-      phases: Record<string, unknown>[];
-      source?: { type: string; location: string };
-      logs?: Record<string, string>;
-      'build-number'?: number;
-      'source-version'?: string;
-    };
-  };
-}
-interface PushSample extends Envelope {
-  detail: { 'action-type': string; result: string };
 }
 
 const repoEvent = <T = unknown>(name: string) => loadJson<T>(path.join('..', '..', 'events', name));
@@ -371,200 +351,6 @@ describe('parseScanEvent dispatch', () => {
   });
 });
 
-describe('CodeBuild events', () => {
-  test('the official state-change sample parses with its phases, logs and initiator', () => {
-    const build = parseBuildStateEvent(awsSample('codebuild-build-state-change.json'));
-
-    expect(build).toMatchObject({
-      status: 'SUCCEEDED',
-      projectName: 'my-sample-project',
-      buildId:
-        'arn:aws:codebuild:us-west-2:123456789012:build/my-sample-project:8745a7a9-c340-456a-9166-edf953571bEX',
-      initiator: 'MyCodeBuildDemoUser',
-      startTime: 'Sep 1, 2017 4:12:29 PM',
-      currentPhase: 'COMPLETED',
-      logs: { groupName: '/aws/codebuild/my-sample-project' },
-    });
-    expect(build.phases.map((p) => p.type)).toEqual([
-      'SUBMITTED',
-      'PROVISIONING',
-      'DOWNLOAD_SOURCE',
-      'INSTALL',
-      'PRE_BUILD',
-      'BUILD',
-      'POST_BUILD',
-      'UPLOAD_ARTIFACTS',
-      'FINALIZING',
-      'COMPLETED',
-    ]);
-    expect(build.failedPhase).toBeUndefined();
-  });
-
-  test('the duration is the sum of the phase durations', () => {
-    const build = parseBuildStateEvent(awsSample('codebuild-build-state-change.json'));
-
-    expect(build.durationSeconds).toBe(0 + 36 + 4 + 0 + 0 + 70 + 0 + 0 + 4);
-  });
-
-  test('the first phase that did not succeed is the failed phase, with its context messages', () => {
-    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
-    event.detail['build-status'] = 'FAILED';
-    const build5 = event.detail['additional-information'].phases[5]!;
-    build5['phase-status'] = 'FAILED';
-    build5['phase-context'] = [
-      ': ',
-      'COMMAND_EXECUTION_ERROR: Error while executing command: make. Reason: exit status 2',
-    ];
-
-    const build = parseBuildStateEvent(event);
-
-    expect(build.failedPhase).toMatchObject({
-      type: 'BUILD',
-      status: 'FAILED',
-      durationSeconds: 70,
-      context: ['COMMAND_EXECUTION_ERROR: Error while executing command: make. Reason: exit status 2'],
-    });
-  });
-
-  test('build number and source version are read when the event carries them', () => {
-    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
-    event.detail['additional-information']['build-number'] = 55;
-    event.detail['additional-information']['source-version'] = 'refs/heads/main';
-
-    const build = parseBuildStateEvent(event);
-
-    expect(build).toMatchObject({ buildNumber: 55, sourceVersion: 'refs/heads/main' });
-  });
-
-  test('credentials embedded in a source URL are removed', () => {
-    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
-    event.detail['additional-information'].source = {
-      type: 'GITHUB',
-      location: 'https://ci-bot:ghp_secret@github.com/example-org/web-frontend.git',
-    };
-
-    const build = parseBuildStateEvent(event);
-
-    expect(build.sourceLocation).toBe('https://github.com/example-org/web-frontend.git');
-  });
-
-  test('a logs deep link with a null group (logs disabled) is not kept', () => {
-    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
-    event.detail['additional-information'].logs = {
-      'deep-link':
-        'https://console.aws.amazon.com/cloudwatch/home?region=us-west-2#logEvent:group=null;stream=null',
-    };
-
-    expect(parseBuildStateEvent(event).logs.deepLink).toBeUndefined();
-  });
-
-  test('an unknown build status is rejected at detail.build-status', () => {
-    const event = awsSample<BuildSample>('codebuild-build-state-change.json');
-    event.detail['build-status'] = 'BROKEN';
-
-    expect(problemsOf(() => parseBuildStateEvent(event))).toEqual([
-      expect.stringMatching(/^detail\.build-status: /),
-    ]);
-  });
-
-  test('a phase-change event is not a state-change event', () => {
-    const event = awsSample('codebuild-build-phase-change.json');
-
-    expect(problemsOf(() => parseBuildStateEvent(event))).toEqual([
-      expect.stringMatching(/^detail-type: /),
-      expect.stringMatching(/^detail\.build-status: /),
-    ]);
-  });
-
-  test('the official phase-change sample parses with its completed phase', () => {
-    const phase = parseBuildPhaseEvent(awsSample('codebuild-build-phase-change.json'));
-
-    expect(phase.completedPhase).toEqual({
-      type: 'COMPLETED',
-      status: 'SUCCEEDED',
-      startTime: 'Sep 1, 2017 4:14:21 PM',
-      endTime: 'Sep 1, 2017 4:14:26 PM',
-      durationSeconds: 4,
-      context: [],
-    });
-    expect(phase.projectName).toBe('my-sample-project');
-  });
-
-  test('a phase-change context rendered as text is unwrapped', () => {
-    const event = awsSample<BuildSample>('codebuild-build-phase-change.json');
-    event.detail['completed-phase-context'] = '[CLIENT_ERROR: repository not found for primary source]';
-
-    expect(parseBuildPhaseEvent(event).completedPhase.context).toEqual([
-      'CLIENT_ERROR: repository not found for primary source',
-    ]);
-  });
-});
-
-describe('ECR Image Action (push)', () => {
-  test('the push event built from the documented sample parses', () => {
-    const push = parseImagePushEvent(repoEvent('ecr-image-action-push.json'));
-
-    expect(push).toEqual({
-      action: 'PUSH',
-      repositoryName: 'web/frontend',
-      imageDigest: 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89',
-      imageTag: '1.4.2',
-      account: '123456789012',
-      region: 'us-east-1',
-      eventId: '5b7c1e2a-3f4d-4e8a-9c61-0d2f8a7b6c41',
-      time: '2026-10-02T09:14:55Z',
-    });
-  });
-
-  test('a DELETE action is rejected at detail.action-type', () => {
-    const event = repoEvent<PushSample>('ecr-image-action-push.json');
-    event.detail['action-type'] = 'DELETE';
-
-    expect(problemsOf(() => parseImagePushEvent(event))).toEqual([
-      expect.stringMatching(/^detail\.action-type: /),
-    ]);
-  });
-
-  test('a failed push is rejected at detail.result', () => {
-    const event = repoEvent<PushSample>('ecr-image-action-push.json');
-    event.detail.result = 'FAILURE';
-
-    expect(problemsOf(() => parseImagePushEvent(event))).toEqual([
-      expect.stringMatching(/^detail\.result: /),
-    ]);
-  });
-});
-
-describe('ECR Image Action (any action)', () => {
-  test('the official image deletion sample parses into a delete', () => {
-    const action = parseImageActionEvent(awsSample('ecr-image-action-delete.json'));
-
-    expect(action).toEqual({
-      action: 'DELETE',
-      repositoryName: 'my-repository-name',
-      imageDigest: 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234',
-      imageTag: 'latest',
-      account: '123456789012',
-      region: 'us-west-2',
-      eventId: 'dd3b46cb-2c74-f49e-393b-28286b67279d',
-      time: '2019-11-16T02:01:05Z',
-    });
-  });
-
-  test('a push parses into a push', () => {
-    expect(parseImageActionEvent(repoEvent('ecr-image-action-push.json')).action).toBe('PUSH');
-  });
-
-  test('another action type is rejected at detail.action-type', () => {
-    const event = awsSample<PushSample>('ecr-image-action-delete.json');
-    event.detail['action-type'] = 'REPLICATE';
-
-    expect(problemsOf(() => parseImageActionEvent(event))).toEqual([
-      expect.stringMatching(/^detail\.action-type: /),
-    ]);
-  });
-});
-
 describe('events/ files', () => {
   test('inspector2-finding.json is a finding about web/frontend 1.4.2', () => {
     expect(parseScanGateEvent(repoEvent('inspector2-finding.json'))).toMatchObject({
@@ -572,13 +358,6 @@ describe('events/ files', () => {
       repositoryName: 'web/frontend',
       imageTags: ['1.4.2'],
       vulnerabilityId: 'CVE-2024-3094',
-    });
-  });
-
-  test('ecr-image-action-delete.json deletes web/frontend 1.4.2', () => {
-    expect(parseImageActionEvent(repoEvent('ecr-image-action-delete.json'))).toMatchObject({
-      action: 'DELETE',
-      repositoryName: 'web/frontend',
     });
   });
 
@@ -592,25 +371,4 @@ describe('events/ files', () => {
   test('ecr-image-scan-failed.json is a failed scan', () => {
     expect(parseScanEvent(repoEvent('ecr-image-scan-failed.json')).status).toBe('failed');
   });
-
-  test('codebuild-build-failed.json failed in BUILD with a command error', () => {
-    const build = parseBuildStateEvent(repoEvent('codebuild-build-failed.json'));
-
-    expect(build).toMatchObject({ status: 'FAILED', projectName: 'web-frontend-build', buildNumber: 43 });
-    expect(build.failedPhase?.type).toBe('BUILD');
-    expect(build.failedPhase?.context[0]).toMatch(/^COMMAND_EXECUTION_ERROR: .*exit status 1$/);
-  });
-
-  test('codebuild-build-succeeded.json succeeded with no failed phase', () => {
-    const build = parseBuildStateEvent(repoEvent('codebuild-build-succeeded.json'));
-
-    expect(build).toMatchObject({ status: 'SUCCEEDED', buildNumber: 42 });
-    expect(build.failedPhase).toBeUndefined();
-  });
-});
-
-test('withoutUrlCredentials leaves a location without credentials unchanged', () => {
-  expect(withoutUrlCredentials('codebuild-123456789012-input-bucket/my-input-artifact.zip')).toBe(
-    'codebuild-123456789012-input-bucket/my-input-artifact.zip',
-  );
 });

@@ -1,12 +1,12 @@
 import { awsSample } from '../../../fixtures/load';
-import type { ScanFinding } from '../../../../lib/policy/scan/findings';
+import type { ScanFinding } from '../../../../lib/policy/scan/image-scan-findings';
 import {
   collectScanFindings,
   findingsFingerprint,
   rankFindings,
   readScanFindings,
   topFindings,
-} from '../../../../lib/policy/scan/findings';
+} from '../../../../lib/policy/scan/image-scan-findings';
 import { enhancedFinding, enhancedFindingsResponse } from '../../../fixtures/scan-findings';
 import { InvalidInputError } from '../../../../lib/policy/validation';
 

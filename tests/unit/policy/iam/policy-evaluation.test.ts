@@ -1,5 +1,5 @@
-import type { EvaluationRequest, NamedPolicy, PolicySet } from '../../../../lib/policy/iam/evaluate';
-import { evaluate } from '../../../../lib/policy/iam/evaluate';
+import type { EvaluationRequest, NamedPolicy, PolicySet } from '../../../../lib/policy/iam/policy-evaluation';
+import { evaluate } from '../../../../lib/policy/iam/policy-evaluation';
 import { InvalidPolicyError } from '../../../../lib/policy/iam/statements';
 
 const ACCOUNT = '111122223333';
