@@ -1,16 +1,8 @@
 import { AwsProvisioner } from '../../aws/provisioner';
 import {
-  ConcurrentProvisioningError,
   createManagedProject,
   deleteManagedProject,
   listManagedProjects,
-  NotManagedError,
-  ProjectConflictError,
-  ProjectNotFoundError,
-  ProvisioningFailedError,
-  RegistryCoverageError,
-  RepairFailedError,
-  RepositoryNotEmptyError,
   showManagedProject,
   type ProvisioningDeps,
 } from '../../usecases/provisioning';
@@ -53,40 +45,6 @@ async function depsFor(values: Record<string, string | boolean | undefined>, io:
   return { deps, save: () => undefined };
 }
 
-/** Refusals the caller can act on: printed, exit 1 (usage errors exit 2 via the framework). */
-async function refusalsAsExit1(io: Io, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof ProjectConflictError) {
-      io.stderr(`buildwarden: ${error.message}; differing fields: ${error.differences.join(', ')}\n`);
-      return EXIT.findings;
-    }
-    if (error instanceof RepositoryNotEmptyError) {
-      io.stderr(`buildwarden: ${error.message}: run again with --force to delete them too\n`);
-      return EXIT.findings;
-    }
-    if (
-      error instanceof NotManagedError ||
-      error instanceof ProjectNotFoundError ||
-      error instanceof ConcurrentProvisioningError ||
-      error instanceof RegistryCoverageError
-    ) {
-      io.stderr(`buildwarden: ${error.message}\n`);
-      return EXIT.findings;
-    }
-    if (error instanceof ProvisioningFailedError) {
-      const repaired =
-        error instanceof RepairFailedError && error.repaired.length > 0
-          ? `\n  repaired before that: ${error.repaired.join(', ')}`
-          : '';
-      io.stderr(`buildwarden: ${error.message}\n  cause: ${error.reason}${repaired}\n`);
-      return 4;
-    }
-    throw error;
-  }
-}
-
 export const projectsCreateCommand: Command = {
   name: 'projects create',
   summary:
@@ -104,14 +62,12 @@ export const projectsCreateCommand: Command = {
     const body = readJsonFile(file, io);
     const guardrails = loadGuardrails(stringOption(values, 'config'), io).guardrails;
     const { deps, save } = await depsFor(values, io);
-    return refusalsAsExit1(io, async () => {
-      const created = await createManagedProject(body, deps, { guardrails });
-      save();
-      io.stdout(`${JSON.stringify(created.body, null, 2)}\n`);
-      const unrepaired = created.body.unrepaired ?? [];
-      for (const part of unrepaired) io.stderr(`buildwarden: not repaired: ${part.part}: ${part.detail}\n`);
-      return unrepaired.length > 0 ? EXIT.findings : EXIT.ok;
-    });
+    const created = await createManagedProject(body, deps, { guardrails });
+    save();
+    io.stdout(`${JSON.stringify(created.body, null, 2)}\n`);
+    const unrepaired = created.body.unrepaired ?? [];
+    for (const part of unrepaired) io.stderr(`buildwarden: not repaired: ${part.part}: ${part.detail}\n`);
+    return unrepaired.length > 0 ? EXIT.findings : EXIT.ok;
   },
 };
 
@@ -140,11 +96,9 @@ export const projectsShowCommand: Command = {
   async run({ values, positionals }, io) {
     const { deps } = await depsFor(values, io);
     const guardrails = loadGuardrails(stringOption(values, 'config'), io).guardrails;
-    return refusalsAsExit1(io, async () => {
-      const status = await showManagedProject(positionals[0]!, deps, { guardrails });
-      io.stdout(`${JSON.stringify(status, null, 2)}\n`);
-      return status.compliant ? EXIT.ok : EXIT.findings;
-    });
+    const status = await showManagedProject(positionals[0]!, deps, { guardrails });
+    io.stdout(`${JSON.stringify(status, null, 2)}\n`);
+    return status.compliant ? EXIT.ok : EXIT.findings;
   },
 };
 
@@ -164,11 +118,9 @@ export const projectsDeleteCommand: Command = {
   positionals: [1, 1],
   async run({ values, positionals }, io) {
     const { deps, save } = await depsFor(values, io);
-    return refusalsAsExit1(io, async () => {
-      const result = await deleteManagedProject(positionals[0]!, deps, { force: values.force === true });
-      save();
-      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-      return EXIT.ok;
-    });
+    const result = await deleteManagedProject(positionals[0]!, deps, { force: values.force === true });
+    save();
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    return EXIT.ok;
   },
 };
