@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import { DomainError } from './errors';
 import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/guardrails';
 import { formatIssues, InvalidInputError } from './policy/validation';
 import { DEFAULT_REMEDIABLE_ROLES } from './policy/remediable-roles';
@@ -56,11 +57,9 @@ const envSchema = z.object({
 });
 export type RuntimeConfig = z.infer<typeof envSchema> & { guardrails: Guardrails };
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
+/** The deployment's configuration is wrong: a defect of the deployment, never the caller's (kind internal). */
+export class ConfigError extends DomainError {
+  readonly kind = 'internal';
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): RuntimeConfig {

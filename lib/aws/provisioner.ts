@@ -32,6 +32,7 @@ import type { RegistryScanningConfiguration } from '../policy/model';
 import type { Provisioner } from '../ports';
 import type { ProvisioningPlan } from '../policy/provision';
 import { clientConfig, isAwsError } from './common';
+import { translated } from './errors';
 
 export const provisionerActions = [
   'ecr:CreateRepository',
@@ -75,8 +76,9 @@ export class AwsProvisioner implements Provisioner {
     },
   ) {}
 
+  /** A create that meets a resource of that name throws AlreadyExistsError (lib/aws/errors.ts). */
   async createRepository(input: ProvisioningPlan['createRepository']): Promise<void> {
-    await this.clients.ecr.send(new CreateRepositoryCommand(input));
+    await translated(() => this.clients.ecr.send(new CreateRepositoryCommand(input)));
   }
 
   async putLifecyclePolicy(input: ProvisioningPlan['putLifecyclePolicy']): Promise<void> {
@@ -106,7 +108,7 @@ export class AwsProvisioner implements Provisioner {
   }
 
   async createRole(input: ProvisioningPlan['createRole']): Promise<void> {
-    await this.clients.iam.send(new CreateRoleCommand(input));
+    await translated(() => this.clients.iam.send(new CreateRoleCommand(input)));
   }
 
   async putRolePolicy(input: ProvisioningPlan['putRolePolicy']): Promise<void> {
@@ -128,12 +130,13 @@ export class AwsProvisioner implements Provisioner {
     );
   }
 
+  /** A service role IAM has not propagated yet throws RoleNotAssumableYetError (lib/aws/errors.ts). */
   async createProject(input: ProvisioningPlan['createProject']): Promise<void> {
-    await this.clients.codebuild.send(new CreateProjectCommand(input));
+    await translated(() => this.clients.codebuild.send(new CreateProjectCommand(input)));
   }
 
   async updateProject(input: ProjectUpdate): Promise<void> {
-    await this.clients.codebuild.send(new UpdateProjectCommand(input));
+    await translated(() => this.clients.codebuild.send(new UpdateProjectCommand(input)));
   }
 
   async deleteProject(name: string): Promise<void> {

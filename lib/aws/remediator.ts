@@ -13,6 +13,7 @@ import { DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-s
 import type { Remediator } from '../ports';
 import type { RemediationWrite } from '../policy/remediation';
 import { clientConfig, isAwsError } from './common';
+import { translated } from './errors';
 
 export const remediatorActions = [
   'ecr:PutLifecyclePolicy',
@@ -37,7 +38,12 @@ export class AwsRemediator implements Remediator {
     private readonly codebuildClient: CodeBuildClient = codebuild,
   ) {}
 
+  /** A resource deleted meanwhile is a NotFoundError (lib/aws/errors.ts): the change handler treats it as fixed. */
   async apply(write: RemediationWrite): Promise<void> {
+    return translated(() => this.send(write));
+  }
+
+  private async send(write: RemediationWrite): Promise<void> {
     switch (write.type) {
       case 'PutLifecyclePolicy':
         await this.ecrClient.send(new PutLifecyclePolicyCommand(withoutType(write)));

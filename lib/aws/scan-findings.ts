@@ -2,6 +2,7 @@
 import { ECRClient, paginateDescribeImageScanFindings } from '@aws-sdk/client-ecr';
 import type { ScanFindingsReader } from '../ports';
 import { clientConfig } from './common';
+import { translated } from './errors';
 
 export const scanFindingsActions = ['ecr:DescribeImageScanFindings'] as const;
 
@@ -10,16 +11,19 @@ const ecr = new ECRClient(clientConfig);
 export class EcrScanFindings implements ScanFindingsReader {
   constructor(private readonly client: ECRClient = ecr) {}
 
+  /** A repository, image or scan that does not exist is a NotFoundError naming which (lib/aws/errors.ts). */
   async imageScanFindingsPages(repositoryName: string, imageDigest: string): Promise<unknown[]> {
-    const pages: unknown[] = [];
-    const input = { repositoryName, imageId: { imageDigest } };
-    for await (const page of paginateDescribeImageScanFindings(
-      { client: this.client, pageSize: 1000 },
-      input,
-    )) {
-      // Dates become ISO strings, the shape a snapshot stores.
-      pages.push(JSON.parse(JSON.stringify({ ...page, $metadata: undefined })));
-    }
-    return pages;
+    return translated(async () => {
+      const pages: unknown[] = [];
+      const input = { repositoryName, imageId: { imageDigest } };
+      for await (const page of paginateDescribeImageScanFindings(
+        { client: this.client, pageSize: 1000 },
+        input,
+      )) {
+        // Dates become ISO strings, the shape a snapshot stores.
+        pages.push(JSON.parse(JSON.stringify({ ...page, $metadata: undefined })));
+      }
+      return pages;
+    });
   }
 }

@@ -43,6 +43,7 @@ import type {
   Role,
 } from '../policy/model';
 import { parseSnapshot, type Snapshot } from '../policy/snapshot';
+import { translated } from '../aws/errors';
 import type { FaultInjector } from './faults';
 import { writeFileAtomic } from './file-store';
 
@@ -274,7 +275,13 @@ export class SandboxAccount
     return names;
   }
 
+  /** As the AWS adapter: the simulated AWS errors are translated into domain errors (lib/aws/errors.ts). */
   async apply(write: RemediationWrite): Promise<void> {
+    return translated(() => this.write(write));
+  }
+
+  /** One remediation or provisioning write, failing with the AWS error the API would raise. */
+  private async write(write: RemediationWrite): Promise<void> {
     const service =
       write.type === 'UpdateProjectVisibility' ? 'codebuild' : 'roleName' in write ? 'iam' : 'ecr';
     await this.call(`${service}:${write.type}`);
@@ -348,6 +355,10 @@ export class SandboxAccount
 
   /** The repository's stored DescribeImageScanFindings response for the digest, as one page. */
   async imageScanFindingsPages(repositoryName: string, imageDigest: string): Promise<unknown[]> {
+    return translated(() => this.scanFindings(repositoryName, imageDigest));
+  }
+
+  private async scanFindings(repositoryName: string, imageDigest: string): Promise<unknown[]> {
     await this.call('ecr:DescribeImageScanFindings');
     const repository = this.findRepository(repositoryName);
     if (!repository)
@@ -478,6 +489,10 @@ export class SandboxAccount
   }
 
   async createRepository(input: ProvisioningPlan['createRepository']): Promise<void> {
+    return translated(() => this.createRepositoryAsEcr(input));
+  }
+
+  private async createRepositoryAsEcr(input: ProvisioningPlan['createRepository']): Promise<void> {
     await this.call('ecr:CreateRepository');
     if (this.findRepository(input.repositoryName)) {
       throw simulatedAwsError(
@@ -503,19 +518,19 @@ export class SandboxAccount
   }
 
   async putLifecyclePolicy(input: ProvisioningPlan['putLifecyclePolicy']): Promise<void> {
-    await this.apply({ type: 'PutLifecyclePolicy', ...input });
+    await this.write({ type: 'PutLifecyclePolicy', ...input });
   }
 
   async putImageTagMutability(repositoryName: string, imageTagMutability: 'IMMUTABLE'): Promise<void> {
-    await this.apply({ type: 'PutImageTagMutability', repositoryName, imageTagMutability });
+    await this.write({ type: 'PutImageTagMutability', repositoryName, imageTagMutability });
   }
 
   async putImageScanningConfiguration(repositoryName: string, scanOnPush: true): Promise<void> {
-    await this.apply({ type: 'PutImageScanningConfiguration', repositoryName, scanOnPush });
+    await this.write({ type: 'PutImageScanningConfiguration', repositoryName, scanOnPush });
   }
 
   async putRegistryScanningConfiguration(configuration: RegistryScanningConfiguration): Promise<void> {
-    await this.apply({
+    await this.write({
       type: 'PutRegistryScanningConfiguration',
       scanType: configuration.scanType,
       rules: configuration.rules,
@@ -523,6 +538,10 @@ export class SandboxAccount
   }
 
   async createRole(input: ProvisioningPlan['createRole']): Promise<void> {
+    return translated(() => this.createRoleAsIam(input));
+  }
+
+  private async createRoleAsIam(input: ProvisioningPlan['createRole']): Promise<void> {
     await this.call('iam:CreateRole');
     if (this.snapshot.iam.roles.some((r) => r.RoleName === input.RoleName)) {
       throw simulatedAwsError(
@@ -552,7 +571,7 @@ export class SandboxAccount
   }
 
   async putRolePolicy(input: ProvisioningPlan['putRolePolicy']): Promise<void> {
-    await this.apply({
+    await this.write({
       type: 'PutRolePolicy',
       roleName: input.RoleName,
       policyName: input.PolicyName,
@@ -583,6 +602,10 @@ export class SandboxAccount
   }
 
   async createProject(input: ProvisioningPlan['createProject']): Promise<void> {
+    return translated(() => this.createProjectAsCodeBuild(input));
+  }
+
+  private async createProjectAsCodeBuild(input: ProvisioningPlan['createProject']): Promise<void> {
     await this.call('codebuild:CreateProject');
     if (this.snapshot.codebuild.projects.some((p) => p.name === input.name)) {
       throw simulatedAwsError('ResourceAlreadyExistsException', `Project already exists: ${input.name}`);
@@ -607,6 +630,10 @@ export class SandboxAccount
 
   /** As UpdateProject: each structure given replaces the project's; tags, when given, replace its tags. */
   async updateProject(input: ProjectUpdate): Promise<void> {
+    return translated(() => this.updateProjectAsCodeBuild(input));
+  }
+
+  private async updateProjectAsCodeBuild(input: ProjectUpdate): Promise<void> {
     await this.call('codebuild:UpdateProject');
     const projects = this.snapshot.codebuild.projects;
     const index = projects.findIndex((p) => p.name === input.name);

@@ -47,6 +47,7 @@ import type { RuleContext } from '../policy/rules/types';
 import { accountViewFor, partitionOf } from '../policy/snapshot';
 import { REPOSITORY_TAG } from '../policy/target-repository';
 import { InvalidInputError } from '../policy/validation';
+import { AlreadyExistsError, RoleNotAssumableYetError } from '../errors';
 import { describeError } from './errors';
 import { readOrganization } from './organization';
 import {
@@ -135,22 +136,6 @@ function bodyOf(
     ...(parts.unrepaired && parts.unrepaired.length > 0 ? { unrepaired: parts.unrepaired } : {}),
   };
 }
-
-/** CodeBuild may refuse a just-created role until IAM has propagated it. */
-function isRolePropagationError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    error.name === 'InvalidInputException' &&
-    /sts:AssumeRole|not authorized/i.test(error.message)
-  );
-}
-
-/** A create call that met a resource of that name: another request created it meanwhile. */
-const ALREADY_EXISTS = new Set([
-  'RepositoryAlreadyExistsException',
-  'EntityAlreadyExistsException',
-  'ResourceAlreadyExistsException',
-]);
 
 /** Bounded so a POST stays within the HTTP API's 30-second integration timeout. */
 const ROLE_PROPAGATION_DELAYS_MS = [1000, 2000, 4000, 6000];
@@ -340,7 +325,8 @@ async function provision(
           leftovers.push(u.what);
         }
       }
-      if (error instanceof Error && ALREADY_EXISTS.has(error.name) && leftovers.length === 0) {
+      // A create call that met a resource of that name: another request created it meanwhile.
+      if (error instanceof AlreadyExistsError && leftovers.length === 0) {
         throw new ConcurrentProvisioningError(
           `another request created part of project ${plan.spec.name} while this one ran (step ${name}); ` +
             "everything this request created was removed: send it again for that project's answer",
@@ -392,7 +378,8 @@ async function provision(
           return await provisioner.createProject(plan.createProject);
         } catch (error) {
           const delay = ROLE_PROPAGATION_DELAYS_MS[attempt];
-          if (!isRolePropagationError(error) || delay === undefined) throw error;
+          // CodeBuild may refuse a just-created role until IAM has propagated it.
+          if (!(error instanceof RoleNotAssumableYetError) || delay === undefined) throw error;
           await sleep(delay);
         }
       }

@@ -10,6 +10,8 @@ import { parseGuardrails, RULE_IDS } from '../../lib/policy/guardrails';
 import type { RegistryScanningConfiguration, Repository } from '../../lib/policy/model';
 import { parseSnapshot, type Snapshot } from '../../lib/policy/snapshot';
 import type { Provisioner } from '../../lib/ports';
+import { translateAwsError } from '../../lib/aws/errors';
+import { RoleNotAssumableYetError } from '../../lib/errors';
 import { SandboxAccount, simulatedAwsError } from '../../lib/sandbox/account';
 import { runAudit } from '../../lib/usecases/audit';
 import {
@@ -156,12 +158,17 @@ function nthCreateCallFails(sandbox: SandboxAccount, n: number): Provisioner {
   return provisionerWith(sandbox, Object.fromEntries(CREATE_STEPS.map((step) => [step, nth])));
 }
 
-/** The error CodeBuild returns while IAM has not yet propagated a just-created role. */
+/**
+ * The error CodeBuild returns while IAM has not yet propagated a just-created role, as the Provisioner port
+ * raises it: translated by the adapters' one translation (RoleNotAssumableYetError).
+ */
 const rolePropagation = () =>
-  simulatedAwsError(
-    'InvalidInputException',
-    `CodeBuild is not authorized to perform: sts:AssumeRole on ${CREATED.roleArn}`,
-  );
+  translateAwsError(
+    simulatedAwsError(
+      'InvalidInputException',
+      `CodeBuild is not authorized to perform: sts:AssumeRole on ${CREATED.roleArn}`,
+    ),
+  ) as Error;
 
 async function sandboxWithLedger(): Promise<SandboxAccount> {
   const sandbox = demoSandbox();
@@ -523,6 +530,21 @@ describe('createManagedProject on the sandbox: a step fails', () => {
 });
 
 describe('createManagedProject on the sandbox: IAM propagation delay on CreateProject', () => {
+  it('meets the same RoleNotAssumableYetError on the sandbox as through the AWS adapter', async () => {
+    // Prepare: CreateProject naming a service role that does not exist (yet)
+    const sandbox = demoSandbox();
+    const project = { name: 'team-app', serviceRole: 'arn:aws:iam::123456789012:role/service-role/absent' };
+
+    // Act
+    const error = await rejectionOf(
+      sandbox.createProject(project as Parameters<SandboxAccount['createProject']>[0]),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(RoleNotAssumableYetError);
+    expect(error).toMatchObject({ cause: { name: 'InvalidInputException' } });
+  });
+
   it('retries and answers 201 when the propagation error clears after two attempts', async () => {
     // Prepare
     const sandbox = demoSandbox();

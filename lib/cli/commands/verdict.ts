@@ -1,3 +1,4 @@
+import { ConfigError } from '../../config';
 import { parseVerdictPath } from '../../policy/gate-request';
 import { InvalidInputError } from '../../policy/validation';
 import { currentAccount } from '../../aws/account';
@@ -76,12 +77,10 @@ export const verdictCommand: Command = {
         imageDigest,
       });
     } catch (error) {
-      // DynamoDB says only "Requested resource not found": name the table that was asked for.
-      if (!snapshot && error instanceof Error && error.name === 'ResourceNotFoundException') {
-        const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+      // The table the user named does not exist (the store names it and the region): bad usage.
+      if (!snapshot && error instanceof ConfigError) {
         throw new UsageError(
-          `the verdicts table ${table} does not exist${region ? ` in ${region}` : ''} (--table or ` +
-            '$BUILDWARDEN_VERDICTS_TABLE: the stack output VerdictsTableName)',
+          `${error.message} (--table or $BUILDWARDEN_VERDICTS_TABLE: the stack output VerdictsTableName)`,
         );
       }
       throw error;

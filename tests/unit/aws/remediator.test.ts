@@ -27,6 +27,7 @@ import {
   ServiceFailureException,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
+import { NotFoundError } from '../../../lib/errors';
 import 'aws-sdk-client-mock-jest';
 import { AwsRemediator, remediatorActions } from '../../../lib/aws/remediator';
 import type { RemediationWrite } from '../../../lib/policy/remediation';
@@ -311,7 +312,7 @@ describe('AwsRemediator.apply', () => {
     await expect(applying).resolves.toBeUndefined();
   });
 
-  it('rethrows any other error from DeleteRepositoryPolicy', async () => {
+  it('rethrows any other error from DeleteRepositoryPolicy, a repository gone as NotFoundError', async () => {
     // Prepare
     ecrMock
       .on(DeleteRepositoryPolicyCommand)
@@ -324,7 +325,9 @@ describe('AwsRemediator.apply', () => {
     });
 
     // Assess
-    await expect(applying).rejects.toThrow(RepositoryNotFoundException);
+    const error = await applying.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ resource: 'repository', cause: expect.any(RepositoryNotFoundException) });
   });
 
   it('treats NoSuchEntityException from DetachRolePolicy as success (already detached)', async () => {
@@ -376,7 +379,7 @@ describe('AwsRemediator.apply', () => {
     },
   );
 
-  it('rethrows ResourceNotFoundException from UpdateProjectVisibility (the use case decides the project is gone)', async () => {
+  it('throws NotFoundError for ResourceNotFoundException from UpdateProjectVisibility (the use case decides the project is gone)', async () => {
     // Prepare
     codebuildMock
       .on(UpdateProjectVisibilityCommand)
@@ -387,10 +390,12 @@ describe('AwsRemediator.apply', () => {
     const applying = new AwsRemediator().apply(write);
 
     // Assess
-    await expect(applying).rejects.toThrow(ResourceNotFoundException);
+    const error = await applying.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ cause: expect.any(ResourceNotFoundException) });
   });
 
-  it('rethrows NoSuchEntityException from PutRolePolicy (only DetachRolePolicy treats it as done)', async () => {
+  it('throws NotFoundError for NoSuchEntityException from PutRolePolicy (only DetachRolePolicy treats it as done)', async () => {
     // Prepare
     iamMock
       .on(PutRolePolicyCommand)
@@ -401,7 +406,9 @@ describe('AwsRemediator.apply', () => {
     const applying = new AwsRemediator().apply(write);
 
     // Assess
-    await expect(applying).rejects.toThrow(NoSuchEntityException);
+    const error = await applying.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ cause: expect.any(NoSuchEntityException) });
   });
 });
 

@@ -225,7 +225,7 @@ describe('withRetries on the sandbox ports', () => {
         repositoryName: 'no/such-repository',
         imageTagMutability: 'IMMUTABLE',
       }),
-    ).rejects.toMatchObject({ name: 'RepositoryNotFoundException' });
+    ).rejects.toMatchObject({ kind: 'not-found', cause: { name: 'RepositoryNotFoundException' } });
     expect(sandbox.calls.get('ecr:PutImageTagMutability')).toBe(1);
   });
 

@@ -1,0 +1,54 @@
+/**
+ * Rules of the house that a reviewer would otherwise have to remember, checked on the source text: use cases
+ * branch on domain errors, never on what AWS names its exceptions.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../fixtures/load';
+
+/** Every .ts file under `dir` (relative to the repository), sorted. */
+function sourceFiles(dir: string): string[] {
+  const full = path.join(REPO_ROOT, dir);
+  return readdirSync(full)
+    .sort()
+    .flatMap((entry) => {
+      const relative = path.join(dir, entry);
+      if (statSync(path.join(REPO_ROOT, relative)).isDirectory()) return sourceFiles(relative);
+      return relative.endsWith('.ts') ? [relative] : [];
+    });
+}
+
+const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
+
+/**
+ * The retry helper classifies throttling and server errors by the names every AWS SDK gives them, as the SDK's
+ * own retry strategy does; it wraps ports in tests and benchmarks of the sandbox under injected faults.
+ */
+const RETRY_HELPER = 'lib/usecases/retry.ts';
+
+describe('use cases and AWS exceptions', () => {
+  const useCases = sourceFiles('lib/usecases').filter((file) => file !== RETRY_HELPER);
+
+  it('finds the use cases to check', () => {
+    // Assess
+    expect(useCases).toEqual(
+      expect.arrayContaining(['lib/usecases/on-change.ts', 'lib/usecases/scan-gate.ts']),
+    );
+  });
+
+  it.each(useCases)('%s names no AWS exception', (file) => {
+    // Act
+    const names = read(file).match(/\b[A-Z][A-Za-z]+Exception\b/g) ?? [];
+
+    // Assess
+    expect(names).toEqual([]);
+  });
+
+  it.each(useCases)('%s does not compare error names', (file) => {
+    // Act
+    const comparisons = read(file).match(/\.name\s*[!=]==|\b(?:error|err|e|cause)\.name\b/g) ?? [];
+
+    // Assess
+    expect(comparisons).toEqual([]);
+  });
+});
