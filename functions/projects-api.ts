@@ -50,7 +50,7 @@ export const handler = httpHandler(async (event) => {
   return withAccount(projectsWiring, async (provisioning) => {
     if (route === 'POST /projects') {
       const created = await createManagedProject(jsonBody(event), provisioning, options);
-      return { status: created.status, body: created.body };
+      return { status: created.created ? 201 : 200, body: created.body };
     }
     if (route === 'GET /projects')
       return { status: 200, body: { projects: await listManagedProjects(provisioning, options) } };

@@ -93,6 +93,12 @@ export interface ProvisioningDeps {
   newRequestToken?: () => string;
 }
 
+/** A create's answer: `created` when this request created the project (else it existed: unchanged or repaired). */
+export interface CreateResult {
+  created: boolean;
+  body: CreatedProjectBody;
+}
+
 export interface ProvisioningOptions {
   guardrails: Guardrails;
   kmsKeyArn?: string;
@@ -109,9 +115,9 @@ export interface ManagedProjectBody {
 }
 
 /**
- * The answer to a create: `created` (201), `unchanged` (200: the identical project exists as planned, or an
- * identical request in flight created it) or `repaired` (200: it existed with parts missing or drifted, and
- * `repaired` lists what was restored). `unrepaired` lists parts that differ and that buildwarden does not
+ * The answer to a create: `created`, `unchanged` (the identical project exists as planned, or an identical
+ * request in flight created it) or `repaired` (it existed with parts missing or drifted, and `repaired` lists
+ * what was restored). `unrepaired` lists parts that differ and that buildwarden does not
  * restore, with the reason.
  */
 export interface CreatedProjectBody extends ManagedProjectBody {
@@ -169,19 +175,20 @@ function planFor(
 }
 
 /**
- * POST /projects: 201 when created; 200 when the identical project exists (restoring what drifted); 409 for a
- * different spec, a name taken by something buildwarden did not create, or another request on the name.
+ * Creates a managed project (`created: true`), or answers for the identical project that exists, restoring
+ * what drifted (`created: false`). Refused (a conflict) for a different spec, a name taken by something
+ * buildwarden did not create, or another request on the name.
  */
 export async function createManagedProject(
   body: unknown,
   deps: ProvisioningDeps,
   options: ProvisioningOptions,
-): Promise<{ status: 200 | 201; body: CreatedProjectBody }> {
+): Promise<CreateResult> {
   const token = (deps.newRequestToken ?? randomUUID)();
   const plan = planFor(body, deps, options, token);
   const specHash = createHash('sha256').update(canonicalSpecText(plan.spec)).digest('hex');
   const waited = await claimName(plan.projectName, plan.spec.name, { token, specHash, wait: true }, deps);
-  if (waited === 'identical-succeeded') return { status: 200, body: bodyOf(plan, 'unchanged') };
+  if (waited === 'identical-succeeded') return { created: false, body: bodyOf(plan, 'unchanged') };
   return runClaimed(plan.projectName, token, deps, () => provision(plan, token, deps, options));
 }
 
@@ -271,7 +278,7 @@ async function provision(
   token: string,
   deps: ProvisioningDeps,
   options: ProvisioningOptions,
-): Promise<{ status: 200 | 201; body: CreatedProjectBody }> {
+): Promise<CreateResult> {
   const existing = await deps.projects.project(plan.projectName);
   if (existing) return converge(existing, plan, deps, options);
 
@@ -392,7 +399,7 @@ async function provision(
       tookEffect: ownProject,
     },
   );
-  return { status: 201, body: bodyOf(plan, 'created') };
+  return { created: true, body: bodyOf(plan, 'created') };
 }
 
 /**
@@ -433,7 +440,7 @@ async function converge(
   plan: ProvisioningPlan,
   deps: ProvisioningDeps,
   options: ProvisioningOptions,
-): Promise<{ status: 200; body: CreatedProjectBody }> {
+): Promise<CreateResult & { created: false }> {
   if (!isManaged(existing.tags))
     throw new NotManagedError(
       `a CodeBuild project named ${plan.projectName} exists and is not managed by buildwarden`,
@@ -447,7 +454,7 @@ async function converge(
   const toRepair = parts.filter(
     (p): p is CheckedPart & { repair: Repair } => p.status !== 'ok' && !!p.repair,
   );
-  if (toRepair.length === 0) return { status: 200, body: bodyOf(plan, 'unchanged', { unrepaired }) };
+  if (toRepair.length === 0) return { created: false, body: bodyOf(plan, 'unchanged', { unrepaired }) };
 
   const repaired: PartState[] = [];
   for (const part of toRepair) {
@@ -462,7 +469,7 @@ async function converge(
     }
     repaired.push(partStates([part])[0]!);
   }
-  return { status: 200, body: bodyOf(plan, 'repaired', { repaired, unrepaired }) };
+  return { created: false, body: bodyOf(plan, 'repaired', { repaired, unrepaired }) };
 }
 
 /** One part's restoring write(s); a recreated repository or role carries this request's token (in the plan). */

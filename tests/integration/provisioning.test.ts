@@ -187,7 +187,7 @@ describe('createManagedProject on the sandbox: a new project', () => {
     const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(result).toEqual({ status: 201, body: { status: 'created', ...CREATED } });
+    expect(result).toEqual({ created: true, body: { status: 'created', ...CREATED } });
   });
 
   it('creates exactly the repository, the role with its one inline policy and the project', async () => {
@@ -246,7 +246,7 @@ describe('createManagedProject on the sandbox: the same name again', () => {
     const again = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(again).toEqual({ status: 200, body: { status: 'unchanged', ...CREATED } });
+    expect(again).toEqual({ created: false, body: { status: 'unchanged', ...CREATED } });
   });
 
   it('creates nothing for the identical request', async () => {
@@ -277,7 +277,7 @@ describe('createManagedProject on the sandbox: the same name again', () => {
     const again = await createManagedProject(reordered, depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(again.status).toBe(200);
+    expect(again.created).toBe(false);
   });
 
   it('refuses a different spec with ProjectConflictError naming every differing field', async () => {
@@ -556,7 +556,7 @@ describe('createManagedProject on the sandbox: IAM propagation delay on CreatePr
     const result = await createManagedProject(requestBody(), depsOf(sandbox, provisioner), { guardrails });
 
     // Assess
-    expect(result).toEqual({ status: 201, body: { status: 'created', ...CREATED } });
+    expect(result).toEqual({ created: true, body: { status: 'created', ...CREATED } });
     expect(provisioner.attempts('createProject')).toBe(3);
   });
 
@@ -960,7 +960,7 @@ describe('createManagedProject on the sandbox: the identical request on a drifte
     const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(result.status).toBe(200);
+    expect(result.created).toBe(false);
     expect(result.body).toMatchObject({ ...CREATED, status: 'repaired' });
     expect(repairedParts(result.body)).toEqual(['role.buildPolicy missing']);
     expect(roleIn(sandbox).RolePolicyList.map((p) => p.PolicyName)).toEqual(['buildwarden-build']);
@@ -1085,7 +1085,7 @@ describe('createManagedProject on the sandbox: the identical request on a drifte
 
     // Assess
     expect(result).toMatchObject({
-      status: 200,
+      created: false,
       body: {
         status: 'unchanged',
         unrepaired: [expect.objectContaining({ part: 'repository.encryption', status: 'drifted' })],
@@ -1120,7 +1120,7 @@ describe('createManagedProject on the sandbox: the identical request on a drifte
     const again = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(again).toEqual({ status: 200, body: { status: 'unchanged', ...CREATED } });
+    expect(again).toEqual({ created: false, body: { status: 'unchanged', ...CREATED } });
   });
 
   it('fails with RepairFailedError naming the step and what it repaired before; running it again finishes', async () => {
@@ -1245,7 +1245,7 @@ describe('createManagedProject on the sandbox: enhanced registry scanning', () =
     const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(result.status).toBe(201);
+    expect(result.created).toBe(true);
     expect(registryFilters(sandbox)).toEqual(['CONTINUOUS_SCAN prod', `CONTINUOUS_SCAN ${NAME}`]);
     expect(await ledgerViolations(sandbox)).toEqual([]);
   });
@@ -1311,7 +1311,7 @@ describe('createManagedProject on the sandbox: enhanced registry scanning', () =
     const result = await createManagedProject(requestBody(), depsOf(sandbox, provisioner), { guardrails });
 
     // Assess
-    expect(result.status).toBe(201);
+    expect(result.created).toBe(true);
     expect(writes).toBe(2);
     expect(registryFilters(sandbox)).toContain(`CONTINUOUS_SCAN ${NAME}`);
   });
@@ -1438,7 +1438,7 @@ describe('createManagedProject on the sandbox: identical requests at once, with 
     );
 
     // Assess
-    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(results.map((r) => r.created).sort()).toEqual([false, false, false, false, true]);
     expect(sandbox.snapshot.codebuild.projects.filter((p) => p.name === PROJECT_NAME)).toHaveLength(1);
   });
 
@@ -1454,7 +1454,7 @@ describe('createManagedProject on the sandbox: identical requests at once, with 
     ]);
 
     // Assess
-    expect(created).toMatchObject({ status: 'fulfilled', value: { status: 201 } });
+    expect(created).toMatchObject({ status: 'fulfilled', value: { created: true } });
     expect(deleted).toMatchObject({ status: 'rejected', reason: expect.any(ConcurrentProvisioningError) });
   });
 });
