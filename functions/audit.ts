@@ -16,8 +16,8 @@ export const handler = async (
   const report = await withAccount(auditWiring, (deps) =>
     auditAndNotify(deps, config.guardrails, {
       now: new Date(),
-      concurrency: config.AUDIT_CONCURRENCY,
-      topOffenders: config.AUDIT_TOP_OFFENDERS,
+      concurrency: config.BUILDWARDEN_AUDIT_CONCURRENCY,
+      topOffenders: config.BUILDWARDEN_AUDIT_TOP_OFFENDERS,
     }),
   );
   const result = {

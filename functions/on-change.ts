@@ -39,8 +39,8 @@ export const handler = async (
     const handle = (input: ChangeEvent) =>
       onChangeEvent(input, deps, config.guardrails, {
         now: new Date(),
-        ownRoleArns: config.REMEDIATION_ROLE_ARN ? [config.REMEDIATION_ROLE_ARN] : [],
-        remediableRoles: config.REMEDIABLE_ROLES,
+        ownRoleArns: config.BUILDWARDEN_REMEDIATION_ROLE_ARN ? [config.BUILDWARDEN_REMEDIATION_ROLE_ARN] : [],
+        remediableRoles: config.BUILDWARDEN_REMEDIABLE_ROLES,
       });
     // The local sandbox stage has no idempotency table and handles each delivery.
     if (deps.sandbox) return handle(event);

@@ -41,9 +41,11 @@ export const handler = httpHandler(async (event) => {
   const config = runtimeConfig();
   const options = {
     guardrails: config.guardrails,
-    ...(config.PROVISIONING_KMS_KEY_ARN ? { kmsKeyArn: config.PROVISIONING_KMS_KEY_ARN } : {}),
-    ...(config.PROVISIONING_PERMISSIONS_BOUNDARY_ARN
-      ? { permissionsBoundaryArn: config.PROVISIONING_PERMISSIONS_BOUNDARY_ARN }
+    ...(config.BUILDWARDEN_PROVISIONING_KMS_KEY_ARN
+      ? { kmsKeyArn: config.BUILDWARDEN_PROVISIONING_KMS_KEY_ARN }
+      : {}),
+    ...(config.BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN
+      ? { permissionsBoundaryArn: config.BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN }
       : {}),
   };
   const route = event.routeKey;

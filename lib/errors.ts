@@ -112,6 +112,14 @@ export class UpstreamError extends DomainError {
  */
 export class RoleNotAssumableYetError extends UpstreamError {}
 
+/**
+ * The deployment's or the command's configuration is wrong (a setting, the guardrails file, a table it names):
+ * a defect of the deployment, never the caller's, so `internal`. The message names the setting.
+ */
+export class ConfigError extends DomainError {
+  readonly kind = 'internal';
+}
+
 /** The kind of any error: a DomainError's own, else `internal`. */
 export function kindOf(error: unknown): ErrorKind {
   return error instanceof DomainError ? error.kind : 'internal';

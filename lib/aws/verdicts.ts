@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ImageRef, RepositoryRef, StoredVerdict, VerdictStore, VerdictWrite } from '../ports';
 import type { BuildRecord } from '../policy/builds';
-import { ConfigError } from '../config';
+import { ConfigError } from '../errors';
 import { clientConfig } from './common';
 
 export const verdictStoreActions = [

@@ -3,6 +3,7 @@
  * second front door, not a second implementation.
  */
 import { DomainError, kindOf, type ErrorKind } from '../errors';
+import { processEnvironment } from '../settings';
 import { auditCommand } from './commands/audit';
 import { configValidateCommand } from './commands/config';
 import { snapshotCommand } from './commands/snapshot';
@@ -75,7 +76,7 @@ export function processIo(): Io {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    env: process.env,
+    env: processEnvironment(),
     cwd: process.cwd(),
     stderrIsTty: process.stderr.isTTY === true,
   };

@@ -18,7 +18,7 @@ export const auditWiring: Wiring<AuditDeps & { notifier: Notifier }> = {
     projects: new CodeBuildProjects(),
     identity: new IamIdentity(),
     organization,
-    notifier: new SnsNotifier(config.NOTIFICATION_TOPIC_ARN),
+    notifier: new SnsNotifier(config.BUILDWARDEN_NOTIFICATION_TOPIC_ARN!),
   }),
   sandbox: (s) => s.ports(),
 };

@@ -10,7 +10,7 @@ export const buildWiring: Wiring<BuildDeps> = {
     account,
     projects: new CodeBuildProjects(),
     verdicts: dynamoVerdicts(config),
-    notifier: new SnsNotifier(config.NOTIFICATION_TOPIC_ARN),
+    notifier: new SnsNotifier(config.BUILDWARDEN_NOTIFICATION_TOPIC_ARN!),
   }),
   sandbox: (s) => s.ports(),
 };

@@ -19,7 +19,7 @@ export const changeWiring: Wiring<ChangeDeps> = {
     identity: new IamIdentity(),
     organization,
     remediator: new AwsRemediator(),
-    notifier: new SnsNotifier(config.NOTIFICATION_TOPIC_ARN),
+    notifier: new SnsNotifier(config.BUILDWARDEN_NOTIFICATION_TOPIC_ARN!),
   }),
   sandbox: (s) => s.ports(),
 };

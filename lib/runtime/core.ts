@@ -4,16 +4,33 @@
  * Each function's wiring (lib/runtime/<function>.ts) imports only the adapters it uses, so its bundle carries
  * only those SDK clients.
  */
-import { loadConfig, type RuntimeConfig } from '../config';
+import {
+  LAMBDA_SETTINGS,
+  functionGuardrails,
+  parseSettings,
+  processEnvironment,
+  type Settings,
+} from '../settings';
+import type { Guardrails } from '../policy/guardrails';
 import { currentAccount } from '../aws/account';
 import type { AccountInfo } from '../ports';
 import type { SandboxAccount } from '../sandbox/account';
+
+/** The settings of a function and the guardrails it runs with. */
+export type RuntimeConfig = Settings & { guardrails: Guardrails };
 
 let config: RuntimeConfig | undefined;
 let account: Promise<AccountInfo> | undefined;
 
 export function runtimeConfig(): RuntimeConfig {
-  return (config ??= loadConfig());
+  if (!config) {
+    const settings = parseSettings(processEnvironment(), [
+      ...LAMBDA_SETTINGS,
+      'BUILDWARDEN_NOTIFICATION_TOPIC_ARN',
+    ]);
+    config = { ...settings, guardrails: functionGuardrails(settings) };
+  }
+  return config;
 }
 
 /** How a function builds its ports: from the SDK adapters, or from the sandbox account. */

@@ -5,15 +5,18 @@ import { IamIdentity } from '../aws/iam';
 import { AwsOrganization } from '../aws/organizations';
 import { AwsProvisioner } from '../aws/provisioner';
 import { DynamoProvisioningClaims } from '../aws/provisioning-claims';
-import { required, type RuntimeConfig } from '../config';
+import { requireSettings } from '../settings';
 import type { ProvisioningClaims } from '../ports';
 import type { ProvisioningDeps } from '../usecases/provisioning';
-import type { Wiring } from './core';
+import type { RuntimeConfig, Wiring } from './core';
 
 /** Claims in the idempotency table, which is required on first use (reads never need it). */
 function dynamoClaims(config: RuntimeConfig): ProvisioningClaims {
   let claims: DynamoProvisioningClaims | undefined;
-  const table = () => (claims ??= new DynamoProvisioningClaims(required(config, 'IDEMPOTENCY_TABLE')));
+  const table = () => {
+    requireSettings(config, ['BUILDWARDEN_IDEMPOTENCY_TABLE']);
+    return (claims ??= new DynamoProvisioningClaims(config.BUILDWARDEN_IDEMPOTENCY_TABLE!));
+  };
   return {
     claimName: (claim, now) => table().claimName(claim, now),
     readClaim: (name) => table().readClaim(name),

@@ -1,18 +1,20 @@
 /** The DynamoDB verdict store, built on first use so a function that never touches a table needs none configured. */
-import { required, type RuntimeConfig } from '../config';
+import { requireSettings } from '../settings';
 import { DynamoVerdictStore } from '../aws/verdicts';
 import type { AccountInfo, VerdictStore } from '../ports';
-import type { Wiring } from './core';
+import type { RuntimeConfig, Wiring } from './core';
 
 export function dynamoVerdicts(config: RuntimeConfig): VerdictStore {
   let store: DynamoVerdictStore | undefined;
-  const verdicts = () =>
-    (store ??= new DynamoVerdictStore({
-      verdicts: required(config, 'VERDICTS_TABLE'),
-      ...(config.BUILDS_TABLE ? { builds: config.BUILDS_TABLE } : {}),
+  const verdicts = () => {
+    requireSettings(config, ['BUILDWARDEN_VERDICTS_TABLE']);
+    return (store ??= new DynamoVerdictStore({
+      verdicts: config.BUILDWARDEN_VERDICTS_TABLE!,
+      ...(config.BUILDWARDEN_BUILDS_TABLE ? { builds: config.BUILDWARDEN_BUILDS_TABLE } : {}),
     }));
+  };
   const builds = () => {
-    required(config, 'BUILDS_TABLE');
+    requireSettings(config, ['BUILDWARDEN_BUILDS_TABLE']);
     return verdicts();
   };
   return {

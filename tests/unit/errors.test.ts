@@ -1,6 +1,7 @@
 /** The error taxonomy: every domain error has a kind; anything else is internal. */
 import {
   AlreadyExistsError,
+  ConfigError,
   ConflictError,
   DomainError,
   ERROR_KINDS,
@@ -26,7 +27,6 @@ import {
 } from '../../lib/usecases/provisioning-errors';
 import { RepositoryNotFoundError } from '../../lib/usecases/lifecycle';
 import { UsageError } from '../../lib/cli/framework';
-import { ConfigError } from '../../lib/config';
 import { UnreadableError } from '../../lib/ports';
 
 /** An error named like the AWS exception it stands for, as the SDK raises it. */

@@ -3,7 +3,7 @@ import { runAudit } from '../../usecases/audit';
 import { liveDeps, sandboxDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
 import { findingsTable, progressReporter } from '../format';
-import { loadGuardrails, loadSandbox } from '../inputs';
+import { loadGuardrails, loadSandbox, settingsOf } from '../inputs';
 
 export function parseRuleList(value: string | undefined): RuleId[] | undefined {
   if (value === undefined) return undefined;
@@ -49,14 +49,15 @@ export const auditCommand: Command = {
     concurrency: {
       type: 'string',
       valueName: 'N',
-      description: 'per-repository reads in flight at once (default 16)',
+      description: 'per-repository reads in flight at once (default $BUILDWARDEN_AUDIT_CONCURRENCY, else 16)',
     },
   },
   async run({ values }, io) {
     const format = choiceOption(values, 'format', ['table', 'json'] as const, 'table');
     const ruleIds = parseRuleList(stringOption(values, 'rules'));
     const concurrencyText = stringOption(values, 'concurrency');
-    const concurrency = concurrencyText === undefined ? 16 : Number(concurrencyText);
+    const concurrency =
+      concurrencyText === undefined ? settingsOf(io).BUILDWARDEN_AUDIT_CONCURRENCY : Number(concurrencyText);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
       throw new UsageError('--concurrency must be an integer from 1 to 64');
     }

@@ -1,6 +1,6 @@
 import { replayEvent, routeEvent, type ReplayResult } from '../../usecases/replay';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
-import { loadGuardrails, loadSandbox, readJsonFile } from '../inputs';
+import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 import { InvalidInputError } from '../../policy/validation';
 
 /** What --dry-run means for events that do not go to the change handler. */
@@ -41,6 +41,7 @@ export const replayCommand: Command = {
     if (!snapshotFile || !eventFile) throw new UsageError('--snapshot FILE and --event FILE are required');
     if (values.save && values['dry-run'])
       throw new UsageError('--save with --dry-run would save nothing; choose one');
+    const settings = settingsOf(io);
     const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
     const sandbox = loadSandbox(snapshotFile, io);
     const raw = readJsonFile(eventFile, io);
@@ -48,13 +49,13 @@ export const replayCommand: Command = {
     let result: ReplayResult;
     try {
       if (dryRun && routeEvent(raw).function !== 'onChange') io.stderr(`note: ${DRY_RUN_NO_OP}\n`);
-      const ownRole = io.env.BUILDWARDEN_REMEDIATION_ROLE_ARN;
-      const remediableRoles = io.env.BUILDWARDEN_REMEDIABLE_ROLES;
       result = await replayEvent(raw, sandbox.ports(), guardrails, {
         now: new Date(),
         dryRun,
-        ownRoleArns: ownRole ? [ownRole] : [],
-        ...(remediableRoles ? { remediableRoles } : {}),
+        ownRoleArns: settings.BUILDWARDEN_REMEDIATION_ROLE_ARN
+          ? [settings.BUILDWARDEN_REMEDIATION_ROLE_ARN]
+          : [],
+        remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
       });
     } catch (error) {
       // Name the file the bad event came from.

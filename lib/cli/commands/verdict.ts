@@ -1,11 +1,11 @@
-import { ConfigError } from '../../config';
+import { ConfigError } from '../../errors';
 import { parseVerdictPath } from '../../policy/gate-request';
 import { InvalidInputError } from '../../policy/validation';
 import { currentAccount } from '../../aws/account';
 import { DynamoVerdictStore } from '../../aws/verdicts';
 import { imageVerdict } from '../../usecases/scan-gate';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
-import { loadSandbox } from '../inputs';
+import { loadSandbox, settingsOf } from '../inputs';
 
 export const verdictCommand: Command = {
   name: 'verdict',
@@ -61,7 +61,7 @@ export const verdictCommand: Command = {
         `--registry-region must be an AWS region such as us-east-1 (got "${registryRegion.slice(0, 40)}")`,
       );
     const snapshot = stringOption(values, 'snapshot');
-    const table = stringOption(values, 'table') ?? io.env.BUILDWARDEN_VERDICTS_TABLE;
+    const table = stringOption(values, 'table') ?? settingsOf(io).BUILDWARDEN_VERDICTS_TABLE;
     if (!snapshot && !table)
       throw new UsageError('give --snapshot FILE, or --table NAME (or set BUILDWARDEN_VERDICTS_TABLE)');
     const sandbox = snapshot ? loadSandbox(snapshot, io) : undefined;

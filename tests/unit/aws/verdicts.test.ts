@@ -3,7 +3,7 @@ import { DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { documentClient, DynamoVerdictStore } from '../../../lib/aws/verdicts';
-import { ConfigError } from '../../../lib/config';
+import { ConfigError } from '../../../lib/errors';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 

@@ -586,7 +586,7 @@ describe('packaged CloudFormation template: what the provisioning API can be mad
     const fn = template.Resources.ProjectsApiLambdaFunction!;
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-    expect(variables.PROVISIONING_PERMISSIONS_BOUNDARY_ARN).toEqual(BOUNDARY_REF);
+    expect(variables.BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN).toEqual(BOUNDARY_REF);
   });
 
   test.each(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'])(

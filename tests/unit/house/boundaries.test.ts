@@ -1,6 +1,7 @@
 /**
  * Rules of the house that a reviewer would otherwise have to remember, checked on the source text: use cases
- * branch on domain errors, never on what AWS names its exceptions.
+ * branch on domain errors, never on what AWS names its exceptions; the environment is read by the settings
+ * module only.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -50,5 +51,26 @@ describe('use cases and AWS exceptions', () => {
 
     // Assess
     expect(comparisons).toEqual([]);
+  });
+});
+
+describe('the environment', () => {
+  const shipped = [...sourceFiles('lib'), ...sourceFiles('functions')];
+
+  it('is read from process.env by lib/settings.ts only', () => {
+    // Act
+    const readers = shipped.filter((file) => /\bprocess\.env\b/.test(read(file)));
+
+    // Assess
+    expect(readers).toEqual(['lib/settings.ts']);
+  });
+
+  it("reaches the CLI's commands through the settings schema only (io.env is parsed in one place)", () => {
+    // Act
+    const readers = shipped.filter((file) => /\bio\.env\b/.test(read(file)));
+
+    // Assess
+    expect(readers).toEqual(['lib/cli/inputs.ts']);
+    expect(read('lib/cli/inputs.ts')).toMatch(/parseSettings\(io\.env\)/);
   });
 });
