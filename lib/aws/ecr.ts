@@ -1,7 +1,7 @@
 /** ECR adapter (read side): implements RegistryReader with the fewest calls the API allows. */
 import {
   DescribeRepositoriesCommand,
-  ECRClient,
+  type ECRClient,
   GetLifecyclePolicyCommand,
   GetRegistryScanningConfigurationCommand,
   GetRepositoryPolicyCommand,
@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-ecr';
 import { UnreadableError, type ImagesOption, type RegistryReader, type RepositoryDetails } from '../ports';
 import type { ImageDetail, RegistryScanningConfiguration, Repository } from '../policy/model';
-import { clientConfig, compact, isAwsError, iso } from './common';
+import { ecrClient } from './clients';
+import { compact, isAwsError, iso } from './common';
 
 export const ecrReadActions = [
   'ecr:GetRegistryScanningConfiguration',
@@ -23,8 +24,6 @@ export const ecrReadActions = [
   'ecr:ListTagsForResource',
   'ecr:DescribeImages',
 ] as const;
-
-const ecr = new ECRClient(clientConfig);
 
 export const PAGE_SIZE = 1000;
 
@@ -68,7 +67,7 @@ function pickOptional(i: Record<string, unknown>): Record<string, unknown> {
 }
 
 export class EcrRegistry implements RegistryReader {
-  constructor(private readonly client: ECRClient = ecr) {}
+  constructor(private readonly client: ECRClient = ecrClient()) {}
 
   async scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined> {
     const out = await this.client

@@ -1,15 +1,13 @@
 /** DescribeImageScanFindings, every page (basic `findings` and enhanced `enhancedFindings`). */
-import { ECRClient, paginateDescribeImageScanFindings } from '@aws-sdk/client-ecr';
+import { paginateDescribeImageScanFindings, type ECRClient } from '@aws-sdk/client-ecr';
 import type { ScanFindingsReader } from '../ports';
-import { clientConfig } from './common';
+import { ecrClient } from './clients';
 import { translated } from './errors';
 
 export const scanFindingsActions = ['ecr:DescribeImageScanFindings'] as const;
 
-const ecr = new ECRClient(clientConfig);
-
 export class EcrScanFindings implements ScanFindingsReader {
-  constructor(private readonly client: ECRClient = ecr) {}
+  constructor(private readonly client: ECRClient = ecrClient()) {}
 
   /** A repository, image or scan that does not exist is a NotFoundError naming which (lib/aws/errors.ts). */
   async imageScanFindingsPages(repositoryName: string, imageDigest: string): Promise<unknown[]> {

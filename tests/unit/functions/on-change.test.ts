@@ -411,6 +411,34 @@ describe('change-event handler: PutImageTagMutability on a MUTABLE repository wi
   });
 });
 
+describe('change-event handler: its cold path', () => {
+  it('builds no IAM adapter for an ECR event (ports are built on first use)', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    let buildsIdentity: jest.SpyInstance | undefined;
+    const { handler } = await lambda.coldStart(
+      async () => {
+        const adapters = await import('../../../lib/runtime/adapters');
+        buildsIdentity = jest.spyOn(adapters.iamIdentity, 'aws');
+        return import('../../../functions/on-change');
+      },
+      {
+        AWS_REGION: REGION,
+        BUILDWARDEN_STAGE: 'test',
+        BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+        BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+      },
+    );
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(writesSent().map((w) => w.command)).toContain('PutImageTagMutabilityCommand');
+    expect(buildsIdentity).not.toHaveBeenCalled();
+  });
+});
+
 describe('change-event handler: events it must not act on', () => {
   it('sends no write for an event made by a session of BUILDWARDEN_REMEDIATION_ROLE_ARN', async () => {
     // Prepare
