@@ -101,6 +101,9 @@ export function settingsOf(needs: readonly Need[]): SettingName[] {
 
 export type Source = { sandbox: SandboxPorts } | { scope: AdapterScope };
 
+/** The needed ports alone, without the account. */
+export type PortsOf<N extends readonly Need[]> = Omit<Deps<N>, 'account'>;
+
 /**
  * The deps of a front door: the account and the ports `needs` names, from the sandbox when `source` gives one,
  * else from the AWS adapters kept by `source.scope` (default: the process).
@@ -111,16 +114,34 @@ export async function compose<const N extends readonly Need[]>(
   source: Source = { scope: processScope },
 ): Promise<Deps<N>> {
   if ('sandbox' in source) return fromSandbox(source.sandbox, needs);
+  const ports = composePorts(settings, needs, source);
+  // Assigned, not spread: the ports stay built on first use.
+  return Object.assign(ports, { account: await source.scope.accountInfo() }) as Deps<N>;
+}
+
+/**
+ * The ports `needs` names without the account, for a front door that is told which account to look at (no
+ * call is made to learn the credentials' own).
+ */
+export function composePorts<const N extends readonly Need[]>(
+  settings: Settings,
+  needs: N,
+  source: Source = { scope: processScope },
+): PortsOf<N> {
+  if ('sandbox' in source) {
+    const { account: _account, ...ports } = fromSandbox(source.sandbox, needs);
+    return ports as PortsOf<N>;
+  }
   requireSettings(settings, settingsOf(needs));
   const { scope } = source;
-  const deps: Record<string, unknown> = { account: await scope.accountInfo() };
+  const ports: Record<string, unknown> = {};
   for (const need of needs) {
-    Object.defineProperty(deps, need.port, {
+    Object.defineProperty(ports, need.port, {
       enumerable: true,
       get: () => scope.adapter(need, settings),
     });
   }
-  return deps as Deps<N>;
+  return ports as PortsOf<N>;
 }
 
 /** The needed ports of a sandbox account (only those: a use case sees what its front door declared). */

@@ -63,7 +63,7 @@ export const auditCommand: Command = {
     }
     const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
     const snapshotFile = stringOption(values, 'snapshot');
-    const deps = snapshotFile ? sandboxDeps(loadSandbox(snapshotFile, io)) : await liveDeps();
+    const deps = snapshotFile ? sandboxDeps(loadSandbox(snapshotFile, io)) : await liveDeps(settingsOf(io));
     const report = await runAudit(deps, guardrails, {
       now: new Date(),
       concurrency,

@@ -1,4 +1,11 @@
-import { AwsProvisioner } from '../../aws/provisioner';
+import {
+  awsOrganization,
+  awsProvisioner,
+  codebuildProjects,
+  dynamoClaims,
+  ecrRegistry,
+  iamIdentity,
+} from '../../runtime/adapters';
 import {
   createManagedProject,
   deleteManagedProject,
@@ -6,9 +13,9 @@ import {
   showManagedProject,
   type ProvisioningDeps,
 } from '../../usecases/provisioning';
-import { liveDeps } from '../deps';
+import { commandDeps } from '../deps';
 import { EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
-import { loadGuardrails, loadSandbox, readJsonFile } from '../inputs';
+import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 
 const common = {
   snapshot: {
@@ -23,26 +30,28 @@ const common = {
   config: { type: 'string' as const, valueName: 'FILE', description: 'guardrails file' },
 };
 
-async function depsFor(values: Record<string, string | boolean | undefined>, io: Io) {
+/**
+ * A live account's ports. No claims on names: the CLI has no table (concurrent requests still never remove
+ * each other's work), and the organization is not read.
+ */
+const LIVE_NEEDS = [ecrRegistry, codebuildProjects, iamIdentity, awsProvisioner] as const;
+/** The sandbox plays the organization and the claims on names too. */
+const SANDBOX_NEEDS = [...LIVE_NEEDS, awsOrganization, dynamoClaims] as const;
+
+async function depsFor(
+  values: Record<string, string | boolean | undefined>,
+  io: Io,
+): Promise<{ deps: ProvisioningDeps; save: () => void }> {
   const snapshot = stringOption(values, 'snapshot');
   if (values.save && !snapshot) throw new UsageError('--save goes with --snapshot');
   if (snapshot) {
     const sandbox = loadSandbox(snapshot, io);
     return {
-      deps: sandbox.ports() satisfies ProvisioningDeps,
+      deps: await commandDeps(settingsOf(io), SANDBOX_NEEDS, sandbox),
       save: () => (values.save ? sandbox.saveTo(snapshot) : undefined),
     };
   }
-  const live = await liveDeps();
-  // No claims on names here: the CLI has no table. Concurrent requests still never remove each other's work.
-  const deps: ProvisioningDeps = {
-    account: live.account,
-    registry: live.registry,
-    projects: live.projects!,
-    identity: live.identity!,
-    provisioner: new AwsProvisioner(),
-  };
-  return { deps, save: () => undefined };
+  return { deps: await commandDeps(settingsOf(io), LIVE_NEEDS), save: () => undefined };
 }
 
 export const projectsCreateCommand: Command = {

@@ -1,7 +1,32 @@
+import {
+  awsOrganization,
+  awsRemediator,
+  codebuildProjects,
+  dynamoVerdictsAndBuilds,
+  ecrImages,
+  ecrRegistry,
+  ecrScanFindings,
+  iamIdentity,
+  snsNotifier,
+} from '../../runtime/adapters';
+import { compose } from '../../runtime/compose';
 import { replayEvent, routeEvent, type ReplayResult } from '../../usecases/replay';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
 import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 import { InvalidInputError } from '../../policy/validation';
+
+/** What the four event functions use between them: an event runs with the ports its function has. */
+const REPLAY_NEEDS = [
+  ecrRegistry,
+  codebuildProjects,
+  iamIdentity,
+  awsOrganization,
+  awsRemediator,
+  snsNotifier,
+  ecrScanFindings,
+  ecrImages,
+  dynamoVerdictsAndBuilds,
+] as const;
 
 /** What --dry-run means for events that do not go to the change handler. */
 const DRY_RUN_NO_OP =
@@ -49,7 +74,8 @@ export const replayCommand: Command = {
     let result: ReplayResult;
     try {
       if (dryRun && routeEvent(raw).function !== 'onChange') io.stderr(`note: ${DRY_RUN_NO_OP}\n`);
-      result = await replayEvent(raw, sandbox.ports(), guardrails, {
+      const deps = await compose(settings, REPLAY_NEEDS, { sandbox });
+      result = await replayEvent(raw, deps, guardrails, {
         now: new Date(),
         dryRun,
         ownRoleArns: settings.BUILDWARDEN_REMEDIATION_ROLE_ARN

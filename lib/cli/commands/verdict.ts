@@ -1,8 +1,8 @@
 import { ConfigError } from '../../errors';
 import { parseVerdictPath } from '../../policy/gate-request';
 import { InvalidInputError } from '../../policy/validation';
-import { currentAccount } from '../../aws/account';
-import { DynamoVerdictStore } from '../../aws/verdicts';
+import { dynamoVerdicts } from '../../runtime/adapters';
+import { AdapterScope, composePorts } from '../../runtime/compose';
 import { imageVerdict } from '../../usecases/scan-gate';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
 import { loadSandbox, settingsOf } from '../inputs';
@@ -61,16 +61,22 @@ export const verdictCommand: Command = {
         `--registry-region must be an AWS region such as us-east-1 (got "${registryRegion.slice(0, 40)}")`,
       );
     const snapshot = stringOption(values, 'snapshot');
-    const table = stringOption(values, 'table') ?? settingsOf(io).BUILDWARDEN_VERDICTS_TABLE;
+    const settings = settingsOf(io);
+    const table = stringOption(values, 'table') ?? settings.BUILDWARDEN_VERDICTS_TABLE;
     if (!snapshot && !table)
       throw new UsageError('give --snapshot FILE, or --table NAME (or set BUILDWARDEN_VERDICTS_TABLE)');
     const sandbox = snapshot ? loadSandbox(snapshot, io) : undefined;
-    const store = sandbox ?? new DynamoVerdictStore({ verdicts: table! });
+    const scope = new AdapterScope();
+    const { verdicts } = composePorts(
+      { ...settings, BUILDWARDEN_VERDICTS_TABLE: table },
+      [dynamoVerdicts],
+      sandbox ? { sandbox } : { scope },
+    );
     // The own account and region: the snapshot's, or the credentials' (asked only when a flag leaves it open).
-    const own = sandbox?.info ?? (registry && registryRegion ? undefined : await currentAccount());
+    const own = sandbox?.info ?? (registry && registryRegion ? undefined : await scope.accountInfo());
     let verdict;
     try {
-      verdict = await imageVerdict(store, {
+      verdict = await imageVerdict(verdicts, {
         registryId: registry ?? own!.accountId,
         region: registryRegion ?? own!.region,
         repositoryName,

@@ -74,3 +74,37 @@ describe('the environment', () => {
     expect(read('lib/cli/inputs.ts')).toMatch(/parseSettings\(io\.env\)/);
   });
 });
+
+describe('the front doors and the composition root', () => {
+  const importsOf = (file: string) =>
+    [...read(file).matchAll(/^import[^;]*?from '([^']+)';/gms)].map((m) => m[1]!);
+
+  it.each(sourceFiles('functions'))('%s builds no adapter itself (no lib/aws, no lib/sandbox)', (file) => {
+    // Act
+    const imports = importsOf(file).filter((spec) => /\/lib\/(aws|sandbox)\//.test(spec));
+
+    // Assess
+    expect(imports).toEqual([]);
+  });
+
+  it.each(sourceFiles('lib/cli'))('%s gets its ports through lib/runtime/compose (no lib/aws)', (file) => {
+    // Act
+    const imports = importsOf(file).filter((spec) => /(^|\/)aws\//.test(spec) && !spec.startsWith('@'));
+
+    // Assess
+    expect(imports).toEqual([]);
+  });
+
+  it('lib/runtime reaches the sandbox only through the dynamic import of the local stage', () => {
+    // Act
+    const staticImports = sourceFiles('lib/runtime').flatMap((file) =>
+      importsOf(file)
+        .filter((spec) => spec.includes('/sandbox/'))
+        .map((spec) => `${file}: ${spec}`),
+    );
+
+    // Assess
+    expect(staticImports).toEqual([]);
+    expect(read('lib/runtime/lambda.ts')).toMatch(/import\('\.\.\/sandbox\/local-stage'\)/);
+  });
+});
