@@ -64,14 +64,14 @@ function demoSandbox(): SandboxAccount {
 
 function depsOf(
   sandbox: SandboxAccount,
-  provisioner: Provisioner = sandbox,
+  provisioner: Provisioner = sandbox.provisioner,
   sleep: (ms: number) => Promise<void> = async () => undefined,
 ): ProvisioningDeps {
   return {
     account: sandbox.info,
-    registry: sandbox,
-    projects: sandbox,
-    identity: sandbox,
+    registry: sandbox.registry,
+    projects: sandbox.projects,
+    identity: sandbox.identity,
     provisioner,
     sleep,
   };
@@ -124,7 +124,8 @@ function provisionerWith(
       attempts.set(method, attempt);
       const error = failures[method]?.(attempt);
       if (error) throw error;
-      return (sandbox[method] as (...a: unknown[]) => Promise<unknown>).apply(sandbox, args);
+      const port = sandbox.provisioner;
+      return (port[method] as (...a: unknown[]) => Promise<unknown>).apply(port, args);
     };
   const methods = Object.keys({
     createRepository: true,
@@ -417,7 +418,7 @@ describe('createManagedProject on the sandbox: a step fails', () => {
     return {
       ...wrapped,
       [step]: async (input: never) => {
-        await (sandbox[step] as (i: never) => Promise<void>).call(sandbox, input);
+        await (sandbox.provisioner[step] as (i: never) => Promise<void>).call(sandbox.provisioner, input);
         throw simulatedAwsError('TimeoutError', 'socket hang up');
       },
     };
@@ -537,7 +538,7 @@ describe('createManagedProject on the sandbox: IAM propagation delay on CreatePr
 
     // Act
     const error = await rejectionOf(
-      sandbox.createProject(project as Parameters<SandboxAccount['createProject']>[0]),
+      sandbox.provisioner.createProject(project as Parameters<Provisioner['createProject']>[0]),
     );
 
     // Assess
@@ -733,7 +734,7 @@ describe('showManagedProject on the sandbox', () => {
     // Act
     const shown = await showManagedProject(
       NAME,
-      { ...depsOf(sandbox), organization: sandbox },
+      { ...depsOf(sandbox), organization: sandbox.organization },
       { guardrails },
     );
 
@@ -1301,7 +1302,7 @@ describe('createManagedProject on the sandbox: enhanced registry scanning', () =
     const provisioner: Provisioner = {
       ...wrapped,
       async putRegistryScanningConfiguration(configuration) {
-        await sandbox.putRegistryScanningConfiguration(configuration);
+        await sandbox.provisioner.putRegistryScanningConfiguration(configuration);
         // Someone else's write of the document they read before ours lands right after the first one.
         if (++writes === 1) sandbox.snapshot.ecr.registryScanningConfiguration = structuredClone(original);
       },
@@ -1430,7 +1431,7 @@ describe('createManagedProject on the sandbox: identical requests at once, with 
   it('creates one project and answers every request with its body', async () => {
     // Prepare
     const sandbox = demoSandbox();
-    const deps = { ...depsOf(sandbox), claims: sandbox };
+    const deps = { ...depsOf(sandbox), claims: sandbox.claims };
 
     // Act
     const results = await Promise.all(
@@ -1445,7 +1446,7 @@ describe('createManagedProject on the sandbox: identical requests at once, with 
   it('refuses a delete while a create of that name is in flight', async () => {
     // Prepare
     const sandbox = demoSandbox();
-    const deps = { ...depsOf(sandbox), claims: sandbox };
+    const deps = { ...depsOf(sandbox), claims: sandbox.claims };
 
     // Act
     const [created, deleted] = await Promise.allSettled([

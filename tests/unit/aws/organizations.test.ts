@@ -148,7 +148,7 @@ const implementations: [string, (state: 'member' | 'none' | 'unreadable') => Org
             ...(state === 'none' ? { organizationId: null } : {}),
           }),
         ),
-      ),
+      ).organization,
   ],
 ];
 
