@@ -55,6 +55,8 @@ const LAMBDA_BUILD: BuildOptions = {
   format: 'cjs',
   keepNames: true,
   external: [],
+  // As serverless.yml defines it outside the local stage: the deployed bundles carry no sandbox.
+  define: { __BUILDWARDEN_SANDBOX__: 'false' },
   metafile: true,
   logLevel: 'error',
 };
