@@ -4,8 +4,10 @@
  * build and state. Events of other accounts or regions are skipped with the reason; malformed events are
  * dropped; AWS errors rethrown for retry.
  */
-import { codebuildProjects, dynamoVerdictsAndBuilds, snsNotifier } from '../lib/runtime/adapters';
+import { codebuildProjects, snsNotifier } from '../lib/runtime/adapters';
+import { dynamoVerdictsAndBuilds } from '../lib/runtime/tables';
 import { eventHandler } from '../lib/runtime/event-handler';
+import { powertoolsIdempotency } from '../lib/runtime/idempotency';
 import { parseBuildStateEvent } from '../lib/policy/scan/events';
 import { buildStateKey, onBuildStateChanged } from '../lib/usecases/scan-gate';
 
@@ -16,7 +18,7 @@ export const handler = eventHandler({
   parse: parseBuildStateEvent,
   needs: [codebuildProjects, dynamoVerdictsAndBuilds, snsNotifier],
   // Once per build and state.
-  idempotent: true,
+  idempotency: powertoolsIdempotency,
   run: (event, deps, { guardrails, once }) =>
     once(buildStateKey(event), event, async (input): Promise<Outcome> => {
       const outcome = await onBuildStateChanged(input, deps, guardrails);

@@ -14,6 +14,7 @@ import {
   snsNotifier,
 } from '../lib/runtime/adapters';
 import { eventHandler } from '../lib/runtime/event-handler';
+import { powertoolsIdempotency } from '../lib/runtime/idempotency';
 import { parseChangeEvent, type ChangeEvent } from '../lib/policy/change-events';
 import {
   changeEventKey,
@@ -27,7 +28,7 @@ export const handler = eventHandler({
   event: 'change event',
   parse: parseChangeEvent,
   needs: [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization, awsRemediator, snsNotifier],
-  idempotent: true,
+  idempotency: powertoolsIdempotency,
   async run(event, deps, { settings, guardrails, now, once }): Promise<ChangeResult> {
     const own = settings.BUILDWARDEN_REMEDIATION_ROLE_ARN;
     const options = {

@@ -5,7 +5,8 @@
  * the same build, a delete marks once. Events of other accounts or regions are skipped with the reason;
  * malformed events are dropped; AWS errors rethrown for retry.
  */
-import { dynamoVerdictsAndBuilds, ecrImages } from '../lib/runtime/adapters';
+import { ecrImages } from '../lib/runtime/adapters';
+import { dynamoVerdictsAndBuilds } from '../lib/runtime/tables';
 import { eventHandler } from '../lib/runtime/event-handler';
 import { parseImageActionEvent } from '../lib/policy/scan/events';
 import { onImageAction } from '../lib/usecases/scan-gate';

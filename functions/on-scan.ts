@@ -6,8 +6,10 @@
  * Events about other accounts, regions or resources, and images that are gone, are skipped with the reason;
  * malformed events are dropped; AWS errors rethrown for retry.
  */
-import { dynamoVerdicts, ecrScanFindings, snsNotifier } from '../lib/runtime/adapters';
+import { ecrScanFindings, snsNotifier } from '../lib/runtime/adapters';
+import { dynamoVerdicts } from '../lib/runtime/tables';
 import { eventHandler } from '../lib/runtime/event-handler';
+import { powertoolsIdempotency } from '../lib/runtime/idempotency';
 import { parseScanGateEvent } from '../lib/policy/scan/events';
 import {
   observeScan,
@@ -23,7 +25,7 @@ export const handler = eventHandler({
   parse: parseScanGateEvent,
   needs: [ecrScanFindings, dynamoVerdicts, snsNotifier],
   // Once per truth. (On the sandbox stage the store's "unchanged" answer keeps a repeat from notifying.)
-  idempotent: true,
+  idempotency: powertoolsIdempotency,
   async run(event, deps, { guardrails, once }): Promise<Outcome> {
     const observed = await observeScan(event, deps);
     if ('skipped' in observed) return { skipped: observed.skipped };

@@ -8,10 +8,10 @@ import {
   awsOrganization,
   awsProvisioner,
   codebuildProjects,
-  dynamoClaims,
   ecrRegistry,
   iamIdentity,
 } from '../lib/runtime/adapters';
+import { dynamoClaims } from '../lib/runtime/tables';
 import { httpHandler, route } from '../lib/runtime/http-handler';
 import type { Invocation } from '../lib/runtime/lambda';
 import {

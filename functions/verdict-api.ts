@@ -5,7 +5,7 @@
  * gate blocks on that), 400 for a malformed repository or digest.
  */
 import { NotFoundError } from '../lib/errors';
-import { dynamoVerdicts } from '../lib/runtime/adapters';
+import { dynamoVerdicts } from '../lib/runtime/tables';
 import { httpHandler, route } from '../lib/runtime/http-handler';
 import { parseVerdictPath } from '../lib/policy/gate-request';
 import { imageVerdict } from '../lib/usecases/scan-gate';

@@ -1,7 +1,8 @@
 /**
  * How each port is built on AWS, as a Need of compose() (lib/runtime/compose.ts): the port, the settings the
  * adapter reads, and the adapter. A front door lists the needs it uses; a bundle keeps only the adapters (and
- * SDK clients) of the needs its entry point references.
+ * SDK clients) of the needs its entry point references. The ports kept in DynamoDB tables are in
+ * lib/runtime/tables.ts: the DynamoDB document client cannot be dropped from a bundle that merely imports it.
  */
 import { CodeBuildProjects } from '../aws/codebuild';
 import { EcrRegistry } from '../aws/ecr';
@@ -9,11 +10,9 @@ import { IamIdentity } from '../aws/iam';
 import { EcrImages } from '../aws/images';
 import { AwsOrganization } from '../aws/organizations';
 import { AwsProvisioner } from '../aws/provisioner';
-import { DynamoProvisioningClaims } from '../aws/provisioning-claims';
 import { AwsRemediator } from '../aws/remediator';
 import { EcrScanFindings } from '../aws/scan-findings';
 import { SnsNotifier } from '../aws/sns';
-import { DynamoVerdictStore } from '../aws/verdicts';
 import type { Need } from './compose';
 
 /** ECR, read side. */
@@ -72,38 +71,9 @@ export const ecrImages: Need<'images'> = {
   aws: () => new EcrImages(),
 };
 
-/** The verdict store; the build ledger only when its table is set (the gate reads verdicts only). */
-export const dynamoVerdicts: Need<'verdicts'> = {
-  port: 'verdicts',
-  settings: ['BUILDWARDEN_VERDICTS_TABLE'],
-  aws: (settings) =>
-    new DynamoVerdictStore({
-      verdicts: settings.BUILDWARDEN_VERDICTS_TABLE!,
-      ...(settings.BUILDWARDEN_BUILDS_TABLE ? { builds: settings.BUILDWARDEN_BUILDS_TABLE } : {}),
-    }),
-};
-
-/** The verdict store with the build ledger, for the functions that record or look up builds. */
-export const dynamoVerdictsAndBuilds: Need<'verdicts'> = {
-  port: 'verdicts',
-  settings: ['BUILDWARDEN_VERDICTS_TABLE', 'BUILDWARDEN_BUILDS_TABLE'],
-  aws: (settings) =>
-    new DynamoVerdictStore({
-      verdicts: settings.BUILDWARDEN_VERDICTS_TABLE!,
-      builds: settings.BUILDWARDEN_BUILDS_TABLE!,
-    }),
-};
-
 /** Creates, repairs and deletes managed projects. */
 export const awsProvisioner: Need<'provisioner'> = {
   port: 'provisioner',
   settings: [],
   aws: () => new AwsProvisioner(),
-};
-
-/** Claims on project names, in the idempotency table. */
-export const dynamoClaims: Need<'claims'> = {
-  port: 'claims',
-  settings: ['BUILDWARDEN_IDEMPOTENCY_TABLE'],
-  aws: (settings) => new DynamoProvisioningClaims(settings.BUILDWARDEN_IDEMPOTENCY_TABLE!),
 };

@@ -9,7 +9,6 @@
  *   or — on the local stage, with BUILDWARDEN_SANDBOX_FILE — the SIMULATED sandbox account in that file.
  */
 import type { Context } from 'aws-lambda';
-import { onceByKey } from '../aws/idempotency';
 import { ConfigError } from '../errors';
 import { logger } from '../logger';
 import type { Guardrails } from '../policy/guardrails';
@@ -29,11 +28,20 @@ import { compose, settingsOf, type Deps, type Need } from './compose';
  */
 declare const __BUILDWARDEN_SANDBOX__: boolean | undefined;
 
-/** What a function declares about itself: the ports it uses, and whether it handles each event once. */
+/** Runs a handling once per key; what `idempotency` of a function provides (lib/runtime/idempotency.ts). */
+export type Once = <I, O extends object>(key: string, input: I, fn: (input: I) => Promise<O>) => Promise<O>;
+
+export interface Idempotency {
+  /** The settings it reads: required when the function runs on AWS. */
+  settings: readonly SettingName[];
+  once: (settings: Settings, context: Context | undefined) => Once;
+}
+
+/** What a function declares about itself: the ports it uses, and how it handles each event once. */
 export interface FunctionShape<N extends readonly Need[] = readonly Need[]> {
   needs: N;
-  /** Handled once per key (Powertools idempotency on BUILDWARDEN_IDEMPOTENCY_TABLE); every delivery on the sandbox. */
-  idempotent?: boolean;
+  /** Each event handled once per key; on the sandbox, which has no table, every delivery. */
+  idempotency?: Idempotency;
 }
 
 /** What one invocation of a function gets beside its deps. */
@@ -45,10 +53,10 @@ export interface Invocation {
   /** When the invocation started. */
   now: Date;
   /**
-   * Runs `fn` once per `key` (a repeat returns the stored result); on the sandbox, which has no idempotency
-   * table, every time.
+   * Runs `fn` once per `key` (a repeat returns the stored result) through the function's idempotency; on the
+   * sandbox, which has no idempotency table, every time.
    */
-  once<I, O extends object>(key: string, input: I, fn: (input: I) => Promise<O>): Promise<O>;
+  once: Once;
 }
 
 let loaded: { settings: Settings; guardrails: Guardrails } | undefined;
@@ -56,11 +64,7 @@ let loaded: { settings: Settings; guardrails: Guardrails } | undefined;
 /** The settings a function requires, given whether it runs on the sandbox (no tables there). */
 export function requiredSettings(fn: FunctionShape, sandbox: boolean): SettingName[] {
   if (sandbox) return [...LAMBDA_SETTINGS];
-  return [
-    ...LAMBDA_SETTINGS,
-    ...settingsOf(fn.needs),
-    ...(fn.idempotent ? (['BUILDWARDEN_IDEMPOTENCY_TABLE'] as const) : []),
-  ];
+  return [...LAMBDA_SETTINGS, ...settingsOf(fn.needs), ...(fn.idempotency?.settings ?? [])];
 }
 
 /** The function's settings and guardrails, read once per process (a failure is not kept: the next invocation reads again). */
@@ -94,10 +98,7 @@ export async function invoke<const N extends readonly Need[], T>(
     guardrails,
     sandbox,
     now: new Date(),
-    once: (key, input, handle) =>
-      sandbox
-        ? handle(input)
-        : onceByKey(settings.BUILDWARDEN_IDEMPOTENCY_TABLE!, handle, context)({ key, input }),
+    once: sandbox ? (_key, input, handle) => handle(input) : onceOf(fn, settings, context),
   });
   const file = settings.BUILDWARDEN_SANDBOX_FILE;
   if (!file) return work(await compose(settings, fn.needs), invocation(false));
@@ -105,6 +106,13 @@ export async function invoke<const N extends readonly Need[], T>(
   return withSandboxFile(file, async (sandbox) =>
     work(await compose(settings, fn.needs, { sandbox }), invocation(true)),
   );
+}
+
+function onceOf(fn: FunctionShape, settings: Settings, context: Context | undefined): Once {
+  if (fn.idempotency) return fn.idempotency.once(settings, context);
+  return () => {
+    throw new Error('invocation.once: this function declares no idempotency');
+  };
 }
 
 /** The local stage's sandbox runner; in a deployed bundle it is not there at all. */

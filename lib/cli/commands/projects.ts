@@ -2,10 +2,10 @@ import {
   awsOrganization,
   awsProvisioner,
   codebuildProjects,
-  dynamoClaims,
   ecrRegistry,
   iamIdentity,
 } from '../../runtime/adapters';
+import { dynamoClaims } from '../../runtime/tables';
 import {
   createManagedProject,
   deleteManagedProject,

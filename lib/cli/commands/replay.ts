@@ -2,13 +2,13 @@ import {
   awsOrganization,
   awsRemediator,
   codebuildProjects,
-  dynamoVerdictsAndBuilds,
   ecrImages,
   ecrRegistry,
   ecrScanFindings,
   iamIdentity,
   snsNotifier,
 } from '../../runtime/adapters';
+import { dynamoVerdictsAndBuilds } from '../../runtime/tables';
 import { compose } from '../../runtime/compose';
 import { replayEvent, routeEvent, type ReplayResult } from '../../usecases/replay';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../errors';
 import { parseVerdictPath } from '../../policy/gate-request';
 import { InvalidInputError } from '../../policy/validation';
-import { dynamoVerdicts } from '../../runtime/adapters';
+import { dynamoVerdicts } from '../../runtime/tables';
 import { AdapterScope, composePorts } from '../../runtime/compose';
 import { imageVerdict } from '../../usecases/scan-gate';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';

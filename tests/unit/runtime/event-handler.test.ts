@@ -41,6 +41,7 @@ interface Fresh {
   adapters: typeof import('../../../lib/runtime/adapters');
   errors: typeof import('../../../lib/errors');
   logger: typeof import('../../../lib/logger').logger;
+  idempotency: typeof import('../../../lib/runtime/idempotency').powertoolsIdempotency;
 }
 
 /** Cold starts an event handler of `definition` (built in the fresh registry), logging at INFO. */
@@ -55,6 +56,7 @@ async function coldStart<N extends readonly Need[], R extends object>(
         adapters: await import('../../../lib/runtime/adapters'),
         errors: await import('../../../lib/errors'),
         logger: (await import('../../../lib/logger')).logger,
+        idempotency: (await import('../../../lib/runtime/idempotency')).powertoolsIdempotency,
       };
       return { handler: eventHandler(definition(fresh)) };
     },
@@ -228,7 +230,10 @@ describe('eventHandler', () => {
 
   it('fails naming BUILDWARDEN_IDEMPOTENCY_TABLE when an idempotent function has none', async () => {
     // Prepare
-    const { handler, ConfigError } = await coldStart((fresh) => ({ ...echo(fresh), idempotent: true }));
+    const { handler, ConfigError } = await coldStart((fresh) => ({
+      ...echo(fresh),
+      idempotency: fresh.idempotency,
+    }));
 
     // Act
     const handling = handler({ name: 'a' });
@@ -236,6 +241,20 @@ describe('eventHandler', () => {
     // Assess
     await expect(handling).rejects.toThrow(ConfigError);
     await expect(handling).rejects.toThrow(/BUILDWARDEN_IDEMPOTENCY_TABLE/);
+  });
+
+  it('refuses invocation.once to a function that declares no idempotency', async () => {
+    // Prepare
+    const { handler } = await coldStart((fresh) => ({
+      ...echo(fresh),
+      run: (event: Event, _deps, { once }) => once(event.name, event, async () => ({ echoed: event.name })),
+    }));
+
+    // Act
+    const handling = handler({ name: 'a' });
+
+    // Assess
+    await expect(handling).rejects.toThrow(/declares no idempotency/);
   });
 
   it('rethrows what the use case throws, for Lambda to retry', async () => {
@@ -293,7 +312,7 @@ describe('eventHandler on the local stage', () => {
       (fresh) => ({
         ...echo(fresh),
         needs: [fresh.adapters.snsNotifier],
-        idempotent: true,
+        idempotency: fresh.idempotency,
         run: async (event: Event, deps, { sandbox, once }) =>
           once(event.name, event, async () => {
             await deps.notifier.publish({ subject: `hello ${event.name}`, message: 'm', attributes: {} });
