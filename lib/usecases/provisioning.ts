@@ -61,16 +61,8 @@ import {
   RepositoryNotEmptyError,
 } from './provisioning-errors';
 
-export {
-  ConcurrentProvisioningError,
-  NotManagedError,
-  ProjectConflictError,
-  ProjectNotFoundError,
-  ProvisioningFailedError,
-  RegistryCoverageError,
-  RepairFailedError,
-  RepositoryNotEmptyError,
-};
+// Callers of the use cases see their refusals and failures here too.
+export * from './provisioning-errors';
 
 export interface ProvisioningDeps {
   account: AccountInfo;
