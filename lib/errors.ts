@@ -1,7 +1,7 @@
 /**
  * The error taxonomy of the house: every error a use case, a port or a front door gives a meaning to is a
  * DomainError with a `kind`. The front doors map kinds once each — the HTTP API to a status code
- * (lib/http.ts), the CLI to an exit status (lib/cli/main.ts) — and adapters translate the AWS exceptions
+ * (lib/runtime/http-handler.ts), the CLI to an exit status (lib/cli/main.ts) — and adapters translate the AWS exceptions
  * they give a meaning to into these classes (lib/aws/errors.ts), so use cases branch on classes and kinds,
  * never on AWS exception names or message text. An error that is not a DomainError is `internal`: nobody
  * expected it (an AWS error no adapter translates, a defect), and it propagates — Lambda retries it, the HTTP

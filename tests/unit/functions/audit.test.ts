@@ -1,7 +1,7 @@
 /**
  * The scheduled-audit Lambda end to end: the real handler, runtime, use case and adapters, with every SDK
  * client it uses (ECR, STS, SNS, and CodeBuild and IAM, which the audit also reads) mocked at the class. Every test is a fresh cold start (config and account are cached at
- * module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
+ * module scope in lib/runtime/lambda.ts and compose.ts), with the environment set before the handler module is loaded.
  */
 import {
   DescribeRepositoriesCommand,

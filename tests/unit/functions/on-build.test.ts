@@ -233,7 +233,7 @@ describe('build-state handler', () => {
     for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
   });
 
-  // Only sts:GetCallerIdentity may precede the error: runtime.withAccount resolves the account first.
+  // The settings are checked at the first invocation, before any AWS call (lib/runtime/lambda.ts).
   it('throws a ConfigError naming BUILDWARDEN_IDEMPOTENCY_TABLE when it is missing, before any build work', async () => {
     // Prepare
     givenAccount();
@@ -246,9 +246,7 @@ describe('build-state handler', () => {
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
     await expect(running).rejects.toThrow(/BUILDWARDEN_IDEMPOTENCY_TABLE/);
-    for (const mock of [codebuildMock, snsMock, dynamoMock, documentMock]) {
-      expect(mock).not.toHaveReceivedAnyCommand();
-    }
+    for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
   });
 
   it('throws a ConfigError naming BUILDWARDEN_BUILDS_TABLE when it is missing', async () => {

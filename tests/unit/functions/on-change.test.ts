@@ -3,7 +3,7 @@
  * uses (ECR, IAM, CodeBuild, Organizations, STS, SNS, and DynamoDB for the idempotency records) mocked at the
  * class. The idempotency table is a small in-memory fake behind the DynamoDB mock, so a second delivery of an
  * event meets the record the first one left. Every test is a fresh cold start (config and account are cached at
- * module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
+ * module scope in lib/runtime/lambda.ts and compose.ts), with the environment set before the handler module is loaded.
  */
 import path from 'node:path';
 import {

@@ -405,7 +405,7 @@ describe('scan-completion handler', () => {
     for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
   });
 
-  // Only sts:GetCallerIdentity may precede the error: runtime.withAccount resolves the account first.
+  // The settings are checked at the first invocation, before any AWS call (lib/runtime/lambda.ts).
   it('throws a ConfigError naming BUILDWARDEN_IDEMPOTENCY_TABLE when it is missing, before any scan work', async () => {
     // Prepare
     givenAccount();
@@ -418,9 +418,7 @@ describe('scan-completion handler', () => {
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
     await expect(running).rejects.toThrow(/BUILDWARDEN_IDEMPOTENCY_TABLE/);
-    for (const mock of [ecrMock, snsMock, dynamoMock, documentMock]) {
-      expect(mock).not.toHaveReceivedAnyCommand();
-    }
+    for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
   });
 
   it('throws a ConfigError naming BUILDWARDEN_VERDICTS_TABLE when it is missing, and publishes nothing', async () => {
