@@ -55,6 +55,8 @@ const LAMBDA_BUILD: BuildOptions = {
   format: 'cjs',
   keepNames: true,
   external: [],
+  // As serverless.yml defines it outside the local stage: the deployed bundles carry no sandbox.
+  define: { __BUILDWARDEN_SANDBOX__: 'false' },
   metafile: true,
   logLevel: 'error',
 };
@@ -171,10 +173,10 @@ function initEnv(): NodeJS.ProcessEnv {
     PATH: process.env.PATH,
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    STAGE: 'prod',
+    BUILDWARDEN_STAGE: 'prod',
     POWERTOOLS_SERVICE_NAME: 'buildwarden',
     POWERTOOLS_LOG_LEVEL: 'INFO',
-    NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:buildwarden-prod-notifications',
+    BUILDWARDEN_NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:buildwarden-prod-notifications',
   };
 }
 

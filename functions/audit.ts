@@ -4,27 +4,31 @@
  * notification. Errors are rethrown so Lambda's retry and the on-failure destination see them.
  */
 import { logger } from '../lib/logger';
-import { runtimeConfig, withAccount } from '../lib/runtime/core';
-import { auditWiring } from '../lib/runtime/audit';
+import {
+  awsOrganization,
+  codebuildProjects,
+  ecrRegistry,
+  iamIdentity,
+  snsNotifier,
+} from '../lib/runtime/adapters';
+import { scheduledHandler } from '../lib/runtime/event-handler';
 import { auditAndNotify } from '../lib/usecases/audit';
 
-export const handler = async (
-  event: unknown,
-): Promise<{ violations: number; notVisible: number; findings: number }> => {
-  const config = runtimeConfig();
-  logger.info('scheduled audit started', { trigger: (event as { id?: string } | null)?.id ?? 'unknown' });
-  const report = await withAccount(auditWiring, (deps) =>
-    auditAndNotify(deps, config.guardrails, {
-      now: new Date(),
-      concurrency: config.AUDIT_CONCURRENCY,
-      topOffenders: config.AUDIT_TOP_OFFENDERS,
-    }),
-  );
-  const result = {
-    violations: report.summary.byStatus.violation,
-    notVisible: report.summary.byStatus['not-visible'],
-    findings: report.findings.length,
-  };
-  logger.info('scheduled audit finished', { ...result, byRule: report.summary.byRule });
-  return result;
-};
+export const handler = scheduledHandler({
+  needs: [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization, snsNotifier],
+  async run(trigger, deps, { settings, guardrails, now }) {
+    logger.info('scheduled audit started', { trigger });
+    const report = await auditAndNotify(deps, guardrails, {
+      now,
+      concurrency: settings.BUILDWARDEN_AUDIT_CONCURRENCY,
+      topOffenders: settings.BUILDWARDEN_AUDIT_TOP_OFFENDERS,
+    });
+    const result = {
+      violations: report.summary.byStatus.violation,
+      notVisible: report.summary.byStatus['not-visible'],
+      findings: report.findings.length,
+    };
+    logger.info('scheduled audit finished', { ...result, byRule: report.summary.byRule });
+    return result;
+  },
+});

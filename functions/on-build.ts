@@ -4,41 +4,29 @@
  * build and state. Events of other accounts or regions are skipped with the reason; malformed events are
  * dropped; AWS errors rethrown for retry.
  */
-import type { Context } from 'aws-lambda';
-import { logger } from '../lib/logger';
-import { runtimeConfig, withAccount } from '../lib/runtime/core';
-import { buildWiring } from '../lib/runtime/build';
-import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
-import { parseBuildStateEvent, type BuildStateEvent } from '../lib/policy/build-events';
-import { InvalidInputError } from '../lib/policy/validation';
+import { codebuildProjects, snsNotifier } from '../lib/runtime/adapters';
+import { dynamoVerdictsAndBuilds } from '../lib/runtime/tables';
+import { eventHandler } from '../lib/runtime/event-handler';
+import { powertoolsIdempotency } from '../lib/runtime/idempotency';
+import { parseBuildStateEvent } from '../lib/policy/build-events';
 import { buildStateKey, onBuildStateChanged } from '../lib/usecases/scan-gate';
 
-export const handler = async (
-  raw: unknown,
-  context?: Context,
-): Promise<{ recorded: boolean; notifications: number } | { skipped: string } | { dropped: string }> => {
-  const config = runtimeConfig();
-  let event: BuildStateEvent;
-  try {
-    event = parseBuildStateEvent(raw);
-  } catch (error) {
-    if (error instanceof InvalidInputError) {
-      logger.warn('build event dropped', { reason: error.problems });
-      return { dropped: error.problems.join('; ') };
-    }
-    throw error;
-  }
-  const result = await withAccount(buildWiring, async (deps) => {
-    const handle = async (input: BuildStateEvent) => {
-      const outcome = await onBuildStateChanged(input, deps, config.guardrails);
+type Outcome = { recorded: boolean; notifications: number } | { skipped: string };
+
+export const handler = eventHandler({
+  event: 'build event',
+  parse: parseBuildStateEvent,
+  needs: [codebuildProjects, dynamoVerdictsAndBuilds, snsNotifier],
+  // Once per build and state.
+  idempotency: powertoolsIdempotency,
+  run: (event, deps, { guardrails, once }) =>
+    once(buildStateKey(event), event, async (input): Promise<Outcome> => {
+      const outcome = await onBuildStateChanged(input, deps, guardrails);
       if (outcome.skipped) return { skipped: outcome.skipped };
       return { recorded: outcome.build !== null, notifications: outcome.notifications.length };
-    };
-    // Once per build and state. (The local sandbox stage has no idempotency table and handles each delivery.)
-    return deps.sandbox
-      ? handle(event)
-      : onceByKey(idempotencyTable(), handle, context)({ key: buildStateKey(event), input: event });
-  });
-  logger.info('build state handled', { project: event.projectName, status: event.status, ...result });
-  return result;
-};
+    }),
+  log: (event, result) => [
+    'build state handled',
+    { project: event.projectName, status: event.status, ...result },
+  ],
+});

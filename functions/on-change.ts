@@ -5,13 +5,17 @@
  * event id, so a redelivery notifies nothing new). Malformed events are dropped (a retry cannot fix them); AWS
  * errors are rethrown so Lambda retries and the on-failure destination keeps what still fails.
  */
-import type { Context } from 'aws-lambda';
-import { logger } from '../lib/logger';
-import { runtimeConfig, withAccount } from '../lib/runtime/core';
-import { changeWiring } from '../lib/runtime/change';
-import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
+import {
+  awsOrganization,
+  awsRemediator,
+  codebuildProjects,
+  ecrRegistry,
+  iamIdentity,
+  snsNotifier,
+} from '../lib/runtime/adapters';
+import { eventHandler } from '../lib/runtime/event-handler';
+import { powertoolsIdempotency } from '../lib/runtime/idempotency';
 import { parseChangeEvent, type ChangeEvent } from '../lib/policy/change-events';
-import { InvalidInputError } from '../lib/policy/validation';
 import {
   changeEventKey,
   changeOutcome,
@@ -20,38 +24,26 @@ import {
   type ChangeResult,
 } from '../lib/usecases/on-change';
 
-export const handler = async (
-  raw: unknown,
-  context?: Context,
-): Promise<ChangeResult | { dropped: string }> => {
-  const config = runtimeConfig();
-  let event: ChangeEvent;
-  try {
-    event = parseChangeEvent(raw);
-  } catch (error) {
-    if (error instanceof InvalidInputError) {
-      logger.warn('change event dropped', { reason: error.problems });
-      return { dropped: error.problems.join('; ') };
-    }
-    throw error;
-  }
-  const result = await withAccount(changeWiring, async (deps) => {
-    const handle = (input: ChangeEvent) =>
-      onChangeEvent(input, deps, config.guardrails, {
-        now: new Date(),
-        ownRoleArns: config.REMEDIATION_ROLE_ARN ? [config.REMEDIATION_ROLE_ARN] : [],
-        remediableRoles: config.REMEDIABLE_ROLES,
-      });
-    // The local sandbox stage has no idempotency table and handles each delivery.
-    if (deps.sandbox) return handle(event);
+export const handler = eventHandler({
+  event: 'change event',
+  parse: parseChangeEvent,
+  needs: [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization, awsRemediator, snsNotifier],
+  idempotency: powertoolsIdempotency,
+  async run(event, deps, { settings, guardrails, now, once }): Promise<ChangeResult> {
+    const own = settings.BUILDWARDEN_REMEDIATION_ROLE_ARN;
+    const options = {
+      now,
+      ownRoleArns: own ? [own] : [],
+      remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
+    };
     let handled: ChangeResult | undefined;
     // Only the outcome's counts are stored: a registry event can touch thousands of repositories.
-    const once = onceByKey(
-      idempotencyTable(),
-      async (input: ChangeEvent): Promise<ChangeOutcome> => changeOutcome((handled = await handle(input))),
-      context,
+    const outcome = await once(
+      changeEventKey(event),
+      event,
+      async (input: ChangeEvent): Promise<ChangeOutcome> =>
+        changeOutcome((handled = await onChangeEvent(input, deps, guardrails, options))),
     );
-    const outcome = await once({ key: changeEventKey(event), input: event });
     // Not handled now: an earlier delivery of the same event was, and notified what it found.
     return (
       handled ?? {
@@ -60,26 +52,28 @@ export const handler = async (
         notifications: [],
       }
     );
-  });
-  if (result.skipped) {
-    logger.info('change event skipped', {
-      eventId: event.eventId,
-      eventName: event.eventName,
-      reason: result.skipped,
-    });
-  } else {
-    logger.info('change event handled', {
-      eventId: event.eventId,
-      eventName: event.eventName,
-      target: event.target,
-      actions: result.actions.map((a) => ({
-        ruleId: a.ruleId,
-        action: a.action,
-        applied: a.applied,
-        reason: a.reason,
-      })),
-      notifications: result.notifications.length,
-    });
-  }
-  return result;
-};
+  },
+  log(event, result) {
+    if (result.skipped) {
+      return [
+        'change event skipped',
+        { eventId: event.eventId, eventName: event.eventName, reason: result.skipped },
+      ];
+    }
+    return [
+      'change event handled',
+      {
+        eventId: event.eventId,
+        eventName: event.eventName,
+        target: event.target,
+        actions: result.actions.map((a) => ({
+          ruleId: a.ruleId,
+          action: a.action,
+          applied: a.applied,
+          reason: a.reason,
+        })),
+        notifications: result.notifications.length,
+      },
+    ];
+  },
+});

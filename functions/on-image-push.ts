@@ -5,29 +5,22 @@
  * the same build, a delete marks once. Events of other accounts or regions are skipped with the reason;
  * malformed events are dropped; AWS errors rethrown for retry.
  */
-import { logger } from '../lib/logger';
-import { withAccount } from '../lib/runtime/core';
-import { imageActionWiring } from '../lib/runtime/image-action';
+import { ecrImages } from '../lib/runtime/adapters';
+import { dynamoVerdictsAndBuilds } from '../lib/runtime/tables';
+import { eventHandler } from '../lib/runtime/event-handler';
 import { parseImageActionEvent } from '../lib/policy/image-action-events';
-import { InvalidInputError } from '../lib/policy/validation';
-import { onImageAction, type ImageActionResult } from '../lib/usecases/scan-gate';
+import { onImageAction } from '../lib/usecases/scan-gate';
 
-export const handler = async (raw: unknown): Promise<ImageActionResult | { dropped: string }> => {
-  let event;
-  try {
-    event = parseImageActionEvent(raw);
-  } catch (error) {
-    if (error instanceof InvalidInputError) {
-      logger.warn('image action event dropped', { reason: error.problems });
-      return { dropped: error.problems.join('; ') };
-    }
-    throw error;
-  }
-  const result = await withAccount(imageActionWiring, (deps) => onImageAction(event, deps));
-  const facts = { action: event.action, repository: event.repositoryName, digest: event.imageDigest };
-  if (result.skipped) logger.info('image action skipped', { ...facts, reason: result.skipped });
-  else if (result.action === 'PUSH')
-    logger.info('image push correlated', { ...facts, build: result.producedBy?.buildId ?? null });
-  else logger.info('image deletion recorded', facts);
-  return result;
-};
+export const handler = eventHandler({
+  event: 'image action event',
+  parse: parseImageActionEvent,
+  needs: [dynamoVerdictsAndBuilds, ecrImages],
+  run: (event, deps) => onImageAction(event, deps),
+  log(event, result) {
+    const facts = { action: event.action, repository: event.repositoryName, digest: event.imageDigest };
+    if (result.skipped) return ['image action skipped', { ...facts, reason: result.skipped }];
+    if (result.action === 'PUSH')
+      return ['image push correlated', { ...facts, build: result.producedBy?.buildId ?? null }];
+    return ['image deletion recorded', facts];
+  },
+});

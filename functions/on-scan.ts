@@ -6,13 +6,11 @@
  * Events about other accounts, regions or resources, and images that are gone, are skipped with the reason;
  * malformed events are dropped; AWS errors rethrown for retry.
  */
-import type { Context } from 'aws-lambda';
-import { logger } from '../lib/logger';
-import { runtimeConfig, withAccount } from '../lib/runtime/core';
-import { idempotencyTable, onceByKey } from '../lib/runtime/idempotency';
-import { scanWiring } from '../lib/runtime/scan';
-import { parseScanGateEvent, type ScanGateEvent } from '../lib/policy/scan-events';
-import { InvalidInputError } from '../lib/policy/validation';
+import { ecrScanFindings, snsNotifier } from '../lib/runtime/adapters';
+import { dynamoVerdicts } from '../lib/runtime/tables';
+import { eventHandler } from '../lib/runtime/event-handler';
+import { powertoolsIdempotency } from '../lib/runtime/idempotency';
+import { parseScanGateEvent } from '../lib/policy/scan-events';
 import {
   observeScan,
   recordScanResult,
@@ -22,49 +20,33 @@ import {
 
 type Outcome = { verdict: string; notifications: number; change?: string } | { skipped: string };
 
-export const handler = async (raw: unknown, context?: Context): Promise<Outcome | { dropped: string }> => {
-  const config = runtimeConfig();
-  let event: ScanGateEvent;
-  try {
-    event = parseScanGateEvent(raw);
-  } catch (error) {
-    if (error instanceof InvalidInputError) {
-      logger.warn('scan event dropped', { reason: error.problems });
-      return { dropped: error.problems.join('; ') };
-    }
-    throw error;
-  }
-  const result = await withAccount(scanWiring, async (deps): Promise<Outcome> => {
-    // The local sandbox stage has no idempotency table; elsewhere a missing one fails before any work.
-    const table = deps.sandbox ? undefined : idempotencyTable();
+export const handler = eventHandler({
+  event: 'scan event',
+  parse: parseScanGateEvent,
+  needs: [ecrScanFindings, dynamoVerdicts, snsNotifier],
+  // Once per truth. (On the sandbox stage the store's "unchanged" answer keeps a repeat from notifying.)
+  idempotency: powertoolsIdempotency,
+  async run(event, deps, { guardrails, once }): Promise<Outcome> {
     const observed = await observeScan(event, deps);
     if ('skipped' in observed) return { skipped: observed.skipped };
-    const record = async (observation: ScanObservation): Promise<Outcome> => {
-      const outcome = await recordScanResult(observation, deps, config.guardrails, new Date());
-      if (outcome.skipped) return { skipped: outcome.skipped };
-      return {
-        verdict: outcome.verdict?.verdict ?? 'unknown',
-        notifications: outcome.notifications.length,
-        ...(outcome.change ? { change: outcome.change } : {}),
-      };
-    };
-    // Once per truth. (On the sandbox stage the store's "unchanged" answer keeps a repeat from notifying.)
-    return table === undefined
-      ? record(observed.observation)
-      : onceByKey(
-          table,
-          record,
-          context,
-        )({
-          key: scanResultKey(observed.observation),
-          input: observed.observation,
-        });
-  });
-  const image = 'repositoryName' in event ? `${event.repositoryName}@${event.imageDigest}` : undefined;
-  if ('skipped' in result) {
-    logger.info('scan event skipped', { eventId: event.eventId, image, reason: result.skipped });
-  } else {
-    logger.info('scan evaluated', { eventId: event.eventId, image, ...result });
-  }
-  return result;
-};
+    return once(
+      scanResultKey(observed.observation),
+      observed.observation,
+      async (observation: ScanObservation) => {
+        const outcome = await recordScanResult(observation, deps, guardrails, new Date());
+        if (outcome.skipped) return { skipped: outcome.skipped };
+        return {
+          verdict: outcome.verdict?.verdict ?? 'unknown',
+          notifications: outcome.notifications.length,
+          ...(outcome.change ? { change: outcome.change } : {}),
+        };
+      },
+    );
+  },
+  log(event, result) {
+    const image = 'repositoryName' in event ? `${event.repositoryName}@${event.imageDigest}` : undefined;
+    if ('skipped' in result)
+      return ['scan event skipped', { eventId: event.eventId, image, reason: result.skipped }];
+    return ['scan evaluated', { eventId: event.eventId, image, ...result }];
+  },
+});

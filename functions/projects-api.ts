@@ -3,72 +3,84 @@
  * `DELETE /projects/{proxy+}` (AWS_IAM authorization). Creates compliant-by-construction build projects
  * (repository + least-privilege role + CodeBuild project), shows them with live compliance, deletes them.
  */
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { httpHandler, NotFoundError } from '../lib/http';
-import { runtimeConfig, withAccount } from '../lib/runtime/core';
-import { projectsWiring } from '../lib/runtime/projects';
-import { jsonNestingProblem } from '../lib/policy/nesting';
-import { InvalidInputError } from '../lib/policy/validation';
+import { InvalidInputError } from '../lib/errors';
+import {
+  awsOrganization,
+  awsProvisioner,
+  codebuildProjects,
+  ecrRegistry,
+  iamIdentity,
+} from '../lib/runtime/adapters';
+import { dynamoClaims } from '../lib/runtime/tables';
+import { httpHandler, route } from '../lib/runtime/http-handler';
+import type { Invocation } from '../lib/runtime/lambda';
 import {
   createManagedProject,
   deleteManagedProject,
   listManagedProjects,
   showManagedProject,
+  type ProvisioningOptions,
 } from '../lib/usecases/provisioning';
 
-function jsonBody(event: APIGatewayProxyEventV2): unknown {
-  if (!event.body) throw new InvalidInputError('request', ['body: expected a JSON object']);
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  const tooDeep = jsonNestingProblem(text);
-  if (tooDeep) throw new InvalidInputError('request', [`body: ${tooDeep}`]);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new InvalidInputError('request', ['body: not valid JSON']);
-  }
-}
+const needs = [
+  ecrRegistry,
+  codebuildProjects,
+  iamIdentity,
+  awsOrganization,
+  awsProvisioner,
+  dynamoClaims,
+] as const;
 
-function projectName(event: APIGatewayProxyEventV2): string {
-  const raw = event.pathParameters?.proxy ?? '';
-  try {
-    return raw.split('/').map(decodeURIComponent).join('/');
-  } catch {
-    throw new InvalidInputError('request', ['name: not valid percent-encoding']);
-  }
-}
-
-export const handler = httpHandler(async (event) => {
-  const config = runtimeConfig();
-  const options = {
-    guardrails: config.guardrails,
-    ...(config.PROVISIONING_KMS_KEY_ARN ? { kmsKeyArn: config.PROVISIONING_KMS_KEY_ARN } : {}),
-    ...(config.PROVISIONING_PERMISSIONS_BOUNDARY_ARN
-      ? { permissionsBoundaryArn: config.PROVISIONING_PERMISSIONS_BOUNDARY_ARN }
+function optionsOf({ settings, guardrails }: Invocation): ProvisioningOptions {
+  return {
+    guardrails,
+    ...(settings.BUILDWARDEN_PROVISIONING_KMS_KEY_ARN
+      ? { kmsKeyArn: settings.BUILDWARDEN_PROVISIONING_KMS_KEY_ARN }
+      : {}),
+    ...(settings.BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN
+      ? { permissionsBoundaryArn: settings.BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN }
       : {}),
   };
-  const route = event.routeKey;
-  return withAccount(projectsWiring, async (provisioning) => {
-    if (route === 'POST /projects') {
-      const created = await createManagedProject(jsonBody(event), provisioning, options);
-      return { status: created.status, body: created.body };
-    }
-    if (route === 'GET /projects')
-      return { status: 200, body: { projects: await listManagedProjects(provisioning, options) } };
-    if (route === 'GET /projects/{proxy+}')
-      return {
+}
+
+export const projectsApi = {
+  needs,
+  routes: {
+    'POST /projects': route(needs, {
+      parse: (request) => request.json(),
+      async run(body, deps, invocation) {
+        const created = await createManagedProject(body, deps, optionsOf(invocation));
+        return { status: created.created ? 201 : 200, body: created.body };
+      },
+    }),
+    'GET /projects': route(needs, {
+      parse: () => undefined,
+      run: async (_none, deps, invocation) => ({
         status: 200,
-        body: await showManagedProject(projectName(event), provisioning, options),
-      };
-    if (route === 'DELETE /projects/{proxy+}') {
-      const force = event.queryStringParameters?.force;
-      if (force !== undefined && force !== 'true' && force !== 'false') {
-        throw new InvalidInputError('request', ['force: expected true or false']);
-      }
-      return {
+        body: { projects: await listManagedProjects(deps, optionsOf(invocation)) },
+      }),
+    }),
+    'GET /projects/{proxy+}': route(needs, {
+      parse: (request) => request.decodedPath('proxy', 'name'),
+      run: async (name, deps, invocation) => ({
         status: 200,
-        body: await deleteManagedProject(projectName(event), provisioning, { force: force === 'true' }),
-      };
-    }
-    throw new NotFoundError(`no route ${route}`);
-  });
-});
+        body: await showManagedProject(name, deps, optionsOf(invocation)),
+      }),
+    }),
+    'DELETE /projects/{proxy+}': route(needs, {
+      parse(request) {
+        const force = request.query('force');
+        if (force !== undefined && force !== 'true' && force !== 'false') {
+          throw new InvalidInputError('request', ['force: expected true or false']);
+        }
+        return { name: request.decodedPath('proxy', 'name'), force: force === 'true' };
+      },
+      run: async ({ name, force }, deps) => ({
+        status: 200,
+        body: await deleteManagedProject(name, deps, { force }),
+      }),
+    }),
+  },
+};
+
+export const handler = httpHandler(projectsApi);

@@ -80,7 +80,10 @@ export interface OrganizationReader {
   organizationId(): Promise<string | undefined>;
 }
 
-/** Applies remediation writes. Idempotent: applying a write whose effect is already in place changes nothing. */
+/**
+ * Applies remediation writes. Idempotent: applying a write whose effect is already in place changes nothing. A
+ * resource that no longer exists is a NotFoundError (lib/errors.ts).
+ */
 export interface Remediator {
   apply(write: RemediationWrite): Promise<void>;
 }
@@ -98,8 +101,8 @@ export interface Notifier {
 
 /**
  * DescribeImageScanFindings, every page (basic `findings` and enhanced `enhancedFindings` kept as sent). When the
- * repository, the image or its scan does not exist it throws an error named as ECR names it:
- * RepositoryNotFoundException, ImageNotFoundException or ScanNotFoundException.
+ * repository, the image or its scan does not exist it throws a NotFoundError (lib/errors.ts) whose `resource`
+ * is `repository`, `image` or `scan`.
  */
 export interface ScanFindingsReader {
   imageScanFindingsPages(repositoryName: string, imageDigest: string): Promise<unknown[]>;
@@ -172,7 +175,8 @@ export interface VerdictStore {
 
 /**
  * Creates, repairs and deletes the resources of a managed build project. Inputs use the AWS API field names.
- * Deletes count a resource that is already gone as deleted.
+ * Deletes count a resource that is already gone as deleted. A create that meets a resource of that name throws
+ * AlreadyExistsError; a project whose service role CodeBuild cannot assume yet, RoleNotAssumableYetError.
  */
 export interface Provisioner {
   createRepository(input: ProvisioningPlan['createRepository']): Promise<void>;

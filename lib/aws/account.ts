@@ -1,14 +1,12 @@
 /** Which account and region the credentials in use point at. */
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AccountInfo } from '../ports';
-import { clientConfig } from './common';
+import { stsClient } from './clients';
 
 /** sts:GetCallerIdentity needs no IAM permission; it is declared so the least-privilege test sees every call. */
 export const stsActions = ['sts:GetCallerIdentity'] as const;
 
-const sts = new STSClient(clientConfig);
-
-export async function currentAccount(client: STSClient = sts): Promise<AccountInfo> {
+export async function currentAccount(client: STSClient = stsClient()): Promise<AccountInfo> {
   const [identity, region] = await Promise.all([
     client.send(new GetCallerIdentityCommand({})),
     client.config.region(),

@@ -1,18 +1,16 @@
 /** CodeBuild adapter (read side): ListProjects + BatchGetProjects, 100 projects per call. */
 import {
   BatchGetProjectsCommand,
-  CodeBuildClient,
+  type CodeBuildClient,
   paginateListProjects,
   type Project as SdkProject,
 } from '@aws-sdk/client-codebuild';
 import type { ProjectReader } from '../ports';
 import { BATCH_GET_PROJECTS_MAX } from '../policy/aws-facts';
 import { projectSchema, unreadableProject, type Project } from '../policy/model';
-import { clientConfig } from './common';
+import { codebuildClient } from './clients';
 
 export const codebuildReadActions = ['codebuild:ListProjects', 'codebuild:BatchGetProjects'] as const;
-
-const codebuild = new CodeBuildClient(clientConfig);
 
 /**
  * SDK output (Dates) → the BatchGetProjects JSON shape of the snapshot (ISO strings), through the schema. A
@@ -26,7 +24,7 @@ export function toProject(p: SdkProject): Project {
 }
 
 export class CodeBuildProjects implements ProjectReader {
-  constructor(private readonly client: CodeBuildClient = codebuild) {}
+  constructor(private readonly client: CodeBuildClient = codebuildClient()) {}
 
   async *projectPages(): AsyncIterable<Project[]> {
     let batch: string[] = [];

@@ -1,7 +1,7 @@
 /** ECR adapter (read side): implements RegistryReader with the fewest calls the API allows. */
 import {
   DescribeRepositoriesCommand,
-  ECRClient,
+  type ECRClient,
   GetLifecyclePolicyCommand,
   GetRegistryScanningConfigurationCommand,
   GetRepositoryPolicyCommand,
@@ -14,7 +14,8 @@ import {
 import { UnreadableError, type ImagesOption, type RegistryReader, type RepositoryDetails } from '../ports';
 import { ECR_PAGE_MAX } from '../policy/aws-facts';
 import type { ImageDetail, RegistryScanningConfiguration, Repository } from '../policy/model';
-import { clientConfig, compact, isAwsError, iso } from './common';
+import { ecrClient } from './clients';
+import { compact, isAwsError, iso } from './common';
 
 export const ecrReadActions = [
   'ecr:GetRegistryScanningConfiguration',
@@ -24,8 +25,6 @@ export const ecrReadActions = [
   'ecr:ListTagsForResource',
   'ecr:DescribeImages',
 ] as const;
-
-const ecr = new ECRClient(clientConfig);
 
 export function toRepository(r: SdkRepository): Repository {
   return compact({
@@ -67,7 +66,7 @@ function pickOptional(i: Record<string, unknown>): Record<string, unknown> {
 }
 
 export class EcrRegistry implements RegistryReader {
-  constructor(private readonly client: ECRClient = ecr) {}
+  constructor(private readonly client: ECRClient = ecrClient()) {}
 
   async scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined> {
     const out = await this.client

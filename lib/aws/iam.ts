@@ -8,7 +8,7 @@ import {
   GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
-  IAMClient,
+  type IAMClient,
   paginateListAttachedRolePolicies,
   paginateListEntitiesForPolicy,
   paginateListRolePolicies,
@@ -25,7 +25,8 @@ import {
   type ManagedPolicy,
   type Role,
 } from '../policy/model';
-import { clientConfig, isAwsError } from './common';
+import { iamClient } from './clients';
+import { isAwsError } from './common';
 
 export const iamReadActions = ['iam:GetAccountAuthorizationDetails'] as const;
 
@@ -41,8 +42,6 @@ export const iamRoleReadActions = [
 
 /** Which roles use a managed policy (a policy-version event); only the change handler needs it. */
 export const iamPolicyUsageActions = ['iam:ListEntitiesForPolicy'] as const;
-
-const iam = new IAMClient(clientConfig);
 
 /** Dates become ISO strings; URL-encoded policy documents are decoded by the schema. */
 function viaJson<T>(value: unknown): T {
@@ -70,7 +69,7 @@ export function toManagedPolicy(
 }
 
 export class IamIdentity implements IdentityReader {
-  constructor(private readonly client: IAMClient = iam) {}
+  constructor(private readonly client: IAMClient = iamClient()) {}
 
   async authorizationDetails(): Promise<{ roles: Role[]; policies: ManagedPolicy[] }> {
     const roles: Role[] = [];

@@ -1,17 +1,15 @@
 /** Whether an image still exists: DescribeImages by digest. */
-import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import type { ImageLookup } from '../ports';
-import { clientConfig } from './common';
+import { ecrClient } from './clients';
 
 export const imageLookupActions = ['ecr:DescribeImages'] as const;
-
-const ecr = new ECRClient(clientConfig);
 
 /** ECR's answers for a repository or an image that does not exist. */
 const GONE = new Set(['RepositoryNotFoundException', 'ImageNotFoundException']);
 
 export class EcrImages implements ImageLookup {
-  constructor(private readonly client: ECRClient = ecr) {}
+  constructor(private readonly client: ECRClient = ecrClient()) {}
 
   async imageExists(repositoryName: string, imageDigest: string): Promise<boolean> {
     try {

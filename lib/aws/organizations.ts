@@ -2,20 +2,19 @@
  * AWS Organizations adapter: the organization of the account, read once. Statements limited to it by
  * aws:PrincipalOrgID / aws:PrincipalOrgPaths are the standard way to share images across an organization.
  */
-import { DescribeOrganizationCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { DescribeOrganizationCommand, type OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { OrganizationReader } from '../ports';
-import { clientConfig, isAwsError } from './common';
+import { organizationsClient } from './clients';
+import { isAwsError } from './common';
 
 /** DescribeOrganization supports only the `*` resource. */
 export const organizationsActions = ['organizations:DescribeOrganization'] as const;
-
-const organizations = new OrganizationsClient(clientConfig);
 
 export class AwsOrganization implements OrganizationReader {
   /** An account's organization does not change under a running function: one successful read is kept. */
   private read: Promise<string | undefined> | undefined;
 
-  constructor(private readonly client: OrganizationsClient = organizations) {}
+  constructor(private readonly client: OrganizationsClient = organizationsClient()) {}
 
   organizationId(): Promise<string | undefined> {
     this.read ??= this.describe().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 /** Creates, repairs and deletes the resources of managed build projects (ECR, IAM, CodeBuild). */
 import {
-  CodeBuildClient,
+  type CodeBuildClient,
   CreateProjectCommand,
   DeleteProjectCommand,
   UpdateProjectCommand,
@@ -8,7 +8,7 @@ import {
 import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,
-  ECRClient,
+  type ECRClient,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
@@ -20,7 +20,7 @@ import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
-  IAMClient,
+  type IAMClient,
   PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
@@ -32,7 +32,9 @@ import type { ProjectUpdate } from '../policy/convergence';
 import type { RegistryScanningConfiguration } from '../policy/model';
 import type { Provisioner } from '../ports';
 import type { ProvisioningPlan } from '../policy/provisioning/plan';
-import { clientConfig, isAwsError } from './common';
+import { codebuildClient, ecrClient, iamClient } from './clients';
+import { isAwsError } from './common';
+import { translated } from './errors';
 
 export const provisionerActions = [
   'ecr:CreateRepository',
@@ -63,21 +65,31 @@ export const provisionerActions = [
   'kms:DescribeKey',
 ] as const;
 
-const ecr = new ECRClient(clientConfig);
-const iam = new IAMClient(clientConfig);
-const codebuild = new CodeBuildClient(clientConfig);
-
 export class AwsProvisioner implements Provisioner {
-  constructor(
-    private readonly clients: { ecr: ECRClient; iam: IAMClient; codebuild: CodeBuildClient } = {
-      ecr,
-      iam,
-      codebuild,
-    },
-  ) {}
+  private readonly clients: {
+    readonly ecr: ECRClient;
+    readonly iam: IAMClient;
+    readonly codebuild: CodeBuildClient;
+  };
 
+  /** Clients given are used; the others are the process's shared ones, created when a call needs them. */
+  constructor(given: { ecr?: ECRClient; iam?: IAMClient; codebuild?: CodeBuildClient } = {}) {
+    this.clients = {
+      get ecr() {
+        return given.ecr ?? ecrClient();
+      },
+      get iam() {
+        return given.iam ?? iamClient();
+      },
+      get codebuild() {
+        return given.codebuild ?? codebuildClient();
+      },
+    };
+  }
+
+  /** A create that meets a resource of that name throws AlreadyExistsError (lib/aws/errors.ts). */
   async createRepository(input: ProvisioningPlan['createRepository']): Promise<void> {
-    await this.clients.ecr.send(new CreateRepositoryCommand(input));
+    await translated(() => this.clients.ecr.send(new CreateRepositoryCommand(input)));
   }
 
   async putLifecyclePolicy(input: ProvisioningPlan['putLifecyclePolicy']): Promise<void> {
@@ -107,7 +119,7 @@ export class AwsProvisioner implements Provisioner {
   }
 
   async createRole(input: ProvisioningPlan['createRole']): Promise<void> {
-    await this.clients.iam.send(new CreateRoleCommand(input));
+    await translated(() => this.clients.iam.send(new CreateRoleCommand(input)));
   }
 
   async putRolePolicy(input: ProvisioningPlan['putRolePolicy']): Promise<void> {
@@ -129,12 +141,13 @@ export class AwsProvisioner implements Provisioner {
     );
   }
 
+  /** A service role IAM has not propagated yet throws RoleNotAssumableYetError (lib/aws/errors.ts). */
   async createProject(input: ProvisioningPlan['createProject']): Promise<void> {
-    await this.clients.codebuild.send(new CreateProjectCommand(input));
+    await translated(() => this.clients.codebuild.send(new CreateProjectCommand(input)));
   }
 
   async updateProject(input: ProjectUpdate): Promise<void> {
-    await this.clients.codebuild.send(new UpdateProjectCommand(input));
+    await translated(() => this.clients.codebuild.send(new UpdateProjectCommand(input)));
   }
 
   async deleteProject(name: string): Promise<void> {

@@ -1,18 +1,20 @@
 /** Applies remediation writes to ECR, IAM and CodeBuild. Each write is a single idempotent API call. */
 import {
   DeleteRepositoryPolicyCommand,
-  ECRClient,
+  type ECRClient,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
   PutRegistryScanningConfigurationCommand,
   SetRepositoryPolicyCommand,
 } from '@aws-sdk/client-ecr';
-import { CodeBuildClient, UpdateProjectVisibilityCommand } from '@aws-sdk/client-codebuild';
-import { DetachRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { UpdateProjectVisibilityCommand, type CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { DetachRolePolicyCommand, PutRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { Remediator } from '../ports';
 import type { RemediationWrite, WriteType } from '../policy/writes';
-import { clientConfig, isAwsError } from './common';
+import { codebuildClient, ecrClient, iamClient } from './clients';
+import { isAwsError } from './common';
+import { translated } from './errors';
 
 /**
  * The IAM action each remediation write calls. A function that applies writes is granted the actions of the
@@ -39,18 +41,32 @@ export function writeActions(writes: Iterable<WriteType>): (typeof WRITE_ACTIONS
   return [...new Set([...writes].map((write) => WRITE_ACTIONS[write]))];
 }
 
-const ecr = new ECRClient(clientConfig);
-const iam = new IAMClient(clientConfig);
-const codebuild = new CodeBuildClient(clientConfig);
-
 export class AwsRemediator implements Remediator {
+  /** Clients given are used; the others are the process's shared ones, created when a write needs them. */
   constructor(
-    private readonly ecrClient: ECRClient = ecr,
-    private readonly iamClient: IAMClient = iam,
-    private readonly codebuildClient: CodeBuildClient = codebuild,
+    private readonly givenEcr?: ECRClient,
+    private readonly givenIam?: IAMClient,
+    private readonly givenCodebuild?: CodeBuildClient,
   ) {}
 
+  private get ecrClient(): ECRClient {
+    return this.givenEcr ?? ecrClient();
+  }
+
+  private get iamClient(): IAMClient {
+    return this.givenIam ?? iamClient();
+  }
+
+  private get codebuildClient(): CodeBuildClient {
+    return this.givenCodebuild ?? codebuildClient();
+  }
+
+  /** A resource deleted meanwhile is a NotFoundError (lib/aws/errors.ts): the change handler treats it as fixed. */
   async apply(write: RemediationWrite): Promise<void> {
+    return translated(() => this.send(write));
+  }
+
+  private async send(write: RemediationWrite): Promise<void> {
     switch (write.type) {
       case 'PutLifecyclePolicy':
         await this.ecrClient.send(new PutLifecyclePolicyCommand(withoutType(write)));

@@ -1,12 +1,10 @@
 /** SNS adapter: publishes notifications with filterable message attributes, within SNS size limits. */
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, Notifier } from '../ports';
 import { fitMessage, fitSubject } from '../policy/notifications';
-import { clientConfig } from './common';
+import { snsClient } from './clients';
 
 export const snsActions = ['sns:Publish'] as const;
-
-const sns = new SNSClient(clientConfig);
 
 // The limits live with the notification texts (lib/policy/notifications.ts); the adapter applies them last.
 export {
@@ -19,7 +17,7 @@ export {
 export class SnsNotifier implements Notifier {
   constructor(
     private readonly topicArn: string,
-    private readonly client: SNSClient = sns,
+    private readonly client: SNSClient = snsClient(),
   ) {}
 
   async publish(notification: Notification): Promise<void> {

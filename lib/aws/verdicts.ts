@@ -20,10 +20,15 @@ import {
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  type GetCommandOutput,
+  type PutCommandOutput,
+  type QueryCommandOutput,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ImageRef, RepositoryRef, StoredVerdict, VerdictStore, VerdictWrite } from '../ports';
 import { BUILDS_WINDOW, type BuildRecord } from '../policy/builds';
 import { deletionRefusal } from '../policy/scan/verdict';
+import { ConfigError } from '../errors';
 import { clientConfig } from './common';
 
 export const verdictStoreActions = [
@@ -84,6 +89,28 @@ export class DynamoVerdictStore implements VerdictStore {
     this.db = db ?? (shared ??= documentClient());
   }
 
+  /**
+   * Sends a command to one of the tables. DynamoDB answers a table that does not exist with only "Requested
+   * resource not found": that is a configuration error, and it names the table and the region asked.
+   */
+  private send(command: GetCommand): Promise<GetCommandOutput>;
+  private send(command: PutCommand): Promise<PutCommandOutput>;
+  private send(command: UpdateCommand): Promise<UpdateCommandOutput>;
+  private send(command: QueryCommand): Promise<QueryCommandOutput>;
+  private async send(command: GetCommand | PutCommand | UpdateCommand | QueryCommand): Promise<unknown> {
+    try {
+      return await this.db.send(command as GetCommand);
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+      const table = command.input.TableName;
+      const region = await this.db.config.region().catch(() => undefined);
+      const which = table === this.tables.builds ? 'builds' : 'verdicts';
+      throw new ConfigError(`the ${which} table ${table} does not exist${region ? ` in ${region}` : ''}`, {
+        cause: error,
+      });
+    }
+  }
+
   async putVerdict(verdict: StoredVerdict): Promise<VerdictWrite> {
     const {
       repositoryName,
@@ -118,7 +145,7 @@ export class DynamoVerdictStore implements VerdictStore {
         '#scannedAt < :t OR (#scannedAt = :t AND (attribute_not_exists(#evaluatedAt) OR #evaluatedAt <= :e))';
     }
     try {
-      await this.db.send(
+      await this.send(
         new UpdateCommand({
           TableName: this.tables.verdicts,
           Key: imageKey({ registryId, region, repositoryName, imageDigest }),
@@ -142,7 +169,7 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   async getVerdict(image: ImageRef): Promise<StoredVerdict | undefined> {
-    const out = await this.db.send(
+    const out = await this.send(
       new GetCommand({ TableName: this.tables.verdicts, Key: imageKey(image), ConsistentRead: true }),
     );
     const item = out.Item as VerdictItem | undefined;
@@ -157,7 +184,7 @@ export class DynamoVerdictStore implements VerdictStore {
     const stored = found!; // deletionRefusal refuses when no verdict is stored
     try {
       // Conditional on the item as it was read: a verdict written in between is never overwritten.
-      await this.db.send(
+      await this.send(
         new UpdateCommand({
           TableName: this.tables.verdicts,
           Key: imageKey(image),
@@ -187,7 +214,7 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   async producerOf(image: ImageRef): Promise<StoredVerdict['producedBy']> {
-    const out = await this.db.send(
+    const out = await this.send(
       new GetCommand({
         TableName: this.tables.verdicts,
         Key: imageKey(image),
@@ -199,7 +226,7 @@ export class DynamoVerdictStore implements VerdictStore {
   }
 
   async recordProducer(image: ImageRef, producedBy: NonNullable<StoredVerdict['producedBy']>): Promise<void> {
-    await this.db.send(
+    await this.send(
       new UpdateCommand({
         TableName: this.tables.verdicts,
         Key: imageKey(image),
@@ -214,7 +241,7 @@ export class DynamoVerdictStore implements VerdictStore {
     const { registryId, region, repositoryName } = build;
     if (!registryId || !region || !repositoryName)
       throw new Error('a build is recorded under its target repository: registryId, region, repositoryName');
-    await this.db.send(
+    await this.send(
       new PutCommand({
         TableName: this.tables.builds,
         Item: {
@@ -230,7 +257,7 @@ export class DynamoVerdictStore implements VerdictStore {
 
   async buildsFor(repository: RepositoryRef): Promise<BuildRecord[]> {
     if (!this.tables.builds) throw new Error('no builds table configured');
-    const out = await this.db.send(
+    const out = await this.send(
       new QueryCommand({
         TableName: this.tables.builds,
         KeyConditionExpression: 'repositoryName = :r',

@@ -1,26 +1,46 @@
-/** Composition for the CLI: the sandbox account from a snapshot file, or the live account of the credentials. */
+/**
+ * How a CLI command gets its ports: through the one composition root (lib/runtime/compose.ts), from the
+ * sandbox of `--snapshot FILE` or from the live account of the current credentials and region
+ * (AWS_ENDPOINT_URL is honoured by the SDK itself). Each command runs in its own adapter scope, so nothing
+ * one command read (the account, the organization) is kept for the next.
+ */
 import { catalogFor } from '../action-catalog';
-import { EcrRegistry } from '../aws/ecr';
-import { currentAccount } from '../aws/account';
-import { CodeBuildProjects } from '../aws/codebuild';
-import { IamIdentity } from '../aws/iam';
-import { AwsOrganization } from '../aws/organizations';
+import { awsOrganization, codebuildProjects, ecrRegistry, iamIdentity } from '../runtime/adapters';
+import {
+  AdapterScope,
+  compose,
+  fromSandbox,
+  type Deps,
+  type Need,
+  type SandboxPorts,
+} from '../runtime/compose';
+import type { Settings } from '../settings';
 import type { AuditDeps } from '../usecases/audit';
-import type { SandboxAccount } from '../sandbox/account';
 
-/** The sandbox's ports for the audit, with the IAM action catalogue (unknown-action reporting). */
-export function sandboxDeps(sandbox: SandboxAccount): AuditDeps {
-  return { ...sandbox.ports(), actionCatalog: catalogFor };
+/** What the audit and the snapshot read. */
+export const AUDIT_NEEDS = [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization] as const;
+
+/** The deps of `needs` for one command: the sandbox's ports, or the live account's. */
+export async function commandDeps<const N extends readonly Need[]>(
+  settings: Settings,
+  needs: N,
+  sandbox?: SandboxPorts,
+): Promise<Deps<N>> {
+  return compose(settings, needs, sandbox ? { sandbox } : { scope: new AdapterScope() });
 }
 
-/** The account of the current AWS credentials and region; AWS_ENDPOINT_URL is honoured by the SDK itself. */
-export async function liveDeps(): Promise<AuditDeps> {
-  return {
-    account: await currentAccount(),
-    registry: new EcrRegistry(),
-    projects: new CodeBuildProjects(),
-    identity: new IamIdentity(),
-    organization: new AwsOrganization(),
-    actionCatalog: catalogFor,
-  };
+/** Audit deps: the ports of AUDIT_NEEDS, and the IAM action catalogue (unknown-action reporting). */
+function auditDeps(deps: Deps<typeof AUDIT_NEEDS>): AuditDeps {
+  // Assigned, not spread: spreading would build every port of a live account at once.
+  return Object.assign(deps, { actionCatalog: catalogFor });
+}
+
+/** The sandbox's ports for the audit, with the IAM action catalogue. */
+export function sandboxDeps(sandbox: SandboxPorts): AuditDeps {
+  return auditDeps(fromSandbox(sandbox, AUDIT_NEEDS));
+}
+
+/** The live account's ports for the audit and the snapshot, with the IAM action catalogue. */
+export async function liveDeps(settings: Settings): Promise<AuditDeps> {
+  return auditDeps(await commandDeps(settings, AUDIT_NEEDS));
 }

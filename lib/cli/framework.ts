@@ -1,5 +1,6 @@
 /** A small command framework over node:util parseArgs: one definition gives parsing, validation and --help. */
 import { parseArgs } from 'node:util';
+import { DomainError } from '../errors';
 
 export interface Io {
   stdout: (text: string) => void;
@@ -32,14 +33,15 @@ export interface Command {
 }
 
 /** Bad usage or bad input: exit code 2 with the message on stderr. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
+export class UsageError extends DomainError {
+  readonly kind = 'invalid-input';
 }
 
-export const EXIT = { ok: 0, findings: 1, usage: 2, unknown: 3 } as const;
+/**
+ * Exit statuses: `findings` also for refusals (not found, conflict, forbidden); `failure` when the work
+ * failed — an AWS call, a provisioning step (rolled back), or anything unexpected such as no credentials.
+ */
+export const EXIT = { ok: 0, findings: 1, usage: 2, unknown: 3, failure: 4 } as const;
 
 export function helpText(command: Command): string {
   const lines = [`Usage: ${command.usage}`, '', command.summary];

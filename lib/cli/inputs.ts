@@ -1,10 +1,12 @@
 /** Reading the CLI's input files: every file crosses a trust boundary and is parsed with its schema. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultGuardrails, parseGuardrails, type Guardrails } from '../policy/guardrails';
+import { ConfigError } from '../errors';
+import type { Guardrails } from '../policy/guardrails';
 import { SandboxAccount } from '../sandbox/account';
 import { parseJsonText } from '../policy/nesting';
 import { parseSnapshot } from '../policy/snapshot';
+import { parseSettings, readGuardrails, type Settings } from '../settings';
 import { UsageError, type Io } from './framework';
 
 export function readInputFile(file: string, io: Io): string {
@@ -25,16 +27,29 @@ export function readJsonFile(file: string, io: Io): unknown {
 }
 
 /**
+ * The CLI's settings: its environment through the one settings schema (lib/settings.ts), as a function's is. A
+ * malformed value is bad usage naming the variable.
+ */
+export function settingsOf(io: Io): Settings {
+  try {
+    return parseSettings(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/**
  * The guardrails in force: `--config FILE`, else $BUILDWARDEN_CONFIG, else ./guardrails.yml when present,
  * else the documented defaults.
  */
 export function loadGuardrails(file: string | undefined, io: Io): { guardrails: Guardrails; source: string } {
   const chosen =
     file ??
-    io.env.BUILDWARDEN_CONFIG ??
+    settingsOf(io).BUILDWARDEN_CONFIG ??
     (existsSync(path.resolve(io.cwd, 'guardrails.yml')) ? 'guardrails.yml' : undefined);
-  if (chosen === undefined) return { guardrails: defaultGuardrails(), source: '(defaults)' };
-  return { guardrails: parseGuardrails(readInputFile(chosen, io), chosen), source: chosen };
+  const guardrails = readGuardrails(chosen, (f) => readInputFile(f, io));
+  return { guardrails, source: chosen ?? '(defaults)' };
 }
 
 export function loadSandbox(file: string, io: Io): SandboxAccount {

@@ -2,7 +2,8 @@
  * The `buildwarden` command. Every command calls the same use cases as the Lambda functions; this is a
  * second front door, not a second implementation.
  */
-import { InvalidInputError } from '../policy/validation';
+import { DomainError, kindOf, type ErrorKind } from '../errors';
+import { processEnvironment } from '../settings';
 import { auditCommand } from './commands/audit';
 import { configValidateCommand } from './commands/config';
 import { snapshotCommand } from './commands/snapshot';
@@ -75,7 +76,7 @@ export function processIo(): Io {
   return {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
-    env: process.env,
+    env: processEnvironment(),
     cwd: process.cwd(),
     stderrIsTty: process.stderr.isTTY === true,
   };
@@ -109,18 +110,40 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     }
     return await runCommand(found.command, found.rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`buildwarden: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof InvalidInputError) {
-      io.stderr(`buildwarden: ${error.message}\n`);
-      return EXIT.usage;
-    }
+    return reportError(error, io);
+  }
+}
+
+/** The exit status of each error kind: the CLI's one error mapping. */
+export const EXIT_FOR_KIND: Record<ErrorKind, number> = {
+  'invalid-input': EXIT.usage,
+  'not-found': EXIT.findings,
+  conflict: EXIT.findings,
+  forbidden: EXIT.findings,
+  upstream: EXIT.failure,
+  internal: EXIT.failure,
+};
+
+/** Prints a failed command's error on stderr, in the CLI's terms, and returns its exit status. */
+export function reportError(error: unknown, io: Io): number {
+  const kind = kindOf(error);
+  if (!(error instanceof DomainError) || kind === 'internal') {
     const e = error as Error;
     io.stderr(`buildwarden: ${e.name ?? 'Error'}: ${e.message}\n`);
-    return 4;
+    return EXIT_FOR_KIND.internal;
   }
+  let text = `buildwarden: ${error.message}`;
+  const differences = error.details.differences;
+  if (Array.isArray(differences)) text += `; differing fields: ${differences.join(', ')}`;
+  if (error.override) text += `: run again with --${error.override.option} to ${error.override.effect}`;
+  if (kind === 'upstream' && 'reason' in error && typeof error.reason === 'string') {
+    text += `\n  cause: ${error.reason}`;
+    const repaired = error.details.repaired;
+    if (Array.isArray(repaired) && repaired.length > 0)
+      text += `\n  repaired before that: ${repaired.join(', ')}`;
+  }
+  io.stderr(`${text}\n`);
+  return EXIT_FOR_KIND[kind];
 }
 
 declare const __BUILDWARDEN_VERSION__: string | undefined;

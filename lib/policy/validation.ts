@@ -1,5 +1,6 @@
 /** Turning schema failures into messages that name the path of the offending field. */
 import type * as z from 'zod';
+import { InvalidInputError } from '../errors';
 
 /** `ecr.repositories[3].imageTagMutability` from `['ecr','repositories',3,'imageTagMutability']`. */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -15,16 +16,8 @@ export function formatIssues(error: z.ZodError, prefix: readonly PropertyKey[] =
   return error.issues.map((issue) => `${formatPath([...prefix, ...issue.path])}: ${issue.message}`);
 }
 
-/** Input that failed a schema; `problems` holds one `path: message` line per problem. */
-export class InvalidInputError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: string[],
-  ) {
-    super(`${source} is invalid:\n  ${problems.join('\n  ')}`);
-    this.name = 'InvalidInputError';
-  }
-}
+// The class lives with the other domain errors; it is re-exported here, beside the schema helpers.
+export { InvalidInputError } from '../errors';
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, source: string): z.infer<S> {
   const result = schema.safeParse(value);

@@ -1,7 +1,13 @@
-/** Exactly-once handling for the scan, build and change handlers (Powertools idempotency on DynamoDB). */
-import { required } from '../config';
-import { runtimeConfig } from './core';
+/**
+ * Exactly-once handling for the functions that declare it (the scan, build and change handlers): Powertools
+ * idempotency on DynamoDB, keyed by the caller. A function declares `idempotency: powertoolsIdempotency`, so
+ * only its bundle carries the idempotency layer and its DynamoDB client.
+ */
+import { onceByKey } from '../aws/idempotency';
+import type { Idempotency } from './lambda';
 
-export { onceByKey } from '../aws/idempotency';
-
-export const idempotencyTable = (): string => required(runtimeConfig(), 'IDEMPOTENCY_TABLE');
+export const powertoolsIdempotency: Idempotency = {
+  settings: ['BUILDWARDEN_IDEMPOTENCY_TABLE'],
+  once: (settings, context) => (key, input, handle) =>
+    onceByKey(settings.BUILDWARDEN_IDEMPOTENCY_TABLE!, handle, context)({ key, input }),
+};

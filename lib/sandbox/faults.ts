@@ -1,6 +1,6 @@
 /**
  * SIMULATED faults for the sandbox account: throttling, server errors, per-call latency and per-API rate
- * limits, injected into every simulated API call (SandboxAccount `call(action)` consults `faults`).
+ * limits, injected into every simulated API call (the sandbox state's `call(action)` consults `faults`).
  * Nothing here talks to AWS. It exists to test retry and idempotence under failure, and to benchmark the
  * audit against the call pattern and rate limits of a real account without one.
  *
@@ -29,7 +29,7 @@ export interface ApiFaults {
 
 export type FaultPlan = Record<string, ApiFaults>;
 
-/** What SandboxAccount consults before every simulated API call. */
+/** What the sandbox consults before every simulated API call. */
 export interface FaultInjector {
   /** Waits (rate limit, latency), then resolves, or rejects with a simulated AWS error. */
   beforeCall(action: string): Promise<void>;

@@ -1,13 +1,13 @@
 /** Lifecycle policy preview against a repository's current images (live account or sandbox). */
+import { NotFoundError } from '../errors';
 import type { RegistryReader } from '../ports';
 import type { ImageDetail } from '../policy/model';
 import type { LifecyclePolicy } from '../policy/lifecycle/grammar';
 import { simulateLifecyclePolicy, type LifecycleSimulation } from '../policy/lifecycle/simulate';
 
-export class RepositoryNotFoundError extends Error {
+export class RepositoryNotFoundError extends NotFoundError {
   constructor(readonly repositoryName: string) {
-    super(`repository ${repositoryName} does not exist`);
-    this.name = 'RepositoryNotFoundError';
+    super(`repository ${repositoryName} does not exist`, { resource: 'repository' });
   }
 }
 

@@ -2,6 +2,7 @@
  * Reacting to a change event: re-read the resource the event names, evaluate its current state, apply the
  * fixes the guardrails allow, and notify once per change. The event is a hint; the account is the truth.
  */
+import { NotFoundError } from '../errors';
 import type {
   AccountInfo,
   IdentityReader,
@@ -105,8 +106,6 @@ export function changeEventKey(event: ChangeEvent): string {
   return `change|${event.eventId}`;
 }
 
-/** AWS error names meaning the resource was deleted between the read and the write. */
-const RESOURCE_GONE = ['RepositoryNotFoundException', 'NoSuchEntityException', 'ResourceNotFoundException'];
 const REGISTRY_WRITE_ATTEMPTS = 3;
 
 function viewOf(deps: ChangeDeps, partial: Partial<AccountView>): AccountView {
@@ -163,7 +162,7 @@ class ChangeRun {
         applied = true;
       } catch (error) {
         // A resource deleted meanwhile needs no fix: the desired state ("not non-compliant") holds.
-        if (!(error instanceof Error && RESOURCE_GONE.includes(error.name))) throw error;
+        if (!(error instanceof NotFoundError)) throw error;
         reason = 'the resource no longer exists';
       }
     } else if (plan.write) {

@@ -41,6 +41,7 @@ import { partitionOf, projectArnOf, repositoryArnOf, roleArnOf } from '../policy
 import { accountViewFor } from '../policy/snapshot';
 import { REPOSITORY_TAG } from '../policy/target-repository';
 import { InvalidInputError } from '../policy/validation';
+import { AlreadyExistsError, RoleNotAssumableYetError } from '../errors';
 import { describeError } from './errors';
 import { readOrganization } from './organization';
 import {
@@ -54,16 +55,8 @@ import {
   RepositoryNotEmptyError,
 } from './provisioning-errors';
 
-export {
-  ConcurrentProvisioningError,
-  NotManagedError,
-  ProjectConflictError,
-  ProjectNotFoundError,
-  ProvisioningFailedError,
-  RegistryCoverageError,
-  RepairFailedError,
-  RepositoryNotEmptyError,
-};
+// Callers of the use cases see their refusals and failures here too.
+export * from './provisioning-errors';
 
 export interface ProvisioningDeps {
   account: AccountInfo;
@@ -86,6 +79,12 @@ export interface ProvisioningDeps {
   newRequestToken?: () => string;
 }
 
+/** A create's answer: `created` when this request created the project (else it existed: unchanged or repaired). */
+export interface CreateResult {
+  created: boolean;
+  body: CreatedProjectBody;
+}
+
 export interface ProvisioningOptions {
   guardrails: Guardrails;
   kmsKeyArn?: string;
@@ -102,9 +101,9 @@ export interface ManagedProjectBody {
 }
 
 /**
- * The answer to a create: `created` (201), `unchanged` (200: the identical project exists as planned, or an
- * identical request in flight created it) or `repaired` (200: it existed with parts missing or drifted, and
- * `repaired` lists what was restored). `unrepaired` lists parts that differ and that buildwarden does not
+ * The answer to a create: `created`, `unchanged` (the identical project exists as planned, or an identical
+ * request in flight created it) or `repaired` (it existed with parts missing or drifted, and `repaired` lists
+ * what was restored). `unrepaired` lists parts that differ and that buildwarden does not
  * restore, with the reason.
  */
 export interface CreatedProjectBody extends ManagedProjectBody {
@@ -129,22 +128,6 @@ function bodyOf(
     ...(parts.unrepaired && parts.unrepaired.length > 0 ? { unrepaired: parts.unrepaired } : {}),
   };
 }
-
-/** CodeBuild may refuse a just-created role until IAM has propagated it. */
-function isRolePropagationError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    error.name === 'InvalidInputException' &&
-    /sts:AssumeRole|not authorized/i.test(error.message)
-  );
-}
-
-/** A create call that met a resource of that name: another request created it meanwhile. */
-const ALREADY_EXISTS = new Set([
-  'RepositoryAlreadyExistsException',
-  'EntityAlreadyExistsException',
-  'ResourceAlreadyExistsException',
-]);
 
 /** Bounded so a POST stays within the HTTP API's 30-second integration timeout. */
 const ROLE_PROPAGATION_DELAYS_MS = [1000, 2000, 4000, 6000];
@@ -178,19 +161,20 @@ function planFor(
 }
 
 /**
- * POST /projects: 201 when created; 200 when the identical project exists (restoring what drifted); 409 for a
- * different spec, a name taken by something buildwarden did not create, or another request on the name.
+ * Creates a managed project (`created: true`), or answers for the identical project that exists, restoring
+ * what drifted (`created: false`). Refused (a conflict) for a different spec, a name taken by something
+ * buildwarden did not create, or another request on the name.
  */
 export async function createManagedProject(
   body: unknown,
   deps: ProvisioningDeps,
   options: ProvisioningOptions,
-): Promise<{ status: 200 | 201; body: CreatedProjectBody }> {
+): Promise<CreateResult> {
   const token = (deps.newRequestToken ?? randomUUID)();
   const plan = planFor(body, deps, options, token);
   const specHash = createHash('sha256').update(canonicalSpecText(plan.spec)).digest('hex');
   const waited = await claimName(plan.projectName, plan.spec.name, { token, specHash, wait: true }, deps);
-  if (waited === 'identical-succeeded') return { status: 200, body: bodyOf(plan, 'unchanged') };
+  if (waited === 'identical-succeeded') return { created: false, body: bodyOf(plan, 'unchanged') };
   return runClaimed(plan.projectName, token, deps, () => provision(plan, token, deps, options));
 }
 
@@ -280,7 +264,7 @@ async function provision(
   token: string,
   deps: ProvisioningDeps,
   options: ProvisioningOptions,
-): Promise<{ status: 200 | 201; body: CreatedProjectBody }> {
+): Promise<CreateResult> {
   const existing = await deps.projects.project(plan.projectName);
   if (existing) return converge(existing, plan, deps, options);
 
@@ -334,7 +318,8 @@ async function provision(
           leftovers.push(u.what);
         }
       }
-      if (error instanceof Error && ALREADY_EXISTS.has(error.name) && leftovers.length === 0) {
+      // A create call that met a resource of that name: another request created it meanwhile.
+      if (error instanceof AlreadyExistsError && leftovers.length === 0) {
         throw new ConcurrentProvisioningError(
           `another request created part of project ${plan.spec.name} while this one ran (step ${name}); ` +
             "everything this request created was removed: send it again for that project's answer",
@@ -386,7 +371,8 @@ async function provision(
           return await provisioner.createProject(plan.createProject);
         } catch (error) {
           const delay = ROLE_PROPAGATION_DELAYS_MS[attempt];
-          if (!isRolePropagationError(error) || delay === undefined) throw error;
+          // CodeBuild may refuse a just-created role until IAM has propagated it.
+          if (!(error instanceof RoleNotAssumableYetError) || delay === undefined) throw error;
           await sleep(delay);
         }
       }
@@ -399,7 +385,7 @@ async function provision(
       tookEffect: ownProject,
     },
   );
-  return { status: 201, body: bodyOf(plan, 'created') };
+  return { created: true, body: bodyOf(plan, 'created') };
 }
 
 /**
@@ -440,7 +426,7 @@ async function converge(
   plan: ProvisioningPlan,
   deps: ProvisioningDeps,
   options: ProvisioningOptions,
-): Promise<{ status: 200; body: CreatedProjectBody }> {
+): Promise<CreateResult & { created: false }> {
   if (!isManaged(existing.tags))
     throw new NotManagedError(
       `a CodeBuild project named ${plan.projectName} exists and is not managed by buildwarden`,
@@ -454,7 +440,7 @@ async function converge(
   const toRepair = parts.filter(
     (p): p is CheckedPart & { repair: Repair } => p.status !== 'ok' && !!p.repair,
   );
-  if (toRepair.length === 0) return { status: 200, body: bodyOf(plan, 'unchanged', { unrepaired }) };
+  if (toRepair.length === 0) return { created: false, body: bodyOf(plan, 'unchanged', { unrepaired }) };
 
   const repaired: PartState[] = [];
   for (const part of toRepair) {
@@ -469,7 +455,7 @@ async function converge(
     }
     repaired.push(partStates([part])[0]!);
   }
-  return { status: 200, body: bodyOf(plan, 'repaired', { repaired, unrepaired }) };
+  return { created: false, body: bodyOf(plan, 'repaired', { repaired, unrepaired }) };
 }
 
 /** One part's restoring write(s); a recreated repository or role carries this request's token (in the plan). */

@@ -8,6 +8,7 @@
  * stored (an older scan never replaces a newer verdict, whatever order EventBridge delivers in). Events about
  * another account, region or resource type, and images that no longer exist, are skipped with a reason.
  */
+import { NotFoundError, sourceName } from '../errors';
 import type {
   AccountInfo,
   ImageLookup,
@@ -126,9 +127,9 @@ export type Observed = { observation: ScanObservation } | { skipped: string };
 
 /** ECR's answers for a repository, image or scan that does not exist: nothing to decide, nothing to retry. */
 const GONE: Record<string, (image: ImageRef) => string> = {
-  RepositoryNotFoundException: (i) => `repository ${i.repositoryName} no longer exists`,
-  ImageNotFoundException: (i) => `image ${i.repositoryName}@${i.imageDigest} no longer exists`,
-  ScanNotFoundException: (i) => `no scan of ${i.repositoryName}@${i.imageDigest} exists`,
+  repository: (i) => `repository ${i.repositoryName} no longer exists`,
+  image: (i) => `image ${i.repositoryName}@${i.imageDigest} no longer exists`,
+  scan: (i) => `no scan of ${i.repositoryName}@${i.imageDigest} exists`,
 };
 
 const DETAIL_TYPES = { basic: 'ECR Image Scan', enhanced: 'Inspector2 Scan', finding: 'Inspector2 Finding' };
@@ -174,8 +175,8 @@ export async function observeScan(
   try {
     pages = await deps.findings.imageScanFindingsPages(image.repositoryName, image.imageDigest);
   } catch (error) {
-    const gone = error instanceof Error ? GONE[error.name] : undefined;
-    if (gone) return { skipped: `${gone(image)} (${(error as Error).name})` };
+    const gone = error instanceof NotFoundError && error.resource ? GONE[error.resource] : undefined;
+    if (gone) return { skipped: `${gone(image)} (${sourceName(error as Error)})` };
     throw error;
   }
   const reading = readScanFindings(pages);

@@ -1,12 +1,13 @@
 /**
- * How a contract case states the error a port raises, in one place. The ports raise errors named as AWS names
- * them (`RepositoryNotFoundException`), and a read that fails as UnreadableError naming the call; each
- * expectation also says which kind of failure it is (not found, conflict …), so that when the ports raise
- * domain errors by kind only this module changes.
+ * How a contract case states the error a port raises, in one place. A port raises a domain error of a kind
+ * (not found, conflict …) carrying the AWS exception as its cause (lib/aws/errors.ts translates, for the
+ * adapters and the sandbox alike); an AWS error no code gives a meaning passes through untranslated; a read
+ * that fails is an UnreadableError naming the call.
  */
+import { DomainError } from '../../lib/errors';
 import { UnreadableError } from '../../lib/ports';
 
-export type FailureKind = 'not-found' | 'conflict' | 'invalid-input' | 'forbidden';
+export type FailureKind = 'not-found' | 'conflict' | 'invalid-input' | 'forbidden' | 'upstream';
 
 export interface ExpectedFailure {
   kind: FailureKind;
@@ -23,13 +24,21 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** The call fails with the error AWS raises for it. */
+/**
+ * The call fails with the error AWS raises for it: as a domain error of the kind, caused by that AWS error, or,
+ * where no code gives the AWS error a meaning, as that AWS error itself (the kind is then the caller's reading).
+ */
 export async function expectFailure(promise: Promise<unknown>, expected: ExpectedFailure): Promise<void> {
   const error = await failureOf(promise);
   expect(error).toBeInstanceOf(Error);
-  expect({ kind: expected.kind, name: (error as Error).name }).toEqual({
+  if (!(error instanceof DomainError)) {
+    expect((error as Error).name).toBe(expected.aws);
+    return;
+  }
+  const cause = error.cause;
+  expect({ kind: error.kind, aws: cause instanceof Error ? cause.name : undefined }).toEqual({
     kind: expected.kind,
-    name: expected.aws,
+    aws: expected.aws,
   });
 }
 

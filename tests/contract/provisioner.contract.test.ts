@@ -274,7 +274,7 @@ describe.each(ACCOUNTS)('Provisioner contract: %s', (_name, open) => {
       const create = open(world()).provisioner.createProject(teamAppPlan().createProject);
 
       // Assess
-      await expectFailure(create, { kind: 'invalid-input', aws: 'InvalidInputException' });
+      await expectFailure(create, { kind: 'upstream', aws: 'InvalidInputException' });
     });
 
     test('creating a project that exists fails with ResourceAlreadyExistsException', async () => {

@@ -40,7 +40,7 @@ const implementations: [string, () => ProvisioningClaims][] = [
     'DynamoProvisioningClaims on dynalite',
     () => new DynamoProvisioningClaims(dynamo.tables.idempotency, documentClient(dynamo.client)),
   ],
-  ['the sandbox account', () => new SandboxAccount(parseSnapshot(demoText))],
+  ['the sandbox account', () => new SandboxAccount(parseSnapshot(demoText)).claims],
 ];
 
 describe.each(implementations)('ProvisioningClaims contract: %s', (_name, make) => {

@@ -83,7 +83,7 @@ const implementations: [string, () => VerdictStore][] = [
             iam: { roles: [], policies: [] },
           }),
         ),
-      ),
+      ).verdicts,
   ],
 ];
 

@@ -40,24 +40,22 @@ function sandboxOf(repositories: Repository[]): SandboxAccount {
   );
 }
 
-class FlakyRepositorySandbox extends SandboxAccount {
-  constructor(
-    base: SandboxAccount,
-    private readonly failing: string,
-  ) {
-    super(base.snapshot);
-  }
-  override async repositoryDetails(
+/** The sandbox with the details of repository `failing` refused (AccessDeniedException). */
+function withRefusedDetails(sandbox: SandboxAccount, failing: string): SandboxAccount {
+  const { registry } = sandbox;
+  const read = registry.repositoryDetails.bind(registry);
+  registry.repositoryDetails = async (
     repository: Repository,
     options: { images: ImagesOption },
-  ): Promise<RepositoryDetails> {
-    if (repository.repositoryName === this.failing) {
+  ): Promise<RepositoryDetails> => {
+    if (repository.repositoryName === failing) {
       const error = new Error('User is not authorized to perform: ecr:GetLifecyclePolicy');
       error.name = 'AccessDeniedException';
       throw error;
     }
-    return super.repositoryDetails(repository, options);
-  }
+    return read(repository, options);
+  };
+  return sandbox;
 }
 
 describe('audit use case on the sandbox', () => {
@@ -78,7 +76,7 @@ describe('audit use case on the sandbox', () => {
   });
 
   test('a repository whose details cannot be read yields not-visible findings, not a crashed audit', async () => {
-    const sandbox = new FlakyRepositorySandbox(sandboxOf([repository('a'), repository('b')]), 'b');
+    const sandbox = withRefusedDetails(sandboxOf([repository('a'), repository('b')]), 'b');
 
     const report = await runAudit(sandboxDeps(sandbox), parseGuardrails(''), {
       now: NOW,
@@ -149,10 +147,14 @@ describe('audit use case on the sandbox', () => {
   test('the scheduled audit publishes exactly one summary notification', async () => {
     const sandbox = demoSandbox();
 
-    const report = await auditAndNotify({ ...sandboxDeps(sandbox), notifier: sandbox }, demoGuardrails, {
-      now: NOW,
-      topOffenders: 3,
-    });
+    const report = await auditAndNotify(
+      { ...sandboxDeps(sandbox), notifier: sandbox.notifier },
+      demoGuardrails,
+      {
+        now: NOW,
+        topOffenders: 3,
+      },
+    );
 
     const messages = sandbox.snapshot.sns!.topics[0]!.messages as {
       subject: string;
@@ -200,7 +202,7 @@ describe("the audit reads what the active rules need (their definitions' reads)"
 describe('audit when IAM cannot be read', () => {
   test('every service role is not-visible with the reason, and the other rules still run', async () => {
     const sandbox = demoSandbox();
-    sandbox.authorizationDetails = async () => {
+    sandbox.identity.authorizationDetails = async () => {
       throw Object.assign(new Error('not authorized to perform iam:GetAccountAuthorizationDetails'), {
         name: 'AccessDenied',
       });

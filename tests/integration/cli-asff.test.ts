@@ -34,7 +34,7 @@ async function demoWithHistory(): Promise<string> {
     evaluatedRules: activeRules(demoGuardrails),
     retentionDays: 90,
   });
-  await sandbox.apply({
+  await sandbox.remediator.apply({
     type: 'PutImageScanningConfiguration',
     repositoryName: 'web/frontend',
     scanOnPush: true,

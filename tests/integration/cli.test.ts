@@ -167,6 +167,13 @@ describe('buildwarden audit --snapshot', () => {
     const { findings } = JSON.parse(result.stdout) as { findings: { ruleId: string }[] };
     expect(findings.some((f) => f.ruleId === 'ecr.encryption')).toBe(false);
   });
+
+  test('a malformed setting in the environment exits 2 naming the variable', async () => {
+    const result = await cli(['audit', '--snapshot', DEMO], { BUILDWARDEN_AUDIT_CONCURRENCY: 'many' });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/BUILDWARDEN_AUDIT_CONCURRENCY/);
+  });
 });
 
 describe('buildwarden config validate', () => {

@@ -656,11 +656,11 @@ describe('the scan Lambda on DynamoDB: its own idempotency key', () => {
   const stsMock = mockClient(STSClient);
   const snsMock = mockClient(SNSClient);
   const ENV_KEYS = [
-    'STAGE',
-    'NOTIFICATION_TOPIC_ARN',
-    'VERDICTS_TABLE',
-    'BUILDS_TABLE',
-    'IDEMPOTENCY_TABLE',
+    'BUILDWARDEN_STAGE',
+    'BUILDWARDEN_NOTIFICATION_TOPIC_ARN',
+    'BUILDWARDEN_VERDICTS_TABLE',
+    'BUILDWARDEN_BUILDS_TABLE',
+    'BUILDWARDEN_IDEMPOTENCY_TABLE',
     'AWS_ENDPOINT_URL_DYNAMODB',
     'AWS_REGION',
     'POWERTOOLS_LOG_LEVEL',
@@ -669,11 +669,11 @@ describe('the scan Lambda on DynamoDB: its own idempotency key', () => {
 
   async function coldStart(): Promise<typeof onScanHandler> {
     Object.assign(process.env, {
-      STAGE: 'test',
-      NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:buildwarden-notifications',
-      VERDICTS_TABLE: dynamo.tables.verdicts,
-      BUILDS_TABLE: dynamo.tables.builds,
-      IDEMPOTENCY_TABLE: dynamo.tables.idempotency,
+      BUILDWARDEN_STAGE: 'test',
+      BUILDWARDEN_NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:buildwarden-notifications',
+      BUILDWARDEN_VERDICTS_TABLE: dynamo.tables.verdicts,
+      BUILDWARDEN_BUILDS_TABLE: dynamo.tables.builds,
+      BUILDWARDEN_IDEMPOTENCY_TABLE: dynamo.tables.idempotency,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_REGION: 'us-east-1',
       POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -112,12 +112,12 @@ describe('the next audits', () => {
     // Prepare
     const sandbox = demoSandbox();
     await auditAndRecord(sandbox, DAY1);
-    await sandbox.apply({
+    await sandbox.remediator.apply({
       type: 'PutImageScanningConfiguration',
       repositoryName: 'web/frontend',
       scanOnPush: true,
     });
-    await sandbox.deleteRepository('data/etl', true);
+    await sandbox.provisioner.deleteRepository('data/etl', true);
     const guardrails = structuredClone(demoGuardrails);
     guardrails.exemptions.push({
       repositories: ['web/legacy-cache'],
@@ -161,7 +161,7 @@ describe('the next audits', () => {
       (r) => r.ruleId === 'ecr.tag-immutability' && r.resourceArn === repo('web/frontend'),
     )!;
     sandbox.securityHub.updateWorkflow(asffId(stillOpen), 'NOTIFIED');
-    await sandbox.apply({
+    await sandbox.remediator.apply({
       type: 'PutImageScanningConfiguration',
       repositoryName: 'web/frontend',
       scanOnPush: true,
@@ -188,7 +188,7 @@ describe('the next audits', () => {
     // Prepare
     const sandbox = demoSandbox();
     await auditAndRecord(sandbox, DAY1);
-    await sandbox.apply({
+    await sandbox.remediator.apply({
       type: 'PutImageScanningConfiguration',
       repositoryName: 'web/frontend',
       scanOnPush: true,
@@ -211,7 +211,7 @@ describe('the next audits', () => {
     // Prepare
     const sandbox = demoSandbox();
     await auditAndRecord(sandbox, DAY1);
-    await sandbox.apply({
+    await sandbox.remediator.apply({
       type: 'PutImageScanningConfiguration',
       repositoryName: 'web/frontend',
       scanOnPush: true,
@@ -274,7 +274,7 @@ describe('when Security Hub does not take a document', () => {
     // Prepare
     const sandbox = demoSandbox();
     await auditAndRecord(sandbox, DAY1);
-    await sandbox.apply({
+    await sandbox.remediator.apply({
       type: 'PutImageScanningConfiguration',
       repositoryName: 'web/frontend',
       scanOnPush: true,
@@ -374,7 +374,7 @@ describe('the change handler: the records of the resources it evaluated', () => 
       },
       SETTINGS,
     );
-    await sandbox.apply({
+    await sandbox.remediator.apply({
       type: 'PutImageScanningConfiguration',
       repositoryName: 'web/frontend',
       scanOnPush: true,

@@ -10,6 +10,8 @@ import { parseGuardrails, RULE_IDS } from '../../lib/policy/guardrails';
 import type { RegistryScanningConfiguration, Repository } from '../../lib/policy/model';
 import { parseSnapshot, type Snapshot } from '../../lib/policy/snapshot';
 import type { Provisioner } from '../../lib/ports';
+import { translateAwsError } from '../../lib/aws/errors';
+import { RoleNotAssumableYetError } from '../../lib/errors';
 import { SandboxAccount, simulatedAwsError } from '../../lib/sandbox/account';
 import { runAudit } from '../../lib/usecases/audit';
 import {
@@ -62,14 +64,14 @@ function demoSandbox(): SandboxAccount {
 
 function depsOf(
   sandbox: SandboxAccount,
-  provisioner: Provisioner = sandbox,
+  provisioner: Provisioner = sandbox.provisioner,
   sleep: (ms: number) => Promise<void> = async () => undefined,
 ): ProvisioningDeps {
   return {
     account: sandbox.info,
-    registry: sandbox,
-    projects: sandbox,
-    identity: sandbox,
+    registry: sandbox.registry,
+    projects: sandbox.projects,
+    identity: sandbox.identity,
     provisioner,
     sleep,
   };
@@ -122,7 +124,8 @@ function provisionerWith(
       attempts.set(method, attempt);
       const error = failures[method]?.(attempt);
       if (error) throw error;
-      return (sandbox[method] as (...a: unknown[]) => Promise<unknown>).apply(sandbox, args);
+      const port = sandbox.provisioner;
+      return (port[method] as (...a: unknown[]) => Promise<unknown>).apply(port, args);
     };
   const methods = Object.keys({
     createRepository: true,
@@ -156,12 +159,17 @@ function nthCreateCallFails(sandbox: SandboxAccount, n: number): Provisioner {
   return provisionerWith(sandbox, Object.fromEntries(CREATE_STEPS.map((step) => [step, nth])));
 }
 
-/** The error CodeBuild returns while IAM has not yet propagated a just-created role. */
+/**
+ * The error CodeBuild returns while IAM has not yet propagated a just-created role, as the Provisioner port
+ * raises it: translated by the adapters' one translation (RoleNotAssumableYetError).
+ */
 const rolePropagation = () =>
-  simulatedAwsError(
-    'InvalidInputException',
-    `CodeBuild is not authorized to perform: sts:AssumeRole on ${CREATED.roleArn}`,
-  );
+  translateAwsError(
+    simulatedAwsError(
+      'InvalidInputException',
+      `CodeBuild is not authorized to perform: sts:AssumeRole on ${CREATED.roleArn}`,
+    ),
+  ) as Error;
 
 async function sandboxWithLedger(): Promise<SandboxAccount> {
   const sandbox = demoSandbox();
@@ -180,7 +188,7 @@ describe('createManagedProject on the sandbox: a new project', () => {
     const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(result).toEqual({ status: 201, body: { status: 'created', ...CREATED } });
+    expect(result).toEqual({ created: true, body: { status: 'created', ...CREATED } });
   });
 
   it('creates exactly the repository, the role with its one inline policy and the project', async () => {
@@ -239,7 +247,7 @@ describe('createManagedProject on the sandbox: the same name again', () => {
     const again = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(again).toEqual({ status: 200, body: { status: 'unchanged', ...CREATED } });
+    expect(again).toEqual({ created: false, body: { status: 'unchanged', ...CREATED } });
   });
 
   it('creates nothing for the identical request', async () => {
@@ -270,7 +278,7 @@ describe('createManagedProject on the sandbox: the same name again', () => {
     const again = await createManagedProject(reordered, depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(again.status).toBe(200);
+    expect(again.created).toBe(false);
   });
 
   it('refuses a different spec with ProjectConflictError naming every differing field', async () => {
@@ -410,7 +418,7 @@ describe('createManagedProject on the sandbox: a step fails', () => {
     return {
       ...wrapped,
       [step]: async (input: never) => {
-        await (sandbox[step] as (i: never) => Promise<void>).call(sandbox, input);
+        await (sandbox.provisioner[step] as (i: never) => Promise<void>).call(sandbox.provisioner, input);
         throw simulatedAwsError('TimeoutError', 'socket hang up');
       },
     };
@@ -523,6 +531,21 @@ describe('createManagedProject on the sandbox: a step fails', () => {
 });
 
 describe('createManagedProject on the sandbox: IAM propagation delay on CreateProject', () => {
+  it('meets the same RoleNotAssumableYetError on the sandbox as through the AWS adapter', async () => {
+    // Prepare: CreateProject naming a service role that does not exist (yet)
+    const sandbox = demoSandbox();
+    const project = { name: 'team-app', serviceRole: 'arn:aws:iam::123456789012:role/service-role/absent' };
+
+    // Act
+    const error = await rejectionOf(
+      sandbox.provisioner.createProject(project as Parameters<Provisioner['createProject']>[0]),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(RoleNotAssumableYetError);
+    expect(error).toMatchObject({ cause: { name: 'InvalidInputException' } });
+  });
+
   it('retries and answers 201 when the propagation error clears after two attempts', async () => {
     // Prepare
     const sandbox = demoSandbox();
@@ -534,7 +557,7 @@ describe('createManagedProject on the sandbox: IAM propagation delay on CreatePr
     const result = await createManagedProject(requestBody(), depsOf(sandbox, provisioner), { guardrails });
 
     // Assess
-    expect(result).toEqual({ status: 201, body: { status: 'created', ...CREATED } });
+    expect(result).toEqual({ created: true, body: { status: 'created', ...CREATED } });
     expect(provisioner.attempts('createProject')).toBe(3);
   });
 
@@ -711,7 +734,7 @@ describe('showManagedProject on the sandbox', () => {
     // Act
     const shown = await showManagedProject(
       NAME,
-      { ...depsOf(sandbox), organization: sandbox },
+      { ...depsOf(sandbox), organization: sandbox.organization },
       { guardrails },
     );
 
@@ -938,7 +961,7 @@ describe('createManagedProject on the sandbox: the identical request on a drifte
     const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(result.status).toBe(200);
+    expect(result.created).toBe(false);
     expect(result.body).toMatchObject({ ...CREATED, status: 'repaired' });
     expect(repairedParts(result.body)).toEqual(['role.buildPolicy missing']);
     expect(roleIn(sandbox).RolePolicyList.map((p) => p.PolicyName)).toEqual(['buildwarden-build']);
@@ -1063,7 +1086,7 @@ describe('createManagedProject on the sandbox: the identical request on a drifte
 
     // Assess
     expect(result).toMatchObject({
-      status: 200,
+      created: false,
       body: {
         status: 'unchanged',
         unrepaired: [expect.objectContaining({ part: 'repository.encryption', status: 'drifted' })],
@@ -1098,7 +1121,7 @@ describe('createManagedProject on the sandbox: the identical request on a drifte
     const again = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(again).toEqual({ status: 200, body: { status: 'unchanged', ...CREATED } });
+    expect(again).toEqual({ created: false, body: { status: 'unchanged', ...CREATED } });
   });
 
   it('fails with RepairFailedError naming the step and what it repaired before; running it again finishes', async () => {
@@ -1223,7 +1246,7 @@ describe('createManagedProject on the sandbox: enhanced registry scanning', () =
     const result = await createManagedProject(requestBody(), depsOf(sandbox), { guardrails });
 
     // Assess
-    expect(result.status).toBe(201);
+    expect(result.created).toBe(true);
     expect(registryFilters(sandbox)).toEqual(['CONTINUOUS_SCAN prod', `CONTINUOUS_SCAN ${NAME}`]);
     expect(await ledgerViolations(sandbox)).toEqual([]);
   });
@@ -1279,7 +1302,7 @@ describe('createManagedProject on the sandbox: enhanced registry scanning', () =
     const provisioner: Provisioner = {
       ...wrapped,
       async putRegistryScanningConfiguration(configuration) {
-        await sandbox.putRegistryScanningConfiguration(configuration);
+        await sandbox.provisioner.putRegistryScanningConfiguration(configuration);
         // Someone else's write of the document they read before ours lands right after the first one.
         if (++writes === 1) sandbox.snapshot.ecr.registryScanningConfiguration = structuredClone(original);
       },
@@ -1289,7 +1312,7 @@ describe('createManagedProject on the sandbox: enhanced registry scanning', () =
     const result = await createManagedProject(requestBody(), depsOf(sandbox, provisioner), { guardrails });
 
     // Assess
-    expect(result.status).toBe(201);
+    expect(result.created).toBe(true);
     expect(writes).toBe(2);
     expect(registryFilters(sandbox)).toContain(`CONTINUOUS_SCAN ${NAME}`);
   });
@@ -1408,7 +1431,7 @@ describe('createManagedProject on the sandbox: identical requests at once, with 
   it('creates one project and answers every request with its body', async () => {
     // Prepare
     const sandbox = demoSandbox();
-    const deps = { ...depsOf(sandbox), claims: sandbox };
+    const deps = { ...depsOf(sandbox), claims: sandbox.claims };
 
     // Act
     const results = await Promise.all(
@@ -1416,14 +1439,14 @@ describe('createManagedProject on the sandbox: identical requests at once, with 
     );
 
     // Assess
-    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(results.map((r) => r.created).sort()).toEqual([false, false, false, false, true]);
     expect(sandbox.snapshot.codebuild.projects.filter((p) => p.name === PROJECT_NAME)).toHaveLength(1);
   });
 
   it('refuses a delete while a create of that name is in flight', async () => {
     // Prepare
     const sandbox = demoSandbox();
-    const deps = { ...depsOf(sandbox), claims: sandbox };
+    const deps = { ...depsOf(sandbox), claims: sandbox.claims };
 
     // Act
     const [created, deleted] = await Promise.allSettled([
@@ -1432,7 +1455,7 @@ describe('createManagedProject on the sandbox: identical requests at once, with 
     ]);
 
     // Assess
-    expect(created).toMatchObject({ status: 'fulfilled', value: { status: 201 } });
+    expect(created).toMatchObject({ status: 'fulfilled', value: { created: true } });
     expect(deleted).toMatchObject({ status: 'rejected', reason: expect.any(ConcurrentProvisioningError) });
   });
 });

@@ -106,7 +106,7 @@ describe('out of order: an older scan never replaces a newer verdict', () => {
     const late = await scan(account, scanEvent('2026-10-01T08:00:00Z', {}));
 
     // Assess
-    expect((await imageVerdict(account, IMAGE))?.verdict).toBe('fail');
+    expect((await imageVerdict(account.verdicts, IMAGE))?.verdict).toBe('fail');
     expect(late.change).toBe('unchanged');
     expect(published(account)).toHaveLength(1);
   });
@@ -123,7 +123,7 @@ describe('out of order: an older scan never replaces a newer verdict', () => {
 
     // Assess
     expect(result.skipped).toMatch(/^a newer scan's verdict is stored/);
-    expect((await imageVerdict(account, IMAGE))?.verdict).toBe('fail');
+    expect((await imageVerdict(account.verdicts, IMAGE))?.verdict).toBe('fail');
     expect(published(account)).toHaveLength(1);
   });
 
@@ -136,7 +136,7 @@ describe('out of order: an older scan never replaces a newer verdict', () => {
     await scan(account, scanEvent('2026-10-02T09:15:21Z'));
 
     // Assess
-    expect(await imageVerdict(account, IMAGE)).toMatchObject({
+    expect(await imageVerdict(account.verdicts, IMAGE)).toMatchObject({
       scannedAt: '2026-10-02T09:15:20.000Z',
       evaluatedAt: NOW.toISOString(),
       fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
@@ -155,7 +155,7 @@ describe('out of order: an older scan never replaces a newer verdict', () => {
     await scan(account, failed);
 
     // Assess
-    expect((await imageVerdict(account, IMAGE))?.verdict).toBe('scan-failed');
+    expect((await imageVerdict(account.verdicts, IMAGE))?.verdict).toBe('scan-failed');
   });
 });
 
@@ -200,7 +200,7 @@ describe('re-scans: the same counts with another CVE is a new truth', () => {
 
     // Assess
     expect(result.change).toBe('unchanged');
-    expect((await imageVerdict(account, IMAGE))?.scannedAt).toBe('2026-10-05T09:15:20.000Z');
+    expect((await imageVerdict(account.verdicts, IMAGE))?.scannedAt).toBe('2026-10-05T09:15:20.000Z');
     expect(published(account)).toHaveLength(1);
   });
 
@@ -264,7 +264,7 @@ describe('enhanced scanning keeps scanning: Amazon Inspector findings', () => {
     await scan(account, inspectorFinding('2026-10-09T12:00:00Z'));
 
     // Assess
-    expect((await imageVerdict(account, IMAGE))?.verdict).toBe('pass');
+    expect((await imageVerdict(account.verdicts, IMAGE))?.verdict).toBe('pass');
     expect(published(account).at(-1)!.subject).toBe(
       'buildwarden scan: web/frontend:1.4.2 now PASSES (was FAIL)',
     );
@@ -296,7 +296,7 @@ describe('enhanced scanning keeps scanning: Amazon Inspector findings', () => {
 
     // Assess
     expect(result.skipped).toMatch(/scan status IN_PROGRESS .*: a scan is running/);
-    expect(await imageVerdict(account, IMAGE)).toBeUndefined();
+    expect(await imageVerdict(account.verdicts, IMAGE)).toBeUndefined();
   });
 
   it("the findings API's SCAN_ELIGIBILITY_EXPIRED is not a pass: scan-failed", async () => {
@@ -310,7 +310,7 @@ describe('enhanced scanning keeps scanning: Amazon Inspector findings', () => {
     await scan(account, inspectorFinding('2026-11-02T09:00:00Z'));
 
     // Assess
-    expect(await imageVerdict(account, IMAGE)).toMatchObject({
+    expect(await imageVerdict(account.verdicts, IMAGE)).toMatchObject({
       verdict: 'scan-failed',
       scanStatus: 'SCAN_ELIGIBILITY_EXPIRED',
     });
@@ -356,7 +356,7 @@ describe('gone: images and repositories that no longer exist', () => {
 
       // Assess
       expect(result).toEqual({ action: 'DELETE', deleted: true });
-      expect(await imageVerdict(account, IMAGE)).toMatchObject({
+      expect(await imageVerdict(account.verdicts, IMAGE)).toMatchObject({
         verdict: 'deleted',
         verdictBeforeDeletion: 'fail',
         deletedAt: '2026-10-03T08:00:00.000Z',
@@ -376,7 +376,7 @@ describe('gone: images and repositories that no longer exist', () => {
       // Assess
       // ECR answers DescribeImageScanFindings for a deleted image with ImageNotFoundException.
       expect(result.skipped).toMatch(/ImageNotFoundException/);
-      expect((await imageVerdict(account, IMAGE))?.verdict).toBe('deleted');
+      expect((await imageVerdict(account.verdicts, IMAGE))?.verdict).toBe('deleted');
     });
 
     it('a delete of one tag of an image that still exists keeps its verdict', async () => {
@@ -392,7 +392,7 @@ describe('gone: images and repositories that no longer exist', () => {
         deleted: false,
         skipped: expect.stringMatching(/^the image still exists/),
       });
-      expect((await imageVerdict(account, IMAGE))?.verdict).toBe('fail');
+      expect((await imageVerdict(account.verdicts, IMAGE))?.verdict).toBe('fail');
     });
   });
 });
@@ -410,7 +410,7 @@ describe('whose image: events of other accounts and regions', () => {
 
     // Assess
     expect(result.skipped).toBe(`the event is from account 210987654321, not ${ACCOUNT}`);
-    expect(await imageVerdict(account, IMAGE)).toBeUndefined();
+    expect(await imageVerdict(account.verdicts, IMAGE)).toBeUndefined();
     expect(published(account)).toEqual([]);
   });
 

@@ -93,15 +93,15 @@ function guardrailsWith(scanGate: Record<string, unknown>): Guardrails {
 
 const scanDeps = (account: SandboxAccount) => ({
   account: account.info,
-  findings: account,
-  verdicts: account,
-  notifier: account,
+  findings: account.findings,
+  verdicts: account.verdicts,
+  notifier: account.notifier,
 });
 const buildDeps = (account: SandboxAccount) => ({
   account: account.info,
-  projects: account,
-  verdicts: account,
-  notifier: account,
+  projects: account.projects,
+  verdicts: account.verdicts,
+  notifier: account.notifier,
 });
 
 async function scan(account: SandboxAccount, raw: unknown, guardrails = defaultGuardrails()) {
@@ -113,7 +113,7 @@ async function build(account: SandboxAccount, raw: unknown, guardrails = default
 }
 
 async function push(account: SandboxAccount, raw: unknown) {
-  return onImagePushed(parseImagePushEvent(raw), { account: account.info, verdicts: account });
+  return onImagePushed(parseImagePushEvent(raw), { account: account.info, verdicts: account.verdicts });
 }
 
 /** Everything the sandbox published, in order. */
@@ -123,7 +123,12 @@ function published(account: SandboxAccount): Notification[] {
 
 /** The verdict the account keeps for an image (what the deploy gate reads). */
 function storedVerdict(account: SandboxAccount, repositoryName: string, digest: string) {
-  return account.getVerdict({ registryId: ACCOUNT, region: REGION, repositoryName, imageDigest: digest });
+  return account.verdicts.getVerdict({
+    registryId: ACCOUNT,
+    region: REGION,
+    repositoryName,
+    imageDigest: digest,
+  });
 }
 
 describe('scan gate: the official ECR Image Scan sample (basic scanning)', () => {

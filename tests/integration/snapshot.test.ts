@@ -40,8 +40,8 @@ describe('captureSnapshot', () => {
 
   test('a repository whose details cannot be read is kept without them and reported', async () => {
     const source = demo();
-    const original = source.repositoryDetails.bind(source);
-    source.repositoryDetails = async (repository, options) => {
+    const original = source.registry.repositoryDetails.bind(source.registry);
+    source.registry.repositoryDetails = async (repository, options) => {
       if (repository.repositoryName === 'data/etl')
         throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
       return original(repository, options);
@@ -62,8 +62,8 @@ describe('captureSnapshot', () => {
   test('a repository whose details cannot be read is recorded with the call and the error', async () => {
     // Prepare
     const source = demo();
-    const original = source.repositoryDetails.bind(source);
-    source.repositoryDetails = async (repository, options) => {
+    const original = source.registry.repositoryDetails.bind(source.registry);
+    source.registry.repositoryDetails = async (repository, options) => {
       if (repository.repositoryName === 'data/etl')
         throw new UnreadableError('ecr:GetRepositoryPolicy', 'AccessDeniedException: denied');
       return original(repository, options);
@@ -82,8 +82,8 @@ describe('captureSnapshot', () => {
   test('a repository whose images alone cannot be read keeps its other details', async () => {
     // Prepare
     const source = demo();
-    const original = source.repositoryDetails.bind(source);
-    source.repositoryDetails = async (repository, options) => {
+    const original = source.registry.repositoryDetails.bind(source.registry);
+    source.registry.repositoryDetails = async (repository, options) => {
       if (repository.repositoryName === 'payments/api' && options.images === true)
         throw new UnreadableError('ecr:DescribeImages', 'AccessDeniedException: denied');
       return original(repository, options);
@@ -103,7 +103,7 @@ describe('captureSnapshot', () => {
     [
       'IAM',
       (s: SandboxAccount) => {
-        s.authorizationDetails = () =>
+        s.identity.authorizationDetails = () =>
           Promise.reject(
             new UnreadableError('iam:GetAccountAuthorizationDetails', 'AccessDeniedException: no'),
           );
@@ -112,7 +112,7 @@ describe('captureSnapshot', () => {
     [
       'the registry scanning configuration',
       (s: SandboxAccount) => {
-        s.scanningConfiguration = () =>
+        s.registry.scanningConfiguration = () =>
           Promise.reject(
             new UnreadableError('ecr:GetRegistryScanningConfiguration', 'AccessDeniedException: no'),
           );
@@ -121,8 +121,8 @@ describe('captureSnapshot', () => {
     [
       'a repository',
       (s: SandboxAccount) => {
-        const original = s.repositoryDetails.bind(s);
-        s.repositoryDetails = async (repository, options) => {
+        const original = s.registry.repositoryDetails.bind(s.registry);
+        s.registry.repositoryDetails = async (repository, options) => {
           if (repository.repositoryName === 'web/frontend')
             throw new UnreadableError('ecr:GetLifecyclePolicy', 'AccessDeniedException: no');
           return original(repository, options);
@@ -148,7 +148,7 @@ describe('captureSnapshot', () => {
   test('leaves organizationId out and reports why when the organization cannot be read', async () => {
     // Prepare
     const source = demo();
-    source.organizationId = async () => {
+    source.organization.organizationId = async () => {
       throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
     };
     const reasons: string[] = [];

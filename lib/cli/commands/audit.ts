@@ -15,7 +15,7 @@ import { auditDocuments } from '../../usecases/findings-state';
 import { liveDeps, sandboxDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
 import { findingsTable, progressReporter } from '../format';
-import { loadGuardrails, loadSandbox, readJsonFile } from '../inputs';
+import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 import { writeOutputFile } from '../outputs';
 
 export function parseRuleList(value: string | undefined): RuleId[] | undefined {
@@ -111,7 +111,7 @@ export const auditCommand: Command = {
     concurrency: {
       type: 'string',
       valueName: 'N',
-      description: 'per-repository reads in flight at once (default 16)',
+      description: 'per-repository reads in flight at once (default $BUILDWARDEN_AUDIT_CONCURRENCY, else 16)',
     },
   },
   async run({ values }, io) {
@@ -120,14 +120,15 @@ export const auditCommand: Command = {
     const previous = baselineFile === undefined ? undefined : loadBaseline(baselineFile, io);
     const ruleIds = parseRuleList(stringOption(values, 'rules'));
     const concurrencyText = stringOption(values, 'concurrency');
-    const concurrency = concurrencyText === undefined ? 16 : Number(concurrencyText);
+    const concurrency =
+      concurrencyText === undefined ? settingsOf(io).BUILDWARDEN_AUDIT_CONCURRENCY : Number(concurrencyText);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
       throw new UsageError('--concurrency must be an integer from 1 to 64');
     }
     const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
     const snapshotFile = stringOption(values, 'snapshot');
     const sandbox = snapshotFile ? loadSandbox(snapshotFile, io) : undefined;
-    const deps = sandbox ? sandboxDeps(sandbox) : await liveDeps();
+    const deps = sandbox ? sandboxDeps(sandbox) : await liveDeps(settingsOf(io));
     const report = await runAudit(deps, guardrails, {
       now: new Date(),
       concurrency,

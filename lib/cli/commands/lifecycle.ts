@@ -5,9 +5,10 @@ import { imageDetailSchema, type ImageDetail } from '../../policy/model';
 import { parseJsonText } from '../../policy/nesting';
 import { InvalidInputError, formatIssues } from '../../policy/validation';
 import { previewRepositoryLifecycle, RepositoryNotFoundError } from '../../usecases/lifecycle';
-import { liveDeps } from '../deps';
+import { ecrRegistry } from '../../runtime/adapters';
+import { commandDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
-import { loadSandbox, readInputFile } from '../inputs';
+import { loadSandbox, readInputFile, settingsOf } from '../inputs';
 import type { Io } from '../framework';
 
 function loadPolicy(file: string | undefined, io: Io): LifecyclePolicy {
@@ -131,10 +132,14 @@ export const lifecyclePreviewCommand: Command = {
         now,
       );
     } else {
-      const registry = snapshot !== undefined ? loadSandbox(snapshot, io) : (await liveDeps()).registry;
+      const registry =
+        snapshot !== undefined
+          ? loadSandbox(snapshot, io).ports().registry
+          : (await commandDeps(settingsOf(io), [ecrRegistry])).registry;
       try {
         simulation = await previewRepositoryLifecycle(registry, repository!, policy, now);
       } catch (error) {
+        // The repository --repository names does not exist: bad usage.
         if (error instanceof RepositoryNotFoundError) throw new UsageError(error.message);
         throw error;
       }

@@ -1,22 +1,21 @@
-import { AwsProvisioner } from '../../aws/provisioner';
 import {
-  ConcurrentProvisioningError,
+  awsOrganization,
+  awsProvisioner,
+  codebuildProjects,
+  ecrRegistry,
+  iamIdentity,
+} from '../../runtime/adapters';
+import { dynamoClaims } from '../../runtime/tables';
+import {
   createManagedProject,
   deleteManagedProject,
   listManagedProjects,
-  NotManagedError,
-  ProjectConflictError,
-  ProjectNotFoundError,
-  ProvisioningFailedError,
-  RegistryCoverageError,
-  RepairFailedError,
-  RepositoryNotEmptyError,
   showManagedProject,
   type ProvisioningDeps,
 } from '../../usecases/provisioning';
-import { liveDeps } from '../deps';
+import { commandDeps } from '../deps';
 import { EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
-import { loadGuardrails, loadSandbox, readJsonFile } from '../inputs';
+import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 
 const common = {
   snapshot: {
@@ -31,60 +30,28 @@ const common = {
   config: { type: 'string' as const, valueName: 'FILE', description: 'guardrails file' },
 };
 
-async function depsFor(values: Record<string, string | boolean | undefined>, io: Io) {
+/**
+ * A live account's ports. No claims on names: the CLI has no table (concurrent requests still never remove
+ * each other's work), and the organization is not read.
+ */
+const LIVE_NEEDS = [ecrRegistry, codebuildProjects, iamIdentity, awsProvisioner] as const;
+/** The sandbox plays the organization and the claims on names too. */
+const SANDBOX_NEEDS = [...LIVE_NEEDS, awsOrganization, dynamoClaims] as const;
+
+async function depsFor(
+  values: Record<string, string | boolean | undefined>,
+  io: Io,
+): Promise<{ deps: ProvisioningDeps; save: () => void }> {
   const snapshot = stringOption(values, 'snapshot');
   if (values.save && !snapshot) throw new UsageError('--save goes with --snapshot');
   if (snapshot) {
     const sandbox = loadSandbox(snapshot, io);
     return {
-      deps: sandbox.ports() satisfies ProvisioningDeps,
+      deps: await commandDeps(settingsOf(io), SANDBOX_NEEDS, sandbox),
       save: () => (values.save ? sandbox.saveTo(snapshot) : undefined),
     };
   }
-  const live = await liveDeps();
-  // No claims on names here: the CLI has no table. Concurrent requests still never remove each other's work.
-  const deps: ProvisioningDeps = {
-    account: live.account,
-    registry: live.registry,
-    projects: live.projects!,
-    identity: live.identity!,
-    provisioner: new AwsProvisioner(),
-  };
-  return { deps, save: () => undefined };
-}
-
-/** Refusals the caller can act on: printed, exit 1 (usage errors exit 2 via the framework). */
-async function refusalsAsExit1(io: Io, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof ProjectConflictError) {
-      io.stderr(`buildwarden: ${error.message}; differing fields: ${error.differences.join(', ')}\n`);
-      return EXIT.findings;
-    }
-    if (error instanceof RepositoryNotEmptyError) {
-      io.stderr(`buildwarden: ${error.message}: run again with --force to delete them too\n`);
-      return EXIT.findings;
-    }
-    if (
-      error instanceof NotManagedError ||
-      error instanceof ProjectNotFoundError ||
-      error instanceof ConcurrentProvisioningError ||
-      error instanceof RegistryCoverageError
-    ) {
-      io.stderr(`buildwarden: ${error.message}\n`);
-      return EXIT.findings;
-    }
-    if (error instanceof ProvisioningFailedError) {
-      const repaired =
-        error instanceof RepairFailedError && error.repaired.length > 0
-          ? `\n  repaired before that: ${error.repaired.join(', ')}`
-          : '';
-      io.stderr(`buildwarden: ${error.message}\n  cause: ${error.reason}${repaired}\n`);
-      return 4;
-    }
-    throw error;
-  }
+  return { deps: await commandDeps(settingsOf(io), LIVE_NEEDS), save: () => undefined };
 }
 
 export const projectsCreateCommand: Command = {
@@ -104,14 +71,12 @@ export const projectsCreateCommand: Command = {
     const body = readJsonFile(file, io);
     const guardrails = loadGuardrails(stringOption(values, 'config'), io).guardrails;
     const { deps, save } = await depsFor(values, io);
-    return refusalsAsExit1(io, async () => {
-      const created = await createManagedProject(body, deps, { guardrails });
-      save();
-      io.stdout(`${JSON.stringify(created.body, null, 2)}\n`);
-      const unrepaired = created.body.unrepaired ?? [];
-      for (const part of unrepaired) io.stderr(`buildwarden: not repaired: ${part.part}: ${part.detail}\n`);
-      return unrepaired.length > 0 ? EXIT.findings : EXIT.ok;
-    });
+    const created = await createManagedProject(body, deps, { guardrails });
+    save();
+    io.stdout(`${JSON.stringify(created.body, null, 2)}\n`);
+    const unrepaired = created.body.unrepaired ?? [];
+    for (const part of unrepaired) io.stderr(`buildwarden: not repaired: ${part.part}: ${part.detail}\n`);
+    return unrepaired.length > 0 ? EXIT.findings : EXIT.ok;
   },
 };
 
@@ -140,11 +105,9 @@ export const projectsShowCommand: Command = {
   async run({ values, positionals }, io) {
     const { deps } = await depsFor(values, io);
     const guardrails = loadGuardrails(stringOption(values, 'config'), io).guardrails;
-    return refusalsAsExit1(io, async () => {
-      const status = await showManagedProject(positionals[0]!, deps, { guardrails });
-      io.stdout(`${JSON.stringify(status, null, 2)}\n`);
-      return status.compliant ? EXIT.ok : EXIT.findings;
-    });
+    const status = await showManagedProject(positionals[0]!, deps, { guardrails });
+    io.stdout(`${JSON.stringify(status, null, 2)}\n`);
+    return status.compliant ? EXIT.ok : EXIT.findings;
   },
 };
 
@@ -164,11 +127,9 @@ export const projectsDeleteCommand: Command = {
   positionals: [1, 1],
   async run({ values, positionals }, io) {
     const { deps, save } = await depsFor(values, io);
-    return refusalsAsExit1(io, async () => {
-      const result = await deleteManagedProject(positionals[0]!, deps, { force: values.force === true });
-      save();
-      io.stdout(`${JSON.stringify(result, null, 2)}\n`);
-      return EXIT.ok;
-    });
+    const result = await deleteManagedProject(positionals[0]!, deps, { force: values.force === true });
+    save();
+    io.stdout(`${JSON.stringify(result, null, 2)}\n`);
+    return EXIT.ok;
   },
 };

@@ -1,7 +1,32 @@
+import {
+  awsOrganization,
+  awsRemediator,
+  codebuildProjects,
+  ecrImages,
+  ecrRegistry,
+  ecrScanFindings,
+  iamIdentity,
+  snsNotifier,
+} from '../../runtime/adapters';
+import { dynamoVerdictsAndBuilds } from '../../runtime/tables';
+import { compose } from '../../runtime/compose';
 import { replayEvent, routeEvent, type ReplayResult } from '../../usecases/replay';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
-import { loadGuardrails, loadSandbox, readJsonFile } from '../inputs';
+import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 import { InvalidInputError } from '../../policy/validation';
+
+/** What the four event functions use between them: an event runs with the ports its function has. */
+const REPLAY_NEEDS = [
+  ecrRegistry,
+  codebuildProjects,
+  iamIdentity,
+  awsOrganization,
+  awsRemediator,
+  snsNotifier,
+  ecrScanFindings,
+  ecrImages,
+  dynamoVerdictsAndBuilds,
+] as const;
 
 /** What --dry-run means for events that do not go to the change handler. */
 const DRY_RUN_NO_OP =
@@ -41,6 +66,7 @@ export const replayCommand: Command = {
     if (!snapshotFile || !eventFile) throw new UsageError('--snapshot FILE and --event FILE are required');
     if (values.save && values['dry-run'])
       throw new UsageError('--save with --dry-run would save nothing; choose one');
+    const settings = settingsOf(io);
     const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
     const sandbox = loadSandbox(snapshotFile, io);
     const raw = readJsonFile(eventFile, io);
@@ -48,13 +74,14 @@ export const replayCommand: Command = {
     let result: ReplayResult;
     try {
       if (dryRun && routeEvent(raw).function !== 'onChange') io.stderr(`note: ${DRY_RUN_NO_OP}\n`);
-      const ownRole = io.env.BUILDWARDEN_REMEDIATION_ROLE_ARN;
-      const remediableRoles = io.env.BUILDWARDEN_REMEDIABLE_ROLES;
-      result = await replayEvent(raw, sandbox.ports(), guardrails, {
+      const deps = await compose(settings, REPLAY_NEEDS, { sandbox });
+      result = await replayEvent(raw, deps, guardrails, {
         now: new Date(),
         dryRun,
-        ownRoleArns: ownRole ? [ownRole] : [],
-        ...(remediableRoles ? { remediableRoles } : {}),
+        ownRoleArns: settings.BUILDWARDEN_REMEDIATION_ROLE_ARN
+          ? [settings.BUILDWARDEN_REMEDIATION_ROLE_ARN]
+          : [],
+        remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
       });
     } catch (error) {
       // Name the file the bad event came from.

@@ -4,6 +4,7 @@ import { captureSnapshot } from '../../usecases/snapshot';
 import { liveDeps } from '../deps';
 import { EXIT, stringOption, type Command } from '../framework';
 import { progressReporter } from '../format';
+import { settingsOf } from '../inputs';
 
 export const snapshotCommand: Command = {
   name: 'snapshot',
@@ -27,7 +28,7 @@ export const snapshotCommand: Command = {
     },
   },
   async run({ values }, io) {
-    const deps = await liveDeps();
+    const deps = await liveDeps(settingsOf(io));
     let redacted = 0;
     const snapshot = await captureSnapshot(deps, {
       now: new Date(),

@@ -1,11 +1,12 @@
 import { ACCOUNT_ID, REGION } from '../../policy/aws-facts';
+import { ConfigError } from '../../errors';
 import { parseVerdictPath } from '../../policy/gate-request';
 import { InvalidInputError } from '../../policy/validation';
-import { currentAccount } from '../../aws/account';
-import { DynamoVerdictStore } from '../../aws/verdicts';
+import { dynamoVerdicts } from '../../runtime/tables';
+import { AdapterScope, composePorts } from '../../runtime/compose';
 import { imageVerdict } from '../../usecases/scan-gate';
 import { choiceOption, EXIT, stringOption, UsageError, type Command } from '../framework';
-import { loadSandbox } from '../inputs';
+import { loadSandbox, settingsOf } from '../inputs';
 
 export const verdictCommand: Command = {
   name: 'verdict',
@@ -61,28 +62,32 @@ export const verdictCommand: Command = {
         `--registry-region must be an AWS region such as us-east-1 (got "${registryRegion.slice(0, 40)}")`,
       );
     const snapshot = stringOption(values, 'snapshot');
-    const table = stringOption(values, 'table') ?? io.env.BUILDWARDEN_VERDICTS_TABLE;
+    const settings = settingsOf(io);
+    const table = stringOption(values, 'table') ?? settings.BUILDWARDEN_VERDICTS_TABLE;
     if (!snapshot && !table)
       throw new UsageError('give --snapshot FILE, or --table NAME (or set BUILDWARDEN_VERDICTS_TABLE)');
     const sandbox = snapshot ? loadSandbox(snapshot, io) : undefined;
-    const store = sandbox ?? new DynamoVerdictStore({ verdicts: table! });
+    const scope = new AdapterScope();
+    const { verdicts } = composePorts(
+      { ...settings, BUILDWARDEN_VERDICTS_TABLE: table },
+      [dynamoVerdicts],
+      sandbox ? { sandbox } : { scope },
+    );
     // The own account and region: the snapshot's, or the credentials' (asked only when a flag leaves it open).
-    const own = sandbox?.info ?? (registry && registryRegion ? undefined : await currentAccount());
+    const own = sandbox?.info ?? (registry && registryRegion ? undefined : await scope.accountInfo());
     let verdict;
     try {
-      verdict = await imageVerdict(store, {
+      verdict = await imageVerdict(verdicts, {
         registryId: registry ?? own!.accountId,
         region: registryRegion ?? own!.region,
         repositoryName,
         imageDigest,
       });
     } catch (error) {
-      // DynamoDB says only "Requested resource not found": name the table that was asked for.
-      if (!snapshot && error instanceof Error && error.name === 'ResourceNotFoundException') {
-        const region = io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+      // The table the user named does not exist (the store names it and the region): bad usage.
+      if (!snapshot && error instanceof ConfigError) {
         throw new UsageError(
-          `the verdicts table ${table} does not exist${region ? ` in ${region}` : ''} (--table or ` +
-            '$BUILDWARDEN_VERDICTS_TABLE: the stack output VerdictsTableName)',
+          `${error.message} (--table or $BUILDWARDEN_VERDICTS_TABLE: the stack output VerdictsTableName)`,
         );
       }
       throw error;

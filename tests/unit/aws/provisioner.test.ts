@@ -38,6 +38,7 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
+import { AlreadyExistsError, RoleNotAssumableYetError } from '../../../lib/errors';
 import 'aws-sdk-client-mock-jest';
 import { AwsProvisioner, provisionerActions } from '../../../lib/aws/provisioner';
 import { projectUpdate } from '../../../lib/policy/convergence';
@@ -243,7 +244,7 @@ describe('AwsProvisioner: creating', () => {
     });
   });
 
-  it('lets a create error through with its name, for the use case to classify and roll back', async () => {
+  it('throws AlreadyExistsError for a create that meets a resource of that name, keeping the AWS error', async () => {
     // Prepare
     ecrMock
       .on(CreateRepositoryCommand)
@@ -253,10 +254,11 @@ describe('AwsProvisioner: creating', () => {
     const error = await rejectionOf(provisioner().createRepository(plan().createRepository));
 
     // Assess
-    expect(error).toMatchObject({ name: 'RepositoryAlreadyExistsException' });
+    expect(error).toBeInstanceOf(AlreadyExistsError);
+    expect(error).toMatchObject({ cause: { name: 'RepositoryAlreadyExistsException' } });
   });
 
-  it('lets the IAM-propagation InvalidInputException of CreateProject through unchanged', async () => {
+  it('throws RoleNotAssumableYetError for the IAM-propagation InvalidInputException of CreateProject', async () => {
     // Prepare
     const propagation = new InvalidInputException({
       message: `CodeBuild is not authorized to perform: sts:AssumeRole on arn:aws:iam::${ACCOUNT}:role/service-role/${ROLE}`,
@@ -268,7 +270,8 @@ describe('AwsProvisioner: creating', () => {
     const error = await rejectionOf(provisioner().createProject(plan().createProject));
 
     // Assess
-    expect(error).toMatchObject({ name: 'InvalidInputException', message: propagation.message });
+    expect(error).toBeInstanceOf(RoleNotAssumableYetError);
+    expect(error).toMatchObject({ message: propagation.message, cause: propagation });
   });
 });
 

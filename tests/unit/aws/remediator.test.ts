@@ -27,6 +27,7 @@ import {
   ServiceFailureException,
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
+import { NotFoundError } from '../../../lib/errors';
 import 'aws-sdk-client-mock-jest';
 import { AwsRemediator, remediatorActions, WRITE_ACTIONS, writeActions } from '../../../lib/aws/remediator';
 import { RULES } from '../../../lib/policy/rules/index';
@@ -313,7 +314,7 @@ describe('AwsRemediator.apply', () => {
     await expect(applying).resolves.toBeUndefined();
   });
 
-  it('rethrows any other error from DeleteRepositoryPolicy', async () => {
+  it('rethrows any other error from DeleteRepositoryPolicy, a repository gone as NotFoundError', async () => {
     // Prepare
     ecrMock
       .on(DeleteRepositoryPolicyCommand)
@@ -326,7 +327,9 @@ describe('AwsRemediator.apply', () => {
     });
 
     // Assess
-    await expect(applying).rejects.toThrow(RepositoryNotFoundException);
+    const error = await applying.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ resource: 'repository', cause: expect.any(RepositoryNotFoundException) });
   });
 
   it('treats NoSuchEntityException from DetachRolePolicy as success (already detached)', async () => {
@@ -378,7 +381,7 @@ describe('AwsRemediator.apply', () => {
     },
   );
 
-  it('rethrows ResourceNotFoundException from UpdateProjectVisibility (the use case decides the project is gone)', async () => {
+  it('throws NotFoundError for ResourceNotFoundException from UpdateProjectVisibility (the use case decides the project is gone)', async () => {
     // Prepare
     codebuildMock
       .on(UpdateProjectVisibilityCommand)
@@ -389,10 +392,12 @@ describe('AwsRemediator.apply', () => {
     const applying = new AwsRemediator().apply(write);
 
     // Assess
-    await expect(applying).rejects.toThrow(ResourceNotFoundException);
+    const error = await applying.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ cause: expect.any(ResourceNotFoundException) });
   });
 
-  it('rethrows NoSuchEntityException from PutRolePolicy (only DetachRolePolicy treats it as done)', async () => {
+  it('throws NotFoundError for NoSuchEntityException from PutRolePolicy (only DetachRolePolicy treats it as done)', async () => {
     // Prepare
     iamMock
       .on(PutRolePolicyCommand)
@@ -403,7 +408,9 @@ describe('AwsRemediator.apply', () => {
     const applying = new AwsRemediator().apply(write);
 
     // Assess
-    await expect(applying).rejects.toThrow(NoSuchEntityException);
+    const error = await applying.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ cause: expect.any(NoSuchEntityException) });
   });
 });
 

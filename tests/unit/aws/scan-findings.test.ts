@@ -1,12 +1,15 @@
 import {
   DescribeImageScanFindingsCommand,
   ECRClient,
+  ImageNotFoundException,
+  RepositoryNotFoundException,
   ScanNotFoundException,
   type DescribeImageScanFindingsResponse,
 } from '@aws-sdk/client-ecr';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { EcrScanFindings, scanFindingsActions } from '../../../lib/aws/scan-findings';
+import { NotFoundError } from '../../../lib/errors';
 import { collectScanFindings, readScanFindings } from '../../../lib/policy/scan/image-scan-findings';
 import { awsSample } from '../../fixtures/load';
 
@@ -141,7 +144,7 @@ describe('EcrScanFindings.imageScanFindingsPages', () => {
     expect([...sent]).toEqual([...scanFindingsActions]);
   });
 
-  it('lets an ECR error through (no findings is not the same as no scan)', async () => {
+  it('throws NotFoundError naming the scan when there is none (no findings is not the same as no scan)', async () => {
     // Prepare
     ecrMock
       .on(DescribeImageScanFindingsCommand)
@@ -151,7 +154,47 @@ describe('EcrScanFindings.imageScanFindingsPages', () => {
     const reading = reader().imageScanFindingsPages(REPOSITORY, DIGEST);
 
     // Assess
-    await expect(reading).rejects.toThrow(ScanNotFoundException);
+    const error = await reading.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ resource: 'scan', cause: expect.any(ScanNotFoundException) });
+  });
+});
+
+describe('EcrScanFindings: what does not exist', () => {
+  beforeEach(() => ecrMock.reset());
+
+  it.each([
+    [
+      'repository',
+      new RepositoryNotFoundException({ message: 'The repository does not exist', $metadata: {} }),
+    ],
+    ['image', new ImageNotFoundException({ message: 'The image does not exist', $metadata: {} })],
+  ])('throws NotFoundError naming the %s, keeping the ECR error as its cause', async (resource, ecrError) => {
+    // Prepare
+    ecrMock.on(DescribeImageScanFindingsCommand).rejects(ecrError);
+
+    // Act
+    const error = await new EcrScanFindings()
+      .imageScanFindingsPages(REPOSITORY, DIGEST)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ resource, cause: ecrError });
+  });
+
+  it('lets any other ECR error through unchanged', async () => {
+    // Prepare
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    ecrMock.on(DescribeImageScanFindingsCommand).rejects(throttled);
+
+    // Act
+    const error = await new EcrScanFindings()
+      .imageScanFindingsPages(REPOSITORY, DIGEST)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBe(throttled);
   });
 });
 

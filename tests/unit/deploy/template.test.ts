@@ -13,7 +13,7 @@ import { provisionedRoleBoundary } from '../../../lib/policy/boundary';
 import { parseGuardrails } from '../../../lib/policy/guardrails';
 import { functionActions } from '../../../lib/runtime/actions';
 import { ADMIN_CLASS_MANAGED_POLICIES } from '../../../lib/policy/rules/codebuild/role-least-privilege';
-import { loadConfig } from '../../../lib/config';
+import { parseSettings } from '../../../lib/settings';
 import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
 import { TABLE_KEYS, TABLE_TTL } from '../../fixtures/dynalite';
 import { REPO_ROOT } from '../../fixtures/load';
@@ -286,18 +286,21 @@ describe('the findings table', () => {
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
     expect(variables).toMatchObject({
-      FINDINGS_TABLE: { Ref: 'FindingsTable' },
-      SECURITY_HUB: 'false',
-      FINDINGS_RETENTION_DAYS: '90',
+      BUILDWARDEN_FINDINGS_TABLE: { Ref: 'FindingsTable' },
+      BUILDWARDEN_SECURITY_HUB: 'false',
+      BUILDWARDEN_FINDINGS_RETENTION_DAYS: '90',
     });
-    const config = loadConfig({
-      STAGE: 'prod',
-      NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:buildwarden-prod-notifications',
-      FINDINGS_TABLE: 'buildwarden-prod-FindingsTable-1A2B3C',
-      SECURITY_HUB: variables.SECURITY_HUB as string,
-      FINDINGS_RETENTION_DAYS: variables.FINDINGS_RETENTION_DAYS as string,
+    const settings = parseSettings({
+      BUILDWARDEN_STAGE: 'prod',
+      BUILDWARDEN_NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:buildwarden-prod-notifications',
+      BUILDWARDEN_FINDINGS_TABLE: 'buildwarden-prod-FindingsTable-1A2B3C',
+      BUILDWARDEN_SECURITY_HUB: variables.BUILDWARDEN_SECURITY_HUB as string,
+      BUILDWARDEN_FINDINGS_RETENTION_DAYS: variables.BUILDWARDEN_FINDINGS_RETENTION_DAYS as string,
     });
-    expect(config).toMatchObject({ SECURITY_HUB: false, FINDINGS_RETENTION_DAYS: 90 });
+    expect(settings).toMatchObject({
+      BUILDWARDEN_SECURITY_HUB: false,
+      BUILDWARDEN_FINDINGS_RETENTION_DAYS: 90,
+    });
   });
 
   test('its name is a stack output', () => {
@@ -635,7 +638,7 @@ describe('packaged CloudFormation template: what the provisioning API can be mad
     const fn = template.Resources.ProjectsApiLambdaFunction!;
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-    expect(variables.PROVISIONING_PERMISSIONS_BOUNDARY_ARN).toEqual(BOUNDARY_REF);
+    expect(variables.BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN).toEqual(BOUNDARY_REF);
   });
 
   test.each(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy'])(

@@ -1,7 +1,7 @@
 /**
  * The scheduled-audit Lambda end to end: the real handler, runtime, use case and adapters, with every SDK
  * client it uses (ECR, STS, SNS, and CodeBuild and IAM, which the audit also reads) mocked at the class. Every test is a fresh cold start (config and account are cached at
- * module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
+ * module scope in lib/runtime/lambda.ts and compose.ts), with the environment set before the handler module is loaded.
  */
 import {
   DescribeRepositoriesCommand,
@@ -33,7 +33,7 @@ const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`;
 const coldStart = (env: lambda.LambdaEnv) =>
   lambda.coldStart(() => import('../../../functions/audit'), { AWS_REGION: REGION, ...env });
 
-const validEnv = () => ({ STAGE: 'test', NOTIFICATION_TOPIC_ARN: TOPIC_ARN });
+const validEnv = () => ({ BUILDWARDEN_STAGE: 'test', BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN });
 
 /** The official EventBridge scheduled event (the handler's trigger). */
 const scheduledEvent = () => awsSample('eventbridge-scheduled-event.json');
@@ -141,27 +141,27 @@ describe('scheduled audit handler', () => {
     });
   });
 
-  it('throws a ConfigError naming NOTIFICATION_TOPIC_ARN when it is missing, before any AWS call', async () => {
+  it('throws a ConfigError naming BUILDWARDEN_NOTIFICATION_TOPIC_ARN when it is missing, before any AWS call', async () => {
     // Prepare
     givenOneRepositoryWithoutLifecyclePolicy();
-    const { handler, ConfigError } = await coldStart({ STAGE: 'test' });
+    const { handler, ConfigError } = await coldStart({ BUILDWARDEN_STAGE: 'test' });
 
     // Act
     const running = handler(scheduledEvent());
 
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
-    await expect(running).rejects.toThrow(/NOTIFICATION_TOPIC_ARN/);
+    await expect(running).rejects.toThrow(/BUILDWARDEN_NOTIFICATION_TOPIC_ARN/);
     expect(ecrMock).not.toHaveReceivedAnyCommand();
     expect(snsMock).not.toHaveReceivedAnyCommand();
   });
 
-  it('throws a ConfigError naming NOTIFICATION_TOPIC_ARN when it is not an SNS topic ARN', async () => {
+  it('throws a ConfigError naming BUILDWARDEN_NOTIFICATION_TOPIC_ARN when it is not an SNS topic ARN', async () => {
     // Prepare
     givenOneRepositoryWithoutLifecyclePolicy();
     const { handler, ConfigError } = await coldStart({
-      STAGE: 'test',
-      NOTIFICATION_TOPIC_ARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+      BUILDWARDEN_STAGE: 'test',
+      BUILDWARDEN_NOTIFICATION_TOPIC_ARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:buildwarden-notifications`,
     });
 
     // Act
@@ -169,7 +169,7 @@ describe('scheduled audit handler', () => {
 
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
-    await expect(running).rejects.toThrow(/NOTIFICATION_TOPIC_ARN/);
+    await expect(running).rejects.toThrow(/BUILDWARDEN_NOTIFICATION_TOPIC_ARN/);
   });
 
   it('rethrows an SDK error from DescribeRepositories so Lambda retries, and publishes nothing', async () => {

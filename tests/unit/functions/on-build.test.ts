@@ -37,11 +37,11 @@ const FAILED_BUILD_ARN =
 type Env = lambda.LambdaEnv;
 
 const validEnv = (): Env => ({
-  STAGE: 'test',
-  NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
-  VERDICTS_TABLE,
-  BUILDS_TABLE,
-  IDEMPOTENCY_TABLE,
+  BUILDWARDEN_STAGE: 'test',
+  BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+  BUILDWARDEN_VERDICTS_TABLE: VERDICTS_TABLE,
+  BUILDWARDEN_BUILDS_TABLE: BUILDS_TABLE,
+  BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
 });
 
 /** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
@@ -233,11 +233,11 @@ describe('build-state handler', () => {
     for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
   });
 
-  // Only sts:GetCallerIdentity may precede the error: runtime.withAccount resolves the account first.
-  it('throws a ConfigError naming IDEMPOTENCY_TABLE when it is missing, before any build work', async () => {
+  // The settings are checked at the first invocation, before any AWS call (lib/runtime/lambda.ts).
+  it('throws a ConfigError naming BUILDWARDEN_IDEMPOTENCY_TABLE when it is missing, before any build work', async () => {
     // Prepare
     givenAccount();
-    const { IDEMPOTENCY_TABLE: _omitted, ...env } = validEnv();
+    const { BUILDWARDEN_IDEMPOTENCY_TABLE: _omitted, ...env } = validEnv();
     const { handler, ConfigError } = await coldStart(env);
 
     // Act
@@ -245,16 +245,14 @@ describe('build-state handler', () => {
 
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
-    await expect(running).rejects.toThrow(/IDEMPOTENCY_TABLE/);
-    for (const mock of [codebuildMock, snsMock, dynamoMock, documentMock]) {
-      expect(mock).not.toHaveReceivedAnyCommand();
-    }
+    await expect(running).rejects.toThrow(/BUILDWARDEN_IDEMPOTENCY_TABLE/);
+    for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
   });
 
-  it('throws a ConfigError naming BUILDS_TABLE when it is missing', async () => {
+  it('throws a ConfigError naming BUILDWARDEN_BUILDS_TABLE when it is missing', async () => {
     // Prepare
     givenAccount();
-    const { BUILDS_TABLE: _omitted, ...env } = validEnv();
+    const { BUILDWARDEN_BUILDS_TABLE: _omitted, ...env } = validEnv();
     const { handler, ConfigError } = await coldStart(env);
 
     // Act
@@ -262,7 +260,7 @@ describe('build-state handler', () => {
 
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
-    await expect(running).rejects.toThrow(/BUILDS_TABLE/);
+    await expect(running).rejects.toThrow(/BUILDWARDEN_BUILDS_TABLE/);
   });
 
   it('rethrows an SDK error from BatchGetProjects so Lambda retries, and publishes nothing', async () => {

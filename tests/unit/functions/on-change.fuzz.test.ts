@@ -489,10 +489,10 @@ let handler: typeof onChangeHandler;
 beforeAll(async () => {
   ({ handler } = await lambda.coldStart(() => import('../../../functions/on-change'), {
     AWS_REGION: REGION,
-    STAGE: 'test',
-    NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
-    REMEDIATION_ROLE_ARN,
-    IDEMPOTENCY_TABLE: 'buildwarden-test-idempotency',
+    BUILDWARDEN_STAGE: 'test',
+    BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+    BUILDWARDEN_REMEDIATION_ROLE_ARN: REMEDIATION_ROLE_ARN,
+    BUILDWARDEN_IDEMPOTENCY_TABLE: 'buildwarden-test-idempotency',
   }));
 });
 

@@ -3,7 +3,7 @@
  * uses (ECR, IAM, CodeBuild, Organizations, STS, SNS, and DynamoDB for the idempotency records) mocked at the
  * class. The idempotency table is a small in-memory fake behind the DynamoDB mock, so a second delivery of an
  * event meets the record the first one left. Every test is a fresh cold start (config and account are cached at
- * module scope in lib/runtime/core.ts), with the environment set before the handler module is loaded.
+ * module scope in lib/runtime/lambda.ts and compose.ts), with the environment set before the handler module is loaded.
  */
 import path from 'node:path';
 import {
@@ -81,10 +81,10 @@ const WRITE_COMMANDS = new Set([
 async function coldStart(env: lambda.LambdaEnv = {}) {
   const { handler } = await lambda.coldStart(() => import('../../../functions/on-change'), {
     AWS_REGION: REGION,
-    STAGE: 'test',
-    NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
-    REMEDIATION_ROLE_ARN,
-    IDEMPOTENCY_TABLE,
+    BUILDWARDEN_STAGE: 'test',
+    BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+    BUILDWARDEN_REMEDIATION_ROLE_ARN: REMEDIATION_ROLE_ARN,
+    BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
     ...env,
   });
   return handler;
@@ -411,8 +411,36 @@ describe('change-event handler: PutImageTagMutability on a MUTABLE repository wi
   });
 });
 
+describe('change-event handler: its cold path', () => {
+  it('builds no IAM adapter for an ECR event (ports are built on first use)', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    let buildsIdentity: jest.SpyInstance | undefined;
+    const { handler } = await lambda.coldStart(
+      async () => {
+        const adapters = await import('../../../lib/runtime/adapters');
+        buildsIdentity = jest.spyOn(adapters.iamIdentity, 'aws');
+        return import('../../../functions/on-change');
+      },
+      {
+        AWS_REGION: REGION,
+        BUILDWARDEN_STAGE: 'test',
+        BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+        BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+      },
+    );
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(writesSent().map((w) => w.command)).toContain('PutImageTagMutabilityCommand');
+    expect(buildsIdentity).not.toHaveBeenCalled();
+  });
+});
+
 describe('change-event handler: events it must not act on', () => {
-  it('sends no write for an event made by a session of REMEDIATION_ROLE_ARN', async () => {
+  it('sends no write for an event made by a session of BUILDWARDEN_REMEDIATION_ROLE_ARN', async () => {
     // Prepare
     givenMutableWebFrontendWithoutLifecyclePolicy();
     const raw = eventFile('ecr-PutImageTagMutability.json');
@@ -718,13 +746,13 @@ describe('change-event handler: exactly once per event', () => {
     expect(retry).toMatchObject({ skipped: null });
   });
 
-  it('throws a ConfigError naming IDEMPOTENCY_TABLE when it is missing, before any change work', async () => {
+  it('throws a ConfigError naming BUILDWARDEN_IDEMPOTENCY_TABLE when it is missing, before any change work', async () => {
     // Prepare
     givenMutableWebFrontendWithoutLifecyclePolicy();
     const { handler, ConfigError } = await lambda.coldStart(() => import('../../../functions/on-change'), {
       AWS_REGION: REGION,
-      STAGE: 'test',
-      NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+      BUILDWARDEN_STAGE: 'test',
+      BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     });
 
     // Act
@@ -732,7 +760,7 @@ describe('change-event handler: exactly once per event', () => {
 
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
-    await expect(running).rejects.toThrow(/IDEMPOTENCY_TABLE/);
+    await expect(running).rejects.toThrow(/BUILDWARDEN_IDEMPOTENCY_TABLE/);
     for (const mock of [ecrMock, iamMock, snsMock, dynamoMock]) expect(mock).not.toHaveReceivedAnyCommand();
   });
 });
@@ -777,7 +805,7 @@ function givenServiceRoleWithoutPushRights(roleName: string, roleArn: string): v
 describe('change-event handler: its own scope', () => {
   const SERVICE_ROLE = `arn:aws:iam::${ACCOUNT}:role/service-role/data-build-role`;
 
-  it('fixes a service role inside REMEDIABLE_ROLES (default service-role/*)', async () => {
+  it('fixes a service role inside BUILDWARDEN_REMEDIABLE_ROLES (default service-role/*)', async () => {
     // Prepare
     givenServiceRoleWithoutPushRights('data-build-role', SERVICE_ROLE);
     const handler = await coldStart();
@@ -789,10 +817,10 @@ describe('change-event handler: its own scope', () => {
     expect(iamMock).toHaveReceivedCommandWith(PutRolePolicyCommand, { RoleName: 'data-build-role' });
   });
 
-  it('never writes to a role outside REMEDIABLE_ROLES and reports its violation once, without failing', async () => {
+  it('never writes to a role outside BUILDWARDEN_REMEDIABLE_ROLES and reports its violation once, without failing', async () => {
     // Prepare
     givenServiceRoleWithoutPushRights('data-build-role', SERVICE_ROLE);
-    const handler = await coldStart({ REMEDIABLE_ROLES: 'ci/*' });
+    const handler = await coldStart({ BUILDWARDEN_REMEDIABLE_ROLES: 'ci/*' });
 
     // Act
     const result = await handler(eventFile('iam-PutRolePolicy.json'));

@@ -25,10 +25,10 @@ const REPOSITORY_KEY = `${ACCOUNT}:${REGION}:${REPOSITORY}`;
 const coldStart = () =>
   lambda.coldStart(() => import('../../../functions/on-image-push'), {
     AWS_REGION: REGION,
-    STAGE: 'test',
-    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
-    VERDICTS_TABLE,
-    BUILDS_TABLE,
+    BUILDWARDEN_STAGE: 'test',
+    BUILDWARDEN_NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+    BUILDWARDEN_VERDICTS_TABLE: VERDICTS_TABLE,
+    BUILDWARDEN_BUILDS_TABLE: BUILDS_TABLE,
   });
 
 type RawEvent = { detail: Record<string, unknown> } & Record<string, unknown>;

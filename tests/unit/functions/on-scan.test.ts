@@ -46,11 +46,11 @@ const SCANNED_AT = '2020-01-24T04:11:45.000Z';
 type Env = lambda.LambdaEnv;
 
 const validEnv = (): Env => ({
-  STAGE: 'test',
-  NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
-  VERDICTS_TABLE,
-  BUILDS_TABLE,
-  IDEMPOTENCY_TABLE,
+  BUILDWARDEN_STAGE: 'test',
+  BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+  BUILDWARDEN_VERDICTS_TABLE: VERDICTS_TABLE,
+  BUILDWARDEN_BUILDS_TABLE: BUILDS_TABLE,
+  BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
 });
 
 /** Loads the handler in a fresh module registry, as Lambda does on a cold start. */
@@ -405,11 +405,11 @@ describe('scan-completion handler', () => {
     for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
   });
 
-  // Only sts:GetCallerIdentity may precede the error: runtime.withAccount resolves the account first.
-  it('throws a ConfigError naming IDEMPOTENCY_TABLE when it is missing, before any scan work', async () => {
+  // The settings are checked at the first invocation, before any AWS call (lib/runtime/lambda.ts).
+  it('throws a ConfigError naming BUILDWARDEN_IDEMPOTENCY_TABLE when it is missing, before any scan work', async () => {
     // Prepare
     givenAccount();
-    const { IDEMPOTENCY_TABLE: _omitted, ...env } = validEnv();
+    const { BUILDWARDEN_IDEMPOTENCY_TABLE: _omitted, ...env } = validEnv();
     const { handler, ConfigError } = await coldStart(env);
 
     // Act
@@ -417,16 +417,14 @@ describe('scan-completion handler', () => {
 
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
-    await expect(running).rejects.toThrow(/IDEMPOTENCY_TABLE/);
-    for (const mock of [ecrMock, snsMock, dynamoMock, documentMock]) {
-      expect(mock).not.toHaveReceivedAnyCommand();
-    }
+    await expect(running).rejects.toThrow(/BUILDWARDEN_IDEMPOTENCY_TABLE/);
+    for (const mock of mocks) expect(mock).not.toHaveReceivedAnyCommand();
   });
 
-  it('throws a ConfigError naming VERDICTS_TABLE when it is missing, and publishes nothing', async () => {
+  it('throws a ConfigError naming BUILDWARDEN_VERDICTS_TABLE when it is missing, and publishes nothing', async () => {
     // Prepare
     givenAccount();
-    const { VERDICTS_TABLE: _omitted, ...env } = validEnv();
+    const { BUILDWARDEN_VERDICTS_TABLE: _omitted, ...env } = validEnv();
     const { handler, ConfigError } = await coldStart(env);
 
     // Act
@@ -434,7 +432,7 @@ describe('scan-completion handler', () => {
 
     // Assess
     await expect(running).rejects.toThrow(ConfigError);
-    await expect(running).rejects.toThrow(/VERDICTS_TABLE/);
+    await expect(running).rejects.toThrow(/BUILDWARDEN_VERDICTS_TABLE/);
     expect(snsMock).not.toHaveReceivedAnyCommand();
   });
 

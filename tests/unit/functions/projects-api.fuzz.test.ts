@@ -57,9 +57,9 @@ beforeAll(async () => {
   codebuildMock.on(CreateProjectCommand).resolves({});
   ({ handler } = await lambda.coldStart(() => import('../../../functions/projects-api'), {
     AWS_REGION: REGION,
-    STAGE: 'test',
-    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
-    IDEMPOTENCY_TABLE: 'buildwarden-test-idempotency',
+    BUILDWARDEN_STAGE: 'test',
+    BUILDWARDEN_NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+    BUILDWARDEN_IDEMPOTENCY_TABLE: 'buildwarden-test-idempotency',
   }));
 });
 

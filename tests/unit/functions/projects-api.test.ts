@@ -81,9 +81,9 @@ const IDEMPOTENCY_TABLE = 'buildwarden-test-idempotency';
 async function coldStart(extraEnv: lambda.LambdaEnv = {}) {
   const { handler } = await lambda.coldStart(() => import('../../../functions/projects-api'), {
     AWS_REGION: REGION,
-    STAGE: 'test',
-    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
-    IDEMPOTENCY_TABLE,
+    BUILDWARDEN_STAGE: 'test',
+    BUILDWARDEN_NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+    BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
     ...extraEnv,
   });
   return handler;
@@ -509,12 +509,12 @@ describe('projects API: POST /projects with a valid body', () => {
     });
   });
 
-  it('uses PROVISIONING_KMS_KEY_ARN and PROVISIONING_PERMISSIONS_BOUNDARY_ARN from the environment', async () => {
+  it('uses BUILDWARDEN_PROVISIONING_KMS_KEY_ARN and BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN from the environment', async () => {
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart({
-      PROVISIONING_KMS_KEY_ARN: KMS_KEY_ARN,
-      PROVISIONING_PERMISSIONS_BOUNDARY_ARN: BOUNDARY_ARN,
+      BUILDWARDEN_PROVISIONING_KMS_KEY_ARN: KMS_KEY_ARN,
+      BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN: BOUNDARY_ARN,
     });
 
     // Act
@@ -537,8 +537,8 @@ describe('projects API: POST /projects with the template parameters left blank',
     // Prepare
     givenCreatesSucceed();
     const handler = await coldStart({
-      PROVISIONING_KMS_KEY_ARN: '',
-      PROVISIONING_PERMISSIONS_BOUNDARY_ARN: '',
+      BUILDWARDEN_PROVISIONING_KMS_KEY_ARN: '',
+      BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN: '',
     });
 
     // Act
@@ -854,7 +854,7 @@ describe('projects API: POST /projects reaching outside the project namespaces',
     expect(names().filter((n) => /^(Create|Put|Tag|Attach)/.test(n))).toEqual([]);
   });
 
-  it('answers 201 for references inside namespaces configured in GUARDRAILS_FILE', async () => {
+  it('answers 201 for references inside namespaces configured in BUILDWARDEN_CONFIG', async () => {
     // Prepare
     givenCreatesSucceed();
     const dir = mkdtempSync(path.join(tmpdir(), 'bw-guardrails-'));
@@ -863,7 +863,7 @@ describe('projects API: POST /projects reaching outside the project namespaces',
       file,
       "provisioning:\n  parameterPrefixes: ['/builds/{name}/']\n  sourceBuckets: [build-sources]\n",
     );
-    const handler = await coldStart({ GUARDRAILS_FILE: file });
+    const handler = await coldStart({ BUILDWARDEN_CONFIG: file });
     const body = requestBody({
       source: { type: 'S3', location: 'build-sources/payments/ledger.zip' },
       environmentVariables: [

@@ -28,9 +28,9 @@ const REQUEST_ID = 'ZhLNpgotDoEEJUQ=';
 async function coldStart() {
   const { handler } = await lambda.coldStart(() => import('../../../functions/verdict-api'), {
     AWS_REGION: REGION,
-    STAGE: 'test',
-    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
-    VERDICTS_TABLE,
+    BUILDWARDEN_STAGE: 'test',
+    BUILDWARDEN_NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+    BUILDWARDEN_VERDICTS_TABLE: VERDICTS_TABLE,
   });
   return handler;
 }

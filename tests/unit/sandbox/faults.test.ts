@@ -228,8 +228,12 @@ describe('the sandbox account with faults', () => {
     const sandbox = SandboxAccount.fromFile(demo);
     sandbox.faults = injector;
 
-    await expect(sandbox.scanningConfiguration()).rejects.toMatchObject({ name: 'ThrottlingException' });
-    await expect(sandbox.scanningConfiguration()).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(sandbox.registry.scanningConfiguration()).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+    await expect(sandbox.registry.scanningConfiguration()).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
 
     expect(sandbox.calls.get('ecr:GetRegistryScanningConfiguration')).toBe(2);
   });
@@ -240,7 +244,7 @@ describe('the sandbox account with faults', () => {
     const before = structuredClone(sandbox.snapshot.ecr);
 
     await expect(
-      sandbox.apply({
+      sandbox.remediator.apply({
         type: 'PutImageTagMutability',
         repositoryName: 'web/frontend',
         imageTagMutability: 'IMMUTABLE',
@@ -259,7 +263,7 @@ describe('the sandbox account with faults', () => {
         if (action === 'ecr:DescribeRepositories' && failures-- > 0) throw new Error('injected');
       },
     };
-    const iterator = sandbox.repositoryPages()[Symbol.asyncIterator]();
+    const iterator = sandbox.registry.repositoryPages()[Symbol.asyncIterator]();
 
     // Act
     const failed = await iterator.next().catch((e: Error) => e.message);

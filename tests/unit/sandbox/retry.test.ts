@@ -150,7 +150,9 @@ describe('withRetries on the sandbox ports', () => {
     const sandbox = flakySandbox('ecr:GetRepositoryPolicy', 2);
     const repository = sandbox.snapshot.ecr.repositories[0]!;
 
-    const details = await withRetries(sandbox, fast).repositoryDetails(repository, { images: false });
+    const details = await withRetries(sandbox.registry, fast).repositoryDetails(repository, {
+      images: false,
+    });
 
     expect(details.tags).toEqual(repository.tags);
     expect(sandbox.calls.get('ecr:GetLifecyclePolicy')).toBe(3);
@@ -170,7 +172,7 @@ describe('withRetries on the sandbox ports', () => {
 
     // Act
     const names: string[] = [];
-    for await (const page of withRetries(sandbox, fast).repositoryPages())
+    for await (const page of withRetries(sandbox.registry, fast).repositoryPages())
       names.push(...page.map((r) => r.repositoryName));
 
     // Assess: 3 pages + 2 retried fetches, no page fetched twice after success, none yielded twice.
@@ -182,7 +184,7 @@ describe('withRetries on the sandbox ports', () => {
     const sandbox = flakySandbox('codebuild:ListProjects', 2);
 
     const pages: number[] = [];
-    for await (const page of withRetries(sandbox, fast).projectPages()) pages.push(page.length);
+    for await (const page of withRetries(sandbox.projects, fast).projectPages()) pages.push(page.length);
 
     expect(pages).toEqual([100, 100, 50]);
     // One ListProjects per page of 100 names, plus the 2 throttled attempts.
@@ -210,7 +212,7 @@ describe('withRetries on the sandbox ports', () => {
   test('writes and notifications are retried, and happen once', async () => {
     const sandbox = flakySandbox('sns:Publish', 3, () => simulatedServerError('sns:Publish', true));
 
-    await withRetries(sandbox, fast).publish({ subject: 's', message: 'm', attributes: {} });
+    await withRetries(sandbox.notifier, fast).publish({ subject: 's', message: 'm', attributes: {} });
 
     expect(sandbox.snapshot.sns?.topics[0]?.messages).toHaveLength(1);
     expect(sandbox.calls.get('sns:Publish')).toBe(4);
@@ -220,12 +222,12 @@ describe('withRetries on the sandbox ports', () => {
     const sandbox = flakySandbox('ecr:PutImageTagMutability', 0);
 
     await expect(
-      withRetries(sandbox, fast).apply({
+      withRetries(sandbox.remediator, fast).apply({
         type: 'PutImageTagMutability',
         repositoryName: 'no/such-repository',
         imageTagMutability: 'IMMUTABLE',
       }),
-    ).rejects.toMatchObject({ name: 'RepositoryNotFoundException' });
+    ).rejects.toMatchObject({ kind: 'not-found', cause: { name: 'RepositoryNotFoundException' } });
     expect(sandbox.calls.get('ecr:PutImageTagMutability')).toBe(1);
   });
 
@@ -240,13 +242,13 @@ describe('withRetries on the sandbox ports', () => {
 
   test('withRetriedPorts wraps every port of a composition and keeps the account info', async () => {
     const sandbox = flakySandbox('ecr:GetRegistryScanningConfiguration', 1);
-    const deps = { account: sandbox.info, registry: sandbox, notifier: sandbox };
+    const deps = { account: sandbox.info, registry: sandbox.registry, notifier: sandbox.notifier };
 
     const wrapped = withRetriedPorts(deps, fast);
 
     expect(wrapped.account).toBe(deps.account);
     await expect(wrapped.registry.scanningConfiguration()).resolves.toBeDefined();
-    expect(wrapped.notifier).not.toBe(sandbox);
+    expect(wrapped.notifier).not.toBe(sandbox.notifier);
   });
 
   test('SimulatedAwsServiceError is an Error with the SDK fault fields', () => {

@@ -30,7 +30,7 @@ describe('a repository recorded as unreadable', () => {
     const account = sandbox({ repositories: [denied('ecr:GetRepositoryPolicy')] });
 
     // Act
-    const reading = account.repositoryDetails(repository('team/app'), { images: false });
+    const reading = account.registry.repositoryDetails(repository('team/app'), { images: false });
 
     // Assess
     await expect(reading).rejects.toThrow(UnreadableError);
@@ -42,7 +42,7 @@ describe('a repository recorded as unreadable', () => {
     const account = sandbox({ repositories: [denied('ecr:GetRepositoryPolicy')] });
 
     // Act
-    await account.repositoryDetails(repository('team/app'), { images: true }).catch(() => undefined);
+    await account.registry.repositoryDetails(repository('team/app'), { images: true }).catch(() => undefined);
 
     // Assess
     expect([...account.calls.keys()]).toEqual(['ecr:GetLifecyclePolicy', 'ecr:GetRepositoryPolicy']);
@@ -53,8 +53,8 @@ describe('a repository recorded as unreadable', () => {
     const account = sandbox({ repositories: [denied('ecr:DescribeImages')] });
 
     // Act
-    const withoutImages = await account.repositoryDetails(repository('team/app'), { images: false });
-    const withImages = account.repositoryDetails(repository('team/app'), { images: true });
+    const withoutImages = await account.registry.repositoryDetails(repository('team/app'), { images: false });
+    const withImages = account.registry.repositoryDetails(repository('team/app'), { images: true });
 
     // Assess
     expect(withoutImages.lifecyclePolicyText).toBeDefined();
@@ -68,7 +68,7 @@ describe('a repository recorded as unreadable', () => {
     });
 
     // Act
-    const reading = account.repositoryDetails(repository('team/app'), { images: false });
+    const reading = account.registry.repositoryDetails(repository('team/app'), { images: false });
 
     // Assess
     await expect(reading).rejects.toThrow(new UnreadableError(undefined, DENIED));
@@ -81,7 +81,7 @@ describe('a repository recorded as unreadable', () => {
 
     // Act
     const pages = [];
-    for await (const page of account.repositoryPages()) pages.push(...page);
+    for await (const page of account.registry.repositoryPages()) pages.push(...page);
 
     // Assess
     expect(pages[0]).not.toHaveProperty('unreadable');
@@ -96,7 +96,7 @@ describe('sections recorded as unreadable', () => {
     });
 
     // Act
-    const reading = account.scanningConfiguration();
+    const reading = account.registry.scanningConfiguration();
 
     // Assess
     await expect(reading).rejects.toThrow(`ecr:GetRegistryScanningConfiguration: ${DENIED}`);
@@ -109,8 +109,8 @@ describe('sections recorded as unreadable', () => {
     });
 
     // Act
-    const all = account.authorizationDetails();
-    const one = account.role('any');
+    const all = account.identity.authorizationDetails();
+    const one = account.identity.role('any');
 
     // Assess
     await expect(all).rejects.toThrow(`iam:GetAccountAuthorizationDetails: ${DENIED}`);

@@ -1,0 +1,153 @@
+/**
+ * The settings of buildwarden, for the Lambda functions and the CLI alike: one zod schema over the environment,
+ * one variable name per setting (all `BUILDWARDEN_*`). Parsed once — at a function's cold start, when a CLI
+ * command starts — and a missing or malformed value fails fast with a message naming the variable. Which
+ * settings are required depends on the front door: each function requires what its ports need
+ * (lib/runtime/compose.ts), the CLI only what a command uses.
+ *
+ * The only module that reads `process.env`; the environment the CLI is given is parsed with the same schema
+ * (lib/cli/inputs.ts `settingsOf`).
+ */
+import { readFileSync } from 'node:fs';
+import * as z from 'zod';
+import { ConfigError, InvalidInputError } from './errors';
+import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/guardrails';
+import { formatIssues } from './policy/validation';
+import { DEFAULT_REMEDIABLE_ROLES } from './policy/remediable-roles';
+
+export { ConfigError } from './errors';
+
+/** An ARN, or unset; an empty value (a template parameter left blank) means unset. */
+const optionalArn = (service: 'kms' | 'iam', message: string) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(new RegExp(`^arn:aws[a-z-]*:${service}:`), message)
+      .optional(),
+  );
+
+export const settingsSchema = z.object({
+  /** The deployment stage (`prod`, `local` …). */
+  BUILDWARDEN_STAGE: z.string().min(1).optional(),
+  /** Where notifications go. */
+  BUILDWARDEN_NOTIFICATION_TOPIC_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'expected an SNS topic ARN')
+    .optional(),
+  /**
+   * The guardrails file: inside the deployment package for a function (absent means built-in defaults); for
+   * the CLI the default of `--config` (then ./guardrails.yml, then the defaults).
+   */
+  BUILDWARDEN_CONFIG: z.string().min(1).optional(),
+  /** How many worst offenders the audit summary names. */
+  BUILDWARDEN_AUDIT_TOP_OFFENDERS: z.coerce.number().int().min(1).max(100).default(10),
+  /** Per-repository reads of an audit in flight at once (the CLI's `--concurrency` default). */
+  BUILDWARDEN_AUDIT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  /** DynamoDB tables of the scan gate: verdicts by image, builds by repository, idempotency records. */
+  BUILDWARDEN_VERDICTS_TABLE: z.string().min(3).optional(),
+  BUILDWARDEN_BUILDS_TABLE: z.string().min(3).optional(),
+  BUILDWARDEN_IDEMPOTENCY_TABLE: z.string().min(3).optional(),
+  /** The findings state table (one record per account, region, resource and rule). */
+  BUILDWARDEN_FINDINGS_TABLE: z.string().min(3).optional(),
+  /** Findings also go to AWS Security Hub (the template's `securityHub`). */
+  BUILDWARDEN_SECURITY_HUB: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  /** Days a resolved finding is kept in the findings table (the template's `findingsRetentionDays`). */
+  BUILDWARDEN_FINDINGS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Provisioning: the KMS key of new repositories (default: AWS managed) and the build roles' boundary. */
+  BUILDWARDEN_PROVISIONING_KMS_KEY_ARN: optionalArn('kms', 'expected a KMS key ARN'),
+  BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN: optionalArn('iam', 'expected an IAM policy ARN'),
+  /** Stage `local` only: the functions run against the SIMULATED sandbox account kept in this snapshot file. */
+  BUILDWARDEN_SANDBOX_FILE: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+  /**
+   * The roles the change handler may write to: path and name after `role/` of the role ARN, `*` any run of
+   * characters (the template's `remediableRoles`, also the resource of its IAM grant). Checked in code too.
+   */
+  BUILDWARDEN_REMEDIABLE_ROLES: z
+    .string()
+    .min(1, 'expected a role path/name pattern such as service-role/*')
+    .default(DEFAULT_REMEDIABLE_ROLES),
+  /** The change handler's own role: events it causes are skipped so remediation never loops. */
+  BUILDWARDEN_REMEDIATION_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN')
+    .optional(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingName = keyof Settings;
+/** Every setting, in the schema's order. */
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as SettingName[];
+
+/** Every Lambda function needs these, whatever its ports. */
+export const LAMBDA_SETTINGS: readonly SettingName[] = ['BUILDWARDEN_STAGE'];
+
+/** The process environment; read here and nowhere else. */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}
+
+/** Unset settings among `names`, as problems naming each. */
+function missing(values: Record<string, unknown>, names: readonly SettingName[]): string[] {
+  return [...new Set(names)]
+    .filter((name) => values[name] === undefined)
+    .map((name) => `${name}: required by this function`);
+}
+
+/**
+ * The settings in `env`, every problem named at once: a malformed value, and any of `required` that is unset.
+ */
+export function parseSettings(
+  env: Record<string, string | undefined>,
+  required: readonly SettingName[] = [],
+): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  const problems = [...missing(env, required), ...(parsed.success ? [] : formatIssues(parsed.error))];
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Fails, naming each, when any of `names` is unset. */
+export function requireSettings(settings: Settings, names: readonly SettingName[]): void {
+  const problems = missing(settings, names);
+  if (problems.length > 0) throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
+}
+
+/**
+ * The guardrails in `file` — read with `read`, named `source` in messages — or the built-in defaults when there
+ * is no file. The one way both front doors load guardrails; each says where the file comes from.
+ */
+export function readGuardrails(
+  file: string | undefined,
+  read: (file: string) => string,
+  source: string = file ?? '(defaults)',
+): Guardrails {
+  if (file === undefined) return defaultGuardrails();
+  return parseGuardrails(read(file), source);
+}
+
+/** The guardrails a function runs with: BUILDWARDEN_CONFIG in its package, or the defaults. */
+export function functionGuardrails(settings: Settings): Guardrails {
+  const file = settings.BUILDWARDEN_CONFIG;
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`BUILDWARDEN_CONFIG: cannot read ${path}: ${(error as Error).message}`);
+    }
+  };
+  try {
+    return readGuardrails(file, read, `BUILDWARDEN_CONFIG (${file})`);
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new ConfigError(error.message);
+    throw error;
+  }
+}

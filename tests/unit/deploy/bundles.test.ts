@@ -1,0 +1,80 @@
+/**
+ * The deployed bundles (the prod stage's packages): no function carries the SIMULATED sandbox account or the
+ * local stage's code. lib/runtime/lambda.ts reaches the sandbox through a dynamic import under a flag that
+ * serverless.yml sets on the local stage only; the bundler drops it everywhere else. Checked on the packages
+ * themselves: the source map's sources, and the class names the bundles keep (keepNames).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../../fixtures/load';
+import { packagedFunctions } from '../../fixtures/package-template';
+
+/** The classes lib/sandbox exports. */
+function sandboxClassNames(): string[] {
+  const dir = path.join(REPO_ROOT, 'lib/sandbox');
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.ts'))
+    .flatMap((file) => [...readFileSync(path.join(dir, file), 'utf8').matchAll(/^export class (\w+)/gm)])
+    .map((m) => m[1]!)
+    .sort();
+}
+
+type Packages = Map<string, Map<string, Buffer>>;
+
+let packages: Packages;
+
+beforeAll(() => {
+  packages = packagedFunctions();
+}, 180_000);
+
+/** The bundle (.js) and source map of each function. */
+function bundles(): { fn: string; code: string; sources: string[] }[] {
+  return [...packages].map(([fn, files]) => {
+    const js = [...files.keys()].find((name) => name.endsWith('.js'))!;
+    const map = JSON.parse(files.get(`${js}.map`)!.toString('utf8')) as { sources: string[] };
+    return { fn, code: files.get(js)!.toString('utf8'), sources: map.sources };
+  });
+}
+
+describe('the deployed bundles', () => {
+  it('are one per function, each with its source map', () => {
+    // Act
+    const found = bundles();
+
+    // Assess
+    expect(found.map((b) => b.fn)).toEqual([
+      'audit',
+      'onBuild',
+      'onChange',
+      'onImagePush',
+      'onScan',
+      'projectsApi',
+      'verdictApi',
+    ]);
+    expect(found.every((b) => b.sources.some((s) => s.endsWith('lib/runtime/lambda.ts')))).toBe(true);
+  });
+
+  it('contain no source of lib/sandbox', () => {
+    // Act
+    const sandboxSources = bundles().flatMap(({ fn, sources }) =>
+      sources.filter((s) => s.includes('lib/sandbox/')).map((s) => `${fn}: ${s}`),
+    );
+
+    // Assess
+    expect(sandboxSources).toEqual([]);
+  });
+
+  it('contain none of the sandbox classes', () => {
+    // Prepare: keepNames writes each class's name as a string, `"SandboxAccount"`
+    const names = sandboxClassNames();
+
+    // Act
+    const found = bundles().flatMap(({ fn, code }) =>
+      names.filter((name) => code.includes(`"${name}"`)).map((name) => `${fn}: ${name}`),
+    );
+
+    // Assess
+    expect(names).toEqual(expect.arrayContaining(['SandboxAccount', 'SandboxState', 'SandboxRegistry']));
+    expect(found).toEqual([]);
+  });
+});
