@@ -80,6 +80,24 @@ export interface OrganizationReader {
   organizationId(): Promise<string | undefined>;
 }
 
+/** One account and region an organization-wide deployment guards. */
+export interface Target {
+  accountId: string;
+  region: string;
+}
+
+/**
+ * Which accounts and regions an organization-wide deployment guards: the organization's ACTIVE accounts (or
+ * the configured accounts, or those under the configured organizational units) × the configured regions, and
+ * what people call each account. Implemented over AWS Organizations and by the sandbox fleet.
+ */
+export interface TargetLister {
+  /** Every guarded account × region, accounts in ascending id order. */
+  targets(): Promise<Target[]>;
+  /** The account's name in the organization (for notifications); undefined when it cannot be read. */
+  accountName(accountId: string): Promise<string | undefined>;
+}
+
 /**
  * Applies remediation writes. Idempotent: applying a write whose effect is already in place changes nothing. A
  * resource that no longer exists is a NotFoundError (lib/errors.ts).

@@ -27,6 +27,17 @@ const optionalArn = (service: 'kms' | 'iam', message: string) =>
       .optional(),
   );
 
+/** A comma-separated list of values matching `pattern`; empty or absent means unset. */
+const commaList = (pattern: RegExp, message: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .string()
+      .transform((v) => v.split(',').map((item) => item.trim()))
+      .pipe(z.array(z.string().regex(pattern, message)).min(1))
+      .optional(),
+  );
+
 export const settingsSchema = z.object({
   /** The deployment stage (`prod`, `local` …). */
   BUILDWARDEN_STAGE: z.string().min(1).optional(),
@@ -60,6 +71,29 @@ export const settingsSchema = z.object({
   /** Provisioning: the KMS key of new repositories (default: AWS managed) and the build roles' boundary. */
   BUILDWARDEN_PROVISIONING_KMS_KEY_ARN: optionalArn('kms', 'expected a KMS key ARN'),
   BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN: optionalArn('iam', 'expected an IAM policy ARN'),
+  /**
+   * Organization mode (README "Organizations"): the regions guarded in every member account (comma-separated;
+   * default the deployment's own region), the member role the hub assumes there and its external id, and the
+   * accounts (comma-separated ids; default every ACTIVE account of the organization) or organizational units
+   * (comma-separated `ou-…`/`r-…`; default the whole organization) to guard.
+   */
+  BUILDWARDEN_REGIONS: commaList(
+    /^[a-z]{2}(?:-[a-z]+)+-\d+$/,
+    'expected AWS regions such as us-east-1,eu-west-1',
+  ),
+  BUILDWARDEN_MEMBER_ROLE_NAME: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name')
+    .default('buildwarden-member'),
+  BUILDWARDEN_MEMBER_EXTERNAL_ID: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected an external id (2 to 1224 of A-Za-z0-9+=,.@:/-_)')
+    .optional(),
+  BUILDWARDEN_ACCOUNTS: commaList(/^\d{12}$/, 'expected 12-digit account ids separated by commas'),
+  BUILDWARDEN_ORGANIZATIONAL_UNITS: commaList(
+    /^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+    'expected organizational unit ids (ou-…) or the root id (r-…) separated by commas',
+  ),
   /** Stage `local` only: the functions run against the SIMULATED sandbox account kept in this snapshot file. */
   BUILDWARDEN_SANDBOX_FILE: z
     .string()

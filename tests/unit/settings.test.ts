@@ -59,6 +59,7 @@ describe('loadConfig', () => {
       BUILDWARDEN_AUDIT_CONCURRENCY: 16,
       BUILDWARDEN_SECURITY_HUB: false,
       BUILDWARDEN_FINDINGS_RETENTION_DAYS: 90,
+      BUILDWARDEN_MEMBER_ROLE_NAME: 'buildwarden-member',
       BUILDWARDEN_REMEDIABLE_ROLES: 'service-role/*',
       guardrails: defaultGuardrails(),
     });
@@ -371,5 +372,42 @@ describe('loadConfig: the findings state and Security Hub', () => {
     // Assess
     expect(zero).toThrow(/BUILDWARDEN_FINDINGS_RETENTION_DAYS/);
     expect(fraction).toThrow(/BUILDWARDEN_FINDINGS_RETENTION_DAYS/);
+  });
+});
+
+describe('loadConfig: organization mode', () => {
+  it('reads comma-separated regions, accounts and organizational units, trimming spaces', () => {
+    // Act
+    const config = loadConfig(
+      env({
+        BUILDWARDEN_REGIONS: 'us-east-1, eu-west-1',
+        BUILDWARDEN_ACCOUNTS: '111122223333,444455556666',
+        BUILDWARDEN_ORGANIZATIONAL_UNITS: 'ou-ab12-11111111,r-ab12',
+      }),
+    );
+
+    // Assess
+    expect(config).toMatchObject({
+      BUILDWARDEN_REGIONS: ['us-east-1', 'eu-west-1'],
+      BUILDWARDEN_ACCOUNTS: ['111122223333', '444455556666'],
+      BUILDWARDEN_ORGANIZATIONAL_UNITS: ['ou-ab12-11111111', 'r-ab12'],
+    });
+  });
+
+  it('treats an empty list (a blank template parameter) as unset', () => {
+    // Act
+    const config = loadConfig(env({ BUILDWARDEN_ACCOUNTS: '', BUILDWARDEN_REGIONS: ' ' }));
+
+    // Assess
+    expect(config.BUILDWARDEN_ACCOUNTS).toBeUndefined();
+    expect(config.BUILDWARDEN_REGIONS).toBeUndefined();
+  });
+
+  it('rejects an account id that is not 12 digits, naming the setting', () => {
+    // Act
+    const loading = () => loadConfig(env({ BUILDWARDEN_ACCOUNTS: '111122223333,12345' }));
+
+    // Assess
+    expect(loading).toThrow(/BUILDWARDEN_ACCOUNTS\[1\]: expected 12-digit account ids/);
   });
 });
