@@ -15,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { EcrLifecyclePreviewer, lifecyclePreviewActions } from '../../../lib/aws/lifecycle-preview';
 import { NotFoundError } from '../../../lib/errors';
 import { LifecyclePreviewFailedError, type LifecyclePreviewProgress } from '../../../lib/ports';
+import { functionActions } from '../../../lib/runtime/actions';
 import {
   getLifecyclePolicyPreviewSample,
   getLifecyclePolicySample,
@@ -64,6 +65,12 @@ describe('EcrLifecyclePreviewer', () => {
       'ecr:StartLifecyclePolicyPreview',
       'ecr:GetLifecyclePolicyPreview',
     ]);
+  });
+
+  test('no function is granted the preview actions: only the CLI calls them', () => {
+    const granted = Object.values(functionActions).flat() as string[];
+
+    expect(lifecyclePreviewActions.filter((action) => granted.includes(action))).toEqual([]);
   });
 
   test('starts the preview with the policy text as given, then reads its result in pages of 100', async () => {
