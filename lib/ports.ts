@@ -17,6 +17,8 @@ import type { ProvisioningPlan } from './policy/provisioning/plan';
 import type { ImageRef, RepositoryRef } from './policy/scan/image';
 import type { FindingRecord, Scope } from './policy/finding-state';
 import type { AsffFinding } from './policy/asff';
+import type { EcrLifecyclePreview } from './policy/lifecycle/compare';
+import { UpstreamError } from './errors';
 
 export type { ImageRef, RepositoryRef };
 
@@ -130,6 +132,45 @@ export interface ScanFindingsReader {
 export interface ImageLookup {
   /** False when the repository or the image no longer exists. */
   imageExists(repositoryName: string, imageDigest: string): Promise<boolean>;
+}
+
+/** What waiting for ECR's lifecycle policy preview looks like, reported as it goes (the CLI prints it on stderr). */
+export interface LifecyclePreviewProgress {
+  /**
+   * `queued`: another preview of the repository is running and ours waits for it to end; `started`: ours is
+   * started; `in-progress`: still running; `complete`: done, with how many images it acts on (`results`).
+   */
+  phase: 'queued' | 'started' | 'in-progress' | 'complete';
+  repositoryName: string;
+  /** Since the call began. */
+  elapsedMs: number;
+  results?: number;
+}
+
+/**
+ * ECR's own lifecycle policy preview, on a live account only (the sandbox has none: it refuses with an
+ * invalid-input error). Starts a preview of `lifecyclePolicyText` on the repository — after waiting for a preview
+ * already running there to end — and waits for it to complete, within `timeoutMs` all told; returns every page of
+ * its results. A repository that does not exist is a NotFoundError; a preview that ECR refuses, that fails or
+ * expires, or that does not complete in time, is a LifecyclePreviewFailedError.
+ */
+export interface LifecyclePreviewer {
+  preview(
+    repositoryName: string,
+    lifecyclePolicyText: string,
+    options: { timeoutMs: number; onProgress?: (progress: LifecyclePreviewProgress) => void },
+  ): Promise<EcrLifecyclePreview>;
+}
+
+/** ECR's preview gave no result to compare with; `reason` says what ECR said or how long it was waited for. */
+export class LifecyclePreviewFailedError extends UpstreamError {
+  constructor(
+    message: string,
+    readonly reason: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
 }
 
 /**

@@ -167,6 +167,8 @@ export const PROJECT_TAGS_MAX = 50;
 
 /** DescribeRepositories, DescribeImages and DescribeImageScanFindings: maxResults 1–1000 (ecr MaxResults). */
 export const ECR_PAGE_MAX = 1000;
+/** GetLifecyclePolicyPreview: maxResults 1–100 (ecr LifecyclePreviewMaxResults). */
+export const LIFECYCLE_PREVIEW_PAGE_MAX = 100;
 /** BatchGetProjects: 1–100 names a call (codebuild ProjectNames). */
 export const BATCH_GET_PROJECTS_MAX = 100;
 /**

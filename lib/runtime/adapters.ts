@@ -8,6 +8,7 @@ import { CodeBuildProjects } from '../aws/codebuild';
 import { EcrRegistry } from '../aws/ecr';
 import { IamIdentity } from '../aws/iam';
 import { EcrImages } from '../aws/images';
+import { EcrLifecyclePreviewer } from '../aws/lifecycle-preview';
 import { AwsOrganization } from '../aws/organizations';
 import { AwsProvisioner } from '../aws/provisioner';
 import { AwsRemediator } from '../aws/remediator';
@@ -76,4 +77,11 @@ export const awsProvisioner: Need<'provisioner'> = {
   port: 'provisioner',
   settings: [],
   aws: () => new AwsProvisioner(),
+};
+
+/** ECR's own lifecycle policy preview (the CLI's `lifecycle preview --compare-aws`; no function needs it). */
+export const ecrLifecyclePreview: Need<'lifecyclePreviewer'> = {
+  port: 'lifecyclePreviewer',
+  settings: [],
+  aws: () => new EcrLifecyclePreviewer(),
 };

@@ -17,6 +17,7 @@ import type {
   AccountInfo,
   IdentityReader,
   ImageLookup,
+  LifecyclePreviewer,
   Notifier,
   OrganizationReader,
   ProjectReader,
@@ -42,6 +43,7 @@ export interface Ports {
   verdicts: VerdictStore;
   provisioner: Provisioner;
   claims: ProvisioningClaims;
+  lifecyclePreviewer: LifecyclePreviewer;
 }
 
 export type PortName = keyof Ports;

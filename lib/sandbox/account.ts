@@ -14,6 +14,7 @@ import type { FaultInjector } from './faults';
 import { writeFileAtomic } from './file-store';
 import { SandboxIdentity } from './identity';
 import { SandboxImages } from './images';
+import { SandboxLifecyclePreviewer } from './lifecycle-preview';
 import { SandboxNotifier } from './notifier';
 import { SandboxOrganization } from './organization';
 import { SandboxProjects } from './projects';
@@ -44,6 +45,8 @@ export class SandboxAccount {
   readonly findingsStore: SandboxFindingsStore;
   /** A SIMULATED Security Hub (in memory). */
   readonly securityHub: SandboxSecurityHub;
+  /** None: ECR's own lifecycle policy preview is live only (every call is refused). */
+  readonly lifecyclePreviewer = new SandboxLifecyclePreviewer();
 
   constructor(snapshot: Snapshot, options: { faults?: FaultInjector } = {}) {
     const state = (this.state = new SandboxState(snapshot, options.faults));
@@ -117,6 +120,7 @@ export class SandboxAccount {
       claims: this.claims,
       findingsStore: this.findingsStore,
       securityHub: this.securityHub,
+      lifecyclePreviewer: this.lifecyclePreviewer,
     };
   }
 }

@@ -17,7 +17,7 @@
  */
 import type { ImageDetail } from '../model';
 import { compileWildcard } from '../wildcard';
-import type { LifecyclePolicy, LifecycleRule } from './grammar';
+import type { CountType, LifecyclePolicy, LifecycleRule } from './grammar';
 import { ruleStorageClass } from './grammar';
 
 export type LifecycleDecision = 'expire' | 'transition' | 'keep';
@@ -92,6 +92,54 @@ export function simulateLifecyclePolicy(
     };
   }
   return { results, summary };
+}
+
+/** When an image crosses the age threshold of one of the policy's time-based rules. */
+export interface ThresholdCrossing {
+  /** The image's index in the input. */
+  image: number;
+  rulePriority: number;
+  countType: Exclude<CountType, 'imageCountMoreThan'>;
+  countNumber: number;
+  /** The instant (epoch ms) after which the rule selects the image by age. */
+  crossesAtMs: number;
+}
+
+/**
+ * Every crossing of a time-based rule's threshold (`sinceImagePushed`, `sinceImagePulled`,
+ * `sinceImageTransitioned`) by an image that rule selects (storage class and tags), falling within
+ * [fromMs, toMs]. Whoever evaluates the policy at an instant in that window may find the image on either side of
+ * the threshold: a decision on it depends on the exact evaluation time.
+ */
+export function thresholdCrossings(
+  policy: LifecyclePolicy,
+  images: readonly ImageDetail[],
+  fromMs: number,
+  toMs: number,
+): ThresholdCrossing[] {
+  const times = new ImageTimes(images);
+  const crossings: ThresholdCrossing[] = [];
+  for (const rule of policy.rules) {
+    const { countType, countNumber } = rule.selection;
+    if (countType === 'imageCountMoreThan') continue;
+    const cls = ruleStorageClass(rule) === 'archive' ? ARCHIVE : STANDARD;
+    const matches = tagMatcher(rule);
+    const reference =
+      countType === 'sinceImagePushed'
+        ? times.pushed
+        : countType === 'sinceImagePulled'
+          ? times.lastUsed
+          : times.archived;
+    for (let i = 0; i < images.length; i++) {
+      const image = images[i]!;
+      if (imageStorageClass(image) !== cls || !matches(image.imageTags ?? [])) continue;
+      const crossesAtMs = reference[i]! + countNumber * DAY_MS;
+      if (crossesAtMs >= fromMs && crossesAtMs <= toMs) {
+        crossings.push({ image: i, rulePriority: rule.rulePriority, countType, countNumber, crossesAtMs });
+      }
+    }
+  }
+  return crossings;
 }
 
 /** The images a rule would act on if no higher-priority rule had identified them, among those it matched. */
