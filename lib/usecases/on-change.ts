@@ -1,6 +1,6 @@
 /**
  * Reacting to a change event: re-read the resource the event names, evaluate its current state, apply the
- * fixes the guardrails allow, and notify once per change. The event is a hint; the account is the truth.
+ * fixes the guardrails allow, and notify once per event (every action and violation in one message). The event is a hint; the account is the truth.
  */
 import { NotFoundError } from '../errors';
 import type {
@@ -26,7 +26,7 @@ import type {
   Repository,
   Role,
 } from '../policy/model';
-import { changeNotification, type ChangeNotificationInput } from '../policy/notifications';
+import { changeNotification, type ChangeItem } from '../policy/notifications';
 import { DEFAULT_REMEDIABLE_ROLES } from '../policy/remediable-roles';
 import {
   confineToRemediableRoles,
@@ -115,6 +115,8 @@ function viewOf(deps: ChangeDeps, partial: Partial<AccountView>): AccountView {
 class ChangeRun {
   readonly actions: ChangeAction[] = [];
   readonly notifications: Notification[] = [];
+  /** Every action and violation of the run, in order, for its one notification. */
+  private readonly items: ChangeItem[] = [];
 
   constructor(
     private readonly event: ChangeEvent,
@@ -123,30 +125,38 @@ class ChangeRun {
     private readonly options: ChangeOptions,
   ) {}
 
-  /** One notification about a finding: what happened to it, and who and what triggered the evaluation. */
-  private async notifyAbout(
+  /** What happened to a finding, kept for the run's one notification. */
+  private record(
     finding: Finding,
-    outcome: ChangeNotificationInput['outcome'],
+    outcome: ChangeItem['outcome'],
     change: { before: unknown; after: unknown; reason?: string },
-  ): Promise<void> {
-    await this.notify(
-      changeNotification({
-        ruleId: finding.ruleId,
-        resourceArn: finding.resourceArn,
-        outcome,
-        ...change,
-        message: finding.message,
-        ...(finding.notes ? { notes: finding.notes } : {}),
-        severity: finding.severity,
-        principal: this.event.principal,
-        eventName: this.event.eventName,
-        region: this.deps.account.region,
-        accountId: this.deps.account.accountId,
-      }),
-    );
+  ): void {
+    this.items.push({
+      ruleId: finding.ruleId,
+      resourceArn: finding.resourceArn,
+      outcome,
+      ...change,
+      message: finding.message,
+      ...(finding.notes ? { notes: finding.notes } : {}),
+      severity: finding.severity,
+    });
   }
 
-  private async notify(notification: Notification): Promise<void> {
+  /**
+   * The ONE notification of the event, listing every action and violation recorded; none when there is
+   * nothing to say. `failure`: the handling stopped before the end (the event is retried), so what was already
+   * done is still told.
+   */
+  async notifyOnce(failure?: string): Promise<void> {
+    if (this.items.length === 0) return;
+    const notification = changeNotification({
+      items: this.items,
+      principal: this.event.principal,
+      eventName: this.event.eventName,
+      region: this.deps.account.region,
+      accountId: this.deps.account.accountId,
+      ...(failure ? { failure } : {}),
+    });
     await this.deps.notifier.publish(notification);
     this.notifications.push(notification);
   }
@@ -177,7 +187,7 @@ class ChangeRun {
       after: plan.after,
       ...(reason ? { reason } : {}),
     });
-    await this.notifyAbout(finding, applied ? 'applied' : plan.write ? 'dry-run' : 'refused', {
+    this.record(finding, applied ? 'applied' : plan.write ? 'dry-run' : 'refused', {
       before: plan.before,
       after: plan.after,
       ...(reason ? { reason } : {}),
@@ -186,10 +196,10 @@ class ChangeRun {
   }
 
   /** Violations nobody may fix automatically (mode report, or no safe fix) are reported once each. */
-  async report(findings: Finding[], planned: Set<string>): Promise<void> {
+  report(findings: Finding[], planned: Set<string>): void {
     for (const f of findings) {
       if (f.status !== 'violation' || planned.has(`${f.ruleId} ${f.resourceArn}`)) continue;
-      await this.notifyAbout(f, 'reported', { before: null, after: null });
+      this.record(f, 'reported', { before: null, after: null });
     }
   }
 
@@ -224,7 +234,7 @@ class ChangeRun {
         written.push(plan);
       }
     }
-    await this.report(findings, new Set(plans.map((p) => `${p.ruleId} ${p.resourceArn}`)));
+    this.report(findings, new Set(plans.map((p) => `${p.ruleId} ${p.resourceArn}`)));
     return written;
   }
 
@@ -341,7 +351,7 @@ class ChangeRun {
         await this.carryOut(plan, finding);
       }
     }
-    await this.report(findings, new Set(plans.map(({ plan }) => `${plan.ruleId} ${plan.resourceArn}`)));
+    this.report(findings, new Set(plans.map(({ plan }) => `${plan.ruleId} ${plan.resourceArn}`)));
   }
 }
 
@@ -414,16 +424,37 @@ export async function onChangeEvent(
   if (!target)
     return { skipped: `the ${event.eventName} call names no resource`, actions: [], notifications: [] };
   const run = new ChangeRun(event, deps, guardrails, options);
+  let skippedTarget: string | undefined;
+  try {
+    skippedTarget = await judge(target, run, deps, guardrails);
+  } catch (error) {
+    // What was done before the failure is told now: the retry finds it done and has nothing to say about it.
+    // (A failure to notify does not hide the error that stopped the handling.)
+    await run
+      .notifyOnce(error instanceof Error ? String(error) : 'an unexpected error')
+      .catch(() => undefined);
+    throw error;
+  }
+  if (skippedTarget) return { skipped: skippedTarget, actions: [], notifications: [] };
+  await run.notifyOnce();
+  return { skipped: null, actions: run.actions, notifications: run.notifications };
+}
+
+/**
+ * Reads what the event's resource needs, judges it and carries out the fixes (recorded on `run`); returns why
+ * nothing was judged, or undefined.
+ */
+async function judge(
+  target: NonNullable<ChangeEvent['target']>,
+  run: ChangeRun,
+  deps: ChangeDeps,
+  guardrails: Guardrails,
+): Promise<string | undefined> {
   const active = activeRules(guardrails);
 
   if (target.kind === 'repository') {
     const repository = await deps.registry.repository(target.repositoryName, { images: true });
-    if (!repository)
-      return {
-        skipped: `repository ${target.repositoryName} no longer exists`,
-        actions: [],
-        notifications: [],
-      };
+    if (!repository) return `repository ${target.repositoryName} no longer exists`;
     const registryScanning = await deps.registry.scanningConfiguration();
     const rules = rulesOfScope('repository', active);
     const organization = readsOf(rules).has('organization') ? await readOrganization(deps.organization) : {};
@@ -435,7 +466,7 @@ export async function onChangeEvent(
     if (rules.size === 0) {
       const off =
         scanning.length === 1 ? `rule ${scanning[0]} is off` : `rules ${scanning.join(', ')} are off`;
-      return { skipped: off, actions: [], notifications: [] };
+      return off;
     }
     const reads = readsOf(rules);
     const images = reads.has('repository-images');
@@ -455,19 +486,17 @@ export async function onChangeEvent(
     }
   } else if (target.kind === 'project') {
     const project = await deps.projects.project(target.projectName);
-    if (!project)
-      return { skipped: `project ${target.projectName} no longer exists`, actions: [], notifications: [] };
+    if (!project) return `project ${target.projectName} no longer exists`;
     await run.fixProjects(
       [project],
       new Set([...rulesOfScope('project', active), ...rulesOfScope('service-role', active)]),
     );
   } else if (target.kind === 'policy') {
     const skippedPolicy = await fixPolicyUsers(target.policyArn, run, deps, active);
-    if (skippedPolicy) return { skipped: skippedPolicy, actions: [], notifications: [] };
+    if (skippedPolicy) return skippedPolicy;
   } else {
     const found = await deps.identity.role(target.roleName);
-    if (!found)
-      return { skipped: `role ${target.roleName} no longer exists`, actions: [], notifications: [] };
+    if (!found) return `role ${target.roleName} no longer exists`;
     const users: Project[] = [];
     for await (const page of deps.projects.projectPages()) {
       users.push(
@@ -475,13 +504,9 @@ export async function onChangeEvent(
       );
     }
     if (users.length === 0) {
-      return {
-        skipped: `role ${target.roleName} is not the service role of any CodeBuild project`,
-        actions: [],
-        notifications: [],
-      };
+      return `role ${target.roleName} is not the service role of any CodeBuild project`;
     }
     await run.fixProjects(users, rulesOfScope('service-role', active), found);
   }
-  return { skipped: null, actions: run.actions, notifications: run.notifications };
+  return undefined;
 }

@@ -286,7 +286,9 @@ describe('policy-version events re-evaluate the CodeBuild service roles using th
     const result = await run(eventFile('iam-CreatePolicyVersion.json'), sandbox);
 
     // Assess
-    const roles = new Set(result.notifications.map((n) => /Resource: (\S+)/.exec(n.message)?.[1]));
+    const roles = new Set(
+      result.notifications.flatMap((n) => [...n.message.matchAll(/^Resource: (\S+)$/gm)].map((m) => m[1])),
+    );
     expect(roles).toEqual(
       new Set([role(sandbox, 'legacy-build-role').Arn, role(sandbox, 'data-build-role').Arn]),
     );
@@ -423,7 +425,7 @@ describe('the change handler respects remediableRoles', () => {
     expect(sandbox.calls.get('iam:PutRolePolicy')).toBeUndefined();
     const canPush = result.notifications.filter((n) => n.subject.includes('codebuild.role-can-push'));
     expect(canPush.map((n) => n.subject)).toEqual([
-      'buildwarden did not fix codebuild.role-can-push on service-role/data-build-role',
+      'buildwarden did not fix codebuild.role-can-push on service-role/data-build-role (+1 more)',
     ]);
     expect(canPush[0]!.message).toContain(
       'role data-build-role is outside remediableRoles (ci/*): buildwarden may not change it',
