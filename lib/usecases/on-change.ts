@@ -424,6 +424,29 @@ async function fixPolicyUsers(
   return undefined;
 }
 
+/**
+ * What a repository event's evaluation reads, in one round: the repository (with its joined fields), and the
+ * registry scanning configuration and the organization only when an active rule reads them. The reads do not
+ * depend on each other, so they are in flight together.
+ */
+async function readForRepository(
+  repositoryName: string,
+  rules: Set<RuleId>,
+  deps: Pick<ChangeDeps, 'registry' | 'organization'>,
+): Promise<{
+  repository: Repository | undefined;
+  registryScanning: RegistryScanningConfiguration | undefined;
+  organization: OrganizationFacts;
+}> {
+  const reads = readsOf(rules);
+  const [repository, registryScanning, organization] = await Promise.all([
+    deps.registry.repository(repositoryName, { images: true }),
+    reads.has('registry-scanning') ? deps.registry.scanningConfiguration() : undefined,
+    reads.has('organization') ? readOrganization(deps.organization) : {},
+  ]);
+  return { repository, registryScanning, organization };
+}
+
 export async function onChangeEvent(
   event: ChangeEvent,
   deps: ChangeDeps,
@@ -465,12 +488,10 @@ async function judge(
   const active = activeRules(guardrails);
 
   if (target.kind === 'repository') {
-    const repository = await deps.registry.repository(target.repositoryName, { images: true });
-    if (!repository) return `repository ${target.repositoryName} no longer exists`;
-    const registryScanning = await deps.registry.scanningConfiguration();
     const rules = rulesOfScope('repository', active);
-    const organization = readsOf(rules).has('organization') ? await readOrganization(deps.organization) : {};
-    await run.fixRepository(repository, registryScanning, rules, organization);
+    const read = await readForRepository(target.repositoryName, rules, deps);
+    if (!read.repository) return `repository ${target.repositoryName} no longer exists`;
+    await run.fixRepository(read.repository, read.registryScanning, rules, read.organization);
   } else if (target.kind === 'registry') {
     // The registry scanning configuration changed: the rules that read it are judged again on every repository.
     const scanning = [...rulesOfScope('repository', rulesReading('registry-scanning'))];

@@ -583,6 +583,86 @@ describe('onChangeEvent: notifications', () => {
   });
 });
 
+/**
+ * `target` whose methods `names` record that they started and then wait for `gate` before doing their work:
+ * what is in `started` before the gate opens was in flight together.
+ */
+function gated<T extends object>(
+  target: T,
+  names: readonly string[],
+  started: string[],
+  gate: Promise<void>,
+): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value = Reflect.get(obj, prop, obj) as unknown;
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (typeof prop !== 'string' || !names.includes(prop)) return method.bind(obj);
+      return async (...args: unknown[]) => {
+        started.push(prop);
+        await gate;
+        return method.apply(obj, args);
+      };
+    },
+  });
+}
+
+describe('onChangeEvent: the reads of a repository event', () => {
+  it('has the repository, the registry scanning configuration and the organization in flight together', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+    const ports = sandbox.ports();
+    const started: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const deps = {
+      ...ports,
+      registry: gated(ports.registry, ['repository', 'scanningConfiguration'], started, gate),
+      organization: gated(ports.organization, ['organizationId'], started, gate),
+    };
+
+    // Act
+    const handling = onChangeEvent(
+      parseChangeEvent(eventFile('ecr-SetRepositoryPolicy.json')),
+      deps,
+      defaultGuardrails(),
+      { now: NOW, ownRoleArns: [] },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    await handling;
+
+    // Assess
+    expect(inFlight).toEqual(['organizationId', 'repository', 'scanningConfiguration']);
+  });
+
+  it('does not read the registry scanning configuration when no active rule needs it', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+    const guardrails = parseGuardrails('rules:\n  ecr.scan-on-push:\n    mode: off\n', 'guardrails.yml');
+
+    // Act
+    await run(eventFile('ecr-PutImageTagMutability.json'), sandbox, guardrails);
+
+    // Assess
+    expect(sandbox.calls.get('ecr:GetRegistryScanningConfiguration')).toBeUndefined();
+    expect(sandbox.calls.get('ecr:DescribeRepositories')).toBe(1);
+  });
+
+  it('reads the registry scanning configuration once when scan-on-push is active', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+
+    // Act
+    await run(eventFile('ecr-PutImageTagMutability.json'), sandbox, defaultGuardrails());
+
+    // Assess
+    expect(sandbox.calls.get('ecr:GetRegistryScanningConfiguration')).toBe(1);
+  });
+});
+
 describe('onChangeEvent: PutRegistryScanningConfiguration', () => {
   const REGISTRY_EVENT = 'ecr-PutRegistryScanningConfiguration.json';
 
