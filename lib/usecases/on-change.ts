@@ -38,6 +38,7 @@ import {
 import { readsOf, rulesOfScope, rulesReading } from '../policy/rules/index';
 import { accountViewFor } from '../policy/snapshot';
 import type { AccountView, RuleContext } from '../policy/rules/types';
+import { mapWithConcurrency } from './concurrency';
 import { readOrganization, type OrganizationFacts } from './organization';
 
 export interface ChangeDeps {
@@ -114,6 +115,9 @@ export function changeEventKey(event: ChangeEvent): string {
 
 const REGISTRY_WRITE_ATTEMPTS = 3;
 
+/** At most this many reads of one kind (roles, target repositories) in flight for one event. */
+const READ_CONCURRENCY = 8;
+
 function viewOf(deps: ChangeDeps, partial: Partial<AccountView>): AccountView {
   return accountViewFor(deps.account, partial);
 }
@@ -169,21 +173,49 @@ class ChangeRun {
 
   /** Applies one planned change (unless dry run or refused), records it and notifies once. */
   async carryOut(plan: PlannedChange, finding: Finding): Promise<boolean> {
+    const outcome = await this.attempt(plan);
+    this.recordAction(plan, finding, outcome);
+    return outcome.applied;
+  }
+
+  /**
+   * Planned changes that do not depend on each other (each writes another attribute of its resource), applied
+   * together — as many as the rules that planned them — and recorded in plan order. When one fails, what the
+   * others did is recorded before its error is rethrown.
+   */
+  async carryOutTogether(planned: readonly { plan: PlannedChange; finding: Finding }[]): Promise<void> {
+    const settled = await Promise.allSettled(planned.map(({ plan }) => this.attempt(plan)));
+    const failures: unknown[] = [];
+    for (const [index, result] of settled.entries()) {
+      const { plan, finding } = planned[index]!;
+      if (result.status === 'fulfilled') this.recordAction(plan, finding, result.value);
+      else failures.push(result.reason);
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** The write of one planned change, unless dry run or refused: whether it was applied, or why not. */
+  private async attempt(plan: PlannedChange): Promise<{ applied: boolean; reason?: string }> {
     const dryRun = plan.dryRun || this.options.dryRun === true;
-    let applied = false;
-    let reason = plan.refused;
     if (plan.write && !dryRun) {
       try {
         await this.deps.remediator.apply(plan.write);
-        applied = true;
+        return { applied: true, ...(plan.refused ? { reason: plan.refused } : {}) };
       } catch (error) {
         // A resource deleted meanwhile needs no fix: the desired state ("not non-compliant") holds.
         if (!(error instanceof NotFoundError)) throw error;
-        reason = 'the resource no longer exists';
+        return { applied: false, reason: 'the resource no longer exists' };
       }
-    } else if (plan.write) {
-      reason = 'dry run';
     }
+    const reason = plan.write ? 'dry run' : plan.refused;
+    return { applied: false, ...(reason ? { reason } : {}) };
+  }
+
+  private recordAction(
+    plan: PlannedChange,
+    finding: Finding,
+    { applied, reason }: { applied: boolean; reason?: string },
+  ): void {
     this.actions.push({
       ruleId: plan.ruleId,
       resourceArn: plan.resourceArn,
@@ -198,7 +230,6 @@ class ChangeRun {
       after: plan.after,
       ...(reason ? { reason } : {}),
     });
-    return applied;
   }
 
   /** Violations nobody may fix automatically (mode report, or no safe fix) are reported once each. */
@@ -230,14 +261,21 @@ class ChangeRun {
       now: this.options.now,
       ...(registryScanning ? { registryScanning } : {}),
     });
+    const planned = plans.map((plan) => ({ plan, finding: findings.find((f) => f.ruleId === plan.ruleId)! }));
     const written: PlannedChange[] = [];
-    for (const plan of plans) {
-      const finding = findings.find((f) => f.ruleId === plan.ruleId)!;
-      if (plan.write?.type === 'PutRegistryScanningConfiguration') {
-        written.push(await this.writeRegistryScanning(repository, plan, finding));
-      } else {
-        await this.carryOut(plan, finding);
-        written.push(plan);
+    if (!plans.some((p) => p.write?.type === 'PutRegistryScanningConfiguration')) {
+      // Each rule writes another attribute of the repository: the writes go out together.
+      await this.carryOutTogether(planned);
+      written.push(...plans);
+    } else {
+      // The registry write is read back and may be planned again: one after another, in plan order.
+      for (const { plan, finding } of planned) {
+        if (plan.write?.type === 'PutRegistryScanningConfiguration') {
+          written.push(await this.writeRegistryScanning(repository, plan, finding));
+        } else {
+          await this.carryOut(plan, finding);
+          written.push(plan);
+        }
       }
     }
     this.report(findings, new Set(plans.map((p) => `${p.ruleId} ${p.resourceArn}`)));
@@ -290,10 +328,15 @@ class ChangeRun {
       roles.push(known.role);
       policies.push(...known.policies);
     } else {
-      for (const name of new Set(
-        projects.map((p) => p.serviceRole?.slice(p.serviceRole.lastIndexOf('/') + 1)).filter(Boolean),
+      const names = [
+        ...new Set(
+          projects.map((p) => p.serviceRole?.slice(p.serviceRole.lastIndexOf('/') + 1)).filter(Boolean),
+        ),
+      ] as string[];
+      // The roles do not depend on each other: read together (bounded), kept in project order.
+      for (const read of await mapWithConcurrency(names, READ_CONCURRENCY, (name) =>
+        this.deps.identity.role(name),
       )) {
-        const read = await this.deps.identity.role(name!);
         if (read) {
           roles.push(read.role);
           policies.push(...read.policies);
@@ -301,18 +344,22 @@ class ChangeRun {
       }
     }
     const scope = viewOf(this.deps, { roles, policies });
-    const repositories: Repository[] = [];
+    const targets: string[] = [];
+    const targetArns = new Set<string>();
     for (const project of projects) {
       const target = resolveTargetRepository(
         project,
         scope,
         this.guardrails.targetRepository.environmentVariables,
       );
-      if (target.status !== 'resolved' || repositories.some((r) => r.repositoryArn === target.repositoryArn))
-        continue;
-      const repository = await this.deps.registry.repository(target.repositoryName);
-      if (repository) repositories.push(repository);
+      if (target.status !== 'resolved' || targetArns.has(target.repositoryArn)) continue;
+      targetArns.add(target.repositoryArn);
+      targets.push(target.repositoryName);
     }
+    // Each target repository is read on its own: together (bounded), kept in project order.
+    const repositories = (
+      await mapWithConcurrency(targets, READ_CONCURRENCY, (name) => this.deps.registry.repository(name))
+    ).filter((r): r is Repository => r !== undefined);
     const ctx: RuleContext = {
       view: viewOf(this.deps, { projects, roles, policies, repositories }),
       guardrails: this.guardrails,
@@ -399,11 +446,9 @@ async function fixPolicyUsers(
   }
   const roleNames = await deps.identity.rolesUsingPolicy(policyArn);
   if (roleNames.length === 0) return `policy ${policyArn} is attached to no role`;
-  const found: { role: Role; policies: ManagedPolicy[] }[] = [];
-  for (const name of roleNames) {
-    const read = await deps.identity.role(name);
-    if (read) found.push(read);
-  }
+  const found = (
+    await mapWithConcurrency(roleNames, READ_CONCURRENCY, (name) => deps.identity.role(name))
+  ).filter((read): read is { role: Role; policies: ManagedPolicy[] } => read !== undefined);
   const users = new Map<string, Project[]>();
   for await (const page of deps.projects.projectPages()) {
     for (const project of page) {

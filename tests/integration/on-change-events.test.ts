@@ -294,6 +294,45 @@ describe('policy-version events re-evaluate the CodeBuild service roles using th
     );
   });
 
+  it('has the reads of the roles the policy is attached to in flight together', async () => {
+    // Prepare
+    const sandbox = withLegacyPolicy();
+    role(sandbox, 'data-build-role').PermissionsBoundary = {
+      PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+      PermissionsBoundaryArn: LEGACY_POLICY,
+    };
+    const ports = sandbox.ports();
+    const started: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const identity = new Proxy(ports.identity, {
+      get(obj, prop) {
+        const value = Reflect.get(obj, prop, obj) as (...args: unknown[]) => unknown;
+        if (prop !== 'role') return typeof value === 'function' ? value.bind(obj) : value;
+        return async (name: string) => {
+          started.push(name);
+          await gate;
+          return value.call(obj, name);
+        };
+      },
+    });
+
+    // Act
+    const handling = onChangeEvent(
+      parseChangeEvent(eventFile('iam-CreatePolicyVersion.json')),
+      { ...ports, identity },
+      parseGuardrails('{}', 'guardrails.yml'),
+      { now: NOW, ownRoleArns: [] },
+    );
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    await handling;
+
+    // Assess
+    expect(inFlight).toEqual(['data-build-role', 'legacy-build-role']);
+  });
+
   it('skips an AWS managed policy: it is not changed by a call in this account', async () => {
     // Prepare
     const sandbox = withLegacyPolicy();

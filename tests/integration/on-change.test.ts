@@ -521,7 +521,7 @@ describe('onChangeEvent: notifications', () => {
     );
   });
 
-  it('when a write fails midway, still notifies once what was done before, says so, and rethrows', async () => {
+  it('when one write fails, still notifies once what the others did, says so, and rethrows', async () => {
     // Prepare
     const sandbox = freshSandbox();
     const ports = sandbox.ports();
@@ -548,7 +548,11 @@ describe('onChangeEvent: notifications', () => {
     await expect(handling).rejects.toThrow('Rate exceeded');
     const messages = sandbox.snapshot.sns?.topics[0]?.messages as unknown as Notification[];
     expect(messages).toHaveLength(1);
-    expect(messages[0]!.subject).toBe('buildwarden fixed ecr.lifecycle-policy on web/frontend');
+    expect(messages[0]!.subject).toBe('buildwarden fixed ecr.lifecycle-policy on web/frontend (+1 more)');
+    expect(outcomesIn(messages[0]!)).toEqual([
+      ['ecr.lifecycle-policy', 'applied'],
+      ['ecr.tag-immutability', 'applied'],
+    ]);
     expect(messages[0]!.message).toContain(
       'The handling stopped before the end and will be retried: Error: Rate exceeded',
     );
@@ -636,6 +640,36 @@ describe('onChangeEvent: the reads of a repository event', () => {
 
     // Assess
     expect(inFlight).toEqual(['organizationId', 'repository', 'scanningConfiguration']);
+  });
+
+  it('has the writes of one repository in flight together, and records them in plan order', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+    const ports = sandbox.ports();
+    const started: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const deps = { ...ports, remediator: gated(ports.remediator, ['apply'], started, gate) };
+
+    // Act
+    const handling = onChangeEvent(
+      parseChangeEvent(eventFile('ecr-PutImageTagMutability.json')),
+      deps,
+      demoGuardrails(),
+      { now: NOW, ownRoleArns: [] },
+    );
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = started.length;
+    open();
+    const result = await handling;
+
+    // Assess
+    expect(inFlight).toBe(3);
+    expect(result.actions.map((a) => [a.action, a.applied])).toEqual([
+      ['PutLifecyclePolicy', true],
+      ['PutImageScanningConfiguration', true],
+      ['PutImageTagMutability', true],
+    ]);
   });
 
   it('does not read the registry scanning configuration when no active rule needs it', async () => {
