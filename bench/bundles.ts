@@ -3,7 +3,7 @@
  * the same SDK clients and does nothing.
  *
  * Bundles are built with the options of `custom.esbuild` in serverless.yml, as serverless-esbuild does
- * (bundle, minify, platform node, target node20, cjs, keepNames, SDK bundled). Size is the .js file without
+ * (bundle, minify, platform node, target node22, cjs, keepNames, SDK bundled). Size is the .js file without
  * its source map, minified and gzipped (zlib level 9, about what the deployment zip's deflate achieves).
  *
  * Cold init: a fresh `node -e` process per run records `performance.now()` just before and just after
@@ -50,7 +50,7 @@ const LAMBDA_BUILD: BuildOptions = {
   bundle: true,
   minify: true,
   sourcemap: 'linked',
-  target: 'node20',
+  target: 'node22',
   platform: 'node',
   format: 'cjs',
   keepNames: true,

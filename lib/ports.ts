@@ -111,8 +111,11 @@ export interface Remediator {
 export interface Notification {
   subject: string;
   message: string;
-  /** SNS message attributes for subscription filtering (`kind`, `severity`, `repository`, `project`). */
-  attributes: Record<string, string>;
+  /**
+   * SNS message attributes for subscription filtering (`kind`, `severity`, `repository`, `project`): one value,
+   * or several (a String.Array, which a filter policy matches when any value matches).
+   */
+  attributes: Record<string, string | readonly string[]>;
 }
 
 export interface Notifier {

@@ -117,7 +117,9 @@ export class EcrRegistry implements RegistryReader {
     options: { images: ImagesOption },
   ): Promise<RepositoryDetails> {
     const ids = { repositoryName: repository.repositoryName, registryId: repository.registryId };
-    const [lifecyclePolicyText, repositoryPolicyText, tags] = await Promise.all([
+    // Images asked for unconditionally depend on no other answer: they go out in the same round.
+    const imagesNow = options.images === true;
+    const settled = await Promise.allSettled([
       this.client
         .send(new GetLifecyclePolicyCommand(ids))
         .then((o) => o.lifecyclePolicyText)
@@ -130,11 +132,21 @@ export class EcrRegistry implements RegistryReader {
         .send(new ListTagsForResourceCommand({ resourceArn: repository.repositoryArn }))
         .then((o) => (o.tags ?? []).map((t) => ({ Key: t.Key ?? '', Value: t.Value ?? '' })))
         .catch(failedCall('ecr:ListTagsForResource')),
-    ]);
+      imagesNow
+        ? this.images(repository).catch(failedCall('ecr:DescribeImages'))
+        : Promise.resolve(undefined),
+    ] as const);
+    // The first failure in call order, whichever answered first: the same error as a read one call at a time.
+    const failure = settled.find((s) => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    const [lifecyclePolicyText, repositoryPolicyText, tags, images] = settled.map((s) =>
+      s.status === 'fulfilled' ? s.value : undefined,
+    ) as [string | undefined, string | undefined, RepositoryDetails['tags'], ImageDetail[] | undefined];
     const details: RepositoryDetails = compact({ lifecyclePolicyText, repositoryPolicyText, tags });
-    const wantImages =
-      options.images === 'if-lifecycle-policy' ? lifecyclePolicyText !== undefined : options.images;
-    if (wantImages) details.images = await this.images(repository).catch(failedCall('ecr:DescribeImages'));
+    if (images) details.images = images;
+    else if (options.images === 'if-lifecycle-policy' && lifecyclePolicyText !== undefined) {
+      details.images = await this.images(repository).catch(failedCall('ecr:DescribeImages'));
+    }
     return details;
   }
 

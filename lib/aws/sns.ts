@@ -1,7 +1,7 @@
 /** SNS adapter: publishes notifications with filterable message attributes, within SNS size limits. */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, Notifier } from '../ports';
-import { fitMessage, fitSubject } from '../policy/notifications';
+import { deliverable } from '../policy/notifications';
 import { snsClient } from './clients';
 
 export const snsActions = ['sns:Publish'] as const;
@@ -21,15 +21,20 @@ export class SnsNotifier implements Notifier {
   ) {}
 
   async publish(notification: Notification): Promise<void> {
+    const { subject, message, attributes } = deliverable(notification);
     await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,
-        Subject: fitSubject(notification.subject),
-        Message: fitMessage(notification.message),
+        Subject: subject,
+        Message: message,
+        // Several values are a String.Array (a JSON array): a filter policy matches when any of them matches.
         MessageAttributes: Object.fromEntries(
-          Object.entries(notification.attributes)
-            .filter(([, v]) => v !== '')
-            .map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
+          Object.entries(attributes).map(([k, v]) => [
+            k,
+            typeof v === 'string'
+              ? { DataType: 'String', StringValue: v }
+              : { DataType: 'String.Array', StringValue: JSON.stringify(v) },
+          ]),
         ),
       }),
     );

@@ -1,12 +1,19 @@
 /** Notification texts (plain text an email reader can act on) built from use-case results. Pure. */
 import type { Finding } from './findings';
 import type { AuditSummary } from './findings';
+import { SEVERITIES } from './findings';
 
 export interface NotificationText {
   subject: string;
   message: string;
   attributes: Record<string, string>;
 }
+
+/**
+ * A message attribute for subscription filter policies: one value (SNS `String`), or several (`String.Array`:
+ * a filter policy matches when any of them matches). `''` or an empty list is no attribute at all.
+ */
+export type AttributeValue = string | readonly string[];
 
 /**
  * SNS limits, applied once for every notification: a subject is ASCII without line breaks or control
@@ -43,6 +50,53 @@ export function fitMessage(message: string, maxBytes = MESSAGE_BUDGET_BYTES): st
   // Never end inside a surrogate pair (it would reach subscribers as U+FFFD).
   if (/[\uD800-\uDBFF]$/.test(message.slice(0, keep))) keep -= 1;
   return message.slice(0, keep) + TRUNCATED;
+}
+
+/**
+ * At most this many bytes of values in each several-valued attribute (a registry-wide event may name thousands
+ * of repositories); the values beyond are left out, and the message still names every resource.
+ */
+export const ARRAY_ATTRIBUTE_MAX_BYTES = 8 * 1024;
+
+/** The values of a several-valued attribute that fit ARRAY_ATTRIBUTE_MAX_BYTES, in order. */
+function fitValues(values: readonly string[]): string[] {
+  const kept: string[] = [];
+  let bytes = 2; // [ ]
+  for (const value of values) {
+    bytes += byteLength(JSON.stringify(value)) + 1;
+    if (bytes > ARRAY_ATTRIBUTE_MAX_BYTES) break;
+    kept.push(value);
+  }
+  return kept;
+}
+
+/**
+ * A notification as SNS delivers it, applied by every Notifier (the SNS adapter and the sandbox alike): the
+ * subject and message within SNS's limits (several-valued attributes count against the message budget), and
+ * no attribute without a value (SNS refuses an empty one).
+ */
+export function deliverable<A extends Record<string, AttributeValue>>(notification: {
+  subject: string;
+  message: string;
+  attributes: A;
+}): { subject: string; message: string; attributes: Record<string, AttributeValue> } {
+  const attributes: Record<string, AttributeValue> = {};
+  let arrayBytes = 0;
+  for (const [name, value] of Object.entries(notification.attributes)) {
+    if (typeof value === 'string') {
+      if (value !== '') attributes[name] = value;
+      continue;
+    }
+    const kept = fitValues(value);
+    if (kept.length === 0) continue;
+    attributes[name] = kept;
+    arrayBytes += byteLength(JSON.stringify(kept));
+  }
+  return {
+    subject: fitSubject(notification.subject),
+    message: fitMessage(notification.message, MESSAGE_BUDGET_BYTES - arrayBytes),
+    attributes,
+  };
 }
 
 /** Keeps at most `max` lines and says how many were left out. */
@@ -129,7 +183,8 @@ export function auditSummaryNotification(input: AuditNotificationInput): Notific
   return { subject, message, attributes: { kind: 'audit-summary', severity: worstSeverity ?? 'none' } };
 }
 
-export interface ChangeNotificationInput {
+/** What one change event did to, or found on, one resource, for a rule. */
+export interface ChangeItem {
   ruleId: string;
   resourceArn: string;
   outcome: 'applied' | 'dry-run' | 'refused' | 'reported';
@@ -140,10 +195,24 @@ export interface ChangeNotificationInput {
   /** The finding's notes (an exemption tag naming no rule …), one line each. */
   notes?: readonly string[];
   severity: string;
+}
+
+export interface ChangeNotificationInput {
+  /** Every action (applied, dry run, refused) and every violation left for people, in the order they happened. */
+  items: readonly ChangeItem[];
   principal: string;
   eventName: string;
   region: string;
   accountId: string;
+  /** Why the handling stopped before the end (it is retried): what is listed was done before. */
+  failure?: string;
+}
+
+/** A change event's notification: its attributes may hold several values (see AttributeValue). */
+export interface ChangeNotificationText {
+  subject: string;
+  message: string;
+  attributes: Record<string, AttributeValue>;
 }
 
 function show(value: unknown): string {
@@ -182,32 +251,104 @@ const OUTCOME_WORDS = {
   reported: 'found a violation of',
 } as const;
 
-/** One notification per change (or planned change, or violation left for people) caused by a change event. */
-export function changeNotification(input: ChangeNotificationInput): NotificationText {
-  const name = resourceName(input.resourceArn);
-  const subject = `buildwarden ${OUTCOME_WORDS[input.outcome]} ${input.ruleId} on ${name}`;
-  const lines = [
-    `Rule: ${input.ruleId}`,
-    `Resource: ${input.resourceArn}`,
-    `Outcome: ${input.outcome}${input.reason ? ` — ${input.reason}` : ''}`,
-    ...(input.message ? [`Finding: ${input.message}`] : []),
-    ...(input.notes ?? []).map((note) => `Note: ${note}`),
-    ...(input.outcome === 'reported'
-      ? []
-      : [`Before: ${show(input.before)}`, `After:  ${show(input.after)}`]),
-    `Triggered by: ${input.eventName} by ${input.principal}`,
-    `Console: ${consoleLink(input.resourceArn, input.region, input.accountId)}`,
+/** Among items of one severity, what needs a person comes first: a refused fix, a violation, a dry run. */
+const OUTCOME_RANK: Record<ChangeItem['outcome'], number> = {
+  refused: 0,
+  reported: 1,
+  'dry-run': 2,
+  applied: 3,
+};
+
+function severityRank(severity: string): number {
+  const rank = (SEVERITIES as readonly string[]).indexOf(severity);
+  return rank < 0 ? SEVERITIES.length : rank;
+}
+
+/** The item the subject names: the most severe, and among those the one that most needs a person. */
+export function mostSevere<T extends Pick<ChangeItem, 'severity' | 'outcome'>>(
+  items: readonly T[],
+): T | undefined {
+  let top: T | undefined;
+  for (const item of items) {
+    if (
+      !top ||
+      severityRank(item.severity) < severityRank(top.severity) ||
+      (severityRank(item.severity) === severityRank(top.severity) &&
+        OUTCOME_RANK[item.outcome] < OUTCOME_RANK[top.outcome])
+    ) {
+      top = item;
+    }
+  }
+  return top;
+}
+
+/** One value, several (a String.Array), or none (''), from the distinct values in order. */
+function attributeOf(values: readonly string[]): AttributeValue {
+  const distinct = [...new Set(values)];
+  if (distinct.length === 0) return '';
+  return distinct.length === 1 ? distinct[0]! : distinct;
+}
+
+function itemLines(item: ChangeItem, region: string, accountId: string): string[] {
+  return [
+    `Rule: ${item.ruleId}`,
+    `Resource: ${item.resourceArn}`,
+    `Outcome: ${item.outcome}${item.reason ? ` — ${item.reason}` : ''}`,
+    ...(item.message ? [`Finding: ${item.message}`] : []),
+    ...(item.notes ?? []).map((note) => `Note: ${note}`),
+    ...(item.outcome === 'reported' ? [] : [`Before: ${show(item.before)}`, `After:  ${show(item.after)}`]),
+    `Console: ${consoleLink(item.resourceArn, region, accountId)}`,
   ];
-  const isRepository = input.resourceArn.includes(':repository/');
-  const isProject = input.resourceArn.includes(':project/');
+}
+
+function countsLine(items: readonly ChangeItem[]): string {
+  const count = (outcome: ChangeItem['outcome']) => items.filter((i) => i.outcome === outcome).length;
+  const parts = [
+    [count('applied'), 'fixed'],
+    [count('dry-run'), 'would be fixed (dry run)'],
+    [count('refused'), 'not fixed'],
+    [count('reported'), 'violation(s) left for people'],
+  ] as const;
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, words]) => `${n} ${words}`)
+    .join(', ');
+}
+
+/**
+ * The ONE notification of a change event: every action (applied, dry run, refused, with before → after) and
+ * every violation left for people, each as a block. The subject names the most severe item's outcome, rule and
+ * resource (and how many more there are); the attributes hold every kind, resource and the most severe
+ * severity, so a filter policy on any of them still matches the message.
+ */
+export function changeNotification(input: ChangeNotificationInput): ChangeNotificationText {
+  const top = mostSevere(input.items);
+  if (!top) throw new RangeError('changeNotification: no item to notify');
+  const more = input.items.length - 1;
+  const subject =
+    `buildwarden ${OUTCOME_WORDS[top.outcome]} ${top.ruleId} on ${resourceName(top.resourceArn)}` +
+    (more > 0 ? ` (+${more} more)` : '');
+  const blocks = input.items.map((item) => itemLines(item, input.region, input.accountId).join('\n'));
+  const message = [
+    `${countsLine(input.items)}.`,
+    ...(input.failure ? [`The handling stopped before the end and will be retried: ${input.failure}`] : []),
+    '',
+    blocks.join('\n\n'),
+    '',
+    `Triggered by: ${input.eventName} by ${input.principal}`,
+  ].join('\n');
+  const names = (pattern: RegExp) =>
+    input.items.filter((i) => pattern.test(i.resourceArn)).map((i) => resourceName(i.resourceArn));
   return {
     subject,
-    message: lines.join('\n'),
+    message,
     attributes: {
-      kind: input.outcome === 'reported' ? 'guardrail-violation' : 'remediation',
-      severity: input.severity,
-      repository: isRepository ? name : '',
-      project: isProject ? name : '',
+      kind: attributeOf(
+        input.items.map((i) => (i.outcome === 'reported' ? 'guardrail-violation' : 'remediation')),
+      ),
+      severity: top.severity,
+      repository: attributeOf(names(/:repository\//)),
+      project: attributeOf(names(/:project\//)),
     },
   };
 }

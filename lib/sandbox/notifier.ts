@@ -1,7 +1,7 @@
 /** The sandbox's Notifier: messages kept on the snapshot's topic. */
 import type { Notification, Notifier } from '../ports';
 import { buildArn } from '../policy/aws-facts';
-import { fitMessage, fitSubject } from '../policy/notifications';
+import { deliverable } from '../policy/notifications';
 import type { SandboxState } from './state';
 
 export class SandboxNotifier implements Notifier {
@@ -19,11 +19,7 @@ export class SandboxNotifier implements Notifier {
       sns.topics.push(topic);
     }
     // What SNS delivers, as the SNS adapter sends it: within SNS's limits, without empty attributes.
-    const delivered: Notification = {
-      subject: fitSubject(notification.subject),
-      message: fitMessage(notification.message),
-      attributes: Object.fromEntries(Object.entries(notification.attributes).filter(([, v]) => v !== '')),
-    };
+    const delivered: Notification = deliverable(notification);
     topic.messages.push(delivered as unknown as Record<string, unknown>);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Reacting to a change event: re-read the resource the event names, evaluate its current state, apply the
- * fixes the guardrails allow, and notify once per change. The event is a hint; the account is the truth.
+ * fixes the guardrails allow, and notify once per event (every action and violation in one message). The event is a hint; the account is the truth.
  */
 import { NotFoundError } from '../errors';
 import type {
@@ -26,7 +26,7 @@ import type {
   Repository,
   Role,
 } from '../policy/model';
-import { changeNotification, type ChangeNotificationInput } from '../policy/notifications';
+import { changeNotification, type ChangeItem } from '../policy/notifications';
 import { DEFAULT_REMEDIABLE_ROLES } from '../policy/remediable-roles';
 import {
   confineToDetachablePolicies,
@@ -38,6 +38,7 @@ import {
 import { readsOf, rulesOfScope, rulesReading } from '../policy/rules/index';
 import { accountViewFor } from '../policy/snapshot';
 import type { AccountView, RuleContext } from '../policy/rules/types';
+import { mapWithConcurrency } from './concurrency';
 import { readOrganization, type OrganizationFacts } from './organization';
 
 export interface ChangeDeps {
@@ -114,6 +115,9 @@ export function changeEventKey(event: ChangeEvent): string {
 
 const REGISTRY_WRITE_ATTEMPTS = 3;
 
+/** At most this many reads of one kind (roles, target repositories) in flight for one event. */
+const READ_CONCURRENCY = 8;
+
 function viewOf(deps: ChangeDeps, partial: Partial<AccountView>): AccountView {
   return accountViewFor(deps.account, partial);
 }
@@ -121,6 +125,8 @@ function viewOf(deps: ChangeDeps, partial: Partial<AccountView>): AccountView {
 class ChangeRun {
   readonly actions: ChangeAction[] = [];
   readonly notifications: Notification[] = [];
+  /** Every action and violation of the run, in order, for its one notification. */
+  private readonly items: ChangeItem[] = [];
 
   constructor(
     private readonly event: ChangeEvent,
@@ -129,51 +135,87 @@ class ChangeRun {
     private readonly options: ChangeOptions,
   ) {}
 
-  /** One notification about a finding: what happened to it, and who and what triggered the evaluation. */
-  private async notifyAbout(
+  /** What happened to a finding, kept for the run's one notification. */
+  private record(
     finding: Finding,
-    outcome: ChangeNotificationInput['outcome'],
+    outcome: ChangeItem['outcome'],
     change: { before: unknown; after: unknown; reason?: string },
-  ): Promise<void> {
-    await this.notify(
-      changeNotification({
-        ruleId: finding.ruleId,
-        resourceArn: finding.resourceArn,
-        outcome,
-        ...change,
-        message: finding.message,
-        ...(finding.notes ? { notes: finding.notes } : {}),
-        severity: finding.severity,
-        principal: this.event.principal,
-        eventName: this.event.eventName,
-        region: this.deps.account.region,
-        accountId: this.deps.account.accountId,
-      }),
-    );
+  ): void {
+    this.items.push({
+      ruleId: finding.ruleId,
+      resourceArn: finding.resourceArn,
+      outcome,
+      ...change,
+      message: finding.message,
+      ...(finding.notes ? { notes: finding.notes } : {}),
+      severity: finding.severity,
+    });
   }
 
-  private async notify(notification: Notification): Promise<void> {
+  /**
+   * The ONE notification of the event, listing every action and violation recorded; none when there is
+   * nothing to say. `failure`: the handling stopped before the end (the event is retried), so what was already
+   * done is still told.
+   */
+  async notifyOnce(failure?: string): Promise<void> {
+    if (this.items.length === 0) return;
+    const notification = changeNotification({
+      items: this.items,
+      principal: this.event.principal,
+      eventName: this.event.eventName,
+      region: this.deps.account.region,
+      accountId: this.deps.account.accountId,
+      ...(failure ? { failure } : {}),
+    });
     await this.deps.notifier.publish(notification);
     this.notifications.push(notification);
   }
 
   /** Applies one planned change (unless dry run or refused), records it and notifies once. */
   async carryOut(plan: PlannedChange, finding: Finding): Promise<boolean> {
+    const outcome = await this.attempt(plan);
+    this.recordAction(plan, finding, outcome);
+    return outcome.applied;
+  }
+
+  /**
+   * Planned changes that do not depend on each other (each writes another attribute of its resource), applied
+   * together — as many as the rules that planned them — and recorded in plan order. When one fails, what the
+   * others did is recorded before its error is rethrown.
+   */
+  async carryOutTogether(planned: readonly { plan: PlannedChange; finding: Finding }[]): Promise<void> {
+    const settled = await Promise.allSettled(planned.map(({ plan }) => this.attempt(plan)));
+    const failures: unknown[] = [];
+    for (const [index, result] of settled.entries()) {
+      const { plan, finding } = planned[index]!;
+      if (result.status === 'fulfilled') this.recordAction(plan, finding, result.value);
+      else failures.push(result.reason);
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** The write of one planned change, unless dry run or refused: whether it was applied, or why not. */
+  private async attempt(plan: PlannedChange): Promise<{ applied: boolean; reason?: string }> {
     const dryRun = plan.dryRun || this.options.dryRun === true;
-    let applied = false;
-    let reason = plan.refused;
     if (plan.write && !dryRun) {
       try {
         await this.deps.remediator.apply(plan.write);
-        applied = true;
+        return { applied: true, ...(plan.refused ? { reason: plan.refused } : {}) };
       } catch (error) {
         // A resource deleted meanwhile needs no fix: the desired state ("not non-compliant") holds.
         if (!(error instanceof NotFoundError)) throw error;
-        reason = 'the resource no longer exists';
+        return { applied: false, reason: 'the resource no longer exists' };
       }
-    } else if (plan.write) {
-      reason = 'dry run';
     }
+    const reason = plan.write ? 'dry run' : plan.refused;
+    return { applied: false, ...(reason ? { reason } : {}) };
+  }
+
+  private recordAction(
+    plan: PlannedChange,
+    finding: Finding,
+    { applied, reason }: { applied: boolean; reason?: string },
+  ): void {
     this.actions.push({
       ruleId: plan.ruleId,
       resourceArn: plan.resourceArn,
@@ -183,19 +225,18 @@ class ChangeRun {
       after: plan.after,
       ...(reason ? { reason } : {}),
     });
-    await this.notifyAbout(finding, applied ? 'applied' : plan.write ? 'dry-run' : 'refused', {
+    this.record(finding, applied ? 'applied' : plan.write ? 'dry-run' : 'refused', {
       before: plan.before,
       after: plan.after,
       ...(reason ? { reason } : {}),
     });
-    return applied;
   }
 
   /** Violations nobody may fix automatically (mode report, or no safe fix) are reported once each. */
-  async report(findings: Finding[], planned: Set<string>): Promise<void> {
+  report(findings: Finding[], planned: Set<string>): void {
     for (const f of findings) {
       if (f.status !== 'violation' || planned.has(`${f.ruleId} ${f.resourceArn}`)) continue;
-      await this.notifyAbout(f, 'reported', { before: null, after: null });
+      this.record(f, 'reported', { before: null, after: null });
     }
   }
 
@@ -220,17 +261,24 @@ class ChangeRun {
       now: this.options.now,
       ...(registryScanning ? { registryScanning } : {}),
     });
+    const planned = plans.map((plan) => ({ plan, finding: findings.find((f) => f.ruleId === plan.ruleId)! }));
     const written: PlannedChange[] = [];
-    for (const plan of plans) {
-      const finding = findings.find((f) => f.ruleId === plan.ruleId)!;
-      if (plan.write?.type === 'PutRegistryScanningConfiguration') {
-        written.push(await this.writeRegistryScanning(repository, plan, finding));
-      } else {
-        await this.carryOut(plan, finding);
-        written.push(plan);
+    if (!plans.some((p) => p.write?.type === 'PutRegistryScanningConfiguration')) {
+      // Each rule writes another attribute of the repository: the writes go out together.
+      await this.carryOutTogether(planned);
+      written.push(...plans);
+    } else {
+      // The registry write is read back and may be planned again: one after another, in plan order.
+      for (const { plan, finding } of planned) {
+        if (plan.write?.type === 'PutRegistryScanningConfiguration') {
+          written.push(await this.writeRegistryScanning(repository, plan, finding));
+        } else {
+          await this.carryOut(plan, finding);
+          written.push(plan);
+        }
       }
     }
-    await this.report(findings, new Set(plans.map((p) => `${p.ruleId} ${p.resourceArn}`)));
+    this.report(findings, new Set(plans.map((p) => `${p.ruleId} ${p.resourceArn}`)));
     return written;
   }
 
@@ -280,10 +328,15 @@ class ChangeRun {
       roles.push(known.role);
       policies.push(...known.policies);
     } else {
-      for (const name of new Set(
-        projects.map((p) => p.serviceRole?.slice(p.serviceRole.lastIndexOf('/') + 1)).filter(Boolean),
+      const names = [
+        ...new Set(
+          projects.map((p) => p.serviceRole?.slice(p.serviceRole.lastIndexOf('/') + 1)).filter(Boolean),
+        ),
+      ] as string[];
+      // The roles do not depend on each other: read together (bounded), kept in project order.
+      for (const read of await mapWithConcurrency(names, READ_CONCURRENCY, (name) =>
+        this.deps.identity.role(name),
       )) {
-        const read = await this.deps.identity.role(name!);
         if (read) {
           roles.push(read.role);
           policies.push(...read.policies);
@@ -291,18 +344,22 @@ class ChangeRun {
       }
     }
     const scope = viewOf(this.deps, { roles, policies });
-    const repositories: Repository[] = [];
+    const targets: string[] = [];
+    const targetArns = new Set<string>();
     for (const project of projects) {
       const target = resolveTargetRepository(
         project,
         scope,
         this.guardrails.targetRepository.environmentVariables,
       );
-      if (target.status !== 'resolved' || repositories.some((r) => r.repositoryArn === target.repositoryArn))
-        continue;
-      const repository = await this.deps.registry.repository(target.repositoryName);
-      if (repository) repositories.push(repository);
+      if (target.status !== 'resolved' || targetArns.has(target.repositoryArn)) continue;
+      targetArns.add(target.repositoryArn);
+      targets.push(target.repositoryName);
     }
+    // Each target repository is read on its own: together (bounded), kept in project order.
+    const repositories = (
+      await mapWithConcurrency(targets, READ_CONCURRENCY, (name) => this.deps.registry.repository(name))
+    ).filter((r): r is Repository => r !== undefined);
     const ctx: RuleContext = {
       view: viewOf(this.deps, { projects, roles, policies, repositories }),
       guardrails: this.guardrails,
@@ -353,7 +410,7 @@ class ChangeRun {
         await this.carryOut(plan, finding);
       }
     }
-    await this.report(findings, new Set(plans.map(({ plan }) => `${plan.ruleId} ${plan.resourceArn}`)));
+    this.report(findings, new Set(plans.map(({ plan }) => `${plan.ruleId} ${plan.resourceArn}`)));
   }
 }
 
@@ -389,11 +446,9 @@ async function fixPolicyUsers(
   }
   const roleNames = await deps.identity.rolesUsingPolicy(policyArn);
   if (roleNames.length === 0) return `policy ${policyArn} is attached to no role`;
-  const found: { role: Role; policies: ManagedPolicy[] }[] = [];
-  for (const name of roleNames) {
-    const read = await deps.identity.role(name);
-    if (read) found.push(read);
-  }
+  const found = (
+    await mapWithConcurrency(roleNames, READ_CONCURRENCY, (name) => deps.identity.role(name))
+  ).filter((read): read is { role: Role; policies: ManagedPolicy[] } => read !== undefined);
   const users = new Map<string, Project[]>();
   for await (const page of deps.projects.projectPages()) {
     for (const project of page) {
@@ -414,6 +469,29 @@ async function fixPolicyUsers(
   return undefined;
 }
 
+/**
+ * What a repository event's evaluation reads, in one round: the repository (with its joined fields), and the
+ * registry scanning configuration and the organization only when an active rule reads them. The reads do not
+ * depend on each other, so they are in flight together.
+ */
+async function readForRepository(
+  repositoryName: string,
+  rules: Set<RuleId>,
+  deps: Pick<ChangeDeps, 'registry' | 'organization'>,
+): Promise<{
+  repository: Repository | undefined;
+  registryScanning: RegistryScanningConfiguration | undefined;
+  organization: OrganizationFacts;
+}> {
+  const reads = readsOf(rules);
+  const [repository, registryScanning, organization] = await Promise.all([
+    deps.registry.repository(repositoryName, { images: true }),
+    reads.has('registry-scanning') ? deps.registry.scanningConfiguration() : undefined,
+    reads.has('organization') ? readOrganization(deps.organization) : {},
+  ]);
+  return { repository, registryScanning, organization };
+}
+
 export async function onChangeEvent(
   event: ChangeEvent,
   deps: ChangeDeps,
@@ -426,20 +504,39 @@ export async function onChangeEvent(
   if (!target)
     return { skipped: `the ${event.eventName} call names no resource`, actions: [], notifications: [] };
   const run = new ChangeRun(event, deps, guardrails, options);
+  let skippedTarget: string | undefined;
+  try {
+    skippedTarget = await judge(target, run, deps, guardrails);
+  } catch (error) {
+    // What was done before the failure is told now: the retry finds it done and has nothing to say about it.
+    // (A failure to notify does not hide the error that stopped the handling.)
+    await run
+      .notifyOnce(error instanceof Error ? String(error) : 'an unexpected error')
+      .catch(() => undefined);
+    throw error;
+  }
+  if (skippedTarget) return { skipped: skippedTarget, actions: [], notifications: [] };
+  await run.notifyOnce();
+  return { skipped: null, actions: run.actions, notifications: run.notifications };
+}
+
+/**
+ * Reads what the event's resource needs, judges it and carries out the fixes (recorded on `run`); returns why
+ * nothing was judged, or undefined.
+ */
+async function judge(
+  target: NonNullable<ChangeEvent['target']>,
+  run: ChangeRun,
+  deps: ChangeDeps,
+  guardrails: Guardrails,
+): Promise<string | undefined> {
   const active = activeRules(guardrails);
 
   if (target.kind === 'repository') {
-    const repository = await deps.registry.repository(target.repositoryName, { images: true });
-    if (!repository)
-      return {
-        skipped: `repository ${target.repositoryName} no longer exists`,
-        actions: [],
-        notifications: [],
-      };
-    const registryScanning = await deps.registry.scanningConfiguration();
     const rules = rulesOfScope('repository', active);
-    const organization = readsOf(rules).has('organization') ? await readOrganization(deps.organization) : {};
-    await run.fixRepository(repository, registryScanning, rules, organization);
+    const read = await readForRepository(target.repositoryName, rules, deps);
+    if (!read.repository) return `repository ${target.repositoryName} no longer exists`;
+    await run.fixRepository(read.repository, read.registryScanning, rules, read.organization);
   } else if (target.kind === 'registry') {
     // The registry scanning configuration changed: the rules that read it are judged again on every repository.
     const scanning = [...rulesOfScope('repository', rulesReading('registry-scanning'))];
@@ -447,7 +544,7 @@ export async function onChangeEvent(
     if (rules.size === 0) {
       const off =
         scanning.length === 1 ? `rule ${scanning[0]} is off` : `rules ${scanning.join(', ')} are off`;
-      return { skipped: off, actions: [], notifications: [] };
+      return off;
     }
     const reads = readsOf(rules);
     const images = reads.has('repository-images');
@@ -467,19 +564,17 @@ export async function onChangeEvent(
     }
   } else if (target.kind === 'project') {
     const project = await deps.projects.project(target.projectName);
-    if (!project)
-      return { skipped: `project ${target.projectName} no longer exists`, actions: [], notifications: [] };
+    if (!project) return `project ${target.projectName} no longer exists`;
     await run.fixProjects(
       [project],
       new Set([...rulesOfScope('project', active), ...rulesOfScope('service-role', active)]),
     );
   } else if (target.kind === 'policy') {
     const skippedPolicy = await fixPolicyUsers(target.policyArn, run, deps, active);
-    if (skippedPolicy) return { skipped: skippedPolicy, actions: [], notifications: [] };
+    if (skippedPolicy) return skippedPolicy;
   } else {
     const found = await deps.identity.role(target.roleName);
-    if (!found)
-      return { skipped: `role ${target.roleName} no longer exists`, actions: [], notifications: [] };
+    if (!found) return `role ${target.roleName} no longer exists`;
     const users: Project[] = [];
     for await (const page of deps.projects.projectPages()) {
       users.push(
@@ -487,13 +582,9 @@ export async function onChangeEvent(
       );
     }
     if (users.length === 0) {
-      return {
-        skipped: `role ${target.roleName} is not the service role of any CodeBuild project`,
-        actions: [],
-        notifications: [],
-      };
+      return `role ${target.roleName} is not the service role of any CodeBuild project`;
     }
     await run.fixProjects(users, rulesOfScope('service-role', active), found);
   }
-  return { skipped: null, actions: run.actions, notifications: run.notifications };
+  return undefined;
 }

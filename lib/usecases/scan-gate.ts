@@ -27,6 +27,7 @@ import {
   type BuildRecord,
 } from '../policy/builds';
 import type { Guardrails } from '../policy/guardrails';
+import type { NotificationText } from '../policy/notifications';
 import { codeBuildTime, type BuildStateEvent } from '../policy/build-events';
 import { type ImageDeleteEvent, type ImagePushEvent } from '../policy/image-action-events';
 import { type ScanGateEvent } from '../policy/scan-events';
@@ -76,7 +77,7 @@ export interface ImageActionDeps {
 
 async function publish(
   notifier: Notifier,
-  notification: Notification,
+  notification: NotificationText,
   guardrails: Guardrails,
 ): Promise<Notification[]> {
   await notifier.publish(notification);

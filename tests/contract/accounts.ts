@@ -73,7 +73,13 @@ function awsAccount(world: Snapshot): Account {
         subject: input.Subject ?? '',
         message: input.Message ?? '',
         attributes: Object.fromEntries(
-          Object.entries(input.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+          Object.entries(input.MessageAttributes ?? {}).map(([k, v]) => [
+            k,
+            // A String.Array's value is a JSON array (what a filter policy matches any element of).
+            v.DataType === 'String.Array'
+              ? (JSON.parse(v.StringValue ?? '[]') as string[])
+              : (v.StringValue ?? ''),
+          ]),
         ),
       })),
   };

@@ -58,4 +58,22 @@ describe.each(ACCOUNTS)('Notifier contract: %s', (_name, open) => {
     // Assess
     expect(account.published()[0]!.attributes).toEqual({ kind: 'remediation', repository: 'web/frontend' });
   });
+
+  test('delivers an attribute with several values as those values, and leaves out an empty list', async () => {
+    // Prepare
+    const account = open(world());
+
+    // Act
+    await account.notifier.publish(
+      notification({
+        attributes: { kind: ['remediation', 'guardrail-violation'], repository: 'web/frontend', project: [] },
+      }),
+    );
+
+    // Assess
+    expect(account.published()[0]!.attributes).toEqual({
+      kind: ['remediation', 'guardrail-violation'],
+      repository: 'web/frontend',
+    });
+  });
 });

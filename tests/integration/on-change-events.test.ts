@@ -286,10 +286,51 @@ describe('policy-version events re-evaluate the CodeBuild service roles using th
     const result = await run(eventFile('iam-CreatePolicyVersion.json'), sandbox);
 
     // Assess
-    const roles = new Set(result.notifications.map((n) => /Resource: (\S+)/.exec(n.message)?.[1]));
+    const roles = new Set(
+      result.notifications.flatMap((n) => [...n.message.matchAll(/^Resource: (\S+)$/gm)].map((m) => m[1])),
+    );
     expect(roles).toEqual(
       new Set([role(sandbox, 'legacy-build-role').Arn, role(sandbox, 'data-build-role').Arn]),
     );
+  });
+
+  it('has the reads of the roles the policy is attached to in flight together', async () => {
+    // Prepare
+    const sandbox = withLegacyPolicy();
+    role(sandbox, 'data-build-role').PermissionsBoundary = {
+      PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+      PermissionsBoundaryArn: LEGACY_POLICY,
+    };
+    const ports = sandbox.ports();
+    const started: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const identity = new Proxy(ports.identity, {
+      get(obj, prop) {
+        const value = Reflect.get(obj, prop, obj) as (...args: unknown[]) => unknown;
+        if (prop !== 'role') return typeof value === 'function' ? value.bind(obj) : value;
+        return async (name: string) => {
+          started.push(name);
+          await gate;
+          return value.call(obj, name);
+        };
+      },
+    });
+
+    // Act
+    const handling = onChangeEvent(
+      parseChangeEvent(eventFile('iam-CreatePolicyVersion.json')),
+      { ...ports, identity },
+      parseGuardrails('{}', 'guardrails.yml'),
+      { now: NOW, ownRoleArns: [] },
+    );
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    await handling;
+
+    // Assess
+    expect(inFlight).toEqual(['data-build-role', 'legacy-build-role']);
   });
 
   it('skips an AWS managed policy: it is not changed by a call in this account', async () => {
@@ -423,7 +464,7 @@ describe('the change handler respects remediableRoles', () => {
     expect(sandbox.calls.get('iam:PutRolePolicy')).toBeUndefined();
     const canPush = result.notifications.filter((n) => n.subject.includes('codebuild.role-can-push'));
     expect(canPush.map((n) => n.subject)).toEqual([
-      'buildwarden did not fix codebuild.role-can-push on service-role/data-build-role',
+      'buildwarden did not fix codebuild.role-can-push on service-role/data-build-role (+1 more)',
     ]);
     expect(canPush[0]!.message).toContain(
       'role data-build-role is outside remediableRoles (ci/*): buildwarden may not change it',

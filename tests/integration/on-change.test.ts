@@ -59,6 +59,24 @@ function demoGuardrails(): Guardrails {
   );
 }
 
+/** The lines of the block about `ruleId` in a change notification's message. */
+function blockOf(notification: Notification, ruleId: string): string[] {
+  const block = notification.message.split('\n\n').find((b) => b.startsWith(`Rule: ${ruleId}\n`));
+  return block?.split('\n') ?? [];
+}
+
+/** [rule, outcome] of every block of a change notification's message, in order. */
+function outcomesIn(notification: Notification): [string, string][] {
+  return notification.message
+    .split('\n\n')
+    .filter((b) => b.startsWith('Rule: '))
+    .map((b) => {
+      const lines = b.split('\n');
+      const outcome = lines.find((l) => l.startsWith('Outcome: ')) ?? '';
+      return [lines[0]!.slice('Rule: '.length), outcome.slice('Outcome: '.length)];
+    });
+}
+
 function run(
   raw: unknown,
   sandbox: SandboxAccount,
@@ -353,13 +371,16 @@ describe('onChangeEvent: dry run', () => {
     // Assess
     expect(ecrState(sandbox)).toEqual(before);
     expect(result.actions.every((a) => !a.applied && a.reason === 'dry run')).toBe(true);
-    expect(
-      result.notifications.filter((n) => n.attributes.kind === 'remediation').map((n) => n.subject),
-    ).toEqual([
-      'buildwarden would fix (dry run) ecr.lifecycle-policy on web/frontend',
-      'buildwarden would fix (dry run) ecr.scan-on-push on web/frontend',
-      'buildwarden would fix (dry run) ecr.tag-immutability on web/frontend',
+    expect(result.notifications.map((n) => n.subject)).toEqual([
+      'buildwarden would fix (dry run) ecr.scan-on-push on web/frontend (+3 more)',
     ]);
+    expect(outcomesIn(result.notifications[0]!)).toEqual(
+      expect.arrayContaining([
+        ['ecr.lifecycle-policy', 'dry-run — dry run'],
+        ['ecr.scan-on-push', 'dry-run — dry run'],
+        ['ecr.tag-immutability', 'dry-run — dry run'],
+      ]),
+    );
   });
 
   it('applies every fix but the one whose rule is in dryRun', async () => {
@@ -433,27 +454,40 @@ describe('onChangeEvent: notifications', () => {
     return { result, sandbox };
   }
 
-  const remediation = (ns: Notification[]) => ns.filter((n) => n.attributes.kind === 'remediation');
-
-  it('sends one remediation notification per action, naming its rule and repository', async () => {
+  it('sends one notification for the event, naming the most severe outcome and how many more there are', async () => {
     // Act
     const { result } = await notificationsOfWebFrontendFix();
 
     // Assess
-    expect(remediation(result.notifications).map((n) => n.subject)).toEqual(
-      result.actions.map((a) => `buildwarden fixed ${a.ruleId} on web/frontend`),
-    );
+    expect(result.notifications.map((n) => n.subject)).toEqual([
+      'buildwarden fixed ecr.scan-on-push on web/frontend (+3 more)',
+    ]);
   });
 
-  it('gives each remediation notification the repository and severity attributes', async () => {
+  it('lists every action and every violation of the event in its one message, in order', async () => {
     // Act
     const { result } = await notificationsOfWebFrontendFix();
 
     // Assess
-    expect(remediation(result.notifications).map((n) => n.attributes)).toEqual([
-      { kind: 'remediation', severity: 'medium', repository: 'web/frontend', project: '' },
-      { kind: 'remediation', severity: 'high', repository: 'web/frontend', project: '' },
-      { kind: 'remediation', severity: 'medium', repository: 'web/frontend', project: '' },
+    expect(outcomesIn(result.notifications[0]!)).toEqual([
+      ...result.actions.map((a) => [a.ruleId, 'applied']),
+      ['ecr.encryption', 'reported'],
+    ]);
+    expect(result.notifications[0]!.message.split('\n')[0]).toBe('3 fixed, 1 violation(s) left for people.');
+  });
+
+  it('gives the notification every kind, the repository and the most severe severity as attributes', async () => {
+    // Act
+    const { result } = await notificationsOfWebFrontendFix();
+
+    // Assess
+    expect(result.notifications.map((n) => n.attributes)).toEqual([
+      {
+        kind: ['remediation', 'guardrail-violation'],
+        severity: 'high',
+        repository: 'web/frontend',
+        project: '',
+      },
     ]);
   });
 
@@ -462,28 +496,66 @@ describe('onChangeEvent: notifications', () => {
     const { result } = await notificationsOfWebFrontendFix();
 
     // Assess
-    const immutability = remediation(result.notifications).find((n) =>
-      n.subject.includes('ecr.tag-immutability'),
-    );
-    expect(immutability?.message.split('\n')).toEqual(
+    const immutability = blockOf(result.notifications[0]!, 'ecr.tag-immutability');
+    expect(immutability).toEqual(
       expect.arrayContaining([
         'Before: MUTABLE',
         'After:  IMMUTABLE',
-        `Triggered by: PutImageTagMutability by ${PRINCIPAL}`,
         `Console: https://${REGION}.console.aws.amazon.com/ecr/repositories/private/${ACCOUNT}/web/frontend?region=${REGION}`,
       ]),
     );
+    expect(result.notifications[0]!.message.split('\n')).toContain(
+      `Triggered by: PutImageTagMutability by ${PRINCIPAL}`,
+    );
   });
 
-  it('reports a violation it may not fix (encryption) once, as a guardrail-violation', async () => {
+  it('reports a violation it may not fix (encryption) once, without before and after', async () => {
     // Act
     const { result } = await notificationsOfWebFrontendFix();
 
     // Assess
-    const reported = result.notifications.filter((n) => n.attributes.kind === 'guardrail-violation');
-    expect(reported.map((n) => n.subject)).toEqual([
-      'buildwarden found a violation of ecr.encryption on web/frontend',
+    const reported = outcomesIn(result.notifications[0]!).filter(([, outcome]) => outcome === 'reported');
+    expect(reported).toEqual([['ecr.encryption', 'reported']]);
+    expect(blockOf(result.notifications[0]!, 'ecr.encryption').some((l) => l.startsWith('Before:'))).toBe(
+      false,
+    );
+  });
+
+  it('when one write fails, still notifies once what the others did, says so, and rethrows', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+    const ports = sandbox.ports();
+    let writes = 0;
+    const failing = {
+      ...ports,
+      remediator: {
+        apply: async (write: Parameters<typeof ports.remediator.apply>[0]) => {
+          if (++writes === 2) throw new Error('Rate exceeded');
+          return ports.remediator.apply(write);
+        },
+      },
+    };
+
+    // Act
+    const handling = onChangeEvent(
+      parseChangeEvent(eventFile('ecr-PutImageTagMutability.json')),
+      failing,
+      demoGuardrails(),
+      { now: NOW, ownRoleArns: [] },
+    );
+
+    // Assess
+    await expect(handling).rejects.toThrow('Rate exceeded');
+    const messages = sandbox.snapshot.sns?.topics[0]?.messages as unknown as Notification[];
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.subject).toBe('buildwarden fixed ecr.lifecycle-policy on web/frontend (+1 more)');
+    expect(outcomesIn(messages[0]!)).toEqual([
+      ['ecr.lifecycle-policy', 'applied'],
+      ['ecr.tag-immutability', 'applied'],
     ]);
+    expect(messages[0]!.message).toContain(
+      'The handling stopped before the end and will be retried: Error: Rate exceeded',
+    );
   });
 
   it('publishes through the notifier exactly the notifications it returns', async () => {
@@ -506,11 +578,122 @@ describe('onChangeEvent: notifications', () => {
     const result = await run(eventFile('ecr-DeleteRepositoryPolicy.json'), sandbox);
 
     // Assess
-    const reported = result.notifications.find(
-      (n) => n.subject === 'buildwarden found a violation of ecr.lifecycle-policy on data/etl',
+    expect(result.notifications).toHaveLength(1);
+    expect(outcomesIn(result.notifications[0]!)).toContainEqual(['ecr.lifecycle-policy', 'reported']);
+    expect(blockOf(result.notifications[0]!, 'ecr.lifecycle-policy').join('\n')).toMatch(
+      /not fixed automatically: the required rule cannot be merged/,
     );
-    expect(reported?.message).toMatch(/not fixed automatically: the required rule cannot be merged/);
     expect(result.actions.some((a) => a.ruleId === 'ecr.lifecycle-policy')).toBe(false);
+  });
+});
+
+/**
+ * `target` whose methods `names` record that they started and then wait for `gate` before doing their work:
+ * what is in `started` before the gate opens was in flight together.
+ */
+function gated<T extends object>(
+  target: T,
+  names: readonly string[],
+  started: string[],
+  gate: Promise<void>,
+): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value = Reflect.get(obj, prop, obj) as unknown;
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (typeof prop !== 'string' || !names.includes(prop)) return method.bind(obj);
+      return async (...args: unknown[]) => {
+        started.push(prop);
+        await gate;
+        return method.apply(obj, args);
+      };
+    },
+  });
+}
+
+describe('onChangeEvent: the reads of a repository event', () => {
+  it('has the repository, the registry scanning configuration and the organization in flight together', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+    const ports = sandbox.ports();
+    const started: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const deps = {
+      ...ports,
+      registry: gated(ports.registry, ['repository', 'scanningConfiguration'], started, gate),
+      organization: gated(ports.organization, ['organizationId'], started, gate),
+    };
+
+    // Act
+    const handling = onChangeEvent(
+      parseChangeEvent(eventFile('ecr-SetRepositoryPolicy.json')),
+      deps,
+      defaultGuardrails(),
+      { now: NOW, ownRoleArns: [] },
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    await handling;
+
+    // Assess
+    expect(inFlight).toEqual(['organizationId', 'repository', 'scanningConfiguration']);
+  });
+
+  it('has the writes of one repository in flight together, and records them in plan order', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+    const ports = sandbox.ports();
+    const started: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const deps = { ...ports, remediator: gated(ports.remediator, ['apply'], started, gate) };
+
+    // Act
+    const handling = onChangeEvent(
+      parseChangeEvent(eventFile('ecr-PutImageTagMutability.json')),
+      deps,
+      demoGuardrails(),
+      { now: NOW, ownRoleArns: [] },
+    );
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = started.length;
+    open();
+    const result = await handling;
+
+    // Assess
+    expect(inFlight).toBe(3);
+    expect(result.actions.map((a) => [a.action, a.applied])).toEqual([
+      ['PutLifecyclePolicy', true],
+      ['PutImageScanningConfiguration', true],
+      ['PutImageTagMutability', true],
+    ]);
+  });
+
+  it('does not read the registry scanning configuration when no active rule needs it', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+    const guardrails = parseGuardrails('rules:\n  ecr.scan-on-push:\n    mode: off\n', 'guardrails.yml');
+
+    // Act
+    await run(eventFile('ecr-PutImageTagMutability.json'), sandbox, guardrails);
+
+    // Assess
+    expect(sandbox.calls.get('ecr:GetRegistryScanningConfiguration')).toBeUndefined();
+    expect(sandbox.calls.get('ecr:DescribeRepositories')).toBe(1);
+  });
+
+  it('reads the registry scanning configuration once when scan-on-push is active', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+
+    // Act
+    await run(eventFile('ecr-PutImageTagMutability.json'), sandbox, defaultGuardrails());
+
+    // Assess
+    expect(sandbox.calls.get('ecr:GetRegistryScanningConfiguration')).toBe(1);
   });
 });
 
@@ -712,10 +895,8 @@ describe('onChangeEvent on a repository shared with an organization', () => {
     // Assess
     expect(repo(sandbox, SHARED).repositoryPolicyText).toBe(before);
     expect(policyWrites(sandbox)).toEqual([]);
-    const notification = result.notifications.find((n) => n.subject.includes('ecr.repository-policy'));
-    expect(notification?.subject).toBe(
-      'buildwarden found a violation of ecr.repository-policy on shared/base-images',
-    );
+    const notification = result.notifications.find((n) => n.message.includes('Rule: ecr.repository-policy'));
+    expect(notification && outcomesIn(notification)).toContainEqual(['ecr.repository-policy', 'reported']);
     expect(notification?.message).toContain('left in place: it is limited to organization o-a1b2c3d4e5');
     expect(notification?.message).toContain("the account's own organization could not be determined");
   });
@@ -733,7 +914,7 @@ describe('onChangeEvent on a repository shared with an organization', () => {
 
     // Assess
     expect(statementsOf(repo(sandbox, SHARED).repositoryPolicyText).map((s) => s.Sid)).toEqual(['OrgPull']);
-    const notification = result.notifications.find((n) => n.subject.includes('ecr.repository-policy'));
+    const notification = result.notifications.find((n) => n.message.includes('Rule: ecr.repository-policy'));
     expect(notification?.message).toContain(
       'OrgPull: grants * limited to organizations not allowed: o-a1b2c3d4e5',
     );

@@ -346,6 +346,69 @@ describe('EcrRegistry.repositoryDetails when DescribeImages fails', () => {
   });
 });
 
+describe('EcrRegistry.repositoryDetails: rounds of calls', () => {
+  /** Makes `command` record that it was sent and answer only once `gate` opens. */
+  function gate(started: string[], opened: Promise<void>) {
+    return (name: string, answer: () => unknown) => async () => {
+      started.push(name);
+      await opened;
+      return answer();
+    };
+  }
+
+  it('with images true, has DescribeImages in flight together with the other three details', async () => {
+    // Prepare
+    const started: string[] = [];
+    let open!: () => void;
+    const on = gate(started, new Promise<void>((resolve) => (open = resolve)));
+    ecrMock
+      .on(GetLifecyclePolicyCommand)
+      .callsFake(on('GetLifecyclePolicy', () => getLifecyclePolicySample()));
+    ecrMock.on(GetRepositoryPolicyCommand).callsFake(
+      on('GetRepositoryPolicy', () => {
+        throw notFound.repositoryPolicy();
+      }),
+    );
+    ecrMock.on(ListTagsForResourceCommand).callsFake(on('ListTagsForResource', () => ({ tags: [] })));
+    ecrMock.on(DescribeImagesCommand).callsFake(on('DescribeImages', () => ({ imageDetails: [] })));
+
+    // Act
+    const reading = new EcrRegistry().repositoryDetails(sampleRepository(), { images: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    const details = await reading;
+
+    // Assess
+    expect(inFlight).toEqual([
+      'DescribeImages',
+      'GetLifecyclePolicy',
+      'GetRepositoryPolicy',
+      'ListTagsForResource',
+    ]);
+    expect(details.images).toEqual([]);
+  });
+
+  it('with several failures in one round, fails with the first in call order', async () => {
+    // Prepare
+    ecrMock.on(GetLifecyclePolicyCommand).resolves(getLifecyclePolicySample());
+    ecrMock.on(GetRepositoryPolicyCommand).callsFake(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+    });
+    ecrMock.on(ListTagsForResourceCommand).resolves({ tags: [] });
+    ecrMock
+      .on(DescribeImagesCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+
+    // Act
+    const reading = new EcrRegistry().repositoryDetails(sampleRepository(), { images: true });
+
+    // Assess
+    await expect(reading).rejects.toMatchObject({ call: 'ecr:GetRepositoryPolicy' });
+  });
+});
+
 describe('EcrRegistry.scanningConfiguration', () => {
   it('maps GetRegistryScanningConfiguration to the registry scanning model', async () => {
     // Prepare

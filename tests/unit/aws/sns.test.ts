@@ -110,6 +110,20 @@ describe('SnsNotifier.publish', () => {
     });
   });
 
+  it('sends an attribute with several values as a String.Array holding a JSON array', async () => {
+    // Prepare
+    const attributes = { kind: ['remediation', 'guardrail-violation'], repository: 'team/app' };
+
+    // Act
+    await new SnsNotifier(TOPIC_ARN).publish(notification({ attributes }));
+
+    // Assess
+    expect(published().MessageAttributes).toStrictEqual({
+      kind: { DataType: 'String.Array', StringValue: '["remediation","guardrail-violation"]' },
+      repository: { DataType: 'String', StringValue: 'team/app' },
+    });
+  });
+
   it('drops attributes whose value is empty (SNS rejects empty String attributes)', async () => {
     // Prepare
     const attributes = { kind: 'audit-summary', repository: '', project: '' };

@@ -54,4 +54,19 @@ describe('the functions’ environment', () => {
     // Assess
     expect(without).toEqual([]);
   });
+
+  it('does not load source maps at init unless the stage asks for it (param sourceMaps)', () => {
+    // Act
+    const nodeOptions = Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+      .map(([, resource]) => {
+        const environment = resource.Properties.Environment as
+          { Variables?: Record<string, unknown> } | undefined;
+        return String(environment?.Variables?.NODE_OPTIONS ?? '');
+      });
+
+    // Assess
+    expect(nodeOptions.length).toBeGreaterThan(0);
+    expect(nodeOptions.filter((options) => options.includes('--enable-source-maps'))).toEqual([]);
+  });
 });

@@ -350,7 +350,7 @@ describe('change-event handler: PutImageTagMutability on a MUTABLE repository wi
     ]);
   });
 
-  it('publishes one notification per action to the topic, naming rule and repository', async () => {
+  it('publishes one notification for the event to the topic, listing every rule fixed on the repository', async () => {
     // Prepare
     givenMutableWebFrontendWithoutLifecyclePolicy();
     const handler = await coldStart();
@@ -361,10 +361,13 @@ describe('change-event handler: PutImageTagMutability on a MUTABLE repository wi
     // Assess
     const published = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(published.map((p) => [p.TopicArn, p.Subject])).toEqual([
-      [TOPIC_ARN, 'buildwarden fixed ecr.lifecycle-policy on web/frontend'],
-      [TOPIC_ARN, 'buildwarden fixed ecr.scan-on-push on web/frontend'],
-      [TOPIC_ARN, 'buildwarden fixed ecr.tag-immutability on web/frontend'],
+      [TOPIC_ARN, 'buildwarden fixed ecr.scan-on-push on web/frontend (+2 more)'],
     ]);
+    for (const rule of ['ecr.lifecycle-policy', 'ecr.scan-on-push', 'ecr.tag-immutability']) {
+      expect(published[0]!.Message).toContain(
+        `Rule: ${rule}\nResource: arn:aws:ecr:us-east-1:123456789012:repository/web/frontend\nOutcome: applied`,
+      );
+    }
     for (const p of published) {
       expect(p.MessageAttributes).toMatchObject({
         kind: { DataType: 'String', StringValue: 'remediation' },
@@ -664,11 +667,11 @@ describe('change-event handler: exactly once per event', () => {
     const second = await handler(eventFile('ecr-PutImageTagMutability.json'));
 
     // Assess
-    expect(published).toBe(3);
+    expect(published).toBe(1);
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(published);
     expect(writesSent()).toHaveLength(written);
     expect(second).toEqual({
-      skipped: 'event 6f8c2e1a-0b3d-4c5e-9f70-000000000005 was already handled (3 notification(s) then)',
+      skipped: 'event 6f8c2e1a-0b3d-4c5e-9f70-000000000005 was already handled (1 notification(s) then)',
       actions: [],
       notifications: [],
     });
@@ -703,7 +706,7 @@ describe('change-event handler: exactly once per event', () => {
     await handler(other);
 
     // Assess
-    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 6);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 2);
   });
 
   it('stores only counts in the idempotency record, never policy documents', async () => {
@@ -722,7 +725,7 @@ describe('change-event handler: exactly once per event', () => {
         skipped: { NULL: true },
         actions: { N: '3' },
         applied: { N: '3' },
-        notifications: { N: '3' },
+        notifications: { N: '1' },
       },
     });
   });
@@ -832,7 +835,7 @@ describe('change-event handler: its own scope', () => {
       .map((c) => c.args[0].input)
       .filter((input) => input.Subject?.includes('codebuild.role-can-push'));
     expect(refusals.map((input) => input.Subject)).toEqual([
-      'buildwarden did not fix codebuild.role-can-push on service-role/data-build-role',
+      'buildwarden did not fix codebuild.role-can-push on service-role/data-build-role (+1 more)',
     ]);
     expect(refusals[0]!.Message).toContain('outside remediableRoles (ci/*)');
     expect(result).toMatchObject({ skipped: null });
