@@ -1,0 +1,71 @@
+/**
+ * Organization mode: which accounts and Regions one deployment guards, and why an event's account or Region is
+ * not among them. Pure: the listing comes from the TargetLister port (AWS Organizations, or the sandbox).
+ */
+
+/** One account and Region (the ports' `Target`). */
+export interface AccountRegion {
+  accountId: string;
+  region: string;
+}
+
+/** The fields of an Organizations `Account` buildwarden reads. */
+export interface OrganizationAccount {
+  Id?: string | undefined;
+  Name?: string | undefined;
+  State?: string | undefined;
+  Status?: string | undefined;
+}
+
+/**
+ * Whether an account is ACTIVE. `State` is the account's lifecycle state; `Status`, which it replaced, was
+ * retired on 9 September 2026 and is read only from an answer that has no `State` (an older emulator). An
+ * account whose state is not known is not guarded.
+ */
+export function isActiveAccount(account: OrganizationAccount): boolean {
+  return (account.State ?? account.Status) === 'ACTIVE';
+}
+
+/** What selects the guarded targets (the settings of organization mode). */
+export interface TargetSelection {
+  /** The guarded Regions (BUILDWARDEN_REGIONS, else the deployment's own). */
+  regions: readonly string[];
+  /** Only these accounts (BUILDWARDEN_ACCOUNTS); each must still be an ACTIVE member. */
+  accounts?: readonly string[] | undefined;
+  /** Only the accounts under these organizational units or roots (BUILDWARDEN_ORGANIZATIONAL_UNITS). */
+  organizationalUnits?: readonly string[] | undefined;
+}
+
+/**
+ * The guarded targets: the ACTIVE member accounts given (already narrowed to the organizational units), those
+ * of `selection.accounts` only when it is set, × the Regions; accounts in ascending id order, each account's
+ * Regions in the order configured.
+ */
+export function guardedTargets(members: Iterable<string>, selection: TargetSelection): AccountRegion[] {
+  const only = selection.accounts ? new Set(selection.accounts) : undefined;
+  const accounts = [...new Set(members)].filter((id) => !only || only.has(id)).sort();
+  const regions = [...new Set(selection.regions)];
+  return accounts.flatMap((accountId) => regions.map((region) => ({ accountId, region })));
+}
+
+/**
+ * Why an event's account and Region are not the deployment's to act in, naming what excludes them; undefined
+ * when `guarded` holds them.
+ */
+export function unguardedReason(
+  place: AccountRegion,
+  selection: TargetSelection,
+  guarded: readonly AccountRegion[],
+): string | undefined {
+  if (!selection.regions.includes(place.region)) {
+    return `the event is from region ${place.region}, which this deployment does not guard (regions: ${selection.regions.join(', ')})`;
+  }
+  if (guarded.some((t) => t.accountId === place.accountId && t.region === place.region)) return undefined;
+  if (selection.accounts && !selection.accounts.includes(place.accountId)) {
+    return `the event is from account ${place.accountId}, which is not one of the configured accounts (BUILDWARDEN_ACCOUNTS)`;
+  }
+  const narrowed = selection.organizationalUnits
+    ? ` under the configured organizational units (${selection.organizationalUnits.join(', ')})`
+    : '';
+  return `the event is from account ${place.accountId}, which is not an ACTIVE account of the organization${narrowed}`;
+}
