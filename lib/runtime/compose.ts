@@ -86,16 +86,25 @@ export interface ScopeOptions {
 export class AdapterScope {
   private readonly adapters = new Map<Need, Map<string, unknown>>();
   private account: Promise<AccountInfo> | undefined;
+  private known: AccountInfo | undefined;
 
   constructor(private readonly options: ScopeOptions = {}) {}
 
   /** The account and region the scope works in, asked once (a failure is not kept). */
   accountInfo(): Promise<AccountInfo> {
-    this.account ??= (this.options.account ?? (() => currentAccount()))().catch((error: unknown) => {
-      this.account = undefined;
-      throw error;
-    });
+    this.account ??= (this.options.account ?? (() => currentAccount()))().then(
+      (info) => (this.known = info),
+      (error: unknown) => {
+        this.account = undefined;
+        throw error;
+      },
+    );
     return this.account;
+  }
+
+  /** The account and region once asked (accountInfo), else undefined. */
+  knownAccount(): AccountInfo | undefined {
+    return this.known;
   }
 
   /** The adapter of `need` for these settings, built on first use. */
