@@ -69,3 +69,20 @@ export function unguardedReason(
     : '';
   return `the event is from account ${place.accountId}, which is not an ACTIVE account of the organization${narrowed}`;
 }
+
+/**
+ * A notification of a hub function about a member account (or another Region of the hub's): its subject and
+ * message name the account (with its name in the organization, when known) and the Region, and it carries
+ * them as message attributes (`account`, `region`) for subscribers to filter on.
+ */
+export function namingAccount<
+  N extends { subject: string; message: string; attributes: Record<string, string> },
+>(notification: N, place: AccountRegion, accountName: string | undefined): N {
+  const account = accountName ? `${place.accountId} (${accountName})` : place.accountId;
+  return {
+    ...notification,
+    subject: `[${account} ${place.region}] ${notification.subject}`,
+    message: `Account ${account}, region ${place.region}.\n\n${notification.message}`,
+    attributes: { ...notification.attributes, account: place.accountId, region: place.region },
+  };
+}

@@ -8,7 +8,8 @@
  */
 import { memberClients, type MemberCredentials } from '../aws/member-credentials';
 import { ConfigError } from '../errors';
-import type { AccountInfo, Target } from '../ports';
+import type { AccountInfo, Notifier, Target, TargetLister } from '../ports';
+import { namingAccount } from '../policy/organization-targets';
 import type { Settings } from '../settings';
 import { placeOf } from '../usecases/placement';
 import { organizationTargets } from './adapters';
@@ -68,8 +69,8 @@ export function memberSource(settings: Settings, target: Target, options: Member
 
 /** What a function decides an event's deps with; the default acts through memberSource on AWS. */
 export interface Placer {
-  /** The guarded accounts and Regions (the TargetLister port). */
-  targets: Deps<[typeof organizationTargets]>['targets'];
+  /** The guarded accounts and Regions, and their names (the TargetLister port). */
+  targets: TargetLister;
   /** The source of a guarded target's deps. */
   sourceOf(target: Target): Source;
 }
@@ -97,7 +98,31 @@ export async function depsAt<const N extends readonly Need[]>(
   });
   if ('foreign' in placement) return placement;
   if (placement.at === 'hub') return { deps: hub };
-  return { deps: await compose(settings, needs, placer.sourceOf(place)) };
+  const deps = await compose(settings, needs, placer.sourceOf(place));
+  if (!('notifier' in deps)) return { deps };
+  // The ports stay built on first use: each is read through, the notifier wrapped when first asked for.
+  const placed: Record<string, unknown> = {};
+  let naming: Notifier | undefined;
+  for (const key of Object.keys(deps)) {
+    Object.defineProperty(placed, key, {
+      enumerable: true,
+      get: () =>
+        key === 'notifier'
+          ? (naming ??= accountNamingNotifier(deps.notifier as Notifier, place, placer.targets))
+          : (deps as Record<string, unknown>)[key],
+    });
+  }
+  return { deps: placed as Deps<N> };
+}
+
+/** Publishes through `notifier`, each notification naming the account (and its name) and the Region. */
+export function accountNamingNotifier(notifier: Notifier, place: Target, targets: TargetLister): Notifier {
+  return {
+    async publish(notification) {
+      const name = await targets.accountName(place.accountId);
+      await notifier.publish(namingAccount(notification, place, name));
+    },
+  };
 }
 
 /** On AWS: the organization's listing from the hub, and each target through its member role. */
