@@ -2,6 +2,7 @@
  * Organization mode: which accounts and Regions one deployment guards, and why an event's account or Region is
  * not among them. Pure: the listing comes from the TargetLister port (AWS Organizations, or the sandbox).
  */
+import { ACCOUNT_ID, partitionOf, REGION } from './aws-facts';
 
 /** One account and Region (the ports' `Target`). */
 export interface AccountRegion {
@@ -56,18 +57,19 @@ export function unguardedReason(
   place: AccountRegion,
   selection: TargetSelection,
   guarded: readonly AccountRegion[],
+  lead = 'the event is from',
 ): string | undefined {
   if (!selection.regions.includes(place.region)) {
-    return `the event is from region ${place.region}, which this deployment does not guard (regions: ${selection.regions.join(', ')})`;
+    return `${lead} region ${place.region}, which this deployment does not guard (regions: ${selection.regions.join(', ')})`;
   }
   if (guarded.some((t) => t.accountId === place.accountId && t.region === place.region)) return undefined;
   if (selection.accounts && !selection.accounts.includes(place.accountId)) {
-    return `the event is from account ${place.accountId}, which is not one of the configured accounts (BUILDWARDEN_ACCOUNTS)`;
+    return `${lead} account ${place.accountId}, which is not one of the configured accounts (BUILDWARDEN_ACCOUNTS)`;
   }
   const narrowed = selection.organizationalUnits
     ? ` under the configured organizational units (${selection.organizationalUnits.join(', ')})`
     : '';
-  return `the event is from account ${place.accountId}, which is not an ACTIVE account of the organization${narrowed}`;
+  return `${lead} account ${place.accountId}, which is not an ACTIVE account of the organization${narrowed}`;
 }
 
 /**
@@ -85,4 +87,32 @@ export function namingAccount<
     message: `Account ${account}, region ${place.region}.\n\n${notification.message}`,
     attributes: { ...notification.attributes, account: place.accountId, region: place.region },
   };
+}
+
+/**
+ * The member stack's permissions boundary of the build roles it lets the hub provision (deploy/member-account.yml,
+ * with provisioning enabled): one per account and Region.
+ */
+export const MEMBER_BOUNDARY_POLICY_PREFIX = 'buildwarden-provisioned-role-boundary-';
+
+export function memberBoundaryPolicyArn(place: AccountRegion): string {
+  return `arn:${partitionOf(place.region)}:iam::${place.accountId}:policy/${MEMBER_BOUNDARY_POLICY_PREFIX}${place.region}`;
+}
+
+/** A request's optional `account` and `region` (provisioning into a member account), each checked by name. */
+export function parseRequestPlace(
+  account: unknown,
+  region: unknown,
+): { problems: string[]; place: Partial<AccountRegion> } {
+  const problems: string[] = [];
+  const place: Partial<AccountRegion> = {};
+  if (account !== undefined) {
+    if (typeof account === 'string' && ACCOUNT_ID.test(account)) place.accountId = account;
+    else problems.push('account: expected a 12-digit AWS account id');
+  }
+  if (region !== undefined) {
+    if (typeof region === 'string' && REGION.test(region)) place.region = region;
+    else problems.push('region: expected an AWS Region name such as us-east-1');
+  }
+  return { problems, place };
 }

@@ -8,7 +8,7 @@
  */
 import { memberClients, type MemberCredentials } from '../aws/member-credentials';
 import { ConfigError } from '../errors';
-import type { AccountInfo, Notifier, Target, TargetLister } from '../ports';
+import type { AccountInfo, Notifier, ProvisioningClaims, Target, TargetLister } from '../ports';
 import { namingAccount } from '../policy/organization-targets';
 import type { Settings } from '../settings';
 import { placeOf } from '../usecases/placement';
@@ -86,33 +86,59 @@ export async function depsAt<const N extends readonly Need[]>(
   hub: Deps<N>,
   needs: N,
   settings: Settings,
-  options: { sandbox?: boolean; placer?: Placer } = {},
+  options: { sandbox?: boolean; placer?: Placer; lead?: string } = {},
 ): Promise<{ deps: Deps<N> } | { foreign: string }> {
   if (!options.placer && (options.sandbox || !organizationMode(settings))) return { deps: hub };
   const placer = options.placer ?? awsPlacer(settings);
-  const placement = await placeOf(place, hub.account, {
-    targets: placer.targets,
-    regions: settings.BUILDWARDEN_REGIONS,
-    accounts: settings.BUILDWARDEN_ACCOUNTS,
-    organizationalUnits: settings.BUILDWARDEN_ORGANIZATIONAL_UNITS,
-  });
+  const placement = await placeOf(
+    place,
+    hub.account,
+    {
+      targets: placer.targets,
+      regions: settings.BUILDWARDEN_REGIONS,
+      accounts: settings.BUILDWARDEN_ACCOUNTS,
+      organizationalUnits: settings.BUILDWARDEN_ORGANIZATIONAL_UNITS,
+    },
+    options.lead,
+  );
   if ('foreign' in placement) return placement;
   if (placement.at === 'hub') return { deps: hub };
   const deps = await compose(settings, needs, placer.sourceOf(place));
-  if (!('notifier' in deps)) return { deps };
-  // The ports stay built on first use: each is read through, the notifier wrapped when first asked for.
+  if (!('notifier' in deps) && !('claims' in deps)) return { deps };
+  // The ports stay built on first use: each is read through; the hub's notifier and claims, which serve
+  // every account, are wrapped when first asked for, to name the account and Region.
   const placed: Record<string, unknown> = {};
-  let naming: Notifier | undefined;
+  const wrapped = new Map<string, unknown>();
+  const wrap: Record<string, (port: unknown) => unknown> = {
+    notifier: (port) => accountNamingNotifier(port as Notifier, place, placer.targets),
+    claims: (port) => placedClaims(port as ProvisioningClaims, place),
+  };
   for (const key of Object.keys(deps)) {
     Object.defineProperty(placed, key, {
       enumerable: true,
-      get: () =>
-        key === 'notifier'
-          ? (naming ??= accountNamingNotifier(deps.notifier as Notifier, place, placer.targets))
-          : (deps as Record<string, unknown>)[key],
+      get: () => {
+        const port = (deps as Record<string, unknown>)[key];
+        const wrapper = wrap[key];
+        if (!wrapper) return port;
+        if (!wrapped.has(key)) wrapped.set(key, wrapper(port));
+        return wrapped.get(key);
+      },
     });
   }
   return { deps: placed as Deps<N> };
+}
+
+/**
+ * The hub's provisioning claims for a project name in another account and Region: kept in the hub's table,
+ * keyed with the account and Region, so one name may be provisioned in several accounts at once.
+ */
+export function placedClaims(claims: ProvisioningClaims, place: Target): ProvisioningClaims {
+  const key = (name: string) => `${place.accountId}/${place.region}/${name}`;
+  return {
+    claimName: (claim, now) => claims.claimName({ ...claim, name: key(claim.name) }, now),
+    readClaim: (name) => claims.readClaim(key(name)),
+    endClaim: (name, token, state, keepUntil) => claims.endClaim(key(name), token, state, keepUntil),
+  };
 }
 
 /** Publishes through `notifier`, each notification naming the account (and its name) and the Region. */

@@ -22,7 +22,13 @@ export type Placement = { at: 'hub' } | { at: 'target' } | { foreign: string };
  * it (a member account, or the hub's account in another guarded Region), else why not (naming the account or
  * Region and the setting that excludes it).
  */
-export async function placeOf(place: Target, hub: AccountInfo, guarded: Guarded): Promise<Placement> {
+export async function placeOf(
+  place: Target,
+  hub: AccountInfo,
+  guarded: Guarded,
+  /** How a reason begins: `the event is from` (default), `the request names`. */
+  lead?: string,
+): Promise<Placement> {
   if (place.accountId === hub.accountId && place.region === hub.region) return { at: 'hub' };
   const selection = {
     regions: guarded.regions ?? [hub.region],
@@ -30,9 +36,11 @@ export async function placeOf(place: Target, hub: AccountInfo, guarded: Guarded)
     organizationalUnits: guarded.organizationalUnits,
   };
   // A Region outside the guarded ones needs no listing of the organization.
-  const early = selection.regions.includes(place.region) ? undefined : unguardedReason(place, selection, []);
+  const early = selection.regions.includes(place.region)
+    ? undefined
+    : unguardedReason(place, selection, [], lead);
   if (early) return { foreign: early };
-  const reason = unguardedReason(place, selection, await guarded.targets.targets());
+  const reason = unguardedReason(place, selection, await guarded.targets.targets(), lead);
   if (reason) return { foreign: reason };
   return { at: 'target' };
 }

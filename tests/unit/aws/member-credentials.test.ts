@@ -3,7 +3,7 @@
  * external id, kept per role until shortly before they expire (an injected clock), a denial named; and the SDK
  * clients of a member account signed with them, in the target's Region.
  */
-import { ECRClient } from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -135,6 +135,35 @@ describe('memberClients', () => {
     await expect(ecr.config.region()).resolves.toBe('eu-west-1');
     await expect(ecr.config.credentials()).resolves.toMatchObject({ accessKeyId: 'ASIAMEMBER' });
     expect(stsMock).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE, ExternalId: 'x-id' });
+  });
+
+  test('a call the member role does not allow is a ForbiddenError naming the role and the call', async () => {
+    // Prepare: ECR answers AccessDeniedException (thrown where the request is built, before it is sent)
+    stsMock.on(AssumeRoleCommand).resolves(assumed('ASIAMEMBER', Date.now() + HOUR));
+    const clients = memberClients(
+      { accountId: '444455556666', region: 'eu-west-1' },
+      { roleName: 'buildwarden-member', externalId: () => 'x-id' },
+      {
+        credentials: new MemberCredentials({ client: new STSClient({}) }),
+        hubAccount: async () => '111122223333',
+      },
+    );
+    const ecr = ecrClient(clients);
+    ecr.middlewareStack.add(
+      () => () => {
+        throw Object.assign(new Error('not authorized to perform: ecr:CreateRepository'), {
+          name: 'AccessDeniedException',
+        });
+      },
+      { step: 'build', name: 'deniedForTest' },
+    );
+
+    // Act
+    const sent = ecr.send(new CreateRepositoryCommand({ repositoryName: 'payments/ledger' }));
+
+    // Assess
+    await expect(sent).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(sent).rejects.toThrow(`the member role ${ROLE} does not allow CreateRepository`);
   });
 
   test('the hub’s own account in another Region assumes nothing', async () => {
