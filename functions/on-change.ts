@@ -14,6 +14,7 @@ import {
   snsNotifier,
 } from '../lib/runtime/adapters';
 import { eventHandler } from '../lib/runtime/event-handler';
+import { depsAt, organizationMode } from '../lib/runtime/members';
 import { powertoolsIdempotency } from '../lib/runtime/idempotency';
 import { parseChangeEvent, type ChangeEvent } from '../lib/policy/change-events';
 import {
@@ -24,16 +25,31 @@ import {
   type ChangeResult,
 } from '../lib/usecases/on-change';
 
+const needs = [
+  ecrRegistry,
+  codebuildProjects,
+  iamIdentity,
+  awsOrganization,
+  awsRemediator,
+  snsNotifier,
+] as const;
+
 export const handler = eventHandler({
   event: 'change event',
   parse: parseChangeEvent,
-  needs: [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization, awsRemediator, snsNotifier],
+  needs,
   idempotency: powertoolsIdempotency,
-  async run(event, deps, { settings, guardrails, now, once }): Promise<ChangeResult> {
+  async run(event, hub, { settings, guardrails, now, once, sandbox }): Promise<ChangeResult> {
+    // Organization mode: act in the event's account and Region (IAM, global, from the hub's Region).
+    const region = event.eventSource === 'iam.amazonaws.com' ? hub.account.region : event.region;
+    const placed = await depsAt({ accountId: event.account, region }, hub, needs, settings, { sandbox });
+    if ('foreign' in placed) return { skipped: placed.foreign, actions: [], notifications: [] };
+    const { deps } = placed;
     const own = settings.BUILDWARDEN_REMEDIATION_ROLE_ARN;
     const options = {
       now,
       ownRoleArns: own ? [own] : [],
+      memberRoleName: organizationMode(settings) ? settings.BUILDWARDEN_MEMBER_ROLE_NAME : undefined,
       remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
       detachablePolicyArns: settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS ?? [],
     };

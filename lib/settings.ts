@@ -85,10 +85,14 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name')
     .default('buildwarden-member'),
-  BUILDWARDEN_MEMBER_EXTERNAL_ID: z
-    .string()
-    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected an external id (2 to 1224 of A-Za-z0-9+=,.@:/-_)')
-    .optional(),
+  // Empty (the template parameter left blank) means unset: organization mode is off.
+  BUILDWARDEN_MEMBER_EXTERNAL_ID: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected an external id (2 to 1224 of A-Za-z0-9+=,.@:/-_)')
+      .optional(),
+  ),
   BUILDWARDEN_ACCOUNTS: commaList(/^\d{12}$/, 'expected 12-digit account ids separated by commas'),
   BUILDWARDEN_ORGANIZATIONAL_UNITS: commaList(
     /^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,

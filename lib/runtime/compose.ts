@@ -13,6 +13,7 @@
  * front doors import only the needs they use, so a bundle carries only those adapters and SDK clients.
  */
 import { currentAccount } from '../aws/account';
+import { processClients, type AwsClients } from '../aws/clients';
 import type {
   AccountInfo,
   IdentityReader,
@@ -26,6 +27,7 @@ import type {
   RegistryReader,
   Remediator,
   ScanFindingsReader,
+  TargetLister,
   VerdictStore,
 } from '../ports';
 import { requireSettings, type SettingName, type Settings } from '../settings';
@@ -44,16 +46,20 @@ export interface Ports {
   provisioner: Provisioner;
   claims: ProvisioningClaims;
   lifecyclePreviewer: LifecyclePreviewer;
+  targets: TargetLister;
 }
 
 export type PortName = keyof Ports;
 
-/** A port a front door needs, and how its AWS adapter is built from the settings (which it names). */
+/**
+ * A port a front door needs, and how its AWS adapter is built from the settings (which it names) and the
+ * scope's SDK clients (the process's own, or those of a member account: lib/aws/clients.ts).
+ */
 export interface Need<K extends PortName = PortName> {
   readonly port: K;
   /** The settings the adapter reads: required when composing on AWS. */
   readonly settings: readonly SettingName[];
-  readonly aws: (settings: Settings) => Ports[K];
+  readonly aws: (settings: Settings, clients: AwsClients) => Ports[K];
 }
 
 /** The deps `needs` give: the account, and each needed port under its name. */
@@ -66,21 +72,41 @@ export interface SandboxPorts {
   ports(): { account: AccountInfo } & Ports;
 }
 
+/** Where a scope's adapters work: their SDK clients, and how the account they work in is learnt. */
+export interface ScopeOptions {
+  /** Default: the process's own clients. */
+  clients?: AwsClients;
+  /** Default: the account and region of the process's credentials (sts:GetCallerIdentity). */
+  account?: () => Promise<AccountInfo>;
+}
+
 /**
  * What AWS adapters and the account are kept by: built once per scope. A Lambda process keeps one scope for
- * its lifetime (`processScope`); a CLI command makes its own, so two commands in one process share nothing.
+ * its lifetime (`processScope`); a CLI command makes its own, so two commands in one process share nothing;
+ * a member account and region has its own (lib/runtime/members.ts), whose clients act through its member role.
  */
 export class AdapterScope {
   private readonly adapters = new Map<Need, Map<string, unknown>>();
   private account: Promise<AccountInfo> | undefined;
+  private known: AccountInfo | undefined;
 
-  /** The account and region of the credentials, asked once (a failure is not kept). */
+  constructor(private readonly options: ScopeOptions = {}) {}
+
+  /** The account and region the scope works in, asked once (a failure is not kept). */
   accountInfo(): Promise<AccountInfo> {
-    this.account ??= currentAccount().catch((error: unknown) => {
-      this.account = undefined;
-      throw error;
-    });
+    this.account ??= (this.options.account ?? (() => currentAccount()))().then(
+      (info) => (this.known = info),
+      (error: unknown) => {
+        this.account = undefined;
+        throw error;
+      },
+    );
     return this.account;
+  }
+
+  /** The account and region once asked (accountInfo), else undefined. */
+  knownAccount(): AccountInfo | undefined {
+    return this.known;
   }
 
   /** The adapter of `need` for these settings, built on first use. */
@@ -88,7 +114,7 @@ export class AdapterScope {
     const key = JSON.stringify(need.settings.map((name) => settings[name] ?? null));
     let built = this.adapters.get(need);
     if (!built) this.adapters.set(need, (built = new Map()));
-    if (!built.has(key)) built.set(key, need.aws(settings));
+    if (!built.has(key)) built.set(key, need.aws(settings, this.options.clients ?? processClients));
     return built.get(key) as Ports[K];
   }
 }

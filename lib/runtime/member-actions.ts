@@ -30,9 +30,18 @@ export const HUB_ONLY_SERVICES = ['dynamodb', 'sns', 'sqs', 'logs'] as const;
 /**
  * Single actions that stay in the hub although their service does not: the hub's own identity (a member's
  * account id is already known: it is the account the hub assumes into), and the organization, which is the
- * hub's own (the member role trusts only principals of it).
+ * hub's own (the member role trusts only principals of it), and what the hub does to reach member accounts.
  */
-export const HUB_ONLY_ACTIONS = ['sts:GetCallerIdentity', 'organizations:DescribeOrganization'] as const;
+export const HUB_ONLY_ACTIONS = [
+  'sts:GetCallerIdentity',
+  'organizations:DescribeOrganization',
+  // Assuming the member role, and listing the organization's accounts: the hub's own calls.
+  'sts:AssumeRole',
+  'organizations:ListAccounts',
+  'organizations:ListAccountsForParent',
+  'organizations:ListOrganizationalUnitsForParent',
+  'organizations:DescribeAccount',
+] as const;
 
 const isHubOnly = (action: string) =>
   (HUB_ONLY_ACTIONS as readonly string[]).includes(action) ||

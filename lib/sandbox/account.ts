@@ -24,6 +24,7 @@ import { SandboxRemediator } from './remediator';
 import { SandboxScanFindings } from './scan-findings';
 import { SandboxSecurityHub } from './securityhub';
 import { SandboxState, type CallLog } from './state';
+import { organizationOfOne, SandboxTargetLister } from './targets';
 import { SandboxVerdictStore } from './verdicts';
 
 export { simulatedAwsError, type CallLog } from './state';
@@ -121,6 +122,10 @@ export class SandboxAccount {
       findingsStore: this.findingsStore,
       securityHub: this.securityHub,
       lifecyclePreviewer: this.lifecyclePreviewer,
+      // An organization of one: this account, in its Region.
+      targets: new SandboxTargetLister(organizationOfOne(this.info.accountId), {
+        regions: [this.info.region],
+      }),
     };
   }
 }

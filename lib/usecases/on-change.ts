@@ -56,6 +56,8 @@ export interface ChangeOptions {
   now: Date;
   /** ARNs of buildwarden's own remediation role(s): events they cause are skipped (no loops). */
   ownRoleArns: readonly string[];
+  /** Organization mode: the member role's name; events its sessions cause are skipped too (no loops). */
+  memberRoleName?: string | undefined;
   /** Force dry run for this invocation (in addition to the guardrails' global and per-rule settings). */
   dryRun?: boolean;
   /**
@@ -498,7 +500,8 @@ export async function onChangeEvent(
   guardrails: Guardrails,
   options: ChangeOptions,
 ): Promise<ChangeResult> {
-  const skipped = skipReason(event, options.ownRoleArns) ?? foreignReason(event, deps.account);
+  const skipped =
+    skipReason(event, options.ownRoleArns, options.memberRoleName) ?? foreignReason(event, deps.account);
   if (skipped) return { skipped, actions: [], notifications: [] };
   const target = event.target;
   if (!target)
