@@ -10,6 +10,7 @@ import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import type { AsffFinding } from '../policy/asff';
 import type { ImportFailure, SecurityHubPublisher } from '../ports';
 import { clientConfig } from './common';
+import { instrumented } from './instrument';
 
 export const securityHubActions = ['securityhub:BatchImportFindings'] as const;
 
@@ -40,7 +41,7 @@ export class SecurityHubFindings implements SecurityHubPublisher {
   private readonly retry: Required<ImportRetryOptions>;
 
   constructor(client?: SecurityHubClient, retry: ImportRetryOptions = {}) {
-    this.client = client ?? (shared ??= new SecurityHubClient(clientConfig));
+    this.client = client ?? (shared ??= instrumented(new SecurityHubClient(clientConfig)));
     this.retry = {
       maxAttempts: retry.maxAttempts ?? 3,
       baseDelayMs: retry.baseDelayMs ?? 200,

@@ -15,6 +15,7 @@
 import { currentAccount } from '../aws/account';
 import type {
   AccountInfo,
+  FindingsStore,
   IdentityReader,
   ImageLookup,
   Notifier,
@@ -24,7 +25,9 @@ import type {
   Provisioner,
   RegistryReader,
   Remediator,
+  ReportStore,
   ScanFindingsReader,
+  SecurityHubPublisher,
   VerdictStore,
 } from '../ports';
 import { requireSettings, type SettingName, type Settings } from '../settings';
@@ -42,6 +45,9 @@ export interface Ports {
   verdicts: VerdictStore;
   provisioner: Provisioner;
   claims: ProvisioningClaims;
+  findingsStore: FindingsStore;
+  securityHub: SecurityHubPublisher;
+  reports: ReportStore;
 }
 
 export type PortName = keyof Ports;

@@ -20,6 +20,7 @@ import { SandboxProjects } from './projects';
 import { SandboxProvisioner } from './provisioner';
 import { SandboxRegistry } from './registry';
 import { SandboxRemediator } from './remediator';
+import { SandboxReportStore } from './reports';
 import { SandboxScanFindings } from './scan-findings';
 import { SandboxSecurityHub } from './securityhub';
 import { SandboxState, type CallLog } from './state';
@@ -44,6 +45,8 @@ export class SandboxAccount {
   readonly findingsStore: SandboxFindingsStore;
   /** A SIMULATED Security Hub (in memory). */
   readonly securityHub: SandboxSecurityHub;
+  /** The SIMULATED reports bucket (in memory). */
+  readonly reports: SandboxReportStore;
 
   constructor(snapshot: Snapshot, options: { faults?: FaultInjector } = {}) {
     const state = (this.state = new SandboxState(snapshot, options.faults));
@@ -63,6 +66,7 @@ export class SandboxAccount {
       (action) => state.call(action),
     );
     this.securityHub = new SandboxSecurityHub((action) => state.call(action));
+    this.reports = new SandboxReportStore(state);
   }
 
   static fromFile(path: string): SandboxAccount {
@@ -117,6 +121,7 @@ export class SandboxAccount {
       claims: this.claims,
       findingsStore: this.findingsStore,
       securityHub: this.securityHub,
+      reports: this.reports,
     };
   }
 }
