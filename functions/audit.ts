@@ -1,7 +1,9 @@
 /**
  * Scheduled audit. Trigger: EventBridge schedule (`auditSchedule` in serverless.yml).
- * Audits every repository, project and service role against the guardrails and publishes one summary
- * notification. Errors are rethrown so Lambda's retry and the on-failure destination see them.
+ * Audits every repository, project and service role against the guardrails, brings the findings state (and,
+ * with `securityHub: true`, Security Hub) up to date, keeps the HTML report and the JSON findings in the
+ * reports bucket, and publishes one summary notification that leads with what changed since the last audit.
+ * Errors are rethrown so Lambda's retry and the on-failure destination see them.
  */
 import { logger } from '../lib/logger';
 import {
@@ -9,26 +11,49 @@ import {
   codebuildProjects,
   ecrRegistry,
   iamIdentity,
+  s3Reports,
+  securityHubFindings,
   snsNotifier,
 } from '../lib/runtime/adapters';
+import { omitPort } from '../lib/runtime/compose';
 import { scheduledHandler } from '../lib/runtime/event-handler';
+import { dynamoFindings } from '../lib/runtime/tables';
 import { auditAndNotify } from '../lib/usecases/audit';
 
 export const handler = scheduledHandler({
-  needs: [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization, snsNotifier],
+  needs: [
+    ecrRegistry,
+    codebuildProjects,
+    iamIdentity,
+    awsOrganization,
+    snsNotifier,
+    dynamoFindings,
+    securityHubFindings,
+    s3Reports,
+  ],
   async run(trigger, deps, { settings, guardrails, now }) {
     logger.info('scheduled audit started', { trigger });
-    const report = await auditAndNotify(deps, guardrails, {
-      now,
-      concurrency: settings.BUILDWARDEN_AUDIT_CONCURRENCY,
-      topOffenders: settings.BUILDWARDEN_AUDIT_TOP_OFFENDERS,
-    });
+    const audit = await auditAndNotify(
+      // Security Hub is built (and called) only when findings go there.
+      settings.BUILDWARDEN_SECURITY_HUB ? deps : omitPort(deps, 'securityHub'),
+      guardrails,
+      {
+        now,
+        concurrency: settings.BUILDWARDEN_AUDIT_CONCURRENCY,
+        topOffenders: settings.BUILDWARDEN_AUDIT_TOP_OFFENDERS,
+        retentionDays: settings.BUILDWARDEN_FINDINGS_RETENTION_DAYS,
+      },
+    );
     const result = {
-      violations: report.summary.byStatus.violation,
-      notVisible: report.summary.byStatus['not-visible'],
-      findings: report.findings.length,
+      violations: audit.summary.byStatus.violation,
+      notVisible: audit.summary.byStatus['not-visible'],
+      findings: audit.findings.length,
+      new: audit.delta?.newFindings.length ?? 0,
+      resolved: audit.delta?.resolved.length ?? 0,
+      reports: audit.reports.map((r) => r.key),
+      problems: audit.problems,
     };
-    logger.info('scheduled audit finished', { ...result, byRule: report.summary.byRule });
+    logger.info('scheduled audit finished', { ...result, byRule: audit.summary.byRule });
     return result;
   },
 });

@@ -11,10 +11,13 @@ import {
   codebuildProjects,
   ecrRegistry,
   iamIdentity,
+  securityHubFindings,
   snsNotifier,
 } from '../lib/runtime/adapters';
+import { omitPort } from '../lib/runtime/compose';
 import { eventHandler } from '../lib/runtime/event-handler';
 import { powertoolsIdempotency } from '../lib/runtime/idempotency';
+import { dynamoFindings } from '../lib/runtime/tables';
 import { parseChangeEvent, type ChangeEvent } from '../lib/policy/change-events';
 import {
   changeEventKey,
@@ -27,7 +30,16 @@ import {
 export const handler = eventHandler({
   event: 'change event',
   parse: parseChangeEvent,
-  needs: [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization, awsRemediator, snsNotifier],
+  needs: [
+    ecrRegistry,
+    codebuildProjects,
+    iamIdentity,
+    awsOrganization,
+    awsRemediator,
+    snsNotifier,
+    dynamoFindings,
+    securityHubFindings,
+  ],
   idempotency: powertoolsIdempotency,
   async run(event, deps, { settings, guardrails, now, once }): Promise<ChangeResult> {
     const own = settings.BUILDWARDEN_REMEDIATION_ROLE_ARN;
@@ -36,14 +48,17 @@ export const handler = eventHandler({
       ownRoleArns: own ? [own] : [],
       remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
       detachablePolicyArns: settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS ?? [],
+      retentionDays: settings.BUILDWARDEN_FINDINGS_RETENTION_DAYS,
     };
+    // Security Hub is built (and called) only when findings go there.
+    const changeDeps = settings.BUILDWARDEN_SECURITY_HUB ? deps : omitPort(deps, 'securityHub');
     let handled: ChangeResult | undefined;
     // Only the outcome's counts are stored: a registry event can touch thousands of repositories.
     const outcome = await once(
       changeEventKey(event),
       event,
       async (input: ChangeEvent): Promise<ChangeOutcome> =>
-        changeOutcome((handled = await onChangeEvent(input, deps, guardrails, options))),
+        changeOutcome((handled = await onChangeEvent(input, changeDeps, guardrails, options))),
     );
     // Not handled now: an earlier delivery of the same event was, and notified what it found.
     return (

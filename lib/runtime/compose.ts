@@ -157,3 +157,10 @@ export function fromSandbox<const N extends readonly Need[]>(sandbox: SandboxPor
   for (const need of needs) deps[need.port] = ports[need.port];
   return deps as Deps<N>;
 }
+
+/** The deps without `port`, the others still built on first use: a port a setting turns off (Security Hub). */
+export function omitPort<D extends object, K extends keyof D>(deps: D, port: K): Omit<D, K> {
+  const descriptors = Object.getOwnPropertyDescriptors(deps);
+  delete descriptors[port];
+  return Object.defineProperties({}, descriptors) as Omit<D, K>;
+}

@@ -65,6 +65,7 @@ const REGION = 'us-east-1';
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`;
 const REMEDIATION_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/buildwarden-test-onChange`;
 const IDEMPOTENCY_TABLE = 'buildwarden-test-idempotency';
+const FINDINGS_TABLE = 'buildwarden-test-findings';
 
 const WRITE_COMMANDS = new Set([
   'PutLifecyclePolicyCommand',
@@ -85,6 +86,7 @@ async function coldStart(env: lambda.LambdaEnv = {}) {
     BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     BUILDWARDEN_REMEDIATION_ROLE_ARN: REMEDIATION_ROLE_ARN,
     BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+    BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
     ...env,
   });
   return handler;
@@ -258,6 +260,7 @@ function throttling(): ECRServiceException {
 
 beforeEach(() => {
   lambda.sdk.resetAll();
+  lambda.givenFindingsTable();
   // Powertools warns that no Lambda context was registered (see tests/integration/dynamodb.test.ts).
   jest.spyOn(console, 'warn').mockImplementation(() => {});
 });
@@ -427,6 +430,7 @@ describe('change-event handler: its cold path', () => {
         BUILDWARDEN_STAGE: 'test',
         BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
         BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+        BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
       },
     );
 
@@ -753,6 +757,7 @@ describe('change-event handler: exactly once per event', () => {
       AWS_REGION: REGION,
       BUILDWARDEN_STAGE: 'test',
       BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+      BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
     });
 
     // Act
