@@ -6,6 +6,7 @@
  * Errors are rethrown so Lambda's retry and the on-failure destination see them.
  */
 import { logger } from '../lib/logger';
+import type { Finding } from '../lib/policy/findings';
 import {
   awsOrganization,
   codebuildProjects,
@@ -52,8 +53,41 @@ export const handler = scheduledHandler({
       resolved: audit.delta?.resolved.length ?? 0,
       reports: audit.reports.map((r) => r.key),
       problems: audit.problems,
+      /** Open findings (violations and not-visible) by rule and severity. */
+      openByRule: openByRuleAndSeverity(audit.findings),
+      durationMs: Date.now() - now.getTime(),
     };
     logger.info('scheduled audit finished', { ...result, byRule: audit.summary.byRule });
     return result;
   },
+  metrics: {
+    function: 'audit',
+    of: (result) => [
+      ...result.openByRule.map(({ rule, severity, count }) => ({
+        name: 'OpenFindings',
+        value: count,
+        dimensions: { rule, severity },
+      })),
+      { name: 'NewFindings', value: result.new },
+      { name: 'ResolvedFindings', value: result.resolved },
+      { name: 'NotificationsPublished', value: 1 },
+      { name: 'AuditDuration', value: result.durationMs, unit: 'Milliseconds' },
+    ],
+  },
 });
+
+function openByRuleAndSeverity(
+  findings: readonly Finding[],
+): { rule: string; severity: string; count: number }[] {
+  const counts = new Map<string, { rule: string; severity: string; count: number }>();
+  for (const f of findings) {
+    if (f.status !== 'violation' && f.status !== 'not-visible') continue;
+    const key = `${f.ruleId} ${f.severity}`;
+    const entry = counts.get(key) ?? { rule: f.ruleId, severity: f.severity, count: 0 };
+    entry.count += 1;
+    counts.set(key, entry);
+  }
+  return [...counts.values()].sort(
+    (a, b) => a.rule.localeCompare(b.rule) || a.severity.localeCompare(b.severity),
+  );
+}

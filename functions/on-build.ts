@@ -25,6 +25,11 @@ export const handler = eventHandler({
       if (outcome.skipped) return { skipped: outcome.skipped };
       return { recorded: outcome.build !== null, notifications: outcome.notifications.length };
     }),
+  metrics: {
+    function: 'onBuild',
+    of: (result) =>
+      'skipped' in result ? [] : [{ name: 'NotificationsPublished', value: result.notifications }],
+  },
   log: (event, result) => [
     'build state handled',
     { project: event.projectName, status: event.status, ...result },

@@ -69,6 +69,23 @@ export const handler = eventHandler({
       }
     );
   },
+  metrics: {
+    function: 'onChange',
+    of: (result) => [
+      ...countByRule(result.actions.filter((a) => a.applied)).map(([rule, value]) => ({
+        name: 'RemediationsApplied',
+        value,
+        dimensions: { rule },
+      })),
+      // Refused: not written because a guardrail or a check said no (a dry run is neither).
+      ...countByRule(result.actions.filter((a) => !a.applied && a.reason !== 'dry run')).map(
+        ([rule, value]) => ({ name: 'RemediationsRefused', value, dimensions: { rule } }),
+      ),
+      { name: 'NotificationsPublished', value: result.notifications.length },
+    ],
+    // A change the handler could not finish (a fix or a read that failed after the SDK's retries).
+    failed: [{ name: 'RemediationsFailed', value: 1 }],
+  },
   log(event, result) {
     if (result.skipped) {
       return [
@@ -93,3 +110,9 @@ export const handler = eventHandler({
     ];
   },
 });
+
+function countByRule(actions: readonly { ruleId: string }[]): [rule: string, count: number][] {
+  const counts = new Map<string, number>();
+  for (const a of actions) counts.set(a.ruleId, (counts.get(a.ruleId) ?? 0) + 1);
+  return [...counts];
+}

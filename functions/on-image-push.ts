@@ -16,6 +16,7 @@ export const handler = eventHandler({
   parse: parseImageActionEvent,
   needs: [dynamoVerdictsAndBuilds, ecrImages],
   run: (event, deps) => onImageAction(event, deps),
+  metrics: { function: 'onImagePush' },
   log(event, result) {
     const facts = { action: event.action, repository: event.repositoryName, digest: event.imageDigest };
     if (result.skipped) return ['image action skipped', { ...facts, reason: result.skipped }];

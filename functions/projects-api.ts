@@ -45,6 +45,7 @@ function optionsOf({ settings, guardrails }: Invocation): ProvisioningOptions {
 
 export const projectsApi = {
   needs,
+  metrics: { function: 'projectsApi' },
   routes: {
     'POST /projects': route(needs, {
       parse: (request) => request.json(),

@@ -359,3 +359,89 @@ describe('scheduled audit handler: history, reports and Security Hub', () => {
     );
   });
 });
+
+describe('scheduled audit handler: metrics (CloudWatch embedded metric format on stdout)', () => {
+  type Emf = {
+    _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  } & Record<string, unknown>;
+
+  /** The EMF documents written to stdout while `run` runs. */
+  async function emitted(run: () => Promise<unknown>): Promise<Emf[]> {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await run();
+    } finally {
+      write.mockRestore();
+    }
+    return lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Emf);
+  }
+
+  it('emits nothing when BUILDWARDEN_METRICS is not true', async () => {
+    // Prepare
+    givenOneRepositoryWithoutLifecyclePolicy();
+    const { handler } = await coldStart(validEnv());
+
+    // Act
+    const documents = await emitted(() => handler(scheduledEvent()));
+
+    // Assess
+    expect(documents).toEqual([]);
+  });
+
+  it('emits open findings by rule and severity in namespace buildwarden, with no resource in any dimension', async () => {
+    // Prepare
+    givenOneRepositoryWithoutLifecyclePolicy();
+    const { handler } = await coldStart({ ...validEnv(), BUILDWARDEN_METRICS: 'true' });
+
+    // Act
+    const documents = await emitted(() => handler(scheduledEvent()));
+
+    // Assess
+    const lifecycle = documents.find((d) => d.rule === 'ecr.lifecycle-policy');
+    expect(lifecycle).toMatchObject({
+      service: 'buildwarden',
+      function: 'audit',
+      rule: 'ecr.lifecycle-policy',
+      severity: 'medium',
+      OpenFindings: 1,
+    });
+    expect(lifecycle!._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'buildwarden',
+      Dimensions: [expect.arrayContaining(['service', 'function', 'rule', 'severity'])],
+    });
+    const dimensionNames = documents.flatMap((d) =>
+      d._aws.CloudWatchMetrics.flatMap((m) => m.Dimensions.flat()),
+    );
+    expect(new Set(dimensionNames)).toEqual(new Set(['service', 'function', 'rule', 'severity']));
+    expect(JSON.stringify(documents)).not.toContain('arn:aws:ecr');
+  });
+
+  it('emits the audit duration, the API calls, the new findings and the published notification', async () => {
+    // Prepare
+    givenOneRepositoryWithoutLifecyclePolicy();
+    const { handler } = await coldStart({ ...validEnv(), BUILDWARDEN_METRICS: 'true' });
+
+    // Act
+    const documents = await emitted(() => handler(scheduledEvent()));
+
+    // Assess
+    const totals = documents.find((d) => 'AuditDuration' in d);
+    expect(totals).toMatchObject({
+      service: 'buildwarden',
+      function: 'audit',
+      NewFindings: 4,
+      ResolvedFindings: 0,
+      NotificationsPublished: 1,
+      AuditDuration: expect.any(Number),
+    });
+    expect(totals!.ApiCalls).toBeGreaterThanOrEqual(5);
+    expect(totals).not.toHaveProperty('rule');
+  });
+});

@@ -940,3 +940,63 @@ describe('change-event handler: a repository shared with the account’s organiz
     });
   });
 });
+
+describe('change-event handler: metrics (CloudWatch embedded metric format on stdout)', () => {
+  /** The EMF documents written to stdout while `run` runs (whether it resolves or rejects). */
+  async function emitted(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await run().catch(() => undefined);
+    } finally {
+      write.mockRestore();
+    }
+    return lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  it('emits the remediations applied by rule and the notifications published', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    givenIdempotencyTable();
+    const handler = await coldStart({ BUILDWARDEN_METRICS: 'true' });
+
+    // Act
+    const documents = await emitted(() => handler(eventFile('ecr-PutImageTagMutability.json')));
+
+    // Assess
+    expect(documents).toContainEqual(
+      expect.objectContaining({
+        service: 'buildwarden',
+        function: 'onChange',
+        rule: 'ecr.tag-immutability',
+        RemediationsApplied: 1,
+      }),
+    );
+    expect(documents).toContainEqual(
+      expect.objectContaining({ function: 'onChange', NotificationsPublished: 3 }),
+    );
+    expect(JSON.stringify(documents)).not.toContain('arn:aws:ecr');
+  });
+
+  it('emits one remediation failure when the handling fails', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    givenIdempotencyTable();
+    ecrMock.on(DescribeRepositoriesCommand).rejects(throttling());
+    const handler = await coldStart({ BUILDWARDEN_METRICS: 'true' });
+
+    // Act
+    const documents = await emitted(() => handler(eventFile('ecr-PutImageTagMutability.json')));
+
+    // Assess
+    expect(documents).toEqual([
+      expect.objectContaining({ service: 'buildwarden', function: 'onChange', RemediationsFailed: 1 }),
+    ]);
+  });
+});
