@@ -35,6 +35,11 @@ export const handler = eventHandler({
       return { recorded: outcome.build !== null, notifications: outcome.notifications.length };
     });
   },
+  metrics: {
+    function: 'onBuild',
+    of: (result) =>
+      'skipped' in result ? [] : [{ name: 'NotificationsPublished', value: result.notifications }],
+  },
   log: (event, result) => [
     'build state handled',
     { project: event.projectName, status: event.status, ...result },

@@ -30,6 +30,7 @@ export const handler = eventHandler({
     }
     return onImageAction(event, placed.deps);
   },
+  metrics: { function: 'onImagePush' },
   log(event, result) {
     const facts = { action: event.action, repository: event.repositoryName, digest: event.imageDigest };
     if (result.skipped) return ['image action skipped', { ...facts, reason: result.skipped }];

@@ -52,6 +52,17 @@ export const handler = eventHandler({
       },
     );
   },
+  metrics: {
+    function: 'onScan',
+    of: (result) =>
+      'skipped' in result
+        ? []
+        : [
+            // pass, fail or scan-failed
+            { name: 'Verdicts', value: 1, dimensions: { verdict: result.verdict } },
+            { name: 'NotificationsPublished', value: result.notifications },
+          ],
+  },
   log(event, result) {
     const image = 'repositoryName' in event ? `${event.repositoryName}@${event.imageDigest}` : undefined;
     if ('skipped' in result)

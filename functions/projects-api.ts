@@ -63,6 +63,7 @@ function placedRequest(json: unknown): { body: unknown; place: Partial<Target> }
 
 export const projectsApi = {
   needs,
+  metrics: { function: 'projectsApi' },
   routes: {
     'POST /projects': route(needs, {
       parse: (request) => placedRequest(request.json()),

@@ -15,6 +15,7 @@ const needs = [dynamoVerdicts] as const;
 
 export const verdictApi = {
   needs,
+  metrics: { function: 'verdictApi' },
   routes: {
     'GET /images/{proxy+}': route(needs, {
       parse: (request) => ({

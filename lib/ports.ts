@@ -328,6 +328,31 @@ export interface SecurityHubPublisher {
   importFindings(findings: readonly AsffFinding[]): Promise<{ imported: number; failed: ImportFailure[] }>;
 }
 
+/** A report to keep where people can open it: the scheduled audit's HTML report and its JSON findings. */
+export interface ReportObject {
+  /** Where it goes in the store (an S3 object key: at most 1,024 bytes of UTF-8). */
+  key: string;
+  body: string;
+  /** Its media type (`text/html; charset=utf-8`, `application/json`). */
+  contentType: string;
+}
+
+/** Where a report was kept: the bucket, the key and, in a versioned bucket, the version written. */
+export interface StoredReport {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+/**
+ * Keeps reports (PutObject to the reports bucket). Writing a key again keeps the earlier version (the bucket
+ * is versioned). A bucket that does not exist is a NotFoundError (`resource` `bucket`); a key that is not a
+ * valid object key is an InvalidInputError, before any call.
+ */
+export interface ReportStore {
+  putReport(report: ReportObject): Promise<StoredReport>;
+}
+
 /**
  * A read a port could not make: which call failed (an IAM action name such as `ecr:GetRepositoryPolicy`, when
  * known) and why (`ErrorName: message`). The audit reports the resource as not-visible with this text, and a

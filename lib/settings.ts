@@ -38,6 +38,12 @@ const commaList = (pattern: RegExp, message: string) =>
       .optional(),
   );
 
+/** `true` or `false`; absent means false. */
+const booleanSetting = z
+  .enum(['true', 'false'], { error: 'expected true or false' })
+  .default('false')
+  .transform((v) => v === 'true');
+
 export const settingsSchema = z.object({
   /** The deployment stage (`prod`, `local` …). */
   BUILDWARDEN_STAGE: z.string().min(1).optional(),
@@ -68,6 +74,18 @@ export const settingsSchema = z.object({
     .transform((v) => v === 'true'),
   /** Days a resolved finding is kept in the findings table (the template's `findingsRetentionDays`). */
   BUILDWARDEN_FINDINGS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** The bucket the scheduled audit keeps its HTML report and JSON findings in (the stack's `ReportsBucket`). */
+  BUILDWARDEN_REPORTS_BUCKET: z
+    .string()
+    .regex(
+      /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'expected an S3 bucket name (3 to 63 of a-z, 0-9, dot and hyphen)',
+    )
+    .optional(),
+  /** The functions emit CloudWatch metrics (embedded metric format, namespace `buildwarden`). */
+  BUILDWARDEN_METRICS: booleanSetting,
+  /** The functions trace with AWS X-Ray (Powertools Tracer, every SDK client captured). */
+  BUILDWARDEN_TRACING: booleanSetting,
   /** Provisioning: the KMS key of new repositories (default: AWS managed) and the build roles' boundary. */
   BUILDWARDEN_PROVISIONING_KMS_KEY_ARN: optionalArn('kms', 'expected a KMS key ARN'),
   BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN: optionalArn('iam', 'expected an IAM policy ARN'),

@@ -18,6 +18,8 @@ const NOT_FOUND: Readonly<Record<string, string>> = {
   NoSuchEntityException: 'entity',
   // CodeBuild (a project), DynamoDB (a table).
   ResourceNotFoundException: 'resource',
+  // S3: the reports bucket.
+  NoSuchBucket: 'bucket',
 };
 
 /** A create call that met a resource of that name. */

@@ -7,6 +7,7 @@
  */
 import { stsActions } from '../aws/account';
 import { codebuildReadActions } from '../aws/codebuild';
+import { findingsAuditActions, findingsChangeActions } from '../aws/findings-store';
 import { ecrReadActions } from '../aws/ecr';
 import { iamPolicyUsageActions, iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
@@ -16,7 +17,9 @@ import { organizationsActions, targetListerActions } from '../aws/organizations'
 import { provisionerActions } from '../aws/provisioner';
 import { provisioningClaimActions } from '../aws/provisioning-claims';
 import { writeActions } from '../aws/remediator';
+import { reportStoreActions } from '../aws/reports';
 import { scanFindingsActions } from '../aws/scan-findings';
+import { securityHubActions } from '../aws/securityhub';
 import { snsActions } from '../aws/sns';
 import { verdictReadActions, verdictStoreActions } from '../aws/verdicts';
 import { RULES } from '../policy/rules/index';
@@ -33,6 +36,10 @@ export const functionActions = {
     ...memberCredentialsActions,
     ...stsActions,
     ...snsActions,
+    ...findingsAuditActions,
+    ...reportStoreActions,
+    // Granted only when `securityHub` is true.
+    ...securityHubActions,
   ],
   onScan: [
     ...scanFindingsActions,
@@ -87,5 +94,8 @@ export const functionActions = {
     ...targetListerActions,
     ...stsActions,
     ...snsActions,
+    ...findingsChangeActions,
+    // Granted only when `securityHub` is true.
+    ...securityHubActions,
   ],
 } as const;

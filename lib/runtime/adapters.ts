@@ -14,7 +14,9 @@ import { EcrLifecyclePreviewer } from '../aws/lifecycle-preview';
 import { AwsOrganization, AwsTargetLister } from '../aws/organizations';
 import { AwsProvisioner } from '../aws/provisioner';
 import { AwsRemediator } from '../aws/remediator';
+import { S3Reports } from '../aws/reports';
 import { EcrScanFindings } from '../aws/scan-findings';
+import { SecurityHubFindings } from '../aws/securityhub';
 import { SnsNotifier } from '../aws/sns';
 import type { Need } from './compose';
 
@@ -103,4 +105,18 @@ export const ecrLifecyclePreview: Need<'lifecyclePreviewer'> = {
   port: 'lifecyclePreviewer',
   settings: [],
   aws: () => new EcrLifecyclePreviewer(),
+};
+
+/** Findings to AWS Security Hub (used only when BUILDWARDEN_SECURITY_HUB is true). */
+export const securityHubFindings: Need<'securityHub'> = {
+  port: 'securityHub',
+  settings: [],
+  aws: () => new SecurityHubFindings(),
+};
+
+/** The reports bucket. */
+export const s3Reports: Need<'reports'> = {
+  port: 'reports',
+  settings: ['BUILDWARDEN_REPORTS_BUCKET'],
+  aws: (settings) => new S3Reports(settings.BUILDWARDEN_REPORTS_BUCKET!),
 };

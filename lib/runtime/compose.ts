@@ -16,6 +16,7 @@ import { currentAccount } from '../aws/account';
 import { processClients, type AwsClients } from '../aws/clients';
 import type {
   AccountInfo,
+  FindingsStore,
   IdentityReader,
   ImageLookup,
   LifecyclePreviewer,
@@ -26,8 +27,10 @@ import type {
   Provisioner,
   RegistryReader,
   Remediator,
+  ReportStore,
   ScanFindingsReader,
   TargetLister,
+  SecurityHubPublisher,
   VerdictStore,
 } from '../ports';
 import { requireSettings, type SettingName, type Settings } from '../settings';
@@ -47,6 +50,9 @@ export interface Ports {
   claims: ProvisioningClaims;
   lifecyclePreviewer: LifecyclePreviewer;
   targets: TargetLister;
+  findingsStore: FindingsStore;
+  securityHub: SecurityHubPublisher;
+  reports: ReportStore;
 }
 
 export type PortName = keyof Ports;
@@ -178,4 +184,11 @@ export function fromSandbox<const N extends readonly Need[]>(sandbox: SandboxPor
   const deps: Record<string, unknown> = { account: ports.account };
   for (const need of needs) deps[need.port] = ports[need.port];
   return deps as Deps<N>;
+}
+
+/** The deps without `port`, the others still built on first use: a port a setting turns off (Security Hub). */
+export function omitPort<D extends object, K extends keyof D>(deps: D, port: K): Omit<D, K> {
+  const descriptors = Object.getOwnPropertyDescriptors(deps);
+  delete descriptors[port];
+  return Object.defineProperties({}, descriptors) as Omit<D, K>;
 }

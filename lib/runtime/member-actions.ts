@@ -24,13 +24,14 @@ export const MEMBER_ACCESS: Record<HubFunction, 'none' | 'always' | 'provisionin
   projectsApi: 'provisioning',
 };
 
-/** Services whose resources stay in the hub: its tables, topic, failure queue and log groups. */
-export const HUB_ONLY_SERVICES = ['dynamodb', 'sns', 'sqs', 'logs'] as const;
+/** Services whose resources stay in the hub: its tables, topic, failure queue, log groups and reports bucket. */
+export const HUB_ONLY_SERVICES = ['dynamodb', 'sns', 'sqs', 'logs', 's3'] as const;
 
 /**
  * Single actions that stay in the hub although their service does not: the hub's own identity (a member's
- * account id is already known: it is the account the hub assumes into), and the organization, which is the
- * hub's own (the member role trusts only principals of it), and what the hub does to reach member accounts.
+ * account id is already known: it is the account the hub assumes into), the organization, which is the
+ * hub's own (the member role trusts only principals of it), what the hub does to reach member accounts, and the
+ * import of findings into the hub's Security Hub.
  */
 export const HUB_ONLY_ACTIONS = [
   'sts:GetCallerIdentity',
@@ -41,6 +42,7 @@ export const HUB_ONLY_ACTIONS = [
   'organizations:ListAccountsForParent',
   'organizations:ListOrganizationalUnitsForParent',
   'organizations:DescribeAccount',
+  'securityhub:BatchImportFindings',
 ] as const;
 
 const isHubOnly = (action: string) =>

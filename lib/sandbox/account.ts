@@ -21,6 +21,7 @@ import { SandboxProjects } from './projects';
 import { SandboxProvisioner } from './provisioner';
 import { SandboxRegistry } from './registry';
 import { SandboxRemediator } from './remediator';
+import { SandboxReportStore } from './reports';
 import { SandboxScanFindings } from './scan-findings';
 import { SandboxSecurityHub } from './securityhub';
 import { SandboxState, type CallLog } from './state';
@@ -48,6 +49,8 @@ export class SandboxAccount {
   readonly securityHub: SandboxSecurityHub;
   /** None: ECR's own lifecycle policy preview is live only (every call is refused). */
   readonly lifecyclePreviewer = new SandboxLifecyclePreviewer();
+  /** The SIMULATED reports bucket (in memory). */
+  readonly reports: SandboxReportStore;
 
   constructor(snapshot: Snapshot, options: { faults?: FaultInjector } = {}) {
     const state = (this.state = new SandboxState(snapshot, options.faults));
@@ -67,6 +70,7 @@ export class SandboxAccount {
       (action) => state.call(action),
     );
     this.securityHub = new SandboxSecurityHub((action) => state.call(action));
+    this.reports = new SandboxReportStore(state);
   }
 
   static fromFile(path: string): SandboxAccount {
@@ -126,6 +130,7 @@ export class SandboxAccount {
       targets: new SandboxTargetLister(organizationOfOne(this.info.accountId), {
         regions: [this.info.region],
       }),
+      reports: this.reports,
     };
   }
 }

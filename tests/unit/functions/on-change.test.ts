@@ -69,6 +69,7 @@ const REGION = 'us-east-1';
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`;
 const REMEDIATION_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/buildwarden-test-onChange`;
 const IDEMPOTENCY_TABLE = 'buildwarden-test-idempotency';
+const FINDINGS_TABLE = 'buildwarden-test-findings';
 
 const WRITE_COMMANDS = new Set([
   'PutLifecyclePolicyCommand',
@@ -89,6 +90,7 @@ async function coldStart(env: lambda.LambdaEnv = {}) {
     BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     BUILDWARDEN_REMEDIATION_ROLE_ARN: REMEDIATION_ROLE_ARN,
     BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+    BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
     ...env,
   });
   return handler;
@@ -262,6 +264,7 @@ function throttling(): ECRServiceException {
 
 beforeEach(() => {
   lambda.sdk.resetAll();
+  lambda.givenFindingsTable();
   // Powertools warns that no Lambda context was registered (see tests/integration/dynamodb.test.ts).
   jest.spyOn(console, 'warn').mockImplementation(() => {});
 });
@@ -434,6 +437,7 @@ describe('change-event handler: its cold path', () => {
         BUILDWARDEN_STAGE: 'test',
         BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
         BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+        BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
       },
     );
 
@@ -760,6 +764,7 @@ describe('change-event handler: exactly once per event', () => {
       AWS_REGION: REGION,
       BUILDWARDEN_STAGE: 'test',
       BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+      BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
     });
 
     // Act
@@ -1108,5 +1113,65 @@ describe('change-event handler in organization mode', () => {
     // Assess
     expect(result).toMatchObject({ skipped: `the event is from account ${MEMBER}, not ${ACCOUNT}` });
     expect(organizationsMock).not.toHaveReceivedCommand(ListAccountsCommand);
+  });
+});
+
+describe('change-event handler: metrics (CloudWatch embedded metric format on stdout)', () => {
+  /** The EMF documents written to stdout while `run` runs (whether it resolves or rejects). */
+  async function emitted(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await run().catch(() => undefined);
+    } finally {
+      write.mockRestore();
+    }
+    return lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  it('emits the remediations applied by rule and the notifications published', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    givenIdempotencyTable();
+    const handler = await coldStart({ BUILDWARDEN_METRICS: 'true' });
+
+    // Act
+    const documents = await emitted(() => handler(eventFile('ecr-PutImageTagMutability.json')));
+
+    // Assess
+    expect(documents).toContainEqual(
+      expect.objectContaining({
+        service: 'buildwarden',
+        function: 'onChange',
+        rule: 'ecr.tag-immutability',
+        RemediationsApplied: 1,
+      }),
+    );
+    expect(documents).toContainEqual(
+      expect.objectContaining({ function: 'onChange', NotificationsPublished: 1 }),
+    );
+    expect(JSON.stringify(documents)).not.toContain('arn:aws:ecr');
+  });
+
+  it('emits one remediation failure when the handling fails', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    givenIdempotencyTable();
+    ecrMock.on(DescribeRepositoriesCommand).rejects(throttling());
+    const handler = await coldStart({ BUILDWARDEN_METRICS: 'true' });
+
+    // Act
+    const documents = await emitted(() => handler(eventFile('ecr-PutImageTagMutability.json')));
+
+    // Assess
+    expect(documents).toEqual([
+      expect.objectContaining({ service: 'buildwarden', function: 'onChange', RemediationsFailed: 1 }),
+    ]);
   });
 });
