@@ -11,6 +11,7 @@ import { EcrImages } from '../aws/images';
 import { AwsOrganization } from '../aws/organizations';
 import { AwsProvisioner } from '../aws/provisioner';
 import { AwsRemediator } from '../aws/remediator';
+import { S3RunStore } from '../aws/run-store';
 import { EcrScanFindings } from '../aws/scan-findings';
 import { SnsNotifier } from '../aws/sns';
 import type { Need } from './compose';
@@ -76,4 +77,11 @@ export const awsProvisioner: Need<'provisioner'> = {
   port: 'provisioner',
   settings: [],
   aws: () => new AwsProvisioner(),
+};
+
+/** The organization audit's runs, in the stack's bucket. */
+export const s3Runs: Need<'runs'> = {
+  port: 'runs',
+  settings: ['BUILDWARDEN_RUNS_BUCKET'],
+  aws: (settings) => new S3RunStore(settings.BUILDWARDEN_RUNS_BUCKET!),
 };

@@ -24,6 +24,7 @@ import type {
   Provisioner,
   RegistryReader,
   Remediator,
+  RunStore,
   ScanFindingsReader,
   VerdictStore,
 } from '../ports';
@@ -42,6 +43,7 @@ export interface Ports {
   verdicts: VerdictStore;
   provisioner: Provisioner;
   claims: ProvisioningClaims;
+  runs: RunStore;
 }
 
 export type PortName = keyof Ports;

@@ -20,6 +20,7 @@ import { SandboxProjects } from './projects';
 import { SandboxProvisioner } from './provisioner';
 import { SandboxRegistry } from './registry';
 import { SandboxRemediator } from './remediator';
+import { SandboxRunStore } from './run-store';
 import { SandboxScanFindings } from './scan-findings';
 import { SandboxSecurityHub } from './securityhub';
 import { SandboxState, type CallLog } from './state';
@@ -40,6 +41,8 @@ export class SandboxAccount {
   readonly verdicts: SandboxVerdictStore;
   readonly provisioner: SandboxProvisioner;
   readonly claims: SandboxClaims;
+  /** A SIMULATED bucket for the organization audit's runs (in memory). */
+  readonly runs: SandboxRunStore;
   /** The findings state, kept in the snapshot (`buildwarden.findings`). */
   readonly findingsStore: SandboxFindingsStore;
   /** A SIMULATED Security Hub (in memory). */
@@ -58,6 +61,7 @@ export class SandboxAccount {
     this.verdicts = new SandboxVerdictStore(state);
     this.provisioner = new SandboxProvisioner(state);
     this.claims = new SandboxClaims(state);
+    this.runs = new SandboxRunStore(undefined, (action) => state.call(action));
     this.findingsStore = new SandboxFindingsStore(
       () => state.snapshot,
       (action) => state.call(action),
@@ -115,6 +119,7 @@ export class SandboxAccount {
       verdicts: this.verdicts,
       provisioner: this.provisioner,
       claims: this.claims,
+      runs: this.runs,
       findingsStore: this.findingsStore,
       securityHub: this.securityHub,
     };
