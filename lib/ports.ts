@@ -298,7 +298,7 @@ export interface SecurityHubPublisher {
 
 /**
  * Where an organization-wide audit keeps a run (an S3 bucket, or the sandbox's simulated one): objects of text
- * under keys such as `runs/<run id>/<account>/<region>.jsonl` (lib/policy/organization-run.ts names them).
+ * under keys such as `runs/<run id>/<account>/<region>.jsonl` (lib/usecases/organization-run.ts names them).
  * Objects are written whole; reading one streams it line by line, so a reader never holds a large object.
  */
 export interface RunStore {
