@@ -4,7 +4,7 @@
  * it), `--snapshot DIR` for single-account commands (a fleet of one is its file), and `replay` routing an event
  * to the account and region it names.
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fleetFileName } from '../../lib/sandbox/fleet';
@@ -207,5 +207,63 @@ describe('buildwarden replay on a fleet', () => {
       actions: [],
       notifications: [],
     });
+  });
+});
+
+describe('buildwarden snapshot --org', () => {
+  test('writes one snapshot per account-region and the names, a fleet the audit reads as the source', async () => {
+    // Prepare
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'bw-org-')), 'fleet');
+
+    // Act
+    const result = await cli([
+      'snapshot',
+      '--org',
+      '--snapshot',
+      DEMO_FLEET,
+      '--out',
+      out,
+      '--accounts',
+      '111111111111',
+    ]);
+    const fromCopy = await cli(['audit', '--org', '--snapshot', out, '--format', 'json']);
+    const fromSource = await cli([
+      'audit',
+      '--org',
+      '--snapshot',
+      DEMO_FLEET,
+      '--format',
+      'json',
+      '--accounts',
+      '111111111111',
+    ]);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([
+      '111111111111.eu-west-1.json',
+      '111111111111.us-east-1.json',
+      'fleet.json',
+    ]);
+    expect(JSON.parse(readFileSync(path.join(out, 'fleet.json'), 'utf8'))).toEqual({
+      format: 'buildwarden-fleet/1',
+      accounts: { '111111111111': { name: 'payments-prod' } },
+    });
+    expect((JSON.parse(fromCopy.stdout) as OrgJson).summary.byAccount).toEqual(
+      (JSON.parse(fromSource.stdout) as OrgJson).summary.byAccount,
+    );
+  });
+
+  test.each([
+    [['snapshot', '--org'], /--org: --out DIR is required/],
+    [['snapshot', '--org', '--out', 'x'], /--org without --snapshot needs the member-account adapters/],
+    [['snapshot', '--regions', 'us-east-1'], /--regions goes with --org/],
+  ])('%j exits 2 naming what is missing', async (argv, message) => {
+    // Act
+    const result = await cli(argv);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
   });
 });

@@ -17,8 +17,12 @@ import { EXIT, UsageError, type Io } from '../framework';
 import { loadFleet } from '../inputs';
 import { writeOutputFile } from '../outputs';
 
-const ACCOUNT_ID = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+export const ACCOUNT_ID = /^\d{12}$/;
+export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** Why --org reads only fleets for now. */
+export const LIVE_ORG_UNAVAILABLE =
+  '--org without --snapshot needs the member-account adapters (lib/runtime/members.ts), which this build does not have; use --snapshot DIR (a fleet)';
 
 export interface OrgAuditArgs {
   snapshot: string | undefined;
@@ -33,7 +37,7 @@ export interface OrgAuditArgs {
   showCompliant: boolean;
 }
 
-function listOption(
+export function listOption(
   flag: string,
   value: string | undefined,
   pattern: RegExp,
@@ -54,7 +58,7 @@ function listOption(
 }
 
 /** The lister narrowed to the given accounts and regions. */
-function narrowed(lister: TargetLister, accounts?: string[], regions?: string[]): TargetLister {
+export function narrowed(lister: TargetLister, accounts?: string[], regions?: string[]): TargetLister {
   return {
     targets: async () =>
       (await lister.targets()).filter(
@@ -119,9 +123,7 @@ export async function runOrganizationAudit(
   if (args.snapshot === undefined) {
     // The live organization needs the member-account adapters: the Organizations target lister and the
     // member role's credentials per account (lib/runtime/members.ts `memberSource(settings, target)`).
-    throw new UsageError(
-      '--org without --snapshot needs the member-account adapters (lib/runtime/members.ts), which this build does not have; audit a fleet with --snapshot DIR',
-    );
+    throw new UsageError(LIVE_ORG_UNAVAILABLE);
   }
   if (args.roleName !== undefined) io.stderr('note: --role-name has no effect on a sandbox fleet\n');
   const fleet = loadFleet(args.snapshot, io);
