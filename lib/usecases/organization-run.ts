@@ -238,11 +238,11 @@ export async function summarizeRun(
   }
   const worst = Object.entries(byAccount)
     .filter(([, a]) => a.byStatus.violation > 0)
-    .map(([accountId, a]) => ({
+    .map(([accountId, { name, byStatus: counts, score }]) => ({
       accountId,
-      ...(a.name !== undefined ? { name: a.name } : {}),
-      violations: a.byStatus.violation,
-      score: a.score,
+      ...(name === undefined ? {} : { name }),
+      violations: counts.violation,
+      score,
     }))
     .sort((a, b) => b.score - a.score || (a.accountId < b.accountId ? -1 : 1))
     .slice(0, options.top ?? 10);
