@@ -116,7 +116,24 @@ export const settingsSchema = z.object({
     /^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
     'expected organizational unit ids (ou-…) or the root id (r-…) separated by commas',
   ),
-  /** Stage `local` only: the functions run against the SIMULATED sandbox account kept in this snapshot file. */
+  /**
+   * The organization-wide audit (README "Organizations"): the bucket its runs are kept in (findings as JSON lines
+   * under `runs/<run id>/`), how many account-regions it audits at once (the Map state's MaxConcurrency), the
+   * share of account-regions whose audit may fail before the run fails (ToleratedFailurePercentage), and how
+   * many pages of repositories (1,000 each) one invocation of the shard function reads before it hands the rest
+   * to the next.
+   */
+  BUILDWARDEN_RUNS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+    .optional(),
+  BUILDWARDEN_ORG_AUDIT_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(10),
+  BUILDWARDEN_ORG_AUDIT_TOLERATED_FAILURE_PERCENTAGE: z.coerce.number().int().min(0).max(100).default(10),
+  BUILDWARDEN_ORG_AUDIT_PAGE_BUDGET: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Stage `local` only: the functions run against the SIMULATED sandbox account kept in this snapshot file, or,
+   * for the organization audit's functions, against the fleet in this directory (lib/sandbox/fleet.ts).
+   */
   BUILDWARDEN_SANDBOX_FILE: z
     .string()
     .optional()

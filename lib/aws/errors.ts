@@ -20,6 +20,8 @@ const NOT_FOUND: Readonly<Record<string, string>> = {
   ResourceNotFoundException: 'resource',
   // S3: the reports bucket.
   NoSuchBucket: 'bucket',
+  // S3 GetObject: no object under that key.
+  NoSuchKey: 'object',
 };
 
 /** A create call that met a resource of that name. */

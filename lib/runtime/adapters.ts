@@ -15,6 +15,7 @@ import { AwsOrganization, AwsTargetLister } from '../aws/organizations';
 import { AwsProvisioner } from '../aws/provisioner';
 import { AwsRemediator } from '../aws/remediator';
 import { S3Reports } from '../aws/reports';
+import { S3RunStore } from '../aws/run-store';
 import { EcrScanFindings } from '../aws/scan-findings';
 import { SecurityHubFindings } from '../aws/securityhub';
 import { SnsNotifier } from '../aws/sns';
@@ -119,4 +120,11 @@ export const s3Reports: Need<'reports'> = {
   port: 'reports',
   settings: ['BUILDWARDEN_REPORTS_BUCKET'],
   aws: (settings) => new S3Reports(settings.BUILDWARDEN_REPORTS_BUCKET!),
+};
+
+/** The organization audit's runs, in the stack's bucket. */
+export const s3Runs: Need<'runs'> = {
+  port: 'runs',
+  settings: ['BUILDWARDEN_RUNS_BUCKET'],
+  aws: (settings) => new S3RunStore(settings.BUILDWARDEN_RUNS_BUCKET!),
 };

@@ -28,6 +28,7 @@ import type {
   RegistryReader,
   Remediator,
   ReportStore,
+  RunStore,
   ScanFindingsReader,
   TargetLister,
   SecurityHubPublisher,
@@ -53,6 +54,7 @@ export interface Ports {
   findingsStore: FindingsStore;
   securityHub: SecurityHubPublisher;
   reports: ReportStore;
+  runs: RunStore;
 }
 
 export type PortName = keyof Ports;

@@ -22,6 +22,7 @@ import { SandboxProvisioner } from './provisioner';
 import { SandboxRegistry } from './registry';
 import { SandboxRemediator } from './remediator';
 import { SandboxReportStore } from './reports';
+import { SandboxRunStore } from './run-store';
 import { SandboxScanFindings } from './scan-findings';
 import { SandboxSecurityHub } from './securityhub';
 import { SandboxState, type CallLog } from './state';
@@ -43,6 +44,8 @@ export class SandboxAccount {
   readonly verdicts: SandboxVerdictStore;
   readonly provisioner: SandboxProvisioner;
   readonly claims: SandboxClaims;
+  /** A SIMULATED bucket for the organization audit's runs (in memory). */
+  readonly runs: SandboxRunStore;
   /** The findings state, kept in the snapshot (`buildwarden.findings`). */
   readonly findingsStore: SandboxFindingsStore;
   /** A SIMULATED Security Hub (in memory). */
@@ -65,6 +68,7 @@ export class SandboxAccount {
     this.verdicts = new SandboxVerdictStore(state);
     this.provisioner = new SandboxProvisioner(state);
     this.claims = new SandboxClaims(state);
+    this.runs = new SandboxRunStore(undefined, (action) => state.call(action));
     this.findingsStore = new SandboxFindingsStore(
       () => state.snapshot,
       (action) => state.call(action),
@@ -123,6 +127,7 @@ export class SandboxAccount {
       verdicts: this.verdicts,
       provisioner: this.provisioner,
       claims: this.claims,
+      runs: this.runs,
       findingsStore: this.findingsStore,
       securityHub: this.securityHub,
       lifecyclePreviewer: this.lifecyclePreviewer,

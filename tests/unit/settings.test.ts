@@ -62,6 +62,9 @@ describe('loadConfig', () => {
       BUILDWARDEN_METRICS: false,
       BUILDWARDEN_TRACING: false,
       BUILDWARDEN_MEMBER_ROLE_NAME: 'buildwarden-member',
+      BUILDWARDEN_ORG_AUDIT_MAX_CONCURRENCY: 10,
+      BUILDWARDEN_ORG_AUDIT_TOLERATED_FAILURE_PERCENTAGE: 10,
+      BUILDWARDEN_ORG_AUDIT_PAGE_BUDGET: 5,
       BUILDWARDEN_REMEDIABLE_ROLES: 'service-role/*',
       guardrails: defaultGuardrails(),
     });

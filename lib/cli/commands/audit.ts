@@ -19,6 +19,7 @@ import { choiceOption, EXIT, stringOption, UsageError, type Command, type Io } f
 import { findingsTable, progressReporter } from '../format';
 import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 import { writeOutputFile } from '../outputs';
+import { runOrganizationAudit } from './audit-org';
 
 export function parseRuleList(value: string | undefined): RuleId[] | undefined {
   if (value === undefined) return undefined;
@@ -70,7 +71,8 @@ export const auditCommand: Command = {
   name: 'audit',
   summary: 'Audit every ECR repository, CodeBuild project and service role against the guardrails.',
   usage:
-    'buildwarden audit [--snapshot FILE [--save]] [--config FILE] [--format table|json|html|csv|asff] [--out FILE] [--baseline FILE] [--rules ID,…]',
+    'buildwarden audit [--snapshot FILE|DIR [--save]] [--config FILE] [--format table|json|html|csv|asff] [--out FILE] [--baseline FILE] [--rules ID,…]\n' +
+    '       buildwarden audit --org [--snapshot DIR] [--regions R1,R2] [--accounts ID,…] [--role-name NAME] [--concurrency N] [--format table|json]',
   details:
     'Without --snapshot the account of the current AWS credentials and region is read (read-only calls;\n' +
     'AWS_ENDPOINT_URL is honoured). Exit status: 0 no violations, 1 violations or resources that could not\n' +
@@ -84,7 +86,8 @@ export const auditCommand: Command = {
     snapshot: {
       type: 'string',
       valueName: 'FILE',
-      description: 'audit a snapshot file (the sandbox) instead of the live account',
+      description:
+        'audit a snapshot file (the sandbox) instead of the live account; with --org, a fleet directory of snapshots',
     },
     config: {
       type: 'string',
@@ -117,10 +120,23 @@ export const auditCommand: Command = {
       description: "with --snapshot: record the findings in the snapshot's history and write the file back",
     },
     'show-compliant': { type: 'boolean', description: 'table format: list compliant findings too' },
+    org: {
+      type: 'boolean',
+      description:
+        'audit every account and region of the organization (with --snapshot: of the fleet directory); table or json',
+    },
+    regions: { type: 'string', valueName: 'R1,R2', description: 'with --org: only these regions' },
+    accounts: { type: 'string', valueName: 'ID,…', description: 'with --org: only these accounts' },
+    'role-name': {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'with --org: the member role to assume (default $BUILDWARDEN_MEMBER_ROLE_NAME)',
+    },
     concurrency: {
       type: 'string',
       valueName: 'N',
-      description: 'per-repository reads in flight at once (default $BUILDWARDEN_AUDIT_CONCURRENCY, else 16)',
+      description:
+        'per-repository reads in flight at once (default $BUILDWARDEN_AUDIT_CONCURRENCY, else 16); with --org, account-regions audited at once (default 4)',
     },
   },
   async run({ values }, io) {
@@ -138,6 +154,29 @@ export const auditCommand: Command = {
     const snapshotFile = stringOption(values, 'snapshot');
     const save = values.save === true;
     if (save && !snapshotFile) throw new UsageError('--save goes with --snapshot');
+    if (values.org === true) {
+      if (format !== 'table' && format !== 'json') throw new UsageError('--org: --format table or json');
+      if (previous) throw new UsageError('--org: --baseline is for one account');
+      return runOrganizationAudit(
+        {
+          snapshot: snapshotFile,
+          format,
+          out: stringOption(values, 'out'),
+          regions: stringOption(values, 'regions'),
+          accounts: stringOption(values, 'accounts'),
+          roleName: stringOption(values, 'role-name'),
+          concurrency: concurrencyText === undefined ? 4 : concurrency,
+          readConcurrency: settingsOf(io).BUILDWARDEN_AUDIT_CONCURRENCY,
+          ruleIds,
+          showCompliant: values['show-compliant'] === true,
+        },
+        guardrails,
+        io,
+      );
+    }
+    for (const flag of ['regions', 'accounts', 'role-name'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --org`);
+    }
     const sandbox = snapshotFile ? loadSandbox(snapshotFile, io) : undefined;
     const deps = sandbox ? sandboxDeps(sandbox) : await liveDeps(settingsOf(io));
     const { report, resourceArns } = await auditWithResources(deps, guardrails, {
