@@ -20,9 +20,8 @@ import {
   type Need,
   type SandboxPorts,
 } from '../runtime/compose';
-import { MemberCredentials, memberRoleArn } from '../aws/member-credentials';
 import type { Target, TargetLister } from '../ports';
-import { memberSource } from '../runtime/members';
+import { assumedMemberSource, ownMemberCredentials } from '../runtime/members';
 import type { Settings } from '../settings';
 import type { AuditDeps } from '../usecases/audit';
 
@@ -66,19 +65,17 @@ export async function liveOrganizationDeps(settings: Settings): Promise<{
   depsFor: (target: Target) => Promise<AuditDeps>;
 }> {
   const hub = new AdapterScope();
-  const own = await hub.accountInfo(); // the credentials' own account is never assumed into
-  const credentials = new MemberCredentials();
+  await hub.accountInfo(); // the credentials' own account is never assumed into
+  const credentials = ownMemberCredentials();
   return {
     lister: hub.adapter(organizationTargets, settings),
-    depsFor: async (target) => {
-      if (target.accountId !== own.accountId) {
-        // Assumed first: an account whose role cannot be assumed is one answer, not a failure per read.
-        const roleArn = memberRoleArn(target.accountId, target.region, settings.BUILDWARDEN_MEMBER_ROLE_NAME);
-        await credentials.provider(roleArn, settings.BUILDWARDEN_MEMBER_EXTERNAL_ID ?? '')();
-      }
-      return auditDeps(
-        await compose(settings, AUDIT_NEEDS, memberSource(settings, target, { hub, credentials })),
-      );
-    },
+    depsFor: async (target) =>
+      auditDeps(
+        await compose(
+          settings,
+          AUDIT_NEEDS,
+          await assumedMemberSource(settings, target, { hub, credentials }),
+        ),
+      ),
   };
 }

@@ -48,6 +48,9 @@ describe('the deployed bundles', () => {
       'onChange',
       'onImagePush',
       'onScan',
+      'orgAuditShard',
+      'orgSummary',
+      'orgTargets',
       'projectsApi',
       'verdictApi',
     ]);
