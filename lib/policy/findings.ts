@@ -6,7 +6,15 @@ export type Severity = (typeof SEVERITIES)[number];
 export const STATUSES = ['violation', 'not-visible', 'exempt', 'compliant'] as const;
 export type FindingStatus = (typeof STATUSES)[number];
 
-export type ResourceType = 'AWS::ECR::Repository' | 'AWS::CodeBuild::Project' | 'AWS::IAM::Role';
+export type ResourceType =
+  | 'AWS::ECR::Repository'
+  | 'AWS::CodeBuild::Project'
+  | 'AWS::IAM::Role'
+  // Registry-level resources: their resourceArn is a buildwarden identifier (registry-settings.ts).
+  | 'AWS::ECR::ReplicationConfiguration'
+  | 'AWS::ECR::RegistryPolicy'
+  | 'AWS::ECR::PullThroughCacheRule'
+  | 'AWS::ECR::RepositoryCreationTemplate';
 
 export interface Finding {
   ruleId: string;

@@ -9,7 +9,7 @@ import type { Finding } from './findings';
 import type { Guardrails, RuleId } from './guardrails';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
 import { isRemediableRole } from './remediable-roles';
-import type { AnyRuleDefinition, PlanContext, ProposedFix } from './rules/definition';
+import type { AnyRuleDefinition, PlanContext, ProposedFix, RegistrySubject } from './rules/definition';
 import { ruleById } from './rules/index';
 
 import type { WriteType } from './writes';
@@ -27,7 +27,8 @@ export interface PlannedChange extends ProposedFix {
 export type RemediationTarget =
   | { scope: 'repository'; resource: Repository }
   | { scope: 'project'; resource: Project }
-  | { scope: 'service-role'; resource: Role };
+  | { scope: 'service-role'; resource: Role }
+  | { scope: 'registry'; resource: RegistrySubject };
 
 /**
  * Whether a finding may be fixed: a violation of a rule in mode remediate, remediable — or, for a rule whose
@@ -62,6 +63,14 @@ function propose(
       return rule.scope === 'service-role'
         ? rule.remediation?.plan(target.resource, finding, context)
         : undefined;
+    case 'registry': {
+      if (rule.scope !== 'registry' || rule.resource !== target.resource.resource) return undefined;
+      // The subject is of the rule's resource kind (checked above).
+      const plan = rule.remediation?.plan as
+        | ((resource: RegistrySubject, finding: Finding, ctx: PlanContext) => ReturnType<typeof propose>)
+        | undefined;
+      return plan?.(target.resource, finding, context);
+    }
   }
 }
 
@@ -73,6 +82,8 @@ function arnOf(target: RemediationTarget): string {
       return target.resource.arn;
     case 'service-role':
       return target.resource.Arn;
+    case 'registry':
+      return target.resource.arn;
   }
 }
 

@@ -14,6 +14,7 @@ import { roleLeastPrivilege } from './codebuild/role-least-privilege';
 import { roleTrustPolicy } from './codebuild/role-trust-policy';
 import { sourceCredentials } from './codebuild/source-credentials';
 import type {
+  AnyRegistryRule,
   AnyRuleDefinition,
   AnyServiceRoleRule,
   ProjectRuleDefinition,
@@ -72,6 +73,9 @@ export const PROJECT_RULES = registered.filter(
 );
 export const SERVICE_ROLE_RULES = registered.filter(
   (rule): rule is AnyServiceRoleRule<RuleId> => rule.scope === 'service-role',
+);
+export const REGISTRY_RULES = registered.filter(
+  (rule): rule is AnyRegistryRule<RuleId> => rule.scope === 'registry',
 );
 
 /** The rules of `ids` (default: all) that judge resources of `scope`, in registry order. */
