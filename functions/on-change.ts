@@ -35,6 +35,7 @@ export const handler = eventHandler({
       now,
       ownRoleArns: own ? [own] : [],
       remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
+      detachablePolicyArns: settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS ?? [],
     };
     let handled: ChangeResult | undefined;
     // Only the outcome's counts are stored: a registry event can touch thousands of repositories.

@@ -107,6 +107,15 @@ export const settingsSchema = z.object({
     .string()
     .min(1, 'expected a role path/name pattern such as service-role/*')
     .default(DEFAULT_REMEDIABLE_ROLES),
+  /**
+   * Customer managed policies the change handler may detach from build roles besides the administrator-class
+   * AWS managed ones (the template's `detachablePolicyArns`, also the `iam:PolicyARN` condition of its grant).
+   * Checked in code too: a detach the grant would deny is refused and reported instead of retried.
+   */
+  BUILDWARDEN_DETACHABLE_POLICY_ARNS: commaList(
+    /^arn:aws[a-z-]*:iam::(?:\d{12}|aws):policy\/.+$/,
+    'expected IAM policy ARNs separated by commas',
+  ),
   /** The change handler's own role: events it causes are skipped so remediation never loops. */
   BUILDWARDEN_REMEDIATION_ROLE_ARN: z
     .string()

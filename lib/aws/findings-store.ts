@@ -22,6 +22,7 @@ import { findingRecordSchema, type FindingRecord, type Scope } from '../policy/f
 import { formatIssues } from '../policy/validation';
 import type { FindingsStore, RecordWrite } from '../ports';
 import { clientConfig } from './common';
+import { Backoff, type BackoffOptions } from './backoff';
 
 export const findingsStoreActions = [
   'dynamodb:Query',
@@ -35,18 +36,8 @@ export const BATCH_WRITE_MAX_BYTES = 16 * 1024 * 1024;
 /** DynamoDB's item size limit: 25 items within it stay within a request's 16 MB. */
 export const ITEM_MAX_BYTES = 400 * 1024;
 
-export interface BatchRetryOptions {
-  /** Requests per batch, the first included, before unprocessed items are given up. Default 8. */
-  maxAttempts?: number;
-  /** Backoff base, ms. Default 50. */
-  baseDelayMs?: number;
-  /** Upper bound of one backoff, ms. Default 5,000. */
-  maxDelayMs?: number;
-  /** Jitter source in [0, 1). Default Math.random. */
-  random?: () => number;
-  /** Waits between attempts; tests inject a fake. */
-  sleep?: (ms: number) => Promise<void>;
-}
+/** Defaults: 8 requests a batch, 50 ms backoff base. */
+export type BatchRetryOptions = BackoffOptions;
 
 /** Records an audit could not write (the store kept leaving them unprocessed, or one is too large). */
 export class FindingsWriteError extends Error {
@@ -98,13 +89,11 @@ function fromItem(item: Record<string, unknown>): FindingRecord {
 /** An item's size as DynamoDB counts it, bounded from above by its JSON text (names and values, UTF-8). */
 const itemBytes = (item: Item) => Buffer.byteLength(JSON.stringify(item), 'utf8');
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 let shared: DynamoDBDocumentClient | undefined;
 
 export class DynamoFindingsStore implements FindingsStore {
   private readonly db: DynamoDBDocumentClient;
-  private readonly retry: Required<BatchRetryOptions>;
+  private readonly retry: Backoff;
 
   constructor(
     private readonly tableName: string,
@@ -116,13 +105,7 @@ export class DynamoFindingsStore implements FindingsStore {
       (shared ??= DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
         marshallOptions: { removeUndefinedValues: true },
       }));
-    this.retry = {
-      maxAttempts: retry.maxAttempts ?? 8,
-      baseDelayMs: retry.baseDelayMs ?? 50,
-      maxDelayMs: retry.maxDelayMs ?? 5_000,
-      random: retry.random ?? Math.random,
-      sleep: retry.sleep ?? defaultSleep,
-    };
+    this.retry = new Backoff(retry, { maxAttempts: 8, baseDelayMs: 50 });
   }
 
   records(scope: Scope): Promise<FindingRecord[]> {
@@ -182,8 +165,7 @@ export class DynamoFindingsStore implements FindingsStore {
           `DynamoDB left them unprocessed ${attempt} times (throughput exceeded)`,
         );
       }
-      const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-      await this.retry.sleep(Math.floor(this.retry.random() * ceiling));
+      await this.retry.wait(attempt);
     }
   }
 

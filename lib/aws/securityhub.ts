@@ -10,6 +10,7 @@ import { BatchImportFindingsCommand, SecurityHubClient } from '@aws-sdk/client-s
 import type { AsffFinding } from '../policy/asff';
 import type { ImportFailure, SecurityHubPublisher } from '../ports';
 import { clientConfig } from './common';
+import { Backoff, type BackoffOptions } from './backoff';
 
 export const securityHubActions = ['securityhub:BatchImportFindings'] as const;
 
@@ -18,36 +19,18 @@ export const IMPORT_BATCH_MAX = 100;
 /** Error codes of FailedFindings that a retry cannot change. */
 const PERMANENT_ERRORS = new Set(['InvalidInput', 'InvalidAccess']);
 
-export interface ImportRetryOptions {
-  /** Imports of a failed finding, the first included. Default 3. */
-  maxAttempts?: number;
-  /** Backoff base, ms. Default 200. */
-  baseDelayMs?: number;
-  /** Upper bound of one backoff, ms. Default 5,000. */
-  maxDelayMs?: number;
-  /** Jitter source in [0, 1). Default Math.random. */
-  random?: () => number;
-  /** Waits between attempts; tests inject a fake. */
-  sleep?: (ms: number) => Promise<void>;
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Defaults: 3 imports of a failed finding, 200 ms backoff base. */
+export type ImportRetryOptions = BackoffOptions;
 
 let shared: SecurityHubClient | undefined;
 
 export class SecurityHubFindings implements SecurityHubPublisher {
   private readonly client: SecurityHubClient;
-  private readonly retry: Required<ImportRetryOptions>;
+  private readonly retry: Backoff;
 
   constructor(client?: SecurityHubClient, retry: ImportRetryOptions = {}) {
     this.client = client ?? (shared ??= new SecurityHubClient(clientConfig));
-    this.retry = {
-      maxAttempts: retry.maxAttempts ?? 3,
-      baseDelayMs: retry.baseDelayMs ?? 200,
-      maxDelayMs: retry.maxDelayMs ?? 5_000,
-      random: retry.random ?? Math.random,
-      sleep: retry.sleep ?? defaultSleep,
-    };
+    this.retry = new Backoff(retry, { maxAttempts: 3, baseDelayMs: 200 });
   }
 
   async importFindings(
@@ -87,8 +70,7 @@ export class SecurityHubFindings implements SecurityHubPublisher {
       }
       const again = new Set(retryable.map((f) => f.id));
       pending = pending.filter((f) => again.has(f.Id));
-      const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-      await this.retry.sleep(Math.floor(this.retry.random() * ceiling));
+      await this.retry.wait(attempt);
     }
     return { imported, failed };
   }

@@ -10,6 +10,7 @@ import type { Guardrails, RuleId } from './guardrails';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
 import { isRemediableRole } from './remediable-roles';
 import type { AnyRuleDefinition, PlanContext, ProposedFix, RegistrySubject } from './rules/definition';
+import { isAdministratorClassAwsPolicy } from './rules/codebuild/role-least-privilege';
 import { ruleById } from './rules/index';
 
 import type { WriteType } from './writes';
@@ -153,5 +154,25 @@ export function confineToRemediableRoles(plan: PlannedChange, pattern: string): 
   return {
     ...rest,
     refused: `role ${write.roleName} is outside remediableRoles (${pattern}): buildwarden may not change it; fix it by hand or widen remediableRoles`,
+  };
+}
+
+/**
+ * A detach of a policy that is neither administrator-class AWS managed nor listed in `detachablePolicyArns`
+ * becomes a refusal: the change handler's grant allows only those (an `iam:PolicyARN` condition), so IAM would
+ * deny the call and the event would only retry into the failure queue.
+ */
+export function confineToDetachablePolicies(
+  plan: PlannedChange,
+  detachablePolicyArns: readonly string[],
+): PlannedChange {
+  const write = plan.write;
+  if (write?.type !== 'DetachRolePolicy') return plan;
+  if (isAdministratorClassAwsPolicy(write.policyArn) || detachablePolicyArns.includes(write.policyArn))
+    return plan;
+  const { write: _write, ...rest } = plan;
+  return {
+    ...rest,
+    refused: `policy ${write.policyArn} is not administrator-class and not listed in detachablePolicyArns: buildwarden may not detach it from role ${write.roleName}; detach it by hand or add its ARN to detachablePolicyArns`,
   };
 }

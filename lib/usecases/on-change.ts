@@ -29,6 +29,7 @@ import type {
 import { changeNotification, type ChangeNotificationInput } from '../policy/notifications';
 import { DEFAULT_REMEDIABLE_ROLES } from '../policy/remediable-roles';
 import {
+  confineToDetachablePolicies,
   confineToRemediableRoles,
   planRemediation,
   planRepositoryRemediation,
@@ -62,6 +63,11 @@ export interface ChangeOptions {
    * reported with the reason.
    */
   remediableRoles?: string;
+  /**
+   * Customer managed policies remediation may detach besides the administrator-class AWS managed ones (the
+   * template's `detachablePolicyArns`; default none). Any other detach is refused and reported.
+   */
+  detachablePolicyArns?: readonly string[];
 }
 
 export interface ChangeAction {
@@ -320,7 +326,13 @@ class ChangeRun {
       const role = roles.find((r) => r.Arn === finding.resourceArn);
       if (!role) continue;
       for (const plan of planForRole(role, finding))
-        plans.push({ plan: confineToRemediableRoles(plan, remediableRoles), finding });
+        plans.push({
+          plan: confineToDetachablePolicies(
+            confineToRemediableRoles(plan, remediableRoles),
+            this.options.detachablePolicyArns ?? [],
+          ),
+          finding,
+        });
     }
     // An inline policy put on a role is planned again on the role as the puts before it left it: several
     // repositories of one shared role each extend the policy the previous put wrote.

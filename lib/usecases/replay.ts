@@ -28,6 +28,8 @@ export interface ReplayOptions {
   ownRoleArns: readonly string[];
   /** The role path/name pattern role fixes are confined to (default service-role/*, as in Lambda). */
   remediableRoles?: string;
+  /** Customer managed policies role fixes may detach (as in Lambda; default none). */
+  detachablePolicyArns?: readonly string[];
 }
 
 export interface ReplayResult {

@@ -1,7 +1,7 @@
 /**
  * The use cases under SIMULATED faults: the demo account (demo/account.json) with about a quarter of all
  * simulated API calls throttled or failing with a 5xx, composed through the retrying wrapper of
- * lib/usecases/retry.ts. Retries must make the faults invisible: the same findings as a fault-free audit, the
+ * lib/sandbox/retry.ts. Retries must make the faults invisible: the same findings as a fault-free audit, the
  * same end state as a fault-free replay of each ECR change event, and nothing left to change afterwards.
  * Latency 0 and a no-op sleep: no real waiting, no timing assertions.
  */
@@ -15,7 +15,7 @@ import { SandboxAccount } from '../../lib/sandbox/account';
 import { seededRandom, SimulatedFaultInjector, type FaultPlan } from '../../lib/sandbox/faults';
 import { runAudit } from '../../lib/usecases/audit';
 import { onChangeEvent, type ChangeResult } from '../../lib/usecases/on-change';
-import { withRetriedPorts, type RetryOptions } from '../../lib/usecases/retry';
+import { withRetriedPorts, type RetryOptions } from '../../lib/sandbox/retry';
 import { NOW } from '../fixtures/builders';
 import { loadJson, REPO_ROOT } from '../fixtures/load';
 

@@ -513,3 +513,81 @@ describe('calls naming another account are skipped, even in an envelope of the o
     expect(sandbox.calls.size).toBe(0);
   });
 });
+
+describe('the change handler detaches only the policies its grant allows', () => {
+  /** web-build-role with the customer managed legacy-ci-access attached, forbidden by the guardrails. */
+  function withForbiddenCustomPolicy(): { sandbox: SandboxAccount; guardrails: Guardrails } {
+    const sandbox = freshSandbox();
+    sandbox.snapshot.iam.policies.push(
+      managedPolicySchema.parse({
+        PolicyName: 'legacy-ci-access',
+        Arn: LEGACY_POLICY,
+        DefaultVersionId: 'v1',
+        PolicyVersionList: [
+          {
+            VersionId: 'v1',
+            IsDefaultVersion: true,
+            Document: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+            },
+          },
+        ],
+      }),
+    );
+    role(sandbox, 'web-build-role').AttachedManagedPolicies.push({
+      PolicyName: 'legacy-ci-access',
+      PolicyArn: LEGACY_POLICY,
+    });
+    const guardrails = demoGuardrails();
+    guardrails.rules['codebuild.role-least-privilege'] = {
+      ...guardrails.rules['codebuild.role-least-privilege'],
+      mode: 'remediate',
+      dryRun: false,
+      forbiddenManagedPolicies: ['legacy-ci-access'],
+    };
+    return { sandbox, guardrails };
+  }
+
+  it('refuses to detach a forbidden customer managed policy that detachablePolicyArns does not list', async () => {
+    // Prepare
+    const { sandbox, guardrails } = withForbiddenCustomPolicy();
+
+    // Act
+    const result = await run(eventFile('iam-AttachRolePolicy.json'), sandbox, guardrails);
+
+    // Assess
+    expect(sandbox.calls.get('iam:DetachRolePolicy')).toBeUndefined();
+    expect(role(sandbox, 'web-build-role').AttachedManagedPolicies.map((p) => p.PolicyArn)).toContain(
+      LEGACY_POLICY,
+    );
+    expect(result.actions).toContainEqual(
+      expect.objectContaining({
+        ruleId: 'codebuild.role-least-privilege',
+        applied: false,
+        reason: expect.stringContaining(
+          `policy ${LEGACY_POLICY} is not administrator-class and not listed in detachablePolicyArns`,
+        ),
+      }),
+    );
+  });
+
+  it('detaches it when detachablePolicyArns lists its ARN', async () => {
+    // Prepare
+    const { sandbox, guardrails } = withForbiddenCustomPolicy();
+
+    // Act
+    const result = await run(eventFile('iam-AttachRolePolicy.json'), sandbox, guardrails, {
+      detachablePolicyArns: [LEGACY_POLICY],
+    });
+
+    // Assess
+    expect(sandbox.calls.get('iam:DetachRolePolicy')).toBe(1);
+    expect(role(sandbox, 'web-build-role').AttachedManagedPolicies.map((p) => p.PolicyArn)).not.toContain(
+      LEGACY_POLICY,
+    );
+    expect(result.actions).toContainEqual(
+      expect.objectContaining({ ruleId: 'codebuild.role-least-privilege', applied: true }),
+    );
+  });
+});

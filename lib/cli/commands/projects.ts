@@ -30,13 +30,25 @@ const common = {
   config: { type: 'string' as const, valueName: 'FILE', description: 'guardrails file' },
 };
 
+const claimsTableOption = {
+  'claims-table': {
+    type: 'string' as const,
+    valueName: 'NAME',
+    description:
+      "live account: claim the name in the deployed stack's idempotency table, as the API does (default $BUILDWARDEN_IDEMPOTENCY_TABLE; none: no claim)",
+  },
+};
+
 /**
- * A live account's ports. No claims on names: the CLI has no table (concurrent requests still never remove
- * each other's work), and the organization is not read.
+ * A live account's ports, the organization included (repository policies may share with it). Names are claimed
+ * in the deployed stack's idempotency table when one is given (`--claims-table` or
+ * $BUILDWARDEN_IDEMPOTENCY_TABLE), so a CLI request and an API request on one name never build at once; without
+ * a table no claim is held (concurrent requests still never remove each other's work).
  */
-const LIVE_NEEDS = [ecrRegistry, codebuildProjects, iamIdentity, awsProvisioner] as const;
+const LIVE_NEEDS = [ecrRegistry, codebuildProjects, iamIdentity, awsProvisioner, awsOrganization] as const;
+const LIVE_CLAIMING_NEEDS = [...LIVE_NEEDS, dynamoClaims] as const;
 /** The sandbox plays the organization and the claims on names too. */
-const SANDBOX_NEEDS = [...LIVE_NEEDS, awsOrganization, dynamoClaims] as const;
+const SANDBOX_NEEDS = LIVE_CLAIMING_NEEDS;
 
 async function depsFor(
   values: Record<string, string | boolean | undefined>,
@@ -44,27 +56,40 @@ async function depsFor(
 ): Promise<{ deps: ProvisioningDeps; save: () => void }> {
   const snapshot = stringOption(values, 'snapshot');
   if (values.save && !snapshot) throw new UsageError('--save goes with --snapshot');
+  const claimsTable = stringOption(values, 'claims-table');
+  if (claimsTable !== undefined && snapshot) throw new UsageError('--claims-table goes without --snapshot');
+  const settings = settingsOf(io);
   if (snapshot) {
     const sandbox = loadSandbox(snapshot, io);
     return {
-      deps: await commandDeps(settingsOf(io), SANDBOX_NEEDS, sandbox),
+      deps: await commandDeps(settings, SANDBOX_NEEDS, sandbox),
       save: () => (values.save ? sandbox.saveTo(snapshot) : undefined),
     };
   }
-  return { deps: await commandDeps(settingsOf(io), LIVE_NEEDS), save: () => undefined };
+  const table = claimsTable ?? settings.BUILDWARDEN_IDEMPOTENCY_TABLE;
+  if (table === undefined) return { deps: await commandDeps(settings, LIVE_NEEDS), save: () => undefined };
+  return {
+    deps: await commandDeps({ ...settings, BUILDWARDEN_IDEMPOTENCY_TABLE: table }, LIVE_CLAIMING_NEEDS),
+    save: () => undefined,
+  };
 }
 
 export const projectsCreateCommand: Command = {
   name: 'projects create',
   summary:
     'Create a compliant container build project: ECR repository, least-privilege role, CodeBuild project.',
-  usage: 'buildwarden projects create --file BODY.json [--snapshot FILE [--save]] [--config FILE]',
+  usage:
+    'buildwarden projects create --file BODY.json [--snapshot FILE [--save] | --claims-table NAME] [--config FILE]',
   details:
     'BODY.json is the POST /projects body (name, source, buildspec?, computeType?, image?, environmentVariables?, tags?).\n' +
     'Prints status created, unchanged or repaired (an identical project whose drifted parts were restored).\n' +
     'Exit 0 created, identical or repaired; 1 refused (conflict, not managed, another request on the name) or\n' +
     'parts left unrepaired; 2 invalid body; 4 failed (rolled back, or a repair to finish by running it again).',
-  options: { file: { type: 'string', valueName: 'FILE', description: 'the request body (JSON)' }, ...common },
+  options: {
+    file: { type: 'string', valueName: 'FILE', description: 'the request body (JSON)' },
+    ...common,
+    ...claimsTableOption,
+  },
   async run({ values }, io) {
     const file = stringOption(values, 'file');
     if (!file) throw new UsageError('--file BODY.json is required');

@@ -82,6 +82,9 @@ export const replayCommand: Command = {
           ? [settings.BUILDWARDEN_REMEDIATION_ROLE_ARN]
           : [],
         remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
+        ...(settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS
+          ? { detachablePolicyArns: settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS }
+          : {}),
       });
     } catch (error) {
       // Name the file the bad event came from.

@@ -208,6 +208,10 @@ describe('packaged CloudFormation template', () => {
     });
   });
 
+  test("the idempotency table is a stack output, for the CLI's projects create --claims-table", () => {
+    expect(template.Outputs?.IdempotencyTableName).toEqual({ Value: { Ref: 'IdempotencyTable' } });
+  });
+
   test('log retention is set for every function and for the HTTP API access log', () => {
     const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     const functionGroups = groups.filter((g) => String(g.Properties.LogGroupName).startsWith('/aws/lambda/'));

@@ -21,14 +21,8 @@ function sourceFiles(dir: string): string[] {
 
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 
-/**
- * The retry helper classifies throttling and server errors by the names every AWS SDK gives them, as the SDK's
- * own retry strategy does; it wraps ports in tests and benchmarks of the sandbox under injected faults.
- */
-const RETRY_HELPER = 'lib/usecases/retry.ts';
-
 describe('use cases and AWS exceptions', () => {
-  const useCases = sourceFiles('lib/usecases').filter((file) => file !== RETRY_HELPER);
+  const useCases = sourceFiles('lib/usecases');
 
   it('finds the use cases to check', () => {
     // Assess

@@ -7,6 +7,7 @@ import { defaultGuardrails, type Guardrails } from '../../../lib/policy/guardrai
 import { projectSchema, roleSchema, type Project, type Role } from '../../../lib/policy/model';
 import { DEFAULT_REMEDIABLE_ROLES, isRemediableRole } from '../../../lib/policy/remediable-roles';
 import {
+  confineToDetachablePolicies,
   confineToRemediableRoles,
   planRemediation,
   withinDeclaredWrites,
@@ -366,5 +367,84 @@ describe('withinDeclaredWrites', () => {
       refused:
         'UpdateProjectVisibility is not among the writes rule codebuild.project-visibility declares, so it is not granted',
     });
+  });
+});
+
+describe('confineToDetachablePolicies', () => {
+  const detach = (policyArn: string): PlannedChange => ({
+    ruleId: 'codebuild.role-least-privilege',
+    resourceArn: `arn:aws:iam::${ACCOUNT}:role/service-role/legacy-build-role`,
+    dryRun: false,
+    write: { type: 'DetachRolePolicy', roleName: 'legacy-build-role', policyArn },
+    before: [policyArn],
+    after: [],
+  });
+  const CUSTOM = `arn:aws:iam::${ACCOUNT}:policy/legacy-ci-access`;
+
+  it.each([
+    'arn:aws:iam::aws:policy/AdministratorAccess',
+    'arn:aws:iam::aws:policy/PowerUserAccess',
+    'arn:aws-us-gov:iam::aws:policy/IAMFullAccess',
+  ])('keeps the detach of the administrator-class %s', (policyArn) => {
+    // Prepare
+    const plan = detach(policyArn);
+
+    // Act
+    const confined = confineToDetachablePolicies(plan, []);
+
+    // Assess
+    expect(confined).toBe(plan);
+  });
+
+  it('keeps the detach of a customer managed policy listed in detachablePolicyArns', () => {
+    // Prepare
+    const plan = detach(CUSTOM);
+
+    // Act
+    const confined = confineToDetachablePolicies(plan, [CUSTOM]);
+
+    // Assess
+    expect(confined).toBe(plan);
+  });
+
+  it.each([
+    ['a customer managed policy not listed', CUSTOM],
+    ['an AWS managed policy outside the administrator class', 'arn:aws:iam::aws:policy/ReadOnlyAccess'],
+    ['a look-alike of an administrator-class name', `arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess`],
+  ])('turns the detach of %s into a refusal naming the policy and the role', (_label, policyArn) => {
+    // Prepare
+    const plan = detach(policyArn);
+
+    // Act
+    const confined = confineToDetachablePolicies(plan, ['arn:aws:iam::111122223333:policy/other']);
+
+    // Assess
+    expect(confined.write).toBeUndefined();
+    expect(confined.refused).toBe(
+      `policy ${policyArn} is not administrator-class and not listed in detachablePolicyArns: buildwarden may not detach it from role legacy-build-role; detach it by hand or add its ARN to detachablePolicyArns`,
+    );
+  });
+
+  it('leaves writes other than DetachRolePolicy alone', () => {
+    // Prepare
+    const plan: PlannedChange = {
+      ruleId: 'codebuild.role-can-push',
+      resourceArn: `arn:aws:iam::${ACCOUNT}:role/service-role/web-build-role`,
+      dryRun: false,
+      write: {
+        type: 'PutRolePolicy',
+        roleName: 'web-build-role',
+        policyName: 'buildwarden-ecr-push',
+        policyDocument: '{}',
+      },
+      before: null,
+      after: {},
+    };
+
+    // Act
+    const confined = confineToDetachablePolicies(plan, []);
+
+    // Assess
+    expect(confined).toBe(plan);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The retrying wrapper of the sandbox composition (lib/usecases/retry.ts): which errors it retries, its
+ * The retrying wrapper of the sandbox composition (lib/sandbox/retry.ts): which errors it retries, its
  * backoff, and page-by-page retries of async iterables. Sleeps are faked: no real waiting.
  */
 import { SandboxAccount } from '../../../lib/sandbox/account';
@@ -16,7 +16,7 @@ import {
   withRetriedPorts,
   withRetries,
   type RetryEvent,
-} from '../../../lib/usecases/retry';
+} from '../../../lib/sandbox/retry';
 
 function named(name: string, status?: number): Error {
   const error = new Error(name);

@@ -155,14 +155,22 @@ function excessReasons(
   return reasons;
 }
 
+/** Whether an ARN names one of ADMIN_CLASS_MANAGED_POLICIES (the AWS managed policy, in any partition). */
+export function isAdministratorClassAwsPolicy(policyArn: string): boolean {
+  return (ADMIN_CLASS_MANAGED_POLICIES as readonly string[]).some((name) =>
+    new RegExp(`^arn:[^:]+:iam::aws:policy/${name}$`).test(policyArn),
+  );
+}
+
 function isForbiddenAttachment(
   attached: { PolicyName: string; PolicyArn: string },
   forbidden: string[],
 ): boolean {
-  const builtIn = (ADMIN_CLASS_MANAGED_POLICIES as readonly string[]).some((name) =>
-    new RegExp(`^arn:[^:]+:iam::aws:policy/${name}$`).test(attached.PolicyArn),
+  return (
+    isAdministratorClassAwsPolicy(attached.PolicyArn) ||
+    forbidden.includes(attached.PolicyName) ||
+    forbidden.includes(attached.PolicyArn)
   );
-  return builtIn || forbidden.includes(attached.PolicyName) || forbidden.includes(attached.PolicyArn);
 }
 
 function probeContext(role: Role, ownRepositoryArn: string | undefined): ProbeContext {

@@ -1,5 +1,6 @@
 /**
- * Retries for the ports of the sandbox composition, modelled on the AWS SDK v3 standard retry strategy:
+ * Retries for the ports of the sandbox composition (here, beside the faults it is the answer to; its users are
+ * the sandbox's fault tests and the benchmarks), modelled on the AWS SDK v3 standard retry strategy:
  * throttling and transient server errors are retried with capped exponential backoff and full jitter
  * (delay = random × min(cap, base × 2^(attempt−1)), base 100 ms, 500 ms after throttling, cap 20 s).
  *
