@@ -475,6 +475,7 @@ export function evaluateAccount(
   for (const repository of view.repositories) findings.push(...evaluateRepository(repository, ctx, rules));
   for (const project of view.projects) findings.push(...evaluateProject(project, ctx, rules));
   findings.push(...evaluateServiceRoles(ctx, rules, view.projects));
-  findings.push(...evaluateRegistry(ctx, rules));
+  // A view with no registry settings read (a provisioning plan's) holds no registry-level resources.
+  if (view.registrySettings) findings.push(...evaluateRegistry(ctx, rules));
   return findings.sort(compareFindings);
 }

@@ -22,8 +22,12 @@ import type {
   RepositoryRuleDefinition,
   Scope,
 } from './definition';
+import { creationTemplates } from './ecr/creation-templates';
 import { encryption } from './ecr/encryption';
 import { lifecyclePolicy } from './ecr/lifecycle-policy';
+import { pullThroughCache } from './ecr/pull-through-cache';
+import { registryPolicy } from './ecr/registry-policy';
+import { replicationDestinations } from './ecr/replication-destinations';
 import { repositoryPolicy } from './ecr/repository-policy';
 import { scanOnPush } from './ecr/scan-on-push';
 import { tagImmutability } from './ecr/tag-immutability';
@@ -34,6 +38,10 @@ export const RULES = [
   tagImmutability,
   encryption,
   repositoryPolicy,
+  replicationDestinations,
+  registryPolicy,
+  pullThroughCache,
+  creationTemplates,
   privilegedMode,
   plaintextCredentials,
   logging,
