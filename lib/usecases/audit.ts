@@ -141,6 +141,9 @@ const REGISTRY_SETTING_READS = {
   Record<Read, readonly [keyof RegistrySettings, (registry: RegistryReader) => Promise<unknown>]>
 >;
 
+/** The reads of the registry-level settings. */
+export const REGISTRY_SETTING_READ_NAMES = Object.keys(REGISTRY_SETTING_READS) as Read[];
+
 /**
  * The registry-level settings the active rules read, each known or, when its read failed, why not (its rules
  * then say not-visible); undefined when no active rule reads any.
