@@ -335,3 +335,47 @@ function dedupe(needs: CreationNeed[]): CreationNeed[] {
 }
 
 export { CREATION_PATHS };
+
+// ---------------------------------------------------------------------------------------------------------
+// Change events
+
+/**
+ * The registry-level resources a change of `resource` may affect, whose rules a change event judges again:
+ * the registry policy and the pull through cache rules decide which creation paths are in use (templates);
+ * templates decide whether a cache rule's prefix is covered.
+ */
+export const AFFECTED_BY: Record<RegistryResource, readonly RegistryResource[]> = {
+  'replication-configuration': ['replication-configuration'],
+  'registry-policy': ['registry-policy', 'repository-creation-template'],
+  'pull-through-cache-rule': ['pull-through-cache-rule', 'repository-creation-template'],
+  'repository-creation-template': ['repository-creation-template', 'pull-through-cache-rule'],
+};
+
+/**
+ * Whether a subject is one a change naming `prefix` may have affected: the cache rule of that prefix, the
+ * template at that prefix or serving (or missing) a path of it; with no prefix, every subject.
+ */
+export function concernsPrefix(
+  subject:
+    | { resource: 'pull-through-cache-rule'; rule: PullThroughCacheRule }
+    | {
+        resource: 'repository-creation-template';
+        prefix: string;
+        serves: CreationNeed[];
+        misses: CreationNeed[];
+      }
+    | { resource: 'replication-configuration' | 'registry-policy' },
+  prefix: string | undefined,
+): boolean {
+  if (prefix === undefined) return true;
+  if (subject.resource === 'pull-through-cache-rule') {
+    return prefixCovers(prefix, subject.rule.ecrRepositoryPrefix);
+  }
+  if (subject.resource === 'repository-creation-template') {
+    return (
+      normalPrefix(subject.prefix) === prefix ||
+      [...subject.serves, ...subject.misses].some((need) => normalPrefix(need.prefix) === prefix)
+    );
+  }
+  return true;
+}

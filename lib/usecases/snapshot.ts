@@ -10,12 +10,8 @@ import type { Project, Repository, Unreadable } from '../policy/model';
 import { redactProject } from '../policy/redaction';
 import { UnreadableError } from '../ports';
 import { REGISTRY_SETTINGS, type Known, type RegistrySettingName } from '../policy/registry-settings';
-import {
-  readRegistrySettings,
-  REGISTRY_SETTING_READ_NAMES,
-  type AuditDeps,
-  type AuditProgress,
-} from './audit';
+import type { AuditDeps, AuditProgress } from './audit';
+import { readRegistrySettings, REGISTRY_SETTING_READ_NAMES } from './registry-settings';
 import { describeError } from './errors';
 import { mapWithConcurrency } from './concurrency';
 import { readOrganization } from './organization';
