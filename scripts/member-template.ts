@@ -95,6 +95,31 @@ export function memberRoleStatements(): PolicyStatement[] {
       Action: ['ecr:GetRegistryScanningConfiguration', 'ecr:PutRegistryScanningConfiguration'],
       Resource: '*',
     },
+    // Registry-level settings (the registry rules): no resource-level permissions either.
+    {
+      Sid: 'RegistrySettings',
+      Effect: 'Allow',
+      Action: [
+        'ecr:DescribeRegistry',
+        'ecr:GetRegistryPolicy',
+        'ecr:DescribePullThroughCacheRules',
+        'ecr:DescribeRepositoryCreationTemplates',
+        'ecr:PutReplicationConfiguration',
+        'ecr:PutRegistryPolicy',
+        'ecr:DeleteRegistryPolicy',
+        'ecr:CreateRepositoryCreationTemplate',
+        'ecr:UpdateRepositoryCreationTemplate',
+      ],
+      Resource: '*',
+    },
+    // Checked as well when a repository creation template is created or updated (ECR User Guide);
+    // ecr:PutLifecyclePolicy, also checked, is in FixRepositories.
+    {
+      Sid: 'CreationTemplateDependentActions',
+      Effect: 'Allow',
+      Action: ['ecr:CreateRepository'],
+      Resource: REPOSITORIES,
+    },
     { Sid: 'ReadProjects', Effect: 'Allow', Action: ['codebuild:BatchGetProjects'], Resource: PROJECTS },
     {
       Sid: 'MakeProjectsPrivate',

@@ -9,7 +9,7 @@ import type { Finding } from './findings';
 import type { Guardrails, RuleId } from './guardrails';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
 import { isRemediableRole } from './remediable-roles';
-import type { AnyRuleDefinition, PlanContext, ProposedFix } from './rules/definition';
+import type { AnyRuleDefinition, PlanContext, ProposedFix, RegistrySubject } from './rules/definition';
 import { isAdministratorClassAwsPolicy } from './rules/codebuild/role-least-privilege';
 import { ruleById } from './rules/index';
 
@@ -28,7 +28,8 @@ export interface PlannedChange extends ProposedFix {
 export type RemediationTarget =
   | { scope: 'repository'; resource: Repository }
   | { scope: 'project'; resource: Project }
-  | { scope: 'service-role'; resource: Role };
+  | { scope: 'service-role'; resource: Role }
+  | { scope: 'registry'; resource: RegistrySubject };
 
 /**
  * Whether a finding may be fixed: a violation of a rule in mode remediate, remediable — or, for a rule whose
@@ -63,6 +64,14 @@ function propose(
       return rule.scope === 'service-role'
         ? rule.remediation?.plan(target.resource, finding, context)
         : undefined;
+    case 'registry': {
+      if (rule.scope !== 'registry' || rule.resource !== target.resource.resource) return undefined;
+      // The subject is of the rule's resource kind (checked above).
+      const plan = rule.remediation?.plan as
+        | ((resource: RegistrySubject, finding: Finding, ctx: PlanContext) => ReturnType<typeof propose>)
+        | undefined;
+      return plan?.(target.resource, finding, context);
+    }
   }
 }
 
@@ -74,6 +83,8 @@ function arnOf(target: RemediationTarget): string {
       return target.resource.arn;
     case 'service-role':
       return target.resource.Arn;
+    case 'registry':
+      return target.resource.arn;
   }
 }
 
@@ -163,5 +174,26 @@ export function confineToDetachablePolicies(
   return {
     ...rest,
     refused: `policy ${write.policyArn} is not administrator-class and not listed in detachablePolicyArns: buildwarden may not detach it from role ${write.roleName}; detach it by hand or add its ARN to detachablePolicyArns`,
+  };
+}
+
+/**
+ * A repository creation template written with a `customRoleArn` needs `iam:PassRole` on that role, which the
+ * change handler is not granted: such a write becomes a refusal (reported with the reason) rather than a call
+ * IAM would deny.
+ */
+export function confineToGrantedTemplateWrites(plan: PlannedChange): PlannedChange {
+  const write = plan.write;
+  if (
+    write?.type !== 'CreateRepositoryCreationTemplate' &&
+    write?.type !== 'UpdateRepositoryCreationTemplate'
+  ) {
+    return plan;
+  }
+  if (write.customRoleArn === undefined) return plan;
+  const { write: _write, ...rest } = plan;
+  return {
+    ...rest,
+    refused: `the template for ${write.prefix} needs customRoleArn ${write.customRoleArn}, and passing a role to ECR needs iam:PassRole, which buildwarden's change handler is not granted: ${write.type === 'CreateRepositoryCreationTemplate' ? 'create' : 'update'} it by hand`,
   };
 }

@@ -8,8 +8,13 @@ import {
   UpdateProjectVisibilityCommand,
 } from '@aws-sdk/client-codebuild';
 import {
+  CreateRepositoryCreationTemplateCommand,
+  DeleteRegistryPolicyCommand,
   DeleteRepositoryPolicyCommand,
   ECRClient,
+  PutRegistryPolicyCommand,
+  PutReplicationConfigurationCommand,
+  UpdateRepositoryCreationTemplateCommand,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
@@ -29,7 +34,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { NotFoundError } from '../../../lib/errors';
 import 'aws-sdk-client-mock-jest';
-import { AwsRemediator, remediatorActions, WRITE_ACTIONS, writeActions } from '../../../lib/aws/remediator';
+import {
+  AwsRemediator,
+  DEPENDENT_ACTIONS,
+  remediatorActions,
+  WRITE_ACTIONS,
+  writeActions,
+} from '../../../lib/aws/remediator';
 import { RULES } from '../../../lib/policy/rules/index';
 import { functionActions } from '../../../lib/runtime/actions';
 import type { RemediationWrite } from '../../../lib/policy/remediation';
@@ -216,6 +227,86 @@ const CASES: {
     command: UpdateProjectVisibilityCommand,
     input: { projectArn: PROJECT_ARN, projectVisibility: 'PRIVATE' },
     client: 'codebuild',
+  },
+  {
+    label: 'PutReplicationConfiguration',
+    write: {
+      type: 'PutReplicationConfiguration',
+      replicationConfiguration: {
+        rules: [
+          {
+            destinations: [{ region: 'us-west-2', registryId: ACCOUNT }],
+            repositoryFilters: [{ filter: 'payments', filterType: 'PREFIX_MATCH' }],
+          },
+        ],
+      },
+    },
+    command: PutReplicationConfigurationCommand,
+    input: {
+      replicationConfiguration: {
+        rules: [
+          {
+            destinations: [{ region: 'us-west-2', registryId: ACCOUNT }],
+            repositoryFilters: [{ filter: 'payments', filterType: 'PREFIX_MATCH' }],
+          },
+        ],
+      },
+    },
+    client: 'ecr',
+  },
+  {
+    label: 'PutRegistryPolicy',
+    write: { type: 'PutRegistryPolicy', policyText: '{"Version":"2012-10-17","Statement":[]}' },
+    command: PutRegistryPolicyCommand,
+    input: { policyText: '{"Version":"2012-10-17","Statement":[]}' },
+    client: 'ecr',
+  },
+  {
+    label: 'DeleteRegistryPolicy',
+    write: { type: 'DeleteRegistryPolicy' },
+    command: DeleteRegistryPolicyCommand,
+    input: {},
+    client: 'ecr',
+  },
+  {
+    label: 'CreateRepositoryCreationTemplate',
+    write: {
+      type: 'CreateRepositoryCreationTemplate',
+      prefix: 'ecr-public',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      imageTagMutability: 'IMMUTABLE',
+      lifecyclePolicy: LIFECYCLE_TEXT,
+      encryptionConfiguration: { encryptionType: 'KMS' },
+      customRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecr-template`,
+    },
+    command: CreateRepositoryCreationTemplateCommand,
+    input: {
+      prefix: 'ecr-public',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      imageTagMutability: 'IMMUTABLE',
+      lifecyclePolicy: LIFECYCLE_TEXT,
+      encryptionConfiguration: { encryptionType: 'KMS' },
+      customRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecr-template`,
+    },
+    client: 'ecr',
+  },
+  {
+    label: 'UpdateRepositoryCreationTemplate',
+    write: {
+      type: 'UpdateRepositoryCreationTemplate',
+      prefix: 'docker-hub',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      resourceTags: [{ Key: 'team', Value: 'platform' }],
+      imageTagMutability: 'IMMUTABLE',
+    },
+    command: UpdateRepositoryCreationTemplateCommand,
+    input: {
+      prefix: 'docker-hub',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      resourceTags: [{ Key: 'team', Value: 'platform' }],
+      imageTagMutability: 'IMMUTABLE',
+    },
+    client: 'ecr',
   },
 ];
 
@@ -430,7 +521,8 @@ describe('remediatorActions', () => {
         .calls()
         .map((call) => `codebuild:${call.args[0].constructor.name.replace(/Command$/, '')}`),
     ];
-    expect([...new Set(sent)].sort()).toEqual([...remediatorActions].sort());
+    const dependent = Object.values(DEPENDENT_ACTIONS).flat();
+    expect([...new Set([...sent, ...dependent])].sort()).toEqual([...remediatorActions].sort());
   });
 
   it('covers every RemediationWrite type', () => {
@@ -438,7 +530,7 @@ describe('remediatorActions', () => {
     const types = new Set(CASES.map((c) => c.write.type));
 
     // Assess
-    expect([...types].sort()).toEqual(remediatorActions.map((a) => a.split(':')[1]).sort());
+    expect([...types].sort()).toEqual(Object.keys(WRITE_ACTIONS).sort());
   });
 });
 
