@@ -6,7 +6,8 @@ import type { Guardrails } from '../policy/guardrails';
 import { SandboxAccount } from '../sandbox/account';
 import { parseJsonText } from '../policy/nesting';
 import { parseSnapshot } from '../policy/snapshot';
-import { parseSettings, readGuardrails, type Settings } from '../settings';
+import { readGuardrails } from '../guardrails-file';
+import { parseSettings, type Settings } from '../settings';
 import { UsageError, type Io } from './framework';
 
 export function readInputFile(file: string, io: Io): string {

@@ -3,7 +3,8 @@
  *
  * - its settings, parsed once per process and checked at the first invocation, before any work: the stage,
  *   and on AWS the settings its ports and its idempotency read — a missing one is a ConfigError naming it;
- * - the guardrails it runs with (BUILDWARDEN_CONFIG, or the defaults);
+ * - the guardrails it runs with: compiled to JSON into its bundle at package time from the guardrails file
+ *   (validated then, with the guardrails schema), or — unbundled — read from BUILDWARDEN_CONFIG;
  * - the logger context of each invocation: request id and cold-start flag on every log line;
  * - its deps, through the one composition root (lib/runtime/compose.ts): AWS adapters kept by the process,
  *   or — on the local stage, with BUILDWARDEN_SANDBOX_FILE — the SIMULATED sandbox account in that file.
@@ -14,7 +15,6 @@ import { logger } from '../logger';
 import type { Guardrails } from '../policy/guardrails';
 import {
   LAMBDA_SETTINGS,
-  functionGuardrails,
   parseSettings,
   processEnvironment,
   type SettingName,
@@ -27,6 +27,14 @@ import { compose, settingsOf, type Deps, type Need } from './compose';
  * bundler drops the dynamic import below from deployed bundles. Undefined when not bundled (tests, tsx).
  */
 declare const __BUILDWARDEN_SANDBOX__: boolean | undefined;
+
+/**
+ * The guardrails a packaged function runs with, as JSON text: serverless.yml defines it from the guardrails
+ * file (param guardrailsFile, '' = the defaults), parsed and validated with the guardrails schema at package
+ * time (scripts/compiled-guardrails.js), so a bad file fails the packaging, naming the field. Undefined when
+ * not bundled (tests, tsx): then the file BUILDWARDEN_CONFIG names is read (lib/guardrails-file.ts).
+ */
+declare const __BUILDWARDEN_GUARDRAILS__: string | undefined;
 
 /** Runs a handling once per key; what `idempotency` of a function provides (lib/runtime/idempotency.ts). */
 export type Once = <I, O extends object>(key: string, input: I, fn: (input: I) => Promise<O>) => Promise<O>;
@@ -68,13 +76,28 @@ export function requiredSettings(fn: FunctionShape, sandbox: boolean): SettingNa
 }
 
 /** The function's settings and guardrails, read once per process (a failure is not kept: the next invocation reads again). */
-export function functionConfig(fn: FunctionShape): { settings: Settings; guardrails: Guardrails } {
+export async function functionConfig(
+  fn: FunctionShape,
+): Promise<{ settings: Settings; guardrails: Guardrails }> {
   if (!loaded) {
     const env = processEnvironment();
     const settings = parseSettings(env, requiredSettings(fn, Boolean(env.BUILDWARDEN_SANDBOX_FILE)));
-    loaded = { settings, guardrails: functionGuardrails(settings) };
+    loaded = { settings, guardrails: await guardrailsOf(settings) };
   }
   return loaded;
+}
+
+/**
+ * The compiled guardrails of the bundle (JSON, validated at package time), or — unbundled — the file's. The
+ * bundler drops the import below from packaged functions: neither the YAML parser nor the guardrails schema
+ * is built at their cold start.
+ */
+async function guardrailsOf(settings: Settings): Promise<Guardrails> {
+  if (typeof __BUILDWARDEN_GUARDRAILS__ === 'undefined') {
+    const { functionGuardrails } = await import('../guardrails-file');
+    return functionGuardrails(settings);
+  }
+  return JSON.parse(__BUILDWARDEN_GUARDRAILS__) as Guardrails;
 }
 
 /**
@@ -92,7 +115,7 @@ export async function invoke<const N extends readonly Need[], T>(
   context: Context | undefined,
   work: (deps: Deps<N>, invocation: Invocation) => Promise<T>,
 ): Promise<T> {
-  const { settings, guardrails } = functionConfig(fn);
+  const { settings, guardrails } = await functionConfig(fn);
   const invocation = (sandbox: boolean): Invocation => ({
     settings,
     guardrails,

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../fixtures/load';
+import { parseGuardrails } from '../../../lib/policy/guardrails';
 import { packagedFunctions, packagedSourceMaps } from '../../fixtures/package-template';
 
 /** The classes lib/sandbox exports. */
@@ -108,5 +109,48 @@ describe('the source maps of the deployed bundles', () => {
 
     // Assess
     expect(kept).toEqual([...packages.keys()]);
+  });
+});
+
+/** The functions that evaluate CodeBuild projects: their rules read inline buildspecs, which are YAML. */
+const READ_BUILDSPECS = ['audit', 'onChange', 'projectsApi'];
+
+describe('the guardrails in the deployed bundles', () => {
+  it('are compiled JSON: no bundle carries the guardrails file reader or the guardrails schema', () => {
+    // Act
+    const found = bundles().flatMap(({ fn, sources }) =>
+      sources
+        .filter((s) => s.endsWith('lib/guardrails-file.ts') || s.endsWith('lib/policy/guardrails.ts'))
+        .map((s) => `${fn}: ${s}`),
+    );
+
+    // Assess
+    expect(found).toEqual([]);
+  });
+
+  it('need no YAML parser: only the functions that read CodeBuild buildspecs carry yaml', () => {
+    // Act
+    const withYaml = bundles()
+      .filter(({ sources }) => sources.some((s) => s.includes('node_modules/yaml/')))
+      .map(({ fn }) => fn);
+
+    // Assess
+    expect(withYaml).toEqual(READ_BUILDSPECS);
+  });
+
+  it('carry the guardrails of the packaged guardrails file', () => {
+    // Prepare: guardrails.yml is the default param guardrailsFile; its JSON needs no escaping in a JS string
+    const json = JSON.stringify(
+      parseGuardrails(readFileSync(path.join(REPO_ROOT, 'guardrails.yml'), 'utf8')),
+    );
+
+    // Act
+    const without = bundles()
+      .filter(({ code }) => !code.includes(`JSON.parse('${json}')`))
+      .map(({ fn }) => fn);
+
+    // Assess
+    expect(json).not.toMatch(/['\\]/);
+    expect(without).toEqual([]);
   });
 });
