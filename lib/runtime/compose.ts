@@ -83,6 +83,14 @@ export class AdapterScope {
     return this.account;
   }
 
+  /**
+   * The account and region, when the front door already knows them for certain (a Lambda function from its
+   * own ARN): no STS call is made for them. Ignored once the account is known.
+   */
+  knowAccount(account: AccountInfo): void {
+    this.account ??= Promise.resolve(account);
+  }
+
   /** The adapter of `need` for these settings, built on first use. */
   adapter<K extends PortName>(need: Need<K>, settings: Settings): Ports[K] {
     const key = JSON.stringify(need.settings.map((name) => settings[name] ?? null));

@@ -13,6 +13,7 @@ import type { Context } from 'aws-lambda';
 import { ConfigError } from '../errors';
 import { logger } from '../logger';
 import type { Guardrails } from '../policy/guardrails';
+import type { AccountInfo } from '../ports';
 import {
   LAMBDA_SETTINGS,
   parseSettings,
@@ -20,7 +21,7 @@ import {
   type SettingName,
   type Settings,
 } from '../settings';
-import { compose, settingsOf, type Deps, type Need } from './compose';
+import { compose, processScope, settingsOf, type Deps, type Need } from './compose';
 
 /**
  * Whether the bundle may contain the sandbox: serverless.yml defines it true on the local stage only, so the
@@ -124,11 +125,27 @@ export async function invoke<const N extends readonly Need[], T>(
     once: sandbox ? (_key, input, handle) => handle(input) : onceOf(fn, settings, context),
   });
   const file = settings.BUILDWARDEN_SANDBOX_FILE;
-  if (!file) return work(await compose(settings, fn.needs), invocation(false));
+  if (!file) {
+    const own = accountOfFunction(context);
+    if (own) processScope.knowAccount(own);
+    return work(await compose(settings, fn.needs), invocation(false));
+  }
   const { withSandboxFile } = await localStage();
   return withSandboxFile(file, async (sandbox) =>
     work(await compose(settings, fn.needs, { sandbox }), invocation(true)),
   );
+}
+
+/**
+ * The account and region a function runs in, from its own ARN (`arn:aws:lambda:<region>:<account>:function:…`,
+ * given by the Lambda runtime): those of its role's credentials, since a function's role is in its account
+ * and its SDK clients use its region. The cold path then makes no STS call before its first read.
+ */
+export function accountOfFunction(context: Context | undefined): AccountInfo | undefined {
+  const arn = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:/.exec(
+    context?.invokedFunctionArn ?? '',
+  );
+  return arn ? { region: arn[1]!, accountId: arn[2]! } : undefined;
 }
 
 function onceOf(fn: FunctionShape, settings: Settings, context: Context | undefined): Once {
