@@ -11,10 +11,14 @@ import {
   codebuildProjects,
   ecrRegistry,
   iamIdentity,
+  securityHubFindings,
   snsNotifier,
 } from '../lib/runtime/adapters';
+import { omitPort } from '../lib/runtime/compose';
 import { eventHandler } from '../lib/runtime/event-handler';
+import { depsAt, organizationMode } from '../lib/runtime/members';
 import { powertoolsIdempotency } from '../lib/runtime/idempotency';
+import { dynamoFindings } from '../lib/runtime/tables';
 import { parseChangeEvent, type ChangeEvent } from '../lib/policy/change-events';
 import {
   changeEventKey,
@@ -24,26 +28,46 @@ import {
   type ChangeResult,
 } from '../lib/usecases/on-change';
 
+const needs = [
+  ecrRegistry,
+  codebuildProjects,
+  iamIdentity,
+  awsOrganization,
+  awsRemediator,
+  snsNotifier,
+  dynamoFindings,
+  securityHubFindings,
+] as const;
+
 export const handler = eventHandler({
   event: 'change event',
   parse: parseChangeEvent,
-  needs: [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization, awsRemediator, snsNotifier],
+  needs,
   idempotency: powertoolsIdempotency,
-  async run(event, deps, { settings, guardrails, now, once }): Promise<ChangeResult> {
+  async run(event, hub, { settings, guardrails, now, once, sandbox }): Promise<ChangeResult> {
+    // Organization mode: act in the event's account and Region (IAM, global, from the hub's Region).
+    const region = event.eventSource === 'iam.amazonaws.com' ? hub.account.region : event.region;
+    const placed = await depsAt({ accountId: event.account, region }, hub, needs, settings, { sandbox });
+    if ('foreign' in placed) return { skipped: placed.foreign, actions: [], notifications: [] };
+    const { deps } = placed;
     const own = settings.BUILDWARDEN_REMEDIATION_ROLE_ARN;
     const options = {
       now,
       ownRoleArns: own ? [own] : [],
+      memberRoleName: organizationMode(settings) ? settings.BUILDWARDEN_MEMBER_ROLE_NAME : undefined,
       remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
       detachablePolicyArns: settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS ?? [],
+      retentionDays: settings.BUILDWARDEN_FINDINGS_RETENTION_DAYS,
     };
+    // Security Hub is built (and called) only when findings go there.
+    const changeDeps = settings.BUILDWARDEN_SECURITY_HUB ? deps : omitPort(deps, 'securityHub');
     let handled: ChangeResult | undefined;
     // Only the outcome's counts are stored: a registry event can touch thousands of repositories.
     const outcome = await once(
       changeEventKey(event),
       event,
       async (input: ChangeEvent): Promise<ChangeOutcome> =>
-        changeOutcome((handled = await onChangeEvent(input, deps, guardrails, options))),
+        changeOutcome((handled = await onChangeEvent(input, changeDeps, guardrails, options))),
     );
     // Not handled now: an earlier delivery of the same event was, and notified what it found.
     return (
@@ -53,6 +77,23 @@ export const handler = eventHandler({
         notifications: [],
       }
     );
+  },
+  metrics: {
+    function: 'onChange',
+    of: (result) => [
+      ...countByRule(result.actions.filter((a) => a.applied)).map(([rule, value]) => ({
+        name: 'RemediationsApplied',
+        value,
+        dimensions: { rule },
+      })),
+      // Refused: not written because a guardrail or a check said no (a dry run is neither).
+      ...countByRule(result.actions.filter((a) => !a.applied && a.reason !== 'dry run')).map(
+        ([rule, value]) => ({ name: 'RemediationsRefused', value, dimensions: { rule } }),
+      ),
+      { name: 'NotificationsPublished', value: result.notifications.length },
+    ],
+    // A change the handler could not finish (a fix or a read that failed after the SDK's retries).
+    failed: [{ name: 'RemediationsFailed', value: 1 }],
   },
   log(event, result) {
     if (result.skipped) {
@@ -78,3 +119,9 @@ export const handler = eventHandler({
     ];
   },
 });
+
+function countByRule(actions: readonly { ruleId: string }[]): [rule: string, count: number][] {
+  const counts = new Map<string, number>();
+  for (const a of actions) counts.set(a.ruleId, (counts.get(a.ruleId) ?? 0) + 1);
+  return [...counts];
+}

@@ -8,14 +8,29 @@
 import { ecrImages } from '../lib/runtime/adapters';
 import { dynamoVerdictsAndBuilds } from '../lib/runtime/tables';
 import { eventHandler } from '../lib/runtime/event-handler';
+import { depsAt } from '../lib/runtime/members';
 import { parseImageActionEvent } from '../lib/policy/image-action-events';
-import { onImageAction } from '../lib/usecases/scan-gate';
+import { onImageAction, type ImageActionResult } from '../lib/usecases/scan-gate';
+
+const needs = [dynamoVerdictsAndBuilds, ecrImages] as const;
 
 export const handler = eventHandler({
   event: 'image action event',
   parse: parseImageActionEvent,
-  needs: [dynamoVerdictsAndBuilds, ecrImages],
-  run: (event, deps) => onImageAction(event, deps),
+  needs,
+  async run(event, hub, { settings, sandbox }): Promise<ImageActionResult> {
+    // Organization mode: look the image up in the event's account and Region.
+    const placed = await depsAt({ accountId: event.account, region: event.region }, hub, needs, settings, {
+      sandbox,
+    });
+    if ('foreign' in placed) {
+      return event.action === 'PUSH'
+        ? { action: event.action, producedBy: null, skipped: placed.foreign }
+        : { action: event.action, deleted: false, skipped: placed.foreign };
+    }
+    return onImageAction(event, placed.deps);
+  },
+  metrics: { function: 'onImagePush' },
   log(event, result) {
     const facts = { action: event.action, repository: event.repositoryName, digest: event.imageDigest };
     if (result.skipped) return ['image action skipped', { ...facts, reason: result.skipped }];

@@ -9,6 +9,7 @@
 import { ecrScanFindings, snsNotifier } from '../lib/runtime/adapters';
 import { dynamoVerdicts } from '../lib/runtime/tables';
 import { eventHandler } from '../lib/runtime/event-handler';
+import { depsAt } from '../lib/runtime/members';
 import { powertoolsIdempotency } from '../lib/runtime/idempotency';
 import { parseScanGateEvent } from '../lib/policy/scan-events';
 import {
@@ -20,13 +21,21 @@ import {
 
 type Outcome = { verdict: string; notifications: number; change?: string } | { skipped: string };
 
+const needs = [ecrScanFindings, dynamoVerdicts, snsNotifier] as const;
+
 export const handler = eventHandler({
   event: 'scan event',
   parse: parseScanGateEvent,
-  needs: [ecrScanFindings, dynamoVerdicts, snsNotifier],
+  needs,
   // Once per truth. (On the sandbox stage the store's "unchanged" answer keeps a repeat from notifying.)
   idempotency: powertoolsIdempotency,
-  async run(event, deps, { guardrails, once }): Promise<Outcome> {
+  async run(event, hub, { settings, guardrails, once, sandbox }): Promise<Outcome> {
+    // Organization mode: read the findings in the event's account and Region.
+    const placed = await depsAt({ accountId: event.account, region: event.region }, hub, needs, settings, {
+      sandbox,
+    });
+    if ('foreign' in placed) return { skipped: placed.foreign };
+    const { deps } = placed;
     const observed = await observeScan(event, deps);
     if ('skipped' in observed) return { skipped: observed.skipped };
     return once(
@@ -42,6 +51,17 @@ export const handler = eventHandler({
         };
       },
     );
+  },
+  metrics: {
+    function: 'onScan',
+    of: (result) =>
+      'skipped' in result
+        ? []
+        : [
+            // pass, fail or scan-failed
+            { name: 'Verdicts', value: 1, dimensions: { verdict: result.verdict } },
+            { name: 'NotificationsPublished', value: result.notifications },
+          ],
   },
   log(event, result) {
     const image = 'repositoryName' in event ? `${event.repositoryName}@${event.imageDigest}` : undefined;

@@ -33,6 +33,12 @@ export interface RegistryReader {
   scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined>;
   /** DescribeRepositories, one page at a time (the repositories without their joined fields). */
   repositoryPages(): AsyncIterable<Repository[]>;
+  /**
+   * One DescribeRepositories page (without the joined fields): the first, or the one `nextToken` of an earlier
+   * page names, of at most `maxResults` (1–1000, default 1000) repositories. A listing resumed from a token in
+   * another process goes on where that page ended. A token the service does not know fails the call.
+   */
+  repositoryPage(options?: { nextToken?: string; maxResults?: number }): Promise<RepositoryPage>;
   /** One repository by name, with the joined fields; undefined when it does not exist. */
   repository(name: string, options?: { images?: boolean }): Promise<Repository | undefined>;
   /**
@@ -44,6 +50,12 @@ export interface RegistryReader {
 }
 
 export type ImagesOption = boolean | 'if-lifecycle-policy';
+
+/** One page of a repository listing, and the token of the next one (absent on the last page). */
+export interface RepositoryPage {
+  repositories: Repository[];
+  nextToken?: string;
+}
 
 export type RepositoryDetails = Pick<Repository, 'lifecyclePolicyText' | 'repositoryPolicyText' | 'tags'> & {
   images?: ImageDetail[];
@@ -326,6 +338,47 @@ export interface ImportFailure {
 export interface SecurityHubPublisher {
   /** Imports every document (in calls of at most 100), retrying failed ones a bounded number of times. */
   importFindings(findings: readonly AsffFinding[]): Promise<{ imported: number; failed: ImportFailure[] }>;
+}
+
+/** A report to keep where people can open it: the scheduled audit's HTML report and its JSON findings. */
+export interface ReportObject {
+  /** Where it goes in the store (an S3 object key: at most 1,024 bytes of UTF-8). */
+  key: string;
+  body: string;
+  /** Its media type (`text/html; charset=utf-8`, `application/json`). */
+  contentType: string;
+}
+
+/** Where a report was kept: the bucket, the key and, in a versioned bucket, the version written. */
+export interface StoredReport {
+  bucket: string;
+  key: string;
+  versionId?: string;
+}
+
+/**
+ * Keeps reports (PutObject to the reports bucket). Writing a key again keeps the earlier version (the bucket
+ * is versioned). A bucket that does not exist is a NotFoundError (`resource` `bucket`); a key that is not a
+ * valid object key is an InvalidInputError, before any call.
+ */
+export interface ReportStore {
+  putReport(report: ReportObject): Promise<StoredReport>;
+}
+
+/**
+ * Where an organization-wide audit keeps a run (an S3 bucket, or the sandbox's simulated one): objects of text
+ * under keys such as `runs/<run id>/<account>/<region>.jsonl` (lib/usecases/organization-run.ts names them).
+ * Objects are written whole; reading one streams it line by line, so a reader never holds a large object.
+ */
+export interface RunStore {
+  /** Writes (or replaces) the object. */
+  put(key: string, body: string): Promise<void>;
+  /** The whole object as text; undefined when there is no such object. */
+  text(key: string): Promise<string | undefined>;
+  /** The object's lines, streamed (without line ends; a trailing empty line is not one). Absent: NotFoundError. */
+  lines(key: string): AsyncIterable<string>;
+  /** The keys under a prefix, in ascending order, every page. */
+  keys(prefix: string): AsyncIterable<string>;
 }
 
 /**

@@ -36,6 +36,12 @@ const commaList = (pattern: RegExp, message: string) =>
       .optional(),
   );
 
+/** `true` or `false`; absent means false. */
+const booleanSetting = z
+  .enum(['true', 'false'], { error: 'expected true or false' })
+  .default('false')
+  .transform((v) => v === 'true');
+
 export const settingsSchema = z.object({
   /** The deployment stage (`prod`, `local` …). */
   BUILDWARDEN_STAGE: z.string().min(1).optional(),
@@ -67,6 +73,18 @@ export const settingsSchema = z.object({
     .transform((v) => v === 'true'),
   /** Days a resolved finding is kept in the findings table (the template's `findingsRetentionDays`). */
   BUILDWARDEN_FINDINGS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** The bucket the scheduled audit keeps its HTML report and JSON findings in (the stack's `ReportsBucket`). */
+  BUILDWARDEN_REPORTS_BUCKET: z
+    .string()
+    .regex(
+      /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'expected an S3 bucket name (3 to 63 of a-z, 0-9, dot and hyphen)',
+    )
+    .optional(),
+  /** The functions emit CloudWatch metrics (embedded metric format, namespace `buildwarden`). */
+  BUILDWARDEN_METRICS: booleanSetting,
+  /** The functions trace with AWS X-Ray (Powertools Tracer, every SDK client captured). */
+  BUILDWARDEN_TRACING: booleanSetting,
   /** Provisioning: the KMS key of new repositories (default: AWS managed) and the build roles' boundary. */
   BUILDWARDEN_PROVISIONING_KMS_KEY_ARN: optionalArn('kms', 'expected a KMS key ARN'),
   BUILDWARDEN_PROVISIONING_PERMISSIONS_BOUNDARY_ARN: optionalArn('iam', 'expected an IAM policy ARN'),
@@ -84,16 +102,37 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^[\w+=,.@-]{1,64}$/, 'expected an IAM role name')
     .default('buildwarden-member'),
-  BUILDWARDEN_MEMBER_EXTERNAL_ID: z
-    .string()
-    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected an external id (2 to 1224 of A-Za-z0-9+=,.@:/-_)')
-    .optional(),
+  // Empty (the template parameter left blank) means unset: organization mode is off.
+  BUILDWARDEN_MEMBER_EXTERNAL_ID: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, 'expected an external id (2 to 1224 of A-Za-z0-9+=,.@:/-_)')
+      .optional(),
+  ),
   BUILDWARDEN_ACCOUNTS: commaList(/^\d{12}$/, 'expected 12-digit account ids separated by commas'),
   BUILDWARDEN_ORGANIZATIONAL_UNITS: commaList(
     /^(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
     'expected organizational unit ids (ou-…) or the root id (r-…) separated by commas',
   ),
-  /** Stage `local` only: the functions run against the SIMULATED sandbox account kept in this snapshot file. */
+  /**
+   * The organization-wide audit (README "Organizations"): the bucket its runs are kept in (findings as JSON lines
+   * under `runs/<run id>/`), how many account-regions it audits at once (the Map state's MaxConcurrency), the
+   * share of account-regions whose audit may fail before the run fails (ToleratedFailurePercentage), and how
+   * many pages of repositories (1,000 each) one invocation of the shard function reads before it hands the rest
+   * to the next.
+   */
+  BUILDWARDEN_RUNS_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+    .optional(),
+  BUILDWARDEN_ORG_AUDIT_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(10),
+  BUILDWARDEN_ORG_AUDIT_TOLERATED_FAILURE_PERCENTAGE: z.coerce.number().int().min(0).max(100).default(10),
+  BUILDWARDEN_ORG_AUDIT_PAGE_BUDGET: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Stage `local` only: the functions run against the SIMULATED sandbox account kept in this snapshot file, or,
+   * for the organization audit's functions, against the fleet in this directory (lib/sandbox/fleet.ts).
+   */
   BUILDWARDEN_SANDBOX_FILE: z
     .string()
     .optional()

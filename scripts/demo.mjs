@@ -184,3 +184,21 @@ const status = JSON.parse(buildwarden(check));
 process.stdout.write(
   `compliant: ${status.compliant} (${status.findings.length} findings that are not compliant)\n`,
 );
+
+// 5. A small organization: three accounts in two regions, as a fleet of snapshots (demo/organization).
+const org = ['audit', '--org', '--snapshot', 'demo/organization', '--config', 'demo/guardrails.yml'];
+title('5. Organization-wide audit of a fleet (three simulated accounts, two regions)', [
+  ...org,
+  '--format',
+  'json',
+]);
+const orgReport = JSON.parse(buildwarden([...org, '--format', 'json']));
+const orgStatus = orgReport.summary.byStatus;
+process.stdout.write(
+  `Organization: ${Object.keys(orgReport.summary.byAccount).length} accounts, ${orgReport.targets.length} account-regions — ${orgStatus.violation} violations, ${orgStatus['not-visible']} not visible, ${orgStatus.compliant} compliant\n`,
+);
+for (const account of Object.values(orgReport.summary.byAccount)) {
+  process.stdout.write(
+    `  ${account.accountId} (${account.name ?? 'unnamed'}) ${account.regions.join(', ')}: ${account.byStatus.violation} violations, ${account.byStatus['not-visible']} not visible\n`,
+  );
+}

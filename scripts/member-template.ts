@@ -25,12 +25,13 @@ import {
   memberActions,
   type HubFunction,
 } from '../lib/runtime/member-actions';
+import { MEMBER_BOUNDARY_POLICY_PREFIX } from '../lib/policy/organization-targets';
 
 export const MEMBER_TEMPLATE_FILE = 'deploy/member-account.yml';
 const REPO_ROOT = path.resolve(__dirname, '..');
 
 /** Name prefix of the provisioned roles' boundary policy: one per Region, `<prefix><region>`. */
-export const MEMBER_BOUNDARY_POLICY_PREFIX = 'buildwarden-provisioned-role-boundary-';
+export { MEMBER_BOUNDARY_POLICY_PREFIX };
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 

@@ -11,7 +11,13 @@ import {
   type ImageDetail as SdkImageDetail,
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
-import { UnreadableError, type ImagesOption, type RegistryReader, type RepositoryDetails } from '../ports';
+import {
+  UnreadableError,
+  type ImagesOption,
+  type RegistryReader,
+  type RepositoryDetails,
+  type RepositoryPage,
+} from '../ports';
 import { ECR_PAGE_MAX } from '../policy/aws-facts';
 import type { ImageDetail, RegistryScanningConfiguration, Repository } from '../policy/model';
 import { ecrClient } from './clients';
@@ -93,6 +99,19 @@ export class EcrRegistry implements RegistryReader {
     )) {
       yield (page.repositories ?? []).map(toRepository);
     }
+  }
+
+  async repositoryPage(options: { nextToken?: string; maxResults?: number } = {}): Promise<RepositoryPage> {
+    const out = await this.client.send(
+      new DescribeRepositoriesCommand({
+        maxResults: options.maxResults ?? ECR_PAGE_MAX,
+        ...(options.nextToken !== undefined ? { nextToken: options.nextToken } : {}),
+      }),
+    );
+    return {
+      repositories: (out.repositories ?? []).map(toRepository),
+      ...(out.nextToken ? { nextToken: out.nextToken } : {}),
+    };
   }
 
   async repository(name: string, options: { images?: boolean } = {}): Promise<Repository | undefined> {

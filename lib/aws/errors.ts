@@ -18,6 +18,10 @@ const NOT_FOUND: Readonly<Record<string, string>> = {
   NoSuchEntityException: 'entity',
   // CodeBuild (a project), DynamoDB (a table).
   ResourceNotFoundException: 'resource',
+  // S3: the reports bucket.
+  NoSuchBucket: 'bucket',
+  // S3 GetObject: no object under that key.
+  NoSuchKey: 'object',
 };
 
 /** A create call that met a resource of that name. */

@@ -23,12 +23,17 @@ import { formatIssues } from '../policy/validation';
 import type { FindingsStore, RecordWrite } from '../ports';
 import { clientConfig } from './common';
 import { Backoff, type BackoffOptions } from './backoff';
+import { instrumented } from './instrument';
 
 export const findingsStoreActions = [
   'dynamodb:Query',
   'dynamodb:BatchWriteItem',
   'dynamodb:PutItem',
 ] as const;
+/** What an audit calls: `records` and `writeRecords`. */
+export const findingsAuditActions = ['dynamodb:Query', 'dynamodb:BatchWriteItem'] as const;
+/** What the change handler calls: `recordsOf` and `putRecord`. */
+export const findingsChangeActions = ['dynamodb:Query', 'dynamodb:PutItem'] as const;
 
 /** BatchWriteItem limits (DynamoDB API reference): 25 items and 16 MB a request. */
 export const BATCH_WRITE_MAX_ITEMS = 25;
@@ -102,9 +107,11 @@ export class DynamoFindingsStore implements FindingsStore {
   ) {
     this.db =
       db ??
-      (shared ??= DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
-        marshallOptions: { removeUndefinedValues: true },
-      }));
+      (shared ??= instrumented(
+        DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig), {
+          marshallOptions: { removeUndefinedValues: true },
+        }),
+      ));
     this.retry = new Backoff(retry, { maxAttempts: 8, baseDelayMs: 50 });
   }
 

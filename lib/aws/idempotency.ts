@@ -9,6 +9,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
 import { clientConfig } from './common';
+import { instrumented } from './instrument';
 
 export const idempotencyActions = [
   'dynamodb:GetItem',
@@ -33,7 +34,7 @@ export function onceByKey<T, R extends object>(
   fn: (input: T) => Promise<R>,
   /** The invocation's context: an in-progress record then expires with the invocation's timeout. */
   context?: Context,
-  client: DynamoDBClient = (shared ??= new DynamoDBClient(clientConfig)),
+  client: DynamoDBClient = (shared ??= instrumented(new DynamoDBClient(clientConfig))),
 ): (keyed: Keyed<T>) => Promise<R> {
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client });
   const config = new IdempotencyConfig({

@@ -32,7 +32,7 @@ import type { ProjectUpdate } from '../policy/convergence';
 import type { RegistryScanningConfiguration } from '../policy/model';
 import type { Provisioner } from '../ports';
 import type { ProvisioningPlan } from '../policy/provisioning/plan';
-import { codebuildClient, ecrClient, iamClient } from './clients';
+import { codebuildClient, ecrClient, iamClient, processClients, type AwsClients } from './clients';
 import { isAwsError } from './common';
 import { translated } from './errors';
 
@@ -72,19 +72,30 @@ export class AwsProvisioner implements Provisioner {
     readonly codebuild: CodeBuildClient;
   };
 
-  /** Clients given are used; the others are the process's shared ones, created when a call needs them. */
-  constructor(given: { ecr?: ECRClient; iam?: IAMClient; codebuild?: CodeBuildClient } = {}) {
+  /**
+   * Clients given are used; the others are those of `scope` (default: the process's shared ones), created when
+   * a call needs them.
+   */
+  constructor(
+    given: { ecr?: ECRClient; iam?: IAMClient; codebuild?: CodeBuildClient } = {},
+    scope: AwsClients = processClients,
+  ) {
     this.clients = {
       get ecr() {
-        return given.ecr ?? ecrClient();
+        return given.ecr ?? ecrClient(scope);
       },
       get iam() {
-        return given.iam ?? iamClient();
+        return given.iam ?? iamClient(scope);
       },
       get codebuild() {
-        return given.codebuild ?? codebuildClient();
+        return given.codebuild ?? codebuildClient(scope);
       },
     };
+  }
+
+  /** The provisioner of a scope's clients (each created when a call needs it). */
+  static over(clients: AwsClients): AwsProvisioner {
+    return new AwsProvisioner({}, clients);
   }
 
   /** A create that meets a resource of that name throws AlreadyExistsError (lib/aws/errors.ts). */

@@ -12,7 +12,7 @@ import { UpdateProjectVisibilityCommand, type CodeBuildClient } from '@aws-sdk/c
 import { DetachRolePolicyCommand, PutRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { Remediator } from '../ports';
 import type { RemediationWrite, WriteType } from '../policy/writes';
-import { codebuildClient, ecrClient, iamClient } from './clients';
+import { codebuildClient, ecrClient, iamClient, processClients, type AwsClients } from './clients';
 import { isAwsError } from './common';
 import { translated } from './errors';
 
@@ -42,23 +42,32 @@ export function writeActions(writes: Iterable<WriteType>): (typeof WRITE_ACTIONS
 }
 
 export class AwsRemediator implements Remediator {
-  /** Clients given are used; the others are the process's shared ones, created when a write needs them. */
+  /**
+   * Clients given are used; the others are those of `clients` (default: the process's shared ones), created
+   * when a write needs them.
+   */
   constructor(
     private readonly givenEcr?: ECRClient,
     private readonly givenIam?: IAMClient,
     private readonly givenCodebuild?: CodeBuildClient,
+    private readonly clients: AwsClients = processClients,
   ) {}
 
+  /** The remediator of a scope's clients (each created when a write needs it). */
+  static over(clients: AwsClients): AwsRemediator {
+    return new AwsRemediator(undefined, undefined, undefined, clients);
+  }
+
   private get ecrClient(): ECRClient {
-    return this.givenEcr ?? ecrClient();
+    return this.givenEcr ?? ecrClient(this.clients);
   }
 
   private get iamClient(): IAMClient {
-    return this.givenIam ?? iamClient();
+    return this.givenIam ?? iamClient(this.clients);
   }
 
   private get codebuildClient(): CodeBuildClient {
-    return this.givenCodebuild ?? codebuildClient();
+    return this.givenCodebuild ?? codebuildClient(this.clients);
   }
 
   /** A resource deleted meanwhile is a NotFoundError (lib/aws/errors.ts): the change handler treats it as fixed. */

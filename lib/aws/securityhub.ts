@@ -11,6 +11,7 @@ import type { AsffFinding } from '../policy/asff';
 import type { ImportFailure, SecurityHubPublisher } from '../ports';
 import { clientConfig } from './common';
 import { Backoff, type BackoffOptions } from './backoff';
+import { instrumented } from './instrument';
 
 export const securityHubActions = ['securityhub:BatchImportFindings'] as const;
 
@@ -29,7 +30,7 @@ export class SecurityHubFindings implements SecurityHubPublisher {
   private readonly retry: Backoff;
 
   constructor(client?: SecurityHubClient, retry: ImportRetryOptions = {}) {
-    this.client = client ?? (shared ??= new SecurityHubClient(clientConfig));
+    this.client = client ?? (shared ??= instrumented(new SecurityHubClient(clientConfig)));
     this.retry = new Backoff(retry, { maxAttempts: 3, baseDelayMs: 200 });
   }
 

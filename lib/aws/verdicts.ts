@@ -30,6 +30,7 @@ import { BUILDS_WINDOW, type BuildRecord } from '../policy/builds';
 import { deletionRefusal } from '../policy/scan/verdict';
 import { ConfigError } from '../errors';
 import { clientConfig } from './common';
+import { instrumented } from './instrument';
 
 export const verdictStoreActions = [
   'dynamodb:GetItem',
@@ -42,8 +43,12 @@ export const verdictReadActions = ['dynamodb:GetItem'] as const;
 
 const BUILD_RETENTION_SECONDS = 30 * 24 * 3600;
 
-export function documentClient(client = new DynamoDBClient(clientConfig)): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+/** A document client over `client`; without one, over a client of its own, instrumented (lib/aws/instrument.ts). */
+export function documentClient(client?: DynamoDBClient): DynamoDBDocumentClient {
+  const document = DynamoDBDocumentClient.from(client ?? new DynamoDBClient(clientConfig), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return client ? document : instrumented(document);
 }
 
 /** The partition key value of a repository: `<registry id>:<region>:<repository name>`. */

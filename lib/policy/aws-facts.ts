@@ -180,6 +180,12 @@ export const LIST_PROJECTS_PAGE = 100;
 export const IAM_PAGE_MAX = 1000;
 /** IAM list calls without MaxItems: "If you do not include this parameter, the number of items defaults to 100". */
 export const IAM_DEFAULT_PAGE = 100;
+/**
+ * ListAccounts, ListAccountsForParent and ListOrganizationalUnitsForParent: MaxResults 1–20 (Organizations API
+ * Reference). Organizations "might return fewer results than the maximum even when there are more": only a
+ * missing NextToken ends a listing.
+ */
+export const ORGANIZATIONS_PAGE_MAX = 20;
 
 // ---------------------------------------------------------------------------------------------------------
 // The IAM actions of docker push and pull (ECR User Guide, "Private repository policy examples"; CodeBuild

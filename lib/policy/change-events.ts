@@ -248,13 +248,24 @@ function roleNameOf(arn: string): string | undefined {
   return /:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1] ?? /:assumed-role\/([^/]+)\//.exec(arn)?.[1];
 }
 
-/** Why an event must not be acted on, or undefined. */
-export function skipReason(event: ChangeEvent, ownRoleArns: readonly string[]): string | undefined {
+/**
+ * Why an event must not be acted on, or undefined. In organization mode `memberRoleName` names the member
+ * role the hub acts through in member accounts: a call made in its sessions (`assumed-role/<name>/…`) is
+ * buildwarden's own too.
+ */
+export function skipReason(
+  event: ChangeEvent,
+  ownRoleArns: readonly string[],
+  memberRoleName?: string,
+): string | undefined {
   if (event.errorCode) return `the ${event.eventName} call failed (${event.errorCode}); nothing changed`;
   const ownNames = new Set(ownRoleArns.map(roleNameOf).filter((n): n is string => !!n));
   const callers = [event.principal, event.principalRoleArn].filter((a): a is string => !!a);
   if (callers.some((arn) => ownRoleArns.includes(arn) || ownNames.has(roleNameOf(arn) ?? ''))) {
     return "caused by buildwarden's own remediation role";
+  }
+  if (memberRoleName && callers.some((arn) => roleNameOf(arn) === memberRoleName)) {
+    return `caused by buildwarden's member role ${memberRoleName} in account ${event.account}`;
   }
   return undefined;
 }

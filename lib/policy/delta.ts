@@ -373,3 +373,48 @@ export function deltaText(
 ): { headline: string; lines: string[] } {
   return { headline: deltaHeadline(delta), lines: deltaLines(delta, options) };
 }
+
+/** What the delta reads of a findings state record (lib/policy/finding-state.ts). */
+interface StateRecord {
+  accountId: string;
+  region: string;
+  resourceArn: string;
+  resourceType?: string;
+  ruleId: string;
+  state: 'open' | 'resolved';
+  status: FindingStatus;
+  severity: Severity;
+  message: string;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/**
+ * The findings state as a baseline, so that the scheduled audit's delta is the same delta (and the same text)
+ * as `--baseline`'s: its open records, each with its `firstSeen`, as of the latest evaluation it remembers.
+ * No records: a baseline with no findings and no time (every open finding is new).
+ */
+export function baselineFromRecords(records: readonly StateRecord[], scope: Scope): PreviousReport {
+  const latest = records.reduce<string | undefined>(
+    (max, r) => (max === undefined || Date.parse(r.lastSeen) > Date.parse(max) ? r.lastSeen : max),
+    undefined,
+  );
+  return {
+    accountId: scope.accountId,
+    region: scope.region,
+    ...(latest ? { generatedAt: latest } : {}),
+    findings: records
+      .filter((r) => r.state === 'open')
+      .map((r) => ({
+        accountId: r.accountId,
+        region: r.region,
+        ruleId: r.ruleId,
+        resourceArn: r.resourceArn,
+        ...(r.resourceType ? { resourceType: r.resourceType } : {}),
+        status: r.status,
+        severity: r.severity,
+        message: r.message,
+        firstSeen: r.firstSeen,
+      })),
+  };
+}

@@ -6,7 +6,12 @@ export type Severity = (typeof SEVERITIES)[number];
 export const STATUSES = ['violation', 'not-visible', 'exempt', 'compliant'] as const;
 export type FindingStatus = (typeof STATUSES)[number];
 
-export type ResourceType = 'AWS::ECR::Repository' | 'AWS::CodeBuild::Project' | 'AWS::IAM::Role';
+export type ResourceType =
+  | 'AWS::ECR::Repository'
+  | 'AWS::CodeBuild::Project'
+  | 'AWS::IAM::Role'
+  // An account-region the organization-wide audit could not audit (lib/usecases/organization-audit.ts).
+  | 'AWS::Organizations::Account';
 
 export interface Finding {
   ruleId: string;

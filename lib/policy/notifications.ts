@@ -121,6 +121,10 @@ export interface AuditNotificationInput {
   top?: number;
   /** What changed since the previous audit (`deltaText` in delta.ts): leads the message, heads the subject. */
   delta?: { headline: string; lines: readonly string[] };
+  /** Where the audit's reports were kept: links (the S3 console) named by what they hold. */
+  reports?: readonly { name: string; link: string }[];
+  /** What the audit's reports or Security Hub could not take, one line each (said after the counts). */
+  problems?: readonly string[];
 }
 
 /** One summary per scheduled audit: counts per rule and the worst offenders, not one message per finding. */
@@ -160,6 +164,9 @@ export function auditSummaryNotification(input: AuditNotificationInput): Notific
 
   const message = [
     ...(input.delta ? [...input.delta.lines, ''] : []),
+    ...(input.reports && input.reports.length > 0
+      ? [...input.reports.map((r) => `${r.name}: ${r.link}`), '']
+      : []),
     `Account ${input.accountId}, region ${input.region}.`,
     `Resources: ${summary.resources.repositories} repositories, ${summary.resources.projects} projects, ${summary.resources.roles} roles.`,
     `Findings: ${violations} violations, ${notVisible} not visible, ${summary.byStatus.exempt} exempt, ${summary.byStatus.compliant} compliant.`,
@@ -173,6 +180,7 @@ export function auditSummaryNotification(input: AuditNotificationInput): Notific
           ...truncateLines(worst, top),
         ]
       : []),
+    ...(input.problems && input.problems.length > 0 ? ['', ...input.problems] : []),
     '',
     'Run `buildwarden audit` for every finding.',
   ].join('\n');
@@ -230,6 +238,11 @@ export function consoleHost(region: string): string {
 
 export function repositoryConsoleLink(accountId: string, region: string, repositoryName: string): string {
   return `https://${consoleHost(region)}/ecr/repositories/private/${accountId}/${repositoryName}?region=${region}`;
+}
+
+/** A link to an object of a bucket (a report) in the S3 console; the key is a query parameter, encoded. */
+export function objectConsoleLink(bucket: string, key: string, region: string): string {
+  return `https://${consoleHost(region)}/s3/object/${bucket}?region=${region}&bucketType=general&prefix=${encodeURIComponent(key)}`;
 }
 
 /** A link to the resource in the AWS console. */

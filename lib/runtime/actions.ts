@@ -1,19 +1,25 @@
 /**
  * The IAM actions each function's adapters call. serverless.yml grants each function exactly these (plus its
  * log stream and failure destination); tests/unit/deploy/template.test.ts keeps the two in step. Functions
- * never import this module: it pulls in every adapter.
+ * never import this module: it pulls in every adapter. The functions that act in member accounts
+ * (lib/runtime/member-actions.ts) also assume the member role, and those placing events list the guarded accounts;
+ * serverless.yml grants both in organization mode only.
  */
 import { stsActions } from '../aws/account';
 import { codebuildReadActions } from '../aws/codebuild';
+import { findingsAuditActions, findingsChangeActions } from '../aws/findings-store';
 import { ecrReadActions } from '../aws/ecr';
 import { iamPolicyUsageActions, iamReadActions, iamRoleReadActions } from '../aws/iam';
 import { idempotencyActions } from '../aws/idempotency';
 import { imageLookupActions } from '../aws/images';
-import { organizationsActions } from '../aws/organizations';
+import { memberCredentialsActions } from '../aws/member-credentials';
+import { organizationsActions, targetListerActions } from '../aws/organizations';
 import { provisionerActions } from '../aws/provisioner';
 import { provisioningClaimActions } from '../aws/provisioning-claims';
 import { writeActions } from '../aws/remediator';
+import { reportStoreActions } from '../aws/reports';
 import { scanFindingsActions } from '../aws/scan-findings';
+import { securityHubActions } from '../aws/securityhub';
 import { snsActions } from '../aws/sns';
 import { verdictReadActions, verdictStoreActions } from '../aws/verdicts';
 import { RULES } from '../policy/rules/index';
@@ -27,13 +33,20 @@ export const functionActions = {
     ...codebuildReadActions,
     ...iamReadActions,
     ...organizationsActions,
+    ...memberCredentialsActions,
     ...stsActions,
     ...snsActions,
+    ...findingsAuditActions,
+    ...reportStoreActions,
+    // Granted only when `securityHub` is true.
+    ...securityHubActions,
   ],
   onScan: [
     ...scanFindingsActions,
     ...verdictStoreActions,
     ...idempotencyActions,
+    ...memberCredentialsActions,
+    ...targetListerActions,
     ...stsActions,
     ...snsActions,
   ],
@@ -41,10 +54,18 @@ export const functionActions = {
     ...codebuildReadActions,
     ...verdictStoreActions,
     ...idempotencyActions,
+    ...memberCredentialsActions,
+    ...targetListerActions,
     ...stsActions,
     ...snsActions,
   ],
-  onImagePush: [...verdictStoreActions, ...imageLookupActions, ...stsActions],
+  onImagePush: [
+    ...verdictStoreActions,
+    ...imageLookupActions,
+    ...memberCredentialsActions,
+    ...targetListerActions,
+    ...stsActions,
+  ],
   verdictApi: [...verdictReadActions, ...stsActions],
   projectsApi: [
     ...provisionerActions,
@@ -57,6 +78,8 @@ export const functionActions = {
     ...codebuildReadActions,
     ...iamRoleReadActions,
     ...organizationsActions,
+    ...memberCredentialsActions,
+    ...targetListerActions,
     ...stsActions,
   ],
   onChange: [
@@ -67,7 +90,12 @@ export const functionActions = {
     ...remediationActions,
     ...idempotencyActions,
     ...organizationsActions,
+    ...memberCredentialsActions,
+    ...targetListerActions,
     ...stsActions,
     ...snsActions,
+    ...findingsChangeActions,
+    // Granted only when `securityHub` is true.
+    ...securityHubActions,
   ],
 } as const;

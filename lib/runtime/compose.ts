@@ -13,8 +13,10 @@
  * front doors import only the needs they use, so a bundle carries only those adapters and SDK clients.
  */
 import { currentAccount } from '../aws/account';
+import { processClients, type AwsClients } from '../aws/clients';
 import type {
   AccountInfo,
+  FindingsStore,
   IdentityReader,
   ImageLookup,
   LifecyclePreviewer,
@@ -25,7 +27,11 @@ import type {
   Provisioner,
   RegistryReader,
   Remediator,
+  ReportStore,
+  RunStore,
   ScanFindingsReader,
+  TargetLister,
+  SecurityHubPublisher,
   VerdictStore,
 } from '../ports';
 import { requireSettings, type SettingName, type Settings } from '../settings';
@@ -44,16 +50,24 @@ export interface Ports {
   provisioner: Provisioner;
   claims: ProvisioningClaims;
   lifecyclePreviewer: LifecyclePreviewer;
+  targets: TargetLister;
+  findingsStore: FindingsStore;
+  securityHub: SecurityHubPublisher;
+  reports: ReportStore;
+  runs: RunStore;
 }
 
 export type PortName = keyof Ports;
 
-/** A port a front door needs, and how its AWS adapter is built from the settings (which it names). */
+/**
+ * A port a front door needs, and how its AWS adapter is built from the settings (which it names) and the
+ * scope's SDK clients (the process's own, or those of a member account: lib/aws/clients.ts).
+ */
 export interface Need<K extends PortName = PortName> {
   readonly port: K;
   /** The settings the adapter reads: required when composing on AWS. */
   readonly settings: readonly SettingName[];
-  readonly aws: (settings: Settings) => Ports[K];
+  readonly aws: (settings: Settings, clients: AwsClients) => Ports[K];
 }
 
 /** The deps `needs` give: the account, and each needed port under its name. */
@@ -66,20 +80,35 @@ export interface SandboxPorts {
   ports(): { account: AccountInfo } & Ports;
 }
 
+/** Where a scope's adapters work: their SDK clients, and how the account they work in is learnt. */
+export interface ScopeOptions {
+  /** Default: the process's own clients. */
+  clients?: AwsClients;
+  /** Default: the account and region of the process's credentials (sts:GetCallerIdentity). */
+  account?: () => Promise<AccountInfo>;
+}
+
 /**
  * What AWS adapters and the account are kept by: built once per scope. A Lambda process keeps one scope for
- * its lifetime (`processScope`); a CLI command makes its own, so two commands in one process share nothing.
+ * its lifetime (`processScope`); a CLI command makes its own, so two commands in one process share nothing;
+ * a member account and region has its own (lib/runtime/members.ts), whose clients act through its member role.
  */
 export class AdapterScope {
   private readonly adapters = new Map<Need, Map<string, unknown>>();
   private account: Promise<AccountInfo> | undefined;
+  private known: AccountInfo | undefined;
 
-  /** The account and region of the credentials, asked once (a failure is not kept). */
+  constructor(private readonly options: ScopeOptions = {}) {}
+
+  /** The account and region the scope works in, asked once (a failure is not kept). */
   accountInfo(): Promise<AccountInfo> {
-    this.account ??= currentAccount().catch((error: unknown) => {
-      this.account = undefined;
-      throw error;
-    });
+    this.account ??= (this.options.account ?? (() => currentAccount()))().then(
+      (info) => (this.known = info),
+      (error: unknown) => {
+        this.account = undefined;
+        throw error;
+      },
+    );
     return this.account;
   }
 
@@ -88,7 +117,14 @@ export class AdapterScope {
    * own ARN): no STS call is made for them. Ignored once the account is known.
    */
   knowAccount(account: AccountInfo): void {
-    this.account ??= Promise.resolve(account);
+    if (this.account) return;
+    this.known = account;
+    this.account = Promise.resolve(account);
+  }
+
+  /** The account and region once asked (accountInfo), else undefined. */
+  knownAccount(): AccountInfo | undefined {
+    return this.known;
   }
 
   /** The adapter of `need` for these settings, built on first use. */
@@ -96,7 +132,7 @@ export class AdapterScope {
     const key = JSON.stringify(need.settings.map((name) => settings[name] ?? null));
     let built = this.adapters.get(need);
     if (!built) this.adapters.set(need, (built = new Map()));
-    if (!built.has(key)) built.set(key, need.aws(settings));
+    if (!built.has(key)) built.set(key, need.aws(settings, this.options.clients ?? processClients));
     return built.get(key) as Ports[K];
   }
 }
@@ -160,4 +196,11 @@ export function fromSandbox<const N extends readonly Need[]>(sandbox: SandboxPor
   const deps: Record<string, unknown> = { account: ports.account };
   for (const need of needs) deps[need.port] = ports[need.port];
   return deps as Deps<N>;
+}
+
+/** The deps without `port`, the others still built on first use: a port a setting turns off (Security Hub). */
+export function omitPort<D extends object, K extends keyof D>(deps: D, port: K): Omit<D, K> {
+  const descriptors = Object.getOwnPropertyDescriptors(deps);
+  delete descriptors[port];
+  return Object.defineProperties({}, descriptors) as Omit<D, K>;
 }

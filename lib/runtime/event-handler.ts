@@ -13,6 +13,7 @@ import { InvalidInputError } from '../errors';
 import { logger } from '../logger';
 import type { Deps, Need } from './compose';
 import { beginInvocation, functionConfig, invoke, type FunctionShape, type Invocation } from './lambda';
+import type { FunctionMetrics } from './observability';
 
 export interface EventFunction<E, N extends readonly Need[], R extends object> extends FunctionShape<N> {
   /** What the function calls its events in log lines: `build event` → "build event dropped". */
@@ -23,6 +24,7 @@ export interface EventFunction<E, N extends readonly Need[], R extends object> e
   run: (event: E, deps: Deps<N>, invocation: Invocation) => Promise<R>;
   /** The one log line of a handled event: its message and fields. */
   log: (event: E, result: R) => [message: string, fields: Record<string, unknown>];
+  metrics?: FunctionMetrics<R>;
 }
 
 export type Dropped = { dropped: string };
@@ -30,6 +32,7 @@ export type Dropped = { dropped: string };
 /** A scheduled function: nothing to parse (the schedule's event only names the trigger), its own log lines. */
 export interface ScheduledFunction<N extends readonly Need[], R extends object> extends FunctionShape<N> {
   run: (trigger: string, deps: Deps<N>, invocation: Invocation) => Promise<R>;
+  metrics?: FunctionMetrics<R>;
 }
 
 export function scheduledHandler<const N extends readonly Need[], R extends object>(

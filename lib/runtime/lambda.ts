@@ -22,6 +22,7 @@ import {
   type Settings,
 } from '../settings';
 import { compose, processScope, settingsOf, type Deps, type Need } from './compose';
+import { startTracing, withMetrics, type FunctionMetrics } from './observability';
 
 /**
  * Whether the bundle may contain the sandbox: serverless.yml defines it true on the local stage only, so the
@@ -51,6 +52,8 @@ export interface FunctionShape<N extends readonly Need[] = readonly Need[]> {
   needs: N;
   /** Each event handled once per key; on the sandbox, which has no table, every delivery. */
   idempotency?: Idempotency;
+  /** What its results count (lib/runtime/observability.ts), published when BUILDWARDEN_METRICS is true. */
+  metrics?: FunctionMetrics;
 }
 
 /** What one invocation of a function gets beside its deps. */
@@ -125,15 +128,18 @@ export async function invoke<const N extends readonly Need[], T>(
     once: sandbox ? (_key, input, handle) => handle(input) : onceOf(fn, settings, context),
   });
   const file = settings.BUILDWARDEN_SANDBOX_FILE;
-  if (!file) {
-    const own = accountOfFunction(context);
-    if (own) processScope.knowAccount(own);
-    return work(await compose(settings, fn.needs), invocation(false));
-  }
-  const { withSandboxFile } = await localStage();
-  return withSandboxFile(file, async (sandbox) =>
-    work(await compose(settings, fn.needs, { sandbox }), invocation(true)),
-  );
+  await startTracing(settings);
+  return withMetrics(settings, fn.metrics as FunctionMetrics<T> | undefined, async () => {
+    if (!file) {
+      const own = accountOfFunction(context);
+      if (own) processScope.knowAccount(own);
+      return work(await compose(settings, fn.needs), invocation(false));
+    }
+    const { withSandboxFile } = await localStage();
+    return withSandboxFile(file, async (sandbox) =>
+      work(await compose(settings, fn.needs, { sandbox }), invocation(true)),
+    );
+  });
 }
 
 /**

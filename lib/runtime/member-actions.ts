@@ -24,15 +24,26 @@ export const MEMBER_ACCESS: Record<HubFunction, 'none' | 'always' | 'provisionin
   projectsApi: 'provisioning',
 };
 
-/** Services whose resources stay in the hub: its tables, topic, failure queue and log groups. */
-export const HUB_ONLY_SERVICES = ['dynamodb', 'sns', 'sqs', 'logs'] as const;
+/** Services whose resources stay in the hub: its tables, topic, failure queue, log groups and reports bucket. */
+export const HUB_ONLY_SERVICES = ['dynamodb', 'sns', 'sqs', 'logs', 's3'] as const;
 
 /**
  * Single actions that stay in the hub although their service does not: the hub's own identity (a member's
- * account id is already known: it is the account the hub assumes into), and the organization, which is the
- * hub's own (the member role trusts only principals of it).
+ * account id is already known: it is the account the hub assumes into), the organization, which is the
+ * hub's own (the member role trusts only principals of it), what the hub does to reach member accounts, and the
+ * import of findings into the hub's Security Hub.
  */
-export const HUB_ONLY_ACTIONS = ['sts:GetCallerIdentity', 'organizations:DescribeOrganization'] as const;
+export const HUB_ONLY_ACTIONS = [
+  'sts:GetCallerIdentity',
+  'organizations:DescribeOrganization',
+  // Assuming the member role, and listing the organization's accounts: the hub's own calls.
+  'sts:AssumeRole',
+  'organizations:ListAccounts',
+  'organizations:ListAccountsForParent',
+  'organizations:ListOrganizationalUnitsForParent',
+  'organizations:DescribeAccount',
+  'securityhub:BatchImportFindings',
+] as const;
 
 const isHubOnly = (action: string) =>
   (HUB_ONLY_ACTIONS as readonly string[]).includes(action) ||

@@ -1,9 +1,10 @@
 /**
  * The ports kept in DynamoDB tables, as Needs of compose() (lib/runtime/compose.ts): the verdict store, the
- * build ledger, the claims on project names. Apart from lib/runtime/adapters.ts because the DynamoDB document
+ * build ledger, the claims on project names, the findings state. Apart from lib/runtime/adapters.ts because the DynamoDB document
  * client is not marked free of side effects: a bundle that imports this module carries it, so only the
  * functions that use a table import it.
  */
+import { DynamoFindingsStore } from '../aws/findings-store';
 import { DynamoProvisioningClaims } from '../aws/provisioning-claims';
 import { DynamoVerdictStore } from '../aws/verdicts';
 import type { Need } from './compose';
@@ -35,4 +36,11 @@ export const dynamoClaims: Need<'claims'> = {
   port: 'claims',
   settings: ['BUILDWARDEN_IDEMPOTENCY_TABLE'],
   aws: (settings) => new DynamoProvisioningClaims(settings.BUILDWARDEN_IDEMPOTENCY_TABLE!),
+};
+
+/** The findings state (the audit writes it in batches, the change handler record by record). */
+export const dynamoFindings: Need<'findingsStore'> = {
+  port: 'findingsStore',
+  settings: ['BUILDWARDEN_FINDINGS_TABLE'],
+  aws: (settings) => new DynamoFindingsStore(settings.BUILDWARDEN_FINDINGS_TABLE!),
 };

@@ -21,9 +21,12 @@ import { SandboxProjects } from './projects';
 import { SandboxProvisioner } from './provisioner';
 import { SandboxRegistry } from './registry';
 import { SandboxRemediator } from './remediator';
+import { SandboxReportStore } from './reports';
+import { SandboxRunStore } from './run-store';
 import { SandboxScanFindings } from './scan-findings';
 import { SandboxSecurityHub } from './securityhub';
 import { SandboxState, type CallLog } from './state';
+import { organizationOfOne, SandboxTargetLister } from './targets';
 import { SandboxVerdictStore } from './verdicts';
 
 export { simulatedAwsError, type CallLog } from './state';
@@ -41,12 +44,16 @@ export class SandboxAccount {
   readonly verdicts: SandboxVerdictStore;
   readonly provisioner: SandboxProvisioner;
   readonly claims: SandboxClaims;
+  /** A SIMULATED bucket for the organization audit's runs (in memory). */
+  readonly runs: SandboxRunStore;
   /** The findings state, kept in the snapshot (`buildwarden.findings`). */
   readonly findingsStore: SandboxFindingsStore;
   /** A SIMULATED Security Hub (in memory). */
   readonly securityHub: SandboxSecurityHub;
   /** None: ECR's own lifecycle policy preview is live only (every call is refused). */
   readonly lifecyclePreviewer = new SandboxLifecyclePreviewer();
+  /** The SIMULATED reports bucket (in memory). */
+  readonly reports: SandboxReportStore;
 
   constructor(snapshot: Snapshot, options: { faults?: FaultInjector } = {}) {
     const state = (this.state = new SandboxState(snapshot, options.faults));
@@ -61,11 +68,13 @@ export class SandboxAccount {
     this.verdicts = new SandboxVerdictStore(state);
     this.provisioner = new SandboxProvisioner(state);
     this.claims = new SandboxClaims(state);
+    this.runs = new SandboxRunStore(undefined, (action) => state.call(action));
     this.findingsStore = new SandboxFindingsStore(
       () => state.snapshot,
       (action) => state.call(action),
     );
     this.securityHub = new SandboxSecurityHub((action) => state.call(action));
+    this.reports = new SandboxReportStore(state);
   }
 
   static fromFile(path: string): SandboxAccount {
@@ -118,9 +127,15 @@ export class SandboxAccount {
       verdicts: this.verdicts,
       provisioner: this.provisioner,
       claims: this.claims,
+      runs: this.runs,
       findingsStore: this.findingsStore,
       securityHub: this.securityHub,
       lifecyclePreviewer: this.lifecyclePreviewer,
+      // An organization of one: this account, in its Region.
+      targets: new SandboxTargetLister(organizationOfOne(this.info.accountId), {
+        regions: [this.info.region],
+      }),
+      reports: this.reports,
     };
   }
 }

@@ -1,5 +1,11 @@
 /** The sandbox's RegistryReader: ECR's read side, pages cut at DescribeRepositories' size. */
-import { UnreadableError, type ImagesOption, type RegistryReader, type RepositoryDetails } from '../ports';
+import {
+  UnreadableError,
+  type ImagesOption,
+  type RegistryReader,
+  type RepositoryDetails,
+  type RepositoryPage,
+} from '../ports';
 import type { RegistryScanningConfiguration, Repository } from '../policy/model';
 import { ECR_PAGE_MAX } from '../policy/aws-facts';
 import { resumablePages, simulatedAwsError, type SandboxState } from './state';
@@ -41,6 +47,28 @@ export class SandboxRegistry implements RegistryReader {
       const start = page * ECR_PAGE_MAX;
       return all.slice(start, start + ECR_PAGE_MAX).map(withoutJoinedFields);
     });
+  }
+
+  /**
+   * A page from an offset, its token opaque to callers (as ECR's is); a token this sandbox did not hand out,
+   * or a page size outside 1–1000, is refused with ECR's InvalidParameterException.
+   */
+  async repositoryPage(options: { nextToken?: string; maxResults?: number } = {}): Promise<RepositoryPage> {
+    await this.state.call('ecr:DescribeRepositories');
+    const size = options.maxResults ?? ECR_PAGE_MAX;
+    if (!Number.isInteger(size) || size < 1 || size > ECR_PAGE_MAX) {
+      throw simulatedAwsError(
+        'InvalidParameterException',
+        `Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and ${ECR_PAGE_MAX}'`,
+      );
+    }
+    const start = options.nextToken === undefined ? 0 : offsetOf(options.nextToken);
+    const all = this.state.snapshot.ecr.repositories;
+    const end = start + size;
+    return {
+      repositories: all.slice(start, end).map(withoutJoinedFields),
+      ...(end < all.length ? { nextToken: tokenOf(end) } : {}),
+    };
   }
 
   async repository(name: string, options: { images?: boolean } = {}): Promise<Repository | undefined> {
@@ -91,6 +119,21 @@ export class SandboxRegistry implements RegistryReader {
     if (images) details.images = structuredClone(stored.images ?? []);
     return details;
   }
+}
+
+const TOKEN_PREFIX = 'sandbox-repositories:';
+
+function tokenOf(offset: number): string {
+  return Buffer.from(`${TOKEN_PREFIX}${offset}`).toString('base64url');
+}
+
+function offsetOf(token: string): number {
+  const text = Buffer.from(token, 'base64url').toString();
+  const offset = text.startsWith(TOKEN_PREFIX) ? Number(text.slice(TOKEN_PREFIX.length)) : NaN;
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw simulatedAwsError('InvalidParameterException', "Invalid parameter at 'nextToken'");
+  }
+  return offset;
 }
 
 function withoutJoinedFields(repository: Repository): Repository {

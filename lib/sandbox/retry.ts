@@ -228,7 +228,17 @@ export function withRetries<T extends object>(port: T, options: RetryOptions = {
 }
 
 /** The ports a use case composition holds; each present one is wrapped (account info and loaders pass through). */
-const PORT_KEYS = ['registry', 'projects', 'identity', 'organization', 'remediator', 'notifier'] as const;
+const PORT_KEYS = [
+  'registry',
+  'projects',
+  'identity',
+  'organization',
+  'remediator',
+  'notifier',
+  'findingsStore',
+  'securityHub',
+  'reports',
+] as const;
 
 /** A copy of `deps` (AuditDeps, ChangeDeps …) whose ports retry as withRetries does. */
 export function withRetriedPorts<D extends object>(deps: D, options: RetryOptions = {}): D {

@@ -4,13 +4,21 @@
  */
 import type {
   AccountInfo,
+  FindingsStore,
   IdentityReader,
   Notifier,
   OrganizationReader,
   ProjectReader,
   RegistryReader,
+  ReportStore,
+  SecurityHubPublisher,
+  StoredReport,
 } from '../ports';
-import { auditSummaryNotification } from '../policy/notifications';
+import { baselineFromRecords, deltaText, type AuditDelta } from '../policy/delta';
+import { auditSummaryNotification, objectConsoleLink } from '../policy/notifications';
+import { auditReportKeys } from '../policy/report-keys';
+import { buildReportData, reportJson } from '../report/data';
+import { renderHtml } from '../report/html';
 import type { Finding } from '../policy/findings';
 import { summarize, type AuditSummary } from '../policy/findings';
 import type { Guardrails, RuleId } from '../policy/guardrails';
@@ -22,6 +30,7 @@ import { readsOf } from '../policy/rules/index';
 import type { AccountView } from '../policy/rules/types';
 import { mapWithConcurrency } from './concurrency';
 import { describeError } from './errors';
+import { recordAuditFindings, type FindingsStateResult } from './findings-state';
 import { readOrganization } from './organization';
 
 export interface AuditDeps {
@@ -132,6 +141,15 @@ export async function runAudit(
   guardrails: Guardrails,
   options: AuditOptions,
 ): Promise<AuditReport> {
+  return (await auditWithResources(deps, guardrails, options)).report;
+}
+
+/** The audit, and the ARNs of every resource it read (the findings state resolves the others as deleted). */
+export async function auditWithResources(
+  deps: AuditDeps,
+  guardrails: Guardrails,
+  options: AuditOptions,
+): Promise<{ report: AuditReport; resourceArns: Set<string> }> {
   const view = await readAccount(deps, guardrails, options);
   const documents = [
     ...view.roles.flatMap((r) => r.RolePolicyList.map((p) => p.PolicyDocument)),
@@ -144,7 +162,7 @@ export async function runAudit(
     ...(actionCatalog ? { actionCatalog } : {}),
     ...(options.ruleIds ? { ruleIds: options.ruleIds } : {}),
   });
-  return {
+  const report = {
     accountId: view.accountId,
     region: view.region,
     generatedAt: options.now.toISOString(),
@@ -155,15 +173,103 @@ export async function runAudit(
       roles: view.roles.length,
     }),
   };
+  const resourceArns = new Set([
+    ...view.repositories.map((r) => r.repositoryArn),
+    ...view.projects.map((p) => p.arn),
+    ...view.roles.map((r) => r.Arn),
+  ]);
+  return { report, resourceArns };
 }
 
-/** The scheduled audit: run it and publish one summary notification (not one message per finding). */
+export interface ScheduledAuditDeps extends AuditDeps {
+  notifier: Notifier;
+  /** The findings state: the delta is taken from it and it is brought up to date. Absent: no delta. */
+  findingsStore?: FindingsStore;
+  /** Findings also go to Security Hub (`securityHub: true`); only with a findings store. */
+  securityHub?: SecurityHubPublisher;
+  /** Where the HTML report and the JSON findings are kept (the reports bucket); absent: not kept. */
+  reports?: ReportStore;
+}
+
+export interface ScheduledAuditOptions extends AuditOptions {
+  topOffenders: number;
+  /** Days a resolved finding is kept in the findings state (`findingsRetentionDays`, default 90). */
+  retentionDays?: number;
+}
+
+export interface ScheduledAudit extends AuditReport {
+  /** What changed since the previous audit the findings state remembers (absent without a findings store). */
+  delta?: AuditDelta;
+  /** What the findings state (and Security Hub) took. */
+  state?: FindingsStateResult;
+  /** The reports kept: the HTML report, then the JSON findings. */
+  reports: StoredReport[];
+  /** What could not be done (reports not kept, findings Security Hub or the state did not take), one line each. */
+  problems: string[];
+}
+
+/**
+ * The scheduled audit: run it; take the delta from the findings state and bring the state (and Security Hub)
+ * up to date; keep the HTML report and the JSON findings; publish one summary notification that leads with the
+ * delta and links to the report (not one message per finding). What could not be kept or imported is said in
+ * the notification; a findings state that cannot be read fails the audit before anything is published.
+ */
 export async function auditAndNotify(
-  deps: AuditDeps & { notifier: Notifier },
+  deps: ScheduledAuditDeps,
   guardrails: Guardrails,
-  options: AuditOptions & { topOffenders: number },
-): Promise<AuditReport> {
-  const report = await runAudit(deps, guardrails, options);
+  options: ScheduledAuditOptions,
+): Promise<ScheduledAudit> {
+  const { report, resourceArns } = await auditWithResources(deps, guardrails, options);
+  const scope = { accountId: report.accountId, region: report.region };
+  const evaluatedRules = activeRules(guardrails, options.ruleIds);
+  const problems: string[] = [];
+
+  const previous = deps.findingsStore ? await deps.findingsStore.records(scope) : undefined;
+  // One delta: the findings state read as a baseline, as `audit --baseline` reads an earlier report.
+  const data = buildReportData(report, previous && baselineFromRecords(previous, scope), { evaluatedRules });
+  let state: FindingsStateResult | undefined;
+  if (deps.findingsStore && previous) {
+    try {
+      state = await recordAuditFindings(
+        { findingsStore: deps.findingsStore, ...(deps.securityHub ? { securityHub: deps.securityHub } : {}) },
+        report,
+        {
+          evaluatedRules,
+          existingResources: resourceArns,
+          retentionDays: options.retentionDays ?? 90,
+          previous,
+        },
+      );
+      problems.push(...stateProblems(state));
+    } catch (error) {
+      problems.push(`The findings state was not brought up to date: ${describeError(error)}`);
+    }
+  }
+
+  const reports: StoredReport[] = [];
+  const links: { name: string; link: string }[] = [];
+  if (deps.reports) {
+    const keys = auditReportKeys(report.accountId, report.region, report.generatedAt);
+    const kept = [
+      {
+        name: 'HTML report',
+        key: keys.html,
+        body: renderHtml(data),
+        contentType: 'text/html; charset=utf-8',
+      },
+      { name: 'JSON findings', key: keys.json, body: reportJson(data), contentType: 'application/json' },
+    ];
+    for (const { name, ...object } of kept) {
+      try {
+        const stored = await deps.reports.putReport(object);
+        reports.push(stored);
+        links.push({ name, link: objectConsoleLink(stored.bucket, stored.key, report.region) });
+      } catch (error) {
+        problems.push(`The ${name} was not kept: ${describeError(error)}`);
+      }
+    }
+  }
+
   await deps.notifier.publish(
     auditSummaryNotification({
       accountId: report.accountId,
@@ -171,7 +277,36 @@ export async function auditAndNotify(
       findings: report.findings,
       summary: report.summary,
       top: options.topOffenders,
+      ...(data.delta ? { delta: deltaText(data.delta, { top: options.topOffenders, scope }) } : {}),
+      reports: links,
+      problems,
     }),
   );
-  return report;
+  return {
+    ...report,
+    ...(data.delta ? { delta: data.delta } : {}),
+    ...(state ? { state } : {}),
+    reports,
+    problems,
+  };
+}
+
+/** What the findings state or Security Hub did not take, one line each. */
+function stateProblems(state: FindingsStateResult): string[] {
+  const problems: string[] = [];
+  const hub = state.securityHub;
+  if (hub?.error) {
+    problems.push(`Security Hub took none of ${hub.documents} findings: ${hub.error}`);
+  } else if (hub && hub.failed.length > 0) {
+    const first = hub.failed[0]!;
+    problems.push(
+      `Security Hub did not take ${hub.failed.length} of ${hub.documents} findings (first: ${first.errorCode}: ${first.errorMessage})`,
+    );
+  }
+  if (state.notWritten.length > 0) {
+    problems.push(
+      `The findings state kept ${state.notWritten.length} finding(s) as they were: ${state.notWritten[0]!.reason}`,
+    );
+  }
+  return problems;
 }

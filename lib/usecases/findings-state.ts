@@ -95,14 +95,17 @@ export function planAuditState(
   return { reconciliation, documents: asffDocuments(reconciliation.changes, now) };
 }
 
-/** After the scheduled audit: every record of the account and region, written in batches. */
+/**
+ * After the scheduled audit: every record of the account and region, written in batches. `previous`: the
+ * records stored before the audit, when the caller has read them already (for the delta); else they are read.
+ */
 export async function recordAuditFindings(
   deps: FindingsStateDeps,
   report: AuditFindings,
-  options: AuditStateOptions & FindingsStateSettings,
+  options: AuditStateOptions & FindingsStateSettings & { previous?: readonly FindingRecord[] },
 ): Promise<FindingsStateResult> {
   const scope = { accountId: report.accountId, region: report.region };
-  const previous = await deps.findingsStore.records(scope);
+  const previous = options.previous ?? (await deps.findingsStore.records(scope));
   const { reconciliation, documents } = planAuditState(previous, report, options);
   const securityHub = deps.securityHub ? await publish(deps.securityHub, documents) : undefined;
   const { writes, notWritten } = recordsToWrite(reconciliation.writes, securityHub);

@@ -5,6 +5,7 @@
 import { NotFoundError } from '../errors';
 import type {
   AccountInfo,
+  FindingsStore,
   IdentityReader,
   Notification,
   Notifier,
@@ -12,6 +13,7 @@ import type {
   ProjectReader,
   RegistryReader,
   Remediator,
+  SecurityHubPublisher,
 } from '../ports';
 import type { ChangeEvent } from '../policy/change-events';
 import { skipReason } from '../policy/change-events';
@@ -37,6 +39,7 @@ import {
 } from '../policy/remediation';
 import { readsOf, rulesOfScope, rulesReading } from '../policy/rules/index';
 import { accountViewFor } from '../policy/snapshot';
+import { recordResourceFindings } from './findings-state';
 import type { AccountView, RuleContext } from '../policy/rules/types';
 import { mapWithConcurrency } from './concurrency';
 import { readOrganization, type OrganizationFacts } from './organization';
@@ -50,12 +53,18 @@ export interface ChangeDeps {
   organization?: OrganizationReader;
   remediator: Remediator;
   notifier: Notifier;
+  /** The findings state: the findings of the resources evaluated are recorded there; absent = not kept. */
+  findingsStore?: FindingsStore;
+  /** With a findings store, their findings also go to Security Hub (`securityHub: true`). */
+  securityHub?: SecurityHubPublisher;
 }
 
 export interface ChangeOptions {
   now: Date;
   /** ARNs of buildwarden's own remediation role(s): events they cause are skipped (no loops). */
   ownRoleArns: readonly string[];
+  /** Organization mode: the member role's name; events its sessions cause are skipped too (no loops). */
+  memberRoleName?: string | undefined;
   /** Force dry run for this invocation (in addition to the guardrails' global and per-rule settings). */
   dryRun?: boolean;
   /**
@@ -69,6 +78,8 @@ export interface ChangeOptions {
    * template's `detachablePolicyArns`; default none). Any other detach is refused and reported.
    */
   detachablePolicyArns?: readonly string[];
+  /** Days a resolved finding is kept in the findings state (`findingsRetentionDays`, default 90). */
+  retentionDays?: number;
 }
 
 export interface ChangeAction {
@@ -127,6 +138,8 @@ class ChangeRun {
   readonly notifications: Notification[] = [];
   /** Every action and violation of the run, in order, for its one notification. */
   private readonly items: ChangeItem[] = [];
+  /** What was evaluated (before any fix): the findings of these resources, by these rules. */
+  readonly evaluated: { resourceArns: string[]; findings: Finding[]; rules: ReadonlySet<RuleId> }[] = [];
 
   constructor(
     private readonly event: ChangeEvent,
@@ -256,6 +269,7 @@ class ChangeRun {
       now: this.options.now,
     };
     const findings = evaluateRepository(repository, ctx, rules);
+    this.evaluated.push({ resourceArns: [repository.repositoryArn], findings, rules });
     const plans = planRepositoryRemediation(repository, findings, {
       guardrails: this.guardrails,
       now: this.options.now,
@@ -369,6 +383,11 @@ class ChangeRun {
       ...projects.flatMap((p) => evaluateProject(p, ctx, rules)),
       ...evaluateServiceRoles(ctx, rules, projects),
     ];
+    this.evaluated.push({
+      resourceArns: [...projects.map((p) => p.arn), ...roles.map((r) => r.Arn)],
+      findings,
+      rules,
+    });
     const plans: { plan: PlannedChange; finding: Finding }[] = [];
     const remediableRoles = this.options.remediableRoles ?? DEFAULT_REMEDIABLE_ROLES;
     const planContext = { guardrails: this.guardrails, now: this.options.now };
@@ -498,7 +517,8 @@ export async function onChangeEvent(
   guardrails: Guardrails,
   options: ChangeOptions,
 ): Promise<ChangeResult> {
-  const skipped = skipReason(event, options.ownRoleArns) ?? foreignReason(event, deps.account);
+  const skipped =
+    skipReason(event, options.ownRoleArns, options.memberRoleName) ?? foreignReason(event, deps.account);
   if (skipped) return { skipped, actions: [], notifications: [] };
   const target = event.target;
   if (!target)
@@ -507,6 +527,9 @@ export async function onChangeEvent(
   let skippedTarget: string | undefined;
   try {
     skippedTarget = await judge(target, run, deps, guardrails);
+    if (!skippedTarget && deps.findingsStore && !options.dryRun) {
+      await recordEvaluated(run, deps, deps.findingsStore, options);
+    }
   } catch (error) {
     // What was done before the failure is told now: the retry finds it done and has nothing to say about it.
     // (A failure to notify does not hide the error that stopped the handling.)
@@ -587,4 +610,38 @@ async function judge(
     await run.fixProjects(users, rulesOfScope('service-role', active), found);
   }
   return undefined;
+}
+
+/**
+ * The findings of what the event made the handler evaluate, into the findings state (and Security Hub): each
+ * resource's record by the rules that ran, with the fixes applied to it (resolved as remediated once a later
+ * evaluation no longer sees them open).
+ */
+async function recordEvaluated(
+  run: ChangeRun,
+  deps: ChangeDeps,
+  findingsStore: FindingsStore,
+  options: ChangeOptions,
+): Promise<void> {
+  const scope = { accountId: deps.account.accountId, region: deps.account.region };
+  const remediated = run.actions
+    .filter((a) => a.applied)
+    .map((a) => ({ resourceArn: a.resourceArn, ruleId: a.ruleId }));
+  for (const evaluation of run.evaluated) {
+    await recordResourceFindings(
+      { findingsStore, ...(deps.securityHub ? { securityHub: deps.securityHub } : {}) },
+      {
+        scope,
+        now: options.now,
+        resources: [...new Set(evaluation.resourceArns)].map((resourceArn) => ({
+          resourceArn,
+          exists: true,
+        })),
+        findings: evaluation.findings,
+        evaluatedRules: evaluation.rules,
+        remediated: remediated.filter((r) => evaluation.resourceArns.includes(r.resourceArn)),
+      },
+      { retentionDays: options.retentionDays ?? 90 },
+    );
+  }
 }

@@ -10,6 +10,7 @@ import { EcrImages } from '../../lib/aws/images';
 import { AwsOrganization } from '../../lib/aws/organizations';
 import { AwsProvisioner } from '../../lib/aws/provisioner';
 import { AwsRemediator } from '../../lib/aws/remediator';
+import { S3Reports } from '../../lib/aws/reports';
 import { EcrScanFindings } from '../../lib/aws/scan-findings';
 import { SnsNotifier } from '../../lib/aws/sns';
 import type { Snapshot } from '../../lib/policy/snapshot';
@@ -23,6 +24,7 @@ import type {
   Provisioner,
   RegistryReader,
   Remediator,
+  ReportStore,
   ScanFindingsReader,
 } from '../../lib/ports';
 import { SandboxAccount } from '../../lib/sandbox/account';
@@ -38,8 +40,14 @@ export interface Account {
   findings: ScanFindingsReader;
   images: ImageLookup;
   provisioner: Provisioner;
+  reports: ReportStore;
   /** What the notification topic received, in order. */
   published(): Notification[];
+  /** The reports bucket's name, and every version of an object of it, oldest first. */
+  reportsBucket: string;
+  reportVersions(key: string): { versionId: string; body: string; contentType: string }[];
+  /** Calls sent to the reports bucket so far. */
+  reportCalls(): number;
 }
 
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:buildwarden';
@@ -51,13 +59,16 @@ function sandboxAccount(world: Snapshot): Account {
   return {
     ...ports,
     published: () => (sandbox.snapshot.sns?.topics[0]?.messages ?? []) as unknown as Notification[],
+    reportsBucket: sandbox.reports.bucket,
+    reportVersions: (key) => sandbox.reports.objects.get(key) ?? [],
+    reportCalls: () => sandbox.calls.get('s3:PutObject') ?? 0,
   };
 }
 
 function awsAccount(world: Snapshot): Account {
   const aws = new FakeAws(structuredClone(world));
   opened.push(aws);
-  const { ecr, codebuild, iam, organizations, sns } = aws.clients;
+  const { ecr, codebuild, iam, organizations, sns, s3 } = aws.clients;
   return {
     registry: new EcrRegistry(ecr),
     projects: new CodeBuildProjects(codebuild),
@@ -68,6 +79,10 @@ function awsAccount(world: Snapshot): Account {
     findings: new EcrScanFindings(ecr),
     images: new EcrImages(ecr),
     provisioner: new AwsProvisioner({ ecr, iam, codebuild }),
+    reports: new S3Reports(aws.reportsBucket, s3),
+    reportsBucket: aws.reportsBucket,
+    reportVersions: (key) => aws.objects.get(key) ?? [],
+    reportCalls: () => aws.putObjectCalls,
     published: () =>
       aws.published.map((input) => ({
         subject: input.Subject ?? '',

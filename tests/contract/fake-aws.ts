@@ -70,7 +70,9 @@ import {
   DescribeOrganizationCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { NoSuchBucket, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { createHash } from 'node:crypto';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 
 // The stubs answer every command of their client: their input and output types are the handlers' business.
@@ -177,9 +179,16 @@ export class FakeAws {
     iam: new IAMClient({ region: 'us-east-1' }),
     organizations: new OrganizationsClient({ region: 'us-east-1' }),
     sns: new SNSClient({ region: 'us-east-1' }),
+    s3: new S3Client({ region: 'us-east-1' }),
   };
   /** Every PublishCommand input, in order. */
   readonly published: PublishCommandInput[] = [];
+  /** The one bucket of the account (versioned): the reports bucket. */
+  readonly reportsBucket = 'buildwarden-contract-reportsbucket';
+  /** Every version of each object of the reports bucket, oldest first. */
+  readonly objects = new Map<string, { versionId: string; body: string; contentType: string }[]>();
+  /** PutObject calls received, refused ones included. */
+  putObjectCalls = 0;
   private readonly stubs: Stub[] = [];
 
   constructor(readonly world: Snapshot) {
@@ -751,6 +760,26 @@ export class FakeAws {
       .callsFake(async (input: PublishCommandInput) => {
         this.published.push(structuredClone(input));
         return { MessageId: `message-${this.published.length}` };
+      });
+    // PutObject to a versioned bucket answers the ETag (the body's MD5, quoted) and the version it wrote, as
+    // botocore's example "To create an object"; another bucket does not exist.
+    this.stub(this.clients.s3)
+      .on(PutObjectCommand)
+      .callsFake(async (input: PutObjectCommandInput) => {
+        this.putObjectCalls += 1;
+        if (input.Bucket !== this.reportsBucket) {
+          throw new NoSuchBucket({ message: 'The specified bucket does not exist', ...metadata });
+        }
+        const body = String(input.Body);
+        const key = input.Key!;
+        const versions = this.objects.get(key) ?? [];
+        const versionId = createHash('sha256')
+          .update(`${key}#${versions.length}`)
+          .digest('base64url')
+          .slice(0, 32);
+        versions.push({ versionId, body, contentType: input.ContentType ?? 'binary/octet-stream' });
+        this.objects.set(key, versions);
+        return { ETag: `"${createHash('md5').update(body).digest('hex')}"`, VersionId: versionId };
       });
   }
 }

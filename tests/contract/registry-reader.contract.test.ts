@@ -75,6 +75,74 @@ describe.each(ACCOUNTS)('RegistryReader contract: %s', (_name, open) => {
     });
   });
 
+  describe('repositoryPage', () => {
+    const names = Array.from({ length: 5 }, (_, i) => `team/app-${i}`);
+
+    test('the pages of maxResults, followed from token to token, list every repository once, in order', async () => {
+      // Prepare
+      const account = open(world({ repositories: names.map((n) => repository(n)) }));
+
+      // Act
+      const sizes: number[] = [];
+      const listed: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await account.registry.repositoryPage({
+          maxResults: 2,
+          ...(nextToken ? { nextToken } : {}),
+        });
+        sizes.push(page.repositories.length);
+        listed.push(...page.repositories.map((r) => r.repositoryName));
+        nextToken = page.nextToken;
+      } while (nextToken);
+
+      // Assess
+      expect(sizes).toEqual([2, 2, 1]);
+      expect(listed).toEqual(names);
+    });
+
+    test('a token goes on where its page ended when another reader of the same account follows it', async () => {
+      // Prepare
+      const parts = world({ repositories: names.map((n) => repository(n)) });
+      const first = await open(parts).registry.repositoryPage({ maxResults: 3 });
+
+      // Act
+      const second = await open(parts).registry.repositoryPage({
+        maxResults: 3,
+        nextToken: first.nextToken!,
+      });
+
+      // Assess
+      expect(second.repositories.map((r) => r.repositoryName)).toEqual(names.slice(3));
+      expect(second.nextToken).toBeUndefined();
+    });
+
+    test('lists a repository as DescribeRepositories describes it, without the joined fields', async () => {
+      // Prepare
+      const stored = repository('web/frontend', {
+        repositoryPolicyText: REPOSITORY_POLICY,
+        tags: documentedTags(),
+      });
+
+      // Act
+      const page = await open(world({ repositories: [stored] })).registry.repositoryPage();
+
+      // Assess
+      expect(page).toEqual({ repositories: [described(stored)] });
+    });
+
+    test('a token the service did not hand out fails the call (InvalidParameterException)', async () => {
+      // Prepare
+      const account = open(world({ repositories: names.map((n) => repository(n)) }));
+
+      // Act
+      const failure = account.registry.repositoryPage({ nextToken: 'not-a-token' });
+
+      // Assess
+      await expect(failure).rejects.toMatchObject({ name: 'InvalidParameterException' });
+    });
+  });
+
   describe('repository', () => {
     test('reads one repository with its lifecycle policy, repository policy and tags, and no images', async () => {
       // Prepare

@@ -1,6 +1,7 @@
 /**
  * `npm run demo` (scripts/demo.mjs over the built binary, as `npm test` builds it before jest): it writes an
- * HTML report whose path it prints, and shows a second audit's delta after the fix.
+ * HTML report whose path it prints, shows a second audit's delta after the fix, and ends with the
+ * organization-wide summary of the demo fleet (demo/organization).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,5 +33,13 @@ describe('the demo', () => {
     );
     const file = /^HTML report with this delta: (.+\.html)$/m.exec(result.stdout)?.[1];
     expect(readFileSync(file!, 'utf8')).toContain('id="delta-resolved"');
+  });
+
+  test('ends with the organization-wide summary: three named accounts in two regions', () => {
+    expect(result.stdout).toMatch(/^Organization: 3 accounts, 6 account-regions — \d+ violations/m);
+    expect(result.stdout).toMatch(
+      /^ {2}111111111111 \(payments-prod\) eu-west-1, us-east-1: \d+ violations/m,
+    );
+    expect(result.stderr).toMatch(/\[6\/6\] account \d{12} /);
   });
 });

@@ -59,10 +59,48 @@ describe('loadConfig', () => {
       BUILDWARDEN_AUDIT_CONCURRENCY: 16,
       BUILDWARDEN_SECURITY_HUB: false,
       BUILDWARDEN_FINDINGS_RETENTION_DAYS: 90,
+      BUILDWARDEN_METRICS: false,
+      BUILDWARDEN_TRACING: false,
       BUILDWARDEN_MEMBER_ROLE_NAME: 'buildwarden-member',
+      BUILDWARDEN_ORG_AUDIT_MAX_CONCURRENCY: 10,
+      BUILDWARDEN_ORG_AUDIT_TOLERATED_FAILURE_PERCENTAGE: 10,
+      BUILDWARDEN_ORG_AUDIT_PAGE_BUDGET: 5,
       BUILDWARDEN_REMEDIABLE_ROLES: 'service-role/*',
       guardrails: defaultGuardrails(),
     });
+  });
+
+  it('reads BUILDWARDEN_METRICS and BUILDWARDEN_TRACING as true or false', () => {
+    // Prepare
+    const input = env({ BUILDWARDEN_METRICS: 'true', BUILDWARDEN_TRACING: 'false' });
+
+    // Act
+    const config = loadConfig(input);
+
+    // Assess
+    expect(config).toMatchObject({ BUILDWARDEN_METRICS: true, BUILDWARDEN_TRACING: false });
+  });
+
+  it('refuses a BUILDWARDEN_METRICS that is not true or false, naming it', () => {
+    // Prepare
+    const input = env({ BUILDWARDEN_METRICS: 'yes' });
+
+    // Act
+    const loading = () => loadConfig(input);
+
+    // Assess
+    expect(loading).toThrow(/BUILDWARDEN_METRICS/);
+  });
+
+  it('refuses a BUILDWARDEN_REPORTS_BUCKET that is not a bucket name, naming it', () => {
+    // Prepare
+    const input = env({ BUILDWARDEN_REPORTS_BUCKET: 'Reports_Bucket' });
+
+    // Act
+    const loading = () => loadConfig(input);
+
+    // Assess
+    expect(loading).toThrow(/BUILDWARDEN_REPORTS_BUCKET/);
   });
 
   it('reads the numeric settings from their text values', () => {

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { isRuleId, RULE_IDS, type RuleId } from '../../policy/rules/index';
 import { activeRules } from '../../policy/evaluate';
 import {
+  baselineFromRecords,
   baselineScopeProblem,
   deltaLines,
   parsePreviousReport,
@@ -10,13 +12,14 @@ import { InvalidInputError } from '../../policy/validation';
 import { buildReportData, reportJson, type ReportData } from '../../report/data';
 import { renderCsv } from '../../report/csv';
 import { renderHtml } from '../../report/html';
-import { runAudit } from '../../usecases/audit';
-import { auditDocuments } from '../../usecases/findings-state';
+import { auditWithResources } from '../../usecases/audit';
+import { auditDocuments, recordAuditFindings } from '../../usecases/findings-state';
 import { liveDeps, sandboxDeps } from '../deps';
 import { choiceOption, EXIT, stringOption, UsageError, type Command, type Io } from '../framework';
 import { findingsTable, progressReporter } from '../format';
 import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 import { writeOutputFile } from '../outputs';
+import { runOrganizationAudit } from './audit-org';
 
 export function parseRuleList(value: string | undefined): RuleId[] | undefined {
   if (value === undefined) return undefined;
@@ -68,18 +71,23 @@ export const auditCommand: Command = {
   name: 'audit',
   summary: 'Audit every ECR repository, CodeBuild project and service role against the guardrails.',
   usage:
-    'buildwarden audit [--snapshot FILE] [--config FILE] [--format table|json|html|csv|asff] [--out FILE] [--baseline FILE] [--rules ID,…]',
+    'buildwarden audit [--snapshot FILE|DIR [--save]] [--config FILE] [--format table|json|html|csv|asff] [--out FILE] [--baseline FILE] [--rules ID,…]\n' +
+    '       buildwarden audit --org [--snapshot DIR] [--regions R1,R2] [--accounts ID,…] [--role-name NAME] [--concurrency N] [--format table|json]',
   details:
     'Without --snapshot the account of the current AWS credentials and region is read (read-only calls;\n' +
     'AWS_ENDPOINT_URL is honoured). Exit status: 0 no violations, 1 violations or resources that could not\n' +
     'be judged (not-visible), 2 bad usage or bad input.\n' +
     'With --baseline (an earlier --format json report) every format also shows the delta: new findings,\n' +
-    'resolved ones, those still open with their age, and the oldest open critical ones.',
+    'resolved ones, those still open with their age, and the oldest open critical ones.\n' +
+    'With --snapshot and --save the findings history in the snapshot (buildwarden.findings) is brought up to\n' +
+    'date and written back, as the scheduled audit does with its findings table; without --baseline the delta\n' +
+    'is then taken from that history.',
   options: {
     snapshot: {
       type: 'string',
       valueName: 'FILE',
-      description: 'audit a snapshot file (the sandbox) instead of the live account',
+      description:
+        'audit a snapshot file (the sandbox) instead of the live account; with --org, a fleet directory of snapshots',
     },
     config: {
       type: 'string',
@@ -107,11 +115,28 @@ export const auditCommand: Command = {
       valueName: 'IDS',
       description: 'comma-separated rule ids to run (default: every rule not set to off)',
     },
+    save: {
+      type: 'boolean',
+      description: "with --snapshot: record the findings in the snapshot's history and write the file back",
+    },
     'show-compliant': { type: 'boolean', description: 'table format: list compliant findings too' },
+    org: {
+      type: 'boolean',
+      description:
+        'audit every account and region of the organization (with --snapshot: of the fleet directory); table or json',
+    },
+    regions: { type: 'string', valueName: 'R1,R2', description: 'with --org: only these regions' },
+    accounts: { type: 'string', valueName: 'ID,…', description: 'with --org: only these accounts' },
+    'role-name': {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'with --org: the member role to assume (default $BUILDWARDEN_MEMBER_ROLE_NAME)',
+    },
     concurrency: {
       type: 'string',
       valueName: 'N',
-      description: 'per-repository reads in flight at once (default $BUILDWARDEN_AUDIT_CONCURRENCY, else 16)',
+      description:
+        'per-repository reads in flight at once (default $BUILDWARDEN_AUDIT_CONCURRENCY, else 16); with --org, account-regions audited at once (default 4)',
     },
   },
   async run({ values }, io) {
@@ -127,9 +152,34 @@ export const auditCommand: Command = {
     }
     const { guardrails } = loadGuardrails(stringOption(values, 'config'), io);
     const snapshotFile = stringOption(values, 'snapshot');
+    const save = values.save === true;
+    if (save && !snapshotFile) throw new UsageError('--save goes with --snapshot');
+    if (values.org === true) {
+      if (format !== 'table' && format !== 'json') throw new UsageError('--org: --format table or json');
+      if (previous) throw new UsageError('--org: --baseline is for one account');
+      return runOrganizationAudit(
+        {
+          snapshot: snapshotFile,
+          format,
+          out: stringOption(values, 'out'),
+          regions: stringOption(values, 'regions'),
+          accounts: stringOption(values, 'accounts'),
+          roleName: stringOption(values, 'role-name'),
+          concurrency: concurrencyText === undefined ? 4 : concurrency,
+          readConcurrency: settingsOf(io).BUILDWARDEN_AUDIT_CONCURRENCY,
+          ruleIds,
+          showCompliant: values['show-compliant'] === true,
+        },
+        guardrails,
+        io,
+      );
+    }
+    for (const flag of ['regions', 'accounts', 'role-name'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --org`);
+    }
     const sandbox = snapshotFile ? loadSandbox(snapshotFile, io) : undefined;
     const deps = sandbox ? sandboxDeps(sandbox) : await liveDeps(settingsOf(io));
-    const report = await runAudit(deps, guardrails, {
+    const { report, resourceArns } = await auditWithResources(deps, guardrails, {
       now: new Date(),
       concurrency,
       ...(ruleIds ? { ruleIds } : {}),
@@ -138,13 +188,28 @@ export const auditCommand: Command = {
     const problem = previous && baselineScopeProblem(previous, report);
     if (problem) throw new UsageError(`--baseline ${baselineFile}: ${problem}`);
     const evaluatedRules = activeRules(guardrails, ruleIds);
+    // --save: the snapshot's history is the baseline (unless one is given), then it is brought up to date.
+    const history =
+      save && sandbox
+        ? await sandbox.findingsStore.records({ accountId: report.accountId, region: report.region })
+        : undefined;
+    const baseline = previous ?? (history && baselineFromRecords(history, report));
     const text =
       format === 'asff'
         ? // The snapshot's findings history (buildwarden.findings) decides what is new, resolved or still open.
           `${JSON.stringify(await auditDocuments(sandbox?.findingsStore, report, { evaluatedRules }), null, 2)}\n`
-        : render(format, buildReportData(report, previous, { evaluatedRules }), {
+        : render(format, buildReportData(report, baseline, { evaluatedRules }), {
             showCompliant: values['show-compliant'] === true,
           });
+    if (save && sandbox && history && snapshotFile) {
+      await recordAuditFindings({ findingsStore: sandbox.findingsStore }, report, {
+        evaluatedRules,
+        existingResources: resourceArns,
+        retentionDays: settingsOf(io).BUILDWARDEN_FINDINGS_RETENTION_DAYS,
+        previous: history,
+      });
+      sandbox.saveTo(path.resolve(io.cwd, snapshotFile));
+    }
     const out = stringOption(values, 'out');
     if (out === undefined) {
       io.stdout(text);

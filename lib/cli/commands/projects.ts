@@ -63,7 +63,7 @@ async function depsFor(
     const sandbox = loadSandbox(snapshot, io);
     return {
       deps: await commandDeps(settings, SANDBOX_NEEDS, sandbox),
-      save: () => (values.save ? sandbox.saveTo(snapshot) : undefined),
+      save: () => (values.save ? sandbox.saveTo(sandbox.file ?? snapshot) : undefined),
     };
   }
   const table = claimsTable ?? settings.BUILDWARDEN_IDEMPOTENCY_TABLE;

@@ -2,15 +2,18 @@ import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { captureSnapshot } from '../../usecases/snapshot';
 import { liveDeps } from '../deps';
-import { EXIT, stringOption, type Command } from '../framework';
+import { EXIT, stringOption, UsageError, type Command } from '../framework';
 import { progressReporter } from '../format';
 import { settingsOf } from '../inputs';
+import { snapshotOrganization } from './snapshot-org';
 
 export const snapshotCommand: Command = {
   name: 'snapshot',
   summary:
     'Read the live account (current credentials and region) into a snapshot file. Read-only calls only.',
-  usage: 'buildwarden snapshot [--out FILE] [--include-secrets]',
+  usage:
+    'buildwarden snapshot [--out FILE] [--include-secrets]\n' +
+    '       buildwarden snapshot --org --out DIR [--snapshot DIR] [--regions R1,R2] [--accounts ID,…] [--role-name NAME] [--include-secrets]',
   details:
     'Credential-looking values (PLAINTEXT environment variables the credential rules flag, credentials in\n' +
     'source URLs, secrets in inline buildspecs) are written as <redacted:REASON>; an audit of the snapshot\n' +
@@ -20,7 +23,25 @@ export const snapshotCommand: Command = {
     out: {
       type: 'string',
       valueName: 'FILE',
-      description: 'write the snapshot here (default: standard output)',
+      description:
+        'write the snapshot here (default: standard output); with --org, the directory of the fleet',
+    },
+    org: {
+      type: 'boolean',
+      description:
+        'every account and region of the organization: one snapshot per account-region into the directory --out (required), and fleet.json',
+    },
+    snapshot: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'with --org: read a fleet directory (the sandbox) instead of the live organization',
+    },
+    regions: { type: 'string', valueName: 'R1,R2', description: 'with --org: only these regions' },
+    accounts: { type: 'string', valueName: 'ID,…', description: 'with --org: only these accounts' },
+    'role-name': {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'with --org: the member role to assume (default $BUILDWARDEN_MEMBER_ROLE_NAME)',
     },
     'include-secrets': {
       type: 'boolean',
@@ -28,6 +49,10 @@ export const snapshotCommand: Command = {
     },
   },
   async run({ values }, io) {
+    if (values.org === true) return snapshotOrganization(values, io);
+    for (const flag of ['snapshot', 'regions', 'accounts', 'role-name'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --org`);
+    }
     const deps = await liveDeps(settingsOf(io));
     let redacted = 0;
     const snapshot = await captureSnapshot(deps, {

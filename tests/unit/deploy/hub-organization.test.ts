@@ -71,6 +71,27 @@ function resolveWithBus(value: unknown, at: Deployment): unknown {
   return resolveIntrinsics(JSON.parse(text), template, at);
 }
 
+/** The roles a function's role may assume in a deployment (its sts:AssumeRole resources, intrinsics resolved). */
+function assumedBy(fn: HubFunction, at: Deployment): string[] {
+  const f = template.Resources[`${fn.charAt(0).toUpperCase()}${fn.slice(1)}LambdaFunction`]!;
+  const role =
+    template.Resources[(f.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]]!;
+  const statements = (role.Properties.Policies as { PolicyDocument: { Statement: unknown[] } }[]).flatMap(
+    (p) => p.PolicyDocument.Statement,
+  );
+  // Only the statements that grant it are resolved: the others name resources of the stack.
+  return statements
+    .filter((s) => JSON.stringify(s).includes('"sts:AssumeRole"'))
+    .map(
+      (s) =>
+        resolveIntrinsics(s, template, at) as
+          { Action: string | string[]; Resource: string | string[] } | undefined,
+    )
+    .filter((s) => s !== undefined)
+    .filter((s) => [s.Action].flat().includes('sts:AssumeRole'))
+    .flatMap((s) => [s.Resource].flat());
+}
+
 describe('single-account mode (organizationId empty, the default)', () => {
   test('the organizationId parameter defaults to empty', () => {
     expect(template.Parameters!.OrganizationId!.Default).toBe('');
@@ -84,6 +105,14 @@ describe('single-account mode (organizationId empty, the default)', () => {
 
     expect(organizationResources().length).toBeGreaterThan(0);
     expect(created.map(([id]) => id)).toEqual([]);
+  });
+
+  test('no function may assume a role', () => {
+    const assuming = (Object.keys(MEMBER_ACCESS) as HubFunction[]).filter(
+      (fn) => assumedBy(fn, deployment()).length > 0,
+    );
+
+    expect(assuming).toEqual([]);
   });
 
   test('the functions’ roles keep names CloudFormation generates', () => {
@@ -246,5 +275,20 @@ describe('organization mode (organizationId set)', () => {
     const others = (Object.keys(MEMBER_ACCESS) as HubFunction[]).filter((fn) => !acting.includes(fn));
     expect(others).toEqual(['verdictApi']);
     for (const fn of others) expect(template.Resources[roleOf(fn)]!.Properties.RoleName).toBeUndefined();
+  });
+
+  test('the roles of the functions acting in member accounts may assume the member role, and no other role', () => {
+    const acting = [...functionsActingInMembers('always'), ...functionsActingInMembers('provisioning')];
+
+    const assumable = Object.fromEntries(
+      (Object.keys(MEMBER_ACCESS) as HubFunction[]).map((fn) => [fn, assumedBy(fn, on)]),
+    );
+
+    for (const fn of Object.keys(MEMBER_ACCESS) as HubFunction[]) {
+      expect({ fn, roles: assumable[fn] }).toEqual({
+        fn,
+        roles: acting.includes(fn) ? ['arn:aws:iam::*:role/buildwarden-member'] : [],
+      });
+    }
   });
 });

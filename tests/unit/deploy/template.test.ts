@@ -29,6 +29,8 @@ type Statement = {
 
 /** Actions every function needs from the platform, not from an adapter: its log stream … */
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** … its X-Ray trace segments (provider `tracing.lambda`) … */
+const TRACING_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 /** … and, for asynchronously invoked functions, the KMS-encrypted on-failure queue. */
 const FAILURE_DESTINATION_ACTIONS = ['sqs:SendMessage', 'kms:Decrypt', 'kms:GenerateDataKey'];
 /** Publishing to the KMS-encrypted topic. */
@@ -96,6 +98,7 @@ describe('packaged CloudFormation template', () => {
     const declared = new Set<string>([
       ...adapters,
       ...LOG_ACTIONS,
+      ...TRACING_ACTIONS,
       ...(hasFailureDestination(fnInTemplate.name) ? FAILURE_DESTINATION_ACTIONS : []),
       ...(adapters.includes('sns:Publish') ? ENCRYPTED_TOPIC_ACTIONS : []),
     ]);
@@ -337,6 +340,142 @@ describe('the HTTP API', () => {
     expect(stage().Properties.DefaultRouteSettings).toMatchObject({
       ThrottlingRateLimit: 50,
       ThrottlingBurstLimit: 100,
+    });
+  });
+});
+
+describe('the reports bucket', () => {
+  const bucket = () => template.Resources.ReportsBucket!.Properties;
+
+  test('is private: every public access blocked, objects owned by the bucket owner (no ACLs)', () => {
+    expect(bucket().PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket().OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+  });
+
+  test('is retained when the stack is deleted or the bucket replaced', () => {
+    const resource = template.Resources.ReportsBucket!;
+
+    expect([resource.DeletionPolicy, resource.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+  });
+
+  test('is encrypted by default and versioned', () => {
+    expect(bucket().BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(bucket().VersioningConfiguration).toEqual({ Status: 'Enabled' });
+  });
+
+  test('expires reports, and replaced versions, after reportsRetentionDays (default 400)', () => {
+    const [rule] = (bucket().LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+
+    expect(rule).toMatchObject({
+      Status: 'Enabled',
+      ExpirationInDays: 400,
+      NoncurrentVersionExpiration: { NoncurrentDays: 400 },
+    });
+  });
+
+  test('is reachable over TLS only', () => {
+    const policy = template.Resources.ReportsBucketPolicy!.Properties;
+    const statements = (policy.PolicyDocument as { Statement: Statement[] & { Principal: unknown }[] })
+      .Statement;
+
+    expect(policy.Bucket).toEqual({ Ref: 'ReportsBucket' });
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [{ 'Fn::GetAtt': ['ReportsBucket', 'Arn'] }, { 'Fn::Sub': '${ReportsBucket.Arn}/*' }],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  test('the audit may put objects under audits/ only, and is told the bucket', () => {
+    const audit = template.Resources.AuditLambdaFunction!.Properties;
+    const reports = statementsOfRole('AuditRole').find((st) => st.Sid === 'Reports');
+
+    expect(reports).toMatchObject({
+      Action: ['s3:PutObject'],
+      Resource: { 'Fn::Sub': '${ReportsBucket.Arn}/audits/*' },
+    });
+    expect(
+      (audit.Environment as { Variables: Record<string, unknown> }).Variables.BUILDWARDEN_REPORTS_BUCKET,
+    ).toEqual({
+      Ref: 'ReportsBucket',
+    });
+  });
+});
+
+describe('metrics, tracing and the dashboard', () => {
+  test('every function is traced (X-Ray active) and emits metrics', () => {
+    const functions = resourcesOfType('AWS::Lambda::Function');
+
+    for (const [id, fn] of functions) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect({
+        id,
+        tracing: fn.Properties.TracingConfig,
+        metrics: variables.BUILDWARDEN_METRICS,
+        traced: variables.BUILDWARDEN_TRACING,
+      }).toEqual({
+        id,
+        tracing: { Mode: 'Active' },
+        metrics: 'true',
+        traced: 'true',
+      });
+    }
+  });
+
+  test('the dashboard shows every alarm of the stack', () => {
+    const body = template.Resources.Dashboard!.Properties.DashboardBody as { 'Fn::Sub': string };
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([id]) => `\${${id}.Arn}`);
+    const shown = (
+      JSON.parse(body['Fn::Sub']) as { widgets: { properties: { alarms?: string[] } }[] }
+    ).widgets.flatMap((w) => w.properties.alarms ?? []);
+
+    expect(shown.sort()).toEqual(alarms.sort());
+  });
+
+  test('the dashboard charts the metrics the functions emit, in namespace buildwarden', () => {
+    const body = (template.Resources.Dashboard!.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+
+    for (const metric of [
+      'OpenFindings',
+      'NewFindings',
+      'ResolvedFindings',
+      'RemediationsApplied',
+      'RemediationsRefused',
+      'RemediationsFailed',
+      'Verdicts',
+      'NotificationsPublished',
+      'AuditDuration',
+      'ApiCalls',
+    ])
+      expect(body).toContain(metric);
+    expect(body).toContain('{buildwarden,service,function,rule,severity}');
+  });
+
+  test('remediation failures raise an alarm that notifies the topic', () => {
+    const alarm = template.Resources.RemediationFailuresAlarm!.Properties;
+
+    expect(alarm).toMatchObject({
+      AlarmName: { 'Fn::Sub': '${AWS::StackName}-remediation-failures' },
+      Namespace: 'buildwarden',
+      MetricName: 'RemediationsFailed',
+      Dimensions: [
+        { Name: 'service', Value: 'buildwarden' },
+        { Name: 'function', Value: 'onChange' },
+      ],
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      AlarmActions: [{ Ref: 'NotificationTopic' }],
     });
   });
 });

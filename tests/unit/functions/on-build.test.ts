@@ -15,6 +15,7 @@ import {
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import 'aws-sdk-client-mock-jest';
 import * as lambda from '../../fixtures/lambda';
 import { awsSample, loadJson } from '../../fixtures/load';
@@ -213,6 +214,27 @@ describe('build-state handler', () => {
 
     // Assess
     expect(result).toEqual({ skipped: `the event is from account 210987654321, not ${ACCOUNT}` });
+    expect(codebuildMock).not.toHaveReceivedAnyCommand();
+    expect(snsMock).not.toHaveReceivedAnyCommand();
+    expect(buildPuts()).toEqual([]);
+  });
+
+  it('in organization mode, skips a build event from an account outside the organization, naming it', async () => {
+    // Prepare
+    givenAccount();
+    lambda.sdk.organizations
+      .on(ListAccountsCommand)
+      .resolves({ Accounts: [{ Id: ACCOUNT, Name: 'Security Tooling', State: 'ACTIVE' }] });
+    const event = { ...failedBuild(), account: '210987654321' };
+    const { handler } = await coldStart({ ...validEnv(), BUILDWARDEN_MEMBER_EXTERNAL_ID: 'org-external-id' });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toEqual({
+      skipped: 'the event is from account 210987654321, which is not an ACTIVE account of the organization',
+    });
     expect(codebuildMock).not.toHaveReceivedAnyCommand();
     expect(snsMock).not.toHaveReceivedAnyCommand();
     expect(buildPuts()).toEqual([]);

@@ -493,11 +493,13 @@ beforeAll(async () => {
     BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     BUILDWARDEN_REMEDIATION_ROLE_ARN: REMEDIATION_ROLE_ARN,
     BUILDWARDEN_IDEMPOTENCY_TABLE: 'buildwarden-test-idempotency',
+    BUILDWARDEN_FINDINGS_TABLE: 'buildwarden-test-findings',
   }));
 });
 
 beforeEach(() => {
   lambda.sdk.resetAll();
+  lambda.givenFindingsTable();
   givenNeverFailingAccount();
   // Powertools warns that no Lambda context was registered (see tests/integration/dynamodb.test.ts).
   jest.spyOn(console, 'warn').mockImplementation(() => {});

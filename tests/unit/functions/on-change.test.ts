@@ -41,7 +41,11 @@ import {
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { AccessDeniedException, DescribeOrganizationCommand } from '@aws-sdk/client-organizations';
+import {
+  AccessDeniedException,
+  DescribeOrganizationCommand,
+  ListAccountsCommand,
+} from '@aws-sdk/client-organizations';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import 'aws-sdk-client-mock-jest';
@@ -65,6 +69,7 @@ const REGION = 'us-east-1';
 const TOPIC_ARN = `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`;
 const REMEDIATION_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/buildwarden-test-onChange`;
 const IDEMPOTENCY_TABLE = 'buildwarden-test-idempotency';
+const FINDINGS_TABLE = 'buildwarden-test-findings';
 
 const WRITE_COMMANDS = new Set([
   'PutLifecyclePolicyCommand',
@@ -85,6 +90,7 @@ async function coldStart(env: lambda.LambdaEnv = {}) {
     BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
     BUILDWARDEN_REMEDIATION_ROLE_ARN: REMEDIATION_ROLE_ARN,
     BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+    BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
     ...env,
   });
   return handler;
@@ -258,6 +264,7 @@ function throttling(): ECRServiceException {
 
 beforeEach(() => {
   lambda.sdk.resetAll();
+  lambda.givenFindingsTable();
   // Powertools warns that no Lambda context was registered (see tests/integration/dynamodb.test.ts).
   jest.spyOn(console, 'warn').mockImplementation(() => {});
 });
@@ -430,6 +437,7 @@ describe('change-event handler: its cold path', () => {
         BUILDWARDEN_STAGE: 'test',
         BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
         BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+        BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
       },
     );
 
@@ -788,6 +796,7 @@ describe('change-event handler: exactly once per event', () => {
       AWS_REGION: REGION,
       BUILDWARDEN_STAGE: 'test',
       BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+      BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
     });
 
     // Act
@@ -968,5 +977,233 @@ describe('change-event handler: a repository shared with the account’s organiz
         'left in place: it is limited to organization o-exampleorgid; organization-limited statements are removed only when',
       ),
     });
+  });
+});
+
+describe('change-event handler in organization mode', () => {
+  const MEMBER = '444455556666';
+  const OUTSIDER = '999988887777';
+  const ORG_ENV: lambda.LambdaEnv = {
+    BUILDWARDEN_MEMBER_EXTERNAL_ID: 'org-external-id',
+    BUILDWARDEN_REGIONS: 'us-east-1,eu-west-1',
+  };
+
+  /** The event file's call, made in `account` (every id of the hub's account in it replaced). */
+  const eventIn = (account: string): RawEvent =>
+    JSON.parse(
+      JSON.stringify(eventFile('ecr-PutImageTagMutability.json')).replaceAll(ACCOUNT, account),
+    ) as RawEvent;
+
+  /** The organization: the hub and the member, ACTIVE (ListAccounts as documented, with `State`). */
+  function givenOrganization(): void {
+    organizationsMock.on(ListAccountsCommand).resolves({
+      Accounts: [
+        { Id: ACCOUNT, Name: 'Security Tooling', State: 'ACTIVE' },
+        { Id: MEMBER, Name: 'Builds', State: 'ACTIVE' },
+      ],
+    });
+  }
+
+  /** web/frontend in the member account, MUTABLE, scan on push off, no lifecycle policy. */
+  function givenMemberWebFrontend(): void {
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    givenOrganization();
+    ecrMock.on(DescribeRepositoriesCommand, { repositoryNames: ['web/frontend'] }).resolves({
+      repositories: [
+        sdkRepositoryNamed('web/frontend', {
+          registryId: MEMBER,
+          repositoryArn: `arn:aws:ecr:${REGION}:${MEMBER}:repository/web/frontend`,
+          repositoryUri: `${MEMBER}.dkr.ecr.${REGION}.amazonaws.com/web/frontend`,
+          encryptionConfiguration: {
+            encryptionType: 'KMS',
+            kmsKey: `arn:aws:kms:${REGION}:${MEMBER}:key/k1`,
+          },
+          imageTagMutability: 'MUTABLE',
+          imageScanningConfiguration: { scanOnPush: false },
+        }),
+      ],
+    });
+  }
+
+  it('fixes the repository in the member account the event is from', async () => {
+    // Prepare
+    givenMemberWebFrontend();
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    const result = await handler(eventIn(MEMBER));
+
+    // Assess
+    expect(result).toMatchObject({ skipped: null });
+    expect(ecrMock.commandCalls(PutImageTagMutabilityCommand).map((c) => c.args[0].input)).toEqual([
+      { repositoryName: 'web/frontend', registryId: MEMBER, imageTagMutability: 'IMMUTABLE' },
+    ]);
+  });
+
+  it('notifications name the member account, its name in the organization and the Region', async () => {
+    // Prepare
+    givenMemberWebFrontend();
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    await handler(eventIn(MEMBER));
+
+    // Assess
+    const published = snsMock.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(published.length).toBeGreaterThan(0);
+    for (const p of published) {
+      expect(p.Subject).toMatch(new RegExp(`^\\[${MEMBER} \\(Builds\\) ${REGION}\\] buildwarden fixed `));
+      expect(p.Message).toContain(`Account ${MEMBER} (Builds), region ${REGION}.`);
+      expect(p.MessageAttributes).toMatchObject({
+        account: { DataType: 'String', StringValue: MEMBER },
+        region: { DataType: 'String', StringValue: REGION },
+      });
+    }
+  });
+
+  it('skips an event from an account outside the organization, naming it, and reads nothing', async () => {
+    // Prepare
+    givenMemberWebFrontend();
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    const result = await handler(eventIn(OUTSIDER));
+
+    // Assess
+    expect(result).toEqual({
+      skipped: `the event is from account ${OUTSIDER}, which is not an ACTIVE account of the organization`,
+      actions: [],
+      notifications: [],
+    });
+    expect(ecrMock).not.toHaveReceivedCommand(DescribeRepositoriesCommand);
+    expect(snsMock).not.toHaveReceivedCommand(PublishCommand);
+  });
+
+  it('skips an organization account outside BUILDWARDEN_ACCOUNTS, naming the setting', async () => {
+    // Prepare
+    givenMemberWebFrontend();
+    const handler = await coldStart({ ...ORG_ENV, BUILDWARDEN_ACCOUNTS: ACCOUNT });
+
+    // Act
+    const result = await handler(eventIn(MEMBER));
+
+    // Assess
+    expect(result).toMatchObject({ skipped: expect.stringContaining('BUILDWARDEN_ACCOUNTS') });
+    expect(writesSent()).toEqual([]);
+  });
+
+  it('skips an event from a Region outside BUILDWARDEN_REGIONS, naming the Region', async () => {
+    // Prepare
+    givenMemberWebFrontend();
+    const raw = eventIn(MEMBER);
+    raw.region = 'ap-south-1';
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    const result = await handler(raw);
+
+    // Assess
+    expect(result).toMatchObject({
+      skipped:
+        'the event is from region ap-south-1, which this deployment does not guard (regions: us-east-1, eu-west-1)',
+    });
+    expect(ecrMock).not.toHaveReceivedCommand(DescribeRepositoriesCommand);
+  });
+
+  it('skips an event caused by a session of the member role (its own fix in that account)', async () => {
+    // Prepare
+    givenMemberWebFrontend();
+    const raw = eventIn(MEMBER);
+    const identity = raw.detail.userIdentity as {
+      arn: string;
+      sessionContext: { sessionIssuer: { arn: string } };
+    };
+    identity.arn = `arn:aws:sts::${MEMBER}:assumed-role/buildwarden-member/buildwarden`;
+    identity.sessionContext.sessionIssuer.arn = `arn:aws:iam::${MEMBER}:role/buildwarden-member`;
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    const result = await handler(raw);
+
+    // Assess
+    expect(result).toEqual({
+      skipped: `caused by buildwarden's member role buildwarden-member in account ${MEMBER}`,
+      actions: [],
+      notifications: [],
+    });
+    expect(writesSent()).toEqual([]);
+  });
+
+  it('keeps today’s answer for another account in single-account mode (no member role configured)', async () => {
+    // Prepare
+    givenMemberWebFrontend();
+    const handler = await coldStart();
+
+    // Act
+    const result = await handler(eventIn(MEMBER));
+
+    // Assess
+    expect(result).toMatchObject({ skipped: `the event is from account ${MEMBER}, not ${ACCOUNT}` });
+    expect(organizationsMock).not.toHaveReceivedCommand(ListAccountsCommand);
+  });
+});
+
+describe('change-event handler: metrics (CloudWatch embedded metric format on stdout)', () => {
+  /** The EMF documents written to stdout while `run` runs (whether it resolves or rejects). */
+  async function emitted(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await run().catch(() => undefined);
+    } finally {
+      write.mockRestore();
+    }
+    return lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+
+  it('emits the remediations applied by rule and the notifications published', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    givenIdempotencyTable();
+    const handler = await coldStart({ BUILDWARDEN_METRICS: 'true' });
+
+    // Act
+    const documents = await emitted(() => handler(eventFile('ecr-PutImageTagMutability.json')));
+
+    // Assess
+    expect(documents).toContainEqual(
+      expect.objectContaining({
+        service: 'buildwarden',
+        function: 'onChange',
+        rule: 'ecr.tag-immutability',
+        RemediationsApplied: 1,
+      }),
+    );
+    expect(documents).toContainEqual(
+      expect.objectContaining({ function: 'onChange', NotificationsPublished: 1 }),
+    );
+    expect(JSON.stringify(documents)).not.toContain('arn:aws:ecr');
+  });
+
+  it('emits one remediation failure when the handling fails', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    givenIdempotencyTable();
+    ecrMock.on(DescribeRepositoriesCommand).rejects(throttling());
+    const handler = await coldStart({ BUILDWARDEN_METRICS: 'true' });
+
+    // Act
+    const documents = await emitted(() => handler(eventFile('ecr-PutImageTagMutability.json')));
+
+    // Assess
+    expect(documents).toEqual([
+      expect.objectContaining({ service: 'buildwarden', function: 'onChange', RemediationsFailed: 1 }),
+    ]);
   });
 });

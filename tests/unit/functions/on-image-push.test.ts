@@ -7,6 +7,7 @@ import path from 'node:path';
 import { DescribeImagesCommand, ImageNotFoundException } from '@aws-sdk/client-ecr';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import 'aws-sdk-client-mock-jest';
 import * as lambda from '../../fixtures/lambda';
 import { awsSample, loadJson } from '../../fixtures/load';
@@ -22,13 +23,14 @@ const REPOSITORY = 'web/frontend';
 const DIGEST = 'sha256:923dd2326db2ecf0a5466908c107980e63646cc4cddbe3c67a1cc5efd1279c89';
 const REPOSITORY_KEY = `${ACCOUNT}:${REGION}:${REPOSITORY}`;
 
-const coldStart = () =>
+const coldStart = (env: lambda.LambdaEnv = {}) =>
   lambda.coldStart(() => import('../../../functions/on-image-push'), {
     AWS_REGION: REGION,
     BUILDWARDEN_STAGE: 'test',
     BUILDWARDEN_NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
     BUILDWARDEN_VERDICTS_TABLE: VERDICTS_TABLE,
     BUILDWARDEN_BUILDS_TABLE: BUILDS_TABLE,
+    ...env,
   });
 
 type RawEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
@@ -155,6 +157,30 @@ describe('image action handler: deletes', () => {
     // Assess
     expect(result).toMatchObject({ deleted: false, skipped: expect.stringMatching(/scanned again/) });
     expect(verdictUpdates()).toEqual([]);
+  });
+
+  it('in organization mode, skips a delete in an account that is not ACTIVE in the organization', async () => {
+    // Prepare
+    givenAccount();
+    lambda.sdk.organizations.on(ListAccountsCommand).resolves({
+      Accounts: [
+        { Id: ACCOUNT, Name: 'Security Tooling', State: 'ACTIVE' },
+        { Id: '444455556666', Name: 'Builds', State: 'SUSPENDED' },
+      ],
+    });
+    const event = { ...deleteEvent(), account: '444455556666' };
+    const { handler } = await coldStart({ BUILDWARDEN_MEMBER_EXTERNAL_ID: 'org-external-id' });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toEqual({
+      action: 'DELETE',
+      deleted: false,
+      skipped: 'the event is from account 444455556666, which is not an ACTIVE account of the organization',
+    });
+    expect(ecrMock).not.toHaveReceivedAnyCommand();
   });
 
   it('skips a delete of another account with the reason, and calls neither ECR nor DynamoDB', async () => {

@@ -573,6 +573,27 @@ describe('scan handler: Amazon Inspector findings and events it skips', () => {
       expect(mock).not.toHaveReceivedAnyCommand();
   });
 
+  it('in organization mode, skips a scan event from a Region outside BUILDWARDEN_REGIONS, naming it', async () => {
+    // Prepare
+    givenAccount();
+    const event = { ...scanEvent(), region: 'eu-west-1' };
+    const { handler } = await coldStart({
+      ...validEnv(),
+      BUILDWARDEN_MEMBER_EXTERNAL_ID: 'org-external-id',
+      BUILDWARDEN_REGIONS: REGION,
+    });
+
+    // Act
+    const result = await handler(event);
+
+    // Assess
+    expect(result).toEqual({
+      skipped: `the event is from region eu-west-1, which this deployment does not guard (regions: ${REGION})`,
+    });
+    for (const mock of [ecrMock, snsMock, dynamoMock, documentMock])
+      expect(mock).not.toHaveReceivedAnyCommand();
+  });
+
   it('skips a scan event from another region', async () => {
     // Prepare
     givenAccount();

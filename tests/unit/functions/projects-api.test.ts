@@ -45,6 +45,7 @@ import {
   type Tag as IamTag,
 } from '@aws-sdk/client-iam';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import 'aws-sdk-client-mock-jest';
@@ -1235,5 +1236,95 @@ describe('projects API: POST /projects for a project whose role was deleted', ()
       repaired: [],
       requestId: REQUEST_ID,
     });
+  });
+});
+
+describe('projects API: POST /projects into a member account (organization mode)', () => {
+  const MEMBER = '444455556666';
+  const ORG_ENV: lambda.LambdaEnv = { BUILDWARDEN_MEMBER_EXTERNAL_ID: 'org-external-id' };
+
+  function givenOrganization(): void {
+    lambda.sdk.organizations.on(ListAccountsCommand).resolves({
+      Accounts: [
+        { Id: ACCOUNT, Name: 'Security Tooling', State: 'ACTIVE' },
+        { Id: MEMBER, Name: 'Builds', State: 'ACTIVE' },
+      ],
+    });
+  }
+
+  it('answers 400 naming account for a malformed account id, creating nothing', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    const response = await handler(post(requestBody({ account: 'prod' })));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(response))).toContain('account: expected a 12-digit AWS account id');
+    expect(ecrMock).not.toHaveReceivedCommand(CreateRepositoryCommand);
+  });
+
+  it('answers 400 naming account when another account is asked for in single-account mode', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(post(requestBody({ account: MEMBER })));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(response))).toContain('account: provisioning outside the deployment');
+    expect(ecrMock).not.toHaveReceivedCommand(CreateRepositoryCommand);
+  });
+
+  it('answers 400 naming account for an account outside the organization', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    givenOrganization();
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    const response = await handler(post(requestBody({ account: '999988887777' })));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(response))).toContain(
+      'account: the request names account 999988887777, which is not an ACTIVE account of the organization',
+    );
+    expect(ecrMock).not.toHaveReceivedCommand(CreateRepositoryCommand);
+  });
+
+  it('provisions in the member account with the boundary its member stack keeps', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    givenOrganization();
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    const response = await handler(post(requestBody({ account: MEMBER, region: REGION })));
+
+    // Assess
+    expect(response.statusCode).toBe(201);
+    expect(iamMock).toHaveReceivedCommandWith(CreateRoleCommand, {
+      PermissionsBoundary: `arn:aws:iam::${MEMBER}:policy/buildwarden-provisioned-role-boundary-${REGION}`,
+    });
+  });
+
+  it('claims the name in the hub’s table keyed with the account and Region', async () => {
+    // Prepare
+    givenCreatesSucceed();
+    givenOrganization();
+    const handler = await coldStart(ORG_ENV);
+
+    // Act
+    await handler(post(requestBody({ account: MEMBER })));
+
+    // Assess
+    const claim = documentMock.commandCalls(PutCommand)[0]!.args[0].input;
+    expect(claim).toMatchObject({ TableName: IDEMPOTENCY_TABLE });
+    expect(String(claim.Item?.id)).toBe(`buildwarden-provisioning#${MEMBER}/${REGION}/payments-ledger`);
   });
 });

@@ -359,3 +359,81 @@ describe('verdict API: its cold path (the deploy gate waits on it)', () => {
     expect(lambda.constructedClients).toEqual(['DynamoDBClient']);
   });
 });
+
+describe('verdict API: ?account=&region= (organization mode)', () => {
+  const MEMBER = '444455556666';
+
+  /** The request with a query string, as API Gateway gives it. */
+  function requestWithQuery(query: Record<string, string>): APIGatewayProxyEventV2 {
+    const event = request(`${REPOSITORY}/${DIGEST}/verdict`);
+    event.queryStringParameters = query;
+    event.rawQueryString = new URLSearchParams(query).toString();
+    return event;
+  }
+
+  it('reads the verdict of the account and Region asked for', async () => {
+    // Prepare
+    givenNoVerdict();
+    documentMock
+      .on(GetCommand, { Key: { repositoryName: `${MEMBER}:eu-west-1:${REPOSITORY}`, imageDigest: DIGEST } })
+      .resolves({
+        Item: {
+          ...storedVerdict(),
+          registryId: MEMBER,
+          region: 'eu-west-1',
+          repositoryName: `${MEMBER}:eu-west-1:${REPOSITORY}`,
+        },
+      });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(requestWithQuery({ account: MEMBER, region: 'eu-west-1' }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({ registryId: MEMBER, region: 'eu-west-1' });
+  });
+
+  it('defaults the Region to the deployment’s own when only the account is given', async () => {
+    // Prepare
+    givenNoVerdict();
+    const handler = await coldStart();
+
+    // Act
+    await handler(requestWithQuery({ account: MEMBER }));
+
+    // Assess
+    expect(documentMock).toHaveReceivedCommandWith(GetCommand, {
+      Key: { repositoryName: `${MEMBER}:${REGION}:${REPOSITORY}`, imageDigest: DIGEST },
+    });
+  });
+
+  it('answers 400 naming account for a malformed account id, reading nothing', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(requestWithQuery({ account: '12345' }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(response))).toContain(
+      'account: \\"12345\\" is not a 12-digit AWS account id',
+    );
+    expect(documentMock).not.toHaveReceivedCommand(GetCommand);
+  });
+
+  it('answers 400 naming region for a malformed Region', async () => {
+    // Prepare
+    givenStoredVerdict();
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(requestWithQuery({ region: 'Mars-1' }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.stringify(bodyOf(response))).toContain('region: \\"Mars-1\\" is not an AWS Region name');
+  });
+});
