@@ -460,6 +460,7 @@ describe('change-event handler: its cold path', () => {
         BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
         BUILDWARDEN_REMEDIATION_ROLE_ARN: REMEDIATION_ROLE_ARN,
         BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+        BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
       },
       { countClients: true },
     );
