@@ -519,8 +519,8 @@ async function main(): Promise<void> {
       'other. "floor rounds": the fewest the event allows — the reads (1 round when the event names everything ' +
       "read; 2 when a read needs another's answer: a project's role and repositories, a role's projects, a " +
       'registry-wide change), one round of writes if any, one notification if any. The floor is a model stated ' +
-      'in bench/events.ts, not a measurement; DynamoDB (idempotency, verdict and findings tables) is not part ' +
-      'of the simulated account and so not counted here.',
+      'in bench/events.ts, not a measurement. The idempotency table is not part of the simulated account, so ' +
+      'its calls (one write before and one after each change event) are not counted here.',
   );
   sections.push('');
   sections.push(
