@@ -8,6 +8,7 @@ import {
   ECR_PAGE_MAX,
   IAM_PAGE_MAX,
   LIST_PROJECTS_PAGE,
+  REGISTRY_SETTINGS_PAGE_MAX,
 } from '../lib/policy/aws-facts';
 import type { Snapshot } from '../lib/policy/snapshot';
 
@@ -67,6 +68,17 @@ export function minimumCalls(account: Snapshot): Record<string, number> {
   const withPolicy = repositories.filter((r) => r.lifecyclePolicyText !== undefined);
   return {
     'ecr:GetRegistryScanningConfiguration': 1,
+    // The registry-level settings: one call each per registry, the lists paged.
+    'ecr:DescribeRegistry': 1,
+    'ecr:GetRegistryPolicy': 1,
+    'ecr:DescribePullThroughCacheRules': Math.max(
+      1,
+      Math.ceil((account.ecr.pullThroughCacheRules?.length ?? 0) / REGISTRY_SETTINGS_PAGE_MAX),
+    ),
+    'ecr:DescribeRepositoryCreationTemplates': Math.max(
+      1,
+      Math.ceil((account.ecr.repositoryCreationTemplates?.length ?? 0) / REGISTRY_SETTINGS_PAGE_MAX),
+    ),
     'ecr:DescribeRepositories': Math.max(1, Math.ceil(repositories.length / ECR_PAGE_MAX)),
     'ecr:GetLifecyclePolicy': repositories.length,
     'ecr:GetRepositoryPolicy': repositories.length,

@@ -10,6 +10,11 @@ import type {
   Repository,
   Role,
 } from './policy/model';
+import type {
+  PullThroughCacheRule,
+  ReplicationConfiguration,
+  RepositoryCreationTemplate,
+} from './policy/registry-settings';
 import type { RemediationWrite } from './policy/remediation';
 import type { BuildRecord } from './policy/builds';
 import type { ProjectUpdate } from './policy/convergence';
@@ -47,6 +52,18 @@ export interface RegistryReader {
    * A call that fails throws UnreadableError naming it.
    */
   repositoryDetails(repository: Repository, options: { images: ImagesOption }): Promise<RepositoryDetails>;
+  /*
+   * The registry-level settings, one call each per registry (the lists every page). A call that fails throws
+   * UnreadableError naming it; so does, on the sandbox, a setting the snapshot did not capture.
+   */
+  /** DescribeRegistry .replicationConfiguration; `{ rules: [] }` when the registry replicates nothing. */
+  replicationConfiguration(): Promise<ReplicationConfiguration>;
+  /** GetRegistryPolicy .policyText; null when the registry has no policy. */
+  registryPolicyText(): Promise<string | null>;
+  /** DescribePullThroughCacheRules, every page. */
+  pullThroughCacheRules(): Promise<PullThroughCacheRule[]>;
+  /** DescribeRepositoryCreationTemplates, every page. */
+  repositoryCreationTemplates(): Promise<RepositoryCreationTemplate[]>;
 }
 
 export type ImagesOption = boolean | 'if-lifecycle-policy';

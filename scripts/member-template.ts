@@ -95,6 +95,23 @@ export function memberRoleStatements(): PolicyStatement[] {
       Action: ['ecr:GetRegistryScanningConfiguration', 'ecr:PutRegistryScanningConfiguration'],
       Resource: '*',
     },
+    // Registry-level settings (the registry rules): no resource-level permissions either.
+    {
+      Sid: 'RegistrySettings',
+      Effect: 'Allow',
+      Action: [
+        'ecr:DescribeRegistry',
+        'ecr:GetRegistryPolicy',
+        'ecr:DescribePullThroughCacheRules',
+        'ecr:DescribeRepositoryCreationTemplates',
+        'ecr:PutReplicationConfiguration',
+        'ecr:PutRegistryPolicy',
+        'ecr:DeleteRegistryPolicy',
+        'ecr:CreateRepositoryCreationTemplate',
+        'ecr:UpdateRepositoryCreationTemplate',
+      ],
+      Resource: '*',
+    },
     { Sid: 'ReadProjects', Effect: 'Allow', Action: ['codebuild:BatchGetProjects'], Resource: PROJECTS },
     {
       Sid: 'MakeProjectsPrivate',

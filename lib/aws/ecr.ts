@@ -1,13 +1,17 @@
 /** ECR adapter (read side): implements RegistryReader with the fewest calls the API allows. */
 import {
+  DescribeRegistryCommand,
   DescribeRepositoriesCommand,
   type ECRClient,
   GetLifecyclePolicyCommand,
+  GetRegistryPolicyCommand,
   GetRegistryScanningConfigurationCommand,
   GetRepositoryPolicyCommand,
   ListTagsForResourceCommand,
   paginateDescribeImages,
+  paginateDescribePullThroughCacheRules,
   paginateDescribeRepositories,
+  paginateDescribeRepositoryCreationTemplates,
   type ImageDetail as SdkImageDetail,
   type Repository as SdkRepository,
 } from '@aws-sdk/client-ecr';
@@ -18,7 +22,12 @@ import {
   type RepositoryDetails,
   type RepositoryPage,
 } from '../ports';
-import { ECR_PAGE_MAX } from '../policy/aws-facts';
+import { ECR_PAGE_MAX, REGISTRY_SETTINGS_PAGE_MAX } from '../policy/aws-facts';
+import type {
+  PullThroughCacheRule,
+  ReplicationConfiguration,
+  RepositoryCreationTemplate,
+} from '../policy/registry-settings';
 import type { ImageDetail, RegistryScanningConfiguration, Repository } from '../policy/model';
 import { ecrClient } from './clients';
 import { compact, isAwsError, iso } from './common';
@@ -30,6 +39,11 @@ export const ecrReadActions = [
   'ecr:GetRepositoryPolicy',
   'ecr:ListTagsForResource',
   'ecr:DescribeImages',
+  // Registry-level settings (the registry rules).
+  'ecr:DescribeRegistry',
+  'ecr:GetRegistryPolicy',
+  'ecr:DescribePullThroughCacheRules',
+  'ecr:DescribeRepositoryCreationTemplates',
 ] as const;
 
 export function toRepository(r: SdkRepository): Repository {
@@ -167,6 +181,106 @@ export class EcrRegistry implements RegistryReader {
       details.images = await this.images(repository).catch(failedCall('ecr:DescribeImages'));
     }
     return details;
+  }
+
+  async replicationConfiguration(): Promise<ReplicationConfiguration> {
+    const out = await this.client
+      .send(new DescribeRegistryCommand({}))
+      .catch(failedCall('ecr:DescribeRegistry'));
+    return {
+      rules: (out.replicationConfiguration?.rules ?? []).map((rule) =>
+        compact({
+          destinations: (rule.destinations ?? []).map((d) => ({
+            region: d.region ?? '',
+            registryId: d.registryId ?? '',
+          })),
+          repositoryFilters: rule.repositoryFilters?.map((f) => ({
+            filter: f.filter ?? '',
+            filterType: f.filterType ?? '',
+          })),
+        }),
+      ),
+    };
+  }
+
+  async registryPolicyText(): Promise<string | null> {
+    try {
+      const out = await this.client.send(new GetRegistryPolicyCommand({}));
+      return out.policyText ?? null;
+    } catch (error) {
+      // A registry without a policy is a normal state.
+      if (isAwsError(error, 'RegistryPolicyNotFoundException')) return null;
+      throw UnreadableError.from('ecr:GetRegistryPolicy', error);
+    }
+  }
+
+  async pullThroughCacheRules(): Promise<PullThroughCacheRule[]> {
+    const rules: PullThroughCacheRule[] = [];
+    try {
+      for await (const page of paginateDescribePullThroughCacheRules(
+        { client: this.client, pageSize: REGISTRY_SETTINGS_PAGE_MAX },
+        {},
+      )) {
+        for (const r of page.pullThroughCacheRules ?? []) {
+          rules.push(
+            compact({
+              ecrRepositoryPrefix: r.ecrRepositoryPrefix ?? '',
+              upstreamRegistryUrl: r.upstreamRegistryUrl,
+              createdAt: iso(r.createdAt),
+              registryId: r.registryId,
+              credentialArn: r.credentialArn,
+              customRoleArn: r.customRoleArn,
+              upstreamRepositoryPrefix: r.upstreamRepositoryPrefix,
+              upstreamRegistry: r.upstreamRegistry,
+              updatedAt: iso(r.updatedAt),
+            }),
+          );
+        }
+      }
+    } catch (error) {
+      throw UnreadableError.from('ecr:DescribePullThroughCacheRules', error);
+    }
+    return rules;
+  }
+
+  async repositoryCreationTemplates(): Promise<RepositoryCreationTemplate[]> {
+    const templates: RepositoryCreationTemplate[] = [];
+    try {
+      for await (const page of paginateDescribeRepositoryCreationTemplates(
+        { client: this.client, pageSize: REGISTRY_SETTINGS_PAGE_MAX },
+        {},
+      )) {
+        for (const t of page.repositoryCreationTemplates ?? []) {
+          templates.push(
+            compact({
+              prefix: t.prefix ?? '',
+              description: t.description,
+              encryptionConfiguration: t.encryptionConfiguration?.encryptionType
+                ? compact({
+                    encryptionType: t.encryptionConfiguration.encryptionType,
+                    kmsKey: t.encryptionConfiguration.kmsKey,
+                  })
+                : undefined,
+              resourceTags: t.resourceTags?.map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' })),
+              imageTagMutability: t.imageTagMutability,
+              imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters?.map((f) => ({
+                filterType: f.filterType ?? '',
+                filter: f.filter ?? '',
+              })),
+              repositoryPolicy: t.repositoryPolicy,
+              lifecyclePolicy: t.lifecyclePolicy,
+              appliedFor: t.appliedFor,
+              customRoleArn: t.customRoleArn,
+              createdAt: iso(t.createdAt),
+              updatedAt: iso(t.updatedAt),
+            }),
+          );
+        }
+      }
+    } catch (error) {
+      throw UnreadableError.from('ecr:DescribeRepositoryCreationTemplates', error);
+    }
+    return templates;
   }
 
   async images(repository: Repository): Promise<ImageDetail[]> {

@@ -1,17 +1,24 @@
 /** Applies remediation writes to ECR, IAM and CodeBuild. Each write is a single idempotent API call. */
 import {
+  CreateRepositoryCreationTemplateCommand,
+  DeleteRegistryPolicyCommand,
   DeleteRepositoryPolicyCommand,
   type ECRClient,
+  type ImageTagMutabilityExclusionFilter,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
+  PutRegistryPolicyCommand,
   PutRegistryScanningConfigurationCommand,
+  PutReplicationConfigurationCommand,
+  type RepositoryFilterType,
   SetRepositoryPolicyCommand,
+  UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
 import { UpdateProjectVisibilityCommand, type CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { DetachRolePolicyCommand, PutRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { Remediator } from '../ports';
-import type { RemediationWrite, WriteType } from '../policy/writes';
+import type { RemediationWrite, TemplateRequest, WriteType } from '../policy/writes';
 import { codebuildClient, ecrClient, iamClient, processClients, type AwsClients } from './clients';
 import { isAwsError } from './common';
 import { translated } from './errors';
@@ -31,6 +38,11 @@ export const WRITE_ACTIONS = {
   PutRolePolicy: 'iam:PutRolePolicy',
   DetachRolePolicy: 'iam:DetachRolePolicy',
   UpdateProjectVisibility: 'codebuild:UpdateProjectVisibility',
+  PutReplicationConfiguration: 'ecr:PutReplicationConfiguration',
+  PutRegistryPolicy: 'ecr:PutRegistryPolicy',
+  DeleteRegistryPolicy: 'ecr:DeleteRegistryPolicy',
+  CreateRepositoryCreationTemplate: 'ecr:CreateRepositoryCreationTemplate',
+  UpdateRepositoryCreationTemplate: 'ecr:UpdateRepositoryCreationTemplate',
 } as const satisfies Record<WriteType, string>;
 
 /** Every action the remediator can call. */
@@ -140,8 +152,60 @@ export class AwsRemediator implements Remediator {
           }),
         );
         return;
+      case 'PutReplicationConfiguration':
+        await this.ecrClient.send(
+          new PutReplicationConfigurationCommand({
+            replicationConfiguration: {
+              rules: write.replicationConfiguration.rules.map((rule) => ({
+                destinations: rule.destinations.map((d) => ({ region: d.region, registryId: d.registryId })),
+                ...(rule.repositoryFilters
+                  ? {
+                      repositoryFilters: rule.repositoryFilters.map((f) => ({
+                        filter: f.filter,
+                        filterType: f.filterType as RepositoryFilterType,
+                      })),
+                    }
+                  : {}),
+              })),
+            },
+          }),
+        );
+        return;
+      case 'PutRegistryPolicy':
+        await this.ecrClient.send(new PutRegistryPolicyCommand({ policyText: write.policyText }));
+        return;
+      case 'DeleteRegistryPolicy':
+        try {
+          await this.ecrClient.send(new DeleteRegistryPolicyCommand({}));
+        } catch (error) {
+          // Already gone: the desired state holds.
+          if (!isAwsError(error, 'RegistryPolicyNotFoundException')) throw error;
+        }
+        return;
+      case 'CreateRepositoryCreationTemplate':
+        await this.ecrClient.send(new CreateRepositoryCreationTemplateCommand(templateRequest(write)));
+        return;
+      case 'UpdateRepositoryCreationTemplate':
+        await this.ecrClient.send(new UpdateRepositoryCreationTemplateCommand(templateRequest(write)));
+        return;
     }
   }
+}
+
+/** A template write as the request: the fields it holds, each as the SDK types it. */
+function templateRequest(write: TemplateRequest & { type: string }) {
+  const { type: _type, imageTagMutabilityExclusionFilters, resourceTags, ...rest } = write;
+  return {
+    ...rest,
+    ...(resourceTags ? { resourceTags: resourceTags.map((t) => ({ Key: t.Key, Value: t.Value })) } : {}),
+    ...(imageTagMutabilityExclusionFilters
+      ? {
+          imageTagMutabilityExclusionFilters: imageTagMutabilityExclusionFilters.map(
+            (f) => ({ filter: f.filter, filterType: f.filterType }) as ImageTagMutabilityExclusionFilter,
+          ),
+        }
+      : {}),
+  };
 }
 
 function withoutType<T extends { type: string }>(write: T): Omit<T, 'type'> {

@@ -209,3 +209,53 @@ export const ECR_CACHE_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlF
 
 /** The service principal CodeBuild assumes a project's service role as. */
 export const CODEBUILD_SERVICE_PRINCIPAL = 'codebuild.amazonaws.com';
+
+// ---------------------------------------------------------------------------------------------------------
+// Registry-level settings (botocore ecr 2015-09-21, tests/fixtures/aws-samples/api-contracts; ECR User Guide)
+
+/**
+ * A repository creation template's prefix (ecr Prefix): a repository namespace, `/`-separated, or `ROOT`, which
+ * applies to every repository no other template covers. ECR treats a prefix as ending in `/`.
+ */
+export const TEMPLATE_PREFIX =
+  /^(?:[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*\/?|ROOT)$/;
+/** ecr Prefix: 1–256 characters. */
+export const TEMPLATE_PREFIX_MAX = 256;
+/** The template prefix that covers every repository no other template covers. */
+export const ROOT_TEMPLATE_PREFIX = 'ROOT';
+
+/** What ECR creates repositories for, as a template's `appliedFor` says (ecr RCTAppliedFor). */
+export const CREATION_PATHS = ['PULL_THROUGH_CACHE', 'REPLICATION', 'CREATE_ON_PUSH'] as const;
+export type CreationPath = (typeof CREATION_PATHS)[number];
+
+/**
+ * The upstream registries a pull through cache rule may name (ecr UpstreamRegistry), the host of the
+ * `upstreamRegistryUrl` each one takes (CreatePullThroughCacheRule, upstreamRegistryUrl) and how ECR
+ * authenticates to it (ECR User Guide, "Sync an upstream registry with an Amazon ECR private registry": Amazon
+ * ECR Public, Kubernetes and Quay need none; Docker Hub, Microsoft Azure Container Registry, GitHub Container
+ * Registry, GitLab Container Registry and Chainguard a Secrets Manager secret; Amazon ECR an IAM role when the
+ * upstream registry is another account's). `host` is undefined where the API reference names no URL.
+ */
+export const PULL_THROUGH_CACHE_UPSTREAMS = {
+  ecr: { host: /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/, authentication: 'role' },
+  'ecr-public': { host: /^public\.ecr\.aws$/, authentication: 'none' },
+  quay: { host: /^quay\.io$/, authentication: 'none' },
+  k8s: { host: /^registry\.k8s\.io$/, authentication: 'none' },
+  'docker-hub': { host: /^registry-1\.docker\.io$/, authentication: 'secret' },
+  'github-container-registry': { host: /^ghcr\.io$/, authentication: 'secret' },
+  'azure-container-registry': { host: /^[a-z0-9-]+\.azurecr\.io$/, authentication: 'secret' },
+  'gitlab-container-registry': { host: /^registry\.gitlab\.com$/, authentication: 'secret' },
+  chainguard: { host: undefined, authentication: 'secret' },
+} as const satisfies Record<string, { host: RegExp | undefined; authentication: 'none' | 'secret' | 'role' }>;
+export type UpstreamRegistry = keyof typeof PULL_THROUGH_CACHE_UPSTREAMS;
+export const UPSTREAM_REGISTRIES = Object.keys(PULL_THROUGH_CACHE_UPSTREAMS) as UpstreamRegistry[];
+
+/**
+ * The name every Secrets Manager secret of a pull through cache rule starts with (ecr CredentialArn
+ * `…:secret:ecr-pullthroughcache/…`; ECR User Guide, "Creating a pull through cache rule": the secret must be in
+ * the account and Region of the rule).
+ */
+export const PULL_THROUGH_CACHE_SECRET_PREFIX = 'ecr-pullthroughcache/';
+
+/** DescribePullThroughCacheRules and DescribeRepositoryCreationTemplates: maxResults 1–1000 (ecr MaxResults). */
+export const REGISTRY_SETTINGS_PAGE_MAX = 1000;

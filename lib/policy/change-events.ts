@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { ACCOUNT_ID, parseArn } from './aws-facts';
+import { normalPrefix, type RegistryResource } from './registry-settings';
 import { InvalidInputError, formatIssues } from './validation';
 
 export const CHANGE_DETAIL_TYPES = [
@@ -29,6 +30,15 @@ export const CHANGE_EVENT_NAMES = {
     'PutRegistryScanningConfiguration',
     'TagResource',
     'UntagResource',
+    // Registry-level settings (the registry rules).
+    'PutReplicationConfiguration',
+    'PutRegistryPolicy',
+    'DeleteRegistryPolicy',
+    'CreatePullThroughCacheRule',
+    'UpdatePullThroughCacheRule',
+    'CreateRepositoryCreationTemplate',
+    'UpdateRepositoryCreationTemplate',
+    'DeleteRepositoryCreationTemplate',
   ],
   'codebuild.amazonaws.com': ['CreateProject', 'UpdateProject', 'UpdateProjectVisibility'],
   'iam.amazonaws.com': [
@@ -54,9 +64,26 @@ const POLICY_VERSION_EVENTS: readonly string[] = [
   'DeletePolicyVersion',
 ];
 
+/** The registry-level resource each registry-setting call changes. */
+const REGISTRY_SETTING_EVENTS: Partial<Record<string, RegistryResource>> = {
+  PutReplicationConfiguration: 'replication-configuration',
+  PutRegistryPolicy: 'registry-policy',
+  DeleteRegistryPolicy: 'registry-policy',
+  CreatePullThroughCacheRule: 'pull-through-cache-rule',
+  UpdatePullThroughCacheRule: 'pull-through-cache-rule',
+  CreateRepositoryCreationTemplate: 'repository-creation-template',
+  UpdateRepositoryCreationTemplate: 'repository-creation-template',
+  DeleteRepositoryCreationTemplate: 'repository-creation-template',
+};
+
 export type ChangeTarget =
   | { kind: 'repository'; repositoryName: string }
   | { kind: 'registry' }
+  /**
+   * A registry-level setting changed: the registry rules judging it (and those it affects) are judged again;
+   * `prefix` is the pull through cache rule's or template's prefix the call names.
+   */
+  | { kind: 'registry-setting'; resource: RegistryResource; prefix?: string }
   | { kind: 'project'; projectName: string }
   | { kind: 'role'; roleName: string }
   | { kind: 'policy'; policyArn: string };
@@ -176,6 +203,15 @@ function targetOf(detail: z.infer<typeof envelopeSchema>['detail']): ChangeTarge
   const response = detail.responseElements ?? {};
   if (detail.eventSource === 'ecr.amazonaws.com') {
     if (detail.eventName === 'PutRegistryScanningConfiguration') return { kind: 'registry' };
+    const setting = REGISTRY_SETTING_EVENTS[detail.eventName];
+    if (setting) {
+      const prefix = stringAt(request, 'ecrRepositoryPrefix') ?? stringAt(request, 'prefix');
+      return {
+        kind: 'registry-setting',
+        resource: setting,
+        ...(prefix ? { prefix: normalPrefix(prefix) } : {}),
+      };
+    }
     const fromResources = detail.resources
       ?.map((r) => nameInArn(r.ARN, 'ecr', 'repository'))
       .find((name) => name !== undefined);

@@ -12,8 +12,22 @@ import { describeUnreadable, type ManagedPolicy, type Project, type Repository, 
 import { projectForRules } from './redaction';
 import type { ActionCatalog } from './iam/actions';
 import { DOCKER_BUILD_TAG } from './rules/codebuild/privileged-mode';
-import { ROLE_JOINS, type RoleSubject } from './rules/definition';
-import { PROJECT_RULES, REPOSITORY_RULES, RULE_IDS, SERVICE_ROLE_RULES } from './rules/index';
+import {
+  ROLE_JOINS,
+  type AnyRegistryRule,
+  type RegistrySubject,
+  type RegistrySubjects,
+  type RoleSubject,
+} from './rules/definition';
+import { PROJECT_RULES, REGISTRY_RULES, REPOSITORY_RULES, RULE_IDS, SERVICE_ROLE_RULES } from './rules/index';
+import {
+  coveringTemplate,
+  creationNeeds,
+  normalPrefix,
+  registryResourceArn,
+  whyUnknown,
+  type RegistryResource,
+} from './registry-settings';
 import { resolveTargetRepository } from './target-repository';
 import type { AccountView, RuleContext, RuleOutcome } from './rules/types';
 
@@ -324,7 +338,127 @@ function unreadablePolicyOf(role: Role, policies: Map<string, ManagedPolicy>): R
   return undefined;
 }
 
-/** The whole account: every repository, project and service role, worst findings first. */
+// ---------------------------------------------------------------------------------------------------------
+// Registry-level resources
+
+/** The registry-level resources of one kind in the view, or why they could not be listed (`unknown`). */
+export interface RegistryListing<K extends RegistryResource> {
+  subjects: RegistrySubjects[K][];
+  /** When the resources could not be (fully) listed: the identifier a not-visible finding is reported on. */
+  unknown?: { arn: string; reason: string };
+}
+
+/**
+ * The subjects of a registry rule of kind `resource`: the replication configuration and the registry policy
+ * (one each), each pull through cache rule, and each repository creation template together with every
+ * repository-creation path in use that no template covers (at the prefix its template should have).
+ */
+export function registrySubjectsOf<K extends RegistryResource>(
+  resource: K,
+  view: AccountView,
+): RegistryListing<K> {
+  const settings = view.registrySettings ?? {};
+  const scope = { partition: view.partition, region: view.region, accountId: view.accountId };
+  const arn = (name?: string) => registryResourceArn(scope, resource, name);
+  const listing = (subjects: RegistrySubject[], reason?: string, name?: string): RegistryListing<K> =>
+    ({
+      subjects,
+      ...(reason ? { unknown: { arn: arn(name), reason } } : {}),
+    }) as RegistryListing<K>;
+  switch (resource) {
+    case 'replication-configuration': {
+      const read = settings.replicationConfiguration;
+      if (!read?.known) return listing([], whyUnknown(read, 'replicationConfiguration'));
+      return listing([{ resource, arn: arn(), configuration: read.value }]);
+    }
+    case 'registry-policy': {
+      const read = settings.registryPolicyText;
+      if (!read?.known) return listing([], whyUnknown(read, 'registryPolicyText'));
+      return listing([{ resource, arn: arn(), policyText: read.value }]);
+    }
+    case 'pull-through-cache-rule': {
+      const read = settings.pullThroughCacheRules;
+      if (!read?.known) return listing([], whyUnknown(read, 'pullThroughCacheRules'), '*');
+      return listing(
+        read.value.map((rule) => ({
+          resource: 'pull-through-cache-rule' as const,
+          arn: arn(normalPrefix(rule.ecrRepositoryPrefix)),
+          rule,
+        })),
+      );
+    }
+    default: {
+      const read = settings.repositoryCreationTemplates;
+      if (!read?.known) return listing([], whyUnknown(read, 'repositoryCreationTemplates'), '*');
+      const byPrefix = new Map<string, RegistrySubjects['repository-creation-template']>();
+      const subjectAt = (prefix: string) => {
+        let subject = byPrefix.get(prefix);
+        if (!subject) {
+          subject = {
+            resource: 'repository-creation-template',
+            arn: arn(prefix),
+            prefix,
+            serves: [],
+            misses: [],
+          };
+          byPrefix.set(prefix, subject);
+        }
+        return subject;
+      };
+      for (const template of read.value) subjectAt(normalPrefix(template.prefix)).template = template;
+      const { needs, unknown } = creationNeeds(settings);
+      for (const need of needs) {
+        const covering = coveringTemplate(read.value, need);
+        if (covering) subjectAt(normalPrefix(covering.prefix)).serves.push(need);
+        else subjectAt(need.prefix).misses.push(need);
+      }
+      const reason =
+        unknown.length > 0
+          ? `${unknown.join('; ')}: whether every repository-creation path in use has a template is not known`
+          : undefined;
+      return listing([...byPrefix.values()], reason, '*');
+    }
+  }
+}
+
+/** The registry rule on one of its subjects (subjects come from registrySubjectsOf of the rule's resource). */
+function judgeRegistrySubject(
+  rule: AnyRegistryRule<RuleId>,
+  subject: RegistrySubject,
+  ctx: RuleContext,
+): RuleOutcome {
+  return (rule.evaluate as (subject: RegistrySubject, ctx: RuleContext) => RuleOutcome)(subject, ctx);
+}
+
+/**
+ * Every active registry rule on the registry-level resources of the view (those `concerns` accepts: a change
+ * event judges the resources it may have affected). Registry-level resources carry no tags and no names the
+ * exemptions match: a rule's mode decides. When a kind of resource could not be listed, one not-visible
+ * finding says why.
+ */
+export function evaluateRegistry(
+  ctx: RuleContext,
+  rules: Set<RuleId>,
+  concerns: (subject: RegistrySubject) => boolean = () => true,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of REGISTRY_RULES) {
+    if (!rules.has(rule.id)) continue;
+    const { subjects, unknown } = registrySubjectsOf(rule.resource, ctx.view);
+    for (const subject of subjects as RegistrySubject[]) {
+      if (!concerns(subject)) continue;
+      const outcome = judgeRegistrySubject(rule, subject, ctx);
+      findings.push(toFinding(rule.id, rule.resourceType, subject.arn, outcome, ctx.guardrails, undefined));
+    }
+    if (unknown) {
+      const outcome: RuleOutcome = { status: 'not-visible', message: unknown.reason };
+      findings.push(toFinding(rule.id, rule.resourceType, unknown.arn, outcome, ctx.guardrails, undefined));
+    }
+  }
+  return findings;
+}
+
+/** The whole account: every repository, project, service role and registry setting, worst findings first. */
 export function evaluateAccount(
   view: AccountView,
   guardrails: Guardrails,
@@ -341,5 +475,7 @@ export function evaluateAccount(
   for (const repository of view.repositories) findings.push(...evaluateRepository(repository, ctx, rules));
   for (const project of view.projects) findings.push(...evaluateProject(project, ctx, rules));
   findings.push(...evaluateServiceRoles(ctx, rules, view.projects));
+  // A view with no registry settings read (a provisioning plan's) holds no registry-level resources.
+  if (view.registrySettings) findings.push(...evaluateRegistry(ctx, rules));
   return findings.sort(compareFindings);
 }

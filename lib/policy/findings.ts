@@ -11,7 +11,12 @@ export type ResourceType =
   | 'AWS::CodeBuild::Project'
   | 'AWS::IAM::Role'
   // An account-region the organization-wide audit could not audit (lib/usecases/organization-audit.ts).
-  | 'AWS::Organizations::Account';
+  | 'AWS::Organizations::Account'
+  // Registry-level resources: their resourceArn is a buildwarden identifier (registry-settings.ts).
+  | 'AWS::ECR::ReplicationConfiguration'
+  | 'AWS::ECR::RegistryPolicy'
+  | 'AWS::ECR::PullThroughCacheRule'
+  | 'AWS::ECR::RepositoryCreationTemplate';
 
 export interface Finding {
   ruleId: string;

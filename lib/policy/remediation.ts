@@ -9,7 +9,7 @@ import type { Finding } from './findings';
 import type { Guardrails, RuleId } from './guardrails';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from './model';
 import { isRemediableRole } from './remediable-roles';
-import type { AnyRuleDefinition, PlanContext, ProposedFix } from './rules/definition';
+import type { AnyRuleDefinition, PlanContext, ProposedFix, RegistrySubject } from './rules/definition';
 import { isAdministratorClassAwsPolicy } from './rules/codebuild/role-least-privilege';
 import { ruleById } from './rules/index';
 
@@ -28,7 +28,8 @@ export interface PlannedChange extends ProposedFix {
 export type RemediationTarget =
   | { scope: 'repository'; resource: Repository }
   | { scope: 'project'; resource: Project }
-  | { scope: 'service-role'; resource: Role };
+  | { scope: 'service-role'; resource: Role }
+  | { scope: 'registry'; resource: RegistrySubject };
 
 /**
  * Whether a finding may be fixed: a violation of a rule in mode remediate, remediable — or, for a rule whose
@@ -63,6 +64,14 @@ function propose(
       return rule.scope === 'service-role'
         ? rule.remediation?.plan(target.resource, finding, context)
         : undefined;
+    case 'registry': {
+      if (rule.scope !== 'registry' || rule.resource !== target.resource.resource) return undefined;
+      // The subject is of the rule's resource kind (checked above).
+      const plan = rule.remediation?.plan as
+        | ((resource: RegistrySubject, finding: Finding, ctx: PlanContext) => ReturnType<typeof propose>)
+        | undefined;
+      return plan?.(target.resource, finding, context);
+    }
   }
 }
 
@@ -74,6 +83,8 @@ function arnOf(target: RemediationTarget): string {
       return target.resource.arn;
     case 'service-role':
       return target.resource.Arn;
+    case 'registry':
+      return target.resource.arn;
   }
 }
 

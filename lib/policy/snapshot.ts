@@ -15,6 +15,15 @@ import {
   roleSchema,
   unreadableSchema,
 } from './model';
+import {
+  known,
+  pullThroughCacheRuleSchema,
+  replicationConfigurationSchema,
+  repositoryCreationTemplateSchema,
+  unknown,
+  type Known,
+  type RegistrySettings,
+} from './registry-settings';
 import type { AccountView } from './rules/types';
 import { findingRecordSchema } from './finding-state';
 import { parseJsonText } from './nesting';
@@ -68,6 +77,15 @@ export const snapshotSchema = section({
     repositories: required(repositorySchema, 'DescribeRepositories items'),
     /** GetRegistryScanningConfiguration failed when the snapshot was taken (the sandbox fails it the same way). */
     unreadable: unreadableSchema.optional(),
+    // Registry-level settings, each in the shape of its API answer; absent: not captured (never "none").
+    /** DescribeRegistry .replicationConfiguration (`{ rules: [] }` when the registry replicates nothing). */
+    replicationConfiguration: replicationConfigurationSchema.optional(),
+    /** GetRegistryPolicy .policyText; null when the registry has no policy. */
+    registryPolicyText: z.string().nullable().optional(),
+    /** DescribePullThroughCacheRules .pullThroughCacheRules (every page). */
+    pullThroughCacheRules: z.array(pullThroughCacheRuleSchema).optional(),
+    /** DescribeRepositoryCreationTemplates .repositoryCreationTemplates (every page). */
+    repositoryCreationTemplates: z.array(repositoryCreationTemplateSchema).optional(),
   }),
   codebuild: section({
     projects: required(projectSchema, 'BatchGetProjects items'),
@@ -169,5 +187,21 @@ export function viewOfSnapshot(snapshot: Snapshot): AccountView {
     roles: snapshot.iam.roles,
     ...(snapshot.iam.unreadable ? { rolesUnreadable: describeUnreadable(snapshot.iam.unreadable) } : {}),
     policies: snapshot.iam.policies,
+    registrySettings: registrySettingsOfSnapshot(snapshot.ecr),
+  };
+}
+
+/** Why a registry setting absent from a snapshot is not known (an older snapshot did not capture it). */
+export const REGISTRY_SETTING_NOT_CAPTURED = 'the snapshot does not record it';
+
+/** The registry settings a snapshot records; a key it lacks was not captured, which is not "none". */
+export function registrySettingsOfSnapshot(ecr: Snapshot['ecr']): RegistrySettings {
+  const of = <T>(value: T | undefined): Known<T> =>
+    value === undefined ? unknown<T>(REGISTRY_SETTING_NOT_CAPTURED) : known(value);
+  return {
+    replicationConfiguration: of(ecr.replicationConfiguration),
+    registryPolicyText: of(ecr.registryPolicyText),
+    pullThroughCacheRules: of(ecr.pullThroughCacheRules),
+    repositoryCreationTemplates: of(ecr.repositoryCreationTemplates),
   };
 }

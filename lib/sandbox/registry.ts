@@ -7,6 +7,13 @@ import {
   type RepositoryPage,
 } from '../ports';
 import type { RegistryScanningConfiguration, Repository } from '../policy/model';
+import type {
+  PullThroughCacheRule,
+  RegistrySettingName,
+  ReplicationConfiguration,
+  RepositoryCreationTemplate,
+} from '../policy/registry-settings';
+import { REGISTRY_SETTING_NOT_CAPTURED, type Snapshot } from '../policy/snapshot';
 import { ECR_PAGE_MAX } from '../policy/aws-facts';
 import { resumablePages, simulatedAwsError, type SandboxState } from './state';
 
@@ -30,6 +37,38 @@ const DETAIL_CALLS = [
 
 export class SandboxRegistry implements RegistryReader {
   constructor(private readonly state: SandboxState) {}
+
+  /**
+   * A registry setting as its read returns it; one the snapshot did not capture is unreadable (the rules say
+   * not-visible), never "none".
+   */
+  private async setting<K extends RegistrySettingName>(
+    call: string,
+    key: K,
+  ): Promise<NonNullable<Snapshot['ecr'][K]> | null> {
+    await this.state.call(call);
+    const value = this.state.snapshot.ecr[key];
+    if (value === undefined) throw new UnreadableError(call, REGISTRY_SETTING_NOT_CAPTURED);
+    return structuredClone(value) as NonNullable<Snapshot['ecr'][K]> | null;
+  }
+
+  async replicationConfiguration(): Promise<ReplicationConfiguration> {
+    return (await this.setting('ecr:DescribeRegistry', 'replicationConfiguration')) ?? { rules: [] };
+  }
+
+  async registryPolicyText(): Promise<string | null> {
+    return this.setting('ecr:GetRegistryPolicy', 'registryPolicyText');
+  }
+
+  async pullThroughCacheRules(): Promise<PullThroughCacheRule[]> {
+    return (await this.setting('ecr:DescribePullThroughCacheRules', 'pullThroughCacheRules')) ?? [];
+  }
+
+  async repositoryCreationTemplates(): Promise<RepositoryCreationTemplate[]> {
+    return (
+      (await this.setting('ecr:DescribeRepositoryCreationTemplates', 'repositoryCreationTemplates')) ?? []
+    );
+  }
 
   async scanningConfiguration(): Promise<RegistryScanningConfiguration | undefined> {
     await this.state.call('ecr:GetRegistryScanningConfiguration');

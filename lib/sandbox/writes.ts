@@ -4,6 +4,7 @@
  */
 import type { RemediationWrite } from '../policy/remediation';
 import type { Role } from '../policy/model';
+import { normalPrefix } from '../policy/registry-settings';
 import { simulatedAwsError, type SandboxState } from './state';
 
 /** One remediation or provisioning write, failing with the AWS error the API would raise. */
@@ -26,6 +27,7 @@ export async function applyWrite(state: SandboxState, write: RemediationWrite): 
     };
     return;
   }
+  if (applyRegistryWrite(state, write)) return;
   if (write.type === 'PutRolePolicy' || write.type === 'DetachRolePolicy') {
     const role = state.snapshot.iam.roles.find((r) => r.RoleName === write.roleName);
     // As the AWS adapter does: detaching from a role that is gone leaves what the write wants.
@@ -47,6 +49,7 @@ export async function applyWrite(state: SandboxState, write: RemediationWrite): 
     }
     return;
   }
+  if (!('repositoryName' in write)) return;
   const repository = state.findRepository(write.repositoryName);
   if (!repository) {
     throw simulatedAwsError(
@@ -78,5 +81,51 @@ export async function applyWrite(state: SandboxState, write: RemediationWrite): 
     case 'DeleteRepositoryPolicy':
       delete repository.repositoryPolicyText;
       break;
+  }
+}
+
+/**
+ * The writes to registry-level settings, as ECR applies them (each replaces its document; a template is
+ * found by its prefix); false for any other write.
+ */
+function applyRegistryWrite(state: SandboxState, write: RemediationWrite): boolean {
+  const ecr = state.snapshot.ecr;
+  switch (write.type) {
+    case 'PutReplicationConfiguration':
+      ecr.replicationConfiguration = structuredClone(write.replicationConfiguration);
+      return true;
+    case 'PutRegistryPolicy':
+      ecr.registryPolicyText = write.policyText;
+      return true;
+    case 'DeleteRegistryPolicy':
+      // As the AWS adapter does: a policy already gone leaves what the write wants.
+      ecr.registryPolicyText = null;
+      return true;
+    case 'CreateRepositoryCreationTemplate':
+    case 'UpdateRepositoryCreationTemplate': {
+      const { type, ...template } = write;
+      const templates = (ecr.repositoryCreationTemplates ??= []);
+      const index = templates.findIndex((t) => normalPrefix(t.prefix) === normalPrefix(write.prefix));
+      if (type === 'CreateRepositoryCreationTemplate') {
+        if (index >= 0) {
+          throw simulatedAwsError(
+            'TemplateAlreadyExistsException',
+            `The repository creation template with prefix '${write.prefix}' already exists in the registry with id '${state.snapshot.accountId}'`,
+          );
+        }
+        templates.push(structuredClone(template));
+      } else {
+        if (index < 0) {
+          throw simulatedAwsError(
+            'TemplateNotFoundException',
+            `The repository creation template with prefix '${write.prefix}' does not exist in the registry with id '${state.snapshot.accountId}'`,
+          );
+        }
+        templates[index] = { ...templates[index], ...structuredClone(template) };
+      }
+      return true;
+    }
+    default:
+      return false;
   }
 }

@@ -32,6 +32,7 @@ import { mapWithConcurrency } from './concurrency';
 import { describeError } from './errors';
 import { recordAuditFindings, type FindingsStateResult } from './findings-state';
 import { readOrganization } from './organization';
+import { readRegistrySettings } from './registry-settings';
 
 export interface AuditDeps {
   account: AccountInfo;
@@ -91,6 +92,8 @@ export async function readAccount(
   }
 
   if (reads.has('organization')) Object.assign(view, await readOrganization(deps.organization));
+  const registrySettings = await readRegistrySettings(deps.registry, reads);
+  if (registrySettings) view.registrySettings = registrySettings;
 
   const listed: Repository[] = [];
   for await (const page of deps.registry.repositoryPages()) listed.push(...page);

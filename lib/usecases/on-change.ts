@@ -15,9 +15,18 @@ import type {
   Remediator,
   SecurityHubPublisher,
 } from '../ports';
-import type { ChangeEvent } from '../policy/change-events';
+import type { ChangeEvent, ChangeTarget } from '../policy/change-events';
 import { skipReason } from '../policy/change-events';
-import { activeRules, evaluateProject, evaluateRepository, evaluateServiceRoles } from '../policy/evaluate';
+import {
+  activeRules,
+  evaluateProject,
+  evaluateRegistry,
+  evaluateRepository,
+  evaluateServiceRoles,
+  registrySubjectsOf,
+} from '../policy/evaluate';
+import { AFFECTED_BY, concernsPrefix } from '../policy/registry-settings';
+import type { RegistrySubject } from '../policy/rules/definition';
 import { resolveTargetRepository } from '../policy/target-repository';
 import type { Finding } from '../policy/findings';
 import type { Guardrails, RuleId } from '../policy/guardrails';
@@ -37,11 +46,12 @@ import {
   planRepositoryRemediation,
   type PlannedChange,
 } from '../policy/remediation';
-import { readsOf, rulesOfScope, rulesReading } from '../policy/rules/index';
+import { readsOf, REGISTRY_RULES, rulesOfScope, rulesReading } from '../policy/rules/index';
 import { accountViewFor } from '../policy/snapshot';
 import { recordResourceFindings } from './findings-state';
 import type { AccountView, RuleContext } from '../policy/rules/types';
 import { mapWithConcurrency } from './concurrency';
+import { readRegistrySettings } from './registry-settings';
 import { readOrganization, type OrganizationFacts } from './organization';
 
 export interface ChangeDeps {
@@ -511,6 +521,55 @@ async function readForRepository(
   return { repository, registryScanning, organization };
 }
 
+/**
+ * A registry-level setting changed: re-read the settings the registry rules it affects read, judge the
+ * resources the change may have affected, fix what those rules' modes allow, report the rest. Returns why
+ * nothing was judged, or undefined.
+ */
+async function fixRegistrySettings(
+  target: Extract<ChangeTarget, { kind: 'registry-setting' }>,
+  run: ChangeRun,
+  deps: ChangeDeps,
+  guardrails: Guardrails,
+  options: ChangeOptions,
+  active: Set<RuleId>,
+): Promise<string | undefined> {
+  const affected = AFFECTED_BY[target.resource];
+  const rules = new Set(
+    REGISTRY_RULES.filter((r) => active.has(r.id) && affected.includes(r.resource)).map((r) => r.id),
+  );
+  if (rules.size === 0) return `no active rule judges the ${target.resource.replace(/-/g, ' ')}`;
+  const reads = readsOf(rules);
+  const organization = reads.has('organization') ? await readOrganization(deps.organization) : {};
+  const registrySettings = await readRegistrySettings(deps.registry, reads);
+  const ctx: RuleContext = {
+    view: viewOf(deps, { ...organization, ...(registrySettings ? { registrySettings } : {}) }),
+    guardrails,
+    now: options.now,
+  };
+  const findings = evaluateRegistry(ctx, rules, (subject) => concernsPrefix(subject, target.prefix));
+  run.evaluated.push({ resourceArns: findings.map((f) => f.resourceArn), findings, rules });
+  const planned = new Set<string>();
+  for (const finding of findings) {
+    if (finding.status !== 'violation') continue;
+    const rule = REGISTRY_RULES.find((r) => r.id === finding.ruleId)!;
+    const subject = (registrySubjectsOf(rule.resource, ctx.view).subjects as RegistrySubject[]).find(
+      (s) => s.arn === finding.resourceArn,
+    );
+    if (!subject) continue;
+    const plans = planRemediation({ scope: 'registry', resource: subject }, [finding], {
+      guardrails,
+      now: options.now,
+    });
+    for (const plan of plans) {
+      await run.carryOut(plan, finding);
+      planned.add(`${plan.ruleId} ${plan.resourceArn}`);
+    }
+  }
+  run.report(findings, planned);
+  return undefined;
+}
+
 export async function onChangeEvent(
   event: ChangeEvent,
   deps: ChangeDeps,
@@ -526,7 +585,7 @@ export async function onChangeEvent(
   const run = new ChangeRun(event, deps, guardrails, options);
   let skippedTarget: string | undefined;
   try {
-    skippedTarget = await judge(target, run, deps, guardrails);
+    skippedTarget = await judge(target, run, deps, guardrails, options);
     if (!skippedTarget && deps.findingsStore && !options.dryRun) {
       await recordEvaluated(run, deps, deps.findingsStore, options);
     }
@@ -552,6 +611,7 @@ async function judge(
   run: ChangeRun,
   deps: ChangeDeps,
   guardrails: Guardrails,
+  options: ChangeOptions,
 ): Promise<string | undefined> {
   const active = activeRules(guardrails);
 
@@ -592,6 +652,9 @@ async function judge(
       [project],
       new Set([...rulesOfScope('project', active), ...rulesOfScope('service-role', active)]),
     );
+  } else if (target.kind === 'registry-setting') {
+    const skippedSetting = await fixRegistrySettings(target, run, deps, guardrails, options, active);
+    if (skippedSetting) return skippedSetting;
   } else if (target.kind === 'policy') {
     const skippedPolicy = await fixPolicyUsers(target.policyArn, run, deps, active);
     if (skippedPolicy) return skippedPolicy;

@@ -18,6 +18,9 @@ import { readAccount, type AuditDeps } from './audit';
 import { evaluateAccount } from '../policy/evaluate';
 import { describeError } from './errors';
 import { ACCOUNT_NOT_AUDITED, notAuditedFinding } from './organization-audit';
+import { REGISTRY_RULES, RULE_IDS } from '../policy/rules/index';
+
+const REGISTRY_RULE_IDS: ReadonlySet<string> = new Set(REGISTRY_RULES.map((r) => r.id));
 
 /** The run store's key for a part of a target's findings (part 0: `<region>.jsonl`). */
 export function shardKey(runId: string, target: Target, part = 0): string {
@@ -131,9 +134,13 @@ export async function auditShard(
         registry: reader,
         ...(deps.organization ? { organization: deps.organization } : {}),
       };
+  // Registry-level settings are one set per registry: judged in the first part only, like projects and roles.
+  const ruleIds = first
+    ? options.ruleIds
+    : (options.ruleIds ?? RULE_IDS).filter((id) => !REGISTRY_RULE_IDS.has(id));
   const view = await readAccount(partDeps, guardrails, {
     now: options.now,
-    ...(options.ruleIds ? { ruleIds: options.ruleIds } : {}),
+    ...(ruleIds ? { ruleIds } : {}),
   });
   const documents = [
     ...view.roles.flatMap((r) => r.RolePolicyList.map((p) => p.PolicyDocument)),
@@ -144,7 +151,7 @@ export async function auditShard(
   const findings = evaluateAccount(view, guardrails, {
     now: options.now,
     ...(actionCatalog ? { actionCatalog } : {}),
-    ...(options.ruleIds ? { ruleIds: options.ruleIds } : {}),
+    ...(ruleIds ? { ruleIds } : {}),
   });
   const counts = zero();
   const lines: string[] = [];

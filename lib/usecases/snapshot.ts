@@ -9,7 +9,9 @@ import { SNAPSHOT_FORMAT } from '../policy/snapshot';
 import type { Project, Repository, Unreadable } from '../policy/model';
 import { redactProject } from '../policy/redaction';
 import { UnreadableError } from '../ports';
+import { REGISTRY_SETTINGS, type Known, type RegistrySettingName } from '../policy/registry-settings';
 import type { AuditDeps, AuditProgress } from './audit';
+import { readRegistrySettings, REGISTRY_SETTING_READ_NAMES } from './registry-settings';
 import { describeError } from './errors';
 import { mapWithConcurrency } from './concurrency';
 import { readOrganization } from './organization';
@@ -38,6 +40,22 @@ function unreadableOf(error: unknown): Unreadable {
     : { error: describeError(error) };
 }
 
+/**
+ * The registry-level settings, each under its snapshot key in the API's shape. One whose read fails is left
+ * out (reported through onUnreadable): an absent key means "not captured", which the rules say is not-visible.
+ */
+async function captureRegistrySettings(
+  deps: AuditDeps,
+  ecr: Snapshot['ecr'],
+  options: SnapshotOptions,
+): Promise<void> {
+  const settings = await readRegistrySettings(deps.registry, new Set(REGISTRY_SETTING_READ_NAMES));
+  for (const [name, setting] of Object.entries(settings ?? {}) as [RegistrySettingName, Known<never>][]) {
+    if (setting.known) ecr[name] = setting.value;
+    else options.onUnreadable?.(REGISTRY_SETTINGS[name].what, setting.reason);
+  }
+}
+
 export async function captureSnapshot(deps: AuditDeps, options: SnapshotOptions): Promise<Snapshot> {
   const ecr: Snapshot['ecr'] = { repositories: [] };
   try {
@@ -47,6 +65,7 @@ export async function captureSnapshot(deps: AuditDeps, options: SnapshotOptions)
     ecr.unreadable = unreadableOf(error);
     options.onUnreadable?.('registry scanning configuration', describeError(error));
   }
+  await captureRegistrySettings(deps, ecr, options);
   const organization = await readOrganization(deps.organization);
   if (organization.organizationUnreadable !== undefined)
     options.onOrganizationUnreadable?.(organization.organizationUnreadable);

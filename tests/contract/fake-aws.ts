@@ -20,6 +20,18 @@ import {
 } from '@aws-sdk/client-codebuild';
 import {
   CreateRepositoryCommand,
+  CreateRepositoryCreationTemplateCommand,
+  DeleteRegistryPolicyCommand,
+  DescribePullThroughCacheRulesCommand,
+  DescribeRegistryCommand,
+  DescribeRepositoryCreationTemplatesCommand,
+  GetRegistryPolicyCommand,
+  PutRegistryPolicyCommand,
+  PutReplicationConfigurationCommand,
+  RegistryPolicyNotFoundException,
+  TemplateAlreadyExistsException,
+  TemplateNotFoundException,
+  UpdateRepositoryCreationTemplateCommand,
   DeleteRepositoryCommand,
   DeleteRepositoryPolicyCommand,
   DescribeImageScanFindingsCommand,
@@ -400,6 +412,90 @@ export class FakeAws {
         rules: structuredClone(input.rules ?? []) as never,
       };
       return { registryScanningConfiguration: structuredClone(this.world.ecr.registryScanningConfiguration) };
+    });
+    // Registry-level settings: an absent snapshot key is the API's "none".
+    ecr.on(DescribeRegistryCommand).callsFake(async () => ({
+      registryId: this.world.accountId,
+      replicationConfiguration: structuredClone(this.world.ecr.replicationConfiguration ?? { rules: [] }),
+    }));
+    ecr.on(GetRegistryPolicyCommand).callsFake(async () => {
+      const text = this.world.ecr.registryPolicyText;
+      if (text === undefined || text === null) {
+        throw new RegistryPolicyNotFoundException({
+          message: `Registry policy does not exist in the registry with id '${this.world.accountId}'`,
+          ...metadata,
+        });
+      }
+      return { registryId: this.world.accountId, policyText: text };
+    });
+    ecr.on(DescribePullThroughCacheRulesCommand).callsFake(async (input: Item) => {
+      const size = pageSize(input.maxResults as number, ECR_DEFAULT_PAGE, ECR_PAGE_MAX, invalid);
+      const page = pageOf(
+        this.world.ecr.pullThroughCacheRules ?? [],
+        size,
+        input.nextToken as string,
+        invalid,
+      );
+      return { pullThroughCacheRules: wire(page.items), ...(page.next ? { nextToken: page.next } : {}) };
+    });
+    ecr.on(DescribeRepositoryCreationTemplatesCommand).callsFake(async (input: Item) => {
+      const size = pageSize(input.maxResults as number, ECR_DEFAULT_PAGE, ECR_PAGE_MAX, invalid);
+      const all = this.world.ecr.repositoryCreationTemplates ?? [];
+      const page = pageOf(all, size, input.nextToken as string, invalid);
+      return {
+        registryId: this.world.accountId,
+        repositoryCreationTemplates: wire(page.items),
+        ...(page.next ? { nextToken: page.next } : {}),
+      };
+    });
+    ecr.on(PutReplicationConfigurationCommand).callsFake(async (input: Item) => {
+      this.world.ecr.replicationConfiguration = structuredClone(input.replicationConfiguration) as never;
+      return { replicationConfiguration: structuredClone(input.replicationConfiguration) };
+    });
+    ecr.on(PutRegistryPolicyCommand).callsFake(async (input: Item) => {
+      this.world.ecr.registryPolicyText = String(input.policyText);
+      return { registryId: this.world.accountId, policyText: input.policyText };
+    });
+    ecr.on(DeleteRegistryPolicyCommand).callsFake(async () => {
+      const text = this.world.ecr.registryPolicyText;
+      if (text === undefined || text === null) {
+        throw new RegistryPolicyNotFoundException({
+          message: `Registry policy does not exist in the registry with id '${this.world.accountId}'`,
+          ...metadata,
+        });
+      }
+      this.world.ecr.registryPolicyText = null;
+      return { registryId: this.world.accountId, policyText: text };
+    });
+    const templateOf = (input: Item) => {
+      const { clientToken: _token, ...template } = input;
+      return structuredClone(template) as never as NonNullable<
+        Snapshot['ecr']['repositoryCreationTemplates']
+      >[number];
+    };
+    const samePrefix = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+    ecr.on(CreateRepositoryCreationTemplateCommand).callsFake(async (input: Item) => {
+      const templates = (this.world.ecr.repositoryCreationTemplates ??= []);
+      if (templates.some((t) => samePrefix(t.prefix, String(input.prefix)))) {
+        throw new TemplateAlreadyExistsException({
+          message: `The repository creation template with prefix '${String(input.prefix)}' already exists in the registry with id '${this.world.accountId}'`,
+          ...metadata,
+        });
+      }
+      templates.push(templateOf(input));
+      return { registryId: this.world.accountId, repositoryCreationTemplate: wire(templateOf(input)) };
+    });
+    ecr.on(UpdateRepositoryCreationTemplateCommand).callsFake(async (input: Item) => {
+      const templates = this.world.ecr.repositoryCreationTemplates ?? [];
+      const index = templates.findIndex((t) => samePrefix(t.prefix, String(input.prefix)));
+      if (index < 0) {
+        throw new TemplateNotFoundException({
+          message: `The repository creation template with prefix '${String(input.prefix)}' does not exist in the registry with id '${this.world.accountId}'`,
+          ...metadata,
+        });
+      }
+      templates[index] = { ...templates[index]!, ...templateOf(input) };
+      return { registryId: this.world.accountId, repositoryCreationTemplate: wire(templates[index]) };
     });
     ecr.on(CreateRepositoryCommand).callsFake(async (input: Item) => {
       const name = String(input.repositoryName);

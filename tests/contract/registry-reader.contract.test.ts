@@ -323,4 +323,103 @@ describe.each(ACCOUNTS)('RegistryReader contract: %s', (_name, open) => {
       });
     });
   });
+
+  describe('registry-level settings', () => {
+    const replicationConfiguration = {
+      rules: [
+        {
+          destinations: [{ region: 'eu-west-1', registryId: '210987654321' }],
+          repositoryFilters: [{ filter: 'payments', filterType: 'PREFIX_MATCH' }],
+        },
+      ],
+    };
+    const registryPolicyText = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'ReplicationAccessCrossAccount',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+          Action: ['ecr:CreateRepository', 'ecr:ReplicateImage'],
+          Resource: 'arn:aws:ecr:us-east-1:123456789012:repository/*',
+        },
+      ],
+    });
+    const cacheRule = (prefix: string) => ({
+      ecrRepositoryPrefix: prefix,
+      upstreamRegistryUrl: 'public.ecr.aws',
+      createdAt: '2026-03-02T09:20:00.000Z',
+      registryId: '123456789012',
+      upstreamRegistry: 'ecr-public',
+      updatedAt: '2026-03-02T09:20:00.000Z',
+    });
+    const template = {
+      prefix: 'ecr-public',
+      description: 'ECR Public cache',
+      encryptionConfiguration: { encryptionType: 'AES256' as const },
+      resourceTags: [{ Key: 'team', Value: 'platform' }],
+      imageTagMutability: 'IMMUTABLE' as const,
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      customRoleArn: 'arn:aws:iam::123456789012:role/ecr-template-role',
+      createdAt: '2026-03-02T09:21:00.000Z',
+      updatedAt: '2026-03-02T09:21:00.000Z',
+    };
+
+    test('reads the replication configuration as DescribeRegistry returns it', async () => {
+      // Act
+      const read = await open(
+        world({ registrySettings: { replicationConfiguration } }),
+      ).registry.replicationConfiguration();
+
+      // Assess
+      expect(read).toEqual(replicationConfiguration);
+    });
+
+    test('reads a registry that replicates nothing as no rules', async () => {
+      // Act
+      const read = await open(
+        world({ registrySettings: { replicationConfiguration: { rules: [] } } }),
+      ).registry.replicationConfiguration();
+
+      // Assess
+      expect(read).toEqual({ rules: [] });
+    });
+
+    test('reads the registry policy text, and null when the registry has none', async () => {
+      // Act
+      const some = await open(
+        world({ registrySettings: { registryPolicyText } }),
+      ).registry.registryPolicyText();
+      const none = await open(
+        world({ registrySettings: { registryPolicyText: null } }),
+      ).registry.registryPolicyText();
+
+      // Assess
+      expect(some).toBe(registryPolicyText);
+      expect(none).toBeNull();
+    });
+
+    test('lists every pull through cache rule across pages', async () => {
+      // Prepare
+      const rules = Array.from({ length: 1001 }, (_, i) => cacheRule(`cache-${String(i).padStart(4, '0')}`));
+
+      // Act
+      const read = await open(
+        world({ registrySettings: { pullThroughCacheRules: rules } }),
+      ).registry.pullThroughCacheRules();
+
+      // Assess
+      expect(read).toEqual(rules);
+    });
+
+    test('lists the repository creation templates with every field', async () => {
+      // Act
+      const read = await open(
+        world({ registrySettings: { repositoryCreationTemplates: [template] } }),
+      ).registry.repositoryCreationTemplates();
+
+      // Assess
+      expect(read).toEqual([template]);
+    });
+  });
 });

@@ -156,6 +156,105 @@ describe.each(ACCOUNTS)('Remediator contract: %s', (_name, open) => {
     expect(await account.registry.scanningConfiguration()).toEqual({ scanType: 'BASIC', rules });
   });
 
+  test('PutReplicationConfiguration replaces the replication configuration', async () => {
+    // Prepare
+    const account = open(
+      world({
+        registrySettings: {
+          replicationConfiguration: {
+            rules: [
+              {
+                destinations: [
+                  { region: 'us-west-2', registryId: '123456789012' },
+                  { region: 'eu-west-1', registryId: '999988887777' },
+                ],
+              },
+            ],
+          },
+        },
+      }),
+    );
+    const replicationConfiguration = {
+      rules: [{ destinations: [{ region: 'us-west-2', registryId: '123456789012' }] }],
+    };
+
+    // Act
+    await account.remediator.apply({ type: 'PutReplicationConfiguration', replicationConfiguration });
+
+    // Assess
+    expect(await account.registry.replicationConfiguration()).toEqual(replicationConfiguration);
+  });
+
+  test('PutRegistryPolicy sets the registry policy, DeleteRegistryPolicy removes it, twice without failing', async () => {
+    // Prepare
+    const account = open(world({ registrySettings: { registryPolicyText: null } }));
+
+    // Act
+    await account.remediator.apply({ type: 'PutRegistryPolicy', policyText: REPOSITORY_POLICY });
+    const set = await account.registry.registryPolicyText();
+    await account.remediator.apply({ type: 'DeleteRegistryPolicy' });
+    await account.remediator.apply({ type: 'DeleteRegistryPolicy' });
+
+    // Assess
+    expect(set).toBe(REPOSITORY_POLICY);
+    expect(await account.registry.registryPolicyText()).toBeNull();
+  });
+
+  test('CreateRepositoryCreationTemplate creates a template; UpdateRepositoryCreationTemplate replaces its settings', async () => {
+    // Prepare
+    const account = open(world({ registrySettings: { repositoryCreationTemplates: [] } }));
+    const template = {
+      prefix: 'ecr-public',
+      appliedFor: ['PULL_THROUGH_CACHE' as const],
+      imageTagMutability: 'MUTABLE' as const,
+      encryptionConfiguration: { encryptionType: 'AES256' as const },
+    };
+
+    // Act
+    await account.remediator.apply({ type: 'CreateRepositoryCreationTemplate', ...template });
+    await account.remediator.apply({
+      type: 'UpdateRepositoryCreationTemplate',
+      ...template,
+      imageTagMutability: 'IMMUTABLE',
+      lifecyclePolicy: goodLifecyclePolicy(),
+    });
+
+    // Assess
+    const [read] = await account.registry.repositoryCreationTemplates();
+    expect(read).toMatchObject({
+      ...template,
+      imageTagMutability: 'IMMUTABLE',
+      lifecyclePolicy: goodLifecyclePolicy(),
+    });
+  });
+
+  test('CreateRepositoryCreationTemplate of an existing prefix fails with TemplateAlreadyExistsException', async () => {
+    // Prepare
+    const template = { prefix: 'ecr-public', appliedFor: ['PULL_THROUGH_CACHE' as const] };
+    const account = open(world({ registrySettings: { repositoryCreationTemplates: [template] } }));
+
+    // Act
+    const write = account.remediator.apply({ type: 'CreateRepositoryCreationTemplate', ...template });
+
+    // Assess
+    await expectFailure(write, { kind: 'conflict', aws: 'TemplateAlreadyExistsException' });
+  });
+
+  test('UpdateRepositoryCreationTemplate of a missing prefix fails with TemplateNotFoundException', async () => {
+    // Prepare
+    const account = open(world({ registrySettings: { repositoryCreationTemplates: [] } }));
+
+    // Act
+    const write = account.remediator.apply({
+      type: 'UpdateRepositoryCreationTemplate',
+      prefix: 'ecr-public',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+    });
+
+    // Assess
+    await expectFailure(write, { kind: 'not-found', aws: 'TemplateNotFoundException' });
+  });
+
   test('PutRolePolicy adds an inline policy, and replaces one of the same name', async () => {
     // Prepare
     const account = open(world({ roles: [role('web-build-role')] }));

@@ -17,6 +17,14 @@ export interface WorldParts {
   repositories?: Repository[];
   registryScanningConfiguration?: Snapshot['ecr']['registryScanningConfiguration'];
   ecrUnreadable?: Snapshot['ecr']['unreadable'];
+  /** The registry-level settings, under their snapshot keys (absent: not captured). */
+  registrySettings?: Pick<
+    Snapshot['ecr'],
+    | 'replicationConfiguration'
+    | 'registryPolicyText'
+    | 'pullThroughCacheRules'
+    | 'repositoryCreationTemplates'
+  >;
   projects?: Project[];
   roles?: Role[];
   policies?: ManagedPolicy[];
@@ -39,6 +47,7 @@ export function world(parts: WorldParts = {}): Snapshot {
           : {}),
         ...(parts.ecrUnreadable ? { unreadable: parts.ecrUnreadable } : {}),
         repositories: parts.repositories ?? [],
+        ...parts.registrySettings,
       },
       codebuild: { projects: parts.projects ?? [] },
       iam: {

@@ -20,6 +20,12 @@ describe('the demo', () => {
     expect(result.status).toBe(0);
   });
 
+  test('shows the registry settings of the demo account: a disallowed replication destination, a cache rule without a template, a weak template', () => {
+    expect(result.stdout).toContain('999988887777 in eu-west-1');
+    expect(result.stdout).toMatch(/ecr\.pull-through-cache\s+ecr-public/);
+    expect(result.stdout).toContain('template docker-hub is weak');
+  });
+
   test('prints the path of the HTML report it wrote', () => {
     const file = /^HTML report: (.+\.html)$/m.exec(result.stdout)?.[1];
 

@@ -12,8 +12,13 @@ import {
 } from '@aws-sdk/client-codebuild';
 import {
   DescribeImagesCommand,
+  DescribePullThroughCacheRulesCommand,
+  DescribeRegistryCommand,
   DescribeRepositoriesCommand,
+  DescribeRepositoryCreationTemplatesCommand,
   ECRClient,
+  GetRegistryPolicyCommand,
+  RegistryPolicyNotFoundException,
   GetLifecyclePolicyCommand,
   GetRegistryScanningConfigurationCommand,
   GetRepositoryPolicyCommand,
@@ -132,6 +137,13 @@ beforeEach(() => {
     .rejects(Object.assign(new Error(DENIED), { name: 'AccessDeniedException' }));
   ecr.on(ListTagsForResourceCommand).resolves({ tags: [] });
   ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
+  // A registry with no replication, no registry policy, no pull through cache rule and no template.
+  ecr.on(DescribeRegistryCommand).resolves({ registryId: ACCOUNT, replicationConfiguration: { rules: [] } });
+  ecr
+    .on(GetRegistryPolicyCommand)
+    .rejects(new RegistryPolicyNotFoundException({ message: 'none', $metadata: {} }));
+  ecr.on(DescribePullThroughCacheRulesCommand).resolves({ pullThroughCacheRules: [] });
+  ecr.on(DescribeRepositoryCreationTemplatesCommand).resolves({ repositoryCreationTemplates: [] });
   codebuild.on(ListProjectsCommand).resolves({ projects: ['uses-extras', 'plain'] });
   codebuild.on(BatchGetProjectsCommand).resolves({
     projects: [project('uses-extras', 'with-extras'), project('plain', 'without-extras', true)],

@@ -27,6 +27,40 @@ describe('captureSnapshot', () => {
     expect(after.findings).toEqual(before.findings);
   });
 
+  test('captures the registry-level settings under their keys, in the shapes of their API answers', async () => {
+    const source = demo();
+
+    const captured = await captureSnapshot(sandboxDeps(source), { now: NOW });
+
+    const {
+      replicationConfiguration,
+      registryPolicyText,
+      pullThroughCacheRules,
+      repositoryCreationTemplates,
+    } = source.snapshot.ecr;
+    expect(captured.ecr).toMatchObject({
+      replicationConfiguration,
+      registryPolicyText,
+      pullThroughCacheRules,
+      repositoryCreationTemplates,
+    });
+  });
+
+  test('leaves out, and reports, a registry setting that cannot be read (not captured, never "none")', async () => {
+    const source = demo();
+    source.registry.registryPolicyText = () =>
+      Promise.reject(new UnreadableError('ecr:GetRegistryPolicy', 'AccessDeniedException: not authorized'));
+    const unreadable: string[] = [];
+
+    const captured = await captureSnapshot(sandboxDeps(source), {
+      now: NOW,
+      onUnreadable: (name) => unreadable.push(name),
+    });
+
+    expect('registryPolicyText' in captured.ecr).toBe(false);
+    expect(unreadable).toContain('registry policy');
+  });
+
   test('capturing uses read calls only and leaves the account unchanged', async () => {
     const source = demo();
     const before = JSON.stringify(source.snapshot);

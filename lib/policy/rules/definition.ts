@@ -15,6 +15,13 @@ import type { Finding, ResourceType, Severity } from '../findings';
 import { SEVERITIES } from '../findings';
 import type { Guardrails } from '../guardrails';
 import type { Project, RegistryScanningConfiguration, Repository, Role } from '../model';
+import type {
+  CreationNeed,
+  PullThroughCacheRule,
+  RegistryResource,
+  ReplicationConfiguration,
+  RepositoryCreationTemplate,
+} from '../registry-settings';
 import type { RemediationWrite, WriteType } from '../writes';
 import type { RuleContext, RuleOutcome } from './types';
 
@@ -31,7 +38,10 @@ export type Mode = (typeof MODES)[number];
  *   on a repository whose details could not be read;
  * - `repository-images`: the images of the repositories that have a lifecycle policy;
  * - `projects`: the CodeBuild projects;
- * - `iam`: the account's roles and managed policies (read only when there are projects).
+ * - `iam`: the account's roles and managed policies (read only when there are projects);
+ * - `replication-configuration`, `registry-policy`, `pull-through-cache-rules`, `repository-creation-templates`:
+ *   the registry-level settings, one read each per registry (DescribeRegistry, GetRegistryPolicy, and the
+ *   paged DescribePullThroughCacheRules and DescribeRepositoryCreationTemplates).
  */
 export const READS = [
   'registry-scanning',
@@ -40,16 +50,34 @@ export const READS = [
   'repository-images',
   'projects',
   'iam',
+  'replication-configuration',
+  'registry-policy',
+  'pull-through-cache-rules',
+  'repository-creation-templates',
 ] as const;
 export type Read = (typeof READS)[number];
 
-/** What a rule judges: one repository, one project, or a project's service role. */
+/**
+ * What a rule judges: one repository, one project, a project's service role, or one registry-level resource
+ * (its `resource`: REGISTRY_RESOURCE_TYPES).
+ */
 export const SCOPE_RESOURCE_TYPES = {
   repository: 'AWS::ECR::Repository',
   project: 'AWS::CodeBuild::Project',
   'service-role': 'AWS::IAM::Role',
 } as const satisfies Record<string, ResourceType>;
-export type Scope = keyof typeof SCOPE_RESOURCE_TYPES;
+export type Scope = keyof typeof SCOPE_RESOURCE_TYPES | 'registry';
+
+/**
+ * The registry-level resources a `registry` rule judges (buildwarden identifiers: registry-settings.ts), and
+ * the resource type of their findings.
+ */
+export const REGISTRY_RESOURCE_TYPES = {
+  'replication-configuration': 'AWS::ECR::ReplicationConfiguration',
+  'registry-policy': 'AWS::ECR::RegistryPolicy',
+  'pull-through-cache-rule': 'AWS::ECR::PullThroughCacheRule',
+  'repository-creation-template': 'AWS::ECR::RepositoryCreationTemplate',
+} as const satisfies Record<RegistryResource, ResourceType>;
 
 /**
  * How a service-role rule meets the projects (the project → role → repository join in evaluate.ts): once per
@@ -81,6 +109,36 @@ export interface RoleSubjects {
   projects: RoleProjectsSubject;
   'target-repository': RoleTargetSubject;
 }
+
+/** What a registry rule judges, by resource: the resource as read, with its identifier. */
+export interface RegistrySubjects {
+  'replication-configuration': {
+    resource: 'replication-configuration';
+    arn: string;
+    /** `rules: []` when the registry replicates nothing. */
+    configuration: ReplicationConfiguration;
+  };
+  'registry-policy': {
+    resource: 'registry-policy';
+    arn: string;
+    /** null: the registry has no policy. */
+    policyText: string | null;
+  };
+  'pull-through-cache-rule': { resource: 'pull-through-cache-rule'; arn: string; rule: PullThroughCacheRule };
+  'repository-creation-template': {
+    resource: 'repository-creation-template';
+    arn: string;
+    /** The template's prefix, or the namespace a missing template should have. */
+    prefix: string;
+    /** Absent: no template of this prefix exists. */
+    template?: RepositoryCreationTemplate;
+    /** The creation paths in use that this template covers (the most specific one applying to each). */
+    serves: CreationNeed[];
+    /** The creation paths in use for this namespace that no template covers. */
+    misses: CreationNeed[];
+  };
+}
+export type RegistrySubject = RegistrySubjects[RegistryResource];
 
 /** A rule's answer to one violation: the write that fixes it, or why the fix is refused. */
 export interface ProposedFix {
@@ -144,7 +202,7 @@ interface RuleCore<Id extends string, Config extends z.ZodType> {
 
 /** A rule judging `Subject`s of one scope; its remediation writes to the scope's resource. */
 interface ScopedRuleDefinition<
-  S extends Scope,
+  S extends keyof typeof SCOPE_RESOURCE_TYPES,
   Subject,
   Resource,
   Id extends string,
@@ -174,12 +232,30 @@ export interface ServiceRoleRuleDefinition<
   join: J;
 }
 
+/** A rule over one registry-level resource of kind `K` (a registry's replication, policy, cache rule, template). */
+export interface RegistryRuleDefinition<
+  Id extends string = string,
+  Config extends z.ZodType = z.ZodType,
+  K extends RegistryResource = RegistryResource,
+> extends RuleCore<Id, Config> {
+  scope: 'registry';
+  resource: K;
+  resourceType: (typeof REGISTRY_RESOURCE_TYPES)[K];
+  evaluate: (subject: RegistrySubjects[K], ctx: RuleContext) => RuleOutcome;
+  remediation?: Remediation<RegistrySubjects[K]>;
+}
+
+/** Any registry rule, narrowed by its `resource`. */
+export type AnyRegistryRule<Id extends string = string> = {
+  [K in RegistryResource]: RegistryRuleDefinition<Id, z.ZodType, K>;
+}[RegistryResource];
+
 /** Any service-role rule, narrowed by its `join`. */
 export type AnyServiceRoleRule<Id extends string = string> = {
   [J in RoleJoin]: ServiceRoleRuleDefinition<Id, z.ZodType, J>;
 }[RoleJoin];
 export type AnyRuleDefinition<Id extends string = string> =
-  RepositoryRuleDefinition<Id> | ProjectRuleDefinition<Id> | AnyServiceRoleRule<Id>;
+  RepositoryRuleDefinition<Id> | ProjectRuleDefinition<Id> | AnyServiceRoleRule<Id> | AnyRegistryRule<Id>;
 
 /** What a rule module writes: the definition without what the helpers derive, plus its own options. */
 type Spec<D, Shape extends z.ZodRawShape> = Omit<D, 'scope' | 'resourceType' | 'config'> & {
@@ -191,12 +267,18 @@ type Spec<D, Shape extends z.ZodRawShape> = Omit<D, 'scope' | 'resourceType' | '
 type NoOptions = Record<never, z.ZodType>;
 
 /** The definition of a spec: its options folded into `config`, its scope and resource type added. */
-function define<S extends Scope, D extends RuleCore<string, z.ZodType>, Shape extends z.ZodRawShape>(
+function define<
+  S extends Scope,
+  T extends ResourceType,
+  D extends RuleCore<string, z.ZodType>,
+  Shape extends z.ZodRawShape,
+>(
   scope: S,
+  resourceType: T,
   spec: Spec<D, Shape> & { remediation?: unknown },
 ): Omit<Spec<D, Shape>, 'options' | 'refineOptions'> & {
   scope: S;
-  resourceType: (typeof SCOPE_RESOURCE_TYPES)[S];
+  resourceType: T;
   config: RuleConfigSchema<Shape>;
 } {
   const { options, refineOptions, ...rest } = spec;
@@ -214,21 +296,29 @@ function define<S extends Scope, D extends RuleCore<string, z.ZodType>, Shape ex
   const refined = refineOptions ? refineOptions(object) : object;
   // Every option has a default, so an absent rule key means "all defaults".
   const config = refined.prefault({} as z.input<OptionsObject<Shape>>);
-  return { ...rest, scope, resourceType: SCOPE_RESOURCE_TYPES[scope], config };
+  return { ...rest, scope, resourceType, config };
 }
 
 /** A rule over one ECR repository (a DescribeRepositories item with its details). */
 export function repositoryRule<Id extends string, Shape extends z.ZodRawShape = NoOptions>(
   spec: Spec<RepositoryRuleDefinition<Id>, Shape>,
 ): RepositoryRuleDefinition<Id, RuleConfigSchema<Shape>> {
-  return define<'repository', RepositoryRuleDefinition<Id>, Shape>('repository', spec);
+  return define<'repository', 'AWS::ECR::Repository', RepositoryRuleDefinition<Id>, Shape>(
+    'repository',
+    SCOPE_RESOURCE_TYPES.repository,
+    spec,
+  );
 }
 
 /** A rule over one CodeBuild project (a BatchGetProjects item). */
 export function projectRule<Id extends string, Shape extends z.ZodRawShape = NoOptions>(
   spec: Spec<ProjectRuleDefinition<Id>, Shape>,
 ): ProjectRuleDefinition<Id, RuleConfigSchema<Shape>> {
-  return define<'project', ProjectRuleDefinition<Id>, Shape>('project', spec);
+  return define<'project', 'AWS::CodeBuild::Project', ProjectRuleDefinition<Id>, Shape>(
+    'project',
+    SCOPE_RESOURCE_TYPES.project,
+    spec,
+  );
 }
 
 /** A rule over a project's service role, joined with its projects as `join` says. */
@@ -239,7 +329,27 @@ export function serviceRoleRule<
 >(
   spec: Spec<ServiceRoleRuleDefinition<Id, z.ZodType, J>, Shape>,
 ): ServiceRoleRuleDefinition<Id, RuleConfigSchema<Shape>, J> {
-  return define<'service-role', ServiceRoleRuleDefinition<Id, z.ZodType, J>, Shape>('service-role', spec);
+  return define<'service-role', 'AWS::IAM::Role', ServiceRoleRuleDefinition<Id, z.ZodType, J>, Shape>(
+    'service-role',
+    SCOPE_RESOURCE_TYPES['service-role'],
+    spec,
+  );
+}
+
+/** A rule over one registry-level resource of kind `resource` (registry-settings.ts). */
+export function registryRule<
+  Id extends string,
+  K extends RegistryResource,
+  Shape extends z.ZodRawShape = NoOptions,
+>(
+  spec: Spec<RegistryRuleDefinition<Id, z.ZodType, K>, Shape>,
+): RegistryRuleDefinition<Id, RuleConfigSchema<Shape>, K> {
+  return define<
+    'registry',
+    (typeof REGISTRY_RESOURCE_TYPES)[K],
+    RegistryRuleDefinition<Id, z.ZodType, K>,
+    Shape
+  >('registry', REGISTRY_RESOURCE_TYPES[spec.resource], spec);
 }
 
 // Option types several rules share.

@@ -14,6 +14,7 @@ import { roleLeastPrivilege } from './codebuild/role-least-privilege';
 import { roleTrustPolicy } from './codebuild/role-trust-policy';
 import { sourceCredentials } from './codebuild/source-credentials';
 import type {
+  AnyRegistryRule,
   AnyRuleDefinition,
   AnyServiceRoleRule,
   ProjectRuleDefinition,
@@ -21,8 +22,12 @@ import type {
   RepositoryRuleDefinition,
   Scope,
 } from './definition';
+import { creationTemplates } from './ecr/creation-templates';
 import { encryption } from './ecr/encryption';
 import { lifecyclePolicy } from './ecr/lifecycle-policy';
+import { pullThroughCache } from './ecr/pull-through-cache';
+import { registryPolicy } from './ecr/registry-policy';
+import { replicationDestinations } from './ecr/replication-destinations';
 import { repositoryPolicy } from './ecr/repository-policy';
 import { scanOnPush } from './ecr/scan-on-push';
 import { tagImmutability } from './ecr/tag-immutability';
@@ -33,6 +38,10 @@ export const RULES = [
   tagImmutability,
   encryption,
   repositoryPolicy,
+  replicationDestinations,
+  registryPolicy,
+  pullThroughCache,
+  creationTemplates,
   privilegedMode,
   plaintextCredentials,
   logging,
@@ -72,6 +81,9 @@ export const PROJECT_RULES = registered.filter(
 );
 export const SERVICE_ROLE_RULES = registered.filter(
   (rule): rule is AnyServiceRoleRule<RuleId> => rule.scope === 'service-role',
+);
+export const REGISTRY_RULES = registered.filter(
+  (rule): rule is AnyRegistryRule<RuleId> => rule.scope === 'registry',
 );
 
 /** The rules of `ids` (default: all) that judge resources of `scope`, in registry order. */

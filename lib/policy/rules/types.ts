@@ -2,6 +2,7 @@
 import type { Guardrails, RuleId } from '../guardrails';
 import type { ActionCatalog } from '../iam/actions';
 import type { ManagedPolicy, Project, RegistryScanningConfiguration, Repository, Role } from '../model';
+import type { RegistrySettings } from '../registry-settings';
 
 /** What one rule concludes for one resource, before severity, exemptions and the resource id are attached. */
 export interface RuleOutcome {
@@ -23,6 +24,11 @@ export interface AccountView {
   organizationId?: string | null;
   /** Why the own organization is unknown, when it could not be read (rules say so instead of guessing). */
   organizationUnreadable?: string;
+  /**
+   * The registry-level settings (replication, registry policy, pull through cache rules, creation templates),
+   * each known or not; absent when no active rule needed them.
+   */
+  registrySettings?: RegistrySettings;
   repositories: Repository[];
   /** Resources (by ARN) whose details could not be read, with the reason: their rules say `not-visible`. */
   unreadable?: Record<string, string>;

@@ -1,5 +1,10 @@
 import {
   DescribeImagesCommand,
+  DescribePullThroughCacheRulesCommand,
+  DescribeRegistryCommand,
+  DescribeRepositoryCreationTemplatesCommand,
+  GetRegistryPolicyCommand,
+  RegistryPolicyNotFoundException,
   DescribeRepositoriesCommand,
   ECRClient,
   GetLifecyclePolicyCommand,
@@ -524,12 +529,20 @@ describe('ecrReadActions', () => {
     ecrMock.on(DescribeRepositoriesCommand).resolves(describeRepositoriesSample());
     givenBareRepository();
     ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [] });
+    ecrMock.on(DescribeRegistryCommand).resolves({});
+    ecrMock.on(GetRegistryPolicyCommand).resolves({});
+    ecrMock.on(DescribePullThroughCacheRulesCommand).resolves({});
+    ecrMock.on(DescribeRepositoryCreationTemplatesCommand).resolves({});
     const registry = new EcrRegistry();
 
     // Act
     await registry.scanningConfiguration();
     await collect(registry.repositoryPages());
     await registry.repository('ubuntu', { images: true });
+    await registry.replicationConfiguration();
+    await registry.registryPolicyText();
+    await registry.pullThroughCacheRules();
+    await registry.repositoryCreationTemplates();
 
     // Assess
     const sent = new Set(
@@ -538,5 +551,86 @@ describe('ecrReadActions', () => {
         .map((call) => `ecr:${(call.args[0] as object).constructor.name.replace(/Command$/, '')}`),
     );
     expect([...sent].sort()).toEqual([...ecrReadActions].sort());
+  });
+});
+
+describe('EcrRegistry registry-level settings', () => {
+  it('reads a registry without replication as no rules (DescribeRegistry without replicationConfiguration)', async () => {
+    // Prepare
+    ecrMock.on(DescribeRegistryCommand).resolves({ registryId: '123456789012' });
+
+    // Act
+    const read = await new EcrRegistry().replicationConfiguration();
+
+    // Assess
+    expect(read).toEqual({ rules: [] });
+  });
+
+  it('reads a registry without a policy as null (RegistryPolicyNotFoundException is a normal state)', async () => {
+    // Prepare
+    ecrMock
+      .on(GetRegistryPolicyCommand)
+      .rejects(
+        new RegistryPolicyNotFoundException({ message: 'Registry policy does not exist', $metadata: {} }),
+      );
+
+    // Act
+    const read = await new EcrRegistry().registryPolicyText();
+
+    // Assess
+    expect(read).toBeNull();
+  });
+
+  it('fails a refused registry policy read as unreadable, naming the call', async () => {
+    // Prepare
+    const denied = new Error('User is not authorized to perform: ecr:GetRegistryPolicy');
+    denied.name = 'AccessDeniedException';
+    ecrMock.on(GetRegistryPolicyCommand).rejects(denied);
+
+    // Act
+    const read = new EcrRegistry().registryPolicyText();
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(UnreadableError);
+    await expect(read).rejects.toMatchObject({ call: 'ecr:GetRegistryPolicy' });
+  });
+
+  it('pages DescribePullThroughCacheRules at 1000 and returns the dates as ISO text', async () => {
+    // Prepare
+    ecrMock
+      .on(DescribePullThroughCacheRulesCommand)
+      .resolvesOnce({
+        pullThroughCacheRules: [
+          {
+            ecrRepositoryPrefix: 'ecr-public',
+            upstreamRegistryUrl: 'public.ecr.aws',
+            createdAt: new Date('2026-03-02T09:20:00Z'),
+            registryId: '123456789012',
+            upstreamRegistry: 'ecr-public',
+          },
+        ],
+        nextToken: 'next',
+      })
+      .resolvesOnce({
+        pullThroughCacheRules: [{ ecrRepositoryPrefix: 'quay', upstreamRegistryUrl: 'quay.io' }],
+      });
+
+    // Act
+    const read = await new EcrRegistry().pullThroughCacheRules();
+
+    // Assess
+    expect(read).toEqual([
+      {
+        ecrRepositoryPrefix: 'ecr-public',
+        upstreamRegistryUrl: 'public.ecr.aws',
+        createdAt: '2026-03-02T09:20:00.000Z',
+        registryId: '123456789012',
+        upstreamRegistry: 'ecr-public',
+      },
+      { ecrRepositoryPrefix: 'quay', upstreamRegistryUrl: 'quay.io' },
+    ]);
+    // (The SDK paginator reuses one input object across pages, so only what every page carries is asserted.)
+    const pages = ecrMock.commandCalls(DescribePullThroughCacheRulesCommand);
+    expect(pages.map((c) => c.args[0].input.maxResults)).toEqual([1000, 1000]);
   });
 });

@@ -8,8 +8,13 @@ import {
   UpdateProjectVisibilityCommand,
 } from '@aws-sdk/client-codebuild';
 import {
+  CreateRepositoryCreationTemplateCommand,
+  DeleteRegistryPolicyCommand,
   DeleteRepositoryPolicyCommand,
   ECRClient,
+  PutRegistryPolicyCommand,
+  PutReplicationConfigurationCommand,
+  UpdateRepositoryCreationTemplateCommand,
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
@@ -216,6 +221,86 @@ const CASES: {
     command: UpdateProjectVisibilityCommand,
     input: { projectArn: PROJECT_ARN, projectVisibility: 'PRIVATE' },
     client: 'codebuild',
+  },
+  {
+    label: 'PutReplicationConfiguration',
+    write: {
+      type: 'PutReplicationConfiguration',
+      replicationConfiguration: {
+        rules: [
+          {
+            destinations: [{ region: 'us-west-2', registryId: ACCOUNT }],
+            repositoryFilters: [{ filter: 'payments', filterType: 'PREFIX_MATCH' }],
+          },
+        ],
+      },
+    },
+    command: PutReplicationConfigurationCommand,
+    input: {
+      replicationConfiguration: {
+        rules: [
+          {
+            destinations: [{ region: 'us-west-2', registryId: ACCOUNT }],
+            repositoryFilters: [{ filter: 'payments', filterType: 'PREFIX_MATCH' }],
+          },
+        ],
+      },
+    },
+    client: 'ecr',
+  },
+  {
+    label: 'PutRegistryPolicy',
+    write: { type: 'PutRegistryPolicy', policyText: '{"Version":"2012-10-17","Statement":[]}' },
+    command: PutRegistryPolicyCommand,
+    input: { policyText: '{"Version":"2012-10-17","Statement":[]}' },
+    client: 'ecr',
+  },
+  {
+    label: 'DeleteRegistryPolicy',
+    write: { type: 'DeleteRegistryPolicy' },
+    command: DeleteRegistryPolicyCommand,
+    input: {},
+    client: 'ecr',
+  },
+  {
+    label: 'CreateRepositoryCreationTemplate',
+    write: {
+      type: 'CreateRepositoryCreationTemplate',
+      prefix: 'ecr-public',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      imageTagMutability: 'IMMUTABLE',
+      lifecyclePolicy: LIFECYCLE_TEXT,
+      encryptionConfiguration: { encryptionType: 'KMS' },
+      customRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecr-template`,
+    },
+    command: CreateRepositoryCreationTemplateCommand,
+    input: {
+      prefix: 'ecr-public',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      imageTagMutability: 'IMMUTABLE',
+      lifecyclePolicy: LIFECYCLE_TEXT,
+      encryptionConfiguration: { encryptionType: 'KMS' },
+      customRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecr-template`,
+    },
+    client: 'ecr',
+  },
+  {
+    label: 'UpdateRepositoryCreationTemplate',
+    write: {
+      type: 'UpdateRepositoryCreationTemplate',
+      prefix: 'docker-hub',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      resourceTags: [{ Key: 'team', Value: 'platform' }],
+      imageTagMutability: 'IMMUTABLE',
+    },
+    command: UpdateRepositoryCreationTemplateCommand,
+    input: {
+      prefix: 'docker-hub',
+      appliedFor: ['PULL_THROUGH_CACHE'],
+      resourceTags: [{ Key: 'team', Value: 'platform' }],
+      imageTagMutability: 'IMMUTABLE',
+    },
+    client: 'ecr',
   },
 ];
 

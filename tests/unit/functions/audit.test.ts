@@ -6,7 +6,12 @@
 import {
   DescribeRepositoriesCommand,
   GetLifecyclePolicyCommand,
+  DescribePullThroughCacheRulesCommand,
+  DescribeRegistryCommand,
+  DescribeRepositoryCreationTemplatesCommand,
+  GetRegistryPolicyCommand,
   GetRegistryScanningConfigurationCommand,
+  RegistryPolicyNotFoundException,
   GetRepositoryPolicyCommand,
   LifecyclePolicyNotFoundException,
   ListTagsForResourceCommand,
@@ -88,6 +93,17 @@ function givenOneRepositoryWithoutLifecyclePolicy(): void {
       new RepositoryPolicyNotFoundException({ message: 'Repository policy does not exist', $metadata: {} }),
     );
   ecrMock.on(ListTagsForResourceCommand).resolves({ tags: [] });
+  // A registry with no replication, no registry policy, no pull-through cache rule and no creation template.
+  ecrMock
+    .on(DescribeRegistryCommand)
+    .resolves({ registryId: ACCOUNT, replicationConfiguration: { rules: [] } });
+  ecrMock
+    .on(GetRegistryPolicyCommand)
+    .rejects(
+      new RegistryPolicyNotFoundException({ message: 'Registry policy does not exist', $metadata: {} }),
+    );
+  ecrMock.on(DescribePullThroughCacheRulesCommand).resolves({ pullThroughCacheRules: [] });
+  ecrMock.on(DescribeRepositoryCreationTemplatesCommand).resolves({ repositoryCreationTemplates: [] });
   codebuildMock.on(ListProjectsCommand).resolves({ projects: [] });
   snsMock.on(PublishCommand).resolves({ MessageId: '00000000-0000-0000-0000-000000000001' });
   s3Mock.on(PutObjectCommand).resolves(putObjectAnswer());

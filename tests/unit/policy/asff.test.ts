@@ -237,6 +237,10 @@ describe('toAsff: values', () => {
     ['AWS::CodeBuild::Project', 'AwsCodeBuildProject'],
     ['AWS::IAM::Role', 'AwsIamRole'],
     ['AWS::ECR::RegistryScanningConfiguration', 'Other'],
+    ['AWS::ECR::ReplicationConfiguration', 'Other'],
+    ['AWS::ECR::RegistryPolicy', 'Other'],
+    ['AWS::ECR::PullThroughCacheRule', 'Other'],
+    ['AWS::ECR::RepositoryCreationTemplate', 'Other'],
   ])('gives a %s the resource type %s', (resourceType, asffType) => {
     // Act
     const document = toAsff(record({ resourceType }), { now: NOW, firstSight: false });

@@ -154,7 +154,7 @@ describe('snapshot parsing', () => {
     const text = JSON.stringify({ ...minimal(), ecr: { repositoriez: [] } });
 
     expect(problemsOf(text)).toContain(
-      'ecr.repositoriez: unknown key (expected one of: registryScanningConfiguration, repositories, unreadable)',
+      'ecr.repositoriez: unknown key (expected one of: registryScanningConfiguration, repositories, unreadable, replicationConfiguration, registryPolicyText, pullThroughCacheRules, repositoryCreationTemplates)',
     );
   });
 

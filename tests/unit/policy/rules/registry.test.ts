@@ -1,9 +1,10 @@
 /** The rule registry: one definition per rule, and what is derived from it. */
 import { defaultGuardrails, parseGuardrails, RULE_IDS } from '../../../../lib/policy/guardrails';
-import { SCOPE_RESOURCE_TYPES } from '../../../../lib/policy/rules/definition';
+import { REGISTRY_RESOURCE_TYPES, SCOPE_RESOURCE_TYPES } from '../../../../lib/policy/rules/definition';
 import {
   isRuleId,
   PROJECT_RULES,
+  REGISTRY_RULES,
   REPOSITORY_RULES,
   ruleById,
   RULES,
@@ -17,7 +18,7 @@ const withoutRemediation = RULES.filter((rule) => !('remediation' in rule) || !r
 const withRemediation = RULES.filter((rule) => 'remediation' in rule && rule.remediation);
 
 describe('rule registry', () => {
-  it('lists the fourteen rules in the order of the guardrails file', () => {
+  it('lists the eighteen rules in the order of the guardrails file', () => {
     // Act
     const ids = RULES.map((rule) => rule.id);
 
@@ -28,6 +29,10 @@ describe('rule registry', () => {
       'ecr.tag-immutability',
       'ecr.encryption',
       'ecr.repository-policy',
+      'ecr.replication-destinations',
+      'ecr.registry-policy',
+      'ecr.pull-through-cache',
+      'ecr.creation-templates',
       'codebuild.privileged-mode',
       'codebuild.plaintext-credentials',
       'codebuild.logging',
@@ -53,13 +58,23 @@ describe('rule registry', () => {
     '%s judges the resource type of its scope',
     (_id, rule) => {
       // Assess
-      expect(rule.resourceType).toBe(SCOPE_RESOURCE_TYPES[rule.scope]);
+      expect(rule.resourceType).toBe(
+        rule.scope === 'registry' ? REGISTRY_RESOURCE_TYPES[rule.resource] : SCOPE_RESOURCE_TYPES[rule.scope],
+      );
     },
   );
 
-  it('splits the rules by scope: 5 repository, 6 project and 3 service-role rules', () => {
+  it('splits the rules by scope: 5 repository, 4 registry, 6 project and 3 service-role rules', () => {
     // Assess
-    expect(REPOSITORY_RULES.map((r) => r.id)).toEqual(RULE_IDS.filter((id) => id.startsWith('ecr.')));
+    expect(REPOSITORY_RULES.map((r) => r.id)).toEqual(
+      RULE_IDS.filter((id) => id.startsWith('ecr.') && !REGISTRY_RULES.some((r) => r.id === id)),
+    );
+    expect(REGISTRY_RULES.map((r) => [r.id, r.resource])).toEqual([
+      ['ecr.replication-destinations', 'replication-configuration'],
+      ['ecr.registry-policy', 'registry-policy'],
+      ['ecr.pull-through-cache', 'pull-through-cache-rule'],
+      ['ecr.creation-templates', 'repository-creation-template'],
+    ]);
     expect(PROJECT_RULES).toHaveLength(6);
     expect(SERVICE_ROLE_RULES.map((r) => [r.id, r.join])).toEqual([
       ['codebuild.role-can-push', 'target-repository'],
@@ -113,6 +128,9 @@ describe('rule registry', () => {
       'ecr.scan-on-push': ['PutImageScanningConfiguration', 'PutRegistryScanningConfiguration'],
       'ecr.tag-immutability': ['PutImageTagMutability'],
       'ecr.repository-policy': ['SetRepositoryPolicy', 'DeleteRepositoryPolicy'],
+      'ecr.replication-destinations': ['PutReplicationConfiguration'],
+      'ecr.registry-policy': ['PutRegistryPolicy', 'DeleteRegistryPolicy'],
+      'ecr.creation-templates': ['CreateRepositoryCreationTemplate', 'UpdateRepositoryCreationTemplate'],
       'codebuild.project-visibility': ['UpdateProjectVisibility'],
       'codebuild.role-can-push': ['PutRolePolicy'],
       'codebuild.role-least-privilege': ['DetachRolePolicy'],
@@ -130,7 +148,21 @@ describe('rule registry', () => {
   it('says which rules need each read, as the audit reads them', () => {
     // Assess
     expect(rulesReading('registry-scanning')).toEqual(['ecr.scan-on-push']);
-    expect(rulesReading('organization')).toEqual(['ecr.repository-policy']);
+    expect(rulesReading('organization')).toEqual([
+      'ecr.repository-policy',
+      'ecr.registry-policy',
+      'ecr.creation-templates',
+    ]);
+    expect(rulesReading('replication-configuration')).toEqual(['ecr.replication-destinations']);
+    expect(rulesReading('registry-policy')).toEqual(['ecr.registry-policy', 'ecr.creation-templates']);
+    expect(rulesReading('pull-through-cache-rules')).toEqual([
+      'ecr.pull-through-cache',
+      'ecr.creation-templates',
+    ]);
+    expect(rulesReading('repository-creation-templates')).toEqual([
+      'ecr.pull-through-cache',
+      'ecr.creation-templates',
+    ]);
     expect(rulesReading('repository-details')).toEqual(['ecr.lifecycle-policy', 'ecr.repository-policy']);
     expect(rulesReading('repository-images')).toEqual(['ecr.lifecycle-policy']);
     expect(rulesReading('projects')).toEqual(RULE_IDS.filter((id) => id.startsWith('codebuild.')));
