@@ -112,6 +112,14 @@ export function memberRoleStatements(): PolicyStatement[] {
       ],
       Resource: '*',
     },
+    // Checked as well when a repository creation template is created or updated (ECR User Guide);
+    // ecr:PutLifecyclePolicy, also checked, is in FixRepositories.
+    {
+      Sid: 'CreationTemplateDependentActions',
+      Effect: 'Allow',
+      Action: ['ecr:CreateRepository'],
+      Resource: REPOSITORIES,
+    },
     { Sid: 'ReadProjects', Effect: 'Allow', Action: ['codebuild:BatchGetProjects'], Resource: PROJECTS },
     {
       Sid: 'MakeProjectsPrivate',

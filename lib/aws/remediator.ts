@@ -45,12 +45,28 @@ export const WRITE_ACTIONS = {
   UpdateRepositoryCreationTemplate: 'ecr:UpdateRepositoryCreationTemplate',
 } as const satisfies Record<WriteType, string>;
 
-/** Every action the remediator can call. */
-export const remediatorActions = Object.values(WRITE_ACTIONS);
+/**
+ * Actions IAM also checks for a write, beyond its own (Amazon ECR User Guide, "IAM permissions for creating
+ * repository creation templates": managing a template also needs `ecr:CreateRepository`, and
+ * `ecr:PutLifecyclePolicy` when the template holds a lifecycle policy, which the templates buildwarden writes
+ * do). A template with a `customRoleArn` would also need `iam:PassRole`, which no function is granted: the change
+ * handler refuses those writes instead (confineToGrantedTemplateWrites).
+ */
+export const DEPENDENT_ACTIONS: Partial<Record<WriteType, readonly string[]>> = {
+  CreateRepositoryCreationTemplate: ['ecr:CreateRepository', 'ecr:PutLifecyclePolicy'],
+  UpdateRepositoryCreationTemplate: ['ecr:CreateRepository', 'ecr:PutLifecyclePolicy'],
+};
 
-/** The IAM actions of these write types, each once, in the order given. */
-export function writeActions(writes: Iterable<WriteType>): (typeof WRITE_ACTIONS)[WriteType][] {
-  return [...new Set([...writes].map((write) => WRITE_ACTIONS[write]))];
+/** Every action the remediator can call or needs granted for a call. */
+export const remediatorActions: readonly string[] = [
+  ...new Set([...Object.values(WRITE_ACTIONS), ...Object.values(DEPENDENT_ACTIONS).flat()]),
+];
+
+/** The IAM actions of these write types (their own, then those IAM also checks), each once, in order. */
+export function writeActions(writes: Iterable<WriteType>): string[] {
+  return [
+    ...new Set([...writes].flatMap((write) => [WRITE_ACTIONS[write], ...(DEPENDENT_ACTIONS[write] ?? [])])),
+  ];
 }
 
 export class AwsRemediator implements Remediator {

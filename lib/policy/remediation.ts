@@ -176,3 +176,24 @@ export function confineToDetachablePolicies(
     refused: `policy ${write.policyArn} is not administrator-class and not listed in detachablePolicyArns: buildwarden may not detach it from role ${write.roleName}; detach it by hand or add its ARN to detachablePolicyArns`,
   };
 }
+
+/**
+ * A repository creation template written with a `customRoleArn` needs `iam:PassRole` on that role, which the
+ * change handler is not granted: such a write becomes a refusal (reported with the reason) rather than a call
+ * IAM would deny.
+ */
+export function confineToGrantedTemplateWrites(plan: PlannedChange): PlannedChange {
+  const write = plan.write;
+  if (
+    write?.type !== 'CreateRepositoryCreationTemplate' &&
+    write?.type !== 'UpdateRepositoryCreationTemplate'
+  ) {
+    return plan;
+  }
+  if (write.customRoleArn === undefined) return plan;
+  const { write: _write, ...rest } = plan;
+  return {
+    ...rest,
+    refused: `the template for ${write.prefix} needs customRoleArn ${write.customRoleArn}, and passing a role to ECR needs iam:PassRole, which buildwarden's change handler is not granted: ${write.type === 'CreateRepositoryCreationTemplate' ? 'create' : 'update'} it by hand`,
+  };
+}

@@ -41,6 +41,7 @@ import { changeNotification, type ChangeItem } from '../policy/notifications';
 import { DEFAULT_REMEDIABLE_ROLES } from '../policy/remediable-roles';
 import {
   confineToDetachablePolicies,
+  confineToGrantedTemplateWrites,
   confineToRemediableRoles,
   planRemediation,
   planRepositoryRemediation,
@@ -561,7 +562,7 @@ async function fixRegistrySettings(
       guardrails,
       now: options.now,
     });
-    for (const plan of plans) {
+    for (const plan of plans.map(confineToGrantedTemplateWrites)) {
       await run.carryOut(plan, finding);
       planned.add(`${plan.ruleId} ${plan.resourceArn}`);
     }

@@ -130,6 +130,31 @@ describe('registry-setting change events', () => {
     expect(template?.lifecyclePolicy).toBeDefined();
   });
 
+  test('a template that needs a customRoleArn is refused, naming iam:PassRole, and nothing is written', async () => {
+    // Prepare
+    const sandbox = freshSandbox();
+    const role = 'arn:aws:iam::123456789012:role/ecr-template-role';
+    const guardrails = demoGuardrails(
+      `  ecr.creation-templates:\n    mode: remediate\n    customRoleArn: ${role}\n`,
+    );
+    const before = structuredClone(sandbox.snapshot.ecr.repositoryCreationTemplates);
+
+    // Act
+    const result = await run('ecr-CreatePullThroughCacheRule.json', sandbox, guardrails);
+
+    // Assess
+    const templateActions = result.actions.filter((a) => a.ruleId === 'ecr.creation-templates');
+    expect(templateActions.length).toBeGreaterThan(0);
+    for (const action of templateActions) {
+      expect(action.applied).toBe(false);
+      expect(action.reason).toContain(`needs customRoleArn ${role}`);
+      expect(action.reason).toContain('iam:PassRole');
+    }
+    expect(sandbox.snapshot.ecr.repositoryCreationTemplates).toEqual(before);
+    expect(sandbox.calls.get('ecr:CreateRepositoryCreationTemplate')).toBeUndefined();
+    expect(sandbox.calls.get('ecr:UpdateRepositoryCreationTemplate')).toBeUndefined();
+  });
+
   test('an event from the handler’s own role is skipped', async () => {
     // Prepare
     const sandbox = freshSandbox();

@@ -34,7 +34,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { NotFoundError } from '../../../lib/errors';
 import 'aws-sdk-client-mock-jest';
-import { AwsRemediator, remediatorActions, WRITE_ACTIONS, writeActions } from '../../../lib/aws/remediator';
+import {
+  AwsRemediator,
+  DEPENDENT_ACTIONS,
+  remediatorActions,
+  WRITE_ACTIONS,
+  writeActions,
+} from '../../../lib/aws/remediator';
 import { RULES } from '../../../lib/policy/rules/index';
 import { functionActions } from '../../../lib/runtime/actions';
 import type { RemediationWrite } from '../../../lib/policy/remediation';
@@ -515,7 +521,8 @@ describe('remediatorActions', () => {
         .calls()
         .map((call) => `codebuild:${call.args[0].constructor.name.replace(/Command$/, '')}`),
     ];
-    expect([...new Set(sent)].sort()).toEqual([...remediatorActions].sort());
+    const dependent = Object.values(DEPENDENT_ACTIONS).flat();
+    expect([...new Set([...sent, ...dependent])].sort()).toEqual([...remediatorActions].sort());
   });
 
   it('covers every RemediationWrite type', () => {
@@ -523,7 +530,7 @@ describe('remediatorActions', () => {
     const types = new Set(CASES.map((c) => c.write.type));
 
     // Assess
-    expect([...types].sort()).toEqual(remediatorActions.map((a) => a.split(':')[1]).sort());
+    expect([...types].sort()).toEqual(Object.keys(WRITE_ACTIONS).sort());
   });
 });
 

@@ -8,6 +8,7 @@ import { projectSchema, roleSchema, type Project, type Role } from '../../../lib
 import { DEFAULT_REMEDIABLE_ROLES, isRemediableRole } from '../../../lib/policy/remediable-roles';
 import {
   confineToDetachablePolicies,
+  confineToGrantedTemplateWrites,
   confineToRemediableRoles,
   planRemediation,
   withinDeclaredWrites,
@@ -446,5 +447,55 @@ describe('confineToDetachablePolicies', () => {
 
     // Assess
     expect(confined).toBe(plan);
+  });
+});
+
+describe('confineToGrantedTemplateWrites', () => {
+  const RESOURCE = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository-creation-template/docker-hub`;
+  const template = (
+    type: 'CreateRepositoryCreationTemplate' | 'UpdateRepositoryCreationTemplate',
+    role?: string,
+  ) =>
+    ({
+      ruleId: 'ecr.creation-templates',
+      resourceArn: RESOURCE,
+      dryRun: false,
+      write: {
+        type,
+        prefix: 'docker-hub',
+        appliedFor: ['PULL_THROUGH_CACHE'],
+        imageTagMutability: 'IMMUTABLE',
+        ...(role ? { customRoleArn: role } : {}),
+      },
+      before: null,
+      after: {},
+    }) as PlannedChange;
+
+  it.each(['CreateRepositoryCreationTemplate', 'UpdateRepositoryCreationTemplate'] as const)(
+    'keeps a %s without a customRoleArn',
+    (type) => {
+      // Prepare
+      const plan = template(type);
+
+      // Act
+      const confined = confineToGrantedTemplateWrites(plan);
+
+      // Assess
+      expect(confined).toBe(plan);
+    },
+  );
+
+  it('refuses a template write that passes a customRoleArn, naming the role and iam:PassRole', () => {
+    // Prepare
+    const role = `arn:aws:iam::${ACCOUNT}:role/ecr-template-role`;
+
+    // Act
+    const confined = confineToGrantedTemplateWrites(template('CreateRepositoryCreationTemplate', role));
+
+    // Assess
+    expect(confined.write).toBeUndefined();
+    expect(confined.refused).toBe(
+      `the template for docker-hub needs customRoleArn ${role}, and passing a role to ECR needs iam:PassRole, which buildwarden's change handler is not granted: create it by hand`,
+    );
   });
 });
