@@ -147,6 +147,29 @@ export async function runAudit(
   return (await auditWithResources(deps, guardrails, options)).report;
 }
 
+/**
+ * Evaluates what readAccount read: with the IAM action catalog for the policy documents in it when the deps
+ * offer one (unknown actions are then reported).
+ */
+export async function evaluateView(
+  view: AccountView,
+  deps: Pick<AuditDeps, 'actionCatalog'>,
+  guardrails: Guardrails,
+  options: Pick<AuditOptions, 'now' | 'ruleIds'>,
+): Promise<Finding[]> {
+  const documents = [
+    ...view.roles.flatMap((r) => r.RolePolicyList.map((p) => p.PolicyDocument)),
+    ...view.policies.flatMap((p) => p.PolicyVersionList.map((v) => v.Document)),
+  ];
+  const actionCatalog =
+    deps.actionCatalog && documents.length > 0 ? await deps.actionCatalog(documents) : undefined;
+  return evaluateAccount(view, guardrails, {
+    now: options.now,
+    ...(actionCatalog ? { actionCatalog } : {}),
+    ...(options.ruleIds ? { ruleIds: options.ruleIds } : {}),
+  });
+}
+
 /** The audit, and the ARNs of every resource it read (the findings state resolves the others as deleted). */
 export async function auditWithResources(
   deps: AuditDeps,
@@ -154,17 +177,7 @@ export async function auditWithResources(
   options: AuditOptions,
 ): Promise<{ report: AuditReport; resourceArns: Set<string> }> {
   const view = await readAccount(deps, guardrails, options);
-  const documents = [
-    ...view.roles.flatMap((r) => r.RolePolicyList.map((p) => p.PolicyDocument)),
-    ...view.policies.flatMap((p) => p.PolicyVersionList.map((v) => v.Document)),
-  ];
-  const actionCatalog =
-    deps.actionCatalog && documents.length > 0 ? await deps.actionCatalog(documents) : undefined;
-  const findings = evaluateAccount(view, guardrails, {
-    now: options.now,
-    ...(actionCatalog ? { actionCatalog } : {}),
-    ...(options.ruleIds ? { ruleIds: options.ruleIds } : {}),
-  });
+  const findings = await evaluateView(view, deps, guardrails, options);
   const report = {
     accountId: view.accountId,
     region: view.region,

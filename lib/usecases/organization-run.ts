@@ -14,8 +14,7 @@
 import type { Notification, Notifier, RegistryReader, RunStore, Target, TargetLister } from '../ports';
 import type { FindingStatus, Severity } from '../policy/findings';
 import type { Guardrails, RuleId } from '../policy/guardrails';
-import { readAccount, type AuditDeps } from './audit';
-import { evaluateAccount } from '../policy/evaluate';
+import { evaluateView, readAccount, type AuditDeps } from './audit';
 import { describeError } from './errors';
 import { ACCOUNT_NOT_AUDITED, notAuditedFinding } from './organization-audit';
 import { REGISTRY_RULES, RULE_IDS } from '../policy/rules/index';
@@ -142,15 +141,8 @@ export async function auditShard(
     now: options.now,
     ...(ruleIds ? { ruleIds } : {}),
   });
-  const documents = [
-    ...view.roles.flatMap((r) => r.RolePolicyList.map((p) => p.PolicyDocument)),
-    ...view.policies.flatMap((p) => p.PolicyVersionList.map((v) => v.Document)),
-  ];
-  const actionCatalog =
-    deps.actionCatalog && documents.length > 0 ? await deps.actionCatalog(documents) : undefined;
-  const findings = evaluateAccount(view, guardrails, {
+  const findings = await evaluateView(view, deps, guardrails, {
     now: options.now,
-    ...(actionCatalog ? { actionCatalog } : {}),
     ...(ruleIds ? { ruleIds } : {}),
   });
   const counts = zero();
