@@ -2,25 +2,34 @@
  * Bundle size and cold init of each Lambda function in serverless.yml, next to a bare handler that creates
  * the same SDK clients and does nothing.
  *
- * Bundles are built with the options of `custom.esbuild` in serverless.yml, as serverless-esbuild does
- * (bundle, minify, platform node, target node22, cjs, keepNames, SDK bundled). Size is the .js file without
- * its source map, minified and gzipped (zlib level 9, about what the deployment zip's deflate achieves).
+ * The functions measured are the deployed ones: the service is packaged (`serverless package --stage prod`,
+ * offline, through tests/fixtures/package-template.ts) and each function's bundle is taken from its zip, with
+ * the function's own NODE_OPTIONS from the packaged template. Sizes: the deployment zip, and the bundle
+ * minified and gzipped. The "largest contributors" come from an esbuild build with the options of
+ * `custom.esbuild` (bundle, minify, platform node, target node22, cjs, keepNames, SDK bundled, the guardrails
+ * compiled in), for its metafile.
  *
  * Cold init: a fresh `node -e` process per run records `performance.now()` just before and just after
  * `require(bundle)` and prints both. The init of a bundle is the median, over the runs, of (after − before):
  * module loading and top-level code only, without Node's own start-up. As a cross-check the median time
  * from process start to the end of the require, minus the same for a script that requires nothing (Node's
  * start-up baseline), is reported too. Runs of the function, its baseline and the empty script are
- * interleaved so machine drift hits all three alike. No --enable-source-maps (Lambda sets it in NODE_OPTIONS;
- * it adds about 10–15 ms to every bundle alike).
+ * interleaved so machine drift hits all three alike. Each process gets the NODE_OPTIONS of its function
+ * (the baseline those of the function it stands beside).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
-import { median, round } from './stats';
+import { parseGuardrails } from '../lib/policy/guardrails';
+import {
+  packagedFunctions,
+  packagedTemplate,
+  packagedTemplateFile,
+} from '../tests/fixtures/package-template';
+import { median, percentile, round } from './stats';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 const OUT_DIR = path.join(REPO_ROOT, 'dist', 'bench');
@@ -49,14 +58,20 @@ export function functionsOfService(): FunctionDef[] {
 const LAMBDA_BUILD: BuildOptions = {
   bundle: true,
   minify: true,
-  sourcemap: 'linked',
+  sourcemap: 'external',
   target: 'node22',
   platform: 'node',
   format: 'cjs',
   keepNames: true,
   external: [],
-  // As serverless.yml defines it outside the local stage: the deployed bundles carry no sandbox.
-  define: { __BUILDWARDEN_SANDBOX__: 'false' },
+  // As serverless.yml defines them outside the local stage: the deployed bundles carry no sandbox, and the
+  // guardrails compiled at package time (scripts/compiled-guardrails.js).
+  define: {
+    __BUILDWARDEN_SANDBOX__: 'false',
+    __BUILDWARDEN_GUARDRAILS__: JSON.stringify(
+      JSON.stringify(parseGuardrails(readFileSync(path.join(REPO_ROOT, 'guardrails.yml'), 'utf8'))),
+    ),
+  },
   metafile: true,
   logLevel: 'error',
 };
@@ -160,6 +175,45 @@ export async function buildBaseline(name: string, sdkClients: string[]): Promise
   );
 }
 
+/** A deployed function: its bundle extracted from its package, the package's size and its NODE_OPTIONS. */
+export interface PackagedFunction {
+  name: string;
+  file: string;
+  zipBytes: number;
+  bundleBytes: number;
+  bundleGzipBytes: number;
+  nodeOptions: string;
+}
+
+/**
+ * The functions as `serverless package --stage prod` packages them (cached by the test fixture under the hash
+ * of its inputs), each bundle written under dist/bench/packaged/ to be required.
+ */
+export function packagedBundles(): PackagedFunction[] {
+  const dir = path.dirname(packagedTemplateFile());
+  const template = packagedTemplate();
+  const out = path.join(OUT_DIR, 'packaged');
+  mkdirSync(out, { recursive: true });
+  return [...packagedFunctions()].map(([name, files]) => {
+    const js = [...files.keys()].find((f) => f.endsWith('.js'))!;
+    const code = files.get(js)!;
+    const file = path.join(out, `${name}.js`);
+    writeFileSync(file, code);
+    const logicalId = `${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`;
+    const variables = (
+      template.Resources[logicalId]?.Properties as { Environment?: { Variables?: Record<string, unknown> } }
+    )?.Environment?.Variables;
+    return {
+      name,
+      file,
+      zipBytes: statSync(path.join(dir, `${name}.zip`)).size,
+      bundleBytes: code.length,
+      bundleGzipBytes: gzipSync(code, { level: 9 }).length,
+      nodeOptions: String(variables?.NODE_OPTIONS ?? ''),
+    };
+  });
+}
+
 const PROBE = [
   'const before = performance.now();',
   'if (process.argv[1]) require(process.argv[1]);',
@@ -180,10 +234,10 @@ function initEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function probe(file: string | undefined): { before: number; after: number } {
+function probe(file: string | undefined, nodeOptions = ''): { before: number; after: number } {
   const result = spawnSync(process.execPath, ['-e', PROBE, ...(file ? [file] : [])], {
     encoding: 'utf8',
-    env: initEnv(),
+    env: { ...initEnv(), ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
   });
   if (result.status !== 0)
     throw new Error(`init probe of ${file ?? 'empty script'} failed:\n${result.stderr}`);
@@ -194,25 +248,33 @@ export interface InitFacts {
   runs: number;
   /** Median of (after − before) inside the child: the require alone. */
   requireMs: number;
+  /** 99th percentile (nearest rank) of the same: with 20 runs, the slowest. */
+  requireP99Ms: number;
   /** Median of process start → end of require, minus the empty script's (cross-check). */
   sinceStartMinusEmptyMs: number;
 }
 
+/** A bundle to measure, and the NODE_OPTIONS its processes get. */
+export interface InitTarget {
+  file: string;
+  nodeOptions?: string;
+}
+
 /** Cold init of each file, interleaved with an empty script; `runs` fresh processes per file. */
 export function measureInit(
-  files: string[],
+  targets: InitTarget[],
   runs: number,
 ): { empty: number; byFile: Map<string, InitFacts> } {
   const samples = new Map<string, { require: number[]; total: number[] }>();
   const empty: number[] = [];
-  for (const f of files) samples.set(f, { require: [], total: [] });
-  probe(files[0]); // warm the file system cache
+  for (const t of targets) samples.set(t.file, { require: [], total: [] });
+  probe(targets[0]?.file); // warm the file system cache
   for (let run = 0; run < runs; run++) {
     empty.push(probe(undefined).after);
-    for (const f of files) {
-      const { before, after } = probe(f);
-      samples.get(f)!.require.push(after - before);
-      samples.get(f)!.total.push(after);
+    for (const t of targets) {
+      const { before, after } = probe(t.file, t.nodeOptions);
+      samples.get(t.file)!.require.push(after - before);
+      samples.get(t.file)!.total.push(after);
     }
   }
   const emptyMedian = median(empty);
@@ -221,6 +283,7 @@ export function measureInit(
     byFile.set(f, {
       runs,
       requireMs: round(median(s.require), 1),
+      requireP99Ms: round(percentile(s.require, 99), 1),
       sinceStartMinusEmptyMs: round(median(s.total) - emptyMedian, 1),
     });
   }

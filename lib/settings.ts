@@ -8,10 +8,8 @@
  * The only module that reads `process.env`; the environment the CLI is given is parsed with the same schema
  * (lib/cli/inputs.ts `settingsOf`).
  */
-import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { ConfigError, InvalidInputError } from './errors';
-import { defaultGuardrails, parseGuardrails, type Guardrails } from './policy/guardrails';
+import { ConfigError } from './errors';
 import { formatIssues } from './policy/validation';
 import { DEFAULT_REMEDIABLE_ROLES } from './policy/remediable-roles';
 
@@ -53,8 +51,9 @@ export const settingsSchema = z.object({
     .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, 'expected an SNS topic ARN')
     .optional(),
   /**
-   * The guardrails file: inside the deployment package for a function (absent means built-in defaults); for
-   * the CLI the default of `--config` (then ./guardrails.yml, then the defaults).
+   * The guardrails file (absent means built-in defaults): a packaged function runs with it compiled into its
+   * bundle at package time (lib/runtime/lambda.ts); for the CLI the default of `--config` (then
+   * ./guardrails.yml, then the defaults).
    */
   BUILDWARDEN_CONFIG: z.string().min(1).optional(),
   /** How many worst offenders the audit summary names. */
@@ -201,35 +200,4 @@ export function parseSettings(
 export function requireSettings(settings: Settings, names: readonly SettingName[]): void {
   const problems = missing(settings, names);
   if (problems.length > 0) throw new ConfigError(`invalid environment: ${problems.join('; ')}`);
-}
-
-/**
- * The guardrails in `file` — read with `read`, named `source` in messages — or the built-in defaults when there
- * is no file. The one way both front doors load guardrails; each says where the file comes from.
- */
-export function readGuardrails(
-  file: string | undefined,
-  read: (file: string) => string,
-  source: string = file ?? '(defaults)',
-): Guardrails {
-  if (file === undefined) return defaultGuardrails();
-  return parseGuardrails(read(file), source);
-}
-
-/** The guardrails a function runs with: BUILDWARDEN_CONFIG in its package, or the defaults. */
-export function functionGuardrails(settings: Settings): Guardrails {
-  const file = settings.BUILDWARDEN_CONFIG;
-  const read = (path: string) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`BUILDWARDEN_CONFIG: cannot read ${path}: ${(error as Error).message}`);
-    }
-  };
-  try {
-    return readGuardrails(file, read, `BUILDWARDEN_CONFIG (${file})`);
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new ConfigError(error.message);
-    throw error;
-  }
 }

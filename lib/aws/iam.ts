@@ -94,6 +94,11 @@ export class IamIdentity implements IdentityReader {
     return { roles, policies };
   }
 
+  /**
+   * One role and the managed policies it uses, in four rounds: GetRole (a role that does not exist costs
+   * nothing more); ListRolePolicies and ListAttachedRolePolicies together; then each inline policy
+   * (GetRolePolicy) and each managed policy (GetPolicy); then each managed policy's default version.
+   */
   async role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined> {
     let found;
     try {
@@ -103,30 +108,45 @@ export class IamIdentity implements IdentityReader {
       throw error;
     }
     if (!found) return undefined;
+    const boundary = found.PermissionsBoundary?.PermissionsBoundaryArn;
+    const managed = async () => {
+      const attached = await this.attachedPolicies(name);
+      const arns = [...new Set([...attached.map((p) => p.PolicyArn), ...(boundary ? [boundary] : [])])];
+      const policies = (await Promise.all(arns.map((arn) => this.managedPolicy(arn)))).filter(
+        (p): p is ManagedPolicy => !!p,
+      );
+      return { attached, policies };
+    };
+    const [RolePolicyList, used] = await Promise.all([this.inlinePolicies(name), managed()]);
+    const role = toRole(
+      { ...found, RolePolicyList, AttachedManagedPolicies: used.attached } as RoleDetail,
+      'iam:GetRole',
+    );
+    return { role, policies: used.policies };
+  }
+
+  /** A role's inline policies: their names (ListRolePolicies), then each document (GetRolePolicy), together. */
+  private async inlinePolicies(name: string): Promise<{ PolicyName: string; PolicyDocument: string }[]> {
     const inlineNames: string[] = [];
     for await (const page of paginateListRolePolicies({ client: this.client }, { RoleName: name })) {
       inlineNames.push(...(page.PolicyNames ?? []));
     }
-    const RolePolicyList = await Promise.all(
+    return Promise.all(
       inlineNames.map(async (PolicyName) => {
         const out = await this.client.send(new GetRolePolicyCommand({ RoleName: name, PolicyName }));
         return { PolicyName, PolicyDocument: out.PolicyDocument ?? '{}' };
       }),
     );
-    const AttachedManagedPolicies: { PolicyName: string; PolicyArn: string }[] = [];
+  }
+
+  /** The managed policies attached to a role (ListAttachedRolePolicies). */
+  private async attachedPolicies(name: string): Promise<{ PolicyName: string; PolicyArn: string }[]> {
+    const attached: { PolicyName: string; PolicyArn: string }[] = [];
     for await (const page of paginateListAttachedRolePolicies({ client: this.client }, { RoleName: name })) {
       for (const p of page.AttachedPolicies ?? [])
-        AttachedManagedPolicies.push({ PolicyName: p.PolicyName ?? '', PolicyArn: p.PolicyArn ?? '' });
+        attached.push({ PolicyName: p.PolicyName ?? '', PolicyArn: p.PolicyArn ?? '' });
     }
-    const boundary = found.PermissionsBoundary?.PermissionsBoundaryArn;
-    const arns = [
-      ...new Set([...AttachedManagedPolicies.map((p) => p.PolicyArn), ...(boundary ? [boundary] : [])]),
-    ];
-    const policies = (await Promise.all(arns.map((arn) => this.managedPolicy(arn)))).filter(
-      (p): p is ManagedPolicy => !!p,
-    );
-    const role = toRole({ ...found, RolePolicyList, AttachedManagedPolicies } as RoleDetail, 'iam:GetRole');
-    return { role, policies };
+    return attached;
   }
 
   async rolesUsingPolicy(policyArn: string): Promise<string[]> {

@@ -7,7 +7,8 @@ import { SandboxAccount } from '../sandbox/account';
 import { SandboxFleet } from '../sandbox/fleet';
 import { parseJsonText } from '../policy/nesting';
 import { parseSnapshot } from '../policy/snapshot';
-import { parseSettings, readGuardrails, type Settings } from '../settings';
+import { readGuardrails } from '../guardrails-file';
+import { parseSettings, type Settings } from '../settings';
 import { UsageError, type Io } from './framework';
 
 export function readInputFile(file: string, io: Io): string {

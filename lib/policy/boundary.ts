@@ -8,7 +8,7 @@
  * project at once; the role's own policy names its project's values exactly.
  */
 import type { ProvisioningConfig } from './guardrails';
-import { PROJECT_NAME_PLACEHOLDER } from './guardrails';
+import { PROJECT_NAME_PLACEHOLDER } from './references';
 import { ECR_AUTH_ACTION, ECR_CACHE_PULL_ACTIONS, ECR_PUSH_ACTIONS } from './aws-facts';
 import { valueReadStatements } from './references';
 

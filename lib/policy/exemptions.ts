@@ -6,7 +6,7 @@
  * as a note on the resource's findings, so a typo never silently widens or narrows an exemption unnoticed.
  */
 import type { Guardrails, RuleId } from './guardrails';
-import { RULE_IDS } from './guardrails';
+import { RULE_IDS } from './rules/index';
 import { matchesAny } from './wildcard';
 
 export const EXEMPT_TAG = 'buildwarden:exempt';

@@ -89,7 +89,7 @@ export const guardrailsSchema = z.strictObject({
   rules: z.strictObject(RULE_SCHEMAS).prefault({}),
   exemptions: z.array(exemptionSchema).default([]),
   /** Image scan gate (verdict thresholds, CVE allowlist) and build notifications. */
-  scanGate: scanGateSchema,
+  scanGate: scanGateSchema(),
   targetRepository: z
     .strictObject({
       /** Environment variables of a CodeBuild project that name the ECR repository it pushes to. */

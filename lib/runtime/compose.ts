@@ -112,6 +112,16 @@ export class AdapterScope {
     return this.account;
   }
 
+  /**
+   * The account and region, when the front door already knows them for certain (a Lambda function from its
+   * own ARN): no STS call is made for them. Ignored once the account is known.
+   */
+  knowAccount(account: AccountInfo): void {
+    if (this.account) return;
+    this.known = account;
+    this.account = Promise.resolve(account);
+  }
+
   /** The account and region once asked (accountInfo), else undefined. */
   knownAccount(): AccountInfo | undefined {
     return this.known;

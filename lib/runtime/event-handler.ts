@@ -52,7 +52,7 @@ export function eventHandler<E, const N extends readonly Need[], R extends objec
   return async (raw, context) => {
     beginInvocation(context);
     // A misconfigured function fails every invocation, before it reads the event.
-    functionConfig(fn);
+    await functionConfig(fn);
     let event: E;
     try {
       event = fn.parse(raw);

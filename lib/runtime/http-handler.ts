@@ -129,7 +129,7 @@ export function httpHandler<const N extends readonly Need[]>(fn: HttpFunction<N>
     beginInvocation(context);
     const requestId = event?.requestContext?.requestId ?? context?.awsRequestId ?? 'unknown';
     try {
-      functionConfig(fn);
+      await functionConfig(fn);
       const found = Object.hasOwn(fn.routes, event.routeKey) ? fn.routes[event.routeKey] : undefined;
       if (!found) throw new NotFoundError(`no route ${event.routeKey}`);
       const input: unknown = found.parse(requestOf(event));

@@ -3,7 +3,8 @@
  *
  * - its settings, parsed once per process and checked at the first invocation, before any work: the stage,
  *   and on AWS the settings its ports and its idempotency read — a missing one is a ConfigError naming it;
- * - the guardrails it runs with (BUILDWARDEN_CONFIG, or the defaults);
+ * - the guardrails it runs with: compiled to JSON into its bundle at package time from the guardrails file
+ *   (validated then, with the guardrails schema), or — unbundled — read from BUILDWARDEN_CONFIG;
  * - the logger context of each invocation: request id and cold-start flag on every log line;
  * - its deps, through the one composition root (lib/runtime/compose.ts): AWS adapters kept by the process,
  *   or — on the local stage, with BUILDWARDEN_SANDBOX_FILE — the SIMULATED sandbox account in that file.
@@ -12,15 +13,15 @@ import type { Context } from 'aws-lambda';
 import { ConfigError } from '../errors';
 import { logger } from '../logger';
 import type { Guardrails } from '../policy/guardrails';
+import type { AccountInfo } from '../ports';
 import {
   LAMBDA_SETTINGS,
-  functionGuardrails,
   parseSettings,
   processEnvironment,
   type SettingName,
   type Settings,
 } from '../settings';
-import { compose, settingsOf, type Deps, type Need } from './compose';
+import { compose, processScope, settingsOf, type Deps, type Need } from './compose';
 import { startTracing, withMetrics, type FunctionMetrics } from './observability';
 
 /**
@@ -28,6 +29,14 @@ import { startTracing, withMetrics, type FunctionMetrics } from './observability
  * bundler drops the dynamic import below from deployed bundles. Undefined when not bundled (tests, tsx).
  */
 declare const __BUILDWARDEN_SANDBOX__: boolean | undefined;
+
+/**
+ * The guardrails a packaged function runs with, as JSON text: serverless.yml defines it from the guardrails
+ * file (param guardrailsFile, '' = the defaults), parsed and validated with the guardrails schema at package
+ * time (scripts/compiled-guardrails.js), so a bad file fails the packaging, naming the field. Undefined when
+ * not bundled (tests, tsx): then the file BUILDWARDEN_CONFIG names is read (lib/guardrails-file.ts).
+ */
+declare const __BUILDWARDEN_GUARDRAILS__: string | undefined;
 
 /** Runs a handling once per key; what `idempotency` of a function provides (lib/runtime/idempotency.ts). */
 export type Once = <I, O extends object>(key: string, input: I, fn: (input: I) => Promise<O>) => Promise<O>;
@@ -71,13 +80,28 @@ export function requiredSettings(fn: FunctionShape, sandbox: boolean): SettingNa
 }
 
 /** The function's settings and guardrails, read once per process (a failure is not kept: the next invocation reads again). */
-export function functionConfig(fn: FunctionShape): { settings: Settings; guardrails: Guardrails } {
+export async function functionConfig(
+  fn: FunctionShape,
+): Promise<{ settings: Settings; guardrails: Guardrails }> {
   if (!loaded) {
     const env = processEnvironment();
     const settings = parseSettings(env, requiredSettings(fn, Boolean(env.BUILDWARDEN_SANDBOX_FILE)));
-    loaded = { settings, guardrails: functionGuardrails(settings) };
+    loaded = { settings, guardrails: await guardrailsOf(settings) };
   }
   return loaded;
+}
+
+/**
+ * The compiled guardrails of the bundle (JSON, validated at package time), or — unbundled — the file's. The
+ * bundler drops the import below from packaged functions: neither the YAML parser nor the guardrails schema
+ * is built at their cold start.
+ */
+async function guardrailsOf(settings: Settings): Promise<Guardrails> {
+  if (typeof __BUILDWARDEN_GUARDRAILS__ === 'undefined') {
+    const { functionGuardrails } = await import('../guardrails-file');
+    return functionGuardrails(settings);
+  }
+  return JSON.parse(__BUILDWARDEN_GUARDRAILS__) as Guardrails;
 }
 
 /**
@@ -95,7 +119,7 @@ export async function invoke<const N extends readonly Need[], T>(
   context: Context | undefined,
   work: (deps: Deps<N>, invocation: Invocation) => Promise<T>,
 ): Promise<T> {
-  const { settings, guardrails } = functionConfig(fn);
+  const { settings, guardrails } = await functionConfig(fn);
   const invocation = (sandbox: boolean): Invocation => ({
     settings,
     guardrails,
@@ -106,12 +130,28 @@ export async function invoke<const N extends readonly Need[], T>(
   const file = settings.BUILDWARDEN_SANDBOX_FILE;
   await startTracing(settings);
   return withMetrics(settings, fn.metrics as FunctionMetrics<T> | undefined, async () => {
-    if (!file) return work(await compose(settings, fn.needs), invocation(false));
+    if (!file) {
+      const own = accountOfFunction(context);
+      if (own) processScope.knowAccount(own);
+      return work(await compose(settings, fn.needs), invocation(false));
+    }
     const { withSandboxFile } = await localStage();
     return withSandboxFile(file, async (sandbox) =>
       work(await compose(settings, fn.needs, { sandbox }), invocation(true)),
     );
   });
+}
+
+/**
+ * The account and region a function runs in, from its own ARN (`arn:aws:lambda:<region>:<account>:function:…`,
+ * given by the Lambda runtime): those of its role's credentials, since a function's role is in its account
+ * and its SDK clients use its region. The cold path then makes no STS call before its first read.
+ */
+export function accountOfFunction(context: Context | undefined): AccountInfo | undefined {
+  const arn = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:/.exec(
+    context?.invokedFunctionArn ?? '',
+  );
+  return arn ? { region: arn[1]!, accountId: arn[2]! } : undefined;
 }
 
 function onceOf(fn: FunctionShape, settings: Settings, context: Context | undefined): Once {

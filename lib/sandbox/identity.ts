@@ -16,28 +16,38 @@ export class SandboxIdentity implements IdentityReader {
     });
   }
 
-  /** Per-role reads, as the live adapter makes them for a single role. */
+  /**
+   * Per-role reads, as the live adapter makes them for a single role, in its rounds: GetRole; then
+   * ListRolePolicies and ListAttachedRolePolicies together; then GetRolePolicy and GetPolicy; then
+   * GetPolicyVersion.
+   */
   async role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined> {
     await this.state.call('iam:GetRole');
     this.failIfIamUnreadable();
     const role = this.state.snapshot.iam.roles.find((r) => r.RoleName === name);
     if (!role) return undefined;
-    await this.state.call('iam:ListRolePolicies');
-    for (let i = 0; i < role.RolePolicyList.length; i++) await this.state.call('iam:GetRolePolicy');
-    await this.state.call('iam:ListAttachedRolePolicies');
     const arns = [
       ...role.AttachedManagedPolicies.map((p) => p.PolicyArn),
       ...(role.PermissionsBoundary ? [role.PermissionsBoundary.PermissionsBoundaryArn] : []),
     ];
-    const policies: ManagedPolicy[] = [];
-    for (const arn of new Set(arns)) {
-      await this.state.call('iam:GetPolicy');
-      const policy = this.state.snapshot.iam.policies.find((p) => p.Arn === arn);
-      if (policy && (defaultPolicyDocument(policy) || policy.unreadable)) {
-        await this.state.call('iam:GetPolicyVersion');
-        policies.push(policy);
-      }
-    }
+    const inline = async () => {
+      await this.state.call('iam:ListRolePolicies');
+      await Promise.all(role.RolePolicyList.map(() => this.state.call('iam:GetRolePolicy')));
+    };
+    const managed = async (): Promise<ManagedPolicy[]> => {
+      await this.state.call('iam:ListAttachedRolePolicies');
+      const read = await Promise.all(
+        [...new Set(arns)].map(async (arn) => {
+          await this.state.call('iam:GetPolicy');
+          const policy = this.state.snapshot.iam.policies.find((p) => p.Arn === arn);
+          if (!policy || !(defaultPolicyDocument(policy) || policy.unreadable)) return undefined;
+          await this.state.call('iam:GetPolicyVersion');
+          return policy;
+        }),
+      );
+      return read.filter((p): p is ManagedPolicy => p !== undefined);
+    };
+    const [, policies] = await Promise.all([inline(), managed()]);
     return structuredClone({ role, policies });
   }
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../lib/errors';
+import { functionGuardrails } from '../../lib/guardrails-file';
 import {
-  functionGuardrails,
   LAMBDA_SETTINGS,
   parseSettings,
   requireSettings,

@@ -11,73 +11,80 @@
  * event's counts); a `TopFinding` is one vulnerable package of it, the unit a person acts on.
  */
 import * as z from 'zod';
+import { lazy } from '../lazy';
 import { InvalidInputError, formatIssues } from '../validation';
 import type { ScanSeverity, SeverityCounts } from './severity';
 import { SCAN_SEVERITIES, severityRank, toScanSeverity, zeroCounts } from './severity';
 
-const attributeSchema = z.looseObject({ key: z.string(), value: z.string().optional() });
+/** The response schemas, built on first use (lib/policy/lazy.ts): only a scan event's handling reads findings. */
+const schemas = lazy(() => {
+  const attributeSchema = z.looseObject({ key: z.string(), value: z.string().optional() });
 
-const basicFindingSchema = z.looseObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  uri: z.string().optional(),
-  severity: z.string().optional(),
-  attributes: z.array(attributeSchema).default([]),
+  const basicFindingSchema = z.looseObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    uri: z.string().optional(),
+    severity: z.string().optional(),
+    attributes: z.array(attributeSchema).default([]),
+  });
+
+  const vulnerablePackageSchema = z.looseObject({
+    name: z.string().optional(),
+    version: z.string().optional(),
+    fixedInVersion: z.string().optional(),
+  });
+
+  const enhancedFindingSchema = z.looseObject({
+    findingArn: z.string().optional(),
+    title: z.string().optional(),
+    severity: z.string().optional(),
+    status: z.string().optional(),
+    score: z.number().optional(),
+    scoreDetails: z
+      .looseObject({ cvss: z.looseObject({ score: z.number().optional() }).optional() })
+      .optional(),
+    packageVulnerabilityDetails: z
+      .looseObject({
+        vulnerabilityId: z.string().optional(),
+        sourceUrl: z.string().optional(),
+        referenceUrls: z.array(z.string()).optional(),
+        cvss: z.array(z.looseObject({ baseScore: z.number().optional() })).optional(),
+        vulnerablePackages: z.array(vulnerablePackageSchema).optional(),
+      })
+      .optional(),
+    remediation: z
+      .looseObject({ recommendation: z.looseObject({ url: z.string().optional() }).optional() })
+      .optional(),
+  });
+
+  const count = z.number().int().nonnegative();
+
+  /** A ScanTimestamp: epoch seconds in AWS CLI output, an ISO string once the SDK's Date went through JSON. */
+  const scanTimestamp = z.union([z.number().nonnegative(), z.iso.datetime({ offset: true })]);
+
+  const pageSchema = z.looseObject({
+    imageScanStatus: z
+      .looseObject({ status: z.string().min(1).optional(), description: z.string().optional() })
+      .optional(),
+    imageScanFindings: z
+      .looseObject({
+        imageScanCompletedAt: scanTimestamp.optional(),
+        findingSeverityCounts: z.record(z.string(), count).optional(),
+        findings: z.array(basicFindingSchema).optional(),
+        enhancedFindings: z.array(enhancedFindingSchema).optional(),
+      })
+      .optional(),
+    nextToken: z.string().nullish(),
+  });
+
+  return { basicFindingSchema, enhancedFindingSchema, pageSchema };
 });
+type Schemas = ReturnType<typeof schemas>;
 
-const vulnerablePackageSchema = z.looseObject({
-  name: z.string().optional(),
-  version: z.string().optional(),
-  fixedInVersion: z.string().optional(),
-});
-
-const enhancedFindingSchema = z.looseObject({
-  findingArn: z.string().optional(),
-  title: z.string().optional(),
-  severity: z.string().optional(),
-  status: z.string().optional(),
-  score: z.number().optional(),
-  scoreDetails: z
-    .looseObject({ cvss: z.looseObject({ score: z.number().optional() }).optional() })
-    .optional(),
-  packageVulnerabilityDetails: z
-    .looseObject({
-      vulnerabilityId: z.string().optional(),
-      sourceUrl: z.string().optional(),
-      referenceUrls: z.array(z.string()).optional(),
-      cvss: z.array(z.looseObject({ baseScore: z.number().optional() })).optional(),
-      vulnerablePackages: z.array(vulnerablePackageSchema).optional(),
-    })
-    .optional(),
-  remediation: z
-    .looseObject({ recommendation: z.looseObject({ url: z.string().optional() }).optional() })
-    .optional(),
-});
-
-const count = z.number().int().nonnegative();
-
-/** A ScanTimestamp: epoch seconds in AWS CLI output, an ISO string once the SDK's Date went through JSON. */
-const scanTimestamp = z.union([z.number().nonnegative(), z.iso.datetime({ offset: true })]);
-
-const pageSchema = z.looseObject({
-  imageScanStatus: z
-    .looseObject({ status: z.string().min(1).optional(), description: z.string().optional() })
-    .optional(),
-  imageScanFindings: z
-    .looseObject({
-      imageScanCompletedAt: scanTimestamp.optional(),
-      findingSeverityCounts: z.record(z.string(), count).optional(),
-      findings: z.array(basicFindingSchema).optional(),
-      enhancedFindings: z.array(enhancedFindingSchema).optional(),
-    })
-    .optional(),
-  nextToken: z.string().nullish(),
-});
-
-function parsePages(pages: unknown): z.infer<typeof pageSchema>[] {
+function parsePages(pages: unknown): z.infer<Schemas['pageSchema']>[] {
   const list = Array.isArray(pages) ? pages : [pages];
   return list.map((raw, i) => {
-    const result = pageSchema.safeParse(raw);
+    const result = schemas().pageSchema.safeParse(raw);
     if (!result.success) {
       throw new InvalidInputError(
         'DescribeImageScanFindings pages',
@@ -125,7 +132,7 @@ function parseScore(text: string | undefined): number | undefined {
   return Number.isFinite(value) ? value : undefined;
 }
 
-function fromBasic(f: z.infer<typeof basicFindingSchema>): ScanFinding {
+function fromBasic(f: z.infer<Schemas['basicFindingSchema']>): ScanFinding {
   const attr = (key: string) => f.attributes.find((a) => a.key === key)?.value;
   const score = parseScore(attr('CVSS3_SCORE')) ?? parseScore(attr('CVSS2_SCORE'));
   const pkg: FindingPackage = {
@@ -141,7 +148,7 @@ function fromBasic(f: z.infer<typeof basicFindingSchema>): ScanFinding {
   };
 }
 
-function fromEnhanced(f: z.infer<typeof enhancedFindingSchema>): ScanFinding {
+function fromEnhanced(f: z.infer<Schemas['enhancedFindingSchema']>): ScanFinding {
   const details = f.packageVulnerabilityDetails;
   const cvss = (details?.cvss ?? []).flatMap((c) => (c.baseScore !== undefined ? [c.baseScore] : []));
   const score = f.score ?? f.scoreDetails?.cvss?.score ?? (cvss.length > 0 ? Math.max(...cvss) : undefined);

@@ -398,6 +398,71 @@ describe('IamIdentity.role', () => {
   });
 });
 
+describe('IamIdentity.role: rounds of calls', () => {
+  it('has ListRolePolicies and ListAttachedRolePolicies in flight together once GetRole answered', async () => {
+    // Prepare: the two lists record that they were sent and answer only once the gate opens
+    givenRole();
+    const started: string[] = [];
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    iamMock.on(ListRolePoliciesCommand).callsFake(async () => {
+      started.push('ListRolePolicies');
+      await opened;
+      return listRolePoliciesSample();
+    });
+    iamMock.on(ListAttachedRolePoliciesCommand).callsFake(async () => {
+      started.push('ListAttachedRolePolicies');
+      await opened;
+      return listAttachedSample();
+    });
+
+    // Act
+    const reading = new IamIdentity().role(ROLE_NAME);
+    for (let i = 0; i < 10 && started.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    const found = await reading;
+
+    // Assess
+    expect(inFlight).toEqual(['ListAttachedRolePolicies', 'ListRolePolicies']);
+    expect(found?.role.RolePolicyList.map((p) => p.PolicyName)).toEqual(['ExamplePolicy']);
+  });
+
+  it('has GetRolePolicy and GetPolicy in flight together', async () => {
+    // Prepare: the inline document and the managed policy record that they were sent and wait for the gate
+    givenRole();
+    const started: string[] = [];
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    iamMock.on(GetRolePolicyCommand).callsFake(async (input: { RoleName: string; PolicyName: string }) => {
+      started.push('GetRolePolicy');
+      await opened;
+      return { ...input, PolicyDocument: urlEncoded(INLINE_DOCUMENT) };
+    });
+    iamMock.on(GetPolicyCommand).callsFake(async (input: { PolicyArn: string }) => {
+      started.push('GetPolicy');
+      await opened;
+      return {
+        Policy: {
+          PolicyName: input.PolicyArn.split('/').pop(),
+          Arn: input.PolicyArn,
+          DefaultVersionId: 'v2',
+        },
+      };
+    });
+
+    // Act
+    const reading = new IamIdentity().role(ROLE_NAME);
+    for (let i = 0; i < 10 && started.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    await reading;
+
+    // Assess
+    expect(inFlight).toEqual(['GetPolicy', 'GetRolePolicy']);
+  });
+});
+
 describe('IamIdentity.authorizationDetails', () => {
   const roleDetail = (name: string) => ({
     Path: '/service-role/',

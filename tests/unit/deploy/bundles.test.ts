@@ -7,7 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../fixtures/load';
-import { packagedFunctions } from '../../fixtures/package-template';
+import { parseGuardrails } from '../../../lib/policy/guardrails';
+import { packagedFunctions, packagedSourceMaps } from '../../fixtures/package-template';
 
 /** The classes lib/sandbox exports. */
 function sandboxClassNames(): string[] {
@@ -22,22 +23,24 @@ function sandboxClassNames(): string[] {
 type Packages = Map<string, Map<string, Buffer>>;
 
 let packages: Packages;
+let maps: Map<string, string>;
 
 beforeAll(() => {
   packages = packagedFunctions();
+  maps = packagedSourceMaps();
 }, 180_000);
 
-/** The bundle (.js) and source map of each function. */
+/** The bundle (.js) of each function, and the sources of its kept source map. */
 function bundles(): { fn: string; code: string; sources: string[] }[] {
   return [...packages].map(([fn, files]) => {
     const js = [...files.keys()].find((name) => name.endsWith('.js'))!;
-    const map = JSON.parse(files.get(`${js}.map`)!.toString('utf8')) as { sources: string[] };
+    const map = JSON.parse(maps.get(fn) ?? '{"sources":[]}') as { sources: string[] };
     return { fn, code: files.get(js)!.toString('utf8'), sources: map.sources };
   });
 }
 
 describe('the deployed bundles', () => {
-  it('are one per function, each with its source map', () => {
+  it('are one per function, each with its source map kept beside the packages', () => {
     // Act
     const found = bundles();
 
@@ -79,5 +82,78 @@ describe('the deployed bundles', () => {
     // Assess
     expect(names).toEqual(expect.arrayContaining(['SandboxAccount', 'SandboxState', 'SandboxRegistry']));
     expect(found).toEqual([]);
+  });
+});
+
+describe('the source maps of the deployed bundles', () => {
+  it('are in no deployment zip', () => {
+    // Act
+    const inZips = [...packages].flatMap(([fn, files]) =>
+      [...files.keys()].filter((name) => name.endsWith('.map')).map((name) => `${fn}: ${name}`),
+    );
+
+    // Assess
+    expect(inZips).toEqual([]);
+  });
+
+  it('are not named by the bundles, so Node looks for none at init', () => {
+    // Act
+    const naming = bundles()
+      .filter(({ code }) => code.includes('sourceMappingURL'))
+      .map(({ fn }) => fn);
+
+    // Assess
+    expect(naming).toEqual([]);
+  });
+
+  it('are kept one per function beside the packages', () => {
+    // Act
+    const kept = [...maps.keys()];
+
+    // Assess
+    expect(kept).toEqual([...packages.keys()]);
+  });
+});
+
+/** The functions that evaluate CodeBuild projects: their rules read inline buildspecs, which are YAML. */
+const READ_BUILDSPECS = ['audit', 'onChange', 'projectsApi'];
+
+describe('the guardrails in the deployed bundles', () => {
+  it('are compiled JSON: no bundle carries the guardrails file reader or the guardrails schema', () => {
+    // Act
+    const found = bundles().flatMap(({ fn, sources }) =>
+      sources
+        .filter((s) => s.endsWith('lib/guardrails-file.ts') || s.endsWith('lib/policy/guardrails.ts'))
+        .map((s) => `${fn}: ${s}`),
+    );
+
+    // Assess
+    expect(found).toEqual([]);
+  });
+
+  it('need no YAML parser: only the functions that read CodeBuild buildspecs carry yaml', () => {
+    // Act
+    const withYaml = bundles()
+      .filter(({ sources }) => sources.some((s) => s.includes('node_modules/yaml/')))
+      .map(({ fn }) => fn);
+
+    // Assess
+    expect(withYaml).toEqual(READ_BUILDSPECS);
+  });
+
+  it('carry the guardrails of the packaged guardrails file', () => {
+    // Prepare: guardrails.yml is the default param guardrailsFile; its JSON needs no escaping in a JS string
+    const json = JSON.stringify(
+      parseGuardrails(readFileSync(path.join(REPO_ROOT, 'guardrails.yml'), 'utf8')),
+    );
+
+    // Act
+    const without = bundles()
+      .filter(({ code }) => !code.includes(`JSON.parse('${json}')`))
+      .map(({ fn }) => fn);
+
+    // Assess
+    expect(json).not.toMatch(/['\\]/);
+    expect(without).toEqual([]);
   });
 });

@@ -448,6 +448,39 @@ describe('change-event handler: its cold path', () => {
     expect(writesSent().map((w) => w.command)).toContain('PutImageTagMutabilityCommand');
     expect(buildsIdentity).not.toHaveBeenCalled();
   });
+
+  it('constructs no IAM or CodeBuild client for an ECR event (SDK clients are created on first use)', async () => {
+    // Prepare
+    givenMutableWebFrontendWithoutLifecyclePolicy();
+    const { handler } = await lambda.coldStart(
+      () => import('../../../functions/on-change'),
+      {
+        AWS_REGION: REGION,
+        BUILDWARDEN_STAGE: 'test',
+        BUILDWARDEN_NOTIFICATION_TOPIC_ARN: TOPIC_ARN,
+        BUILDWARDEN_REMEDIATION_ROLE_ARN: REMEDIATION_ROLE_ARN,
+        BUILDWARDEN_IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE,
+        BUILDWARDEN_FINDINGS_TABLE: FINDINGS_TABLE,
+      },
+      { countClients: true },
+    );
+    const atLoad = [...lambda.constructedClients];
+
+    // Act
+    await handler(eventFile('ecr-PutImageTagMutability.json'));
+
+    // Assess
+    expect(writesSent().map((w) => w.command)).toContain('PutImageTagMutabilityCommand');
+    expect(atLoad).toEqual([]);
+    expect([...new Set(lambda.constructedClients)].sort()).toEqual([
+      'DynamoDBClient',
+      'ECRClient',
+      // the repository policy rule reads the organization (`reads: organization`)
+      'OrganizationsClient',
+      'SNSClient',
+      'STSClient',
+    ]);
+  });
 });
 
 describe('change-event handler: events it must not act on', () => {

@@ -4,7 +4,7 @@
  * for the account). Requests are the official API Gateway HTTP API (payload 2.0, IAM authorizer) sample,
  * moved to `GET /images/{proxy+}`. Every test is a fresh cold start.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -300,6 +300,63 @@ describe('verdict API: GET /images/{repository}/{digest}/verdict', () => {
     expect(response.statusCode).toBe(500);
     expect(bodyOf(response)).toEqual({ message: 'internal error', requestId: REQUEST_ID });
     expect(response.body).not.toMatch(/boom|InternalServerError|buildwarden-test-verdicts|at /);
+  });
+});
+
+describe('verdict API: its cold path (the deploy gate waits on it)', () => {
+  /** The context Lambda passes (the fields @types/aws-lambda declares), for this account's function. */
+  const lambdaContext = (): Context => ({
+    awsRequestId: 'c0ffee00-0000-4000-8000-000000000001',
+    functionName: 'buildwarden-test-verdictApi',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:buildwarden-test-verdictApi`,
+    memoryLimitInMB: '512',
+    logGroupName: '/aws/lambda/buildwarden-test-verdictApi',
+    logStreamName: '2026/12/07/[$LATEST]0123456789abcdef',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  });
+
+  it('answers a cold request with one GetItem: the account comes from the function ARN, not from STS', async () => {
+    // Prepare
+    documentMock.on(GetCommand).resolves({ Item: storedItem() });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(request(`${REPOSITORY}/${DIGEST}/verdict`), lambdaContext());
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(stsMock).not.toHaveReceivedCommand(GetCallerIdentityCommand);
+    expect(documentMock.calls()).toHaveLength(1);
+    expect(documentMock).toHaveReceivedCommandWith(GetCommand, {
+      TableName: VERDICTS_TABLE,
+      Key: { repositoryName: REPOSITORY_KEY, imageDigest: DIGEST },
+    });
+  });
+
+  it('constructs only the DynamoDB client (SDK clients are created on first use)', async () => {
+    // Prepare
+    documentMock.on(GetCommand).resolves({ Item: storedItem() });
+    const { handler } = await lambda.coldStart(
+      () => import('../../../functions/verdict-api'),
+      {
+        AWS_REGION: REGION,
+        BUILDWARDEN_STAGE: 'test',
+        BUILDWARDEN_NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${REGION}:${ACCOUNT}:buildwarden-notifications`,
+        BUILDWARDEN_VERDICTS_TABLE: VERDICTS_TABLE,
+      },
+      { countClients: true },
+    );
+
+    // Act
+    await handler(request(`${REPOSITORY}/${DIGEST}/verdict`), lambdaContext());
+
+    // Assess
+    expect(lambda.constructedClients).toEqual(['DynamoDBClient']);
   });
 });
 
