@@ -34,6 +34,7 @@ import {
   type EventLatency,
   type EventTiming,
 } from './events';
+import { benchOrganizationRun, organizationSectionOf, writeOrganizationSection } from './org';
 import { benchLifecyclePreview } from './lifecycle-preview';
 import { kib, round, table } from './stats';
 
@@ -542,11 +543,21 @@ async function main(): Promise<void> {
     const kept = sectionOf(previous, 'Lifecycle preview');
     if (kept) sections.push(kept, '', KEPT_NOTE, '');
   }
+  // The organization run is its own command (`npm run bench -- --org`): its section is kept as it was.
+  const organization = organizationSectionOf(previous);
+  if (organization) sections.push(organization, '');
   writeFileSync(RESULTS, sections.join('\n'));
   log(`wrote bench/results.md in ${round((Date.now() - started) / 1000, 0)} s`);
 }
 
-main().catch((error: unknown) => {
+async function entry(): Promise<void> {
+  if (!process.argv.includes('--org')) return main();
+  const started = Date.now();
+  writeOrganizationSection(await benchOrganizationRun());
+  log(`wrote the organization run into bench/results.md in ${round((Date.now() - started) / 1000, 0)} s`);
+}
+
+entry().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

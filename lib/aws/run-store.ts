@@ -1,7 +1,7 @@
 /**
  * The organization audit's run store on S3 (RunStore): one object per key, written whole with PutObject, read
  * as a stream (GetObject's body, line by line), listed with ListObjectsV2. The bucket is the stack's own
- * (encrypted by default, private, TLS only: serverless.yml `OrganizationAuditBucket`).
+ * (encrypted by default, private, TLS only: serverless.yml `RunsBucket`).
  */
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';

@@ -5,7 +5,13 @@
  * one command read (the account, the organization) is kept for the next.
  */
 import { catalogFor } from '../action-catalog';
-import { awsOrganization, codebuildProjects, ecrRegistry, iamIdentity } from '../runtime/adapters';
+import {
+  awsOrganization,
+  codebuildProjects,
+  ecrRegistry,
+  iamIdentity,
+  organizationTargets,
+} from '../runtime/adapters';
 import {
   AdapterScope,
   compose,
@@ -14,6 +20,8 @@ import {
   type Need,
   type SandboxPorts,
 } from '../runtime/compose';
+import type { Target, TargetLister } from '../ports';
+import { assumedMemberSource, ownMemberCredentials } from '../runtime/members';
 import type { Settings } from '../settings';
 import type { AuditDeps } from '../usecases/audit';
 
@@ -43,4 +51,31 @@ export function sandboxDeps(sandbox: SandboxPorts): AuditDeps {
 /** The live account's ports for the audit and the snapshot, with the IAM action catalogue. */
 export async function liveDeps(settings: Settings): Promise<AuditDeps> {
   return auditDeps(await commandDeps(settings, AUDIT_NEEDS));
+}
+
+/**
+ * The live organization of the current credentials (the management account or a delegated administrator):
+ * its guarded targets from AWS Organizations (BUILDWARDEN_REGIONS, BUILDWARDEN_ACCOUNTS and
+ * BUILDWARDEN_ORGANIZATIONAL_UNITS narrow it), and each target's audit deps through its member role
+ * (BUILDWARDEN_MEMBER_ROLE_NAME, BUILDWARDEN_MEMBER_EXTERNAL_ID); the credentials' own account and region is
+ * read directly. One adapter scope and one set of member credentials per command.
+ */
+export async function liveOrganizationDeps(settings: Settings): Promise<{
+  lister: TargetLister;
+  depsFor: (target: Target) => Promise<AuditDeps>;
+}> {
+  const hub = new AdapterScope();
+  await hub.accountInfo(); // the credentials' own account is never assumed into
+  const credentials = ownMemberCredentials();
+  return {
+    lister: hub.adapter(organizationTargets, settings),
+    depsFor: async (target) =>
+      auditDeps(
+        await compose(
+          settings,
+          AUDIT_NEEDS,
+          await assumedMemberSource(settings, target, { hub, credentials }),
+        ),
+      ),
+  };
 }

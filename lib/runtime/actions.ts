@@ -18,6 +18,7 @@ import { provisionerActions } from '../aws/provisioner';
 import { provisioningClaimActions } from '../aws/provisioning-claims';
 import { writeActions } from '../aws/remediator';
 import { reportStoreActions } from '../aws/reports';
+import { runReadActions, runWriteActions } from '../aws/run-store';
 import { scanFindingsActions } from '../aws/scan-findings';
 import { securityHubActions } from '../aws/securityhub';
 import { snsActions } from '../aws/sns';
@@ -98,4 +99,16 @@ export const functionActions = {
     // Granted only when `securityHub` is true.
     ...securityHubActions,
   ],
+  // The organization audit's steps (organization mode only; the state machine invokes them).
+  orgTargets: [...targetListerActions, ...runWriteActions, ...stsActions],
+  orgAuditShard: [
+    ...ecrReadActions,
+    ...codebuildReadActions,
+    ...iamReadActions,
+    ...organizationsActions,
+    ...memberCredentialsActions,
+    ...stsActions,
+    ...runWriteActions,
+  ],
+  orgSummary: [...runReadActions, ...targetListerActions, ...stsActions, ...snsActions],
 } as const;

@@ -22,6 +22,9 @@ export const MEMBER_ACCESS: Record<HubFunction, 'none' | 'always' | 'provisionin
   onChange: 'always',
   verdictApi: 'none',
   projectsApi: 'provisioning',
+  orgTargets: 'none',
+  orgAuditShard: 'always',
+  orgSummary: 'none',
 };
 
 /** Services whose resources stay in the hub: its tables, topic, failure queue, log groups and reports bucket. */

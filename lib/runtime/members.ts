@@ -6,7 +6,12 @@
  * target. What stays in the hub (its topic, tables, identity and organization) is reached with the process's
  * clients. The hub's own account and Region is the process scope itself: nothing is assumed there.
  */
-import { memberClients, type MemberCredentials } from '../aws/member-credentials';
+import {
+  memberClients,
+  memberRoleArn,
+  processMemberCredentials,
+  MemberCredentials,
+} from '../aws/member-credentials';
 import { ConfigError } from '../errors';
 import type { AccountInfo, Notifier, ProvisioningClaims, Target, TargetLister } from '../ports';
 import { namingAccount } from '../policy/organization-targets';
@@ -65,6 +70,36 @@ export function memberSource(settings: Settings, target: Target, options: Member
     scopes.set(key, scope);
   }
   return { scope };
+}
+
+/** Member roles' credentials of their own (a CLI command's), not the process's. */
+export function ownMemberCredentials(): MemberCredentials {
+  return new MemberCredentials();
+}
+
+/**
+ * memberSource, with the member role assumed first (any account but the hub's own): a role that cannot be
+ * assumed (an SCP, a missing member stack, another external id) fails here, once, with a ForbiddenError naming
+ * it, rather than in each read of the target. The organization audit (its shard, the CLI's `--org`) asks this.
+ */
+export async function assumedMemberSource(
+  settings: Settings,
+  target: Target,
+  options: MemberSourceOptions = {},
+): Promise<Source> {
+  const hub = options.hub ?? processScope;
+  const own = await hub.accountInfo();
+  if (target.accountId !== own.accountId) {
+    const externalId = settings.BUILDWARDEN_MEMBER_EXTERNAL_ID;
+    if (externalId === undefined) {
+      throw new ConfigError(
+        `BUILDWARDEN_MEMBER_EXTERNAL_ID: acting in account ${target.accountId} needs the member role's external id`,
+      );
+    }
+    const roleArn = memberRoleArn(target.accountId, target.region, settings.BUILDWARDEN_MEMBER_ROLE_NAME);
+    await (options.credentials ?? processMemberCredentials).provider(roleArn, externalId)();
+  }
+  return memberSource(settings, target, options);
 }
 
 /** What a function decides an event's deps with; the default acts through memberSource on AWS. */

@@ -1,13 +1,16 @@
 /**
  * The TargetLister port's contract (which accounts and regions an organization-wide deployment guards, and
- * what each account is called), run against the sandbox fleet. The AWS Organizations adapter joins this table
- * when it exists, given the same organization: accounts 111111111111 (named payments-prod) and 222222222222,
- * each in eu-west-1 and us-east-1.
+ * what each account is called), run against the sandbox fleet and the AWS Organizations adapter (what
+ * `audit --org` lists on a live organization) over a simulated organization answered in small pages
+ * (fake-organizations.ts), given the same organization: accounts 111111111111 (named payments-prod) and
+ * 222222222222, each in eu-west-1 and us-east-1.
  */
+import { AwsTargetLister } from '../../lib/aws/organizations';
 import type { TargetLister } from '../../lib/ports';
 import { SandboxAccount } from '../../lib/sandbox/account';
 import { SandboxFleet } from '../../lib/sandbox/fleet';
 import { generateAccount } from '../../lib/sandbox/generate';
+import { fakeOrganizations } from './fake-organizations';
 
 const ACCOUNTS = ['222222222222', '111111111111'];
 const REGIONS = ['us-east-1', 'eu-west-1'];
@@ -27,6 +30,21 @@ const LISTERS: [string, () => TargetLister][] = [
         ),
         { '111111111111': 'payments-prod' },
       ),
+  ],
+  [
+    'the AWS Organizations adapter',
+    () =>
+      new AwsTargetLister({
+        client: fakeOrganizations({
+          rootId: 'r-examplerootid111',
+          organizationalUnits: [],
+          accounts: [
+            { id: '222222222222', state: 'ACTIVE', parentId: 'r-examplerootid111' },
+            { id: '111111111111', name: 'payments-prod', state: 'ACTIVE', parentId: 'r-examplerootid111' },
+          ],
+        }).client,
+        regions: REGIONS,
+      }),
   ],
 ];
 

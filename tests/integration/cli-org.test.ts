@@ -256,7 +256,7 @@ describe('buildwarden snapshot --org', () => {
 
   test.each([
     [['snapshot', '--org'], /--org: --out DIR is required/],
-    [['snapshot', '--org', '--out', 'x'], /--org without --snapshot needs the member-account adapters/],
+    [['snapshot', '--org', '--out', 'x'], /--org: the member role's external id is required/],
     [['snapshot', '--regions', 'us-east-1'], /--regions goes with --org/],
   ])('%j exits 2 naming what is missing', async (argv, message) => {
     // Act

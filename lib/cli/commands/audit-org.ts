@@ -12,17 +12,53 @@ import {
   type OrganizationProgress,
   type OrganizationReport,
 } from '../../usecases/organization-audit';
-import { sandboxDeps } from '../deps';
+import type { Settings } from '../../settings';
+import { liveOrganizationDeps, sandboxDeps } from '../deps';
 import { EXIT, UsageError, type Io } from '../framework';
-import { loadFleet } from '../inputs';
+import { loadFleet, settingsOf } from '../inputs';
 import { writeOutputFile } from '../outputs';
 
 export const ACCOUNT_ID = /^\d{12}$/;
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-/** Why --org reads only fleets for now. */
-export const LIVE_ORG_UNAVAILABLE =
-  '--org without --snapshot needs the member-account adapters (lib/runtime/members.ts), which this build does not have; use --snapshot DIR (a fleet)';
+export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+/**
+ * The settings of a live `--org` run: `--regions`, `--accounts`, `--role-name` and `--external-id` over
+ * BUILDWARDEN_REGIONS, BUILDWARDEN_ACCOUNTS, BUILDWARDEN_MEMBER_ROLE_NAME and BUILDWARDEN_MEMBER_EXTERNAL_ID.
+ * The external id is required: every member role trusts the hub only with it.
+ */
+export function liveOrganizationSettings(
+  io: Io,
+  flags: {
+    regions: string[] | undefined;
+    accounts: string[] | undefined;
+    roleName: string | undefined;
+    externalId: string | undefined;
+  },
+): Settings {
+  const settings = settingsOf(io);
+  if (flags.roleName !== undefined && !ROLE_NAME.test(flags.roleName)) {
+    throw new UsageError('--role-name: expected an IAM role name (1 to 64 of A-Za-z0-9+=,.@-_)');
+  }
+  if (flags.externalId !== undefined && !EXTERNAL_ID.test(flags.externalId)) {
+    throw new UsageError('--external-id: expected an external id (2 to 1224 of A-Za-z0-9+=,.@:/-_)');
+  }
+  const externalId = flags.externalId ?? settings.BUILDWARDEN_MEMBER_EXTERNAL_ID;
+  if (externalId === undefined) {
+    throw new UsageError(
+      "--org: the member role's external id is required: --external-id ID or $BUILDWARDEN_MEMBER_EXTERNAL_ID (the member stack's ExternalId parameter)",
+    );
+  }
+  return {
+    ...settings,
+    BUILDWARDEN_MEMBER_EXTERNAL_ID: externalId,
+    BUILDWARDEN_MEMBER_ROLE_NAME: flags.roleName ?? settings.BUILDWARDEN_MEMBER_ROLE_NAME,
+    ...(flags.regions ? { BUILDWARDEN_REGIONS: flags.regions } : {}),
+    ...(flags.accounts ? { BUILDWARDEN_ACCOUNTS: flags.accounts } : {}),
+  };
+}
 
 export interface OrgAuditArgs {
   snapshot: string | undefined;
@@ -31,6 +67,7 @@ export interface OrgAuditArgs {
   regions: string | undefined;
   accounts: string | undefined;
   roleName: string | undefined;
+  externalId: string | undefined;
   concurrency: number;
   readConcurrency: number;
   ruleIds: RuleId[] | undefined;
@@ -120,26 +157,30 @@ export async function runOrganizationAudit(
 ): Promise<number> {
   const accounts = listOption('--accounts', args.accounts, ACCOUNT_ID, '12-digit account ids');
   const regions = listOption('--regions', args.regions, REGION, 'AWS regions such as us-east-1');
+  const options = {
+    now: new Date(),
+    concurrency: args.concurrency,
+    readConcurrency: args.readConcurrency,
+    ...(args.ruleIds ? { ruleIds: args.ruleIds } : {}),
+    onProgress: progressPerAccount(io),
+  };
+  let report: OrganizationReport;
   if (args.snapshot === undefined) {
-    // The live organization needs the member-account adapters: the Organizations target lister and the
-    // member role's credentials per account (lib/runtime/members.ts `memberSource(settings, target)`).
-    throw new UsageError(LIVE_ORG_UNAVAILABLE);
+    const settings = liveOrganizationSettings(io, { ...args, regions, accounts });
+    const { lister, depsFor } = await liveOrganizationDeps(settings);
+    report = await auditOrganization(lister, depsFor, guardrails, options);
+  } else {
+    if (args.roleName !== undefined) io.stderr('note: --role-name has no effect on a sandbox fleet\n');
+    if (args.externalId !== undefined) io.stderr('note: --external-id has no effect on a sandbox fleet\n');
+    const fleet = loadFleet(args.snapshot, io);
+    const lister = narrowed(fleet, accounts, regions);
+    report = await auditOrganization(
+      lister,
+      async (target: Target) => sandboxDeps(fleet.account(target)),
+      guardrails,
+      options,
+    );
   }
-  if (args.roleName !== undefined) io.stderr('note: --role-name has no effect on a sandbox fleet\n');
-  const fleet = loadFleet(args.snapshot, io);
-  const lister = narrowed(fleet, accounts, regions);
-  const report = await auditOrganization(
-    lister,
-    async (target: Target) => sandboxDeps(fleet.account(target)),
-    guardrails,
-    {
-      now: new Date(),
-      concurrency: args.concurrency,
-      readConcurrency: args.readConcurrency,
-      ...(args.ruleIds ? { ruleIds: args.ruleIds } : {}),
-      onProgress: progressPerAccount(io),
-    },
-  );
   const text =
     args.format === 'json'
       ? organizationJson(report, guardrails, args.ruleIds)

@@ -72,7 +72,7 @@ export const auditCommand: Command = {
   summary: 'Audit every ECR repository, CodeBuild project and service role against the guardrails.',
   usage:
     'buildwarden audit [--snapshot FILE|DIR [--save]] [--config FILE] [--format table|json|html|csv|asff] [--out FILE] [--baseline FILE] [--rules ID,…]\n' +
-    '       buildwarden audit --org [--snapshot DIR] [--regions R1,R2] [--accounts ID,…] [--role-name NAME] [--concurrency N] [--format table|json]',
+    '       buildwarden audit --org [--snapshot DIR] [--regions R1,R2] [--accounts ID,…] [--role-name NAME] [--external-id ID] [--concurrency N] [--format table|json]',
   details:
     'Without --snapshot the account of the current AWS credentials and region is read (read-only calls;\n' +
     'AWS_ENDPOINT_URL is honoured). Exit status: 0 no violations, 1 violations or resources that could not\n' +
@@ -132,6 +132,12 @@ export const auditCommand: Command = {
       valueName: 'NAME',
       description: 'with --org: the member role to assume (default $BUILDWARDEN_MEMBER_ROLE_NAME)',
     },
+    'external-id': {
+      type: 'string',
+      valueName: 'ID',
+      description:
+        "with --org on AWS: the member role's external id (default $BUILDWARDEN_MEMBER_EXTERNAL_ID; one is required)",
+    },
     concurrency: {
       type: 'string',
       valueName: 'N',
@@ -165,6 +171,7 @@ export const auditCommand: Command = {
           regions: stringOption(values, 'regions'),
           accounts: stringOption(values, 'accounts'),
           roleName: stringOption(values, 'role-name'),
+          externalId: stringOption(values, 'external-id'),
           concurrency: concurrencyText === undefined ? 4 : concurrency,
           readConcurrency: settingsOf(io).BUILDWARDEN_AUDIT_CONCURRENCY,
           ruleIds,
@@ -174,7 +181,7 @@ export const auditCommand: Command = {
         io,
       );
     }
-    for (const flag of ['regions', 'accounts', 'role-name'] as const) {
+    for (const flag of ['regions', 'accounts', 'role-name', 'external-id'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --org`);
     }
     const sandbox = snapshotFile ? loadSandbox(snapshotFile, io) : undefined;

@@ -9,10 +9,12 @@ import path from 'node:path';
 import { fleetFileName, fleetIndex, FLEET_INDEX } from '../../sandbox/fleet';
 import { captureSnapshot } from '../../usecases/snapshot';
 import { describeError } from '../../usecases/errors';
-import { sandboxDeps } from '../deps';
+import type { Target, TargetLister } from '../../ports';
+import type { AuditDeps } from '../../usecases/audit';
+import { liveOrganizationDeps, sandboxDeps } from '../deps';
 import { EXIT, stringOption, UsageError, type Io } from '../framework';
 import { loadFleet } from '../inputs';
-import { ACCOUNT_ID, listOption, LIVE_ORG_UNAVAILABLE, narrowed, REGION } from './audit-org';
+import { ACCOUNT_ID, listOption, liveOrganizationSettings, narrowed, REGION } from './audit-org';
 
 /** Whole or not at all, owner-only (with --include-secrets a snapshot holds credentials in clear). */
 function writeOwnerOnly(file: string, text: string): void {
@@ -39,9 +41,21 @@ export async function snapshotOrganization(
     'AWS regions such as us-east-1',
   );
   const source = stringOption(values, 'snapshot');
-  if (source === undefined) throw new UsageError(LIVE_ORG_UNAVAILABLE);
-  const fleet = loadFleet(source, io);
-  const lister = narrowed(fleet, accounts, regions);
+  let lister: TargetLister;
+  let depsFor: (target: Target) => Promise<AuditDeps>;
+  if (source === undefined) {
+    const settings = liveOrganizationSettings(io, {
+      regions,
+      accounts,
+      roleName: stringOption(values, 'role-name'),
+      externalId: stringOption(values, 'external-id'),
+    });
+    ({ lister, depsFor } = await liveOrganizationDeps(settings));
+  } else {
+    const fleet = loadFleet(source, io);
+    lister = narrowed(fleet, accounts, regions);
+    depsFor = async (target) => sandboxDeps(fleet.account(target));
+  }
   const dir = path.resolve(io.cwd, out);
   mkdirSync(dir, { recursive: true });
   const targets = await lister.targets();
@@ -49,7 +63,7 @@ export async function snapshotOrganization(
   let written = 0;
   for (const target of targets) {
     try {
-      const snapshot = await captureSnapshot(sandboxDeps(fleet.account(target)), {
+      const snapshot = await captureSnapshot(await depsFor(target), {
         now: new Date(),
         includeSecrets: values['include-secrets'] === true,
       });

@@ -13,7 +13,7 @@ export const snapshotCommand: Command = {
     'Read the live account (current credentials and region) into a snapshot file. Read-only calls only.',
   usage:
     'buildwarden snapshot [--out FILE] [--include-secrets]\n' +
-    '       buildwarden snapshot --org --out DIR [--snapshot DIR] [--regions R1,R2] [--accounts ID,…] [--role-name NAME] [--include-secrets]',
+    '       buildwarden snapshot --org --out DIR [--snapshot DIR] [--regions R1,R2] [--accounts ID,…] [--role-name NAME] [--external-id ID] [--include-secrets]',
   details:
     'Credential-looking values (PLAINTEXT environment variables the credential rules flag, credentials in\n' +
     'source URLs, secrets in inline buildspecs) are written as <redacted:REASON>; an audit of the snapshot\n' +
@@ -43,6 +43,12 @@ export const snapshotCommand: Command = {
       valueName: 'NAME',
       description: 'with --org: the member role to assume (default $BUILDWARDEN_MEMBER_ROLE_NAME)',
     },
+    'external-id': {
+      type: 'string',
+      valueName: 'ID',
+      description:
+        "with --org on AWS: the member role's external id (default $BUILDWARDEN_MEMBER_EXTERNAL_ID; one is required)",
+    },
     'include-secrets': {
       type: 'boolean',
       description: 'keep credential-looking values in clear (default: <redacted:REASON>)',
@@ -50,7 +56,7 @@ export const snapshotCommand: Command = {
   },
   async run({ values }, io) {
     if (values.org === true) return snapshotOrganization(values, io);
-    for (const flag of ['snapshot', 'regions', 'accounts', 'role-name'] as const) {
+    for (const flag of ['snapshot', 'regions', 'accounts', 'role-name', 'external-id'] as const) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --org`);
     }
     const deps = await liveDeps(settingsOf(io));

@@ -146,16 +146,16 @@ describe('EventBridge rules of the packaged template', () => {
     expect(EVENT_FILES.filter((f) => !(f in EXPECTED_HANDLER))).toEqual([]);
   });
 
-  test('the audit runs on a schedule rule, not on an event pattern', () => {
+  test('the audit runs on a schedule rule, not on an event pattern (in organization mode, the state machine)', () => {
     const scheduled = Object.values(template.Resources).filter(
       (r) => r.Type === 'AWS::Events::Rule' && r.Properties.ScheduleExpression !== undefined,
     );
     const targets = scheduled.flatMap((r) =>
-      (r.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[]).map(
-        (t) => t.Arn['Fn::GetAtt'][0],
+      (r.Properties.Targets as { Arn: { 'Fn::GetAtt'?: [string, string]; Ref?: string } }[]).map(
+        (t) => t.Arn['Fn::GetAtt']?.[0] ?? t.Arn.Ref,
       ),
     );
-    expect(targets).toEqual(['AuditLambdaFunction']);
+    expect(targets).toEqual(['AuditLambdaFunction', 'OrganizationAudit']);
   });
 
   it.each(EVENT_FILES)('events/%s reaches exactly the function meant to handle it', (file) => {

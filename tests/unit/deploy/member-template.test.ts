@@ -162,11 +162,11 @@ describe('deploy/member-account.yml', () => {
 });
 
 describe('lib/runtime/member-actions.ts', () => {
-  test('every hub function is classified, and only verdictApi stays in the hub', () => {
+  test('every hub function is classified, and only verdictApi and the organization audit’s targets and summary steps stay in the hub', () => {
     expect(Object.keys(MEMBER_ACCESS).sort()).toEqual(Object.keys(functionActions).sort());
     expect(
       (Object.keys(MEMBER_ACCESS) as HubFunction[]).filter((fn) => MEMBER_ACCESS[fn] === 'none'),
-    ).toEqual(['verdictApi']);
+    ).toEqual(['verdictApi', 'orgTargets', 'orgSummary']);
   });
 
   test('member actions leave out the hub’s tables, topic, queue, logs, identity and organization', () => {

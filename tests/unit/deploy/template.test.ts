@@ -215,12 +215,13 @@ describe('packaged CloudFormation template', () => {
     expect(template.Outputs?.IdempotencyTableName).toEqual({ Value: { Ref: 'IdempotencyTable' } });
   });
 
-  test('log retention is set for every function and for the HTTP API access log', () => {
+  test('log retention is set for every function, the HTTP API access log and the organization audit', () => {
     const groups = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     const functionGroups = groups.filter((g) => String(g.Properties.LogGroupName).startsWith('/aws/lambda/'));
 
     expect(functionGroups.length).toBe(functionsInTemplate().length);
-    expect(groups.length).toBe(functionGroups.length + 1);
+    // Besides the functions': the HTTP API's access log and the state machine's (organization mode).
+    expect(groups.length).toBe(functionGroups.length + 2);
     for (const g of groups) expect(g.Properties.RetentionInDays).toBe(90);
   });
 
