@@ -18,6 +18,23 @@ import { EXIT, UsageError, type Io } from '../framework';
 import { loadFleet, settingsOf } from '../inputs';
 import { writeOutputFile } from '../outputs';
 
+/** The options that choose an organization's targets and the member role, shared by `audit --org` and `snapshot --org`. */
+export const ORG_TARGET_OPTIONS = {
+  regions: { type: 'string', valueName: 'R1,R2', description: 'with --org: only these regions' },
+  accounts: { type: 'string', valueName: 'ID,…', description: 'with --org: only these accounts' },
+  'role-name': {
+    type: 'string',
+    valueName: 'NAME',
+    description: 'with --org: the member role to assume (default $BUILDWARDEN_MEMBER_ROLE_NAME)',
+  },
+  'external-id': {
+    type: 'string',
+    valueName: 'ID',
+    description:
+      "with --org on AWS: the member role's external id (default $BUILDWARDEN_MEMBER_EXTERNAL_ID; one is required)",
+  },
+} as const;
+
 export const ACCOUNT_ID = /^\d{12}$/;
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 

@@ -19,7 +19,7 @@ import { choiceOption, EXIT, stringOption, UsageError, type Command, type Io } f
 import { findingsTable, progressReporter } from '../format';
 import { loadGuardrails, loadSandbox, readJsonFile, settingsOf } from '../inputs';
 import { writeOutputFile } from '../outputs';
-import { runOrganizationAudit } from './audit-org';
+import { ORG_TARGET_OPTIONS, runOrganizationAudit } from './audit-org';
 
 export function parseRuleList(value: string | undefined): RuleId[] | undefined {
   if (value === undefined) return undefined;
@@ -125,19 +125,7 @@ export const auditCommand: Command = {
       description:
         'audit every account and region of the organization (with --snapshot: of the fleet directory); table or json',
     },
-    regions: { type: 'string', valueName: 'R1,R2', description: 'with --org: only these regions' },
-    accounts: { type: 'string', valueName: 'ID,…', description: 'with --org: only these accounts' },
-    'role-name': {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'with --org: the member role to assume (default $BUILDWARDEN_MEMBER_ROLE_NAME)',
-    },
-    'external-id': {
-      type: 'string',
-      valueName: 'ID',
-      description:
-        "with --org on AWS: the member role's external id (default $BUILDWARDEN_MEMBER_EXTERNAL_ID; one is required)",
-    },
+    ...ORG_TARGET_OPTIONS,
     concurrency: {
       type: 'string',
       valueName: 'N',

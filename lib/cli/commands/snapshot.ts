@@ -5,6 +5,7 @@ import { liveDeps } from '../deps';
 import { EXIT, stringOption, UsageError, type Command } from '../framework';
 import { progressReporter } from '../format';
 import { settingsOf } from '../inputs';
+import { ORG_TARGET_OPTIONS } from './audit-org';
 import { snapshotOrganization } from './snapshot-org';
 
 export const snapshotCommand: Command = {
@@ -36,19 +37,7 @@ export const snapshotCommand: Command = {
       valueName: 'DIR',
       description: 'with --org: read a fleet directory (the sandbox) instead of the live organization',
     },
-    regions: { type: 'string', valueName: 'R1,R2', description: 'with --org: only these regions' },
-    accounts: { type: 'string', valueName: 'ID,…', description: 'with --org: only these accounts' },
-    'role-name': {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'with --org: the member role to assume (default $BUILDWARDEN_MEMBER_ROLE_NAME)',
-    },
-    'external-id': {
-      type: 'string',
-      valueName: 'ID',
-      description:
-        "with --org on AWS: the member role's external id (default $BUILDWARDEN_MEMBER_EXTERNAL_ID; one is required)",
-    },
+    ...ORG_TARGET_OPTIONS,
     'include-secrets': {
       type: 'boolean',
       description: 'keep credential-looking values in clear (default: <redacted:REASON>)',
