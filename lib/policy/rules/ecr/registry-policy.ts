@@ -8,6 +8,7 @@ import type { Finding } from '../../findings';
 import { REGISTRY_POLICY_ACTIONS, statementMayGrant } from '../../registry-settings';
 import { registryRule, type ProposedFix, type RegistrySubjects } from '../definition';
 import { compliant, violation } from '../outcomes';
+import { describeOffending, policyJudgement } from './repository-policy';
 import type { RuleContext, RuleOutcome } from '../types';
 import {
   findOffendingStatements,
@@ -28,31 +29,20 @@ export const registryPolicyRule = (subject: Subject, ctx: RuleContext): RuleOutc
   } catch {
     return violation('registry policy is not valid JSON', false);
   }
-  const options = ctx.guardrails.rules['ecr.repository-policy'];
   const statements = statementsOf(document);
-  const offending = findOffendingStatements(document, {
-    ownAccountId: ctx.view.accountId,
-    allowedAccounts: options.allowedAccounts,
-    allowedOrganizations: options.allowedOrganizations,
-    deniedOrganizations: options.deniedOrganizations,
-    removeUnknownOrganizations: options.removeUnknownOrganizations,
-    ownOrganizationId: ctx.view.organizationId,
-    ownOrganizationUnknown: ctx.view.organizationUnreadable,
-  }).filter((s) => {
-    const statement = statements[s.index];
-    return statement !== undefined && statementMayGrant(statement, REGISTRY_POLICY_ACTIONS);
-  });
+  const offending = findOffendingStatements(document, policyJudgement(ctx, ctx.view.accountId)).filter(
+    (s) => {
+      const statement = statements[s.index];
+      return statement !== undefined && statementMayGrant(statement, REGISTRY_POLICY_ACTIONS);
+    },
+  );
   if (offending.length === 0) {
     return compliant(
       'registry policy lets only the allowed accounts and organizations replicate, create repositories or import upstream images',
     );
   }
-  const names = offending.map(
-    (s) =>
-      `${s.sid ?? `#${s.index}`}: ${s.reason}${s.keptBecause ? ` (left in place: ${s.keptBecause})` : ''}`,
-  );
   return violation(
-    `registry policy is too open (${REGISTRY_POLICY_ACTIONS.join(', ')}) — ${names.join('; ')}. Note: ${LIMITING_CONDITIONS}`,
+    `registry policy is too open (${REGISTRY_POLICY_ACTIONS.join(', ')}) — ${describeOffending(offending)}. Note: ${LIMITING_CONDITIONS}`,
     offending.some((s) => s.removable),
     { offendingStatements: offending },
   );

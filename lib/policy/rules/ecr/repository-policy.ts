@@ -7,17 +7,45 @@ import type { Finding } from '../../findings';
 import type { Repository } from '../../model';
 import { repositoryRule, type ProposedFix } from '../definition';
 import { compliant, violation } from '../outcomes';
-import type { RepositoryRule } from '../types';
+import type { RepositoryRule, RuleContext } from '../types';
 import { registryOf } from './registry';
 import {
   findOffendingStatements,
   LIMITING_CONDITIONS,
   withoutStatements,
   type OffendingStatement,
+  type RepositoryPolicyOptions,
 } from './repository-policy-statements';
 
 const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
 const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)');
+
+/**
+ * How a policy's statements are judged, from `ecr.repository-policy`'s allowlists (also those of the registry
+ * policy) and what the account view knows of the own organization.
+ */
+export function policyJudgement(ctx: RuleContext, ownAccountId: string): RepositoryPolicyOptions {
+  const options = ctx.guardrails.rules['ecr.repository-policy'];
+  return {
+    ownAccountId,
+    allowedAccounts: options.allowedAccounts,
+    allowedOrganizations: options.allowedOrganizations,
+    deniedOrganizations: options.deniedOrganizations,
+    removeUnknownOrganizations: options.removeUnknownOrganizations,
+    ownOrganizationId: ctx.view.organizationId,
+    ownOrganizationUnknown: ctx.view.organizationUnreadable,
+  };
+}
+
+/** Each offending statement by Sid (or index) with why, and why it is left in place when it is. */
+export function describeOffending(offending: readonly OffendingStatement[]): string {
+  return offending
+    .map(
+      (s) =>
+        `${s.sid ?? `#${s.index}`}: ${s.reason}${s.keptBecause ? ` (left in place: ${s.keptBecause})` : ''}`,
+    )
+    .join('; ');
+}
 
 export const repositoryPolicyRule: RepositoryRule = (repository, ctx) => {
   const text = repository.repositoryPolicyText;
@@ -28,24 +56,14 @@ export const repositoryPolicyRule: RepositoryRule = (repository, ctx) => {
   } catch {
     return violation('repository policy is not valid JSON', false);
   }
-  const options = ctx.guardrails.rules['ecr.repository-policy'];
-  const offending = findOffendingStatements(document, {
-    ownAccountId: repository.registryId ?? ctx.view.accountId,
-    allowedAccounts: options.allowedAccounts,
-    allowedOrganizations: options.allowedOrganizations,
-    deniedOrganizations: options.deniedOrganizations,
-    removeUnknownOrganizations: options.removeUnknownOrganizations,
-    ownOrganizationId: ctx.view.organizationId,
-    ownOrganizationUnknown: ctx.view.organizationUnreadable,
-  });
+  const offending = findOffendingStatements(
+    document,
+    policyJudgement(ctx, repository.registryId ?? ctx.view.accountId),
+  );
   if (offending.length === 0)
     return compliant('repository policy grants access only within the allowed accounts and organizations');
-  const names = offending.map(
-    (s) =>
-      `${s.sid ?? `#${s.index}`}: ${s.reason}${s.keptBecause ? ` (left in place: ${s.keptBecause})` : ''}`,
-  );
   return violation(
-    `repository policy is too open — ${names.join('; ')}. Note: ${LIMITING_CONDITIONS}`,
+    `repository policy is too open — ${describeOffending(offending)}. Note: ${LIMITING_CONDITIONS}`,
     offending.some((s) => s.removable),
     { offendingStatements: offending },
   );
