@@ -16,7 +16,7 @@ import {
 } from '../lib/runtime/adapters';
 import { omitPort } from '../lib/runtime/compose';
 import { eventHandler } from '../lib/runtime/event-handler';
-import { depsAt, organizationMode } from '../lib/runtime/members';
+import { changeOptionsOf, depsAt } from '../lib/runtime/members';
 import { powertoolsIdempotency } from '../lib/runtime/idempotency';
 import { dynamoFindings } from '../lib/runtime/tables';
 import { parseChangeEvent, type ChangeEvent } from '../lib/policy/change-events';
@@ -50,15 +50,7 @@ export const handler = eventHandler({
     const placed = await depsAt({ accountId: event.account, region }, hub, needs, settings, { sandbox });
     if ('foreign' in placed) return { skipped: placed.foreign, actions: [], notifications: [] };
     const { deps } = placed;
-    const own = settings.BUILDWARDEN_REMEDIATION_ROLE_ARN;
-    const options = {
-      now,
-      ownRoleArns: own ? [own] : [],
-      memberRoleName: organizationMode(settings) ? settings.BUILDWARDEN_MEMBER_ROLE_NAME : undefined,
-      remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
-      detachablePolicyArns: settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS ?? [],
-      retentionDays: settings.BUILDWARDEN_FINDINGS_RETENTION_DAYS,
-    };
+    const options = changeOptionsOf(settings, now);
     // Security Hub is built (and called) only when findings go there.
     const changeDeps = settings.BUILDWARDEN_SECURITY_HUB ? deps : omitPort(deps, 'securityHub');
     let handled: ChangeResult | undefined;

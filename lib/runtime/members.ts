@@ -19,6 +19,7 @@ import type { Settings } from '../settings';
 import { placeOf } from '../usecases/placement';
 import { organizationTargets } from './adapters';
 import { AdapterScope, compose, processScope, type Deps, type Need, type Source } from './compose';
+import type { ChangeOptions } from '../usecases/on-change';
 
 export interface MemberSourceOptions {
   /** The hub's scope (default: the process's): its account is never assumed into. */
@@ -191,5 +192,22 @@ function awsPlacer(settings: Settings): Placer {
   return {
     targets: processScope.adapter(organizationTargets, settings),
     sourceOf: (target) => memberSource(settings, target),
+  };
+}
+
+/**
+ * The change handler's options from the settings, the same for the Lambda function and `buildwarden replay`:
+ * its own role and (organization mode) the member role, whose events are buildwarden's own; the roles and
+ * policies remediation may write to or detach; how long resolved findings are kept.
+ */
+export function changeOptionsOf(settings: Settings, now: Date): ChangeOptions {
+  const own = settings.BUILDWARDEN_REMEDIATION_ROLE_ARN;
+  return {
+    now,
+    ownRoleArns: own ? [own] : [],
+    memberRoleName: organizationMode(settings) ? settings.BUILDWARDEN_MEMBER_ROLE_NAME : undefined,
+    remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
+    detachablePolicyArns: settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS ?? [],
+    retentionDays: settings.BUILDWARDEN_FINDINGS_RETENTION_DAYS,
   };
 }

@@ -12,7 +12,7 @@ import { parseBuildStateEvent } from '../policy/build-events';
 import { parseImageActionEvent } from '../policy/image-action-events';
 import { parseScanGateEvent } from '../policy/scan-events';
 import type { ImageLookup, Notification, ScanFindingsReader, VerdictStore } from '../ports';
-import { onChangeEvent, type ChangeAction, type ChangeDeps } from './on-change';
+import { onChangeEvent, type ChangeAction, type ChangeDeps, type ChangeOptions } from './on-change';
 import { onBuildStateChanged, onImageAction, onScanCompleted } from './scan-gate';
 
 export type ReplayDeps = ChangeDeps & {
@@ -21,15 +21,10 @@ export type ReplayDeps = ChangeDeps & {
   images: ImageLookup;
 };
 
-export interface ReplayOptions {
-  now: Date;
+/** The change handler's options (as in Lambda); `dryRun` is required here. */
+export interface ReplayOptions extends ChangeOptions {
   /** Change events: plan and notify, write nothing. Other kinds write only buildwarden's own records. */
   dryRun: boolean;
-  ownRoleArns: readonly string[];
-  /** The role path/name pattern role fixes are confined to (default service-role/*, as in Lambda). */
-  remediableRoles?: string;
-  /** Customer managed policies role fixes may detach (as in Lambda; default none). */
-  detachablePolicyArns?: readonly string[];
 }
 
 export interface ReplayResult {

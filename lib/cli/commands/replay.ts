@@ -16,6 +16,7 @@ import { loadFleet, loadGuardrails, readJsonFile, settingsOf } from '../inputs';
 import type { SandboxAccount } from '../../sandbox/account';
 import type { SandboxFleet } from '../../sandbox/fleet';
 import { InvalidInputError } from '../../policy/validation';
+import { changeOptionsOf } from '../../runtime/members';
 
 /** What the four event functions use between them: an event runs with the ports its function has. */
 const REPLAY_NEEDS = [
@@ -115,15 +116,8 @@ export const replayCommand: Command = {
       if (dryRun && routeEvent(raw).function !== 'onChange') io.stderr(`note: ${DRY_RUN_NO_OP}\n`);
       const deps = await compose(settings, REPLAY_NEEDS, { sandbox });
       result = await replayEvent(raw, deps, guardrails, {
-        now: new Date(),
+        ...changeOptionsOf(settings, new Date()),
         dryRun,
-        ownRoleArns: settings.BUILDWARDEN_REMEDIATION_ROLE_ARN
-          ? [settings.BUILDWARDEN_REMEDIATION_ROLE_ARN]
-          : [],
-        remediableRoles: settings.BUILDWARDEN_REMEDIABLE_ROLES,
-        ...(settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS
-          ? { detachablePolicyArns: settings.BUILDWARDEN_DETACHABLE_POLICY_ARNS }
-          : {}),
       });
     } catch (error) {
       // Name the file the bad event came from.

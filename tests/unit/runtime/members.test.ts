@@ -13,7 +13,13 @@ import { ConfigError } from '../../../lib/errors';
 import type { Target } from '../../../lib/ports';
 import { ecrRegistry } from '../../../lib/runtime/adapters';
 import { AdapterScope, compose } from '../../../lib/runtime/compose';
-import { depsAt, memberSource, organizationMode, type Placer } from '../../../lib/runtime/members';
+import {
+  changeOptionsOf,
+  depsAt,
+  memberSource,
+  organizationMode,
+  type Placer,
+} from '../../../lib/runtime/members';
 import { SandboxAccount } from '../../../lib/sandbox/account';
 import { SandboxTargetLister, type SimulatedOrganization } from '../../../lib/sandbox/targets';
 import { parseSettings } from '../../../lib/settings';
@@ -220,5 +226,40 @@ describe('depsAt over a sandbox organization and fleet', () => {
     const placed = await depsAt({ accountId: OUTSIDER, region: 'us-east-1' }, hub, [ecrRegistry], settings);
 
     expect(placed).toEqual({ deps: hub });
+  });
+});
+
+describe('changeOptionsOf (the change handler and replay alike)', () => {
+  const NOW = new Date('2026-12-07T12:00:00Z');
+
+  it("names the member role as buildwarden's own in organization mode", () => {
+    // Prepare
+    const settings = parseSettings({
+      BUILDWARDEN_MEMBER_EXTERNAL_ID: 'org-external-id',
+      BUILDWARDEN_MEMBER_ROLE_NAME: 'guard-member',
+      BUILDWARDEN_REMEDIATION_ROLE_ARN: 'arn:aws:iam::123456789012:role/bw-on-change',
+      BUILDWARDEN_DETACHABLE_POLICY_ARNS: 'arn:aws:iam::123456789012:policy/legacy',
+    });
+
+    // Act
+    const options = changeOptionsOf(settings, NOW);
+
+    // Assess
+    expect(options).toEqual({
+      now: NOW,
+      ownRoleArns: ['arn:aws:iam::123456789012:role/bw-on-change'],
+      memberRoleName: 'guard-member',
+      remediableRoles: 'service-role/*',
+      detachablePolicyArns: ['arn:aws:iam::123456789012:policy/legacy'],
+      retentionDays: 90,
+    });
+  });
+
+  it('names no member role and no own role in single-account mode without them', () => {
+    // Act
+    const options = changeOptionsOf(parseSettings({}), NOW);
+
+    // Assess
+    expect(options).toMatchObject({ ownRoleArns: [], memberRoleName: undefined, detachablePolicyArns: [] });
   });
 });
