@@ -2,9 +2,10 @@
  * The organization audit's shard. Trigger: the state machine's AuditShard task, once per account and Region
  * (again from its page token while repositories remain). Audits the target through its member role, writes
  * the findings as JSON lines to the runs bucket and returns the counts; an account whose role cannot be
- * assumed is one not-visible finding, never a failed task.
+ * assumed is one not-visible finding, never a failed task. Like the scheduled audit, it classifies no IAM actions
+ * by access level: the action catalogue (lib/action-catalog.ts) reads iam-data's files beside its module, which
+ * a function package does not carry — and its module cannot even load from a bundle.
  */
-import { catalogFor } from '../lib/action-catalog';
 import type { Target } from '../lib/ports';
 import { parseShardInput } from '../lib/policy/organization-run-input';
 import {
@@ -28,11 +29,7 @@ export const handler = eventHandler({
   needs: [s3Runs],
   run: (input, deps, { settings, guardrails, now }) =>
     auditShard(
-      async (target: Target) =>
-        // Assigned, not spread: the target's ports stay built on first use.
-        Object.assign(await compose(settings, TARGET_NEEDS, await assumedMemberSource(settings, target)), {
-          actionCatalog: catalogFor,
-        }),
+      async (target: Target) => compose(settings, TARGET_NEEDS, await assumedMemberSource(settings, target)),
       deps.runs,
       guardrails,
       input,

@@ -4,7 +4,9 @@
  * serverless.yml sets on the local stage only; the bundler drops it everywhere else. Checked on the packages
  * themselves: the source map's sources, and the class names the bundles keep (keepNames).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../fixtures/load';
 import { parseGuardrails } from '../../../lib/policy/guardrails';
@@ -83,6 +85,38 @@ describe('the deployed bundles', () => {
     expect(names).toEqual(expect.arrayContaining(['SandboxAccount', 'SandboxState', 'SandboxRegistry']));
     expect(found).toEqual([]);
   });
+});
+
+describe('the deployed bundles at init', () => {
+  it('each load in a fresh Node process, with no configuration, and export a handler function', () => {
+    // Prepare: each bundle alone in a directory, as Lambda unpacks it (nothing of node_modules beside it)
+    const dir = mkdtempSync(path.join(tmpdir(), 'bundles-'));
+    try {
+      const failures = bundles().flatMap(({ fn, code }) => {
+        const file = path.join(dir, `${fn}.js`);
+        writeFileSync(file, code);
+        // Act
+        const probe = spawnSync(
+          process.execPath,
+          ['-e', `process.stdout.write(typeof require(${JSON.stringify(file)}).handler)`],
+          { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 },
+        );
+        return probe.status === 0 && probe.stdout === 'function'
+          ? []
+          : [
+              `${fn}: ${probe.stderr.split('\n').find((l) => /^\w*Error\b/.test(l)) ?? probe.stdout}`.slice(
+                0,
+                300,
+              ),
+            ];
+      });
+
+      // Assess
+      expect(failures).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('the source maps of the deployed bundles', () => {
