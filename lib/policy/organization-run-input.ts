@@ -3,7 +3,7 @@
  * the run id (the execution's name) to the targets and summary steps, and one target (with where its last
  * part stopped) to the audit-shard. A malformed input is an InvalidInputError naming the field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from './validation';
 
 const runId = z.string().regex(/^[A-Za-z0-9_.=-]{1,80}$/, 'expected letters, digits and _.=- (at most 80)');
