@@ -18,7 +18,8 @@
  * (the baseline those of the function it stands beside).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
@@ -289,4 +290,67 @@ export function measureInit(
     });
   }
   return { empty: round(emptyMedian, 1), byFile };
+}
+
+/** The parts of a V8 CPU profile the compile profile reads. */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Where cold init goes, from V8's CPU profiler: the time spent compiling the bundle (self time of Node's
+ * `wrapSafe`, which hands the whole file to V8 to parse and compile its top level; inner functions are only
+ * pre-parsed then) against everything else the require does (running the modules' top-level code, garbage
+ * collection). `runs` fresh processes per file, sampled every 100 µs; medians. The profiler slows a process
+ * down, so these are shares to compare across bundles, not timings to set against the init column.
+ */
+export function profileCompile(
+  targets: InitTarget[],
+  runs: number,
+): Map<string, { compileMs: number; profiledMs: number }> {
+  const byFile = new Map<string, { compile: number[]; total: number[] }>();
+  for (const t of targets) byFile.set(t.file, { compile: [], total: [] });
+  for (let run = 0; run < runs; run++) {
+    for (const t of targets) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'bench-prof-'));
+      try {
+        const result = spawnSync(
+          process.execPath,
+          ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100', '-e', PROBE, t.file],
+          {
+            encoding: 'utf8',
+            env: { ...initEnv(), ...(t.nodeOptions ? { NODE_OPTIONS: t.nodeOptions } : {}) },
+          },
+        );
+        if (result.status !== 0) throw new Error(`profile of ${t.file} failed:\n${result.stderr}`);
+        const { before, after } = JSON.parse(result.stdout) as { before: number; after: number };
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
+        const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+        const compiling = new Set(
+          profile.nodes
+            .filter(
+              (n) =>
+                n.callFrame.functionName === 'wrapSafe' || n.callFrame.functionName === 'compileFunction',
+            )
+            .map((n) => n.id),
+        );
+        let micros = 0;
+        profile.samples.forEach((id, i) => {
+          if (compiling.has(id)) micros += profile.timeDeltas[i] ?? 0;
+        });
+        byFile.get(t.file)!.compile.push(micros / 1000);
+        byFile.get(t.file)!.total.push(after - before);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  return new Map(
+    [...byFile].map(([f, s]) => [
+      f,
+      { compileMs: round(median(s.compile), 1), profiledMs: round(median(s.total), 1) },
+    ]),
+  );
 }

@@ -23,6 +23,7 @@ import {
   functionsOfService,
   measureInit,
   packagedBundles,
+  profileCompile,
   REPO_ROOT,
   type BundleFacts,
   type PackagedFunction,
@@ -39,6 +40,8 @@ import { benchLifecyclePreview } from './lifecycle-preview';
 import { kib, round, table } from './stats';
 
 const INIT_RUNS = 20;
+/** Profiled fresh processes per bundle for the compile share of init. */
+const PROFILE_RUNS = 5;
 const EVENT_RUNS = 200;
 const BUNDLE_TARGET_BYTES = 400 * 1024;
 const INIT_TARGET_RATIO = 1.15;
@@ -65,6 +68,11 @@ interface FunctionRow {
   initCheckMs?: number;
   baselineInitMs?: number;
   baselineCheckMs?: number;
+  /** Compile's share of init, from CPU profiles (bench/bundles.ts profileCompile). */
+  compileMs?: number;
+  profiledMs?: number;
+  baselineCompileMs?: number;
+  baselineProfiledMs?: number;
   error?: string;
 }
 
@@ -104,6 +112,17 @@ async function benchFunctions(): Promise<{ rows: FunctionRow[]; emptyMs: number 
     row.baselineInitMs = b.requireMs;
     row.baselineCheckMs = b.sinceStartMinusEmptyMs;
   }
+  log(`init profile: ${PROFILE_RUNS} profiled processes for each of ${targets.length} bundles`);
+  const profiles = profileCompile(targets, PROFILE_RUNS);
+  for (const row of rows) {
+    if (!row.packaged || !row.baseline) continue;
+    const f = profiles.get(row.packaged.file)!;
+    const b = profiles.get(row.baseline.file)!;
+    row.compileMs = f.compileMs;
+    row.profiledMs = f.profiledMs;
+    row.baselineCompileMs = b.compileMs;
+    row.baselineProfiledMs = b.profiledMs;
+  }
   return { rows, emptyMs: init.empty };
 }
 
@@ -139,6 +158,8 @@ function runAuditChild(child: string, config: AuditRunConfig): Promise<AuditRunR
     });
   });
 }
+
+const pct = (part: number, whole: number): string => `${Math.round((100 * part) / whole)}%`;
 
 function functionSection(rows: FunctionRow[], emptyMs: number): string[] {
   const out: string[] = [];
@@ -183,6 +204,43 @@ function functionSection(rows: FunctionRow[], emptyMs: number): string[] {
     `Node start-up alone (empty script, process start → end of script): ${emptyMs} ms median. "init" is the ` +
       'median time of `require(bundle)` inside a fresh process; "check" is the median from process start to the ' +
       'end of the require minus that start-up: the two methods should agree within a few ms.',
+  );
+  out.push('');
+  out.push(
+    'Where init goes (V8 CPU profiles of the same requires, bench/bundles.ts `profileCompile`, median of ' +
+      `${PROFILE_RUNS} profiled processes each; the profiler slows a process, so compare shares, not times): ` +
+      "compiling the bundle is Node's `wrapSafe` handing the whole file to V8 (its top level parsed and " +
+      "compiled, inner functions pre-parsed); the rest is running the modules' top-level code and collecting " +
+      'garbage.',
+  );
+  out.push('');
+  out.push(
+    table(
+      [
+        'function',
+        'compile (profiled ms)',
+        'of its profiled init',
+        'baseline compile (profiled ms)',
+        'of its profiled init',
+        'compile beyond the baseline (profiled ms)',
+        'the rest beyond the baseline (profiled ms)',
+      ],
+      rows.flatMap((r) =>
+        r.compileMs === undefined || r.baselineCompileMs === undefined
+          ? []
+          : [
+              [
+                r.name,
+                String(r.compileMs),
+                pct(r.compileMs, r.profiledMs!),
+                String(r.baselineCompileMs),
+                pct(r.baselineCompileMs, r.baselineProfiledMs!),
+                String(round(r.compileMs - r.baselineCompileMs, 1)),
+                String(round(r.profiledMs! - r.compileMs - (r.baselineProfiledMs! - r.baselineCompileMs), 1)),
+              ],
+            ],
+      ),
+    ),
   );
   out.push('');
   out.push('Largest contributors to each function bundle (bytes in the minified output, by package):');
