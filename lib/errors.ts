@@ -47,6 +47,11 @@ export interface Override {
   effect: string;
 }
 
+/**
+ * An error of the house. Each concrete class states its own `name` (its class name) rather than reading it
+ * from the constructor: the function bundles are minified without keeping class names, and the logs and
+ * HTTP answers name errors by it.
+ */
 export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;
   /** Structured facts the caller may see beside the message (HTTP body fields): never AWS error text. */
@@ -59,7 +64,6 @@ export abstract class DomainError extends Error {
     options: { cause?: unknown; details?: Record<string, unknown>; override?: Override } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     this.details = options.details ?? {};
     this.override = options.override;
   }
@@ -67,6 +71,7 @@ export abstract class DomainError extends Error {
 
 /** Input that failed a schema; `problems` holds one `path: message` line per problem. */
 export class InvalidInputError extends DomainError {
+  override readonly name: string = 'InvalidInputError';
   readonly kind = 'invalid-input';
 
   constructor(
@@ -82,6 +87,7 @@ export class InvalidInputError extends DomainError {
  * `project` …) when an adapter knows it; `cause` is the service's own error when it came from one.
  */
 export class NotFoundError extends DomainError {
+  override readonly name: string = 'NotFoundError';
   readonly kind = 'not-found';
   readonly resource: string | undefined;
 
@@ -92,17 +98,22 @@ export class NotFoundError extends DomainError {
 }
 
 export class ConflictError extends DomainError {
+  override readonly name: string = 'ConflictError';
   readonly kind = 'conflict';
 }
 
 /** A create met a resource of that name (AWS `…AlreadyExists…`): someone else created it meanwhile. */
-export class AlreadyExistsError extends ConflictError {}
+export class AlreadyExistsError extends ConflictError {
+  override readonly name: string = 'AlreadyExistsError';
+}
 
 export class ForbiddenError extends DomainError {
+  override readonly name: string = 'ForbiddenError';
   readonly kind = 'forbidden';
 }
 
 export class UpstreamError extends DomainError {
+  override readonly name: string = 'UpstreamError';
   readonly kind = 'upstream';
 }
 
@@ -110,13 +121,16 @@ export class UpstreamError extends DomainError {
  * CodeBuild refused a service role it cannot assume yet: IAM has not propagated a role created moments ago.
  * Asking again after a pause succeeds; the provisioning use case does so, bounded.
  */
-export class RoleNotAssumableYetError extends UpstreamError {}
+export class RoleNotAssumableYetError extends UpstreamError {
+  override readonly name: string = 'RoleNotAssumableYetError';
+}
 
 /**
  * The deployment's or the command's configuration is wrong (a setting, the guardrails file, a table it names):
  * a defect of the deployment, never the caller's, so `internal`. The message names the setting.
  */
 export class ConfigError extends DomainError {
+  override readonly name: string = 'ConfigError';
   readonly kind = 'internal';
 }
 

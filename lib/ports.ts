@@ -196,6 +196,7 @@ export interface LifecyclePreviewer {
 
 /** ECR's preview gave no result to compare with; `reason` says what ECR said or how long it was waited for. */
 export class LifecyclePreviewFailedError extends UpstreamError {
+  override readonly name: string = 'LifecyclePreviewFailedError';
   constructor(
     message: string,
     readonly reason: string,

@@ -34,6 +34,7 @@ export interface Command {
 
 /** Bad usage or bad input: exit code 2 with the message on stderr. */
 export class UsageError extends DomainError {
+  override readonly name: string = 'UsageError';
   readonly kind = 'invalid-input';
 }
 

@@ -8,6 +8,7 @@ import type { LifecyclePreviewer } from '../ports';
 import type { EcrLifecyclePreview } from '../policy/lifecycle/compare';
 
 export class NoAwsPreviewError extends DomainError {
+  override readonly name: string = 'NoAwsPreviewError';
   readonly kind = 'invalid-input';
 
   constructor() {

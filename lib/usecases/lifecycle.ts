@@ -10,6 +10,7 @@ import { parseLifecyclePolicy, type LifecyclePolicy } from '../policy/lifecycle/
 import { simulateLifecyclePolicy, type LifecycleSimulation } from '../policy/lifecycle/simulate';
 
 export class RepositoryNotFoundError extends NotFoundError {
+  override readonly name: string = 'RepositoryNotFoundError';
   constructor(readonly repositoryName: string) {
     super(`repository ${repositoryName} does not exist`, { resource: 'repository' });
   }
@@ -35,6 +36,7 @@ export async function previewRepositoryLifecycle(
 
 /** The repository has no lifecycle policy and none was given to compare. */
 export class NoLifecyclePolicyError extends DomainError {
+  override readonly name: string = 'NoLifecyclePolicyError';
   readonly kind = 'invalid-input';
 
   constructor(readonly repositoryName: string) {

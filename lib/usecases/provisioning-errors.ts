@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, UpstreamError } from '../errors';
 
 /** Same name, different spec: the differences by field. */
 export class ProjectConflictError extends ConflictError {
+  override readonly name: string = 'ProjectConflictError';
   constructor(
     message: string,
     readonly differences: string[],
@@ -15,16 +16,20 @@ export class ProjectConflictError extends ConflictError {
 }
 
 export class ProjectNotFoundError extends NotFoundError {
+  override readonly name: string = 'ProjectNotFoundError';
   constructor(name: string) {
     super(`no managed project named ${name}`, { resource: 'project' });
   }
 }
 
 /** The resource exists but buildwarden did not create it: never changed or deleted. */
-export class NotManagedError extends ConflictError {}
+export class NotManagedError extends ConflictError {
+  override readonly name: string = 'NotManagedError';
+}
 
 /** Each front door says how to force the delete in its own terms (`--force`, `?force=true`). */
 export class RepositoryNotEmptyError extends ConflictError {
+  override readonly name: string = 'RepositoryNotEmptyError';
   constructor(
     readonly repositoryName: string,
     readonly images: number,
@@ -40,6 +45,7 @@ export class RepositoryNotEmptyError extends ConflictError {
  * `reason` is the failed call's error (`Name: message`): logged and shown by the CLI, never in an HTTP body.
  */
 export class ProvisioningFailedError extends UpstreamError {
+  override readonly name: string = 'ProvisioningFailedError';
   constructor(
     readonly step: string,
     readonly reason: string,
@@ -61,13 +67,18 @@ export class ProvisioningFailedError extends UpstreamError {
  * Another request is provisioning the same name: with a different spec, or an identical one that is still in
  * progress or failed while this one waited; or it created a resource of that name while this one ran.
  */
-export class ConcurrentProvisioningError extends ConflictError {}
+export class ConcurrentProvisioningError extends ConflictError {
+  override readonly name: string = 'ConcurrentProvisioningError';
+}
 
 /** Under enhanced scanning the repository cannot be covered by a registry rule (refused before creating). */
-export class RegistryCoverageError extends ConflictError {}
+export class RegistryCoverageError extends ConflictError {
+  override readonly name: string = 'RegistryCoverageError';
+}
 
 /** Restoring a drifted project failed at a step; what was restored stays, and the same request finishes it. */
 export class RepairFailedError extends ProvisioningFailedError {
+  override readonly name: string = 'RepairFailedError';
   constructor(
     step: string,
     reason: string,

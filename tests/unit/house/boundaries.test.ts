@@ -116,3 +116,38 @@ describe('zod in the shipped code', () => {
     expect(whole).toEqual([]);
   });
 });
+
+describe('error classes in the shipped code', () => {
+  const shipped = [...sourceFiles('lib'), ...sourceFiles('functions')];
+  /** Each `class X extends …Error` with the text of its body (up to the first line that closes it). */
+  const errorClasses = shipped.flatMap((file) =>
+    [...read(file).matchAll(/^export class (\w+) extends (\w*Error) \{\n([\s\S]*?)^\}/gm)].map((m) => ({
+      file,
+      name: m[1]!,
+      body: m[3]!,
+    })),
+  );
+
+  it('are found', () => {
+    // Assess
+    expect(errorClasses.map((c) => c.name)).toEqual(
+      expect.arrayContaining(['InvalidInputError', 'UnreadableError', 'ProjectConflictError']),
+    );
+  });
+
+  it('each state their own name, since the bundles are minified without keeping class names', () => {
+    // Act
+    const unnamed = errorClasses
+      .filter(
+        ({ name, body }) =>
+          // (or the name it is given: the sandbox's simulated AWS errors carry the AWS exception's)
+          ![`name: string = '${name}';`, `this.name = '${name}';`, 'this.name = name;'].some((s) =>
+            body.includes(s),
+          ),
+      )
+      .map(({ file, name }) => `${file}: ${name}`);
+
+    // Assess
+    expect(unnamed).toEqual([]);
+  });
+});
