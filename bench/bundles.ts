@@ -6,7 +6,7 @@
  * offline, through tests/fixtures/package-template.ts) and each function's bundle is taken from its zip, with
  * the function's own NODE_OPTIONS from the packaged template. Sizes: the deployment zip, and the bundle
  * minified and gzipped. The "largest contributors" come from an esbuild build with the options of
- * `custom.esbuild` (bundle, minify, platform node, target node22, cjs, ES modules first, keepNames, SDK bundled, the guardrails
+ * `custom.esbuild` (bundle, minify, platform node, target node22, cjs, ES modules first, names minified, SDK bundled, the guardrails
  * compiled in), for its metafile.
  *
  * Cold init: a fresh `node -e` process per run records `performance.now()` just before and just after
@@ -64,7 +64,7 @@ const LAMBDA_BUILD: BuildOptions = {
   platform: 'node',
   format: 'cjs',
   mainFields: ['module', 'main'],
-  keepNames: true,
+  keepNames: false,
   external: [],
   // As serverless.yml defines them outside the local stage: the deployed bundles carry no sandbox, and the
   // guardrails compiled at package time (scripts/compiled-guardrails.js).
