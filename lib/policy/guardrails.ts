@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { PROJECT_NAME_PLACEHOLDER } from './references';
 import { namePatterns } from './rules/definition';
-import { RULE_IDS, RULE_SCHEMAS, type RuleId, type RuleSchemas } from './rules/index';
+import { RULE_IDS, ruleSchemas, type RuleId, type RuleSchemas } from './rules/index';
 import { InvalidInputError, formatIssues } from './validation';
 import { valueNestingProblem, yamlNestingProblem } from './nesting';
 import { scanGateSchema } from './scan/scan-gate-config';
@@ -86,7 +86,7 @@ export const guardrailsSchema = z.strictObject({
   /** Global dry run: remediation plans are computed, logged and notified, but nothing is written. */
   dryRun: z.boolean().default(false),
   /** One key per rule of the registry (lib/policy/rules/index.ts), each with its own options. */
-  rules: z.strictObject(RULE_SCHEMAS).prefault({}),
+  rules: z.strictObject(ruleSchemas()).prefault({}),
   exemptions: z.array(exemptionSchema).default([]),
   /** Image scan gate (verdict thresholds, CVE allowlist) and build notifications. */
   scanGate: scanGateSchema(),

@@ -282,21 +282,33 @@ function define<
   config: RuleConfigSchema<Shape>;
 } {
   const { options, refineOptions, ...rest } = spec;
-  const mode = z.enum(MODES).default(spec.mode);
-  const object = z.strictObject({
-    mode: spec.remediation
-      ? mode
-      : mode.refine((m) => m !== 'remediate', {
-          message: `${spec.id} has no safe automatic fix: use off or report`,
-        }),
-    severity: z.enum(SEVERITIES).default(spec.severity),
-    dryRun: z.boolean().default(false),
-    ...((options ?? {}) as Shape),
-  }) as OptionsObject<Shape>;
-  const refined = refineOptions ? refineOptions(object) : object;
-  // Every option has a default, so an absent rule key means "all defaults".
-  const config = refined.prefault({} as z.input<OptionsObject<Shape>>);
-  return { ...rest, scope, resourceType, config };
+  const build = (): RuleConfigSchema<Shape> => {
+    const mode = z.enum(MODES).default(spec.mode);
+    const object = z.strictObject({
+      mode: spec.remediation
+        ? mode
+        : mode.refine((m) => m !== 'remediate', {
+            message: `${spec.id} has no safe automatic fix: use off or report`,
+          }),
+      severity: z.enum(SEVERITIES).default(spec.severity),
+      dryRun: z.boolean().default(false),
+      ...((options ?? {}) as Shape),
+    }) as OptionsObject<Shape>;
+    const refined = refineOptions ? refineOptions(object) : object;
+    // Every option has a default, so an absent rule key means "all defaults".
+    return refined.prefault({} as z.input<OptionsObject<Shape>>);
+  };
+  // Built when first read: only what validates a guardrails file reads it (the functions get their guardrails
+  // validated at package time), so their cold starts do not build every rule's schema.
+  let config: RuleConfigSchema<Shape> | undefined;
+  return {
+    ...rest,
+    scope,
+    resourceType,
+    get config() {
+      return (config ??= build());
+    },
+  };
 }
 
 /** A rule over one ECR repository (a DescribeRepositories item with its details). */

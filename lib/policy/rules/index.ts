@@ -59,7 +59,9 @@ export const RULE_IDS: readonly RuleId[] = RULES.map((rule) => rule.id);
 
 /** Each rule's part of the guardrails schema, keyed by rule id (`rules.<id>` in the guardrails file). */
 export type RuleSchemas = { [R in Rule as R['id']]: R['config'] };
-export const RULE_SCHEMAS = Object.fromEntries(RULES.map((rule) => [rule.id, rule.config])) as RuleSchemas;
+export function ruleSchemas(): RuleSchemas {
+  return Object.fromEntries(RULES.map((rule) => [rule.id, rule.config])) as RuleSchemas;
+}
 
 const registered: readonly AnyRuleDefinition<RuleId>[] = RULES;
 const BY_ID = new Map<string, AnyRuleDefinition<RuleId>>(registered.map((rule) => [rule.id, rule]));
