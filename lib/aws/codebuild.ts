@@ -19,7 +19,7 @@ export const codebuildReadActions = ['codebuild:ListProjects', 'codebuild:BatchG
  */
 export function toProject(p: SdkProject): Project {
   const raw: unknown = JSON.parse(JSON.stringify(p));
-  const parsed = projectSchema.safeParse(raw);
+  const parsed = projectSchema().safeParse(raw);
   return parsed.success ? parsed.data : unreadableProject(raw, 'codebuild:BatchGetProjects', parsed.error);
 }
 

@@ -84,7 +84,7 @@ function toItem(record: FindingRecord): Item {
 
 function fromItem(item: Record<string, unknown>): FindingRecord {
   const { scope, finding, observedAt: _observed, ...fields } = item;
-  const parsed = findingRecordSchema.safeParse(fields);
+  const parsed = findingRecordSchema().safeParse(fields);
   if (!parsed.success) {
     throw new InvalidFindingsRecordError(`${String(scope)} / ${String(finding)}`, formatIssues(parsed.error));
   }

@@ -54,7 +54,7 @@ function viaJson<T>(value: unknown): T {
  */
 export function toRole(r: RoleDetail, call = 'iam:GetAccountAuthorizationDetails'): Role {
   const raw = viaJson(r);
-  const parsed = roleSchema.safeParse(raw);
+  const parsed = roleSchema().safeParse(raw);
   return parsed.success ? parsed.data : unreadableRole(raw, call, parsed.error);
 }
 
@@ -64,7 +64,7 @@ export function toManagedPolicy(
   call = 'iam:GetAccountAuthorizationDetails',
 ): ManagedPolicy {
   const raw = viaJson(p);
-  const parsed = managedPolicySchema.safeParse(raw);
+  const parsed = managedPolicySchema().safeParse(raw);
   return parsed.success ? parsed.data : unreadableManagedPolicy(raw, call, parsed.error);
 }
 

@@ -5,6 +5,7 @@
  * JSON path of the offending field.
  */
 import * as z from 'zod';
+import { lazy } from './lazy';
 import { envelope, originOf, type EventOrigin } from './event-fields';
 import { parseWith } from './validation';
 
@@ -23,78 +24,88 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
  * `phase-context` is a list of `statusCode: message` strings (`": "` when empty) in live events, `[]` in the
  * documented sample; BatchGetBuilds' `{ statusCode, message }` objects are accepted too.
  */
-const phaseContextSchema = z
-  .array(
-    z.union([
-      z.string(),
-      z.looseObject({ statusCode: z.string().optional(), message: z.string().optional() }),
-    ]),
-  )
-  .default([]);
+const phaseContextSchema = lazy(() =>
+  z
+    .array(
+      z.union([
+        z.string(),
+        z.looseObject({ statusCode: z.string().optional(), message: z.string().optional() }),
+      ]),
+    )
+    .default([]),
+);
 
-const phaseSchema = z.looseObject({
-  'phase-type': z.string().min(1),
-  'phase-status': z.string().optional(),
-  'start-time': z.string().optional(),
-  'end-time': z.string().optional(),
-  'duration-in-seconds': z.number().nonnegative().optional(),
-  'phase-context': phaseContextSchema,
-});
+const phaseSchema = lazy(() =>
+  z.looseObject({
+    'phase-type': z.string().min(1),
+    'phase-status': z.string().optional(),
+    'start-time': z.string().optional(),
+    'end-time': z.string().optional(),
+    'duration-in-seconds': z.number().nonnegative().optional(),
+    'phase-context': phaseContextSchema(),
+  }),
+);
 
 /** Only what buildwarden reads is typed. Environment variables are deliberately not read: they may hold secrets. */
-const additionalInformationSchema = z
-  .looseObject({
-    /** Not in the documented sample; present in live events. */
-    'build-number': z.number().int().positive().optional(),
-    initiator: z.string().optional(),
-    'build-start-time': z.string().optional(),
-    'build-complete': z.boolean().optional(),
-    /** Not in the documented sample; present in live events. */
-    'source-version': z.string().optional(),
-    source: z.looseObject({ type: z.string().optional(), location: z.string().optional() }).optional(),
-    logs: z
-      .looseObject({
-        'group-name': z.string().optional(),
-        'stream-name': z.string().optional(),
-        'deep-link': z.string().optional(),
-      })
-      .optional(),
-    phases: z.array(phaseSchema).default([]),
-  })
-  .prefault({});
+const additionalInformationSchema = lazy(() =>
+  z
+    .looseObject({
+      /** Not in the documented sample; present in live events. */
+      'build-number': z.number().int().positive().optional(),
+      initiator: z.string().optional(),
+      'build-start-time': z.string().optional(),
+      'build-complete': z.boolean().optional(),
+      /** Not in the documented sample; present in live events. */
+      'source-version': z.string().optional(),
+      source: z.looseObject({ type: z.string().optional(), location: z.string().optional() }).optional(),
+      logs: z
+        .looseObject({
+          'group-name': z.string().optional(),
+          'stream-name': z.string().optional(),
+          'deep-link': z.string().optional(),
+        })
+        .optional(),
+      phases: z.array(phaseSchema()).default([]),
+    })
+    .prefault({}),
+);
 
-const buildDetail = {
+const buildDetail = lazy(() => ({
   'project-name': z.string().min(1),
   'build-id': z.string().min(1),
-  'additional-information': additionalInformationSchema,
-};
+  'additional-information': additionalInformationSchema(),
+}));
 
-const buildStateSchema = z.looseObject({
-  ...envelope,
-  'detail-type': z.literal('CodeBuild Build State Change'),
-  source: z.literal('aws.codebuild'),
-  detail: z.looseObject({
-    ...buildDetail,
-    'build-status': z.enum(BUILD_STATUSES),
-    'current-phase': z.string().optional(),
-    'current-phase-context': z.string().optional(),
+const buildStateSchema = lazy(() =>
+  z.looseObject({
+    ...envelope,
+    'detail-type': z.literal('CodeBuild Build State Change'),
+    source: z.literal('aws.codebuild'),
+    detail: z.looseObject({
+      ...buildDetail(),
+      'build-status': z.enum(BUILD_STATUSES),
+      'current-phase': z.string().optional(),
+      'current-phase-context': z.string().optional(),
+    }),
   }),
-});
+);
 
-const buildPhaseSchema = z.looseObject({
-  ...envelope,
-  'detail-type': z.literal('CodeBuild Build Phase Change'),
-  source: z.literal('aws.codebuild'),
-  detail: z.looseObject({
-    ...buildDetail,
-    'completed-phase': z.string().min(1),
-    'completed-phase-status': z.string().optional(),
-    'completed-phase-context': z.string().optional(),
-    'completed-phase-duration-seconds': z.number().nonnegative().optional(),
-    'completed-phase-start': z.string().optional(),
-    'completed-phase-end': z.string().optional(),
+const buildPhaseSchema = lazy(() =>
+  z.looseObject({
+    ...envelope,
+    'detail-type': z.literal('CodeBuild Build Phase Change'),
+    source: z.literal('aws.codebuild'),
+    detail: z.looseObject({
+      ...buildDetail(),
+      'completed-phase': z.string().min(1),
+      'completed-phase-status': z.string().optional(),
+      'completed-phase-context': z.string().optional(),
+      'completed-phase-duration-seconds': z.number().nonnegative().optional(),
+      'completed-phase-start': z.string().optional(),
+      'completed-phase-end': z.string().optional(),
+    }),
   }),
-});
+);
 
 export interface BuildPhase {
   /** SUBMITTED, QUEUED, PROVISIONING, DOWNLOAD_SOURCE, INSTALL, PRE_BUILD, BUILD, POST_BUILD … COMPLETED. */
@@ -143,13 +154,13 @@ export function withoutUrlCredentials(location: string): string {
   return location.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1');
 }
 
-function contextMessages(context: z.infer<typeof phaseContextSchema>): string[] {
+function contextMessages(context: z.infer<ReturnType<typeof phaseContextSchema>>): string[] {
   return context
     .map((c) => (typeof c === 'string' ? c : `${c.statusCode ?? ''}: ${c.message ?? ''}`).trim())
     .filter((text) => text !== '' && text !== ':');
 }
 
-function toPhase(p: z.infer<typeof phaseSchema>): BuildPhase {
+function toPhase(p: z.infer<ReturnType<typeof phaseSchema>>): BuildPhase {
   return {
     type: p['phase-type'],
     ...(p['phase-status'] !== undefined ? { status: p['phase-status'] } : {}),
@@ -166,7 +177,9 @@ function usableDeepLink(link: string | undefined): string | undefined {
   return link;
 }
 
-function buildInfo(e: z.infer<typeof buildStateSchema> | z.infer<typeof buildPhaseSchema>): BuildInfo {
+function buildInfo(
+  e: z.infer<ReturnType<typeof buildStateSchema>> | z.infer<ReturnType<typeof buildPhaseSchema>>,
+): BuildInfo {
   const info = e.detail['additional-information'];
   const phases = info.phases.map(toPhase);
   const durations = phases.flatMap((p) => (p.durationSeconds !== undefined ? [p.durationSeconds] : []));
@@ -197,7 +210,7 @@ const NOT_FAILED = new Set(['SUCCEEDED', 'IN_PROGRESS']);
 
 /** Parses a `CodeBuild Build State Change` event. */
 export function parseBuildStateEvent(event: unknown): BuildStateEvent {
-  const e = parseWith(buildStateSchema, event, 'CodeBuild Build State Change event');
+  const e = parseWith(buildStateSchema(), event, 'CodeBuild Build State Change event');
   const info = buildInfo(e);
   const failedPhase = info.phases.find((p) => p.status !== undefined && !NOT_FAILED.has(p.status));
   return {
@@ -216,7 +229,7 @@ function contextFromText(text: string | undefined): string[] {
 
 /** Parses a `CodeBuild Build Phase Change` event. */
 export function parseBuildPhaseEvent(event: unknown): BuildPhaseEvent {
-  const e = parseWith(buildPhaseSchema, event, 'CodeBuild Build Phase Change event');
+  const e = parseWith(buildPhaseSchema(), event, 'CodeBuild Build Phase Change event');
   const d = e.detail;
   return {
     ...buildInfo(e),

@@ -15,56 +15,59 @@
  * never open leave no record.
  */
 import * as z from 'zod';
+import { lazy } from './lazy';
 import { compareFindings, SEVERITIES, STATUSES, type Finding, type FindingStatus } from './findings';
 
 export const RESOLUTIONS = ['remediated', 'fixed', 'exempted', 'deleted'] as const;
 /** How an open finding stopped being open. */
 export type Resolution = (typeof RESOLUTIONS)[number];
 
-const timestamp = z.iso.datetime({ offset: true });
+const timestamp = lazy(() => z.iso.datetime({ offset: true }));
 
 /**
  * One finding's record. `status`, `severity` and `message` are those of the last evaluation that judged the
  * finding (for a resource that is gone, those it had before). `firstSeen`..`lastSeen` is the span during
  * which the current occurrence was seen open.
  */
-export const findingRecordSchema = z
-  .object({
-    accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
-    resourceArn: z.string().min(1),
-    resourceType: z.string().min(1),
-    ruleId: z.string().min(1),
-    state: z.enum(['open', 'resolved']),
-    status: z.enum(STATUSES),
-    severity: z.enum(SEVERITIES),
-    message: z.string(),
-    firstSeen: timestamp,
-    lastSeen: timestamp,
-    resolvedAt: timestamp.optional(),
-    resolution: z.enum(RESOLUTIONS).optional(),
-    /** Epoch seconds after which the record may be deleted (resolved records only). */
-    expiresAt: z.number().int().positive().optional(),
-    /** When buildwarden applied a fix to the open finding (open records only; cleared when it did not help). */
-    remediatedAt: timestamp.optional(),
-  })
-  .superRefine((record, ctx) => {
-    const resolvedFields = ['resolvedAt', 'resolution', 'expiresAt'] as const;
-    for (const field of resolvedFields) {
-      const present = record[field] !== undefined;
-      if (present !== (record.state === 'resolved')) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [field],
-          message: present ? 'only a resolved record has it' : 'a resolved record needs it',
-        });
+export const findingRecordSchema = lazy(() =>
+  z
+    .object({
+      accountId: z.string().regex(/^\d{12}$/, 'expected a 12-digit account id'),
+      region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
+      resourceArn: z.string().min(1),
+      resourceType: z.string().min(1),
+      ruleId: z.string().min(1),
+      state: z.enum(['open', 'resolved']),
+      status: z.enum(STATUSES),
+      severity: z.enum(SEVERITIES),
+      message: z.string(),
+      firstSeen: timestamp(),
+      lastSeen: timestamp(),
+      resolvedAt: timestamp().optional(),
+      resolution: z.enum(RESOLUTIONS).optional(),
+      /** Epoch seconds after which the record may be deleted (resolved records only). */
+      expiresAt: z.number().int().positive().optional(),
+      /** When buildwarden applied a fix to the open finding (open records only; cleared when it did not help). */
+      remediatedAt: timestamp().optional(),
+    })
+    .superRefine((record, ctx) => {
+      const resolvedFields = ['resolvedAt', 'resolution', 'expiresAt'] as const;
+      for (const field of resolvedFields) {
+        const present = record[field] !== undefined;
+        if (present !== (record.state === 'resolved')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: present ? 'only a resolved record has it' : 'a resolved record needs it',
+          });
+        }
       }
-    }
-    if (record.remediatedAt !== undefined && record.state !== 'open') {
-      ctx.addIssue({ code: 'custom', path: ['remediatedAt'], message: 'only an open record has it' });
-    }
-  });
-export type FindingRecord = z.infer<typeof findingRecordSchema>;
+      if (record.remediatedAt !== undefined && record.state !== 'open') {
+        ctx.addIssue({ code: 'custom', path: ['remediatedAt'], message: 'only an open record has it' });
+      }
+    }),
+);
+export type FindingRecord = z.infer<ReturnType<typeof findingRecordSchema>>;
 
 export interface Scope {
   accountId: string;

@@ -8,6 +8,7 @@
  * Which repository-creation paths are in use, and which template covers each one, is decided here too (pure).
  */
 import * as z from 'zod';
+import { lazy } from './lazy';
 import {
   buildArn,
   CREATION_PATHS,
@@ -26,53 +27,59 @@ import { statementsOf } from './rules/ecr/repository-policy-statements';
 // The API shapes (loose: AWS adds fields)
 
 /** DescribeRegistry `.replicationConfiguration` (PutReplicationConfiguration takes the same object). */
-export const replicationConfigurationSchema = z.looseObject({
-  rules: z.array(
-    z.looseObject({
-      destinations: z.array(z.looseObject({ region: z.string().min(1), registryId: z.string().min(1) })),
-      repositoryFilters: z.array(z.looseObject({ filter: z.string(), filterType: z.string() })).optional(),
-    }),
-  ),
-});
-export type ReplicationConfiguration = z.infer<typeof replicationConfigurationSchema>;
+export const replicationConfigurationSchema = lazy(() =>
+  z.looseObject({
+    rules: z.array(
+      z.looseObject({
+        destinations: z.array(z.looseObject({ region: z.string().min(1), registryId: z.string().min(1) })),
+        repositoryFilters: z.array(z.looseObject({ filter: z.string(), filterType: z.string() })).optional(),
+      }),
+    ),
+  }),
+);
+export type ReplicationConfiguration = z.infer<ReturnType<typeof replicationConfigurationSchema>>;
 export type ReplicationRule = ReplicationConfiguration['rules'][number];
 
 /** DescribePullThroughCacheRules `.pullThroughCacheRules` item. */
-export const pullThroughCacheRuleSchema = z.looseObject({
-  ecrRepositoryPrefix: z.string().min(1),
-  upstreamRegistryUrl: z.string().optional(),
-  createdAt: isoDate.optional(),
-  registryId: z.string().optional(),
-  credentialArn: z.string().optional(),
-  customRoleArn: z.string().optional(),
-  upstreamRepositoryPrefix: z.string().optional(),
-  /** Kept as text: an upstream AWS adds later is reported as not allowed, never a parse error. */
-  upstreamRegistry: z.string().optional(),
-  updatedAt: isoDate.optional(),
-});
-export type PullThroughCacheRule = z.infer<typeof pullThroughCacheRuleSchema>;
+export const pullThroughCacheRuleSchema = lazy(() =>
+  z.looseObject({
+    ecrRepositoryPrefix: z.string().min(1),
+    upstreamRegistryUrl: z.string().optional(),
+    createdAt: isoDate().optional(),
+    registryId: z.string().optional(),
+    credentialArn: z.string().optional(),
+    customRoleArn: z.string().optional(),
+    upstreamRepositoryPrefix: z.string().optional(),
+    /** Kept as text: an upstream AWS adds later is reported as not allowed, never a parse error. */
+    upstreamRegistry: z.string().optional(),
+    updatedAt: isoDate().optional(),
+  }),
+);
+export type PullThroughCacheRule = z.infer<ReturnType<typeof pullThroughCacheRuleSchema>>;
 
 /** DescribeRepositoryCreationTemplates `.repositoryCreationTemplates` item. */
-export const repositoryCreationTemplateSchema = z.looseObject({
-  prefix: z.string().min(1),
-  description: z.string().optional(),
-  encryptionConfiguration: z
-    .looseObject({ encryptionType: z.enum(['AES256', 'KMS', 'KMS_DSSE']), kmsKey: z.string().optional() })
-    .optional(),
-  resourceTags: z.array(tagSchema).optional(),
-  imageTagMutability: z.enum(TAG_MUTABILITY).optional(),
-  imageTagMutabilityExclusionFilters: z
-    .array(z.looseObject({ filterType: z.string(), filter: z.string() }))
-    .optional(),
-  repositoryPolicy: z.string().optional(),
-  lifecyclePolicy: z.string().optional(),
-  /** PULL_THROUGH_CACHE | REPLICATION | CREATE_ON_PUSH; kept as text for values AWS adds later. */
-  appliedFor: z.array(z.string()).optional(),
-  customRoleArn: z.string().optional(),
-  createdAt: isoDate.optional(),
-  updatedAt: isoDate.optional(),
-});
-export type RepositoryCreationTemplate = z.infer<typeof repositoryCreationTemplateSchema>;
+export const repositoryCreationTemplateSchema = lazy(() =>
+  z.looseObject({
+    prefix: z.string().min(1),
+    description: z.string().optional(),
+    encryptionConfiguration: z
+      .looseObject({ encryptionType: z.enum(['AES256', 'KMS', 'KMS_DSSE']), kmsKey: z.string().optional() })
+      .optional(),
+    resourceTags: z.array(tagSchema()).optional(),
+    imageTagMutability: z.enum(TAG_MUTABILITY).optional(),
+    imageTagMutabilityExclusionFilters: z
+      .array(z.looseObject({ filterType: z.string(), filter: z.string() }))
+      .optional(),
+    repositoryPolicy: z.string().optional(),
+    lifecyclePolicy: z.string().optional(),
+    /** PULL_THROUGH_CACHE | REPLICATION | CREATE_ON_PUSH; kept as text for values AWS adds later. */
+    appliedFor: z.array(z.string()).optional(),
+    customRoleArn: z.string().optional(),
+    createdAt: isoDate().optional(),
+    updatedAt: isoDate().optional(),
+  }),
+);
+export type RepositoryCreationTemplate = z.infer<ReturnType<typeof repositoryCreationTemplateSchema>>;
 
 /** The read calls of the registry settings, in the order the readers make them. */
 export const REGISTRY_SETTING_CALLS = [

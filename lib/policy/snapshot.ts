@@ -3,6 +3,7 @@
  * of the AWS API response it came from. Parsed with one schema; errors name the JSON path.
  */
 import * as z from 'zod';
+import { lazy } from './lazy';
 import { ACCOUNT_ID, partitionOf } from './aws-facts';
 import {
   buildSchema,
@@ -58,71 +59,73 @@ function required<T extends z.ZodType>(item: T, what: string) {
  * Required: `format`, `accountId`, `region`, and the lists `ecr.repositories`, `codebuild.projects`,
  * `iam.roles`, `iam.policies` (each may be empty). Everything else is optional.
  */
-export const snapshotSchema = section({
-  format: z.literal(SNAPSHOT_FORMAT, { error: `expected "${SNAPSHOT_FORMAT}"` }),
-  accountId: z.string().regex(ACCOUNT_ID, 'expected a 12-digit account id'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
-  capturedAt: isoDate.optional(),
-  /**
-   * DescribeOrganization .Organization.Id: the account's organization; null when the account is in none;
-   * absent when it was not captured (rules then say the own organization could not be determined).
-   */
-  organizationId: z
-    .string()
-    .regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…) or null')
-    .nullable()
-    .optional(),
-  ecr: section({
-    registryScanningConfiguration: registryScanningConfigurationSchema.optional(),
-    repositories: required(repositorySchema, 'DescribeRepositories items'),
-    /** GetRegistryScanningConfiguration failed when the snapshot was taken (the sandbox fails it the same way). */
-    unreadable: unreadableSchema.optional(),
-    // Registry-level settings, each in the shape of its API answer; absent: not captured (never "none").
-    /** DescribeRegistry .replicationConfiguration (`{ rules: [] }` when the registry replicates nothing). */
-    replicationConfiguration: replicationConfigurationSchema.optional(),
-    /** GetRegistryPolicy .policyText; null when the registry has no policy. */
-    registryPolicyText: z.string().nullable().optional(),
-    /** DescribePullThroughCacheRules .pullThroughCacheRules (every page). */
-    pullThroughCacheRules: z.array(pullThroughCacheRuleSchema).optional(),
-    /** DescribeRepositoryCreationTemplates .repositoryCreationTemplates (every page). */
-    repositoryCreationTemplates: z.array(repositoryCreationTemplateSchema).optional(),
+export const snapshotSchema = lazy(() =>
+  section({
+    format: z.literal(SNAPSHOT_FORMAT, { error: `expected "${SNAPSHOT_FORMAT}"` }),
+    accountId: z.string().regex(ACCOUNT_ID, 'expected a 12-digit account id'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1'),
+    capturedAt: isoDate().optional(),
+    /**
+     * DescribeOrganization .Organization.Id: the account's organization; null when the account is in none;
+     * absent when it was not captured (rules then say the own organization could not be determined).
+     */
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…) or null')
+      .nullable()
+      .optional(),
+    ecr: section({
+      registryScanningConfiguration: registryScanningConfigurationSchema().optional(),
+      repositories: required(repositorySchema(), 'DescribeRepositories items'),
+      /** GetRegistryScanningConfiguration failed when the snapshot was taken (the sandbox fails it the same way). */
+      unreadable: unreadableSchema().optional(),
+      // Registry-level settings, each in the shape of its API answer; absent: not captured (never "none").
+      /** DescribeRegistry .replicationConfiguration (`{ rules: [] }` when the registry replicates nothing). */
+      replicationConfiguration: replicationConfigurationSchema().optional(),
+      /** GetRegistryPolicy .policyText; null when the registry has no policy. */
+      registryPolicyText: z.string().nullable().optional(),
+      /** DescribePullThroughCacheRules .pullThroughCacheRules (every page). */
+      pullThroughCacheRules: z.array(pullThroughCacheRuleSchema()).optional(),
+      /** DescribeRepositoryCreationTemplates .repositoryCreationTemplates (every page). */
+      repositoryCreationTemplates: z.array(repositoryCreationTemplateSchema()).optional(),
+    }),
+    codebuild: section({
+      projects: required(projectSchema(), 'BatchGetProjects items'),
+      builds: z.array(buildSchema()).default([]),
+    }),
+    iam: section({
+      roles: required(roleSchema(), 'GetAccountAuthorizationDetails RoleDetailList items'),
+      policies: required(managedPolicySchema(), 'GetAccountAuthorizationDetails Policies items'),
+      /** GetAccountAuthorizationDetails failed when the snapshot was taken (roles and policies are then empty). */
+      unreadable: unreadableSchema().optional(),
+    }),
+    /** State buildwarden itself keeps (the verdict store and the build ledger) when the sandbox plays the account. */
+    buildwarden: section({
+      verdicts: z.array(z.looseObject({ repositoryName: z.string(), imageDigest: z.string() })).default([]),
+      builds: z
+        .array(z.looseObject({ id: z.string(), projectName: z.string(), startTime: z.string() }))
+        .default([]),
+      /** The findings state (lib/policy/finding-state.ts): one record per account, region, resource and rule. */
+      findings: z.array(findingRecordSchema()).optional(),
+    }).optional(),
+    sns: section({
+      topics: z
+        .array(
+          z.looseObject({
+            TopicArn: z.string(),
+            messages: z.array(z.looseObject({})).default([]),
+          }),
+        )
+        .default([]),
+    }).optional(),
   }),
-  codebuild: section({
-    projects: required(projectSchema, 'BatchGetProjects items'),
-    builds: z.array(buildSchema).default([]),
-  }),
-  iam: section({
-    roles: required(roleSchema, 'GetAccountAuthorizationDetails RoleDetailList items'),
-    policies: required(managedPolicySchema, 'GetAccountAuthorizationDetails Policies items'),
-    /** GetAccountAuthorizationDetails failed when the snapshot was taken (roles and policies are then empty). */
-    unreadable: unreadableSchema.optional(),
-  }),
-  /** State buildwarden itself keeps (the verdict store and the build ledger) when the sandbox plays the account. */
-  buildwarden: section({
-    verdicts: z.array(z.looseObject({ repositoryName: z.string(), imageDigest: z.string() })).default([]),
-    builds: z
-      .array(z.looseObject({ id: z.string(), projectName: z.string(), startTime: z.string() }))
-      .default([]),
-    /** The findings state (lib/policy/finding-state.ts): one record per account, region, resource and rule. */
-    findings: z.array(findingRecordSchema).optional(),
-  }).optional(),
-  sns: section({
-    topics: z
-      .array(
-        z.looseObject({
-          TopicArn: z.string(),
-          messages: z.array(z.looseObject({})).default([]),
-        }),
-      )
-      .default([]),
-  }).optional(),
-});
-export type Snapshot = z.infer<typeof snapshotSchema>;
+);
+export type Snapshot = z.infer<ReturnType<typeof snapshotSchema>>;
 
 /** Parses snapshot text; a file that is not JSON or breaks the schema throws InvalidInputError naming the path. */
 export function parseSnapshot(text: string, source = 'snapshot'): Snapshot {
   const raw = parseJsonText(text, source);
-  const result = snapshotSchema.safeParse(raw);
+  const result = snapshotSchema().safeParse(raw);
   if (!result.success) throw new InvalidInputError(source, snapshotIssues(result.error));
   const duplicates = findDuplicates(result.data.ecr.repositories.map((r) => r.repositoryName));
   if (duplicates.length > 0) {

@@ -31,7 +31,7 @@ export class SandboxProvisioner implements Provisioner {
       );
     }
     this.state.snapshot.ecr.repositories.push(
-      repositorySchema.parse({
+      repositorySchema().parse({
         repositoryArn: repositoryArnOf(this.state.scope, input.repositoryName),
         registryId: this.state.snapshot.accountId,
         repositoryName: input.repositoryName,
@@ -79,7 +79,7 @@ export class SandboxProvisioner implements Provisioner {
       );
     }
     this.state.snapshot.iam.roles.push(
-      roleSchema.parse({
+      roleSchema().parse({
         RoleName: input.RoleName,
         Path: input.Path,
         Arn: roleArnOf(this.state.scope, input.Path, input.RoleName),
@@ -148,7 +148,7 @@ export class SandboxProvisioner implements Provisioner {
     }
     const now = new Date().toISOString();
     this.state.snapshot.codebuild.projects.push(
-      projectSchema.parse({
+      projectSchema().parse({
         ...structuredClone(input),
         arn: projectArnOf(this.state.scope, input.name),
         created: now,
@@ -168,7 +168,7 @@ export class SandboxProvisioner implements Provisioner {
     const index = projects.findIndex((p) => p.name === input.name);
     if (index < 0)
       throw simulatedAwsError('ResourceNotFoundException', `Project cannot be found: ${input.name}`);
-    projects[index] = projectSchema.parse({
+    projects[index] = projectSchema().parse({
       ...projects[index],
       ...structuredClone(input),
       lastModified: new Date().toISOString(),

@@ -75,7 +75,13 @@ export function image(repositoryName: string, imageDigest: string, imageTags: st
   const [sample] = awsSample<{ imageDetails: Record<string, unknown>[] }>(
     'api-ecr-describe-images.aws-cli.json',
   ).imageDetails;
-  return imageDetailSchema.parse({ ...sample, registryId: ACCOUNT, repositoryName, imageDigest, imageTags });
+  return imageDetailSchema().parse({
+    ...sample,
+    registryId: ACCOUNT,
+    repositoryName,
+    imageDigest,
+    imageTags,
+  });
 }
 
 /** `n` images with distinct digests (`sha256:` and 64 hex digits). */
@@ -90,7 +96,7 @@ export function project(name: string, overrides: Partial<Project> = {}): Project
   const [sample] = awsSample<{ projects: Record<string, unknown>[] }>(
     'api-codebuild-batch-get-projects.aws-cli.json',
   ).projects;
-  return projectSchema.parse({
+  return projectSchema().parse({
     ...sample,
     name,
     arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${name}`,
@@ -107,7 +113,7 @@ export const policyArn = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/${nam
  * documented ECR push statement as its one inline policy.
  */
 export function role(name: string, overrides: Partial<Role> = {}): Role {
-  return roleSchema.parse({
+  return roleSchema().parse({
     RoleName: name,
     Path: '/service-role/',
     Arn: roleArn(name),
@@ -129,7 +135,7 @@ export function managedPolicy(name: string): ManagedPolicy {
   const { PolicyVersion } = awsSample<{ PolicyVersion: { Document: unknown; VersionId: string } }>(
     'api-iam-get-policy-version.aws-cli.json',
   );
-  return managedPolicySchema.parse({
+  return managedPolicySchema().parse({
     PolicyName: name,
     Arn: policyArn(name),
     DefaultVersionId: PolicyVersion.VersionId,

@@ -233,7 +233,7 @@ describe('policy-version events re-evaluate the CodeBuild service roles using th
   function withLegacyPolicy(): SandboxAccount {
     const sandbox = freshSandbox();
     sandbox.snapshot.iam.policies.push(
-      managedPolicySchema.parse({
+      managedPolicySchema().parse({
         PolicyName: 'legacy-ci-access',
         Arn: LEGACY_POLICY,
         DefaultVersionId: 'v2',
@@ -560,7 +560,7 @@ describe('the change handler detaches only the policies its grant allows', () =>
   function withForbiddenCustomPolicy(): { sandbox: SandboxAccount; guardrails: Guardrails } {
     const sandbox = freshSandbox();
     sandbox.snapshot.iam.policies.push(
-      managedPolicySchema.parse({
+      managedPolicySchema().parse({
         PolicyName: 'legacy-ci-access',
         Arn: LEGACY_POLICY,
         DefaultVersionId: 'v1',

@@ -35,13 +35,13 @@ function loadPolicy(file: string | undefined, io: Io): LifecyclePolicy {
   return loadPolicyText(file, io).policy;
 }
 
-const describeImagesSchema = z.looseObject({ imageDetails: z.array(imageDetailSchema) });
+const describeImagesSchema = z.looseObject({ imageDetails: z.array(imageDetailSchema()) });
 
 /** `--images` takes a bare array of image details or a DescribeImages response. */
 export function parseImagesFile(text: string, source: string): ImageDetail[] {
   const raw = parseJsonText(text, source);
   if (Array.isArray(raw)) {
-    const result = z.array(imageDetailSchema).safeParse(raw);
+    const result = z.array(imageDetailSchema()).safeParse(raw);
     if (!result.success) throw new InvalidInputError(source, formatIssues(result.error));
     return result.data;
   }

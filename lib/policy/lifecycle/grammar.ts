@@ -6,6 +6,7 @@
  * field does not hide the others. Every message names the rule by its priority: `rules[priority=2].selection…`.
  */
 import * as z from 'zod';
+import { lazy } from '../lazy';
 import { jsonNestingProblem } from '../nesting';
 
 export const TAG_STATUSES = ['tagged', 'untagged', 'any'] as const;
@@ -38,47 +39,59 @@ const SINCE_COUNT_TYPES: readonly CountType[] = [
 
 const requiredOr = (expected: string) => (issue: { input?: unknown }) =>
   issue.input === undefined ? 'required' : `expected ${expected}`;
-const positiveInt = z
-  .number({ error: requiredOr('a positive integer') })
-  .int('expected a positive integer')
-  .positive('expected a positive integer (0 is not accepted)');
+const positiveInt = lazy(() =>
+  z
+    .number({ error: requiredOr('a positive integer') })
+    .int('expected a positive integer')
+    .positive('expected a positive integer (0 is not accepted)'),
+);
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: requiredOr(`one of ${values.join(' | ')}`) });
-const tagList = z
-  .array(z.string().min(1, 'expected a non-empty string'), { error: requiredOr('a list of strings') })
-  .min(1, 'expected at least one entry');
+const tagList = lazy(() =>
+  z
+    .array(z.string().min(1, 'expected a non-empty string'), { error: requiredOr('a list of strings') })
+    .min(1, 'expected at least one entry'),
+);
 
-export const lifecycleSelectionSchema = z.strictObject({
-  tagStatus: oneOf(TAG_STATUSES),
-  tagPatternList: tagList.optional(),
-  tagPrefixList: tagList.optional(),
-  storageClass: oneOf(STORAGE_CLASSES).optional(),
-  countType: oneOf(COUNT_TYPES),
-  countUnit: z.literal('days', { error: requiredOr('"days" (the only supported unit)') }).optional(),
-  countNumber: positiveInt,
-});
+export const lifecycleSelectionSchema = lazy(() =>
+  z.strictObject({
+    tagStatus: oneOf(TAG_STATUSES),
+    tagPatternList: tagList().optional(),
+    tagPrefixList: tagList().optional(),
+    storageClass: oneOf(STORAGE_CLASSES).optional(),
+    countType: oneOf(COUNT_TYPES),
+    countUnit: z.literal('days', { error: requiredOr('"days" (the only supported unit)') }).optional(),
+    countNumber: positiveInt(),
+  }),
+);
 
-export const lifecycleActionSchema = z.strictObject({
-  type: oneOf(ACTION_TYPES),
-  targetStorageClass: z
-    .literal('archive', { error: requiredOr('"archive" (the only supported value)') })
-    .optional(),
-});
+export const lifecycleActionSchema = lazy(() =>
+  z.strictObject({
+    type: oneOf(ACTION_TYPES),
+    targetStorageClass: z
+      .literal('archive', { error: requiredOr('"archive" (the only supported value)') })
+      .optional(),
+  }),
+);
 
-export const lifecycleRuleSchema = z.strictObject({
-  rulePriority: positiveInt,
-  description: z.string({ error: 'expected a string' }).optional(),
-  selection: lifecycleSelectionSchema,
-  action: lifecycleActionSchema,
-});
+export const lifecycleRuleSchema = lazy(() =>
+  z.strictObject({
+    rulePriority: positiveInt(),
+    description: z.string({ error: 'expected a string' }).optional(),
+    selection: lifecycleSelectionSchema(),
+    action: lifecycleActionSchema(),
+  }),
+);
 
-export const lifecyclePolicySchema = z.strictObject({
-  rules: z
-    .array(lifecycleRuleSchema, { error: requiredOr('a list of rules') })
-    .min(1, 'at least one rule is required'),
-});
+export const lifecyclePolicySchema = lazy(() =>
+  z.strictObject({
+    rules: z
+      .array(lifecycleRuleSchema(), { error: requiredOr('a list of rules') })
+      .min(1, 'at least one rule is required'),
+  }),
+);
 
-export type LifecyclePolicy = z.infer<typeof lifecyclePolicySchema>;
+export type LifecyclePolicy = z.infer<ReturnType<typeof lifecyclePolicySchema>>;
 export type LifecycleRule = LifecyclePolicy['rules'][number];
 export type LifecycleSelection = LifecycleRule['selection'];
 export type LifecycleAction = LifecycleRule['action'];
@@ -181,7 +194,7 @@ function codePointLength(text: string): number {
 
 function validateStructureAndSemantics(raw: unknown): LifecyclePolicyValidation {
   const labels = ruleLabels(raw);
-  const structural = lifecyclePolicySchema.safeParse(raw);
+  const structural = lifecyclePolicySchema().safeParse(raw);
   const errors: string[] = [];
   if (!structural.success) {
     for (const issue of structural.error.issues) errors.push(...formatIssue(issue, labels));

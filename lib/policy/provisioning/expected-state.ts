@@ -31,7 +31,7 @@ export interface ExpectedState {
 export function expectedState(plan: ProvisioningPlan): ExpectedState {
   const { accountId, region, partition } = plan.account;
   const { createRepository, createRole, putRolePolicy, createProject, resources } = plan;
-  const repository = repositorySchema.parse({
+  const repository = repositorySchema().parse({
     repositoryArn: resources.repositoryArn,
     registryId: accountId,
     repositoryName: createRepository.repositoryName,
@@ -42,7 +42,7 @@ export function expectedState(plan: ProvisioningPlan): ExpectedState {
     lifecyclePolicyText: plan.putLifecyclePolicy.lifecyclePolicyText,
     tags: createRepository.tags,
   });
-  const role = roleSchema.parse({
+  const role = roleSchema().parse({
     RoleName: createRole.RoleName,
     Arn: resources.roleArn,
     Path: createRole.Path,
@@ -61,7 +61,7 @@ export function expectedState(plan: ProvisioningPlan): ExpectedState {
       : {}),
     Tags: createRole.Tags,
   });
-  const project = projectSchema.parse({
+  const project = projectSchema().parse({
     name: createProject.name,
     arn: resources.projectArn,
     source: { ...createProject.source, insecureSsl: false },

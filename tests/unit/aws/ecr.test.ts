@@ -33,7 +33,7 @@ const ecrMock = mockClient(ECRClient);
 
 /** The first repository of the official describe-repositories sample (`ubuntu`), as a model object. */
 function sampleRepository(): Repository {
-  return repositorySchema.parse(cliRepositories()[0]);
+  return repositorySchema().parse(cliRepositories()[0]);
 }
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;

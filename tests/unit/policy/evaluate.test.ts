@@ -99,7 +99,7 @@ describe('evaluating an account: references outside the project namespaces', () 
   const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/service-role/app-build`;
 
   function project(variables: { name: string; value: string; type: string }[], buildspec?: string) {
-    return projectSchema.parse({
+    return projectSchema().parse({
       name: 'app',
       arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/app`,
       source: {
@@ -113,7 +113,7 @@ describe('evaluating an account: references outside the project namespaces', () 
   }
   /** A role (not created by buildwarden) allowed to read parameters and secrets matching `resources`. */
   const reading = (...resources: string[]) =>
-    roleSchema.parse({
+    roleSchema().parse({
       RoleName: 'app-build',
       Arn: ROLE_ARN,
       RolePolicyList: [

@@ -93,7 +93,7 @@ describe('nextRecord: a finding seen open', () => {
         lastSeen: T1.toISOString(),
       },
     });
-    expect(findingRecordSchema.safeParse(next.record).success).toBe(true);
+    expect(findingRecordSchema().safeParse(next.record).success).toBe(true);
   });
 
   it('keeps firstSeen of a record still open and moves lastSeen, status, severity and message', () => {
@@ -191,7 +191,7 @@ describe('nextRecord: how an open finding is resolved', () => {
         expiresAt: Math.floor(T1.getTime() / 1000) + 90 * 24 * 3600,
       },
     });
-    expect(findingRecordSchema.safeParse(next.record).success).toBe(true);
+    expect(findingRecordSchema().safeParse(next.record).success).toBe(true);
   });
 
   it('as exempted when the finding is exempt now', () => {
@@ -376,10 +376,10 @@ describe('nextRecord: nothing to record', () => {
   });
 });
 
-describe('findingRecordSchema', () => {
+describe('findingRecordSchema()', () => {
   it('rejects an open record that carries a resolution, naming the field', () => {
     // Act
-    const result = findingRecordSchema.safeParse(openRecord({ resolution: 'fixed' }));
+    const result = findingRecordSchema().safeParse(openRecord({ resolution: 'fixed' }));
 
     // Assess
     expect(result.success).toBe(false);
@@ -391,7 +391,7 @@ describe('findingRecordSchema', () => {
     const { expiresAt: _dropped, ...record } = resolvedRecord();
 
     // Act
-    const result = findingRecordSchema.safeParse(record);
+    const result = findingRecordSchema().safeParse(record);
 
     // Assess
     expect(result.error?.issues.map((i) => i.path.join('.'))).toEqual(['expiresAt']);

@@ -33,12 +33,12 @@ function sampleProject(overrides: Record<string, unknown> = {}): Project {
   const base = awsSample<{ projects: Record<string, unknown>[] }>(
     'api-codebuild-batch-get-projects.aws-cli.json',
   ).projects[0]!;
-  return projectSchema.parse({ ...base, ...overrides });
+  return projectSchema().parse({ ...base, ...overrides });
 }
 
 function projectWithSecrets(): Project {
   const base = sampleProject();
-  return projectSchema.parse({
+  return projectSchema().parse({
     ...base,
     environment: {
       ...base.environment,

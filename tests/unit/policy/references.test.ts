@@ -249,7 +249,7 @@ describe('sourceBucketProblem', () => {
 
 describe('projectReferences and outsideReferences', () => {
   function project(overrides: Record<string, unknown> = {}): Project {
-    return projectSchema.parse({
+    return projectSchema().parse({
       name: 'team-app',
       arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/team-app`,
       source: {

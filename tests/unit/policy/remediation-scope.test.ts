@@ -23,7 +23,7 @@ function publicProject(): Project {
   const raw = awsSample<{ projects: Record<string, unknown>[] }>(
     'api-codebuild-batch-get-projects.aws-cli.json',
   ).projects[1]!;
-  return projectSchema.parse({
+  return projectSchema().parse({
     ...raw,
     name: 'docs-site',
     arn: PROJECT_ARN,
@@ -229,7 +229,7 @@ describe('planRemediation for service roles', () => {
   const REPOSITORY = `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/web`;
   const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
   const role = (): Role =>
-    roleSchema.parse({
+    roleSchema().parse({
       RoleName: 'web-build-role',
       Arn: ROLE,
       AttachedManagedPolicies: [{ PolicyName: 'AdministratorAccess', PolicyArn: ADMIN }],

@@ -15,7 +15,7 @@ const trust = () => {
 };
 
 function role(name: string, inline: unknown[] = []): Role {
-  return roleSchema.parse({
+  return roleSchema().parse({
     RoleName: name,
     Arn: `arn:aws:iam::${ACCOUNT}:role/service-role/${name}`,
     AssumeRolePolicyDocument: trust(),
@@ -27,7 +27,7 @@ function project(name: string, roleName: string, repositoryName?: string): Proje
   const base = awsSample<{ projects: Record<string, unknown>[] }>(
     'api-codebuild-batch-get-projects.aws-cli.json',
   ).projects[0]!;
-  return projectSchema.parse({
+  return projectSchema().parse({
     ...base,
     name,
     arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${name}`,

@@ -12,11 +12,11 @@ const ENV_VAR_NAMES = defaultGuardrails().targetRepository.environmentVariables;
 const arnFor = (name: string, account = ACCOUNT, region = REGION, partition = 'aws') =>
   `arn:${partition}:ecr:${region}:${account}:repository/${name}`;
 
-/** The official `aws codebuild batch-get-projects` sample's first project, parsed with projectSchema. */
+/** The official `aws codebuild batch-get-projects` sample's first project, parsed with projectSchema(). */
 function project(variables: Variable[] = [], tags: { key: string; value?: string }[] = []): Project {
   const raw = awsSample<Sample>('api-codebuild-batch-get-projects.aws-cli.json').projects[0]!;
-  const parsed = projectSchema.parse(raw);
-  parsed.environment = projectSchema.shape.environment.parse({
+  const parsed = projectSchema().parse(raw);
+  parsed.environment = projectSchema().shape.environment.parse({
     ...parsed.environment,
     environmentVariables: variables,
   });
@@ -25,7 +25,7 @@ function project(variables: Variable[] = [], tags: { key: string; value?: string
 }
 
 function repository(name: string): Repository {
-  return repositorySchema.parse({
+  return repositorySchema().parse({
     repositoryArn: arnFor(name),
     registryId: ACCOUNT,
     repositoryName: name,

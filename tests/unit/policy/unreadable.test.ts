@@ -31,7 +31,7 @@ const trust = () => {
 };
 
 function role(name: string, attached: string[] = []): Role {
-  return roleSchema.parse({
+  return roleSchema().parse({
     RoleName: name,
     Arn: `arn:aws:iam::${ACCOUNT}:role/service-role/${name}`,
     AssumeRolePolicyDocument: trust(),
@@ -44,7 +44,7 @@ function project(name: string, roleName: string): Project {
   const base = awsSample<{ projects: Record<string, unknown>[] }>(
     'api-codebuild-batch-get-projects.aws-cli.json',
   ).projects[0]!;
-  return projectSchema.parse({
+  return projectSchema().parse({
     ...base,
     name,
     arn: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/${name}`,
@@ -58,7 +58,7 @@ function project(name: string, roleName: string): Project {
 }
 
 function unreadablePolicy(): ManagedPolicy {
-  return managedPolicySchema.parse({
+  return managedPolicySchema().parse({
     PolicyName: '',
     Arn: POLICY_ARN,
     PolicyVersionList: [],
@@ -120,7 +120,7 @@ describe('a managed policy that could not be read', () => {
   });
 
   test('as a permissions boundary makes the role not-visible too', () => {
-    const bounded = roleSchema.parse({
+    const bounded = roleSchema().parse({
       ...role('bounded'),
       PermissionsBoundary: { PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: POLICY_ARN },
     });

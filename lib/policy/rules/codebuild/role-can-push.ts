@@ -54,7 +54,7 @@ export function evaluateRoleCanPush(input: RoleCanPushInput): RuleOutcome {
 
   let resourcePolicy: NamedPolicy | undefined;
   if (input.repositoryPolicyText !== undefined) {
-    const parsed = policyDocumentSchema.safeParse(input.repositoryPolicyText);
+    const parsed = policyDocumentSchema().safeParse(input.repositoryPolicyText);
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? 'invalid';
       return {

@@ -130,7 +130,7 @@ export function expectAllCompliant(findings: Finding[]): void {
 
 /** A customer managed policy with one (default) version, as GetAccountAuthorizationDetails lists it. */
 export function managedPolicy(arn: string, document: unknown): ManagedPolicy {
-  return managedPolicySchema.parse({
+  return managedPolicySchema().parse({
     PolicyName: arn.slice(arn.lastIndexOf('/') + 1),
     Arn: arn,
     DefaultVersionId: 'v1',

@@ -16,7 +16,7 @@ function project(overrides: Record<string, unknown> = {}): Project {
   const raw = awsSample<{ projects: Record<string, unknown>[] }>(
     'api-codebuild-batch-get-projects.aws-cli.json',
   ).projects[1]!;
-  return projectSchema.parse({ ...raw, ...overrides });
+  return projectSchema().parse({ ...raw, ...overrides });
 }
 
 describe('codebuild.project-visibility', () => {

@@ -18,10 +18,10 @@ import { awsSample } from '../../../fixtures/load';
 
 type Sample = { projects: Record<string, unknown>[] };
 
-/** A project from the official `aws codebuild batch-get-projects` sample, parsed with projectSchema. */
+/** A project from the official `aws codebuild batch-get-projects` sample, parsed with projectSchema(). */
 function sampleProject(index: 0 | 1): Project {
   const raw = awsSample<Sample>('api-codebuild-batch-get-projects.aws-cli.json').projects[index]!;
-  return projectSchema.parse(raw);
+  return projectSchema().parse(raw);
 }
 
 /** Sample project 0 ("codebuild-demo-project2"): privileged, NO_SOURCE, NO_ARTIFACTS, no logsConfig, no tags. */
@@ -49,7 +49,7 @@ function context(configure?: (guardrails: Guardrails) => void): RuleContext {
 
 function withVariables(variables: { name: string; value: string; type?: string }[]): Project {
   const project = githubSample();
-  project.environment = projectSchema.shape.environment.parse({
+  project.environment = projectSchema().shape.environment.parse({
     ...project.environment,
     environmentVariables: variables,
   });

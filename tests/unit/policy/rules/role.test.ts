@@ -43,14 +43,14 @@ const allow = (action: unknown, resource: unknown = '*', extra: Record<string, u
 });
 
 function role(fields: Record<string, unknown> = {}): Role {
-  return roleSchema.parse({ RoleName: 'codebuild-app-service-role', Arn: ROLE_ARN, ...fields });
+  return roleSchema().parse({ RoleName: 'codebuild-app-service-role', Arn: ROLE_ARN, ...fields });
 }
 const withInline = (...documents: PolicyDocument[]) =>
   role({ RolePolicyList: documents.map((d, i) => ({ PolicyName: `inline-${i}`, PolicyDocument: d })) });
 const attached = (name: string, arn: string) => ({ PolicyName: name, PolicyArn: arn });
 
 function managed(name: string, arn: string, doc: PolicyDocument): ManagedPolicy {
-  return managedPolicySchema.parse({
+  return managedPolicySchema().parse({
     PolicyName: name,
     Arn: arn,
     DefaultVersionId: 'v1',
@@ -292,7 +292,7 @@ describe('evaluateRoleCanPush', () => {
   it('reads only the default version of a managed policy', () => {
     // Prepare
     const arn = `arn:aws:iam::${ACCOUNT}:policy/push`;
-    const policy = managedPolicySchema.parse({
+    const policy = managedPolicySchema().parse({
       PolicyName: 'push',
       Arn: arn,
       DefaultVersionId: 'v2',
@@ -497,7 +497,7 @@ describe('evaluateRoleLeastPrivilege', () => {
     // Prepare
     const version = awsSample<{ PolicyVersion: unknown }>('api-iam-get-policy-version.aws-cli.json');
     const arn = `arn:aws:iam::${ACCOUNT}:policy/iam-admin`;
-    const policy = managedPolicySchema.parse({
+    const policy = managedPolicySchema().parse({
       PolicyName: 'iam-admin',
       Arn: arn,
       PolicyVersionList: [version.PolicyVersion],
