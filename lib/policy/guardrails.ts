@@ -19,9 +19,9 @@ export type RuleConfig<R extends RuleId> = z.infer<RuleSchemas[R]>;
 
 const exemptionSchema = z.strictObject({
   /** Repository-name patterns (`*` matches any run of characters, including `/`). */
-  repositories: namePatterns,
+  repositories: namePatterns(),
   /** CodeBuild project-name patterns. */
-  projects: namePatterns,
+  projects: namePatterns(),
   /** Rule ids this exemption covers; `*` for all. */
   rules: z
     .array(z.union([z.literal('*'), z.enum(RULE_IDS as [RuleId, ...RuleId[]])]))

@@ -259,8 +259,11 @@ export type AnyRuleDefinition<Id extends string = string> =
 
 /** What a rule module writes: the definition without what the helpers derive, plus its own options. */
 type Spec<D, Shape extends z.ZodRawShape> = Omit<D, 'scope' | 'resourceType' | 'config'> & {
-  /** The rule's own options (zod), after the common `mode`, `severity` and `dryRun`. */
-  options?: Shape;
+  /**
+   * The rule's own options (zod), after the common `mode`, `severity` and `dryRun`: a function, called when the
+   * rule's schema is first built, so that loading the rule builds no schema.
+   */
+  options?: () => Shape;
   /** Checks across the rule's options (paths relative to the rule's key). */
   refineOptions?: (schema: OptionsObject<Shape>) => OptionsObject<Shape>;
 };
@@ -292,7 +295,7 @@ function define<
           }),
       severity: z.enum(SEVERITIES).default(spec.severity),
       dryRun: z.boolean().default(false),
-      ...((options ?? {}) as Shape),
+      ...((options?.() ?? {}) as Shape),
     }) as OptionsObject<Shape>;
     const refined = refineOptions ? refineOptions(object) : object;
     // Every option has a default, so an absent rule key means "all defaults".
@@ -364,10 +367,11 @@ export function registryRule<
   >('registry', REGISTRY_RESOURCE_TYPES[spec.resource], spec);
 }
 
-// Option types several rules share.
-export const positiveInt = z
-  .number({ error: 'expected positive integer' })
-  .int('expected positive integer')
-  .positive('expected positive integer');
+// Option types several rules share (built when a rule's options are).
+export const positiveInt = () =>
+  z
+    .number({ error: 'expected positive integer' })
+    .int('expected positive integer')
+    .positive('expected positive integer');
 /** Name patterns (`*` matches any run of characters). */
-export const namePatterns = z.array(z.string().min(1)).default([]);
+export const namePatterns = () => z.array(z.string().min(1)).default([]);

@@ -52,10 +52,10 @@ export const privilegedMode = projectRule({
   id: 'codebuild.privileged-mode',
   severity: 'high',
   mode: 'report',
-  options: {
+  options: () => ({
     /** Project-name patterns (`*` wildcard) allowed to run privileged, besides the docker-build tag. */
-    dockerBuildProjects: namePatterns,
-  },
+    dockerBuildProjects: namePatterns(),
+  }),
   title: 'CodeBuild projects should use privileged mode only to build images',
   recommendation:
     'Turn off privileged mode, or mark the project as an image build (tag buildwarden:docker-build=true).',

@@ -208,10 +208,10 @@ export const roleCanPush = serviceRoleRule({
   join: 'target-repository',
   severity: 'high',
   mode: 'remediate',
-  options: {
+  options: () => ({
     /** Also require ecr:BatchGetImage and ecr:GetDownloadUrlForLayer (`docker build --cache-from` pulls). */
     requireCachePull: z.boolean().default(false),
-  },
+  }),
   title: 'CodeBuild service roles should be able to push to their target repository',
   recommendation:
     'Grant the service role the missing ECR push actions on the target repository. buildwarden adds them as the inline policy buildwarden-ecr-push when the rule mode is remediate.',

@@ -457,10 +457,10 @@ export const roleLeastPrivilege = serviceRoleRule({
   join: 'projects',
   severity: 'high',
   mode: 'report',
-  options: {
+  options: () => ({
     /** Managed policies treated as administrator-class (in addition to the built-in list). */
     forbiddenManagedPolicies: z.array(z.string()).default([]),
-  },
+  }),
   title: 'CodeBuild service roles should grant least privilege',
   recommendation:
     'Remove the excess permissions the finding names (wildcard actions, IAM writes, administrator-class policies, access outside the project namespaces).',

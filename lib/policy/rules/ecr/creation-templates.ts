@@ -271,20 +271,20 @@ function planTemplate(subject: Subject, finding: Finding, ctx: PlanContext): Pro
   return { write: { type: 'UpdateRepositoryCreationTemplate', ...after }, before: b, after: a };
 }
 
-const roleArn = z.string().regex(/^arn:[a-z-]+:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN');
+const roleArn = () => z.string().regex(/^arn:[a-z-]+:iam::\d{12}:role\/.+$/, 'expected an IAM role ARN');
 
 export const creationTemplates = registryRule({
   id: 'ecr.creation-templates',
   resource: 'repository-creation-template',
   severity: 'medium',
   mode: 'report',
-  options: {
+  options: () => ({
     /**
      * The role ECR assumes to create repositories from a template buildwarden creates; needed when the
      * template uses KMS (ecr.encryption in force) or resource tags.
      */
-    customRoleArn: roleArn.optional(),
-  },
+    customRoleArn: roleArn().optional(),
+  }),
   title:
     'ECR repository creation templates should cover every creation path and create compliant repositories',
   recommendation:

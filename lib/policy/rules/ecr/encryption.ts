@@ -27,10 +27,10 @@ export const encryption = repositoryRule({
   id: 'ecr.encryption',
   severity: 'medium',
   mode: 'report',
-  options: {
+  options: () => ({
     /** When non-empty, the repository's KMS key must be one of these ARNs. */
     kmsKeyArns: z.array(z.string().startsWith('arn:', 'expected a KMS key ARN')).default([]),
-  },
+  }),
   title: 'ECR repositories should be encrypted with AWS KMS',
   recommendation:
     'Encryption cannot be changed after a repository is created: create a repository with KMS encryption, move the images and delete the old one.',

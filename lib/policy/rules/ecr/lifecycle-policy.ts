@@ -216,18 +216,18 @@ export const lifecyclePolicy = repositoryRule({
   id: 'ecr.lifecycle-policy',
   severity: 'medium',
   mode: 'remediate',
-  options: {
+  options: () => ({
     /** Untagged images must expire within this many days of push … */
-    maxUntaggedAgeDays: positiveInt.default(14),
+    maxUntaggedAgeDays: positiveInt().default(14),
     /** … or the policy keeps at most this many untagged images (off when absent). */
-    maxUntaggedCount: positiveInt.optional(),
+    maxUntaggedCount: positiveInt().optional(),
     /** Optional cap on tagged images: the policy must expire tagged images by count or by age. */
     taggedImages: z
-      .strictObject({ maxCount: positiveInt.optional(), maxAgeDays: positiveInt.optional() })
+      .strictObject({ maxCount: positiveInt().optional(), maxAgeDays: positiveInt().optional() })
       .optional(),
     /** Remediation refuses a policy that would expire more than this share of a repository's images at once. */
     maxExpireShare: z.number().min(0).max(1).default(0.25),
-  },
+  }),
   // Images only to preview what the policy would expire now.
   title: 'ECR repositories should have a lifecycle policy that expires untagged images',
   recommendation:

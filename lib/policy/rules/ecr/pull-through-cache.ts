@@ -87,13 +87,13 @@ export const pullThroughCache = registryRule({
   resource: 'pull-through-cache-rule',
   severity: 'medium',
   mode: 'report',
-  options: {
+  options: () => ({
     /** The upstream registries a pull through cache rule may pull from (default: every one ECR supports). */
     allowedUpstreams: z
       .array(z.enum(UPSTREAM_REGISTRIES as [UpstreamRegistry, ...UpstreamRegistry[]]))
       .min(1)
       .default([...UPSTREAM_REGISTRIES]),
-  },
+  }),
   title: 'ECR pull through cache rules should pull only from allowed upstreams, with ECR-managed credentials',
   recommendation:
     'Delete pull through cache rules of upstreams that are not allowed, store upstream credentials in a Secrets Manager secret named ecr-pullthroughcache/… in the same account and Region, and create a repository creation template for the rule’s prefix.',

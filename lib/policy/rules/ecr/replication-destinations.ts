@@ -94,20 +94,20 @@ function planReplication(subject: Subject, finding: Finding): ProposedFix {
   return { write: { type: 'PutReplicationConfiguration', replicationConfiguration }, before, after };
 }
 
-const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1');
+const accountId = () => z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
+const region = () => z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as us-east-1');
 
 export const replicationDestinations = registryRule({
   id: 'ecr.replication-destinations',
   resource: 'replication-configuration',
   severity: 'high',
   mode: 'report',
-  options: {
+  options: () => ({
     /** Other accounts images may be replicated to (the own account always may). */
-    allowedAccounts: z.array(accountId).default([]),
+    allowedAccounts: z.array(accountId()).default([]),
     /** When non-empty, every destination must be in one of these Regions. */
-    allowedRegions: z.array(region).default([]),
-  },
+    allowedRegions: z.array(region()).default([]),
+  }),
   title: 'ECR registries should replicate images only to allowed accounts and Regions',
   recommendation:
     'Remove the replication destinations outside the allowed accounts and Regions (PutReplicationConfiguration). buildwarden does it when the rule mode is remediate.',

@@ -17,8 +17,8 @@ import {
   type RepositoryPolicyOptions,
 } from './repository-policy-statements';
 
-const accountId = z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
-const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)');
+const accountId = () => z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id');
+const organizationId = () => z.string().regex(/^o-[a-z0-9]{10,32}$/, 'expected an organization id (o-…)');
 
 /**
  * How a policy's statements are judged, from `ecr.repository-policy`'s allowlists (also those of the registry
@@ -119,19 +119,19 @@ export const repositoryPolicy = repositoryRule({
   id: 'ecr.repository-policy',
   severity: 'critical',
   mode: 'remediate',
-  options: {
+  options: () => ({
     /** Other accounts that may be granted access (the repository's own account always may). */
-    allowedAccounts: z.array(accountId).default([]),
+    allowedAccounts: z.array(accountId()).default([]),
     /**
      * Organization ids (`o-…`) besides the account's own whose organization conditions make a `*` principal
      * acceptable.
      */
-    allowedOrganizations: z.array(organizationId).default([]),
+    allowedOrganizations: z.array(organizationId()).default([]),
     /** Organizations never acceptable, not even the own one: remediation removes statements limited to them. */
-    deniedOrganizations: z.array(organizationId).default([]),
+    deniedOrganizations: z.array(organizationId()).default([]),
     /** Remediation also removes statements limited to organizations neither own nor allowed (default: report). */
     removeUnknownOrganizations: z.boolean().default(false),
-  },
+  }),
   refineOptions: (schema) =>
     schema.refine((o) => !o.allowedOrganizations.some((id) => o.deniedOrganizations.includes(id)), {
       message: 'an organization cannot be both in allowedOrganizations and deniedOrganizations',

@@ -115,10 +115,10 @@ export const scanOnPush = repositoryRule({
   id: 'ecr.scan-on-push',
   severity: 'high',
   mode: 'remediate',
-  options: {
+  options: () => ({
     /** Where remediation turns scanning on: the repository's scanOnPush, or a registry scanning rule. */
     level: z.enum(['repository', 'registry']).default('repository'),
-  },
+  }),
   title: 'ECR repositories should scan images on push',
   recommendation:
     'Enable scanOnPush on the repository, or cover it with a registry scanning rule (SCAN_ON_PUSH or CONTINUOUS_SCAN). buildwarden does it when the rule mode is remediate.',

@@ -49,12 +49,12 @@ export const tagImmutability = repositoryRule({
   id: 'ecr.tag-immutability',
   severity: 'medium',
   mode: 'remediate',
-  options: {
+  options: () => ({
     allowedModes: z
       .array(z.enum(['IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE', 'MUTABLE_WITH_EXCLUSION']))
       .min(1)
       .default(['IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION']),
-  },
+  }),
   title: 'ECR repositories should have immutable image tags',
   recommendation:
     'Set the repository image tag mutability to IMMUTABLE. buildwarden does it when the rule mode is remediate.',
