@@ -123,21 +123,27 @@ beforeEach(() => {
 });
 
 describe('IamIdentity.role', () => {
-  it('returns undefined when GetRole says NoSuchEntity, and reads nothing else', async () => {
+  it('returns undefined when GetRole says NoSuchEntity, whatever the lists sent with it answered', async () => {
     // Prepare
-    iamMock.on(GetRoleCommand).rejects(
+    const noSuchEntity = () =>
       new NoSuchEntityException({
         message: `The role with name ${ROLE_NAME} cannot be found.`,
         $metadata: {},
-      }),
-    );
+      });
+    iamMock.on(GetRoleCommand).rejects(noSuchEntity());
+    iamMock.on(ListRolePoliciesCommand).rejects(noSuchEntity());
+    iamMock.on(ListAttachedRolePoliciesCommand).rejects(noSuchEntity());
 
     // Act
     const found = await new IamIdentity().role(ROLE_NAME);
 
     // Assess
     expect(found).toBeUndefined();
-    expect(sentActions()).toEqual(['iam:GetRole']);
+    expect(sentActions().sort()).toEqual([
+      'iam:GetRole',
+      'iam:ListAttachedRolePolicies',
+      'iam:ListRolePolicies',
+    ]);
   });
 
   it('rethrows any other GetRole error', async () => {
