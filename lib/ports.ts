@@ -44,8 +44,12 @@ export interface RegistryReader {
    * another process goes on where that page ended. A token the service does not know fails the call.
    */
   repositoryPage(options?: { nextToken?: string; maxResults?: number }): Promise<RepositoryPage>;
-  /** One repository by name, with the joined fields; undefined when it does not exist. */
-  repository(name: string, options?: { images?: boolean }): Promise<Repository | undefined>;
+  /**
+   * One repository by name, with the joined fields; undefined when it does not exist. With its `arn` known
+   * (the caller's account and region), every read goes out in one round instead of waiting for
+   * DescribeRepositories.
+   */
+  repository(name: string, options?: { images?: boolean; arn?: string }): Promise<Repository | undefined>;
   /**
    * Lifecycle policy, repository policy and tags of one repository, and its images when asked
    * (`if-lifecycle-policy`: only when the repository has a lifecycle policy, to save DescribeImages calls).
