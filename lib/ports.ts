@@ -260,6 +260,14 @@ export interface VerdictStore {
   markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite>;
   /** The build recorded as having pushed this digest (kept even before the image has a verdict). */
   producerOf(image: ImageRef): Promise<StoredVerdict['producedBy']>;
+  /**
+   * The stored verdict (as getVerdict) and the build recorded as having pushed the digest (as producerOf), in
+   * one read of the image's item.
+   */
+  storedImage(image: ImageRef): Promise<{
+    verdict: StoredVerdict | undefined;
+    producedBy: StoredVerdict['producedBy'];
+  }>;
   /** Records which build pushed a digest; kept when the verdict is written before or after. */
   recordProducer(image: ImageRef, producedBy: NonNullable<StoredVerdict['producedBy']>): Promise<void>;
   /** Records a build of a project whose target repository (`registryId`, `region`, `repositoryName`) is known. */

@@ -66,6 +66,17 @@ export class SandboxVerdictStore implements VerdictStore {
     return { written: true };
   }
 
+  async storedImage(
+    image: ImageRef,
+  ): Promise<{ verdict: StoredVerdict | undefined; producedBy: StoredVerdict['producedBy'] }> {
+    await this.state.call('dynamodb:GetItem');
+    const found = this.record(image);
+    return structuredClone({
+      verdict: found && typeof found.verdict === 'string' ? (found as StoredVerdict) : undefined,
+      producedBy: found?.producedBy,
+    });
+  }
+
   async producerOf(image: ImageRef): Promise<StoredVerdict['producedBy']> {
     await this.state.call('dynamodb:GetItem');
     return structuredClone(this.record(image)?.producedBy);
