@@ -272,3 +272,29 @@ describe('the last round when the recording fails', () => {
     expect(messages[0]!.subject).toMatch(/^buildwarden fixed/);
   });
 });
+
+describe("the sandbox in the adapters' rounds", () => {
+  test("projectPages has the next ListProjects page in flight with a page's BatchGetProjects", async () => {
+    // Prepare: 150 projects, two pages of names
+    const many = structuredClone(demo);
+    const template = many.codebuild.projects[0]!;
+    many.codebuild.projects = Array.from({ length: 150 }, (_, i) => ({
+      ...structuredClone(template),
+      name: `project-${i}`,
+    }));
+    const gate = new CallGate();
+    const sandbox = new SandboxAccount(many, { faults: gate });
+
+    // Act
+    const rounds = await roundsOf(gate, async () => {
+      for await (const page of sandbox.projects.projectPages()) void page;
+    });
+
+    // Assess
+    expect(rounds).toEqual([
+      ['codebuild:ListProjects'],
+      ['codebuild:BatchGetProjects', 'codebuild:ListProjects'],
+      ['codebuild:BatchGetProjects'],
+    ]);
+  });
+});
