@@ -274,6 +274,43 @@ describe('the last round when the recording fails', () => {
 });
 
 describe("the sandbox in the adapters' rounds", () => {
+  test('markDeleted reads the verdict, then writes the deletion', async () => {
+    // Prepare: a stored verdict
+    const image = {
+      registryId: demo.accountId,
+      region: demo.region,
+      repositoryName: 'web/frontend',
+      imageDigest: `sha256:${'b'.repeat(64)}`,
+    };
+    const gate = new CallGate();
+    const sandbox = new SandboxAccount(structuredClone(demo));
+    await sandbox.verdicts.putVerdict({
+      ...image,
+      verdict: 'fail',
+      scanKind: 'basic',
+      scanStatus: 'COMPLETE',
+      imageTags: ['1.4.2'],
+      counts: { critical: 1 },
+      topFindings: [],
+      allowlisted: [],
+      expiredAllowlist: [],
+      scannedAt: '2026-10-02T09:15:20.000Z',
+      evaluatedAt: '2026-10-02T09:15:22.000Z',
+      fingerprint: '0123456789abcdef',
+    });
+    sandbox.faults = gate;
+
+    // Act
+    let write: unknown;
+    const rounds = await roundsOf(gate, async () => {
+      write = await sandbox.verdicts.markDeleted(image, '2026-10-05T00:00:00.000Z');
+    });
+
+    // Assess
+    expect(rounds).toEqual([['dynamodb:GetItem'], ['dynamodb:UpdateItem']]);
+    expect(write).toEqual({ written: true });
+  });
+
   test("projectPages has the next ListProjects page in flight with a page's BatchGetProjects", async () => {
     // Prepare: 150 projects, two pages of names
     const many = structuredClone(demo);
