@@ -33,7 +33,7 @@ export class CodeBuildProjects implements ProjectReader {
   async *projectPages(): AsyncIterable<Project[]> {
     const pages = paginateListProjects({ client: this.client }, { sortBy: 'NAME' })[Symbol.asyncIterator]();
     let batch: string[] = [];
-    for (let listing = pages.next(); ; ) {
+    for (let listing = pages.next(); ;) {
       const page = await listing;
       if (page.done) break;
       batch.push(...(page.value.projects ?? []));
