@@ -14,6 +14,7 @@ import { parseGuardrails, type Guardrails } from '../lib/policy/guardrails';
 import { parseSnapshot, type Snapshot } from '../lib/policy/snapshot';
 import { SandboxAccount } from '../lib/sandbox/account';
 import { functionsFor } from '../lib/events/routes';
+import { parseChangeEvent } from '../lib/policy/change-events';
 import { replayEvent } from '../lib/usecases/replay';
 import { percentile, round } from './stats';
 
@@ -42,7 +43,7 @@ export interface EventTiming {
 }
 
 /** The function whose rule matches the event, and its use case (lib/usecases/replay.ts routes as the rules do). */
-function route(raw: Record<string, unknown>): {
+export function route(raw: Record<string, unknown>): {
   useCase: string;
   run: (s: SandboxAccount, g: Guardrails) => Promise<unknown>;
 } {
@@ -109,7 +110,7 @@ export interface EventLatency {
   byApi: Record<string, number>;
   writes: number;
   notifications: number;
-  /** Rounds of calls observed: disjoint stretches of time with at least one call in flight. */
+  /** Rounds of calls observed: the longest chain of calls each started after the one before it answered. */
   rounds: number;
   /** The fewest rounds the event's dependent calls allow (see floorRounds). */
   floorRounds: number;
@@ -121,27 +122,117 @@ export interface EventLatency {
 /** A write: an action that changes the account (or publishes), by its name. */
 const WRITE = /^[a-z0-9-]+:(Put|Set|Delete|Attach|Detach|Update|Create|Tag|Untag|Start|BatchImport|Publish)/;
 
+/** The first round of a single role's reads: they need only its name. */
+const ROLE_FIRST_READS = ['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies'];
+
+/** A repository's reads: they need only its name (and ARN), or DescribeRepositories' listing. */
+const REPOSITORY_READS = [
+  'ecr:DescribeRepositories',
+  'ecr:GetLifecyclePolicy',
+  'ecr:GetRepositoryPolicy',
+  'ecr:ListTagsForResource',
+  'ecr:DescribeImages',
+];
+
+/** The change handler's last round: the findings state and Security Hub, and the one notification. */
+const RECORDING = ['dynamodb:PutItem', 'securityhub:BatchImportFindings', 'sns:Publish'];
+
+/** "API X needs the answer of API Y", whatever the event: the dependencies the APIs themselves impose. */
+const NEEDS: Record<string, readonly string[]> = {
+  // ListProjects names the projects BatchGetProjects reads.
+  'codebuild:BatchGetProjects': ['codebuild:ListProjects'],
+  // A policy's users: the projects are listed only once the policy is known to be attached to a role.
+  'codebuild:ListProjects': ['iam:ListEntitiesForPolicy'],
+  // Inline policies by the names ListRolePolicies returns; managed ones by the ARNs ListAttachedRolePolicies
+  // (and GetRole, for the boundary) return; their document by the default version GetPolicy names.
+  'iam:GetRolePolicy': ['iam:ListRolePolicies'],
+  'iam:GetPolicy': ['iam:ListAttachedRolePolicies', 'iam:GetRole'],
+  'iam:GetPolicyVersion': ['iam:GetPolicy'],
+};
+
 /**
- * The fewest rounds of calls the event allows, each round waiting for the one before: the reads, whose number
- * of rounds is that of their longest chain (1 when everything read is named by the event: a repository, an
- * image, a build; 2 when a read needs another's answer: a project's service role and target repositories,
- * the projects of a role — ListProjects then BatchGetProjects — or the repositories of a registry-wide
- * change), then one round of writes when there are writes (they do not depend on each other), then one
- * notification when there is one (it reports the writes' outcome).
+ * What a call needs besides NEEDS, by what the event names (`kind`: the change event's target, else the
+ * function): the roles of a policy event come from ListEntitiesForPolicy, a project event's role and every
+ * project's target repositories from BatchGetProjects, a registry-wide change's repositories from
+ * DescribeRepositories. The change handler's findings state (Query) needs the ARNs of what it evaluated: the
+ * event's repository's is known at once; projects' and their roles' come with BatchGetProjects (a project
+ * names its role by ARN); registry subjects come with their reads. Its writes need every read; its last round
+ * (records, Security Hub, notification) needs the reads, the writes and the stored state. A scan's
+ * notification needs the findings and the stored verdict; the verdict's UpdateItem follows the notification
+ * on purpose (a retry after a failed write notifies rather than loses the verdict). A build's notification
+ * follows its PutItem (a record that failed is retried before anyone is told, so no notification twice).
  */
-function floorRounds(raw: Record<string, unknown>, byApi: Record<string, number>): number {
-  const detail = (raw.detail ?? {}) as { eventSource?: string; eventName?: string };
-  const actions = Object.keys(byApi);
-  const reads = actions.filter((a) => !WRITE.test(a));
-  const writes = actions.filter((a) => WRITE.test(a) && a !== 'sns:Publish');
-  const notifies = actions.includes('sns:Publish');
-  let readRounds = reads.length > 0 ? 1 : 0;
-  const chained =
-    detail.eventSource === 'codebuild.amazonaws.com' ||
-    detail.eventSource === 'iam.amazonaws.com' ||
-    detail.eventName === 'PutRegistryScanningConfiguration';
-  if (readRounds > 0 && chained) readRounds = 2;
-  return readRounds + (writes.length > 0 ? 1 : 0) + (notifies ? 1 : 0);
+function needsOf(action: string, kind: string, present: readonly string[]): readonly string[] {
+  const own = NEEDS[action] ?? [];
+  if (kind === 'onScan') {
+    if (action === 'sns:Publish') return present.filter((a) => a !== action && a !== 'dynamodb:UpdateItem');
+    if (action === 'dynamodb:UpdateItem') return ['sns:Publish', 'dynamodb:GetItem'];
+    return own;
+  }
+  if (kind === 'onBuild') {
+    if (action === 'dynamodb:PutItem') return ['codebuild:BatchGetProjects'];
+    if (action === 'sns:Publish') return ['codebuild:BatchGetProjects', 'dynamodb:PutItem'];
+    return own;
+  }
+  const reads = present.filter((a) => !WRITE.test(a) && a !== 'dynamodb:Query');
+  const writes = present.filter((a) => WRITE.test(a) && !RECORDING.includes(a));
+  if (RECORDING.includes(action)) return [...reads, ...writes, 'dynamodb:Query'];
+  if (writes.includes(action)) return reads;
+  if (action === 'dynamodb:Query') {
+    if (kind === 'repository') return [];
+    if (kind === 'registry') return ['ecr:DescribeRepositories'];
+    if (kind === 'registry-setting') return reads;
+    return ['codebuild:BatchGetProjects'];
+  }
+  const extra: string[] = [];
+  if (ROLE_FIRST_READS.includes(action)) {
+    if (kind === 'project') extra.push('codebuild:BatchGetProjects');
+    if (kind === 'policy') extra.push('iam:ListEntitiesForPolicy');
+  }
+  if (REPOSITORY_READS.includes(action)) {
+    if (kind === 'project' || kind === 'role' || kind === 'policy') extra.push('codebuild:BatchGetProjects');
+    if (kind === 'registry' && action !== 'ecr:DescribeRepositories') extra.push('ecr:DescribeRepositories');
+  }
+  return [...own, ...extra];
+}
+
+/**
+ * The fewest rounds of calls the event allows: the longest chain of calls that depend on each other, each
+ * waiting for the one before (see needsOf for the dependencies), over the APIs the handling actually called.
+ * E.g. a repository event: 1 round of reads (the repository, the registry scanning configuration, the
+ * organization and the repository's findings state), 1 of writes if any, 1 last round (records, Security Hub,
+ * notification) if any. A project event: BatchGetProjects → GetRole/lists → GetPolicy → GetPolicyVersion
+ * (the repositories after BatchGetProjects, in parallel), then writes and the last round. A role event:
+ * ListProjects → BatchGetProjects → repository reads, in parallel with GetRole/lists → GetPolicy →
+ * GetPolicyVersion. A policy event: ListEntitiesForPolicy → the role reads, in parallel with ListProjects →
+ * BatchGetProjects → repository reads. A registry-wide change: DescribeRepositories → repository reads. A
+ * scan: the findings and the stored verdict → notification → UpdateItem. Paged calls count as one.
+ */
+export function floorRounds(kind: string, byApi: Record<string, number>): number {
+  const present = Object.keys(byApi);
+  const depth = new Map<string, number>();
+  const depthOf = (action: string, visiting: Set<string>): number => {
+    const known = depth.get(action);
+    if (known !== undefined) return known;
+    if (visiting.has(action)) return 0;
+    visiting.add(action);
+    const needs = needsOf(action, kind, present).filter((a) => a !== action && present.includes(a));
+    const d = 1 + Math.max(0, ...needs.map((a) => depthOf(a, visiting)));
+    visiting.delete(action);
+    depth.set(action, d);
+    return d;
+  };
+  return Math.max(0, ...present.map((a) => depthOf(a, new Set())));
+}
+
+/** What an event names, for floorRounds: a change event's target kind, else the function that handles it. */
+function eventKind(raw: Record<string, unknown>, useCase: string): string {
+  if (useCase !== 'onChange') return useCase;
+  try {
+    return parseChangeEvent(raw).target?.kind ?? 'none';
+  } catch {
+    return 'none';
+  }
 }
 
 /** A fault injector that only waits CALL_LATENCY_MS per call and records when each call was in flight. */
@@ -154,16 +245,20 @@ class RecordingLatency {
   }
 }
 
-/** Disjoint stretches of time with a call in flight. */
-function roundsOf(spans: { start: number; end: number }[]): number {
+/**
+ * The longest chain of calls each started after the one before it answered: the rounds the handling took.
+ * (With one chain at a time, the disjoint stretches of time with a call in flight; chains that run side by
+ * side count once.)
+ */
+export function roundsOf(spans: readonly { start: number; end: number }[]): number {
   const sorted = [...spans].sort((a, b) => a.start - b.start);
-  let rounds = 0;
-  let busyUntil = -Infinity;
-  for (const span of sorted) {
-    if (span.start >= busyUntil) rounds += 1;
-    busyUntil = Math.max(busyUntil, span.end);
+  const chain: number[] = [];
+  for (const [i, span] of sorted.entries()) {
+    let longest = 0;
+    for (let j = 0; j < i; j++) if (sorted[j]!.end <= span.start) longest = Math.max(longest, chain[j]!);
+    chain.push(longest + 1);
   }
-  return rounds;
+  return Math.max(0, ...chain);
 }
 
 /**
@@ -209,7 +304,7 @@ export async function benchEventLatency(repoRoot: string): Promise<EventLatency[
       writes: actions.filter((a) => WRITE.test(a) && a !== 'sns:Publish').length,
       notifications: actions.filter((a) => a === 'sns:Publish').length,
       rounds: roundsOf(last.spans),
-      floorRounds: floorRounds(raw, byApi),
+      floorRounds: floorRounds(eventKind(raw, useCase), byApi),
       wallMs: round(percentile(walls, 50), 1),
       ...(error ? { error } : {}),
     });

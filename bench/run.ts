@@ -624,11 +624,11 @@ async function main(): Promise<void> {
   sections.push(
     `Each events/*.json through its function's use case on a fresh copy of the demo account, every simulated ` +
       `call taking ${CALL_LATENCY_MS} ms (real timers), median of 5 runs (bench/events.ts \`benchEventLatency\`). ` +
-      '"rounds (observed)": stretches of time with a call in flight, i.e. the chain of calls that waited for each ' +
-      'other. "floor rounds": the fewest the event allows — the reads (1 round when the event names everything ' +
-      "read; 2 when a read needs another's answer: a project's role and repositories, a role's projects, a " +
-      'registry-wide change), one round of writes if any, one notification if any. The floor is a model stated ' +
-      'in bench/events.ts, not a measurement. The idempotency table is not part of the simulated account, so ' +
+      '"rounds (observed)": the longest chain of calls each started after the one before it answered. "floor ' +
+      'rounds": the longest chain of calls that depend on each other among the APIs the handling called (a ' +
+      "project's BatchGetProjects, then its role's lists, GetPolicy, GetPolicyVersion; a registry-wide change's " +
+      'DescribeRepositories, then each repository; then the writes, then records, Security Hub and notification). ' +
+      'The floor is a model stated in bench/events.ts (`floorRounds`), not a measurement. The idempotency table is not part of the simulated account, so ' +
       'its calls (one write before and one after each change event) are not counted here.',
   );
   sections.push('');

@@ -44,8 +44,12 @@ export interface RegistryReader {
    * another process goes on where that page ended. A token the service does not know fails the call.
    */
   repositoryPage(options?: { nextToken?: string; maxResults?: number }): Promise<RepositoryPage>;
-  /** One repository by name, with the joined fields; undefined when it does not exist. */
-  repository(name: string, options?: { images?: boolean }): Promise<Repository | undefined>;
+  /**
+   * One repository by name, with the joined fields; undefined when it does not exist. With its `arn` known
+   * (the caller's account and region), every read goes out in one round instead of waiting for
+   * DescribeRepositories.
+   */
+  repository(name: string, options?: { images?: boolean; arn?: string }): Promise<Repository | undefined>;
   /**
    * Lifecycle policy, repository policy and tags of one repository, and its images when asked
    * (`if-lifecycle-policy`: only when the repository has a lifecycle policy, to save DescribeImages calls).
@@ -257,6 +261,14 @@ export interface VerdictStore {
   markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite>;
   /** The build recorded as having pushed this digest (kept even before the image has a verdict). */
   producerOf(image: ImageRef): Promise<StoredVerdict['producedBy']>;
+  /**
+   * The stored verdict (as getVerdict) and the build recorded as having pushed the digest (as producerOf), in
+   * one read of the image's item.
+   */
+  storedImage(image: ImageRef): Promise<{
+    verdict: StoredVerdict | undefined;
+    producedBy: StoredVerdict['producedBy'];
+  }>;
   /** Records which build pushed a digest; kept when the verdict is written before or after. */
   recordProducer(image: ImageRef, producedBy: NonNullable<StoredVerdict['producedBy']>): Promise<void>;
   /** Records a build of a project whose target repository (`registryId`, `region`, `repositoryName`) is known. */

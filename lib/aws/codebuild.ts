@@ -26,10 +26,20 @@ export function toProject(p: SdkProject): Project {
 export class CodeBuildProjects implements ProjectReader {
   constructor(private readonly client: CodeBuildClient = codebuildClient()) {}
 
+  /**
+   * The projects, a BatchGetProjects batch at a time. The next ListProjects page is asked for as soon as a
+   * page has answered, so it is in flight while that page's projects are read.
+   */
   async *projectPages(): AsyncIterable<Project[]> {
+    const pages = paginateListProjects({ client: this.client }, { sortBy: 'NAME' })[Symbol.asyncIterator]();
     let batch: string[] = [];
-    for await (const page of paginateListProjects({ client: this.client }, { sortBy: 'NAME' })) {
-      batch.push(...(page.projects ?? []));
+    for (let listing = pages.next(); ;) {
+      const page = await listing;
+      if (page.done) break;
+      batch.push(...(page.value.projects ?? []));
+      listing = pages.next();
+      // Raised where it is awaited; a listing nobody awaits any more (the reader stopped early) fails silently.
+      listing.catch(() => undefined);
       while (batch.length >= BATCH_GET_PROJECTS_MAX) {
         yield await this.batchGet(batch.slice(0, BATCH_GET_PROJECTS_MAX));
         batch = batch.slice(BATCH_GET_PROJECTS_MAX);

@@ -128,7 +128,12 @@ export class EcrRegistry implements RegistryReader {
     };
   }
 
-  async repository(name: string, options: { images?: boolean } = {}): Promise<Repository | undefined> {
+  async repository(
+    name: string,
+    options: { images?: boolean; arn?: string } = {},
+  ): Promise<Repository | undefined> {
+    if (options.arn !== undefined)
+      return this.repositoryInOneRound(name, options.arn, options.images ?? false);
     let found: SdkRepository | undefined;
     try {
       const out = await this.client.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }));
@@ -143,6 +148,35 @@ export class EcrRegistry implements RegistryReader {
       ...repository,
       ...(await this.repositoryDetails(repository, { images: options.images ?? false })),
     };
+  }
+
+  /**
+   * The repository and its joined fields in one round: with its ARN known, no read waits for
+   * DescribeRepositories' answer (the others name the repository in the caller's registry). A repository that
+   * does not exist is undefined, whatever the other reads said; otherwise the first failure in call order is
+   * raised. Should DescribeRepositories name another ARN, the details are read again under it.
+   */
+  private async repositoryInOneRound(
+    name: string,
+    arn: string,
+    images: boolean,
+  ): Promise<Repository | undefined> {
+    const described = this.client
+      .send(new DescribeRepositoriesCommand({ repositoryNames: [name] }))
+      .then((o) => o.repositories?.[0])
+      .catch((error: unknown) => {
+        if (isAwsError(error, 'RepositoryNotFoundException')) return undefined;
+        throw error;
+      });
+    // The registry is the ARN's account: the reads name it, as they do after DescribeRepositories.
+    const probe = toRepository({ repositoryName: name, repositoryArn: arn, registryId: arn.split(':')[4] });
+    const [first, details] = await Promise.allSettled([described, this.repositoryDetails(probe, { images })]);
+    if (first.status === 'rejected') throw first.reason;
+    if (!first.value) return undefined;
+    const repository = toRepository(first.value);
+    if (details.status === 'rejected') throw details.reason;
+    if (repository.repositoryArn === arn) return { ...repository, ...details.value };
+    return { ...repository, ...(await this.repositoryDetails(repository, { images })) };
   }
 
   async repositoryDetails(

@@ -95,34 +95,47 @@ export class IamIdentity implements IdentityReader {
   }
 
   /**
-   * One role and the managed policies it uses, in four rounds: GetRole (a role that does not exist costs
-   * nothing more); ListRolePolicies and ListAttachedRolePolicies together; then each inline policy
-   * (GetRolePolicy) and each managed policy (GetPolicy); then each managed policy's default version.
+   * One role and the managed policies it uses, in three rounds: GetRole, ListRolePolicies and
+   * ListAttachedRolePolicies together (the lists need only the name); then each inline policy (GetRolePolicy)
+   * and each managed policy (GetPolicy); then each managed policy's default version. A role that does not
+   * exist is undefined, whatever the lists said; otherwise the first failure in call order is raised.
    */
   async role(name: string): Promise<{ role: Role; policies: ManagedPolicy[] } | undefined> {
-    let found;
-    try {
-      found = (await this.client.send(new GetRoleCommand({ RoleName: name }))).Role;
-    } catch (error) {
-      if (isAwsError(error, 'NoSuchEntityException')) return undefined;
-      throw error;
-    }
-    if (!found) return undefined;
-    const boundary = found.PermissionsBoundary?.PermissionsBoundaryArn;
+    const getRole = this.client.send(new GetRoleCommand({ RoleName: name })).then(
+      (out) => out.Role,
+      (error: unknown) => {
+        if (isAwsError(error, 'NoSuchEntityException')) return undefined;
+        throw error;
+      },
+    );
     const managed = async () => {
       const attached = await this.attachedPolicies(name);
-      const arns = [...new Set([...attached.map((p) => p.PolicyArn), ...(boundary ? [boundary] : [])])];
-      const policies = (await Promise.all(arns.map((arn) => this.managedPolicy(arn)))).filter(
-        (p): p is ManagedPolicy => !!p,
-      );
+      const attachedArns = [...new Set(attached.map((p) => p.PolicyArn))];
+      const [read, bound] = await Promise.all([
+        Promise.all(attachedArns.map((arn) => this.managedPolicy(arn))),
+        // The boundary is known from GetRole only: its policy is read as soon as both have answered.
+        getRole.then((found) => {
+          const arn = found?.PermissionsBoundary?.PermissionsBoundaryArn;
+          return arn && !attachedArns.includes(arn) ? this.managedPolicy(arn) : undefined;
+        }),
+      ]);
+      const policies = [...read, bound].filter((p): p is ManagedPolicy => !!p);
       return { attached, policies };
     };
-    const [RolePolicyList, used] = await Promise.all([this.inlinePolicies(name), managed()]);
+    const [found, inline, used] = await Promise.allSettled([getRole, this.inlinePolicies(name), managed()]);
+    if (found.status === 'rejected') throw found.reason;
+    if (!found.value) return undefined;
+    if (inline.status === 'rejected') throw inline.reason;
+    if (used.status === 'rejected') throw used.reason;
     const role = toRole(
-      { ...found, RolePolicyList, AttachedManagedPolicies: used.attached } as RoleDetail,
+      {
+        ...found.value,
+        RolePolicyList: inline.value,
+        AttachedManagedPolicies: used.value.attached,
+      } as RoleDetail,
       'iam:GetRole',
     );
-    return { role, policies: used.policies };
+    return { role, policies: used.value.policies };
   }
 
   /** A role's inline policies: their names (ListRolePolicies), then each document (GetRolePolicy), together. */

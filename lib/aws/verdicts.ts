@@ -182,6 +182,19 @@ export class DynamoVerdictStore implements VerdictStore {
     return item && typeof item.verdict === 'string' ? verdictOf(item) : undefined;
   }
 
+  async storedImage(
+    image: ImageRef,
+  ): Promise<{ verdict: StoredVerdict | undefined; producedBy: StoredVerdict['producedBy'] }> {
+    const out = await this.send(
+      new GetCommand({ TableName: this.tables.verdicts, Key: imageKey(image), ConsistentRead: true }),
+    );
+    const item = out.Item as VerdictItem | undefined;
+    return {
+      verdict: item && typeof item.verdict === 'string' ? verdictOf(item) : undefined,
+      producedBy: (item as Pick<StoredVerdict, 'producedBy'> | undefined)?.producedBy,
+    };
+  }
+
   async markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite> {
     const found = await this.getVerdict(image);
     const refused = deletionRefusal(found, deletedAt);

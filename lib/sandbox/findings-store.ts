@@ -85,6 +85,12 @@ export class SandboxFindingsStore implements FindingsStore {
     const stored = this.find(record);
     const copy = structuredClone(record);
     if (stored) list[list.indexOf(stored)] = copy;
-    else list.push(copy);
+    else {
+      // DynamoDB keeps no write order: a new record goes before the first with a greater key, so records put
+      // together end in the same places whichever answered first.
+      const before = list.findIndex((r) => sortKey(r) > sortKey(record));
+      if (before === -1) list.push(copy);
+      else list.splice(before, 0, copy);
+    }
   }
 }

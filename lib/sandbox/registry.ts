@@ -27,7 +27,7 @@ const JOINED_FIELDS = [
   'unreadable',
 ] as const;
 
-/** The order in which repositoryDetails makes its calls; a recorded failure is raised at its call. */
+/** The calls repositoryDetails makes; a failure the snapshot recorded is raised at its call. */
 const DETAIL_CALLS = [
   'ecr:GetLifecyclePolicy',
   'ecr:GetRepositoryPolicy',
@@ -110,42 +110,77 @@ export class SandboxRegistry implements RegistryReader {
     };
   }
 
-  async repository(name: string, options: { images?: boolean } = {}): Promise<Repository | undefined> {
-    await this.state.call('ecr:DescribeRepositories');
-    const found = this.state.findRepository(name);
-    if (!found) return undefined;
-    const base = withoutJoinedFields(found);
-    return { ...base, ...(await this.repositoryDetails(base, { images: options.images ?? false })) };
+  /**
+   * As the ECR adapter reads it: DescribeRepositories, then the details; with the ARN known, all in one round
+   * (a repository that does not exist is undefined whatever the other reads said).
+   */
+  async repository(
+    name: string,
+    options: { images?: boolean; arn?: string } = {},
+  ): Promise<Repository | undefined> {
+    const images = options.images ?? false;
+    if (options.arn === undefined) {
+      await this.state.call('ecr:DescribeRepositories');
+      const found = this.state.findRepository(name);
+      if (!found) return undefined;
+      const base = withoutJoinedFields(found);
+      return { ...base, ...(await this.repositoryDetails(base, { images })) };
+    }
+    const probe = { repositoryName: name, repositoryArn: options.arn } as Repository;
+    const [described, details] = await Promise.allSettled([
+      this.state.call('ecr:DescribeRepositories').then(() => this.state.findRepository(name)),
+      this.repositoryDetails(probe, { images }),
+    ]);
+    if (described.status === 'rejected') throw described.reason;
+    if (!described.value) return undefined;
+    const base = withoutJoinedFields(described.value);
+    if (details.status === 'rejected') throw details.reason;
+    if (base.repositoryArn === options.arn) return { ...base, ...details.value };
+    return { ...base, ...(await this.repositoryDetails(base, { images })) };
   }
 
+  /**
+   * The ECR adapter's rounds: GetLifecyclePolicy, GetRepositoryPolicy, ListTagsForResource (and DescribeImages
+   * when asked unconditionally) together; with `if-lifecycle-policy`, DescribeImages after them when there is
+   * a lifecycle policy. A failure (one the snapshot recorded, at its call, or an injected fault) is the first
+   * in call order, whichever answered first.
+   */
   async repositoryDetails(
     repository: Repository,
     options: { images: ImagesOption },
   ): Promise<RepositoryDetails> {
-    const stored = this.state.findRepository(repository.repositoryName);
-    await this.state.call('ecr:GetLifecyclePolicy');
-    if (!stored) {
-      throw UnreadableError.from(
-        'ecr:GetLifecyclePolicy',
-        simulatedAwsError(
-          'RepositoryNotFoundException',
-          `The repository '${repository.repositoryName}' does not exist`,
-        ),
-      );
-    }
-    const images =
-      options.images === 'if-lifecycle-policy' ? stored.lifecyclePolicyText !== undefined : options.images;
-    // A failure recorded by the snapshot is raised at the call that failed, as the live read raised it.
-    const failed = stored.unreadable;
-    const failedAt = failed
-      ? Math.max(0, DETAIL_CALLS.indexOf(failed.call as (typeof DETAIL_CALLS)[number]))
-      : undefined;
-    const calls = DETAIL_CALLS.filter((call) => call !== 'ecr:DescribeImages' || images);
-    for (const [index, call] of calls.entries()) {
-      if (index > 0) await this.state.call(call);
-      if (failed && DETAIL_CALLS.indexOf(call) === failedAt)
-        throw new UnreadableError(failed.call, failed.error);
-    }
+    const failed = this.state.findRepository(repository.repositoryName)?.unreadable;
+    // A recorded failure of another call stands for the first read.
+    const failedAt =
+      failed?.call !== undefined && (DETAIL_CALLS as readonly string[]).includes(failed.call)
+        ? failed.call
+        : 'ecr:GetLifecyclePolicy';
+    const read = async (call: (typeof DETAIL_CALLS)[number]): Promise<Repository> => {
+      await this.state.call(call);
+      // Looked up when the call answers: a repository deleted meanwhile is gone for it.
+      const stored = this.state.findRepository(repository.repositoryName);
+      if (!stored) {
+        throw UnreadableError.from(
+          call,
+          simulatedAwsError(
+            'RepositoryNotFoundException',
+            `The repository '${repository.repositoryName}' does not exist`,
+          ),
+        );
+      }
+      if (failed && failedAt === call) throw new UnreadableError(failed.call, failed.error);
+      return stored;
+    };
+    const imagesNow = options.images === true;
+    const settled = await Promise.allSettled([
+      read('ecr:GetLifecyclePolicy'),
+      read('ecr:GetRepositoryPolicy'),
+      read('ecr:ListTagsForResource'),
+      ...(imagesNow ? [read('ecr:DescribeImages')] : []),
+    ]);
+    const failure = settled.find((s) => s.status === 'rejected');
+    if (failure) throw failure.reason;
+    const stored = (settled[0] as PromiseFulfilledResult<Repository>).value;
     const details: RepositoryDetails = structuredClone({
       ...(stored.lifecyclePolicyText !== undefined
         ? { lifecyclePolicyText: stored.lifecyclePolicyText }
@@ -155,7 +190,10 @@ export class SandboxRegistry implements RegistryReader {
         : {}),
       tags: stored.tags ?? [],
     });
-    if (images) details.images = structuredClone(stored.images ?? []);
+    if (imagesNow) details.images = structuredClone(stored.images ?? []);
+    else if (options.images === 'if-lifecycle-policy' && stored.lifecyclePolicyText !== undefined) {
+      details.images = structuredClone((await read('ecr:DescribeImages')).images ?? []);
+    }
     return details;
   }
 }

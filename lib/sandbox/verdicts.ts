@@ -53,17 +53,35 @@ export class SandboxVerdictStore implements VerdictStore {
     return found && typeof found.verdict === 'string' ? (structuredClone(found) as StoredVerdict) : undefined;
   }
 
+  /** As the adapter marks it: the verdict is read (GetItem), then written unless refused (UpdateItem). */
   async markDeleted(image: ImageRef, deletedAt: string): Promise<VerdictWrite> {
-    await this.state.call('dynamodb:UpdateItem');
+    await this.state.call('dynamodb:GetItem');
     const found = this.record(image);
     const hasVerdict = typeof found?.verdict === 'string' && found.scannedAt !== undefined;
     const refused = deletionRefusal(hasVerdict ? (found as StoredVerdict) : undefined, deletedAt);
     if (refused !== undefined) return { written: false, reason: refused };
-    const stored = found as StoredVerdict; // deletionRefusal refuses when no verdict is stored
+    const read = { verdict: found!.verdict, scannedAt: found!.scannedAt };
+    await this.state.call('dynamodb:UpdateItem');
+    // Conditional on the item as it was read, as the adapter's update is.
+    const stored = this.record(image) as StoredVerdict | undefined;
+    if (!stored || stored.verdict !== read.verdict || stored.scannedAt !== read.scannedAt) {
+      return { written: false, reason: 'the verdict changed while the deletion was being recorded' };
+    }
     stored.verdictBeforeDeletion = stored.verdict as StoredVerdict['verdictBeforeDeletion'];
     stored.verdict = 'deleted';
     stored.deletedAt = deletedAt;
     return { written: true };
+  }
+
+  async storedImage(
+    image: ImageRef,
+  ): Promise<{ verdict: StoredVerdict | undefined; producedBy: StoredVerdict['producedBy'] }> {
+    await this.state.call('dynamodb:GetItem');
+    const found = this.record(image);
+    return structuredClone({
+      verdict: found && typeof found.verdict === 'string' ? (found as StoredVerdict) : undefined,
+      producedBy: found?.producedBy,
+    });
   }
 
   async producerOf(image: ImageRef): Promise<StoredVerdict['producedBy']> {

@@ -19,7 +19,8 @@ import {
   type ScopedFinding,
 } from '../policy/finding-state';
 import type { Finding } from '../policy/findings';
-import type { FindingsStore, ImportFailure, SecurityHubPublisher } from '../ports';
+import type { FindingsStore, ImportFailure, RecordWrite, SecurityHubPublisher } from '../ports';
+import { mapWithConcurrency } from './concurrency';
 import { describeError } from './errors';
 
 export interface FindingsStateDeps {
@@ -131,18 +132,31 @@ export interface ResourceFindings {
   evaluatedRules: ReadonlySet<string>;
   /** Fixes buildwarden applied to them, by resource and rule. */
   remediated?: readonly { resourceArn: string; ruleId: string }[];
+  /** The records stored for these resources, when the caller has read them already; else they are read. */
+  previous?: readonly FindingRecord[];
 }
 
-/** After the change handler: the records of the resources it evaluated, each unless a newer one is stored. */
+/** At most this many reads or writes of the findings state in flight for one evaluation. */
+const STATE_CONCURRENCY = 8;
+
+/**
+ * After the change handler: the records of the resources it evaluated, each unless a newer one is stored. The
+ * records that do not wait for Security Hub's answer (all but the resolved ones) are written while it is sent
+ * the documents (bounded); a resolved record follows the import, which decides whether it is written.
+ */
 export async function recordResourceFindings(
   deps: FindingsStateDeps,
   input: ResourceFindings,
   settings: FindingsStateSettings,
 ): Promise<FindingsStateResult> {
   const { scope } = input;
-  const previous = (
-    await Promise.all(input.resources.map((r) => deps.findingsStore.recordsOf(scope, r.resourceArn)))
-  ).flat();
+  const previous =
+    input.previous ??
+    (
+      await mapWithConcurrency(input.resources, STATE_CONCURRENCY, (r) =>
+        deps.findingsStore.recordsOf(scope, r.resourceArn),
+      )
+    ).flat();
   const reconciliation = reconcile({
     scope,
     previous,
@@ -155,11 +169,23 @@ export async function recordResourceFindings(
     retentionDays: settings.retentionDays,
   });
   const documents = asffDocuments(reconciliation.changes, input.now);
-  const securityHub = deps.securityHub ? await publish(deps.securityHub, documents) : undefined;
+  const put = (records: readonly FindingRecord[]) =>
+    mapWithConcurrency(records, STATE_CONCURRENCY, (record) => deps.findingsStore.putRecord(record));
+  const early = deps.securityHub ? reconciliation.writes.filter((r) => r.state !== 'resolved') : [];
+  const [securityHub, earlyWrites] = await Promise.all([
+    deps.securityHub ? publish(deps.securityHub, documents) : Promise.resolve(undefined),
+    put(early),
+  ]);
   const { writes, notWritten } = recordsToWrite(reconciliation.writes, securityHub);
+  const late = writes.filter((r) => !early.includes(r));
+  const lateWrites = await put(late);
+  const outcome = new Map<FindingRecord, RecordWrite>([
+    ...early.map((r, i) => [r, earlyWrites[i]!] as const),
+    ...late.map((r, i) => [r, lateWrites[i]!] as const),
+  ]);
   let written = 0;
   for (const record of writes) {
-    const write = await deps.findingsStore.putRecord(record);
+    const write = outcome.get(record)!;
     if (write.written) written += 1;
     else notWritten.push({ record, reason: write.reason });
   }

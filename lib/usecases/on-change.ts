@@ -28,7 +28,9 @@ import {
 import { AFFECTED_BY, concernsPrefix } from '../policy/registry-settings';
 import type { RegistrySubject } from '../policy/rules/definition';
 import { resolveTargetRepository } from '../policy/target-repository';
+import { repositoryArnOf } from '../policy/aws-facts';
 import type { Finding } from '../policy/findings';
+import type { FindingRecord } from '../policy/finding-state';
 import type { Guardrails, RuleId } from '../policy/guardrails';
 import type {
   ManagedPolicy,
@@ -151,6 +153,8 @@ class ChangeRun {
   private readonly items: ChangeItem[] = [];
   /** What was evaluated (before any fix): the findings of these resources, by these rules. */
   readonly evaluated: { resourceArns: string[]; findings: Finding[]; rules: ReadonlySet<RuleId> }[] = [];
+  /** The findings state stored for a resource, read as soon as the resource is known (by ARN). */
+  private readonly prior = new Map<string, Promise<FindingRecord[]>>();
 
   constructor(
     private readonly event: ChangeEvent,
@@ -158,6 +162,34 @@ class ChangeRun {
     private readonly guardrails: Guardrails,
     private readonly options: ChangeOptions,
   ) {}
+
+  /**
+   * Starts reading the findings state stored for these resources, when the findings state is kept: in flight
+   * with the reads or the writes of the event instead of after them. A failed read is raised where it is used.
+   */
+  readPriorState(resourceArns: readonly string[]): void {
+    const store = this.deps.findingsStore;
+    if (!store || this.options.dryRun) return;
+    const scope = { accountId: this.deps.account.accountId, region: this.deps.account.region };
+    for (const arn of resourceArns) {
+      if (this.prior.has(arn)) continue;
+      const reading = store.recordsOf(scope, arn);
+      reading.catch(() => undefined);
+      this.prior.set(arn, reading);
+    }
+  }
+
+  /** The findings state stored for these resources (read by readPriorState unless already). */
+  async priorState(resourceArns: readonly string[]): Promise<FindingRecord[]> {
+    this.readPriorState(resourceArns);
+    return (await Promise.all(resourceArns.map((arn) => this.prior.get(arn)!))).flat();
+  }
+
+  /** An evaluation, kept for the findings state, whose prior state is read from now on. */
+  noteEvaluated(evaluation: ChangeRun['evaluated'][number]): void {
+    this.evaluated.push(evaluation);
+    this.readPriorState([...new Set(evaluation.resourceArns)]);
+  }
 
   /** What happened to a finding, kept for the run's one notification. */
   private record(
@@ -280,7 +312,7 @@ class ChangeRun {
       now: this.options.now,
     };
     const findings = evaluateRepository(repository, ctx, rules);
-    this.evaluated.push({ resourceArns: [repository.repositoryArn], findings, rules });
+    this.noteEvaluated({ resourceArns: [repository.repositoryArn], findings, rules });
     const plans = planRepositoryRemediation(repository, findings, {
       guardrails: this.guardrails,
       now: this.options.now,
@@ -345,46 +377,32 @@ class ChangeRun {
   async fixProjects(
     projects: Project[],
     rules: Set<RuleId>,
-    known?: { role: Role; policies: ManagedPolicy[] },
+    known?: RoleRead,
+    /** Target repositories the caller has read already (only these projects' targets are kept). */
+    preread?: readonly Repository[],
   ) {
-    const roles: Role[] = [];
-    const policies: ManagedPolicy[] = [];
-    if (known) {
-      roles.push(known.role);
-      policies.push(...known.policies);
-    } else {
-      const names = [
-        ...new Set(
-          projects.map((p) => p.serviceRole?.slice(p.serviceRole.lastIndexOf('/') + 1)).filter(Boolean),
-        ),
-      ] as string[];
-      // The roles do not depend on each other: read together (bounded), kept in project order.
-      for (const read of await mapWithConcurrency(names, READ_CONCURRENCY, (name) =>
-        this.deps.identity.role(name),
-      )) {
-        if (read) {
-          roles.push(read.role);
-          policies.push(...read.policies);
-        }
-      }
-    }
-    const scope = viewOf(this.deps, { roles, policies });
-    const targets: string[] = [];
-    const targetArns = new Set<string>();
-    for (const project of projects) {
-      const target = resolveTargetRepository(
-        project,
-        scope,
-        this.guardrails.targetRepository.environmentVariables,
-      );
-      if (target.status !== 'resolved' || targetArns.has(target.repositoryArn)) continue;
-      targetArns.add(target.repositoryArn);
-      targets.push(target.repositoryName);
-    }
-    // Each target repository is read on its own: together (bounded), kept in project order.
-    const repositories = (
-      await mapWithConcurrency(targets, READ_CONCURRENCY, (name) => this.deps.registry.repository(name))
-    ).filter((r): r is Repository => r !== undefined);
+    // The target repositories are named by the projects' configuration, not by their roles: both are read
+    // together, the roles (unless known) and the repositories (unless read) each on their own (bounded), in
+    // project order. The findings state of the projects and their roles is read as soon as their ARNs are
+    // known: a project names its service role by ARN (as CodeBuild returns it).
+    this.readPriorState(
+      known ? [...projects.map((p) => p.arn), known.role.Arn] : projectAndRoleArns(projects),
+    );
+    const rolesRead = known
+      ? Promise.resolve([known])
+      : readRoles(this.deps, serviceRoleNames(projects)).then((reads) => {
+          this.readPriorState(reads.map((r) => r.role.Arn));
+          return reads;
+        });
+    const targetArns = new Set(targetsOf(this.deps, projects, this.guardrails).map((t) => t.arn));
+    const [roleReads, repositories] = await firstFailure([
+      rolesRead,
+      preread
+        ? Promise.resolve(preread.filter((r) => targetArns.has(r.repositoryArn)))
+        : readTargetRepositories(this.deps, projects, this.guardrails),
+    ] as const);
+    const roles = roleReads.map((r) => r.role);
+    const policies = roleReads.flatMap((r) => r.policies);
     const ctx: RuleContext = {
       view: viewOf(this.deps, { projects, roles, policies, repositories }),
       guardrails: this.guardrails,
@@ -394,7 +412,7 @@ class ChangeRun {
       ...projects.flatMap((p) => evaluateProject(p, ctx, rules)),
       ...evaluateServiceRoles(ctx, rules, projects),
     ];
-    this.evaluated.push({
+    this.noteEvaluated({
       resourceArns: [...projects.map((p) => p.arn), ...roles.map((r) => r.Arn)],
       findings,
       rules,
@@ -444,6 +462,90 @@ class ChangeRun {
   }
 }
 
+type RoleRead = { role: Role; policies: ManagedPolicy[] };
+
+/**
+ * Awaits promises that run together and raises the first failure in their order (not the first to fail in
+ * time), as reading them one after another would; every promise is settled first, so none is left unhandled.
+ */
+async function firstFailure<T extends readonly unknown[]>(promises: {
+  [K in keyof T]: Promise<T[K]>;
+}): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** The projects' ARNs and their service roles' (a project names its role by ARN, as CodeBuild returns it). */
+function projectAndRoleArns(projects: readonly Project[]): string[] {
+  return [
+    ...projects.map((p) => p.arn),
+    ...projects.flatMap((p) => (p.serviceRole?.startsWith('arn:') ? [p.serviceRole] : [])),
+  ];
+}
+
+/** The distinct service role names of projects, in project order. */
+function serviceRoleNames(projects: readonly Project[]): string[] {
+  return [
+    ...new Set(projects.map((p) => p.serviceRole?.slice(p.serviceRole.lastIndexOf('/') + 1)).filter(Boolean)),
+  ] as string[];
+}
+
+/** Roles read together (bounded), kept in order; a role that does not exist is left out. */
+async function readRoles(deps: Pick<ChangeDeps, 'identity'>, names: readonly string[]): Promise<RoleRead[]> {
+  return (await mapWithConcurrency(names, READ_CONCURRENCY, (name) => deps.identity.role(name))).filter(
+    (read): read is RoleRead => read !== undefined,
+  );
+}
+
+/** The distinct repositories the projects push to, from their configuration, in project order. */
+function targetsOf(
+  deps: ChangeDeps,
+  projects: readonly Project[],
+  guardrails: Guardrails,
+): { name: string; arn: string }[] {
+  const scope = viewOf(deps, {});
+  const targets: { name: string; arn: string }[] = [];
+  const targetArns = new Set<string>();
+  for (const project of projects) {
+    const target = resolveTargetRepository(project, scope, guardrails.targetRepository.environmentVariables);
+    if (target.status !== 'resolved' || targetArns.has(target.repositoryArn)) continue;
+    targetArns.add(target.repositoryArn);
+    targets.push({ name: target.repositoryName, arn: target.repositoryArn });
+  }
+  return targets;
+}
+
+/**
+ * The repositories the projects push to (from their configuration), each read on its own in one round (its ARN
+ * is known): together (bounded), kept in project order; one that does not exist is left out.
+ */
+async function readTargetRepositories(
+  deps: ChangeDeps,
+  projects: readonly Project[],
+  guardrails: Guardrails,
+): Promise<Repository[]> {
+  const scope = viewOf(deps, {});
+  const targets = targetsOf(deps, projects, guardrails);
+  return (
+    await mapWithConcurrency(targets, READ_CONCURRENCY, ({ name, arn }) =>
+      // Only a repository of this registry is read in one round; the ARN of another one is left to ECR.
+      deps.registry.repository(name, arn === repositoryArnOf(scope, name) ? { arn } : {}),
+    )
+  ).filter((r): r is Repository => r !== undefined);
+}
+
+/** The projects (every page of ListProjects and BatchGetProjects) that `keep` selects, in listing order. */
+async function projectsWhere(
+  keep: (project: Project) => boolean,
+  deps: Pick<ChangeDeps, 'projects'>,
+): Promise<Project[]> {
+  const kept: Project[] = [];
+  for await (const page of deps.projects.projectPages()) kept.push(...page.filter(keep));
+  return kept;
+}
+
 /** Events about another account or region name resources that are not this deployment's to change. */
 function foreignReason(event: ChangeEvent, account: AccountInfo): string | undefined {
   if (event.account !== account.accountId)
@@ -467,6 +569,7 @@ async function fixPolicyUsers(
   policyArn: string,
   run: ChangeRun,
   deps: ChangeDeps,
+  guardrails: Guardrails,
   active: Set<RuleId>,
 ): Promise<string | undefined> {
   const owner = policyArn.split(':')[4];
@@ -474,19 +577,39 @@ async function fixPolicyUsers(
     // AWS managed policies (account `aws`) are changed by AWS, never by a call in this account.
     return `policy ${policyArn} is not a customer managed policy of account ${deps.account.accountId}`;
   }
-  const roleNames = await deps.identity.rolesUsingPolicy(policyArn);
+  // The roles using the policy (ListEntitiesForPolicy, then each role) and the projects are read together:
+  // the projects kept are those naming a role of the policy's, matched exactly once the roles are known.
+  const rolesUsing = deps.identity.rolesUsingPolicy(policyArn);
+  // Their findings state is read as soon as the roles' and the projects' ARNs are known.
+  const naming = rolesUsing
+    .then(
+      (names) =>
+        names.length === 0 ? [] : projectsWhere((p) => names.includes(serviceRoleNames([p])[0] ?? ''), deps),
+      () => [],
+    )
+    .then((projects) => {
+      run.readPriorState(projectAndRoleArns(projects));
+      return projects;
+    });
+  const [roleNames, found, named, repositories] = await firstFailure([
+    rolesUsing,
+    rolesUsing.then((names) =>
+      readRoles(deps, names).then((reads) => {
+        run.readPriorState(reads.map((r) => r.role.Arn));
+        return reads;
+      }),
+    ),
+    naming,
+    // Their target repositories are read as soon as the projects are known, while the roles still are.
+    naming.then((projects) => readTargetRepositories(deps, projects, guardrails)),
+  ] as const);
   if (roleNames.length === 0) return `policy ${policyArn} is attached to no role`;
-  const found = (
-    await mapWithConcurrency(roleNames, READ_CONCURRENCY, (name) => deps.identity.role(name))
-  ).filter((read): read is { role: Role; policies: ManagedPolicy[] } => read !== undefined);
   const users = new Map<string, Project[]>();
-  for await (const page of deps.projects.projectPages()) {
-    for (const project of page) {
-      const role = found.find(
-        (f) => project.serviceRole === f.role.Arn || project.serviceRole === f.role.RoleName,
-      );
-      if (role) users.set(role.role.Arn, [...(users.get(role.role.Arn) ?? []), project]);
-    }
+  for (const project of named) {
+    const role = found.find(
+      (f) => project.serviceRole === f.role.Arn || project.serviceRole === f.role.RoleName,
+    );
+    if (role) users.set(role.role.Arn, [...(users.get(role.role.Arn) ?? []), project]);
   }
   if (users.size === 0) {
     return `policy ${policyArn} is not used by the service role of any CodeBuild project`;
@@ -494,7 +617,7 @@ async function fixPolicyUsers(
   const rules = rulesOfScope('service-role', active);
   for (const read of found) {
     const projects = users.get(read.role.Arn);
-    if (projects) await run.fixProjects(projects, rules, read);
+    if (projects) await run.fixProjects(projects, rules, read, repositories);
   }
   return undefined;
 }
@@ -507,18 +630,21 @@ async function fixPolicyUsers(
 async function readForRepository(
   repositoryName: string,
   rules: Set<RuleId>,
-  deps: Pick<ChangeDeps, 'registry' | 'organization'>,
+  deps: Pick<ChangeDeps, 'account' | 'registry' | 'organization'>,
 ): Promise<{
   repository: Repository | undefined;
   registryScanning: RegistryScanningConfiguration | undefined;
   organization: OrganizationFacts;
 }> {
   const reads = readsOf(rules);
-  const [repository, registryScanning, organization] = await Promise.all([
-    deps.registry.repository(repositoryName, { images: true }),
-    reads.has('registry-scanning') ? deps.registry.scanningConfiguration() : undefined,
-    reads.has('organization') ? readOrganization(deps.organization) : {},
-  ]);
+  // Its ARN is known (this account and region), so its reads need not wait for DescribeRepositories; its
+  // images only when an active rule reads them (the lifecycle rule's preview and its remediation's limit).
+  const arn = repositoryArnOf(accountViewFor(deps.account, {}), repositoryName);
+  const [repository, registryScanning, organization] = await firstFailure([
+    deps.registry.repository(repositoryName, { images: reads.has('repository-images'), arn }),
+    reads.has('registry-scanning') ? deps.registry.scanningConfiguration() : Promise.resolve(undefined),
+    reads.has('organization') ? readOrganization(deps.organization) : Promise.resolve({}),
+  ] as const);
   return { repository, registryScanning, organization };
 }
 
@@ -541,15 +667,18 @@ async function fixRegistrySettings(
   );
   if (rules.size === 0) return `no active rule judges the ${target.resource.replace(/-/g, ' ')}`;
   const reads = readsOf(rules);
-  const organization = reads.has('organization') ? await readOrganization(deps.organization) : {};
-  const registrySettings = await readRegistrySettings(deps.registry, reads);
+  // The organization and the registry's settings do not depend on each other: read together.
+  const [organization, registrySettings] = await firstFailure([
+    reads.has('organization') ? readOrganization(deps.organization) : Promise.resolve({}),
+    readRegistrySettings(deps.registry, reads),
+  ] as const);
   const ctx: RuleContext = {
     view: viewOf(deps, { ...organization, ...(registrySettings ? { registrySettings } : {}) }),
     guardrails,
     now: options.now,
   };
   const findings = evaluateRegistry(ctx, rules, (subject) => concernsPrefix(subject, target.prefix));
-  run.evaluated.push({ resourceArns: findings.map((f) => f.resourceArn), findings, rules });
+  run.noteEvaluated({ resourceArns: findings.map((f) => f.resourceArn), findings, rules });
   const planned = new Set<string>();
   for (const finding of findings) {
     if (finding.status !== 'violation') continue;
@@ -587,9 +716,6 @@ export async function onChangeEvent(
   let skippedTarget: string | undefined;
   try {
     skippedTarget = await judge(target, run, deps, guardrails, options);
-    if (!skippedTarget && deps.findingsStore && !options.dryRun) {
-      await recordEvaluated(run, deps, deps.findingsStore, options);
-    }
   } catch (error) {
     // What was done before the failure is told now: the retry finds it done and has nothing to say about it.
     // (A failure to notify does not hide the error that stopped the handling.)
@@ -599,7 +725,16 @@ export async function onChangeEvent(
     throw error;
   }
   if (skippedTarget) return { skipped: skippedTarget, actions: [], notifications: [] };
-  await run.notifyOnce();
+  // The notification tells the reads' and writes' outcome, which the findings state does not change: it goes out
+  // with the recording (Security Hub, the records). A failed recording is raised after both (the event is
+  // retried); the notification sent does not mention it.
+  const findingsStore = deps.findingsStore;
+  const [recorded, notified] = await Promise.allSettled([
+    findingsStore && !options.dryRun ? recordEvaluated(run, deps, findingsStore, options) : Promise.resolve(),
+    run.notifyOnce(),
+  ]);
+  if (recorded.status === 'rejected') throw recorded.reason;
+  if (notified.status === 'rejected') throw notified.reason;
   return { skipped: null, actions: run.actions, notifications: run.notifications };
 }
 
@@ -618,6 +753,8 @@ async function judge(
 
   if (target.kind === 'repository') {
     const rules = rulesOfScope('repository', active);
+    // The repository's ARN is known: its findings state is read with it.
+    run.readPriorState([repositoryArnOf(accountViewFor(deps.account, {}), target.repositoryName)]);
     const read = await readForRepository(target.repositoryName, rules, deps);
     if (!read.repository) return `repository ${target.repositoryName} no longer exists`;
     await run.fixRepository(read.repository, read.registryScanning, rules, read.organization);
@@ -632,14 +769,21 @@ async function judge(
     }
     const reads = readsOf(rules);
     const images = reads.has('repository-images');
-    const organization = reads.has('organization') ? await readOrganization(deps.organization) : {};
-    let registryScanning = await deps.registry.scanningConfiguration();
-    for await (const page of deps.registry.repositoryPages()) {
-      for (const listed of page) {
-        const repository = {
-          ...listed,
-          ...(await deps.registry.repositoryDetails(listed, { images })),
-        };
+    // The organization, the configuration and the first page of repositories do not depend on each other.
+    const pages = deps.registry.repositoryPages()[Symbol.asyncIterator]();
+    const [organization, configured, first] = await firstFailure([
+      reads.has('organization') ? readOrganization(deps.organization) : Promise.resolve({}),
+      deps.registry.scanningConfiguration(),
+      pages.next(),
+    ] as const);
+    let registryScanning = configured;
+    for (let page = first; !page.done; page = await pages.next()) {
+      // Each repository's details on their own, together (bounded); judged and fixed in listing order.
+      const repositories = await mapWithConcurrency(page.value, READ_CONCURRENCY, async (listed) => ({
+        ...listed,
+        ...(await deps.registry.repositoryDetails(listed, { images })),
+      }));
+      for (const repository of repositories) {
         const plans = await run.fixRepository(repository, registryScanning, rules, organization);
         // Registry-level fixes build on each other: the next repository sees the configuration just written.
         const registryWrite = plans.find((p) => p.write?.type === 'PutRegistryScanningConfiguration');
@@ -657,21 +801,35 @@ async function judge(
     const skippedSetting = await fixRegistrySettings(target, run, deps, guardrails, options, active);
     if (skippedSetting) return skippedSetting;
   } else if (target.kind === 'policy') {
-    const skippedPolicy = await fixPolicyUsers(target.policyArn, run, deps, active);
+    const skippedPolicy = await fixPolicyUsers(target.policyArn, run, deps, guardrails, active);
     if (skippedPolicy) return skippedPolicy;
   } else {
-    const found = await deps.identity.role(target.roleName);
+    // The role and the projects (ListProjects, BatchGetProjects) are read together: the projects that may use
+    // it are those naming a role of its name, kept exactly once the role's ARN is known.
+    // Their findings state is read as soon as the role's and the projects' ARNs are known.
+    const naming = projectsWhere((p) => serviceRoleNames([p])[0] === target.roleName, deps).then(
+      (projects) => {
+        run.readPriorState(projectAndRoleArns(projects));
+        return projects;
+      },
+    );
+    const [found, named, repositories] = await firstFailure([
+      deps.identity.role(target.roleName).then((read) => {
+        if (read) run.readPriorState([read.role.Arn]);
+        return read;
+      }),
+      naming,
+      // Their target repositories are read as soon as the projects are known, while the role still is.
+      naming.then((projects) => readTargetRepositories(deps, projects, guardrails)),
+    ] as const);
     if (!found) return `role ${target.roleName} no longer exists`;
-    const users: Project[] = [];
-    for await (const page of deps.projects.projectPages()) {
-      users.push(
-        ...page.filter((p) => p.serviceRole === found.role.Arn || p.serviceRole === found.role.RoleName),
-      );
-    }
+    const users = named.filter(
+      (p) => p.serviceRole === found.role.Arn || p.serviceRole === found.role.RoleName,
+    );
     if (users.length === 0) {
       return `role ${target.roleName} is not the service role of any CodeBuild project`;
     }
-    await run.fixProjects(users, rulesOfScope('service-role', active), found);
+    await run.fixProjects(users, rulesOfScope('service-role', active), found, repositories);
   }
   return undefined;
 }
@@ -691,12 +849,15 @@ async function recordEvaluated(
   const remediated = run.actions
     .filter((a) => a.applied)
     .map((a) => ({ resourceArn: a.resourceArn, ruleId: a.ruleId }));
-  for (const evaluation of run.evaluated) {
+  // The evaluations name different resources: recorded together (bounded).
+  await mapWithConcurrency(run.evaluated, READ_CONCURRENCY, async (evaluation) => {
+    const resourceArns = [...new Set(evaluation.resourceArns)];
     await recordResourceFindings(
       { findingsStore, ...(deps.securityHub ? { securityHub: deps.securityHub } : {}) },
       {
         scope,
         now: options.now,
+        previous: await run.priorState(resourceArns),
         resources: [...new Set(evaluation.resourceArns)].map((resourceArn) => ({
           resourceArn,
           exists: true,
@@ -707,5 +868,5 @@ async function recordEvaluated(
       },
       { retentionDays: options.retentionDays ?? 90 },
     );
-  }
+  });
 }

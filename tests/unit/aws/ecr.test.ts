@@ -522,6 +522,108 @@ describe('EcrRegistry.repository', () => {
   });
 });
 
+describe('EcrRegistry.repository with its ARN known', () => {
+  const ubuntu = () => describeRepositoriesSample().repositories![0]!;
+
+  it('has DescribeRepositories in flight together with the details and the images', async () => {
+    // Prepare
+    const started: string[] = [];
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    const on = (name: string, answer: () => unknown) => async () => {
+      started.push(name);
+      await opened;
+      return answer();
+    };
+    ecrMock
+      .on(DescribeRepositoriesCommand)
+      .callsFake(on('DescribeRepositories', () => ({ repositories: [ubuntu()] })));
+    ecrMock
+      .on(GetLifecyclePolicyCommand)
+      .callsFake(on('GetLifecyclePolicy', () => getLifecyclePolicySample()));
+    ecrMock.on(GetRepositoryPolicyCommand).callsFake(
+      on('GetRepositoryPolicy', () => {
+        throw notFound.repositoryPolicy();
+      }),
+    );
+    ecrMock.on(ListTagsForResourceCommand).callsFake(on('ListTagsForResource', () => ({ tags: [] })));
+    ecrMock.on(DescribeImagesCommand).callsFake(on('DescribeImages', () => ({ imageDetails: [] })));
+
+    // Act
+    const reading = new EcrRegistry().repository('ubuntu', { images: true, arn: ubuntu().repositoryArn! });
+    await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    const repository = await reading;
+
+    // Assess
+    expect(inFlight).toEqual([
+      'DescribeImages',
+      'DescribeRepositories',
+      'GetLifecyclePolicy',
+      'GetRepositoryPolicy',
+      'ListTagsForResource',
+    ]);
+    expect(repository).toMatchObject({
+      repositoryName: 'ubuntu',
+      lifecyclePolicyText: getLifecyclePolicySample().lifecyclePolicyText,
+      tags: [],
+      images: [],
+    });
+  });
+
+  it("names the ARN's registry and reads the tags by the ARN", async () => {
+    // Prepare
+    ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: [ubuntu()] });
+    givenBareRepository();
+
+    // Act
+    await new EcrRegistry().repository('ubuntu', { arn: ubuntu().repositoryArn! });
+
+    // Assess
+    expect(ecrMock).toHaveReceivedCommandWith(GetLifecyclePolicyCommand, {
+      repositoryName: 'ubuntu',
+      registryId: ubuntu().registryId,
+    });
+    expect(ecrMock).toHaveReceivedCommandWith(ListTagsForResourceCommand, {
+      resourceArn: ubuntu().repositoryArn,
+    });
+  });
+
+  it('is undefined when DescribeRepositories finds no repository, whatever the details answered', async () => {
+    // Prepare
+    ecrMock.on(DescribeRepositoriesCommand).rejects(notFound.repository());
+    ecrMock.on(GetLifecyclePolicyCommand).rejects(notFound.repository());
+    ecrMock.on(GetRepositoryPolicyCommand).rejects(notFound.repository());
+    ecrMock.on(ListTagsForResourceCommand).rejects(notFound.repository());
+
+    // Act
+    const repository = await new EcrRegistry().repository('gone', {
+      arn: 'arn:aws:ecr:us-west-2:123456789012:repository/gone',
+    });
+
+    // Assess
+    expect(repository).toBeUndefined();
+  });
+
+  it('reads the details again under the ARN DescribeRepositories returns when it is another', async () => {
+    // Prepare
+    ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: [ubuntu()] });
+    givenBareRepository();
+    const guessed = ubuntu().repositoryArn!.replace(/:\d{12}:/, ':210987654321:');
+
+    // Act
+    await new EcrRegistry().repository('ubuntu', { arn: guessed });
+
+    // Assess
+    expect(ecrMock).toHaveReceivedCommandTimes(ListTagsForResourceCommand, 2);
+    expect(ecrMock).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: guessed });
+    expect(ecrMock).toHaveReceivedCommandWith(ListTagsForResourceCommand, {
+      resourceArn: ubuntu().repositoryArn,
+    });
+  });
+});
+
 describe('ecrReadActions', () => {
   it('declares exactly the ECR actions the adapter sends', async () => {
     // Prepare: every read path, including images

@@ -123,21 +123,27 @@ beforeEach(() => {
 });
 
 describe('IamIdentity.role', () => {
-  it('returns undefined when GetRole says NoSuchEntity, and reads nothing else', async () => {
+  it('returns undefined when GetRole says NoSuchEntity, whatever the lists sent with it answered', async () => {
     // Prepare
-    iamMock.on(GetRoleCommand).rejects(
+    const noSuchEntity = () =>
       new NoSuchEntityException({
         message: `The role with name ${ROLE_NAME} cannot be found.`,
         $metadata: {},
-      }),
-    );
+      });
+    iamMock.on(GetRoleCommand).rejects(noSuchEntity());
+    iamMock.on(ListRolePoliciesCommand).rejects(noSuchEntity());
+    iamMock.on(ListAttachedRolePoliciesCommand).rejects(noSuchEntity());
 
     // Act
     const found = await new IamIdentity().role(ROLE_NAME);
 
     // Assess
     expect(found).toBeUndefined();
-    expect(sentActions()).toEqual(['iam:GetRole']);
+    expect(sentActions().sort()).toEqual([
+      'iam:GetRole',
+      'iam:ListAttachedRolePolicies',
+      'iam:ListRolePolicies',
+    ]);
   });
 
   it('rethrows any other GetRole error', async () => {
@@ -399,7 +405,57 @@ describe('IamIdentity.role', () => {
 });
 
 describe('IamIdentity.role: rounds of calls', () => {
-  it('has ListRolePolicies and ListAttachedRolePolicies in flight together once GetRole answered', async () => {
+  it('has GetRole, ListRolePolicies and ListAttachedRolePolicies in flight together', async () => {
+    // Prepare: the three first calls record that they were sent and answer only once the gate opens
+    givenRole();
+    const started: string[] = [];
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    iamMock.on(GetRoleCommand).callsFake(async () => {
+      started.push('GetRole');
+      await opened;
+      return { Role: sdkRole() };
+    });
+    iamMock.on(ListRolePoliciesCommand).callsFake(async () => {
+      started.push('ListRolePolicies');
+      await opened;
+      return listRolePoliciesSample();
+    });
+    iamMock.on(ListAttachedRolePoliciesCommand).callsFake(async () => {
+      started.push('ListAttachedRolePolicies');
+      await opened;
+      return listAttachedSample();
+    });
+
+    // Act
+    const reading = new IamIdentity().role(ROLE_NAME);
+    for (let i = 0; i < 10 && started.length < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    const inFlight = [...started].sort();
+    open();
+    const found = await reading;
+
+    // Assess
+    expect(inFlight).toEqual(['GetRole', 'ListAttachedRolePolicies', 'ListRolePolicies']);
+    expect(found?.role.Arn).toBe(ROLE_ARN);
+  });
+
+  it('with several failures in the first round, fails with the first in call order', async () => {
+    // Prepare: GetRole fails after the lists did
+    givenRole();
+    iamMock.on(GetRoleCommand).callsFake(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      throw new ServiceFailureException({ message: 'internal failure', $metadata: {} });
+    });
+    iamMock.on(ListRolePoliciesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+
+    // Act
+    const reading = new IamIdentity().role(ROLE_NAME);
+
+    // Assess
+    await expect(reading).rejects.toThrow(ServiceFailureException);
+  });
+
+  it('has ListRolePolicies and ListAttachedRolePolicies in flight together', async () => {
     // Prepare: the two lists record that they were sent and answer only once the gate opens
     givenRole();
     const started: string[] = [];

@@ -355,7 +355,10 @@ describe('projects API: POST /projects with a valid body', () => {
       'Put',
       'BatchGetProjects',
       'DescribeRepositories',
+      // The role lookup sends its lists with GetRole (one round); NoSuchEntity from GetRole decides.
       'GetRole',
+      'ListRolePolicies',
+      'ListAttachedRolePolicies',
       'GetRegistryScanningConfiguration',
       'CreateRepository',
       'PutLifecyclePolicy',

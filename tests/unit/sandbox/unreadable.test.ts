@@ -37,7 +37,7 @@ describe('a repository recorded as unreadable', () => {
     await expect(reading).rejects.toThrow(`ecr:GetRepositoryPolicy: ${DENIED}`);
   });
 
-  test('makes the calls before the failing one, and none after it', async () => {
+  test('makes every call of the round, as the ECR adapter sends them together', async () => {
     // Prepare
     const account = sandbox({ repositories: [denied('ecr:GetRepositoryPolicy')] });
 
@@ -45,7 +45,12 @@ describe('a repository recorded as unreadable', () => {
     await account.registry.repositoryDetails(repository('team/app'), { images: true }).catch(() => undefined);
 
     // Assess
-    expect([...account.calls.keys()]).toEqual(['ecr:GetLifecyclePolicy', 'ecr:GetRepositoryPolicy']);
+    expect([...account.calls.keys()]).toEqual([
+      'ecr:GetLifecyclePolicy',
+      'ecr:GetRepositoryPolicy',
+      'ecr:ListTagsForResource',
+      'ecr:DescribeImages',
+    ]);
   });
 
   test('fails at DescribeImages only when images are read', async () => {
@@ -72,7 +77,11 @@ describe('a repository recorded as unreadable', () => {
 
     // Assess
     await expect(reading).rejects.toThrow(new UnreadableError(undefined, DENIED));
-    expect([...account.calls.keys()]).toEqual(['ecr:GetLifecyclePolicy']);
+    expect([...account.calls.keys()]).toEqual([
+      'ecr:GetLifecyclePolicy',
+      'ecr:GetRepositoryPolicy',
+      'ecr:ListTagsForResource',
+    ]);
   });
 
   test('is listed by DescribeRepositories without the recorded failure', async () => {
