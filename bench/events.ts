@@ -14,6 +14,9 @@ import { parseGuardrails, type Guardrails } from '../lib/policy/guardrails';
 import { parseSnapshot, type Snapshot } from '../lib/policy/snapshot';
 import { SandboxAccount } from '../lib/sandbox/account';
 import { functionsFor } from '../lib/events/routes';
+import { activeRules } from '../lib/policy/evaluate';
+import type { Read } from '../lib/policy/rules/definition';
+import { readsOf } from '../lib/policy/rules/index';
 import { parseChangeEvent } from '../lib/policy/change-events';
 import { replayEvent } from '../lib/usecases/replay';
 import { percentile, round } from './stats';
@@ -114,6 +117,8 @@ export interface EventLatency {
   rounds: number;
   /** The fewest rounds the event's dependent calls allow (see floorRounds). */
   floorRounds: number;
+  /** The fewest calls the active rules need for the same handling (see minimumCalls). */
+  minimumCalls: number;
   /** Median wall time of parse + use case, at CALL_LATENCY_MS per call. */
   wallMs: number;
   error?: string;
@@ -225,6 +230,40 @@ export function floorRounds(kind: string, byApi: Record<string, number>): number
   return Math.max(0, ...present.map((a) => depthOf(a, new Set())));
 }
 
+/** The rule read (lib/policy/rules/definition.ts READS) that an optional read API serves. */
+const READ_SERVED: Record<string, Read> = {
+  'ecr:GetRegistryScanningConfiguration': 'registry-scanning',
+  'organizations:DescribeOrganization': 'organization',
+  'ecr:DescribeImages': 'repository-images',
+  'ecr:GetLifecyclePolicy': 'repository-details',
+  'ecr:GetRepositoryPolicy': 'repository-details',
+  'ecr:DescribeRegistry': 'replication-configuration',
+  'ecr:GetRegistryPolicy': 'registry-policy',
+  'ecr:DescribePullThroughCacheRules': 'pull-through-cache-rules',
+  'ecr:DescribeRepositoryCreationTemplates': 'repository-creation-templates',
+};
+
+/** BatchWriteItem writes at most 25 items a call. */
+const BATCH_WRITE_MAX = 25;
+
+/**
+ * The fewest calls the handling needs: a call to an API that serves only a rule read (READ_SERVED) no active
+ * rule declares is not needed; the findings state's PutItems could go 25 to a BatchWriteItem; every other call
+ * is needed as made — one per resource read (the event's repository, project, role, policy, each of a role's
+ * policies, each page), one per write the rules planned, one notification, one Security Hub import. The
+ * active rules are those of the guardrails whatever their scope, so this errs towards more calls needed, not
+ * fewer.
+ */
+export function minimumCalls(byApi: Record<string, number>, activeReads: ReadonlySet<Read>): number {
+  let total = 0;
+  for (const [api, calls] of Object.entries(byApi)) {
+    const serves = READ_SERVED[api];
+    if (serves && !activeReads.has(serves)) continue;
+    total += api === 'dynamodb:PutItem' ? Math.ceil(calls / BATCH_WRITE_MAX) : calls;
+  }
+  return total;
+}
+
 /** What an event names, for floorRounds: a change event's target kind, else the function that handles it. */
 function eventKind(raw: Record<string, unknown>, useCase: string): string {
   if (useCase !== 'onChange') return useCase;
@@ -268,6 +307,7 @@ export function roundsOf(spans: readonly { start: number; end: number }[]): numb
 export async function benchEventLatency(repoRoot: string): Promise<EventLatency[]> {
   const demo: Snapshot = parseSnapshot(readFileSync(path.join(repoRoot, 'demo/account.json'), 'utf8'));
   const guardrails = parseGuardrails(readFileSync(path.join(repoRoot, 'demo/guardrails.yml'), 'utf8'));
+  const activeReads = readsOf(activeRules(guardrails));
   const files = readdirSync(path.join(repoRoot, 'events'))
     .filter((f) => f.endsWith('.json'))
     .sort();
@@ -305,6 +345,7 @@ export async function benchEventLatency(repoRoot: string): Promise<EventLatency[
       notifications: actions.filter((a) => a === 'sns:Publish').length,
       rounds: roundsOf(last.spans),
       floorRounds: floorRounds(eventKind(raw, useCase), byApi),
+      minimumCalls: minimumCalls(byApi, activeReads),
       wallMs: round(percentile(walls, 50), 1),
       ...(error ? { error } : {}),
     });
