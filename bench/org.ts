@@ -310,7 +310,9 @@ export function writeOrganizationSection(section: string): void {
 
 /** The organization section of an earlier results.md, kept when the other sections are regenerated. */
 export function organizationSectionOf(text: string): string | undefined {
-  const start = text.indexOf(SECTION_START);
   const end = text.indexOf(SECTION_END);
+  // The marker nearest the section's end: a results file written before the kept sections stopped at markers
+  // may hold stray copies of it above.
+  const start = end === -1 ? -1 : text.lastIndexOf(SECTION_START, end);
   return start !== -1 && end !== -1 ? text.slice(start, end + SECTION_END.length) : undefined;
 }

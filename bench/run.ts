@@ -537,12 +537,17 @@ async function benchSlowParts(): Promise<{
   return { audits, lifecycle };
 }
 
-/** A `## ` section of a results file, heading included, or undefined. */
+/**
+ * A `## ` section of a results file, heading included, up to the next heading or HTML comment (the
+ * organization run's section begins with its marker comment), without a kept-from note of its own; or
+ * undefined.
+ */
 function sectionOf(markdown: string, heading: string): string | undefined {
   const start = markdown.indexOf(`\n## ${heading}`);
   if (start < 0) return undefined;
-  const next = markdown.indexOf('\n## ', start + 1);
-  return markdown.slice(start + 1, next < 0 ? undefined : next).trimEnd();
+  const ends = ['\n## ', '\n<!-- '].map((m) => markdown.indexOf(m, start + 1)).filter((i) => i >= 0);
+  const section = markdown.slice(start + 1, ends.length > 0 ? Math.min(...ends) : undefined);
+  return section.replace(KEPT_NOTE, '').trimEnd();
 }
 
 async function main(): Promise<void> {

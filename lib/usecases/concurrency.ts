@@ -15,3 +15,25 @@ export async function mapWithConcurrency<T, R>(
   await Promise.all(lanes);
   return results;
 }
+
+/**
+ * A gate for tasks started one by one as work comes in (rather than mapped over a list): at most `limit` of
+ * them in flight, the rest started in the order they were given as earlier ones settle.
+ */
+export function limiter(limit: number): <R>(task: () => Promise<R>) => Promise<R> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    running -= 1;
+    waiting.shift()?.();
+  };
+  return <R>(task: () => Promise<R>): Promise<R> =>
+    new Promise<R>((resolve, reject) => {
+      const start = () => {
+        running += 1;
+        task().then(resolve, reject).finally(release);
+      };
+      if (running < Math.max(1, limit)) start();
+      else waiting.push(start);
+    });
+}

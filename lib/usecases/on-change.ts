@@ -53,7 +53,7 @@ import { readsOf, REGISTRY_RULES, rulesOfScope, rulesReading } from '../policy/r
 import { accountViewFor } from '../policy/snapshot';
 import { recordResourceFindings } from './findings-state';
 import type { AccountView, RuleContext } from '../policy/rules/types';
-import { mapWithConcurrency } from './concurrency';
+import { limiter, mapWithConcurrency } from './concurrency';
 import { readRegistrySettings } from './registry-settings';
 import { readOrganization, type OrganizationFacts } from './organization';
 
@@ -155,6 +155,8 @@ class ChangeRun {
   readonly evaluated: { resourceArns: string[]; findings: Finding[]; rules: ReadonlySet<RuleId> }[] = [];
   /** The findings state stored for a resource, read as soon as the resource is known (by ARN). */
   private readonly prior = new Map<string, Promise<FindingRecord[]>>();
+  /** The stored state's reads start as resources are evaluated; at most READ_CONCURRENCY of them at a time. */
+  private readonly priorReads = limiter(READ_CONCURRENCY);
 
   constructor(
     private readonly event: ChangeEvent,
@@ -173,7 +175,7 @@ class ChangeRun {
     const scope = { accountId: this.deps.account.accountId, region: this.deps.account.region };
     for (const arn of resourceArns) {
       if (this.prior.has(arn)) continue;
-      const reading = store.recordsOf(scope, arn);
+      const reading = this.priorReads(() => store.recordsOf(scope, arn));
       reading.catch(() => undefined);
       this.prior.set(arn, reading);
     }
