@@ -4,6 +4,7 @@ import 'aws-sdk-client-mock-jest';
 import { CodeBuildProjects, codebuildReadActions } from '../../../lib/aws/codebuild';
 import type { Project } from '../../../lib/policy/model';
 import { awsSample } from '../../fixtures/load';
+import { SdkGate } from '../../fixtures/sdk-gate';
 
 const codebuild = mockClient(CodeBuildClient);
 
@@ -50,32 +51,24 @@ describe('CodeBuildProjects', () => {
   test("has the next ListProjects page in flight while a page's projects are read", async () => {
     // Prepare: the second page and the first batch record that they were sent and answer once the gate opens
     const names = Array.from({ length: 150 }, (_, i) => `p${String(i).padStart(3, '0')}`);
-    const started: string[] = [];
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => (open = resolve));
+    const gate = new SdkGate();
     codebuild
       .on(ListProjectsCommand, { nextToken: undefined })
       .resolves({ projects: names.slice(0, 100), nextToken: 't1' })
       .on(ListProjectsCommand, { nextToken: 't1' })
-      .callsFake(async () => {
-        started.push('ListProjects t1');
-        await opened;
-        return { projects: names.slice(100) };
-      });
-    codebuild.on(BatchGetProjectsCommand).callsFake(async (input: { names: string[] }) => {
-      started.push(`BatchGetProjects ${input.names[0]}`);
-      await opened;
-      return { projects: input.names.map(sdkProject) };
-    });
+      .callsFake(gate.answer('ListProjects t1', () => ({ projects: names.slice(100) })));
+    codebuild.on(BatchGetProjectsCommand).callsFake(
+      gate.answer(
+        (input: { names: string[] }) => `BatchGetProjects ${input.names[0]}`,
+        (input: { names: string[] }) => ({ projects: input.names.map(sdkProject) }),
+      ),
+    );
     const pages = new CodeBuildProjects(new CodeBuildClient({ region: 'us-east-1' })).projectPages();
 
     // Act
     const iterator = pages[Symbol.asyncIterator]();
-    const first = iterator.next();
-    for (let i = 0; i < 10 && started.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
-    const inFlight = [...started].sort();
-    open();
-    const seen = [(await first).value as Project[]];
+    const { inFlight, result: first } = await gate.inFlight(() => iterator.next(), 2);
+    const seen = [first.value as Project[]];
     for (let page = await iterator.next(); !page.done; page = await iterator.next()) seen.push(page.value);
 
     // Assess

@@ -28,6 +28,7 @@ import {
   getLifecyclePolicySample,
   sdkRepository,
 } from '../../fixtures/ecr/sdk-responses';
+import { SdkGate } from '../../fixtures/sdk-gate';
 
 const ecrMock = mockClient(ECRClient);
 
@@ -352,37 +353,27 @@ describe('EcrRegistry.repositoryDetails when DescribeImages fails', () => {
 });
 
 describe('EcrRegistry.repositoryDetails: rounds of calls', () => {
-  /** Makes `command` record that it was sent and answer only once `gate` opens. */
-  function gate(started: string[], opened: Promise<void>) {
-    return (name: string, answer: () => unknown) => async () => {
-      started.push(name);
-      await opened;
-      return answer();
-    };
-  }
-
   it('with images true, has DescribeImages in flight together with the other three details', async () => {
     // Prepare
-    const started: string[] = [];
-    let open!: () => void;
-    const on = gate(started, new Promise<void>((resolve) => (open = resolve)));
+    const gate = new SdkGate();
     ecrMock
       .on(GetLifecyclePolicyCommand)
-      .callsFake(on('GetLifecyclePolicy', () => getLifecyclePolicySample()));
+      .callsFake(gate.answer('GetLifecyclePolicy', getLifecyclePolicySample));
     ecrMock.on(GetRepositoryPolicyCommand).callsFake(
-      on('GetRepositoryPolicy', () => {
+      gate.answer('GetRepositoryPolicy', () => {
         throw notFound.repositoryPolicy();
       }),
     );
-    ecrMock.on(ListTagsForResourceCommand).callsFake(on('ListTagsForResource', () => ({ tags: [] })));
-    ecrMock.on(DescribeImagesCommand).callsFake(on('DescribeImages', () => ({ imageDetails: [] })));
+    ecrMock
+      .on(ListTagsForResourceCommand)
+      .callsFake(gate.answer('ListTagsForResource', () => ({ tags: [] })));
+    ecrMock.on(DescribeImagesCommand).callsFake(gate.answer('DescribeImages', () => ({ imageDetails: [] })));
 
     // Act
-    const reading = new EcrRegistry().repositoryDetails(sampleRepository(), { images: true });
-    await new Promise((resolve) => setImmediate(resolve));
-    const inFlight = [...started].sort();
-    open();
-    const details = await reading;
+    const { inFlight, result: details } = await gate.inFlight(
+      () => new EcrRegistry().repositoryDetails(sampleRepository(), { images: true }),
+      4,
+    );
 
     // Assess
     expect(inFlight).toEqual([
@@ -527,34 +518,28 @@ describe('EcrRegistry.repository with its ARN known', () => {
 
   it('has DescribeRepositories in flight together with the details and the images', async () => {
     // Prepare
-    const started: string[] = [];
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => (open = resolve));
-    const on = (name: string, answer: () => unknown) => async () => {
-      started.push(name);
-      await opened;
-      return answer();
-    };
+    const gate = new SdkGate();
     ecrMock
       .on(DescribeRepositoriesCommand)
-      .callsFake(on('DescribeRepositories', () => ({ repositories: [ubuntu()] })));
+      .callsFake(gate.answer('DescribeRepositories', () => ({ repositories: [ubuntu()] })));
     ecrMock
       .on(GetLifecyclePolicyCommand)
-      .callsFake(on('GetLifecyclePolicy', () => getLifecyclePolicySample()));
+      .callsFake(gate.answer('GetLifecyclePolicy', getLifecyclePolicySample));
     ecrMock.on(GetRepositoryPolicyCommand).callsFake(
-      on('GetRepositoryPolicy', () => {
+      gate.answer('GetRepositoryPolicy', () => {
         throw notFound.repositoryPolicy();
       }),
     );
-    ecrMock.on(ListTagsForResourceCommand).callsFake(on('ListTagsForResource', () => ({ tags: [] })));
-    ecrMock.on(DescribeImagesCommand).callsFake(on('DescribeImages', () => ({ imageDetails: [] })));
+    ecrMock
+      .on(ListTagsForResourceCommand)
+      .callsFake(gate.answer('ListTagsForResource', () => ({ tags: [] })));
+    ecrMock.on(DescribeImagesCommand).callsFake(gate.answer('DescribeImages', () => ({ imageDetails: [] })));
 
     // Act
-    const reading = new EcrRegistry().repository('ubuntu', { images: true, arn: ubuntu().repositoryArn! });
-    await new Promise((resolve) => setImmediate(resolve));
-    const inFlight = [...started].sort();
-    open();
-    const repository = await reading;
+    const { inFlight, result: repository } = await gate.inFlight(
+      () => new EcrRegistry().repository('ubuntu', { images: true, arn: ubuntu().repositoryArn! }),
+      5,
+    );
 
     // Assess
     expect(inFlight).toEqual([

@@ -25,6 +25,7 @@ import 'aws-sdk-client-mock-jest';
 import { IamIdentity, iamReadActions, iamRoleReadActions } from '../../../lib/aws/iam';
 import { IAM_PAGE_MAX } from '../../../lib/policy/aws-facts';
 import { awsSample } from '../../fixtures/load';
+import { SdkGate } from '../../fixtures/sdk-gate';
 import { UnreadableError } from '../../../lib/ports';
 
 const iamMock = mockClient(IAMClient);
@@ -408,35 +409,20 @@ describe('IamIdentity.role: rounds of calls', () => {
   it('has GetRole, ListRolePolicies and ListAttachedRolePolicies in flight together', async () => {
     // Prepare: the three first calls record that they were sent and answer only once the gate opens
     givenRole();
-    const started: string[] = [];
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => (open = resolve));
-    iamMock.on(GetRoleCommand).callsFake(async () => {
-      started.push('GetRole');
-      await opened;
-      return { Role: sdkRole() };
-    });
-    iamMock.on(ListRolePoliciesCommand).callsFake(async () => {
-      started.push('ListRolePolicies');
-      await opened;
-      return listRolePoliciesSample();
-    });
-    iamMock.on(ListAttachedRolePoliciesCommand).callsFake(async () => {
-      started.push('ListAttachedRolePolicies');
-      await opened;
-      return listAttachedSample();
-    });
+    const gate = new SdkGate();
+    iamMock.on(GetRoleCommand).callsFake(gate.answer('GetRole', () => ({ Role: sdkRole() })));
+    iamMock.on(ListRolePoliciesCommand).callsFake(gate.answer('ListRolePolicies', listRolePoliciesSample));
+    iamMock
+      .on(ListAttachedRolePoliciesCommand)
+      .callsFake(gate.answer('ListAttachedRolePolicies', listAttachedSample));
 
     // Act
-    const reading = new IamIdentity().role(ROLE_NAME);
-    for (let i = 0; i < 10 && started.length < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-    const inFlight = [...started].sort();
-    open();
-    const found = await reading;
+    const { inFlight, result: found } = await gate.inFlight(() => new IamIdentity().role(ROLE_NAME), 3);
 
     // Assess
     expect(inFlight).toEqual(['GetRole', 'ListAttachedRolePolicies', 'ListRolePolicies']);
     expect(found?.role.Arn).toBe(ROLE_ARN);
+    expect(found?.role.RolePolicyList.map((p) => p.PolicyName)).toEqual(['ExamplePolicy']);
   });
 
   it('with several failures in the first round, fails with the first in call order', async () => {
@@ -455,64 +441,28 @@ describe('IamIdentity.role: rounds of calls', () => {
     await expect(reading).rejects.toThrow(ServiceFailureException);
   });
 
-  it('has ListRolePolicies and ListAttachedRolePolicies in flight together', async () => {
-    // Prepare: the two lists record that they were sent and answer only once the gate opens
-    givenRole();
-    const started: string[] = [];
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => (open = resolve));
-    iamMock.on(ListRolePoliciesCommand).callsFake(async () => {
-      started.push('ListRolePolicies');
-      await opened;
-      return listRolePoliciesSample();
-    });
-    iamMock.on(ListAttachedRolePoliciesCommand).callsFake(async () => {
-      started.push('ListAttachedRolePolicies');
-      await opened;
-      return listAttachedSample();
-    });
-
-    // Act
-    const reading = new IamIdentity().role(ROLE_NAME);
-    for (let i = 0; i < 10 && started.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
-    const inFlight = [...started].sort();
-    open();
-    const found = await reading;
-
-    // Assess
-    expect(inFlight).toEqual(['ListAttachedRolePolicies', 'ListRolePolicies']);
-    expect(found?.role.RolePolicyList.map((p) => p.PolicyName)).toEqual(['ExamplePolicy']);
-  });
-
   it('has GetRolePolicy and GetPolicy in flight together', async () => {
     // Prepare: the inline document and the managed policy record that they were sent and wait for the gate
     givenRole();
-    const started: string[] = [];
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => (open = resolve));
-    iamMock.on(GetRolePolicyCommand).callsFake(async (input: { RoleName: string; PolicyName: string }) => {
-      started.push('GetRolePolicy');
-      await opened;
-      return { ...input, PolicyDocument: urlEncoded(INLINE_DOCUMENT) };
-    });
-    iamMock.on(GetPolicyCommand).callsFake(async (input: { PolicyArn: string }) => {
-      started.push('GetPolicy');
-      await opened;
-      return {
+    const gate = new SdkGate();
+    iamMock.on(GetRolePolicyCommand).callsFake(
+      gate.answer('GetRolePolicy', (input: { RoleName: string; PolicyName: string }) => ({
+        ...input,
+        PolicyDocument: urlEncoded(INLINE_DOCUMENT),
+      })),
+    );
+    iamMock.on(GetPolicyCommand).callsFake(
+      gate.answer('GetPolicy', (input: { PolicyArn: string }) => ({
         Policy: {
           PolicyName: input.PolicyArn.split('/').pop(),
           Arn: input.PolicyArn,
           DefaultVersionId: 'v2',
         },
-      };
-    });
+      })),
+    );
 
     // Act
-    const reading = new IamIdentity().role(ROLE_NAME);
-    for (let i = 0; i < 10 && started.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
-    const inFlight = [...started].sort();
-    open();
-    await reading;
+    const { inFlight } = await gate.inFlight(() => new IamIdentity().role(ROLE_NAME), 2);
 
     // Assess
     expect(inFlight).toEqual(['GetPolicy', 'GetRolePolicy']);
