@@ -20,7 +20,8 @@ import { generateAccount } from '../lib/sandbox/generate';
 import { SandboxRunStore } from '../lib/sandbox/run-store';
 import { parseSettings } from '../lib/settings';
 import { mapWithConcurrency } from '../lib/usecases/concurrency';
-import { auditShard, listRunTargets, summarizeRun, type ShardInput } from '../lib/usecases/organization-run';
+import { listRunTargets, summarizeRun, type ShardInput } from '../lib/usecases/organization-run';
+import { auditShard } from '../lib/usecases/organization-shard';
 import { minimumCalls, rateLowerBoundMs } from './audit-model';
 import { median, round, table } from './stats';
 

@@ -18,7 +18,7 @@ import {
 import { compose } from '../lib/runtime/compose';
 import { eventHandler } from '../lib/runtime/event-handler';
 import { assumedMemberSource } from '../lib/runtime/members';
-import { auditShard } from '../lib/usecases/organization-run';
+import { auditShard } from '../lib/usecases/organization-shard';
 
 /** What the audit of one target reads, in that target's account and Region. */
 const TARGET_NEEDS = [ecrRegistry, codebuildProjects, iamIdentity, awsOrganization] as const;

@@ -14,9 +14,11 @@ import { partitionOf } from '../policy/aws-facts';
 import { runAudit, type AuditDeps, type AuditOptions } from './audit';
 import { mapWithConcurrency } from './concurrency';
 import { describeError } from './errors';
+import { ACCOUNT_NOT_AUDITED } from './organization-run';
 
-/** The rule id of the finding that says an account-region could not be audited. */
-export const ACCOUNT_NOT_AUDITED = 'organization.account-audited';
+// The rule id of the finding that says an account-region could not be audited (defined with the organization
+// run's steps, whose summary counts them without loading the audit).
+export { ACCOUNT_NOT_AUDITED };
 
 export interface AccountCounts {
   accountId: string;

@@ -2,7 +2,8 @@
  * The scheduled organization-wide audit as steps a state machine runs (deploy/organization-audit.asl.json):
  *
  * 1. `listRunTargets`: every target (account × region) the TargetLister names, as the Map's items.
- * 2. `auditShard`: one account-region, at most `pageBudget` DescribeRepositories pages per invocation. The
+ * 2. `auditShard` (organization-shard.ts, the one step that audits: the targets and summary steps' bundles carry
+ *    no audit): one account-region, at most `pageBudget` DescribeRepositories pages per invocation. The
  *    findings go to the run store as JSON lines under `runs/<run id>/<account>/<region>.jsonl` (a continuation
  *    writes `<region>.<part>.jsonl`); when repositories remain, the result carries the page token and the state
  *    machine invokes the shard again from there (no invocation runs long: the single-account audit is unchanged,
@@ -11,15 +12,11 @@
  * 3. `summarizeRun`: streams every object of the run line by line — it never holds the organization's findings,
  *    only counts per account and status — and publishes one organization-wide notification.
  */
-import type { Notification, Notifier, RegistryReader, RunStore, Target, TargetLister } from '../ports';
+import type { Notification, Notifier, RunStore, Target, TargetLister } from '../ports';
 import type { FindingStatus, Severity } from '../policy/findings';
-import type { Guardrails, RuleId } from '../policy/guardrails';
-import { evaluateView, readAccount, type AuditDeps } from './audit';
-import { describeError } from './errors';
-import { ACCOUNT_NOT_AUDITED, notAuditedFinding } from './organization-audit';
-import { REGISTRY_RULES, RULE_IDS } from '../policy/rules/index';
 
-const REGISTRY_RULE_IDS: ReadonlySet<string> = new Set(REGISTRY_RULES.map((r) => r.id));
+/** The rule id of the one not-visible finding of an account-region that could not be audited. */
+export const ACCOUNT_NOT_AUDITED = 'organization.account-audited';
 
 /** The run store's key for a part of a target's findings (part 0: `<region>.jsonl`). */
 export function shardKey(runId: string, target: Target, part = 0): string {
@@ -49,6 +46,7 @@ export interface ShardResult extends ShardInput {
   notAudited?: string;
 }
 
+export /** Counts by status, all zero. */
 const zero = (): Record<FindingStatus, number> => ({
   violation: 0,
   'not-visible': 0,
@@ -74,94 +72,6 @@ export async function listRunTargets(
 /** Why a listed target has no findings in the run. */
 export const SHARD_DID_NOT_FINISH =
   "its audit did not finish (the audit-shard failed: see the execution's Map run)";
-
-/** A registry that lists at most `pages` pages from `token`, remembering where it stopped. */
-function budgeted(registry: RegistryReader, token: string | undefined, pages: number, pageSize?: number) {
-  const state: { nextToken: string | undefined } = { nextToken: undefined };
-  const reader: RegistryReader = Object.create(registry) as RegistryReader;
-  reader.repositoryPages = async function* () {
-    let next = token;
-    for (let i = 0; i < pages; i += 1) {
-      const page = await registry.repositoryPage({
-        ...(next !== undefined ? { nextToken: next } : {}),
-        ...(pageSize !== undefined ? { maxResults: pageSize } : {}),
-      });
-      yield page.repositories;
-      next = page.nextToken;
-      if (next === undefined) break;
-    }
-    state.nextToken = next;
-  };
-  return { reader, state };
-}
-
-export async function auditShard(
-  depsFor: (target: Target) => Promise<AuditDeps>,
-  runs: RunStore,
-  guardrails: Guardrails,
-  input: ShardInput,
-  /** pageSize: repositories a DescribeRepositories page asks for (default the service's 1,000). */
-  options: { now: Date; pageBudget: number; pageSize?: number; ruleIds?: readonly RuleId[] },
-): Promise<ShardResult> {
-  checkRunId(input.runId);
-  const part = input.part ?? 0;
-  const key = shardKey(input.runId, input.target, part);
-  let deps: AuditDeps;
-  try {
-    deps = await depsFor(input.target);
-  } catch (error) {
-    const reason = describeError(error);
-    const finding = notAuditedFinding(input.target, reason);
-    await runs.put(key, `${JSON.stringify(finding)}\n`);
-    return {
-      runId: input.runId,
-      target: input.target,
-      part,
-      more: false,
-      counts: { ...zero(), 'not-visible': 1 },
-      repositories: 0,
-      notAudited: reason,
-    };
-  }
-  const { reader, state } = budgeted(deps.registry, input.nextToken, options.pageBudget, options.pageSize);
-  const first = input.nextToken === undefined;
-  // Projects and roles once, in the first part; later parts read repositories only.
-  const partDeps: AuditDeps = first
-    ? { ...deps, registry: reader }
-    : {
-        account: deps.account,
-        registry: reader,
-        ...(deps.organization ? { organization: deps.organization } : {}),
-      };
-  // Registry-level settings are one set per registry: judged in the first part only, like projects and roles.
-  const ruleIds = first
-    ? options.ruleIds
-    : (options.ruleIds ?? RULE_IDS).filter((id) => !REGISTRY_RULE_IDS.has(id));
-  const view = await readAccount(partDeps, guardrails, {
-    now: options.now,
-    ...(ruleIds ? { ruleIds } : {}),
-  });
-  const findings = await evaluateView(view, deps, guardrails, {
-    now: options.now,
-    ...(ruleIds ? { ruleIds } : {}),
-  });
-  const counts = zero();
-  const lines: string[] = [];
-  for (const f of findings) {
-    counts[f.status] += 1;
-    lines.push(JSON.stringify({ ...f, accountId: input.target.accountId, region: input.target.region }));
-  }
-  await runs.put(key, lines.length ? `${lines.join('\n')}\n` : '');
-  return {
-    runId: input.runId,
-    target: input.target,
-    ...(state.nextToken !== undefined ? { nextToken: state.nextToken } : {}),
-    part: part + 1,
-    more: state.nextToken !== undefined,
-    counts,
-    repositories: view.repositories.length,
-  };
-}
 
 export interface RunSummary {
   runId: string;

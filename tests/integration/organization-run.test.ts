@@ -25,7 +25,6 @@ import { SandboxRunStore } from '../../lib/sandbox/run-store';
 import { runAudit, type AuditDeps } from '../../lib/usecases/audit';
 import { auditOrganization } from '../../lib/usecases/organization-audit';
 import {
-  auditShard,
   listRunTargets,
   SHARD_DID_NOT_FINISH,
   shardKey,
@@ -34,6 +33,7 @@ import {
   type ShardInput,
   type ShardResult,
 } from '../../lib/usecases/organization-run';
+import { auditShard } from '../../lib/usecases/organization-shard';
 import { NOW } from '../fixtures/builders';
 import { REPO_ROOT } from '../fixtures/load';
 

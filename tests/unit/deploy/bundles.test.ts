@@ -153,11 +153,6 @@ describe('the source maps of the deployed bundles', () => {
 
 /** The functions that evaluate CodeBuild projects: their rules read inline buildspecs, which are YAML. */
 const READ_BUILDSPECS = ['audit', 'onChange', 'orgAuditShard', 'projectsApi'];
-/**
- * The organization audit's targets and summary steps read no buildspec, but import the organization-run
- * module, which holds the shard's audit too: they carry yaml until the steps are modules of their own.
- */
-const CARRY_YAML_BY_IMPORT = ['orgSummary', 'orgTargets'];
 
 describe('the guardrails in the deployed bundles', () => {
   it('are compiled JSON: no bundle carries the guardrails file reader or the guardrails schema', () => {
@@ -179,7 +174,7 @@ describe('the guardrails in the deployed bundles', () => {
       .map(({ fn }) => fn);
 
     // Assess
-    expect(withYaml).toEqual([...READ_BUILDSPECS, ...CARRY_YAML_BY_IMPORT].sort());
+    expect(withYaml).toEqual([...READ_BUILDSPECS].sort());
   });
 
   it('carry the guardrails of the packaged guardrails file', () => {
