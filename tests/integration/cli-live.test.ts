@@ -2,19 +2,9 @@
  * The CLI against a "live" account: the SDK adapters with every client mocked at the class (no network).
  * Checks what only the live path does: progress on stderr, read-only calls, a snapshot file that round-trips.
  */
-import { CodeBuildClient, ListProjectsCommand } from '@aws-sdk/client-codebuild';
-import {
-  DescribeImagesCommand,
-  DescribeRepositoriesCommand,
-  ECRClient,
-  GetLifecyclePolicyCommand,
-  GetRegistryScanningConfigurationCommand,
-  GetRepositoryPolicyCommand,
-  LifecyclePolicyNotFoundException,
-  ListTagsForResourceCommand,
-  RepositoryPolicyNotFoundException,
-} from '@aws-sdk/client-ecr';
-import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { DescribeRepositoriesCommand, ECRClient, GetLifecyclePolicyCommand } from '@aws-sdk/client-ecr';
+import { IAMClient } from '@aws-sdk/client-iam';
 import {
   AccessDeniedException,
   DescribeOrganizationCommand,
@@ -26,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import { cli, tempFile } from '../fixtures/cli';
 import { describeRepositoriesSample, getLifecyclePolicySample } from '../fixtures/ecr/sdk-responses';
-import { awsSample } from '../fixtures/load';
+import { answerAsRepositoriesOnly } from '../fixtures/live-account';
 
 const ecr = mockClient(ECRClient);
 const sts = mockClient(STSClient);
@@ -36,29 +26,12 @@ const organizations = mockClient(OrganizationsClient);
 
 beforeEach(() => {
   for (const m of [ecr, sts, codebuild, iam, organizations]) m.reset();
-  organizations
-    .on(DescribeOrganizationCommand)
-    .resolves(awsSample('api-organizations-describe-organization.botocore-example.json'));
+  answerAsRepositoriesOnly({ ecr, codebuild, iam, organizations }, '012345678910');
   sts
     .on(GetCallerIdentityCommand)
     .resolves({ Account: '012345678910', Arn: 'arn:aws:iam::012345678910:user/ci' });
-  ecr
-    .on(GetRegistryScanningConfigurationCommand)
-    .resolves({ registryId: '012345678910', scanningConfiguration: { scanType: 'BASIC', rules: [] } });
   ecr.on(DescribeRepositoriesCommand).resolves(describeRepositoriesSample());
   ecr.on(GetLifecyclePolicyCommand, { repositoryName: 'ubuntu' }).resolves(getLifecyclePolicySample());
-  ecr
-    .on(GetLifecyclePolicyCommand, { repositoryName: 'test' })
-    .rejects(new LifecyclePolicyNotFoundException({ message: 'none', $metadata: {} }));
-  ecr
-    .on(GetRepositoryPolicyCommand)
-    .rejects(new RepositoryPolicyNotFoundException({ message: 'none', $metadata: {} }));
-  ecr.on(ListTagsForResourceCommand).resolves({ tags: [] });
-  ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
-  codebuild.on(ListProjectsCommand).resolves({ projects: [] });
-  iam
-    .on(GetAccountAuthorizationDetailsCommand)
-    .resolves({ RoleDetailList: [], Policies: [], IsTruncated: false });
 });
 
 /** The SDK takes the region from the process environment (tests/setup-env.ts sets us-east-1). */

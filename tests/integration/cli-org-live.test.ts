@@ -4,22 +4,11 @@
  * other account is read through its member role, assumed with the external id. The ECR mock resolves the
  * credentials each call would be signed with, so each account answers with its own repositories.
  */
-import { CodeBuildClient, ListProjectsCommand } from '@aws-sdk/client-codebuild';
-import {
-  DescribeImagesCommand,
-  DescribeRepositoriesCommand,
-  ECRClient,
-  GetLifecyclePolicyCommand,
-  GetRegistryScanningConfigurationCommand,
-  GetRepositoryPolicyCommand,
-  LifecyclePolicyNotFoundException,
-  ListTagsForResourceCommand,
-  RepositoryPolicyNotFoundException,
-} from '@aws-sdk/client-ecr';
-import { GetAccountAuthorizationDetailsCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { IAMClient } from '@aws-sdk/client-iam';
 import {
   DescribeAccountCommand,
-  DescribeOrganizationCommand,
   ListAccountsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
@@ -37,6 +26,7 @@ import path from 'node:path';
 import { parseSnapshot } from '../../lib/policy/snapshot';
 import { cli } from '../fixtures/cli';
 import { awsSample } from '../fixtures/load';
+import { answerAsRepositoriesOnly } from '../fixtures/live-account';
 
 const ecr = mockClient(ECRClient);
 const sts = mockClient(STSClient);
@@ -58,6 +48,7 @@ async function accountOf(client: ECRClient): Promise<string> {
 
 beforeEach(() => {
   for (const m of [ecr, sts, codebuild, iam, organizations]) m.reset();
+  answerAsRepositoriesOnly({ ecr, codebuild, iam, organizations });
   sts
     .on(GetCallerIdentityCommand)
     .resolves({ Account: MANAGEMENT, Arn: `arn:aws:iam::${MANAGEMENT}:user/security-admin` });
@@ -81,15 +72,9 @@ beforeEach(() => {
     };
   });
   organizations
-    .on(DescribeOrganizationCommand)
-    .resolves(awsSample('api-organizations-describe-organization.botocore-example.json'));
-  organizations
     .on(ListAccountsCommand)
     .resolves(awsSample('api-organizations-list-accounts.aws-cli-example.json'));
   organizations.on(DescribeAccountCommand).resolves({});
-  ecr
-    .on(GetRegistryScanningConfigurationCommand)
-    .resolves({ scanningConfiguration: { scanType: 'BASIC', rules: [] } });
   ecr.on(DescribeRepositoriesCommand).callsFake(async (_input, getClient) => {
     const account = await accountOf(getClient() as ECRClient);
     return {
@@ -107,18 +92,6 @@ beforeEach(() => {
       ],
     };
   });
-  ecr
-    .on(GetLifecyclePolicyCommand)
-    .rejects(new LifecyclePolicyNotFoundException({ message: 'none', $metadata: {} }));
-  ecr
-    .on(GetRepositoryPolicyCommand)
-    .rejects(new RepositoryPolicyNotFoundException({ message: 'none', $metadata: {} }));
-  ecr.on(ListTagsForResourceCommand).resolves({ tags: [] });
-  ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
-  codebuild.on(ListProjectsCommand).resolves({ projects: [] });
-  iam
-    .on(GetAccountAuthorizationDetailsCommand)
-    .resolves({ RoleDetailList: [], Policies: [], IsTruncated: false });
 });
 
 interface OrgJson {

@@ -6,19 +6,8 @@
  * publishes one notification.
  */
 import { Readable } from 'node:stream';
-import { ListProjectsCommand } from '@aws-sdk/client-codebuild';
-import {
-  DescribeImagesCommand,
-  DescribeRepositoriesCommand,
-  GetLifecyclePolicyCommand,
-  GetRegistryScanningConfigurationCommand,
-  GetRepositoryPolicyCommand,
-  LifecyclePolicyNotFoundException,
-  ListTagsForResourceCommand,
-  RepositoryPolicyNotFoundException,
-} from '@aws-sdk/client-ecr';
-import { GetAccountAuthorizationDetailsCommand } from '@aws-sdk/client-iam';
-import { DescribeOrganizationCommand, ListAccountsCommand } from '@aws-sdk/client-organizations';
+import { DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
+import { ListAccountsCommand } from '@aws-sdk/client-organizations';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSServiceException } from '@aws-sdk/client-sts';
@@ -26,6 +15,7 @@ import 'aws-sdk-client-mock-jest';
 import { describeRepositoriesSample } from '../../fixtures/ecr/sdk-responses';
 import * as lambda from '../../fixtures/lambda';
 import { awsSample } from '../../fixtures/load';
+import { answerAsRepositoriesOnly } from '../../fixtures/live-account';
 
 const { ecr, sts, sns, codebuild, iam, organizations, s3 } = lambda.sdk;
 
@@ -53,25 +43,8 @@ beforeEach(() => {
   lambda.sdk.resetAll();
   sts.on(GetCallerIdentityCommand).resolves({ Account: HUB, Arn: `arn:aws:sts::${HUB}:assumed-role/x/y` });
   s3.on(PutObjectCommand).resolves({});
-  organizations
-    .on(DescribeOrganizationCommand)
-    .resolves(awsSample('api-organizations-describe-organization.botocore-example.json'));
-  ecr
-    .on(GetRegistryScanningConfigurationCommand)
-    .resolves({ registryId: HUB, scanningConfiguration: { scanType: 'BASIC', rules: [] } });
+  answerAsRepositoriesOnly({ ecr, codebuild, iam, organizations }, HUB);
   ecr.on(DescribeRepositoriesCommand).resolves(describeRepositoriesSample());
-  ecr
-    .on(GetLifecyclePolicyCommand)
-    .rejects(new LifecyclePolicyNotFoundException({ message: 'none', $metadata: {} }));
-  ecr
-    .on(GetRepositoryPolicyCommand)
-    .rejects(new RepositoryPolicyNotFoundException({ message: 'none', $metadata: {} }));
-  ecr.on(ListTagsForResourceCommand).resolves({ tags: [] });
-  ecr.on(DescribeImagesCommand).resolves({ imageDetails: [] });
-  codebuild.on(ListProjectsCommand).resolves({ projects: [] });
-  iam
-    .on(GetAccountAuthorizationDetailsCommand)
-    .resolves({ RoleDetailList: [], Policies: [], IsTruncated: false });
 });
 
 describe('orgTargets', () => {
