@@ -19,7 +19,7 @@ import { SandboxFleet } from '../lib/sandbox/fleet';
 import { generateAccount } from '../lib/sandbox/generate';
 import { SandboxRunStore } from '../lib/sandbox/run-store';
 import { parseSettings } from '../lib/settings';
-import { mapWithConcurrency } from '../lib/usecases/concurrency';
+import { mapWithConcurrency } from '../lib/concurrency';
 import { listRunTargets, summarizeRun, type ShardInput } from '../lib/usecases/organization-run';
 import { auditShard } from '../lib/usecases/organization-shard';
 import { minimumCalls, rateLowerBoundMs } from './audit-model';

@@ -28,7 +28,7 @@ import type { PolicyDocument, Repository } from '../policy/model';
 import type { ActionCatalog } from '../policy/iam/actions';
 import { readsOf } from '../policy/rules/index';
 import type { AccountView } from '../policy/rules/types';
-import { mapWithConcurrency } from './concurrency';
+import { mapWithConcurrency } from '../concurrency';
 import { describeError } from './errors';
 import { recordAuditFindings, type FindingsStateResult } from './findings-state';
 import { readOrganization } from './organization';

@@ -20,7 +20,7 @@ import {
 } from '../policy/finding-state';
 import type { Finding } from '../policy/findings';
 import type { FindingsStore, ImportFailure, RecordWrite, SecurityHubPublisher } from '../ports';
-import { mapWithConcurrency } from './concurrency';
+import { mapWithConcurrency } from '../concurrency';
 import { describeError } from './errors';
 
 export interface FindingsStateDeps {

@@ -53,7 +53,7 @@ import { readsOf, REGISTRY_RULES, rulesOfScope, rulesReading } from '../policy/r
 import { accountViewFor } from '../policy/snapshot';
 import { recordResourceFindings } from './findings-state';
 import type { AccountView, RuleContext } from '../policy/rules/types';
-import { limiter, mapWithConcurrency } from './concurrency';
+import { limiter, mapWithConcurrency } from '../concurrency';
 import { readRegistrySettings } from './registry-settings';
 import { readOrganization, type OrganizationFacts } from './organization';
 

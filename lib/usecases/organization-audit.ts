@@ -12,7 +12,7 @@ import { summarize, type AuditSummary, type Finding, type FindingStatus } from '
 import type { Guardrails } from '../policy/guardrails';
 import { partitionOf } from '../policy/aws-facts';
 import { runAudit, type AuditDeps, type AuditOptions } from './audit';
-import { mapWithConcurrency } from './concurrency';
+import { mapWithConcurrency } from '../concurrency';
 import { describeError } from './errors';
 import { ACCOUNT_NOT_AUDITED } from './organization-run';
 

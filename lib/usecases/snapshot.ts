@@ -13,7 +13,7 @@ import { REGISTRY_SETTINGS, type Known, type RegistrySettingName } from '../poli
 import type { AuditDeps, AuditProgress } from './audit';
 import { readRegistrySettings, REGISTRY_SETTING_READ_NAMES } from './registry-settings';
 import { describeError } from './errors';
-import { mapWithConcurrency } from './concurrency';
+import { mapWithConcurrency } from '../concurrency';
 import { readOrganization } from './organization';
 
 export interface SnapshotOptions {

@@ -1,3 +1,5 @@
+/** Bounded concurrency for work that does I/O: shared by the use cases and the adapters (no I/O of its own). */
+
 /** Runs `worker` over `items` with at most `limit` in flight; results keep the input order. */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],

@@ -1,4 +1,4 @@
-import { limiter } from '../../../lib/usecases/concurrency';
+import { limiter } from '../../lib/concurrency';
 
 /** A task that stays in flight until released. */
 function deferredTask<R>(value: R) {
