@@ -5,8 +5,8 @@
  * with `expiresAt` (epoch seconds, resolved records only) the table's TTL attribute and `observedAt` (epoch
  * milliseconds of `resolvedAt`, else `lastSeen`) what a conditional write compares.
  *
- * An audit writes with BatchWriteItem (at most 25 items and 16 MB a request), retrying `UnprocessedItems` with
- * capped exponential backoff and full jitter; a change event's records are written one by one, each
+ * An audit writes with BatchWriteItem (at most 25 items and 16 MB a request, a few requests at once), retrying
+ * each request's `UnprocessedItems` with capped exponential backoff and full jitter; a change event's records are written one by one, each
  * conditional on the stored record not having been observed later. Items read back are parsed with the
  * record schema: an item that does not fit is an error naming its key, never a silently missing record.
  */
@@ -24,6 +24,7 @@ import type { FindingsStore, RecordWrite } from '../ports';
 import { clientConfig } from './common';
 import { Backoff, type BackoffOptions } from './backoff';
 import { instrumented } from './instrument';
+import { mapWithConcurrency } from '../concurrency';
 
 export const findingsStoreActions = [
   'dynamodb:Query',
@@ -34,6 +35,12 @@ export const findingsStoreActions = [
 export const findingsAuditActions = ['dynamodb:Query', 'dynamodb:BatchWriteItem'] as const;
 /** What the change handler calls: `recordsOf` and `putRecord`. */
 export const findingsChangeActions = ['dynamodb:Query', 'dynamodb:PutItem'] as const;
+
+/**
+ * BatchWriteItem requests of one audit's records in flight at once: an on-demand table takes far more, and a
+ * provisioned one that throttles answers with UnprocessedItems, which each batch retries with backoff.
+ */
+const WRITE_CONCURRENCY = 4;
 
 /** BatchWriteItem limits (DynamoDB API reference): 25 items and 16 MB a request. */
 export const BATCH_WRITE_MAX_ITEMS = 25;
@@ -153,7 +160,10 @@ export class DynamoFindingsStore implements FindingsStore {
         `larger than DynamoDB's ${ITEM_MAX_BYTES} bytes item limit: ${tooLarge[0]!.finding}`,
       );
     }
-    for (const batch of batches(items)) await this.writeBatch(batch, items.length);
+    // The batches do not depend on each other: a few at once, each retrying its own unprocessed items.
+    await mapWithConcurrency(batches(items), WRITE_CONCURRENCY, (batch) =>
+      this.writeBatch(batch, items.length),
+    );
   }
 
   /** One BatchWriteItem request, then its unprocessed items again, with backoff, a bounded number of times. */

@@ -11,6 +11,7 @@ import {
   ITEM_MAX_BYTES,
 } from '../../../lib/aws/findings-store';
 import type { FindingRecord } from '../../../lib/policy/finding-state';
+import { SdkGate } from '../../fixtures/sdk-gate';
 
 const documentMock = mockClient(DynamoDBDocumentClient);
 const TABLE = 'buildwarden-prod-findings';
@@ -97,6 +98,27 @@ describe('DynamoFindingsStore.writeRecords', () => {
     // Assess
     expect(batchesSent().map((b) => b.length)).toEqual([25, 25, 10]);
     expect(batchesSent().flat()).toEqual(records.map(item));
+  });
+
+  it('has up to four requests in flight at once, and writes every record', async () => {
+    // Prepare: 150 records are 6 requests; each answers only once the gate opens
+    const gate = new SdkGate();
+    documentMock.on(BatchWriteCommand).callsFake(
+      gate.answer(
+        (input: { RequestItems: Record<string, { PutRequest: { Item: FindingRecord } }[]> }) =>
+          input.RequestItems[TABLE]![0]!.PutRequest.Item.resourceArn,
+        () => ({ UnprocessedItems: {} }),
+      ),
+    );
+    const records = Array.from({ length: 150 }, (_, i) => record(i));
+
+    // Act
+    const { inFlight } = await gate.inFlight(() => store().writeRecords(records), 4);
+
+    // Assess
+    expect(inFlight).toHaveLength(4);
+    expect(batchesSent().flat()).toEqual(expect.arrayContaining(records.map(item)));
+    expect(batchesSent().flat()).toHaveLength(150);
   });
 
   it('keeps each request within 16 MB: 25 items within the 400 KB item limit cannot exceed it', () => {

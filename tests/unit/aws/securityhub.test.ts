@@ -5,6 +5,7 @@ import { IMPORT_BATCH_MAX, SecurityHubFindings, securityHubActions } from '../..
 import { toAsff, type AsffFinding } from '../../../lib/policy/asff';
 import type { FindingRecord } from '../../../lib/policy/finding-state';
 import { awsSample } from '../../fixtures/load';
+import { SdkGate } from '../../fixtures/sdk-gate';
 
 const hubMock = mockClient(SecurityHubClient);
 const ACCOUNT = '123456789012';
@@ -92,6 +93,25 @@ describe('SecurityHubFindings.importFindings', () => {
     expect(sentIds().map((ids) => ids.length)).toEqual([100, 100, 50]);
     expect(sentIds().flat()).toEqual(documents(250).map((d) => d.Id));
     expect(result).toEqual({ imported: 250, failed: [] });
+  });
+
+  it('has up to three calls in flight at once, within the API rate limit, and imports every finding', async () => {
+    // Prepare: 500 findings are 5 calls; each answers only once the gate opens
+    const gate = new SdkGate();
+    hubMock.on(BatchImportFindingsCommand).callsFake(
+      gate.answer(
+        (input: { Findings: AsffFinding[] }) => input.Findings[0]!.Id,
+        () => IMPORTED,
+      ),
+    );
+
+    // Act
+    const { inFlight, result } = await gate.inFlight(() => publisher().importFindings(documents(500)), 3);
+
+    // Assess
+    expect(inFlight).toHaveLength(3);
+    expect(result).toEqual({ imported: 500, failed: [] });
+    expect(sentIds().flat()).toHaveLength(500);
   });
 
   it('makes no call for no documents', async () => {
