@@ -3,7 +3,7 @@
  * declares plaintext `variables`, `parameter-store` references (variable: parameter name) and
  * `secrets-manager` references (variable: `secret-id:json-key:version-stage:version-id`).
  */
-import { parse as parseYaml } from 'yaml';
+import { yaml } from './yaml';
 
 /** A project's `source.buildspec` with a line break is inline YAML; a single line is a path or S3 ARN. */
 export function isInlineBuildspec(buildspec: string): boolean {
@@ -13,7 +13,7 @@ export function isInlineBuildspec(buildspec: string): boolean {
 /** The parsed YAML document, or undefined when the text is not YAML. */
 export function parseBuildspec(buildspec: string): { document: unknown } | undefined {
   try {
-    return { document: parseYaml(buildspec) as unknown };
+    return { document: yaml().parse(buildspec) as unknown };
   } catch {
     return undefined;
   }

@@ -10,8 +10,8 @@
  * (checked for every reason by tests/unit/policy/redaction.test.ts; a reason added to the detector without a
  * stand-in fails the typecheck here). Findings never show values, so the stand-ins never reach an output.
  */
-import { isMap, isScalar, parseDocument } from 'yaml';
 import type { Project } from './model';
+import { yaml } from './yaml';
 import { plaintextCredentialReason, type SecretReason } from './rules/codebuild/secrets';
 import { sourceCredentialReason } from './rules/codebuild/source-credentials';
 
@@ -100,6 +100,7 @@ export function redactLocationCredentials(
 export function redactBuildspec(text: string): { text: string; reasons: string[] } | undefined {
   const reasons: string[] = [];
   let out = text;
+  const { isMap, isScalar, parseDocument } = yaml();
   const document = parseDocument(text);
   if (document.errors.length === 0) {
     const variables = document.getIn(['env', 'variables'], true);

@@ -79,3 +79,39 @@ describe('schemas built when a function loads', () => {
     },
   );
 });
+
+describe('the YAML parser', () => {
+  /** Loads `entry` in a fresh module registry, then runs `after` there; says whether yaml was loaded by each. */
+  function yamlLoaded(entry: string, after: () => void): { atLoad: boolean; after: boolean } {
+    let loaded = false;
+    const seen = { atLoad: false, after: false };
+    jest.isolateModules(() => {
+      jest.doMock('yaml', () => {
+        loaded = true;
+        return jest.requireActual<typeof import('yaml')>('yaml');
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- see schemasBuiltAtLoad
+      require(path.join(REPO_ROOT, entry));
+      seen.atLoad = loaded;
+      after();
+      seen.after = loaded;
+    });
+    return seen;
+  }
+
+  it('is not loaded when the change handler loads, only when a buildspec is first read', () => {
+    // Act
+    const seen = yamlLoaded('functions/on-change.ts', () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same registry as the handler
+      const { parseBuildspec } = require(path.join(REPO_ROOT, 'lib/policy/buildspec.ts')) as {
+        parseBuildspec: (text: string) => { document: unknown } | undefined;
+      };
+      expect(parseBuildspec('version: 0.2\nphases: {}\n')).toEqual({
+        document: { version: 0.2, phases: {} },
+      });
+    });
+
+    // Assess
+    expect(seen).toEqual({ atLoad: false, after: true });
+  });
+});
