@@ -352,22 +352,25 @@ describe('EcrRegistry.repositoryDetails when DescribeImages fails', () => {
   });
 });
 
+/** The four detail reads answered at `gate`: a lifecycle policy, no repository policy, no tags, no images. */
+function gateDetails(gate: SdkGate): void {
+  ecrMock
+    .on(GetLifecyclePolicyCommand)
+    .callsFake(gate.answer('GetLifecyclePolicy', getLifecyclePolicySample));
+  ecrMock.on(GetRepositoryPolicyCommand).callsFake(
+    gate.answer('GetRepositoryPolicy', () => {
+      throw notFound.repositoryPolicy();
+    }),
+  );
+  ecrMock.on(ListTagsForResourceCommand).callsFake(gate.answer('ListTagsForResource', () => ({ tags: [] })));
+  ecrMock.on(DescribeImagesCommand).callsFake(gate.answer('DescribeImages', () => ({ imageDetails: [] })));
+}
+
 describe('EcrRegistry.repositoryDetails: rounds of calls', () => {
   it('with images true, has DescribeImages in flight together with the other three details', async () => {
     // Prepare
     const gate = new SdkGate();
-    ecrMock
-      .on(GetLifecyclePolicyCommand)
-      .callsFake(gate.answer('GetLifecyclePolicy', getLifecyclePolicySample));
-    ecrMock.on(GetRepositoryPolicyCommand).callsFake(
-      gate.answer('GetRepositoryPolicy', () => {
-        throw notFound.repositoryPolicy();
-      }),
-    );
-    ecrMock
-      .on(ListTagsForResourceCommand)
-      .callsFake(gate.answer('ListTagsForResource', () => ({ tags: [] })));
-    ecrMock.on(DescribeImagesCommand).callsFake(gate.answer('DescribeImages', () => ({ imageDetails: [] })));
+    gateDetails(gate);
 
     // Act
     const { inFlight, result: details } = await gate.inFlight(
@@ -522,18 +525,7 @@ describe('EcrRegistry.repository with its ARN known', () => {
     ecrMock
       .on(DescribeRepositoriesCommand)
       .callsFake(gate.answer('DescribeRepositories', () => ({ repositories: [ubuntu()] })));
-    ecrMock
-      .on(GetLifecyclePolicyCommand)
-      .callsFake(gate.answer('GetLifecyclePolicy', getLifecyclePolicySample));
-    ecrMock.on(GetRepositoryPolicyCommand).callsFake(
-      gate.answer('GetRepositoryPolicy', () => {
-        throw notFound.repositoryPolicy();
-      }),
-    );
-    ecrMock
-      .on(ListTagsForResourceCommand)
-      .callsFake(gate.answer('ListTagsForResource', () => ({ tags: [] })));
-    ecrMock.on(DescribeImagesCommand).callsFake(gate.answer('DescribeImages', () => ({ imageDetails: [] })));
+    gateDetails(gate);
 
     // Act
     const { inFlight, result: repository } = await gate.inFlight(
