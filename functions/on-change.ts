@@ -28,7 +28,8 @@ import {
   type ChangeResult,
 } from '../lib/usecases/on-change';
 
-const needs = [
+/** The ports the change handler works with (a test of the organization mode composes the same). */
+export const needs = [
   ecrRegistry,
   codebuildProjects,
   iamIdentity,

@@ -8,20 +8,13 @@ import path from 'node:path';
 import { parseChangeEvent } from '../../lib/policy/change-events';
 import { defaultGuardrails } from '../../lib/policy/guardrails';
 import type { Notification, Target } from '../../lib/ports';
-import {
-  awsOrganization,
-  awsRemediator,
-  codebuildProjects,
-  ecrRegistry,
-  iamIdentity,
-  snsNotifier,
-} from '../../lib/runtime/adapters';
 import { compose } from '../../lib/runtime/compose';
 import { depsAt, type Placer } from '../../lib/runtime/members';
 import { SandboxAccount } from '../../lib/sandbox/account';
 import { SandboxTargetLister } from '../../lib/sandbox/targets';
 import { parseSettings } from '../../lib/settings';
 import { onChangeEvent, type ChangeResult } from '../../lib/usecases/on-change';
+import { needs } from '../../functions/on-change';
 import { NOW } from '../fixtures/builders';
 import { loadJson } from '../fixtures/load';
 
@@ -29,14 +22,6 @@ const HUB = '123456789012';
 const MEMBER = '444455556666';
 const OUTSIDER = '999988887777';
 const REGION = 'us-east-1';
-const needs = [
-  ecrRegistry,
-  codebuildProjects,
-  iamIdentity,
-  awsOrganization,
-  awsRemediator,
-  snsNotifier,
-] as const;
 
 type RawEvent = { detail: Record<string, unknown> } & Record<string, unknown>;
 
