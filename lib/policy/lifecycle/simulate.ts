@@ -124,12 +124,7 @@ export function thresholdCrossings(
     if (countType === 'imageCountMoreThan') continue;
     const cls = ruleStorageClass(rule) === 'archive' ? ARCHIVE : STANDARD;
     const matches = tagMatcher(rule);
-    const reference =
-      countType === 'sinceImagePushed'
-        ? times.pushed
-        : countType === 'sinceImagePulled'
-          ? times.lastUsed
-          : times.archived;
+    const reference = ageReference(times, countType);
     for (let i = 0; i < images.length; i++) {
       const image = images[i]!;
       if (imageStorageClass(image) !== cls || !matches(image.imageTags ?? [])) continue;
@@ -140,6 +135,18 @@ export function thresholdCrossings(
     }
   }
   return crossings;
+}
+
+/** The time each image's age counts from under an age rule: its push, its last use, or its archiving. */
+function ageReference(
+  times: ImageTimes,
+  countType: Exclude<LifecycleRule['selection']['countType'], 'imageCountMoreThan'>,
+): ImageTimes['pushed'] {
+  return countType === 'sinceImagePushed'
+    ? times.pushed
+    : countType === 'sinceImagePulled'
+      ? times.lastUsed
+      : times.archived;
 }
 
 /** The images a rule would act on if no higher-priority rule had identified them, among those it matched. */
@@ -160,12 +167,7 @@ function candidates(
     );
     return matched.slice(0, matched.length - countNumber);
   }
-  const reference =
-    countType === 'sinceImagePushed'
-      ? times.pushed
-      : countType === 'sinceImagePulled'
-        ? times.lastUsed
-        : times.archived;
+  const reference = ageReference(times, countType);
   const limit = countNumber * DAY_MS;
   // "Older than" the limit: an image exactly countNumber days old is not yet selected. Unknown times never are.
   return matched.filter((i) => nowMs - reference[i]! > limit);
