@@ -18,6 +18,8 @@ import { activeRules } from '../lib/policy/evaluate';
 import type { Read } from '../lib/policy/rules/definition';
 import { readsOf } from '../lib/policy/rules/index';
 import { parseChangeEvent } from '../lib/policy/change-events';
+import { REGISTRY_SETTINGS } from '../lib/policy/registry-settings';
+import { REGISTRY_SETTING_READS } from '../lib/usecases/registry-settings';
 import { replayEvent } from '../lib/usecases/replay';
 import { percentile, round } from './stats';
 
@@ -237,10 +239,13 @@ const READ_SERVED: Record<string, Read> = {
   'ecr:DescribeImages': 'repository-images',
   'ecr:GetLifecyclePolicy': 'repository-details',
   'ecr:GetRepositoryPolicy': 'repository-details',
-  'ecr:DescribeRegistry': 'replication-configuration',
-  'ecr:GetRegistryPolicy': 'registry-policy',
-  'ecr:DescribePullThroughCacheRules': 'pull-through-cache-rules',
-  'ecr:DescribeRepositoryCreationTemplates': 'repository-creation-templates',
+  // Each registry-level setting's call serves the read that fills it.
+  ...Object.fromEntries(
+    Object.entries(REGISTRY_SETTING_READS).map(([read, [setting]]) => [
+      REGISTRY_SETTINGS[setting].call,
+      read,
+    ]),
+  ),
 };
 
 /** BatchWriteItem writes at most 25 items a call. */

@@ -8,7 +8,7 @@ import type { Read } from '../policy/rules/definition';
 import { describeError } from './errors';
 
 /** Which registry setting each registry read fills, and the port method that reads it (one call each). */
-const REGISTRY_SETTING_READS = {
+export const REGISTRY_SETTING_READS = {
   'replication-configuration': ['replicationConfiguration', (r) => r.replicationConfiguration()],
   'registry-policy': ['registryPolicyText', (r) => r.registryPolicyText()],
   'pull-through-cache-rules': ['pullThroughCacheRules', (r) => r.pullThroughCacheRules()],
